@@ -1,0 +1,118 @@
+// Package identity holds Portico's identity model: traits validated by a JSON Schema, the
+// credentials an identity signs in with, and its verifiable and recovery addresses.
+package identity
+
+import (
+	"encoding/json"
+	"time"
+
+	"github.com/google/uuid"
+)
+
+// State is an identity's state.
+type State string
+
+// The identity states Kratos knows.
+const (
+	StateActive   State = "active"
+	StateInactive State = "inactive"
+)
+
+// CredentialsType names a way to authenticate.
+type CredentialsType string
+
+// The credential types Portico knows.
+const (
+	CredentialsPassword     CredentialsType = "password"
+	CredentialsTOTP         CredentialsType = "totp"
+	CredentialsLookupSecret CredentialsType = "lookup_secret"
+	CredentialsWebAuthn     CredentialsType = "webauthn"
+	CredentialsPasskey      CredentialsType = "passkey"
+)
+
+// Identity is a person or machine known to Portico.
+type Identity struct {
+	ID                  uuid.UUID                       `json:"id"`
+	Credentials         map[CredentialsType]Credentials `json:"credentials,omitempty"`
+	SchemaID            string                          `json:"schema_id"`
+	SchemaURL           string                          `json:"schema_url"`
+	State               State                           `json:"state"`
+	StateChangedAt      *time.Time                      `json:"state_changed_at,omitempty"`
+	Traits              json.RawMessage                 `json:"traits"`
+	VerifiableAddresses []VerifiableAddress             `json:"verifiable_addresses"`
+	RecoveryAddresses   []RecoveryAddress               `json:"recovery_addresses"`
+	MetadataPublic      json.RawMessage                 `json:"metadata_public"`
+	MetadataAdmin       json.RawMessage                 `json:"metadata_admin,omitempty"`
+	CreatedAt           time.Time                       `json:"created_at"`
+	UpdatedAt           time.Time                       `json:"updated_at"`
+	OrganizationID      *uuid.UUID                      `json:"organization_id"`
+
+	// Version increases with every stored change; the store refuses an update whose Version
+	// is not the stored one, so concurrent changes are detected, never lost.
+	Version int `json:"-"`
+}
+
+// Credentials is one way an identity authenticates. Config holds the method's secret state
+// (a password hash, a TOTP URL, …) and is never shown unless asked for.
+type Credentials struct {
+	ID          uuid.UUID       `json:"-"`
+	Type        CredentialsType `json:"type"`
+	Identifiers []string        `json:"identifiers"`
+	Config      json.RawMessage `json:"config,omitempty"`
+	Version     int             `json:"version"`
+	CreatedAt   time.Time       `json:"created_at"`
+	UpdatedAt   time.Time       `json:"updated_at"`
+}
+
+// VerifiableAddress is an address (e-mail, phone) that can be verified.
+type VerifiableAddress struct {
+	ID         uuid.UUID  `json:"id"`
+	Value      string     `json:"value"`
+	Verified   bool       `json:"verified"`
+	Via        string     `json:"via"`
+	Status     string     `json:"status"`
+	VerifiedAt *time.Time `json:"verified_at,omitempty"`
+	CreatedAt  time.Time  `json:"created_at"`
+	UpdatedAt  time.Time  `json:"updated_at"`
+}
+
+// RecoveryAddress is an address an account can be recovered through.
+type RecoveryAddress struct {
+	ID        uuid.UUID `json:"id"`
+	Value     string    `json:"value"`
+	Via       string    `json:"via"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
+}
+
+// SecondFactorTypes are the credential types that lift an identity to aal2.
+var SecondFactorTypes = []CredentialsType{CredentialsTOTP, CredentialsLookupSecret, CredentialsWebAuthn}
+
+// HasCredentials reports whether the identity holds credentials of type t.
+func (i *Identity) HasCredentials(t CredentialsType) bool {
+	_, ok := i.Credentials[t]
+	return ok
+}
+
+// WithoutCredentialConfigs returns a copy whose credentials show no secrets (config removed),
+// except for the types listed in keep.
+func (i *Identity) WithoutCredentialConfigs(keep ...CredentialsType) *Identity {
+	c := *i
+	if i.Credentials == nil {
+		return &c
+	}
+	c.Credentials = make(map[CredentialsType]Credentials, len(i.Credentials))
+	for t, cr := range i.Credentials {
+		kept := false
+		for _, k := range keep {
+			if k == t {
+				kept = true
+			}
+		}
+		if !kept {
+			cr.Config = nil
+		}
+		c.Credentials[t] = cr
+	}
+	return &c
+}

@@ -1,0 +1,122 @@
+// Package store declares the persistence interfaces, one per aggregate. The sql subpackage
+// implements them over SQLite, PostgreSQL and MySQL/MariaDB; the conformance subpackage is the
+// one test suite every implementation must pass.
+//
+// Errors: a missing row is apierr.ErrNotFound, a uniqueness or version clash apierr.ErrConflict,
+// a database that cannot be reached apierr.ErrUnavailable (wrapped with %w; test with errors.Is).
+package store
+
+import (
+	"context"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/portico-auth/portico/internal/identity"
+	"github.com/portico-auth/portico/internal/session"
+)
+
+// ListParams pages through a listing. PageToken is opaque (empty = first page).
+type ListParams struct {
+	PageSize  int
+	PageToken string
+}
+
+// IdentityFilter narrows ListIdentities.
+type IdentityFilter struct {
+	// CredentialsIdentifier keeps identities holding a credential with exactly this identifier
+	// (already normalised by the caller).
+	CredentialsIdentifier string
+	// IDs keeps only these identities (empty = all).
+	IDs []uuid.UUID
+}
+
+// Identities persists identities with their credentials, identifiers and addresses.
+type Identities interface {
+	// CreateIdentity inserts the identity and everything it holds in one transaction. A
+	// credential identifier already used by another identity (same credential type) is
+	// ErrConflict. Zero IDs and times are filled in; Version is set to 1.
+	CreateIdentity(ctx context.Context, id *identity.Identity) error
+	// GetIdentity loads one identity; withCredentials also loads credential configs.
+	GetIdentity(ctx context.Context, id uuid.UUID, withCredentials bool) (*identity.Identity, error)
+	// UpdateIdentity replaces the stored identity (traits, state, metadata, credentials,
+	// identifiers, addresses) in one transaction, only if id.Version is the stored version;
+	// otherwise ErrConflict. On success id.Version is incremented and UpdatedAt set.
+	UpdateIdentity(ctx context.Context, id *identity.Identity) error
+	// DeleteIdentity removes the identity and everything that belongs to it (sessions too).
+	DeleteIdentity(ctx context.Context, id uuid.UUID) error
+	// ListIdentities returns a page ordered by id and the token of the next page ("" = last).
+	ListIdentities(ctx context.Context, f IdentityFilter, p ListParams) ([]*identity.Identity, string, error)
+	// FindByCredentialsIdentifier finds the identity holding a credential of type t with the
+	// given (normalised) identifier, with credential configs loaded.
+	FindByCredentialsIdentifier(ctx context.Context, t identity.CredentialsType, identifier string) (*identity.Identity, error)
+}
+
+// Sessions persists sessions. Loaded sessions carry their Identity (without credential configs).
+type Sessions interface {
+	CreateSession(ctx context.Context, s *session.Session) error
+	// GetSessionByToken finds a session by the SHA-256 of its token.
+	GetSessionByToken(ctx context.Context, tokenHash []byte) (*session.Session, error)
+	GetSession(ctx context.Context, id uuid.UUID) (*session.Session, error)
+	// UpdateSession stores active, expires_at, authenticated_at, aal, methods, devices and
+	// the logout token hash.
+	UpdateSession(ctx context.Context, s *session.Session) error
+	// ListSessions lists sessions, newest first; identityID uuid.Nil = every identity;
+	// active nil = both.
+	ListSessions(ctx context.Context, identityID uuid.UUID, active *bool, p ListParams) ([]*session.Session, string, error)
+	// RevokeSession deactivates one session (of identityID, unless that is uuid.Nil).
+	RevokeSession(ctx context.Context, identityID, sessionID uuid.UUID) error
+	// RevokeSessionsExcept deactivates every active session of the identity except keep and
+	// returns how many it deactivated.
+	RevokeSessionsExcept(ctx context.Context, identityID, keep uuid.UUID) (int, error)
+	// DeleteSessionsExpiredBefore deletes at most limit sessions that expired before t.
+	DeleteSessionsExpiredBefore(ctx context.Context, t time.Time, limit int) (int, error)
+}
+
+// FlowRecord is a self-service flow as stored: a few columns to find it by and the flow
+// itself as a JSON document the flow packages own.
+type FlowRecord struct {
+	ID         uuid.UUID
+	Kind       string // "login", "registration", "settings", "logout", …
+	IdentityID *uuid.UUID
+	ExpiresAt  time.Time
+	Data       []byte
+}
+
+// Flows persists self-service flows.
+type Flows interface {
+	CreateFlow(ctx context.Context, f *FlowRecord) error
+	// GetFlow loads a flow of the given kind; a flow of another kind is ErrNotFound.
+	GetFlow(ctx context.Context, kind string, id uuid.UUID) (*FlowRecord, error)
+	// UpdateFlow replaces Data, IdentityID and ExpiresAt.
+	UpdateFlow(ctx context.Context, f *FlowRecord) error
+	// DeleteFlowsExpiredBefore deletes at most limit flows that expired before t.
+	DeleteFlowsExpiredBefore(ctx context.Context, t time.Time, limit int) (int, error)
+}
+
+// Errors persists self-service errors shown to browsers at the error UI.
+type Errors interface {
+	CreateError(ctx context.Context, id uuid.UUID, data []byte) error
+	GetError(ctx context.Context, id uuid.UUID) ([]byte, error)
+}
+
+// Values persists small named values the server must keep across restarts (e.g. a cookie
+// secret generated in dev mode).
+type Values interface {
+	GetValue(ctx context.Context, key string) (string, error)
+	// PutValueIfAbsent stores value unless key exists, and returns the stored value.
+	PutValueIfAbsent(ctx context.Context, key, value string) (string, error)
+}
+
+// Store is everything a Portico server persists.
+type Store interface {
+	Identities
+	Sessions
+	Flows
+	Errors
+	Values
+	// Ping checks that the database answers.
+	Ping(ctx context.Context) error
+	// Close releases the connections.
+	Close() error
+}
