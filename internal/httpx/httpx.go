@@ -1,0 +1,73 @@
+// Package httpx holds the small pieces every HTTP handler shares: writing JSON and error
+// replies in Kratos's shapes, reading JSON bodies, and the no-store cache policy.
+package httpx
+
+import (
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+
+	"github.com/portico-auth/portico/internal/apierr"
+)
+
+// NoStore marks a reply as never to be cached (every reply carrying a token or a flow).
+func NoStore(w http.ResponseWriter) {
+	w.Header().Set("Cache-Control", "private, no-cache, no-store, must-revalidate")
+}
+
+// WriteJSON writes v as JSON with the given status.
+func WriteJSON(w http.ResponseWriter, status int, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		slog.Error("encode reply", "error", err)
+		status, b = http.StatusInternalServerError, []byte(`{"error":{"code":500,"status":"Internal Server Error","message":"An internal server error occurred, please contact the system administrator"}}`)
+	}
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	_, _ = w.Write(b)
+}
+
+// errorBody is Kratos's error reply: {"error":{…}} and, for some errors, redirect_browser_to.
+type errorBody struct {
+	Error             *apierr.Error `json:"error"`
+	RedirectBrowserTo string        `json:"redirect_browser_to,omitempty"`
+}
+
+// WriteError writes err as Kratos's error JSON. Errors outside the vocabulary become a 500
+// whose cause is logged, never sent.
+func WriteError(w http.ResponseWriter, r *http.Request, err error) {
+	e := apierr.From(err)
+	if e.Code >= 500 {
+		slog.ErrorContext(r.Context(), "request failed", "error", err, "method", r.Method, "path", r.URL.Path)
+	}
+	if e.ID != "" {
+		w.Header().Set("Ory-Error-Id", e.ID)
+	}
+	NoStore(w)
+	WriteJSON(w, e.Code, errorBody{Error: e, RedirectBrowserTo: e.RedirectBrowserTo})
+}
+
+// MaxBodyBytes is the largest request body Portico reads.
+const MaxBodyBytes = 1 << 20
+
+// DecodeJSON reads a JSON request body into v. A body over MaxBodyBytes is ErrTooLarge; a body
+// that is not valid JSON for v is ErrBadRequest with the decoder's complaint as reason.
+func DecodeJSON(r *http.Request, v any) error {
+	dec := json.NewDecoder(http.MaxBytesReader(nil, r.Body, MaxBodyBytes))
+	dec.UseNumber()
+	if err := dec.Decode(v); err != nil {
+		var tooLarge *http.MaxBytesError
+		switch {
+		case errors.As(err, &tooLarge):
+			return apierr.ErrTooLarge.WithReason("The request body exceeds %d bytes.", MaxBodyBytes)
+		case errors.Is(err, io.EOF):
+			return apierr.ErrBadRequest.WithReason("The request body is empty.")
+		default:
+			return apierr.ErrBadRequest.WithReason("Unable to decode JSON body: %s", strings.TrimPrefix(err.Error(), "json: "))
+		}
+	}
+	return nil
+}
