@@ -116,3 +116,14 @@ func (i *Identity) WithoutCredentialConfigs(keep ...CredentialsType) *Identity {
 	}
 	return &c
 }
+
+// HighestAAL is the highest authenticator assurance level ("aal1" or "aal2") the identity can
+// reach with the credentials it holds: aal2 once it has any second factor.
+func (i *Identity) HighestAAL() string {
+	for _, t := range SecondFactorTypes {
+		if i.HasCredentials(t) {
+			return "aal2"
+		}
+	}
+	return "aal1"
+}
