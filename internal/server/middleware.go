@@ -1,0 +1,85 @@
+package server
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"runtime/debug"
+	"time"
+
+	"github.com/portico-auth/portico/internal/apierr"
+	"github.com/portico-auth/portico/internal/httpx"
+)
+
+// statusWriter remembers the status a handler wrote.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+	wrote  bool
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if !w.wrote {
+		w.status, w.wrote = code, true
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if !w.wrote {
+		w.status, w.wrote = http.StatusOK, true
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+// Unwrap lets http.ResponseController reach the underlying writer.
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+func newRequestID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+// instrument wraps a listener's mux with what every request gets: a request id, a bounded
+// body, panic recovery, a log line and metrics. Logged: method, path (never the query, which
+// may carry tokens), status, duration, request id.
+func instrument(listener string, mux *http.ServeMux, m *metrics, log *slog.Logger) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		id := r.Header.Get("X-Request-Id")
+		if id == "" || len(id) > 64 {
+			id = newRequestID()
+		}
+		w.Header().Set("X-Request-Id", id)
+		if r.Body != nil {
+			r.Body = http.MaxBytesReader(w, r.Body, httpx.MaxBodyBytes)
+		}
+		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
+		_, pattern := mux.Handler(r)
+		if pattern == "" {
+			pattern = "unmatched"
+		}
+		defer func() {
+			if p := recover(); p != nil {
+				if p == http.ErrAbortHandler {
+					panic(p)
+				}
+				log.ErrorContext(r.Context(), "panic while serving request", "panic", fmt.Sprint(p),
+					"request_id", id, "stack", string(debug.Stack()))
+				if !sw.wrote {
+					httpx.WriteError(sw, r, apierr.ErrInternal)
+				}
+			}
+			d := time.Since(start)
+			m.observe(listener, r.Method, pattern, sw.status, d)
+			log.LogAttrs(r.Context(), slog.LevelInfo, "request",
+				slog.String("listener", listener), slog.String("method", r.Method),
+				slog.String("path", r.URL.Path), slog.Int("status", sw.status),
+				slog.Duration("duration", d), slog.String("request_id", id))
+		}()
+		mux.ServeHTTP(sw, r)
+	})
+}
