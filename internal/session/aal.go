@@ -1,0 +1,92 @@
+package session
+
+import (
+	"net/url"
+
+	"github.com/portico-auth/portico/internal/apierr"
+)
+
+// Kratos's words for an aal1 session whose identity could reach aal2.
+const (
+	aal2RequiredReason  = "An active session was found but it does not fulfill the requested Authenticator Assurance Level. Please verify yourself with a second factor to resolve this issue."
+	aal2RequiredMessage = "Session does not fulfill the requested Authenticator Assurance Level"
+)
+
+// secondFactorMethods complete a second factor when the caller does not say otherwise.
+var secondFactorMethods = map[string]bool{"totp": true, "lookup_secret": true}
+
+// rank orders the levels; unknown levels rank lowest.
+func (a AAL) rank() int {
+	switch a {
+	case AAL1:
+		return 1
+	case AAL2:
+		return 2
+	}
+	return 0
+}
+
+// methodAAL is the level a method grants: its own when set, aal2 for TOTP and lookup
+// secrets, aal1 otherwise (a WebAuthn key used as a second factor must say aal2 itself).
+func methodAAL(m AuthenticationMethod) AAL {
+	if m.AAL != "" {
+		return m.AAL
+	}
+	if secondFactorMethods[m.Method] {
+		return AAL2
+	}
+	return AAL1
+}
+
+// computeAAL is aal2 once a second factor was completed, aal1 after any other method, and
+// aal0 without methods.
+func computeAAL(methods []AuthenticationMethod) AAL {
+	level := AAL0
+	for _, m := range methods {
+		if a := methodAAL(m); a.rank() > level.rank() {
+			level = a
+		}
+	}
+	return level
+}
+
+// RequireAAL checks s against a required level: "aal1" needs any authenticated session,
+// "aal2" a second factor, and "highest_available" the highest level the identity can reach.
+// A shortfall is 403 session_aal2_required pointing the browser to the aal2 login at
+// publicBaseURL (with return_to when given).
+func RequireAAL(s *Session, required, publicBaseURL, returnTo string) error {
+	need := AAL1
+	switch required {
+	case string(AAL2):
+		need = AAL2
+	case RequireHighestAvailable:
+		if s.Identity != nil {
+			need = AAL(s.Identity.HighestAAL())
+		}
+	}
+	if s.AAL.rank() >= need.rank() {
+		return nil
+	}
+	to := Aal2LoginURL(publicBaseURL, returnTo)
+	return apierr.ErrForbidden.WithID("session_aal2_required").
+		WithReason("%s", aal2RequiredReason).
+		WithMessage(aal2RequiredMessage).
+		WithDetail("redirect_browser_to", to).
+		WithRedirect(to)
+}
+
+// Aal2LoginURL is where a browser steps up to aal2: the browser login at aal=aal2.
+func Aal2LoginURL(publicBaseURL, returnTo string) string {
+	q := url.Values{"aal": {"aal2"}}
+	if returnTo != "" {
+		q.Set("return_to", returnTo)
+	}
+	return trimSlash(publicBaseURL) + "/self-service/login/browser?" + q.Encode()
+}
+
+func trimSlash(s string) string {
+	for len(s) > 0 && s[len(s)-1] == '/' {
+		s = s[:len(s)-1]
+	}
+	return s
+}
