@@ -262,7 +262,11 @@ func TestCookies(t *testing.T) {
 	}{
 		{"defaults", func(*session.Options) {}, true, false, http.SameSiteLaxMode},
 		{"session cookie", func(o *session.Options) { o.CookiePersistent = false }, false, false, http.SameSiteLaxMode},
-		{"secure strict", func(o *session.Options) { o.Secure = true; o.SameSite = http.SameSiteStrictMode; o.CookieDomain = "example.com" }, true, true, http.SameSiteStrictMode},
+		{"secure strict", func(o *session.Options) {
+			o.Secure = true
+			o.SameSite = http.SameSiteStrictMode
+			o.CookieDomain = "example.com"
+		}, true, true, http.SameSiteStrictMode},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
