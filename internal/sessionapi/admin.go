@@ -1,0 +1,140 @@
+package sessionapi
+
+import (
+	"errors"
+	"net/http"
+
+	"github.com/google/uuid"
+
+	"github.com/portico-auth/portico/internal/apierr"
+	"github.com/portico-auth/portico/internal/httpx"
+)
+
+// adminList answers listSessions: every session, filtered by ?active=, expanded per ?expand=.
+func (h *Handler) adminList(w http.ResponseWriter, r *http.Request) {
+	h.list(w, r, uuid.Nil, 1000)
+}
+
+// adminListIdentity answers listIdentitySessions; an unknown identity is 404.
+func (h *Handler) adminListIdentity(w http.ResponseWriter, r *http.Request) {
+	id, err := h.knownIdentity(r)
+	if err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	h.list(w, r, id, 500)
+}
+
+func (h *Handler) list(w http.ResponseWriter, r *http.Request, identityID uuid.UUID, maxSize int) {
+	p, err := parsePage(r, maxSize)
+	if err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	active, err := parseActive(r)
+	if err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	e := expandAll
+	if identityID == uuid.Nil {
+		if e, err = parseExpand(r.URL.Query()["expand"]); err != nil {
+			httpx.WriteError(w, r, err)
+			return
+		}
+	}
+	list, next, err := h.store.ListSessions(r.Context(), identityID, active, p)
+	if err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	setLink(w, r, p, next)
+	writeJSON(w, http.StatusOK, renderAll(list, e))
+}
+
+// adminGet answers getSession, expanded per ?expand=.
+func (h *Handler) adminGet(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r, "session")
+	if err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	e, err := parseExpand(r.URL.Query()["expand"])
+	if err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	s, err := h.store.GetSession(r.Context(), id)
+	if err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, render(s, e))
+}
+
+// adminExtend answers extendSession: a full lifespan from now when earliest_possible_extend
+// allows it, otherwise the session unchanged. A revoked or unknown session is 404.
+func (h *Handler) adminExtend(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r, "session")
+	if err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	s, err := h.store.GetSession(r.Context(), id)
+	if err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	if !s.Active {
+		httpx.WriteError(w, r, apierr.ErrNotFound.WithReason("The session is no longer active."))
+		return
+	}
+	if _, err := h.mgr.Extend(r.Context(), s); err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, render(s, expandAll))
+}
+
+// adminDisable answers disableSession: the session is deactivated, its data kept.
+func (h *Handler) adminDisable(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r, "session")
+	if err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	if err := h.store.RevokeSession(r.Context(), uuid.Nil, id); err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// adminRevokeIdentity answers deleteIdentitySessions: every session of the identity ends.
+func (h *Handler) adminRevokeIdentity(w http.ResponseWriter, r *http.Request) {
+	id, err := h.knownIdentity(r)
+	if err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	if _, err := h.store.RevokeSessionsExcept(r.Context(), id, uuid.Nil); err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// knownIdentity parses the {id} path value and checks that the identity exists.
+func (h *Handler) knownIdentity(r *http.Request) (uuid.UUID, error) {
+	id, err := pathID(r, "identity")
+	if err != nil {
+		return uuid.Nil, err
+	}
+	if _, err := h.store.GetIdentity(r.Context(), id, false); err != nil {
+		if errors.Is(err, apierr.ErrNotFound) {
+			return uuid.Nil, apierr.ErrNotFound.WithReason("Unable to locate the identity %s.", id)
+		}
+		return uuid.Nil, err
+	}
+	return id, nil
+}

@@ -1,0 +1,70 @@
+// Package sessionapi serves Kratos's session endpoints: whoami and the caller's own sessions on
+// the public API, and listing, extending and revoking any session on the admin API.
+package sessionapi
+
+import (
+	"context"
+	"net/http"
+
+	"github.com/google/uuid"
+
+	"github.com/portico-auth/portico/internal/apierr"
+	"github.com/portico-auth/portico/internal/httpx"
+	"github.com/portico-auth/portico/internal/identity"
+	"github.com/portico-auth/portico/internal/session"
+	"github.com/portico-auth/portico/internal/store"
+)
+
+// Store is what the handlers read and change directly; store.Store satisfies it.
+type Store interface {
+	GetSession(ctx context.Context, id uuid.UUID) (*session.Session, error)
+	ListSessions(ctx context.Context, identityID uuid.UUID, active *bool, p store.ListParams) ([]*session.Session, string, error)
+	RevokeSession(ctx context.Context, identityID, sessionID uuid.UUID) error
+	RevokeSessionsExcept(ctx context.Context, identityID, keep uuid.UUID) (int, error)
+	GetIdentity(ctx context.Context, id uuid.UUID, withCredentials bool) (*identity.Identity, error)
+}
+
+// Handler serves the session endpoints.
+type Handler struct {
+	mgr           *session.Manager
+	store         Store
+	publicBaseURL string
+}
+
+// New returns the session handlers. publicBaseURL is where browsers are sent to step up to
+// aal2 (e.g. "http://127.0.0.1:4433").
+func New(mgr *session.Manager, st Store, publicBaseURL string) *Handler {
+	return &Handler{mgr: mgr, store: st, publicBaseURL: publicBaseURL}
+}
+
+// RegisterPublic adds the public endpoints to mux.
+func (h *Handler) RegisterPublic(mux *http.ServeMux) {
+	mux.HandleFunc("GET /sessions/whoami", h.whoami)
+	mux.HandleFunc("GET /sessions", h.listMine)
+	mux.HandleFunc("DELETE /sessions", h.revokeMyOthers)
+	mux.HandleFunc("DELETE /sessions/{id}", h.revokeMine)
+}
+
+// RegisterAdmin adds the admin endpoints to mux.
+func (h *Handler) RegisterAdmin(mux *http.ServeMux) {
+	mux.HandleFunc("GET /admin/sessions", h.adminList)
+	mux.HandleFunc("GET /admin/sessions/{id}", h.adminGet)
+	mux.HandleFunc("PATCH /admin/sessions/{id}/extend", h.adminExtend)
+	mux.HandleFunc("DELETE /admin/sessions/{id}", h.adminDisable)
+	mux.HandleFunc("GET /admin/identities/{id}/sessions", h.adminListIdentity)
+	mux.HandleFunc("DELETE /admin/identities/{id}/sessions", h.adminRevokeIdentity)
+}
+
+// pathID parses the {id} path value; a malformed one is a 400 as in Kratos.
+func pathID(r *http.Request, what string) (uuid.UUID, error) {
+	id, err := uuid.Parse(r.PathValue("id"))
+	if err != nil {
+		return uuid.Nil, apierr.ErrBadRequest.WithReason("The %s ID is not a valid UUID.", what)
+	}
+	return id, nil
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	httpx.NoStore(w)
+	httpx.WriteJSON(w, status, v)
+}

@@ -1,0 +1,94 @@
+package sessionapi
+
+import (
+	"net/http"
+
+	"github.com/portico-auth/portico/internal/apierr"
+	"github.com/portico-auth/portico/internal/httpx"
+	"github.com/portico-auth/portico/internal/session"
+)
+
+// whoami answers toSession: the caller's session with its identity, if it is active and
+// strong enough for session.whoami.required_aal.
+func (h *Handler) whoami(w http.ResponseWriter, r *http.Request) {
+	s, err := h.mgr.FromRequest(r.Context(), r)
+	if err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	if err := session.RequireAAL(s, h.mgr.Options().WhoamiRequiredAAL, h.publicBaseURL, ""); err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	w.Header().Set("X-Kratos-Authenticated-Identity-Id", s.IdentityID.String())
+	writeJSON(w, http.StatusOK, render(s, expandPublic))
+}
+
+// listMine answers listMySessions: the caller's other active sessions, newest first. A page
+// that held the current session is one shorter; the Link header still leads on.
+func (h *Handler) listMine(w http.ResponseWriter, r *http.Request) {
+	s, err := h.mgr.FromRequest(r.Context(), r)
+	if err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	p, err := parsePage(r, 500)
+	if err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	active := true
+	list, next, err := h.store.ListSessions(r.Context(), s.IdentityID, &active, p)
+	if err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	now := h.mgr.Now()
+	others := make([]*session.Session, 0, len(list))
+	for _, o := range list {
+		if o.ID != s.ID && o.IsActive(now) {
+			others = append(others, o)
+		}
+	}
+	setLink(w, r, p, next)
+	writeJSON(w, http.StatusOK, renderAll(others, expandPublic))
+}
+
+// revokeMyOthers answers disableMyOtherSessions with the number of sessions revoked.
+func (h *Handler) revokeMyOthers(w http.ResponseWriter, r *http.Request) {
+	s, err := h.mgr.FromRequest(r.Context(), r)
+	if err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	n, err := h.store.RevokeSessionsExcept(r.Context(), s.IdentityID, s.ID)
+	if err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]int{"count": n})
+}
+
+// revokeMine answers disableMySession: another of the caller's sessions is revoked; the
+// current one cannot be (that is what logout is for), and someone else's is not found.
+func (h *Handler) revokeMine(w http.ResponseWriter, r *http.Request) {
+	s, err := h.mgr.FromRequest(r.Context(), r)
+	if err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	id, err := pathID(r, "session")
+	if err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	if id == s.ID {
+		httpx.WriteError(w, r, apierr.ErrBadRequest.WithReason("You are not allowed to revoke your current session; use the logout flow instead."))
+		return
+	}
+	if err := h.store.RevokeSession(r.Context(), s.IdentityID, id); err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
