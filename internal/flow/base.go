@@ -1,0 +1,110 @@
+package flow
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/portico-auth/portico/internal/apierr"
+	"github.com/portico-auth/portico/internal/store"
+)
+
+// Type tells a browser flow (cookies, CSRF, redirects) from an API flow (native apps, tokens).
+type Type string
+
+// Flow types.
+const (
+	TypeBrowser Type = "browser"
+	TypeAPI     Type = "api"
+)
+
+// Base holds the fields every self-service flow shares. A concrete flow embeds it and adds its
+// own fields (state, identity, refresh, requested_aal, …); encoding/json flattens the embedded
+// fields, so the flow serialises as Kratos's flat object.
+type Base struct {
+	ID             uuid.UUID  `json:"id"`
+	OrganizationID *uuid.UUID `json:"organization_id"`
+	Type           Type       `json:"type"`
+	ExpiresAt      time.Time  `json:"expires_at"`
+	IssuedAt       time.Time  `json:"issued_at"`
+	RequestURL     string     `json:"request_url"`
+	ReturnTo       string     `json:"return_to,omitempty"`
+	UI             Container  `json:"ui"`
+	// CreatedAt and UpdatedAt are written only when set: login flows carry them, settings
+	// flows do not.
+	CreatedAt time.Time `json:"created_at,omitzero"`
+	UpdatedAt time.Time `json:"updated_at,omitzero"`
+}
+
+// NewBase starts a flow of type t for request r: a new id, issued now, expiring after
+// lifespan, its request_url on the public base URL, and a UI that POSTs to
+// <public><actionPath>?flow=<id> (actionPath such as "/self-service/login").
+func NewBase(t Type, r *http.Request, public *url.URL, actionPath string, now time.Time, lifespan time.Duration) Base {
+	id := uuid.New()
+	now = now.UTC()
+	b := Base{
+		ID:         id,
+		Type:       t,
+		IssuedAt:   now,
+		ExpiresAt:  now.Add(lifespan),
+		RequestURL: RequestURL(public, r),
+		UI:         Container{Method: http.MethodPost, Nodes: Nodes{}},
+	}
+	b.UI.Action = b.ActionURL(public, actionPath)
+	return b
+}
+
+// ActionURL is <public><path>?flow=<id>, the URL a form of this flow posts to.
+func (b *Base) ActionURL(public *url.URL, path string) string {
+	return AppendQuery(JoinPath(public, path), "flow", b.ID.String())
+}
+
+// JoinPath appends path to the public base URL without doubling the slash.
+func JoinPath(public *url.URL, path string) string {
+	return strings.TrimSuffix(public.String(), "/") + "/" + strings.TrimPrefix(path, "/")
+}
+
+// RequestURL is the URL of r as seen on the public base URL (path and query kept).
+func RequestURL(public *url.URL, r *http.Request) string {
+	return JoinPath(public, r.URL.RequestURI())
+}
+
+// Expired reports whether the flow has expired at now.
+func (b *Base) Expired(now time.Time) bool { return !now.Before(b.ExpiresAt) }
+
+// Valid returns nil while the flow is usable and otherwise a 410 self_service_flow_expired
+// carrying expired_at and since (nanoseconds) in its details (an *apierr.Error); handlers add
+// use_flow_id with apierr.From(err).WithDetail once they have created the replacement flow.
+func (b *Base) Valid(now time.Time) error {
+	if !b.Expired(now) {
+		return nil
+	}
+	since := now.Sub(b.ExpiresAt)
+	return apierr.ErrGone.WithID("self_service_flow_expired").
+		WithReason("The self-service flow expired %.2f minutes ago, initialize a new one.", since.Minutes()).
+		WithDetail("expired_at", b.ExpiresAt.UTC().Format(time.RFC3339Nano)).
+		WithDetail("since", since.Nanoseconds())
+}
+
+// Record encodes flow v (a concrete flow embedding Base) as a store record of the given kind.
+// identityID is the owner of the flow, or nil.
+func Record(kind string, b *Base, identityID *uuid.UUID, v any) (*store.FlowRecord, error) {
+	data, err := json.Marshal(v)
+	if err != nil {
+		return nil, fmt.Errorf("encode %s flow: %w", kind, err)
+	}
+	return &store.FlowRecord{ID: b.ID, Kind: kind, IdentityID: identityID, ExpiresAt: b.ExpiresAt, Data: data}, nil
+}
+
+// Decode decodes a stored flow into v.
+func Decode(rec *store.FlowRecord, v any) error {
+	if err := json.Unmarshal(rec.Data, v); err != nil {
+		return fmt.Errorf("decode %s flow %s: %w", rec.Kind, rec.ID, err)
+	}
+	return nil
+}

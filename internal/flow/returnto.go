@@ -1,0 +1,135 @@
+package flow
+
+import (
+	"fmt"
+	"net/url"
+	"path"
+	"strings"
+
+	"github.com/portico-auth/portico/internal/apierr"
+)
+
+// ReturnTo judges return_to parameters against selfservice.allowed_return_urls. The zero value
+// allows nothing but relative paths (which need Default).
+type ReturnTo struct {
+	// Allowed are the configured allowed return URLs: a URL allows its origin and every path
+	// under its path ("https://app/after" allows /after and /after/x, not /afterwards).
+	Allowed []string
+	// Public is Portico's own public base URL: any path on its origin is allowed.
+	Public *url.URL
+	// Default is selfservice.default_browser_return_url: relative return_to paths are resolved
+	// against its origin, and any path on that origin is allowed.
+	Default *url.URL
+}
+
+// ForbiddenReturnTo is the error for a return_to that is not allowed.
+func ForbiddenReturnTo(raw string) *apierr.Error {
+	return apierr.ErrBadRequest.WithID("self_service_flow_return_to_forbidden").
+		WithReason("Requested return_to URL \"%s\" is not allowed.", raw)
+}
+
+// Check returns the URL to return to: nil for an empty raw, the resolved URL when raw is a
+// relative path ("/path") or an absolute http(s) URL on an allowed origin and under an allowed
+// path, and otherwise a 400 self_service_flow_return_to_forbidden error. Protocol-relative
+// URLs, backslashes, control characters, user info and other schemes are always refused.
+func (rt *ReturnTo) Check(raw string) (*url.URL, error) {
+	if raw == "" {
+		return nil, nil
+	}
+	u, err := rt.check(raw)
+	if err != nil {
+		return nil, ForbiddenReturnTo(raw).WithCause(err)
+	}
+	return u, nil
+}
+
+func (rt *ReturnTo) check(raw string) (*url.URL, error) {
+	for _, c := range raw {
+		if c <= ' ' || c == 0x7f || c == '\\' {
+			return nil, fmt.Errorf("return_to contains %q", c)
+		}
+	}
+	if strings.HasPrefix(raw, "/") {
+		if strings.HasPrefix(raw, "//") {
+			return nil, fmt.Errorf("protocol-relative return_to")
+		}
+		if rt.Default == nil || !webOrigin(rt.Default) {
+			return nil, fmt.Errorf("relative return_to without a default return URL")
+		}
+		rel, err := url.Parse(raw)
+		if err != nil {
+			return nil, fmt.Errorf("parse return_to: %w", err)
+		}
+		if rel.Scheme != "" || rel.Host != "" || rel.User != nil || rel.Opaque != "" {
+			return nil, fmt.Errorf("relative return_to with an authority")
+		}
+		u := &url.URL{
+			Scheme:   strings.ToLower(rt.Default.Scheme),
+			Host:     rt.Default.Host,
+			Path:     rel.Path,
+			RawPath:  rel.RawPath,
+			RawQuery: rel.RawQuery,
+			Fragment: rel.Fragment,
+		}
+		return u, nil
+	}
+	u, err := url.Parse(raw)
+	if err != nil {
+		return nil, fmt.Errorf("parse return_to: %w", err)
+	}
+	if !webOrigin(u) || u.User != nil || u.Opaque != "" {
+		return nil, fmt.Errorf("return_to is not an absolute http(s) URL")
+	}
+	if rt.Public != nil && sameOrigin(u, rt.Public) {
+		return u, nil
+	}
+	if rt.Default != nil && sameOrigin(u, rt.Default) {
+		return u, nil
+	}
+	for _, a := range rt.Allowed {
+		au, err := url.Parse(a)
+		if err != nil || !webOrigin(au) {
+			continue
+		}
+		if sameOrigin(u, au) && underPath(u.Path, au.Path) {
+			return u, nil
+		}
+	}
+	return nil, fmt.Errorf("return_to is not on an allowed URL")
+}
+
+// webOrigin reports whether u is an absolute http(s) URL with a host.
+func webOrigin(u *url.URL) bool {
+	s := strings.ToLower(u.Scheme)
+	return (s == "http" || s == "https") && u.Host != "" && u.Hostname() != ""
+}
+
+func sameOrigin(a, b *url.URL) bool {
+	return strings.EqualFold(a.Scheme, b.Scheme) &&
+		strings.EqualFold(a.Hostname(), b.Hostname()) &&
+		port(a) == port(b)
+}
+
+func port(u *url.URL) string {
+	if p := u.Port(); p != "" {
+		return p
+	}
+	if strings.EqualFold(u.Scheme, "https") {
+		return "443"
+	}
+	return "80"
+}
+
+// underPath reports whether p is allowed or below it, segment by segment, after resolving
+// dot segments so that "/after/../admin" does not pass as "/after".
+func underPath(p, allowed string) bool {
+	allowed = strings.TrimSuffix(allowed, "/")
+	if allowed == "" {
+		return true
+	}
+	if p == "" {
+		p = "/"
+	}
+	clean := path.Clean(p)
+	return clean == allowed || strings.HasPrefix(clean, allowed+"/")
+}
