@@ -1,0 +1,150 @@
+package flow
+
+import (
+	"errors"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/portico-auth/portico/internal/apierr"
+)
+
+func mustURL(s string) *url.URL {
+	u, err := url.Parse(s)
+	if err != nil {
+		panic(err)
+	}
+	return u
+}
+
+func testReturnTo() *ReturnTo {
+	return &ReturnTo{
+		Allowed: []string{"http://127.0.0.1:4455/after", "https://app.example/", "https://docs.example:8443/a/b/"},
+		Public:  mustURL("http://127.0.0.1:4433/"),
+		Default: mustURL("http://127.0.0.1:4455/welcome"),
+	}
+}
+
+func TestReturnToCheck(t *testing.T) {
+	tests := []struct {
+		raw  string
+		want string // "" = forbidden (or nil for empty input)
+	}{
+		{"", ""},
+		{"http://127.0.0.1:4455/after", "http://127.0.0.1:4455/after"},
+		{"http://127.0.0.1:4455/after/deeper?x=1#f", "http://127.0.0.1:4455/after/deeper?x=1#f"},
+		{"https://app.example/anything", "https://app.example/anything"},
+		{"https://APP.example/x", "https://APP.example/x"},
+		{"https://app.example:443/x", "https://app.example:443/x"},
+		{"https://docs.example:8443/a/b", "https://docs.example:8443/a/b"},
+		{"https://docs.example:8443/a/b/c", "https://docs.example:8443/a/b/c"},
+		{"/dashboard?tab=1", "http://127.0.0.1:4455/dashboard?tab=1"},
+		{"/", "http://127.0.0.1:4455/"},
+		{"http://127.0.0.1:4433/self-service/login/browser", "http://127.0.0.1:4433/self-service/login/browser"},
+		{"http://127.0.0.1:4455/other", "http://127.0.0.1:4455/other"}, // the default's origin
+		// forbidden
+		{"https://evil.example/", ""},
+		{"http://127.0.0.1:4456/after", ""},
+		{"https://127.0.0.1:4455/after", ""},
+		{"https://docs.example:8443/a/bc", ""},
+		{"https://docs.example:8443/a/", ""},
+		{"https://docs.example:8443/a/b/../../x", ""},
+		{"https://docs.example/a/b", ""},
+		{"//evil.example/", ""},
+		{"//evil.example", ""},
+		{"\\\\evil.example", ""},
+		{"/\\evil.example", ""},
+		{"\\/evil.example", ""},
+		{"https:\\\\evil.example", ""},
+		{"https://app.example\\@evil.example", ""},
+		{"https://app.example@evil.example/", ""},
+		{"https://user:pw@app.example/", ""},
+		{"javascript:alert(1)", ""},
+		{"JavaScript://app.example/%0aalert(1)", ""},
+		{"data:text/html,<script>alert(1)</script>", ""},
+		{"ftp://app.example/", ""},
+		{"https:evil.example", ""},
+		{"https:/evil.example", ""},
+		{"http://", ""},
+		{"dashboard", ""},
+		{"/a\tb", ""},
+		{"/\t/evil.example", ""},
+		{"https://app.example/\n", ""},
+		{"/\x00", ""},
+		{" https://app.example/", ""},
+		{"https://app.example.evil.example/", ""},
+		{"https://evil.example/app.example", ""},
+		{"https://evil.example#https://app.example", ""},
+		{"https://evil.example?https://app.example", ""},
+	}
+	rt := testReturnTo()
+	for _, tt := range tests {
+		t.Run(tt.raw, func(t *testing.T) {
+			u, err := rt.Check(tt.raw)
+			switch {
+			case tt.want == "" && tt.raw == "":
+				if u != nil || err != nil {
+					t.Errorf("Check(\"\") = %v, %v; want nil, nil", u, err)
+				}
+			case tt.want == "":
+				if u != nil || err == nil {
+					t.Fatalf("Check(%q) = %v, %v; want forbidden", tt.raw, u, err)
+				}
+				var ae *apierr.Error
+				if !errors.As(err, &ae) || ae.Code != 400 || ae.ID != "self_service_flow_return_to_forbidden" ||
+					ae.Reason != `Requested return_to URL "`+tt.raw+`" is not allowed.` {
+					t.Errorf("error = %#v", err)
+				}
+			default:
+				if err != nil || u == nil || u.String() != tt.want {
+					t.Errorf("Check(%q) = %v, %v; want %s", tt.raw, u, err, tt.want)
+				}
+			}
+		})
+	}
+}
+
+func TestReturnToRelativeNeedsDefault(t *testing.T) {
+	rt := &ReturnTo{Allowed: []string{"https://app.example/"}}
+	if _, err := rt.Check("/x"); err == nil {
+		t.Error("relative return_to without a default must be refused")
+	}
+}
+
+// FuzzReturnTo checks that whatever Check accepts lies on an allowed origin and cannot be
+// read by a browser as another host.
+func FuzzReturnTo(f *testing.F) {
+	for _, s := range []string{
+		"", "/", "/x?y#z", "//evil", "/\\evil", "\\\\evil", "https://app.example@evil", "https://app.example/",
+		"http://127.0.0.1:4455/after/x", "javascript:alert(1)", "https:evil", "HTTPS://APP.EXAMPLE:443/",
+		"http://127.0.0.1:4433/../..", "https://[::1]:8443/", "https://app.example%2f@evil/", "/%2f%2fevil",
+		"https://docs.example:8443/a/b/%2e%2e/x", "http://127.0.0.1:4455:80/after",
+	} {
+		f.Add(s)
+	}
+	rt := testReturnTo()
+	origins := map[string]bool{}
+	for _, s := range append(rt.Allowed, rt.Public.String(), rt.Default.String()) {
+		u := mustURL(s)
+		origins[strings.ToLower(u.Scheme)+"://"+strings.ToLower(u.Hostname())+":"+port(u)] = true
+	}
+	f.Fuzz(func(t *testing.T, raw string) {
+		u, err := rt.Check(raw)
+		if err != nil || u == nil {
+			return
+		}
+		s := u.String()
+		if strings.ContainsAny(s, "\\\t\r\n ") || u.User != nil {
+			t.Fatalf("accepted %q as %q", raw, s)
+		}
+		// Parse what a browser would be sent, and check its origin again.
+		back, perr := url.Parse(s)
+		if perr != nil || back.User != nil || back.Opaque != "" {
+			t.Fatalf("accepted %q as unparseable or odd %q: %v", raw, s, perr)
+		}
+		o := strings.ToLower(back.Scheme) + "://" + strings.ToLower(back.Hostname()) + ":" + port(back)
+		if !origins[o] {
+			t.Fatalf("accepted %q on origin %s", raw, o)
+		}
+	})
+}
