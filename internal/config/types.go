@@ -1,0 +1,284 @@
+package config
+
+import "time"
+
+// Config is the whole configuration. Field tags are Kratos's key names.
+type Config struct {
+	Version     string      `yaml:"version"` // Kratos's config version; accepted and ignored
+	DSN         string      `yaml:"dsn"`
+	Serve       Serve       `yaml:"serve"`
+	Secrets     Secrets     `yaml:"secrets"`
+	Identity    Identity    `yaml:"identity"`
+	Hashers     Hashers     `yaml:"hashers"`
+	Session     Session     `yaml:"session"`
+	Cookies     Cookies     `yaml:"cookies"`
+	SelfService SelfService `yaml:"selfservice"`
+	Log         Log         `yaml:"log"`
+
+	// Dev is set by LoadOptions.Dev: development defaults, and cookies without Secure on http.
+	Dev bool `yaml:"-"`
+}
+
+// Serve holds both listeners.
+type Serve struct {
+	Public Listener `yaml:"public"`
+	Admin  Listener `yaml:"admin"`
+}
+
+// Listener is one HTTP listener. BaseURL always ends with "/".
+type Listener struct {
+	Host    string `yaml:"host"`
+	Port    int    `yaml:"port"`
+	BaseURL string `yaml:"base_url"`
+	CORS    CORS   `yaml:"cors"`
+}
+
+// CORS is the CORS policy of a listener.
+type CORS struct {
+	Enabled          bool     `yaml:"enabled"`
+	AllowedOrigins   []string `yaml:"allowed_origins"`
+	AllowedMethods   []string `yaml:"allowed_methods"`
+	AllowedHeaders   []string `yaml:"allowed_headers"`
+	ExposedHeaders   []string `yaml:"exposed_headers"`
+	AllowCredentials bool     `yaml:"allow_credentials"`
+	Debug            bool     `yaml:"debug"`
+}
+
+// Secrets are rotated lists: the first entry signs, all entries verify.
+type Secrets struct {
+	Default []string `yaml:"default"`
+	Cookie  []string `yaml:"cookie"`
+	Cipher  []string `yaml:"cipher"`
+}
+
+// Identity configures trait schemas.
+type Identity struct {
+	DefaultSchemaID string   `yaml:"default_schema_id"`
+	Schemas         []Schema `yaml:"schemas"`
+}
+
+// Schema is an identity schema: url is file://, http(s):// or base64://.
+type Schema struct {
+	ID  string `yaml:"id"`
+	URL string `yaml:"url"`
+}
+
+// Hashers configures password hashing.
+type Hashers struct {
+	Algorithm string `yaml:"algorithm"` // argon2 | bcrypt
+	Bcrypt    Bcrypt `yaml:"bcrypt"`
+	Argon2    Argon2 `yaml:"argon2"`
+}
+
+// Bcrypt holds bcrypt's cost.
+type Bcrypt struct {
+	Cost int `yaml:"cost"`
+}
+
+// Argon2 holds argon2id parameters.
+type Argon2 struct {
+	Memory            ByteSize      `yaml:"memory"`
+	Iterations        int           `yaml:"iterations"`
+	Parallelism       int           `yaml:"parallelism"`
+	SaltLength        int           `yaml:"salt_length"`
+	KeyLength         int           `yaml:"key_length"`
+	ExpectedDuration  time.Duration `yaml:"expected_duration"`  // accepted, unused
+	ExpectedDeviation time.Duration `yaml:"expected_deviation"` // accepted, unused
+	DedicatedMemory   ByteSize      `yaml:"dedicated_memory"`   // accepted, unused
+}
+
+// Session configures sessions and their cookie.
+type Session struct {
+	Lifespan               time.Duration `yaml:"lifespan"`
+	EarliestPossibleExtend time.Duration `yaml:"earliest_possible_extend"`
+	Cookie                 SessionCookie `yaml:"cookie"`
+	WhoAmI                 WhoAmI        `yaml:"whoami"`
+}
+
+// SessionCookie configures the session cookie.
+type SessionCookie struct {
+	Name       string `yaml:"name"`
+	Persistent bool   `yaml:"persistent"`
+	Path       string `yaml:"path"`
+	Domain     string `yaml:"domain"`
+	SameSite   string `yaml:"same_site"`
+}
+
+// WhoAmI configures /sessions/whoami.
+type WhoAmI struct {
+	RequiredAAL string `yaml:"required_aal"` // highest_available | aal1
+}
+
+// Cookies are defaults for every cookie Portico sets.
+type Cookies struct {
+	Domain   string `yaml:"domain"`
+	Path     string `yaml:"path"`
+	SameSite string `yaml:"same_site"`
+}
+
+// SelfService configures the self-service flows and methods.
+type SelfService struct {
+	DefaultBrowserReturnURL string   `yaml:"default_browser_return_url"`
+	AllowedReturnURLs       []string `yaml:"allowed_return_urls"`
+	Methods                 Methods  `yaml:"methods"`
+	Flows                   Flows    `yaml:"flows"`
+}
+
+// Methods lists the credential methods.
+type Methods struct {
+	Password     PasswordMethod `yaml:"password"`
+	Profile      Method         `yaml:"profile"`
+	TOTP         TOTPMethod     `yaml:"totp"`
+	LookupSecret Method         `yaml:"lookup_secret"`
+	WebAuthn     WebAuthnMethod `yaml:"webauthn"`
+	Passkey      PasskeyMethod  `yaml:"passkey"`
+}
+
+// Method is a method with nothing to configure but whether it is on.
+type Method struct {
+	Enabled bool `yaml:"enabled"`
+}
+
+// PasswordMethod is the password method.
+type PasswordMethod struct {
+	Enabled bool           `yaml:"enabled"`
+	Config  PasswordConfig `yaml:"config"`
+}
+
+// PasswordConfig is the password policy.
+type PasswordConfig struct {
+	HaveIBeenPwnedEnabled            bool   `yaml:"haveibeenpwned_enabled"` // accepted, ignored
+	HaveIBeenPwnedHost               string `yaml:"haveibeenpwned_host"`    // accepted, ignored
+	MaxBreaches                      int    `yaml:"max_breaches"`           // accepted, ignored
+	IgnoreNetworkErrors              bool   `yaml:"ignore_network_errors"`  // accepted, ignored
+	MinPasswordLength                int    `yaml:"min_password_length"`
+	IdentifierSimilarityCheckEnabled bool   `yaml:"identifier_similarity_check_enabled"`
+}
+
+// TOTPMethod is the TOTP method.
+type TOTPMethod struct {
+	Enabled bool       `yaml:"enabled"`
+	Config  TOTPConfig `yaml:"config"`
+}
+
+// TOTPConfig configures TOTP.
+type TOTPConfig struct {
+	Issuer string `yaml:"issuer"`
+}
+
+// WebAuthnMethod is the WebAuthn method.
+type WebAuthnMethod struct {
+	Enabled bool           `yaml:"enabled"`
+	Config  WebAuthnConfig `yaml:"config"`
+}
+
+// WebAuthnConfig configures WebAuthn.
+type WebAuthnConfig struct {
+	Passwordless bool `yaml:"passwordless"`
+	RP           RP   `yaml:"rp"`
+}
+
+// PasskeyMethod is the passkey method.
+type PasskeyMethod struct {
+	Enabled bool          `yaml:"enabled"`
+	Config  PasskeyConfig `yaml:"config"`
+}
+
+// PasskeyConfig configures passkeys.
+type PasskeyConfig struct {
+	RP RP `yaml:"rp"`
+}
+
+// RP is a WebAuthn relying party. Origin is Kratos's older single-origin key, folded into Origins.
+type RP struct {
+	ID          string   `yaml:"id"`
+	DisplayName string   `yaml:"display_name"`
+	Origin      string   `yaml:"origin"`
+	Origins     []string `yaml:"origins"`
+}
+
+// Flows holds every self-service flow.
+type Flows struct {
+	Settings     SettingsFlow     `yaml:"settings"`
+	Login        LoginFlow        `yaml:"login"`
+	Registration RegistrationFlow `yaml:"registration"`
+	Error        ErrorFlow        `yaml:"error"`
+	Logout       LogoutFlow       `yaml:"logout"`
+	Verification ToggleFlow       `yaml:"verification"`
+	Recovery     ToggleFlow       `yaml:"recovery"`
+}
+
+// SettingsFlow is selfservice.flows.settings.
+type SettingsFlow struct {
+	UIURL                   string        `yaml:"ui_url"`
+	Lifespan                time.Duration `yaml:"lifespan"`
+	PrivilegedSessionMaxAge time.Duration `yaml:"privileged_session_max_age"`
+	RequiredAAL             string        `yaml:"required_aal"`
+	After                   After         `yaml:"after"`
+}
+
+// LoginFlow is selfservice.flows.login.
+type LoginFlow struct {
+	UIURL    string        `yaml:"ui_url"`
+	Lifespan time.Duration `yaml:"lifespan"`
+	After    After         `yaml:"after"`
+}
+
+// RegistrationFlow is selfservice.flows.registration.
+type RegistrationFlow struct {
+	Enabled  bool          `yaml:"enabled"`
+	UIURL    string        `yaml:"ui_url"`
+	Lifespan time.Duration `yaml:"lifespan"`
+	After    After         `yaml:"after"`
+}
+
+// ErrorFlow is selfservice.flows.error.
+type ErrorFlow struct {
+	UIURL string `yaml:"ui_url"`
+}
+
+// LogoutFlow is selfservice.flows.logout.
+type LogoutFlow struct {
+	After MethodAfter `yaml:"after"`
+}
+
+// ToggleFlow is a flow that can be switched off (verification, recovery).
+type ToggleFlow struct {
+	Enabled  bool          `yaml:"enabled"`
+	UIURL    string        `yaml:"ui_url"`
+	Lifespan time.Duration `yaml:"lifespan"`
+	Use      string        `yaml:"use"` // code | link
+	After    MethodAfter   `yaml:"after"`
+}
+
+// After is what happens after a flow succeeds: hooks for every method, and per-method overrides.
+type After struct {
+	DefaultBrowserReturnURL string      `yaml:"default_browser_return_url"`
+	Hooks                   []Hook      `yaml:"hooks"`
+	Password                MethodAfter `yaml:"password"`
+	Profile                 MethodAfter `yaml:"profile"`
+	TOTP                    MethodAfter `yaml:"totp"`
+	LookupSecret            MethodAfter `yaml:"lookup_secret"`
+	WebAuthn                MethodAfter `yaml:"webauthn"`
+	Passkey                 MethodAfter `yaml:"passkey"`
+}
+
+// MethodAfter is the after-section of one method.
+type MethodAfter struct {
+	DefaultBrowserReturnURL string `yaml:"default_browser_return_url"`
+	Hooks                   []Hook `yaml:"hooks"`
+}
+
+// Hook is a post-flow hook. Config is kept as decoded YAML for hooks that take one.
+type Hook struct {
+	Hook   string `yaml:"hook"`
+	Config any    `yaml:"config"`
+}
+
+// Log configures logging.
+type Log struct {
+	Level               string `yaml:"level"`                 // debug | info | warn | error
+	Format              string `yaml:"format"`                // json | text
+	LeakSensitiveValues bool   `yaml:"leak_sensitive_values"` // accepted, ignored: Portico never logs secrets
+	RedactionText       string `yaml:"redaction_text"`        // accepted, ignored
+}
