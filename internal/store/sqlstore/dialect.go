@@ -1,0 +1,92 @@
+package sqlstore
+
+import (
+	"strconv"
+	"strings"
+	"time"
+)
+
+// dialect holds everything that differs between the three databases. Queries are written once
+// with "?" placeholders and go through rebind.
+type dialect struct {
+	name string // "sqlite", "postgres" or "mysql": also the migrations directory
+}
+
+var (
+	dialectSQLite   = dialect{name: "sqlite"}
+	dialectPostgres = dialect{name: "postgres"}
+	dialectMySQL    = dialect{name: "mysql"}
+)
+
+// timeLayout is how SQLite stores times: fixed width, UTC, microseconds, so that string
+// comparison is time comparison.
+const timeLayout = "2006-01-02 15:04:05.000000"
+
+// rebind turns "?" placeholders into "$1, $2, …" for PostgreSQL. Our queries hold no "?"
+// inside literals.
+func (d dialect) rebind(q string) string {
+	if d.name != "postgres" || !strings.Contains(q, "?") {
+		return q
+	}
+	var b strings.Builder
+	b.Grow(len(q) + 8)
+	n := 0
+	for i := 0; i < len(q); i++ {
+		if q[i] == '?' {
+			n++
+			b.WriteByte('$')
+			b.WriteString(strconv.Itoa(n))
+			continue
+		}
+		b.WriteByte(q[i])
+	}
+	return b.String()
+}
+
+// time converts a time to the value stored: UTC, truncated to microseconds (the precision all
+// three databases keep).
+func (d dialect) time(t time.Time) any {
+	t = normTime(t)
+	if d.name == "sqlite" {
+		return t.Format(timeLayout)
+	}
+	return t
+}
+
+// nullTime is time for a nullable column.
+func (d dialect) nullTime(t *time.Time) any {
+	if t == nil || t.IsZero() {
+		return nil
+	}
+	return d.time(*t)
+}
+
+// insertIgnore returns an INSERT that does nothing when the row's key already exists.
+func (d dialect) insertIgnore(table, cols, values string) string {
+	if d.name == "mysql" {
+		// ON DUPLICATE KEY with a no-op assignment, unlike INSERT IGNORE, still reports
+		// every other error.
+		first := strings.TrimSpace(strings.Split(cols, ",")[0])
+		return "INSERT INTO " + table + " (" + cols + ") VALUES (" + values + ") ON DUPLICATE KEY UPDATE " + first + " = " + first
+	}
+	return "INSERT INTO " + table + " (" + cols + ") VALUES (" + values + ") ON CONFLICT DO NOTHING"
+}
+
+// deleteLimited deletes at most limit rows of table matching where (which uses "?" args).
+// MySQL cannot use LIMIT in an IN subquery but has DELETE … LIMIT; SQLite and PostgreSQL are
+// the other way round.
+func (d dialect) deleteLimited(table, where, orderBy string, limit int) string {
+	if limit <= 0 {
+		return "DELETE FROM " + table + " WHERE " + where
+	}
+	l := strconv.Itoa(limit)
+	if d.name == "mysql" {
+		return "DELETE FROM " + table + " WHERE " + where + " ORDER BY " + orderBy + " LIMIT " + l
+	}
+	return "DELETE FROM " + table + " WHERE id IN (SELECT id FROM " + table + " WHERE " + where + " ORDER BY " + orderBy + " LIMIT " + l + ")"
+}
+
+// normTime is t in UTC truncated to microseconds, the form every backend returns.
+func normTime(t time.Time) time.Time {
+	return t.UTC().Truncate(time.Microsecond)
+}

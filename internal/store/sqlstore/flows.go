@@ -1,0 +1,67 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/portico-auth/portico/internal/apierr"
+	"github.com/portico-auth/portico/internal/store"
+)
+
+var errFlowNotFound = apierr.ErrNotFound.WithReason("the flow does not exist")
+
+// CreateFlow stores a new flow; a zero ID is filled in.
+func (s *Store) CreateFlow(ctx context.Context, f *store.FlowRecord) error {
+	if f.ID == uuid.Nil {
+		f.ID = uuid.New()
+	}
+	f.ExpiresAt = normTime(f.ExpiresAt)
+	now := s.d.time(s.now())
+	_, err := s.writer().exec(ctx, `INSERT INTO flows (id, kind, identity_id, expires_at, data, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?)`, f.ID, f.Kind, nullUUID(f.IdentityID), s.d.time(f.ExpiresAt), string(f.Data), now, now)
+	return mapUnique(err, "insert flow", "a flow with this id already exists")
+}
+
+// GetFlow loads a flow of the given kind.
+func (s *Store) GetFlow(ctx context.Context, kind string, id uuid.UUID) (*store.FlowRecord, error) {
+	var (
+		f       store.FlowRecord
+		ident   uuid.NullUUID
+		expires timeCol
+		data    string
+	)
+	err := s.reader().row(ctx, "SELECT id, kind, identity_id, expires_at, data FROM flows WHERE id = ? AND kind = ?", id, kind).
+		Scan(&f.ID, &f.Kind, &ident, &expires, &data)
+	if err == sql.ErrNoRows {
+		return nil, errFlowNotFound
+	}
+	if err != nil {
+		return nil, mapErr(err, "get flow")
+	}
+	if ident.Valid {
+		u := ident.UUID
+		f.IdentityID = &u
+	}
+	f.ExpiresAt = expires.T
+	f.Data = []byte(data)
+	return &f, nil
+}
+
+// UpdateFlow replaces Data, IdentityID and ExpiresAt.
+func (s *Store) UpdateFlow(ctx context.Context, f *store.FlowRecord) error {
+	f.ExpiresAt = normTime(f.ExpiresAt)
+	res, err := s.writer().exec(ctx, "UPDATE flows SET identity_id = ?, expires_at = ?, data = ?, updated_at = ? WHERE id = ?",
+		nullUUID(f.IdentityID), s.d.time(f.ExpiresAt), string(f.Data), s.d.time(s.now()), f.ID)
+	if err != nil {
+		return mapErr(err, "update flow")
+	}
+	return affected(res, errFlowNotFound)
+}
+
+// DeleteFlowsExpiredBefore deletes at most limit (≤ 0: all) flows that expired before t.
+func (s *Store) DeleteFlowsExpiredBefore(ctx context.Context, t time.Time, limit int) (int, error) {
+	return s.deleteExpired(ctx, "flows", t, limit)
+}

@@ -1,0 +1,336 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"encoding/base64"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/portico-auth/portico/internal/apierr"
+	"github.com/portico-auth/portico/internal/identity"
+	"github.com/portico-auth/portico/internal/store"
+)
+
+const (
+	reasonIdentifierTaken = "an identity with this identifier already exists"
+	reasonVerifiableTaken = "an identity with this verifiable address already exists"
+	reasonRecoveryTaken   = "an identity with this recovery address already exists"
+
+	defaultPageSize = 250
+	maxPageSize     = 1000
+)
+
+var errIdentityNotFound = apierr.ErrNotFound.WithReason("the identity does not exist")
+
+// CreateIdentity inserts the identity with its credentials, identifiers and addresses in one
+// transaction.
+func (s *Store) CreateIdentity(ctx context.Context, id *identity.Identity) error {
+	now := s.now()
+	if id.ID == uuid.Nil {
+		id.ID = uuid.New()
+	}
+	if id.CreatedAt.IsZero() {
+		id.CreatedAt = now
+	}
+	if id.UpdatedAt.IsZero() {
+		id.UpdatedAt = id.CreatedAt
+	}
+	if id.State == "" {
+		id.State = identity.StateActive
+	}
+	id.Version = 1
+	s.prepareIdentity(id, now)
+	return s.inTx(ctx, func(tx q) error {
+		_, err := tx.exec(ctx, `INSERT INTO identities (id, schema_id, state, state_changed_at, traits,
+			metadata_public, metadata_admin, organization_id, version, created_at, updated_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			id.ID, id.SchemaID, string(id.State), s.d.nullTime(id.StateChangedAt), jsonOr(id.Traits, "{}"),
+			jsonText(id.MetadataPublic), jsonText(id.MetadataAdmin), nullUUID(id.OrganizationID),
+			id.Version, s.d.time(id.CreatedAt), s.d.time(id.UpdatedAt))
+		if err != nil {
+			return mapUnique(err, "insert identity", "an identity with this id already exists")
+		}
+		return s.insertChildren(ctx, tx, id)
+	})
+}
+
+// prepareIdentity fills in the IDs and times of what the identity holds and normalises every
+// time to what the database gives back (UTC, microseconds).
+func (s *Store) prepareIdentity(id *identity.Identity, n time.Time) {
+	id.CreatedAt = normTime(id.CreatedAt)
+	id.UpdatedAt = normTime(id.UpdatedAt)
+	if id.StateChangedAt != nil {
+		t := normTime(*id.StateChangedAt)
+		id.StateChangedAt = &t
+	}
+	for t, c := range id.Credentials {
+		c.Type = t
+		if c.ID == uuid.Nil {
+			c.ID = uuid.New()
+		}
+		if c.CreatedAt.IsZero() {
+			c.CreatedAt = n
+		}
+		if c.UpdatedAt.IsZero() {
+			c.UpdatedAt = c.CreatedAt
+		}
+		c.CreatedAt, c.UpdatedAt = normTime(c.CreatedAt), normTime(c.UpdatedAt)
+		c.Identifiers = dedupe(c.Identifiers)
+		id.Credentials[t] = c
+	}
+	for i := range id.VerifiableAddresses {
+		a := &id.VerifiableAddresses[i]
+		if a.ID == uuid.Nil {
+			a.ID = uuid.New()
+		}
+		if a.CreatedAt.IsZero() {
+			a.CreatedAt = n
+		}
+		if a.UpdatedAt.IsZero() {
+			a.UpdatedAt = a.CreatedAt
+		}
+		a.CreatedAt, a.UpdatedAt = normTime(a.CreatedAt), normTime(a.UpdatedAt)
+		if a.VerifiedAt != nil {
+			t := normTime(*a.VerifiedAt)
+			a.VerifiedAt = &t
+		}
+	}
+	for i := range id.RecoveryAddresses {
+		a := &id.RecoveryAddresses[i]
+		if a.ID == uuid.Nil {
+			a.ID = uuid.New()
+		}
+		if a.CreatedAt.IsZero() {
+			a.CreatedAt = n
+		}
+		if a.UpdatedAt.IsZero() {
+			a.UpdatedAt = a.CreatedAt
+		}
+		a.CreatedAt, a.UpdatedAt = normTime(a.CreatedAt), normTime(a.UpdatedAt)
+	}
+}
+
+func dedupe(in []string) []string {
+	out := make([]string, 0, len(in))
+	seen := make(map[string]bool, len(in))
+	for _, v := range in {
+		if !seen[v] {
+			seen[v] = true
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+func nullUUID(u *uuid.UUID) any {
+	if u == nil || *u == uuid.Nil {
+		return nil
+	}
+	return *u
+}
+
+// insertChildren inserts credentials, identifiers and addresses of id.
+func (s *Store) insertChildren(ctx context.Context, tx q, id *identity.Identity) error {
+	types := make([]string, 0, len(id.Credentials))
+	for t := range id.Credentials {
+		types = append(types, string(t))
+	}
+	sort.Strings(types)
+	for _, t := range types {
+		c := id.Credentials[identity.CredentialsType(t)]
+		if _, err := tx.exec(ctx, `INSERT INTO identity_credentials (id, identity_id, type, config, version, created_at, updated_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?)`,
+			c.ID, id.ID, t, jsonOr(c.Config, "{}"), c.Version, s.d.time(c.CreatedAt), s.d.time(c.UpdatedAt)); err != nil {
+			return mapUnique(err, "insert credentials", "these credentials already exist")
+		}
+		for pos, ident := range c.Identifiers {
+			if _, err := tx.exec(ctx, `INSERT INTO identity_credential_identifiers (credential_type, identifier, identity_id, credential_id, position)
+				VALUES (?, ?, ?, ?, ?)`, t, ident, id.ID, c.ID, pos); err != nil {
+				return mapUnique(err, "insert credential identifier", reasonIdentifierTaken)
+			}
+		}
+	}
+	for _, a := range id.VerifiableAddresses {
+		if _, err := tx.exec(ctx, `INSERT INTO identity_verifiable_addresses (id, identity_id, via, value, verified, status, verified_at, created_at, updated_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			a.ID, id.ID, a.Via, a.Value, a.Verified, a.Status, s.d.nullTime(a.VerifiedAt), s.d.time(a.CreatedAt), s.d.time(a.UpdatedAt)); err != nil {
+			return mapUnique(err, "insert verifiable address", reasonVerifiableTaken)
+		}
+	}
+	for _, a := range id.RecoveryAddresses {
+		if _, err := tx.exec(ctx, `INSERT INTO identity_recovery_addresses (id, identity_id, via, value, created_at, updated_at)
+			VALUES (?, ?, ?, ?, ?, ?)`,
+			a.ID, id.ID, a.Via, a.Value, s.d.time(a.CreatedAt), s.d.time(a.UpdatedAt)); err != nil {
+			return mapUnique(err, "insert recovery address", reasonRecoveryTaken)
+		}
+	}
+	return nil
+}
+
+// UpdateIdentity replaces the stored identity if id.Version is the stored version.
+func (s *Store) UpdateIdentity(ctx context.Context, id *identity.Identity) error {
+	now := s.now()
+	updatedAt := now
+	s.prepareIdentity(id, now)
+	err := s.inTx(ctx, func(tx q) error {
+		res, err := tx.exec(ctx, `UPDATE identities SET schema_id = ?, state = ?, state_changed_at = ?, traits = ?,
+			metadata_public = ?, metadata_admin = ?, organization_id = ?, version = version + 1, updated_at = ?
+			WHERE id = ? AND version = ?`,
+			id.SchemaID, string(id.State), s.d.nullTime(id.StateChangedAt), jsonOr(id.Traits, "{}"),
+			jsonText(id.MetadataPublic), jsonText(id.MetadataAdmin), nullUUID(id.OrganizationID),
+			s.d.time(updatedAt), id.ID, id.Version)
+		if err != nil {
+			return mapErr(err, "update identity")
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return mapErr(err, "update identity")
+		} else if n == 0 {
+			var one int
+			err := tx.row(ctx, "SELECT 1 FROM identities WHERE id = ?", id.ID).Scan(&one)
+			if err == sql.ErrNoRows {
+				return errIdentityNotFound
+			}
+			if err != nil {
+				return mapErr(err, "update identity")
+			}
+			return apierr.ErrConflict.WithReason("the identity was changed by someone else, reload it and try again")
+		}
+		for _, table := range []string{"identity_credential_identifiers", "identity_credentials", "identity_verifiable_addresses", "identity_recovery_addresses"} {
+			if _, err := tx.exec(ctx, "DELETE FROM "+table+" WHERE identity_id = ?", id.ID); err != nil {
+				return mapErr(err, "update identity: clear "+table)
+			}
+		}
+		return s.insertChildren(ctx, tx, id)
+	})
+	if err != nil {
+		return err
+	}
+	id.Version++
+	id.UpdatedAt = updatedAt
+	return nil
+}
+
+// DeleteIdentity removes the identity; foreign keys cascade to everything it holds.
+func (s *Store) DeleteIdentity(ctx context.Context, id uuid.UUID) error {
+	res, err := s.writer().exec(ctx, "DELETE FROM identities WHERE id = ?", id)
+	if err != nil {
+		return mapErr(err, "delete identity")
+	}
+	return affected(res, errIdentityNotFound)
+}
+
+// GetIdentity loads one identity; withCredentials also loads credential configs.
+func (s *Store) GetIdentity(ctx context.Context, id uuid.UUID, withCredentials bool) (*identity.Identity, error) {
+	return s.getIdentity(ctx, "WHERE i.id = ?", withCredentials, id)
+}
+
+// FindByCredentialsIdentifier finds the identity holding the identifier, configs loaded.
+func (s *Store) FindByCredentialsIdentifier(ctx context.Context, t identity.CredentialsType, identifier string) (*identity.Identity, error) {
+	return s.getIdentity(ctx, `JOIN identity_credential_identifiers ci ON ci.identity_id = i.id
+		WHERE ci.credential_type = ? AND ci.identifier = ?`, true, string(t), identifier)
+}
+
+func (s *Store) getIdentity(ctx context.Context, where string, withCredentials bool, args ...any) (*identity.Identity, error) {
+	r := s.reader()
+	id, err := scanIdentity(r.row(ctx, "SELECT "+identityCols+" FROM identities i "+where, args...))
+	if err == sql.ErrNoRows {
+		return nil, errIdentityNotFound
+	}
+	if err != nil {
+		return nil, mapErr(err, "get identity")
+	}
+	if err := s.loadRelations(ctx, r, []*identity.Identity{id}, withCredentials); err != nil {
+		return nil, err
+	}
+	return id, nil
+}
+
+// ListIdentities returns a page ordered by id and the token of the next page.
+func (s *Store) ListIdentities(ctx context.Context, f store.IdentityFilter, p store.ListParams) ([]*identity.Identity, string, error) {
+	size := pageSize(p.PageSize)
+	var (
+		where []string
+		args  []any
+	)
+	if p.PageToken != "" {
+		after, err := decodeIDToken(p.PageToken)
+		if err != nil {
+			return nil, "", err
+		}
+		where, args = append(where, "i.id > ?"), append(args, after)
+	}
+	if f.CredentialsIdentifier != "" {
+		where = append(where, "i.id IN (SELECT ci.identity_id FROM identity_credential_identifiers ci WHERE ci.identifier = ?)")
+		args = append(args, f.CredentialsIdentifier)
+	}
+	if len(f.IDs) > 0 {
+		where = append(where, "i.id IN ("+placeholders(len(f.IDs))+")")
+		for _, id := range f.IDs {
+			args = append(args, id)
+		}
+	}
+	query := "SELECT " + identityCols + " FROM identities i"
+	if len(where) > 0 {
+		query += " WHERE " + strings.Join(where, " AND ")
+	}
+	query += " ORDER BY i.id LIMIT " + strconv.Itoa(size+1)
+	r := s.reader()
+	rows, err := r.query(ctx, query, args...)
+	if err != nil {
+		return nil, "", mapErr(err, "list identities")
+	}
+	var out []*identity.Identity
+	for rows.Next() {
+		id, err := scanIdentity(rows)
+		if err != nil {
+			rows.Close()
+			return nil, "", mapErr(err, "list identities")
+		}
+		out = append(out, id)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, "", mapErr(err, "list identities")
+	}
+	next := ""
+	if len(out) > size {
+		out = out[:size]
+		next = base64.RawURLEncoding.EncodeToString([]byte(out[size-1].ID.String()))
+	}
+	if err := s.loadRelations(ctx, r, out, false); err != nil {
+		return nil, "", err
+	}
+	if out == nil {
+		out = []*identity.Identity{}
+	}
+	return out, next, nil
+}
+
+func pageSize(n int) int {
+	switch {
+	case n <= 0:
+		return defaultPageSize
+	case n > maxPageSize:
+		return maxPageSize
+	}
+	return n
+}
+
+var errBadPageToken = apierr.ErrBadRequest.WithReason("the page token is invalid")
+
+func decodeIDToken(tok string) (uuid.UUID, error) {
+	b, err := base64.RawURLEncoding.DecodeString(tok)
+	if err != nil {
+		return uuid.Nil, errBadPageToken
+	}
+	id, err := uuid.Parse(string(b))
+	if err != nil {
+		return uuid.Nil, errBadPageToken
+	}
+	return id, nil
+}

@@ -1,0 +1,165 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+
+	"github.com/google/uuid"
+
+	"github.com/portico-auth/portico/internal/identity"
+)
+
+// identityCols are the identity columns, in scanIdentity's order, from alias i.
+const identityCols = `i.id, i.schema_id, i.state, i.state_changed_at, i.traits, i.metadata_public,
+	i.metadata_admin, i.organization_id, i.version, i.created_at, i.updated_at`
+
+type scanner interface{ Scan(dest ...any) error }
+
+// identityDest receives identityCols.
+type identityDest struct {
+	id                    identity.Identity
+	state, traits         string
+	stateChanged          timeCol
+	metaPublic, metaAdmin sql.NullString
+	org                   uuid.NullUUID
+	created, updated      timeCol
+}
+
+func (d *identityDest) targets() []any {
+	return []any{&d.id.ID, &d.id.SchemaID, &d.state, &d.stateChanged, &d.traits, &d.metaPublic,
+		&d.metaAdmin, &d.org, &d.id.Version, &d.created, &d.updated}
+}
+
+func (d *identityDest) identity() *identity.Identity {
+	id := d.id
+	id.State = identity.State(d.state)
+	id.StateChangedAt = d.stateChanged.ptr()
+	id.Traits = json.RawMessage(d.traits)
+	if d.metaPublic.Valid {
+		id.MetadataPublic = json.RawMessage(d.metaPublic.String)
+	}
+	if d.metaAdmin.Valid {
+		id.MetadataAdmin = json.RawMessage(d.metaAdmin.String)
+	}
+	if d.org.Valid {
+		o := d.org.UUID
+		id.OrganizationID = &o
+	}
+	id.CreatedAt, id.UpdatedAt = d.created.T, d.updated.T
+	id.Credentials = map[identity.CredentialsType]identity.Credentials{}
+	id.VerifiableAddresses = []identity.VerifiableAddress{}
+	id.RecoveryAddresses = []identity.RecoveryAddress{}
+	return &id
+}
+
+// scanIdentity scans identityCols.
+func scanIdentity(sc scanner) (*identity.Identity, error) {
+	var d identityDest
+	if err := sc.Scan(d.targets()...); err != nil {
+		return nil, err
+	}
+	return d.identity(), nil
+}
+
+// loadRelations fills credentials (with identifiers; configs only when withConfig) and
+// addresses of the given identities in two queries, whatever their number.
+func (s *Store) loadRelations(ctx context.Context, x q, ids []*identity.Identity, withConfig bool) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	byID := make(map[uuid.UUID]*identity.Identity, len(ids))
+	args := make([]any, 0, len(ids))
+	for _, id := range ids {
+		if _, dup := byID[id.ID]; !dup {
+			args = append(args, id.ID)
+		}
+		byID[id.ID] = id
+	}
+	in := "(" + placeholders(len(args)) + ")"
+	config := "NULL"
+	if withConfig {
+		config = "c.config"
+	}
+
+	rows, err := x.query(ctx, `SELECT c.identity_id, c.id, c.type, `+config+`, c.version, c.created_at, c.updated_at, ci.identifier
+		FROM identity_credentials c
+		LEFT JOIN identity_credential_identifiers ci ON ci.credential_id = c.id
+		WHERE c.identity_id IN `+in+`
+		ORDER BY c.identity_id, c.type, ci.position`, args...)
+	if err != nil {
+		return mapErr(err, "load credentials")
+	}
+	for rows.Next() {
+		var (
+			identityID       uuid.UUID
+			c                identity.Credentials
+			typ              string
+			cfg, identifier  sql.NullString
+			created, updated timeCol
+		)
+		if err := rows.Scan(&identityID, &c.ID, &typ, &cfg, &c.Version, &created, &updated, &identifier); err != nil {
+			rows.Close()
+			return mapErr(err, "load credentials")
+		}
+		id := byID[identityID]
+		t := identity.CredentialsType(typ)
+		cur, ok := id.Credentials[t]
+		if !ok {
+			c.Type = t
+			c.CreatedAt, c.UpdatedAt = created.T, updated.T
+			c.Identifiers = []string{}
+			if cfg.Valid {
+				c.Config = json.RawMessage(cfg.String)
+			}
+			cur = c
+		}
+		if identifier.Valid {
+			cur.Identifiers = append(cur.Identifiers, identifier.String)
+		}
+		id.Credentials[t] = cur
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return mapErr(err, "load credentials")
+	}
+
+	// Both address kinds in one round trip.
+	rows, err = x.query(ctx, `SELECT a.identity_id, 'v' AS kind, a.id, a.via, a.value, a.verified, a.status, a.verified_at, a.created_at, a.updated_at
+		FROM identity_verifiable_addresses a WHERE a.identity_id IN `+in+`
+		UNION ALL
+		SELECT r.identity_id, 'r' AS kind, r.id, r.via, r.value, NULL, NULL, NULL, r.created_at, r.updated_at
+		FROM identity_recovery_addresses r WHERE r.identity_id IN `+in+`
+		ORDER BY 1, 2, 5, 9`, append(args, args...)...)
+	if err != nil {
+		return mapErr(err, "load addresses")
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var (
+			identityID, addrID       uuid.UUID
+			kind, via, value         string
+			verified                 sql.NullBool
+			status                   sql.NullString
+			verifiedAt, created, upd timeCol
+		)
+		if err := rows.Scan(&identityID, &kind, &addrID, &via, &value, &verified, &status, &verifiedAt, &created, &upd); err != nil {
+			return mapErr(err, "load addresses")
+		}
+		id := byID[identityID]
+		if kind == "v" {
+			id.VerifiableAddresses = append(id.VerifiableAddresses, identity.VerifiableAddress{
+				ID: addrID, Value: value, Verified: verified.Bool, Via: via, Status: status.String,
+				VerifiedAt: verifiedAt.ptr(), CreatedAt: created.T, UpdatedAt: upd.T,
+			})
+		} else {
+			id.RecoveryAddresses = append(id.RecoveryAddresses, identity.RecoveryAddress{
+				ID: addrID, Value: value, Via: via, CreatedAt: created.T, UpdatedAt: upd.T,
+			})
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return mapErr(err, "load addresses")
+	}
+	return nil
+}

@@ -1,0 +1,91 @@
+package sqlstore
+
+import (
+	"encoding/json"
+	"fmt"
+	"time"
+)
+
+// timeCol scans a time column of any dialect: time.Time (PostgreSQL, MySQL) or the fixed-width
+// text SQLite stores. Times come back in UTC.
+type timeCol struct {
+	T     time.Time
+	Valid bool
+}
+
+func (c *timeCol) Scan(src any) error {
+	switch v := src.(type) {
+	case nil:
+		*c = timeCol{}
+		return nil
+	case time.Time:
+		*c = timeCol{T: v.UTC(), Valid: true}
+		return nil
+	case string:
+		return c.parse(v)
+	case []byte:
+		return c.parse(string(v))
+	}
+	return fmt.Errorf("scan time: unsupported type %T", src)
+}
+
+func (c *timeCol) parse(s string) error {
+	t, err := time.Parse(timeLayout, s)
+	if err != nil {
+		// Tolerate other layouts SQLite tools may write.
+		t, err = time.Parse(time.RFC3339Nano, s)
+		if err != nil {
+			return fmt.Errorf("scan time %q: %w", s, err)
+		}
+	}
+	*c = timeCol{T: t.UTC(), Valid: true}
+	return nil
+}
+
+// ptr returns the time as a pointer, nil when NULL.
+func (c timeCol) ptr() *time.Time {
+	if !c.Valid {
+		return nil
+	}
+	t := c.T
+	return &t
+}
+
+// jsonText is how JSON documents are stored: as text, "" (NULL) when absent.
+func jsonText(raw json.RawMessage) any {
+	if len(raw) == 0 {
+		return nil
+	}
+	return string(raw)
+}
+
+// jsonOr is jsonText with a default for NOT NULL columns.
+func jsonOr(raw json.RawMessage, def string) string {
+	if len(raw) == 0 {
+		return def
+	}
+	return string(raw)
+}
+
+// bytesOrNil stores an empty byte slice as NULL.
+func bytesOrNil(b []byte) any {
+	if len(b) == 0 {
+		return nil
+	}
+	return b
+}
+
+// placeholders returns "?, ?, …" n times.
+func placeholders(n int) string {
+	if n <= 0 {
+		return ""
+	}
+	b := make([]byte, 0, 3*n)
+	for i := 0; i < n; i++ {
+		if i > 0 {
+			b = append(b, ", "...)
+		}
+		b = append(b, '?')
+	}
+	return string(b)
+}

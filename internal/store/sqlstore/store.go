@@ -1,0 +1,132 @@
+// Package sqlstore implements store.Store over SQLite (modernc.org/sqlite), PostgreSQL (pgx)
+// and MySQL/MariaDB with one set of queries; what differs between them lives in dialect.go.
+// Migrations come from internal/store/migrations and are applied by MigrateUp.
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/portico-auth/portico/internal/store"
+)
+
+var _ store.Store = (*Store)(nil)
+
+// Store is the SQL implementation of store.Store. It is safe for concurrent use.
+type Store struct {
+	// Now is the clock used for timestamps the store fills in.
+	Now func() time.Time
+
+	d dialect
+	// rdb serves reads; wdb serves writes and transactions. They are the same pool except on
+	// file-backed SQLite, where wdb is a single connection.
+	rdb, wdb *sql.DB
+}
+
+func newStore(d dialect, rdb, wdb *sql.DB) *Store {
+	return &Store{Now: time.Now, d: d, rdb: rdb, wdb: wdb}
+}
+
+// Dialect names the backend: "sqlite", "postgres" or "mysql".
+func (s *Store) Dialect() string { return s.d.name }
+
+// DB returns the pool used for writes, for tests and tools that need raw SQL.
+func (s *Store) DB() *sql.DB { return s.wdb }
+
+func (s *Store) now() time.Time { return normTime(s.Now()) }
+
+// Ping checks that the database answers.
+func (s *Store) Ping(ctx context.Context) error {
+	if err := s.rdb.PingContext(ctx); err != nil {
+		return mapErr(err, "ping database")
+	}
+	if s.wdb != s.rdb {
+		if err := s.wdb.PingContext(ctx); err != nil {
+			return mapErr(err, "ping database")
+		}
+	}
+	return nil
+}
+
+// Close releases the connections.
+func (s *Store) Close() error {
+	err := s.rdb.Close()
+	if s.wdb != s.rdb {
+		err = errors.Join(err, s.wdb.Close())
+	}
+	return err
+}
+
+// querier is what *sql.DB and *sql.Tx have in common.
+type querier interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// q wraps a querier so that every query is rebound for the dialect.
+type q struct {
+	d  dialect
+	db querier
+}
+
+func (x q) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	return x.db.ExecContext(ctx, x.d.rebind(query), args...)
+}
+
+func (x q) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	return x.db.QueryContext(ctx, x.d.rebind(query), args...)
+}
+
+func (x q) row(ctx context.Context, query string, args ...any) *sql.Row {
+	return x.db.QueryRowContext(ctx, x.d.rebind(query), args...)
+}
+
+func (s *Store) reader() q { return q{d: s.d, db: s.rdb} }
+func (s *Store) writer() q { return q{d: s.d, db: s.wdb} }
+
+// maxTxAttempts bounds retries of a transaction the database aborted for a deadlock or a
+// serialization failure (PostgreSQL and MySQL only; SQLite has a single writer).
+const maxTxAttempts = 3
+
+// inTx runs fn in a write transaction, committing when it returns nil.
+func (s *Store) inTx(ctx context.Context, fn func(tx q) error) error {
+	var err error
+	for attempt := 0; attempt < maxTxAttempts; attempt++ {
+		err = s.tryTx(ctx, fn)
+		if err == nil || !isRetryable(err) || ctx.Err() != nil {
+			return err
+		}
+	}
+	return err
+}
+
+func (s *Store) tryTx(ctx context.Context, fn func(tx q) error) error {
+	tx, err := s.wdb.BeginTx(ctx, nil)
+	if err != nil {
+		return mapErr(err, "begin transaction")
+	}
+	if err := fn(q{d: s.d, db: tx}); err != nil {
+		_ = tx.Rollback()
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return mapErr(err, "commit transaction")
+	}
+	return nil
+}
+
+// affected returns the rows a statement touched, mapping "none" to notFound.
+func affected(res sql.Result, notFound error) error {
+	n, err := res.RowsAffected()
+	if err != nil {
+		return fmt.Errorf("count affected rows: %w", err)
+	}
+	if n == 0 {
+		return notFound
+	}
+	return nil
+}
