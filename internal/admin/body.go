@@ -1,0 +1,112 @@
+package admin
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/http"
+	"strings"
+
+	"github.com/portico-auth/portico/internal/apierr"
+	"github.com/portico-auth/portico/internal/httpx"
+	"github.com/portico-auth/portico/internal/identity"
+)
+
+// passwordConfig is identityWithCredentialsPasswordConfig.
+type passwordConfig struct {
+	Password                 string `json:"password"`
+	HashedPassword           string `json:"hashed_password"`
+	UsePasswordMigrationHook bool   `json:"use_password_migration_hook"`
+}
+
+// credentialsBody is identityWithCredentials. Only password import is supported; the other
+// types are accepted by name so that their use gets a clear 400 instead of "unknown field".
+type credentialsBody struct {
+	Password *struct {
+		Config *passwordConfig `json:"config"`
+	} `json:"password"`
+	LookupSecret json.RawMessage `json:"lookup_secret"`
+	OIDC         json.RawMessage `json:"oidc"`
+	Passkey      json.RawMessage `json:"passkey"`
+	SAML         json.RawMessage `json:"saml"`
+	TOTP         json.RawMessage `json:"totp"`
+	WebAuthn     json.RawMessage `json:"webauthn"`
+}
+
+func (c *credentialsBody) password() (plain, hashed string, err error) {
+	if c == nil {
+		return "", "", nil
+	}
+	for name, raw := range map[string]json.RawMessage{
+		"lookup_secret": c.LookupSecret, "oidc": c.OIDC, "passkey": c.Passkey, "saml": c.SAML, "totp": c.TOTP, "webauthn": c.WebAuthn,
+	} {
+		if len(raw) > 0 && string(raw) != "null" {
+			return "", "", apierr.ErrBadRequest.WithReason("Importing %s credentials is not supported.", name)
+		}
+	}
+	if c.Password == nil || c.Password.Config == nil {
+		return "", "", nil
+	}
+	cfg := c.Password.Config
+	if cfg.UsePasswordMigrationHook {
+		return "", "", apierr.ErrBadRequest.WithReason("The password migration hook is not supported.")
+	}
+	if cfg.Password != "" && cfg.HashedPassword != "" {
+		return "", "", apierr.ErrBadRequest.WithReason("Give either a password or a hashed password, not both.")
+	}
+	return cfg.Password, cfg.HashedPassword, nil
+}
+
+// createBody is createIdentityBody.
+type createBody struct {
+	SchemaID            string                       `json:"schema_id"`
+	Traits              json.RawMessage              `json:"traits"`
+	State               identity.State               `json:"state"`
+	MetadataPublic      json.RawMessage              `json:"metadata_public"`
+	MetadataAdmin       json.RawMessage              `json:"metadata_admin"`
+	Credentials         *credentialsBody             `json:"credentials"`
+	VerifiableAddresses []identity.VerifiableAddress `json:"verifiable_addresses"`
+	RecoveryAddresses   []identity.RecoveryAddress   `json:"recovery_addresses"`
+	ExternalID          string                       `json:"external_id"`
+	OrganizationID      json.RawMessage              `json:"organization_id"`
+	Region              string                       `json:"region"`
+}
+
+// updateBody is updateIdentityBody.
+type updateBody struct {
+	SchemaID       string           `json:"schema_id"`
+	Traits         json.RawMessage  `json:"traits"`
+	State          identity.State   `json:"state"`
+	MetadataPublic json.RawMessage  `json:"metadata_public"`
+	MetadataAdmin  json.RawMessage  `json:"metadata_admin"`
+	Credentials    *credentialsBody `json:"credentials"`
+	ExternalID     string           `json:"external_id"`
+	Region         string           `json:"region"`
+}
+
+// decodeStrict reads a JSON body (413 over the size limit) and decodes it into v, refusing
+// unknown fields.
+func decodeStrict(r *http.Request, v any) error {
+	var raw json.RawMessage
+	if err := httpx.DecodeJSON(r, &raw); err != nil {
+		return err
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return apierr.ErrBadRequest.WithReason("Unable to decode JSON body: %s", strings.TrimPrefix(err.Error(), "json: ")).WithCause(err)
+	}
+	return nil
+}
+
+// nullIfEmpty keeps absent metadata as JSON null.
+func nullIfEmpty(m json.RawMessage) json.RawMessage {
+	if len(bytes.TrimSpace(m)) == 0 || string(bytes.TrimSpace(m)) == "null" {
+		return nil
+	}
+	return m
+}
+
+func missingTraits(t json.RawMessage) bool {
+	s := string(bytes.TrimSpace(t))
+	return s == "" || s == "null"
+}

@@ -1,0 +1,53 @@
+package admin
+
+import (
+	"encoding/json"
+	"net/http"
+
+	"github.com/google/uuid"
+
+	"github.com/portico-auth/portico/internal/apierr"
+	"github.com/portico-auth/portico/internal/httpx"
+	"github.com/portico-auth/portico/internal/identity"
+)
+
+// create is createIdentity: 201 with the identity, credentials without their configs.
+func (h *IdentityHandler) create(w http.ResponseWriter, r *http.Request) {
+	var body createBody
+	if err := decodeStrict(r, &body); err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	if missingTraits(body.Traits) {
+		httpx.WriteError(w, r, apierr.ErrBadRequest.WithReason("The field traits is required."))
+		return
+	}
+	plain, hashed, err := body.Credentials.password()
+	if err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	id := &identity.Identity{
+		SchemaID:            body.SchemaID,
+		Traits:              body.Traits,
+		State:               body.State,
+		MetadataPublic:      nullIfEmpty(body.MetadataPublic),
+		MetadataAdmin:       nullIfEmpty(body.MetadataAdmin),
+		VerifiableAddresses: body.VerifiableAddresses,
+		RecoveryAddresses:   body.RecoveryAddresses,
+	}
+	if org := nullIfEmpty(body.OrganizationID); org != nil {
+		var oid uuid.UUID
+		if err := json.Unmarshal(org, &oid); err != nil {
+			httpx.WriteError(w, r, apierr.ErrBadRequest.WithReason("organization_id is not a UUID."))
+			return
+		}
+		id.OrganizationID = &oid
+	}
+	if err := h.mgr.Create(r.Context(), id, identity.CreateOptions{Password: plain, HashedPassword: hashed}); err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	w.Header().Set("Location", "/admin/identities/"+id.ID.String())
+	httpx.WriteJSON(w, http.StatusCreated, h.render(id, nil))
+}

@@ -1,0 +1,163 @@
+package admin
+
+import (
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/google/uuid"
+
+	"github.com/portico-auth/portico/internal/apierr"
+	"github.com/portico-auth/portico/internal/httpx"
+	"github.com/portico-auth/portico/internal/identity"
+	"github.com/portico-auth/portico/internal/store"
+)
+
+// Page sizes of listIdentities.
+const (
+	DefaultPageSize = 250
+	MaxPageSize     = 1000
+	// maxIDs bounds the ids filter, which is not paginated.
+	maxIDs = 500
+)
+
+// get is getIdentity.
+func (h *IdentityHandler) get(w http.ResponseWriter, r *http.Request) {
+	id, err := identityID(r)
+	if err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	include := includedCredentials(r.URL.Query())
+	ident, err := h.store.GetIdentity(r.Context(), id, len(include) > 0)
+	if err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	httpx.WriteJSON(w, http.StatusOK, h.render(ident, include))
+}
+
+// delete is deleteIdentity: 204, or 404 for an unknown identity.
+func (h *IdentityHandler) delete(w http.ResponseWriter, r *http.Request) {
+	id, err := identityID(r)
+	if err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	if err := h.store.DeleteIdentity(r.Context(), id); err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// list is listIdentities: a JSON array and a Link header pointing at the first and next pages.
+func (h *IdentityHandler) list(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	size, err := pageSize(q)
+	if err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	var f store.IdentityFilter
+	if ci := q.Get("credentials_identifier"); ci != "" {
+		f.CredentialsIdentifier = identity.NormalizeIdentifier(ci)
+	}
+	for _, v := range q["ids"] {
+		for _, part := range strings.Split(v, ",") {
+			if part = strings.TrimSpace(part); part == "" {
+				continue
+			}
+			id, err := uuid.Parse(part)
+			if err != nil {
+				httpx.WriteError(w, r, apierr.ErrBadRequest.WithReason("The ids filter holds a malformed id %q.", part))
+				return
+			}
+			f.IDs = append(f.IDs, id)
+		}
+	}
+	if len(f.IDs) > maxIDs {
+		httpx.WriteError(w, r, apierr.ErrBadRequest.WithReason("The ids filter holds more than %d ids.", maxIDs))
+		return
+	}
+	if f.CredentialsIdentifier != "" && len(f.IDs) > 0 {
+		httpx.WriteError(w, r, apierr.ErrBadRequest.WithReason("The credentials_identifier and ids filters cannot be combined."))
+		return
+	}
+	p := store.ListParams{PageSize: size, PageToken: q.Get("page_token")}
+	if len(f.IDs) > 0 {
+		p = store.ListParams{PageSize: maxIDs}
+	}
+	include := includedCredentials(q)
+	var ids []*identity.Identity
+	var next string
+	if len(include) > 0 {
+		// Configs are loaded one identity at a time: the list itself never carries secrets.
+		ids, next, err = h.store.ListIdentities(r.Context(), f, p)
+		if err == nil {
+			for i, id := range ids {
+				full, gerr := h.store.GetIdentity(r.Context(), id.ID, true)
+				if gerr != nil {
+					err = gerr
+					break
+				}
+				ids[i] = full
+			}
+		}
+	} else {
+		ids, next, err = h.store.ListIdentities(r.Context(), f, p)
+	}
+	if err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	if len(f.IDs) == 0 {
+		w.Header().Set("Link", linkHeader(r.URL, size, next))
+	}
+	out := make([]*identity.Identity, 0, len(ids))
+	for _, id := range ids {
+		out = append(out, h.render(id, include))
+	}
+	httpx.WriteJSON(w, http.StatusOK, out)
+}
+
+// pageSize reads page_size (or the deprecated per_page).
+func pageSize(q url.Values) (int, error) {
+	raw := q.Get("page_size")
+	if raw == "" {
+		raw = q.Get("per_page")
+	}
+	if raw == "" {
+		return DefaultPageSize, nil
+	}
+	n, err := strconv.Atoi(raw)
+	if err != nil || n < 1 {
+		return 0, apierr.ErrBadRequest.WithReason("The page size must be a positive integer.")
+	}
+	if n > MaxPageSize {
+		n = MaxPageSize
+	}
+	return n, nil
+}
+
+// linkHeader builds the pagination links the way Kratos does: relative URLs keeping the
+// request's other query parameters, rel="first" always, rel="next" when there is a next page.
+func linkHeader(u *url.URL, size int, next string) string {
+	link := func(token string) string {
+		q := u.Query()
+		q.Del("per_page")
+		q.Del("page")
+		q.Set("page_size", strconv.Itoa(size))
+		q.Del("page_token")
+		if token != "" {
+			q.Set("page_token", token)
+		}
+		return "<" + u.Path + "?" + q.Encode() + ">"
+	}
+	h := link("") + `; rel="first"`
+	if next != "" {
+		h += "," + link(next) + `; rel="next"`
+	}
+	return h
+}

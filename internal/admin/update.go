@@ -1,0 +1,165 @@
+package admin
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/http"
+	"strings"
+
+	jsonpatch "github.com/evanphx/json-patch/v5"
+
+	"github.com/portico-auth/portico/internal/apierr"
+	"github.com/portico-auth/portico/internal/httpx"
+	"github.com/portico-auth/portico/internal/identity"
+)
+
+// update is updateIdentity (PUT): the whole identity except credentials is replaced; a
+// password in credentials.password.config replaces the password.
+func (h *IdentityHandler) update(w http.ResponseWriter, r *http.Request) {
+	id, err := identityID(r)
+	if err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	var body updateBody
+	if err := decodeStrict(r, &body); err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	switch {
+	case body.SchemaID == "":
+		err = apierr.ErrBadRequest.WithReason("The field schema_id is required.")
+	case missingTraits(body.Traits):
+		err = apierr.ErrBadRequest.WithReason("The field traits is required.")
+	case body.State == "":
+		err = apierr.ErrBadRequest.WithReason("The field state is required.")
+	}
+	if err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	plain, hashed, err := body.Credentials.password()
+	if err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	ident, err := h.store.GetIdentity(r.Context(), id, true)
+	if err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	if ident.State != body.State {
+		h.touchState(ident)
+	}
+	ident.SchemaID = body.SchemaID
+	ident.Traits = body.Traits
+	ident.State = body.State
+	ident.MetadataPublic = nullIfEmpty(body.MetadataPublic)
+	ident.MetadataAdmin = nullIfEmpty(body.MetadataAdmin)
+	if plain != "" || hashed != "" {
+		if err := h.mgr.SetPassword(r.Context(), ident, plain, hashed); err != nil {
+			httpx.WriteError(w, r, err)
+			return
+		}
+	}
+	if err := h.mgr.Update(r.Context(), ident); err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	httpx.WriteJSON(w, http.StatusOK, h.render(ident, nil))
+}
+
+// touchState marks a state change: the manager stamps a nil StateChangedAt with its clock.
+func (h *IdentityHandler) touchState(id *identity.Identity) {
+	id.StateChangedAt = nil
+}
+
+// patchable are the identity fields a JSON Patch may change.
+type patchable struct {
+	SchemaID            string                       `json:"schema_id"`
+	Traits              json.RawMessage              `json:"traits"`
+	State               identity.State               `json:"state"`
+	MetadataPublic      json.RawMessage              `json:"metadata_public"`
+	MetadataAdmin       json.RawMessage              `json:"metadata_admin"`
+	VerifiableAddresses []identity.VerifiableAddress `json:"verifiable_addresses"`
+	RecoveryAddresses   []identity.RecoveryAddress   `json:"recovery_addresses"`
+}
+
+// forbiddenPatchPaths are the members a JSON Patch must not touch.
+var forbiddenPatchPaths = []string{"/id", "/credentials", "/created_at", "/updated_at", "/state_changed_at", "/schema_url", "/organization_id"}
+
+func forbiddenPath(p string) bool {
+	for _, f := range forbiddenPatchPaths {
+		if p == f || strings.HasPrefix(p, f+"/") {
+			return true
+		}
+	}
+	return false
+}
+
+// patch is patchIdentity: an RFC 6902 JSON Patch against the identity's JSON.
+func (h *IdentityHandler) patch(w http.ResponseWriter, r *http.Request) {
+	id, err := identityID(r)
+	if err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	var raw json.RawMessage
+	if err := httpx.DecodeJSON(r, &raw); err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	p, err := jsonpatch.DecodePatch(raw)
+	if err != nil {
+		httpx.WriteError(w, r, apierr.ErrBadRequest.WithReason("The JSON Patch document is invalid: %s", err).WithCause(err))
+		return
+	}
+	for _, op := range p {
+		path, perr := op.Path()
+		if perr != nil {
+			httpx.WriteError(w, r, apierr.ErrBadRequest.WithReason("A JSON Patch operation has no path."))
+			return
+		}
+		from, _ := op.From()
+		if forbiddenPath(path) || (from != "" && op.Kind() == "move" && forbiddenPath(from)) {
+			httpx.WriteError(w, r, apierr.ErrBadRequest.WithReason("The JSON Patch may not change %s.", path))
+			return
+		}
+	}
+	ident, err := h.store.GetIdentity(r.Context(), id, true)
+	if err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	doc, err := json.Marshal(h.render(ident, nil))
+	if err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	patched, err := p.Apply(doc)
+	if err != nil {
+		httpx.WriteError(w, r, apierr.ErrBadRequest.WithReason("The JSON Patch could not be applied: %s", err).WithCause(err))
+		return
+	}
+	var next patchable
+	dec := json.NewDecoder(bytes.NewReader(patched))
+	if err := dec.Decode(&next); err != nil {
+		httpx.WriteError(w, r, apierr.ErrBadRequest.WithReason("The patched identity is invalid: %s", strings.TrimPrefix(err.Error(), "json: ")).WithCause(err))
+		return
+	}
+	if next.State != ident.State {
+		h.touchState(ident)
+	}
+	ident.SchemaID = next.SchemaID
+	ident.Traits = next.Traits
+	ident.State = next.State
+	ident.MetadataPublic = nullIfEmpty(next.MetadataPublic)
+	ident.MetadataAdmin = nullIfEmpty(next.MetadataAdmin)
+	ident.VerifiableAddresses = next.VerifiableAddresses
+	ident.RecoveryAddresses = next.RecoveryAddresses
+	if err := h.mgr.Update(r.Context(), ident); err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	httpx.WriteJSON(w, http.StatusOK, h.render(ident, nil))
+}
