@@ -16,11 +16,11 @@ type Pinger interface {
 	Ping(ctx context.Context) error
 }
 
-func registerHealth(mux *http.ServeMux, db Pinger, log *slog.Logger) {
-	mux.HandleFunc("GET /health/alive", func(w http.ResponseWriter, r *http.Request) {
+func registerHealth(mux *http.ServeMux, prefix string, db Pinger, log *slog.Logger) {
+	mux.HandleFunc("GET "+prefix+"/health/alive", func(w http.ResponseWriter, r *http.Request) {
 		httpx.WriteJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
-	mux.HandleFunc("GET /health/ready", func(w http.ResponseWriter, r *http.Request) {
+	mux.HandleFunc("GET "+prefix+"/health/ready", func(w http.ResponseWriter, r *http.Request) {
 		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 		defer cancel()
 		if err := db.Ping(ctx); err != nil {
@@ -32,7 +32,7 @@ func registerHealth(mux *http.ServeMux, db Pinger, log *slog.Logger) {
 		}
 		httpx.WriteJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
-	mux.HandleFunc("GET /version", func(w http.ResponseWriter, r *http.Request) {
+	mux.HandleFunc("GET "+prefix+"/version", func(w http.ResponseWriter, r *http.Request) {
 		httpx.WriteJSON(w, http.StatusOK, map[string]string{"version": version.Version})
 	})
 }

@@ -1,0 +1,110 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"os/signal"
+	"strconv"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/portico-auth/portico/internal/config"
+	"github.com/portico-auth/portico/internal/server"
+	"github.com/portico-auth/portico/internal/store/sqlstore"
+)
+
+func serveCmd() *cobra.Command {
+	var cfgPath string
+	var dev bool
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Run the public and admin listeners",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, warnings, err := loadConfig(cfgPath, dev)
+			if err != nil {
+				return err
+			}
+			log := newLogger(cfg)
+			for _, w := range warnings {
+				log.Warn(w)
+			}
+			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+			defer stop()
+
+			st, err := openStore(ctx, cfg.DSN)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			if err := prepareDatabase(ctx, st, dev); err != nil {
+				return err
+			}
+			if dev && cfg.NeedsCookieSecret() {
+				secret, err := devCookieSecret(ctx, st)
+				if err != nil {
+					return err
+				}
+				cfg.Secrets.Cookie = []string{secret}
+				log.Warn("secrets.cookie is not set: using a generated secret kept in the database (dev mode only)")
+			}
+			app, err := server.Build(ctx, cfg, st, log, nil)
+			if err != nil {
+				return err
+			}
+			stopCleanup := app.StartCleanup(ctx)
+			defer stopCleanup()
+			return server.Run(ctx, log, 30*time.Second,
+				server.Listener{Name: "public", Addr: addr(cfg.Serve.Public), Handler: app.Public},
+				server.Listener{Name: "admin", Addr: addr(cfg.Serve.Admin), Handler: app.Admin},
+			)
+		},
+	}
+	cmd.Flags().StringVarP(&cfgPath, "config", "c", "", "configuration file (YAML)")
+	cmd.Flags().BoolVar(&dev, "dev", false, "development mode: SQLite default, automatic migrations, built-in schema, cookies without Secure on http")
+	return cmd
+}
+
+func addr(l config.Listener) string {
+	return net.JoinHostPort(l.Host, strconv.Itoa(l.Port))
+}
+
+// prepareDatabase migrates in dev mode; otherwise it refuses an un-migrated database.
+func prepareDatabase(ctx context.Context, st *sqlstore.Store, dev bool) error {
+	if dev {
+		if err := st.MigrateUp(ctx, nil); err != nil {
+			return fmt.Errorf("migrate: %w", err)
+		}
+		return nil
+	}
+	n, err := st.PendingMigrations(ctx)
+	if err != nil {
+		return describeStoreError("read migration status", err)
+	}
+	if n > 0 {
+		return fmt.Errorf("the database has %d pending migration(s): run `portico migrate up -c <config>` first", n)
+	}
+	return nil
+}
+
+// devCookieSecret returns the cookie secret kept in the database, generating it once.
+func devCookieSecret(ctx context.Context, st *sqlstore.Store) (string, error) {
+	var b [32]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return "", err
+	}
+	v, err := st.PutValueIfAbsent(ctx, "dev_cookie_secret", base64.RawURLEncoding.EncodeToString(b[:]))
+	if err != nil {
+		return "", errors.New("could not keep the generated cookie secret: " + err.Error())
+	}
+	return v, nil
+}
+
+func setEnvDSN(dsn string) error { return os.Setenv("DSN", dsn) }

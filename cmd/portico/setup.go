@@ -1,0 +1,62 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"strings"
+
+	"github.com/portico-auth/portico/internal/apierr"
+	"github.com/portico-auth/portico/internal/config"
+	"github.com/portico-auth/portico/internal/store/sqlstore"
+)
+
+// loadConfig reads the file (if any) and the environment; warnings go to the log.
+func loadConfig(path string, dev bool) (*config.Config, []string, error) {
+	cfg, warnings, err := config.Load(path, config.LoadOptions{Dev: dev, Env: os.LookupEnv})
+	if err != nil {
+		return nil, nil, err
+	}
+	return cfg, warnings, nil
+}
+
+func newLogger(cfg *config.Config) *slog.Logger {
+	var level slog.Level
+	switch strings.ToLower(cfg.Log.Level) {
+	case "debug":
+		level = slog.LevelDebug
+	case "warn":
+		level = slog.LevelWarn
+	case "error":
+		level = slog.LevelError
+	default:
+		level = slog.LevelInfo
+	}
+	opts := &slog.HandlerOptions{Level: level}
+	if strings.ToLower(cfg.Log.Format) == "text" {
+		return slog.New(slog.NewTextHandler(os.Stderr, opts))
+	}
+	return slog.New(slog.NewJSONHandler(os.Stderr, opts))
+}
+
+// openStore opens the database named by the DSN; an unreachable database is one clear error.
+func openStore(ctx context.Context, dsn string) (*sqlstore.Store, error) {
+	st, err := sqlstore.Open(ctx, dsn)
+	if err != nil {
+		return nil, describeStoreError("open database", err)
+	}
+	if err := st.Ping(ctx); err != nil {
+		_ = st.Close()
+		return nil, describeStoreError("database does not answer", err)
+	}
+	return st, nil
+}
+
+func describeStoreError(what string, err error) error {
+	if errors.Is(err, apierr.ErrUnavailable) {
+		return fmt.Errorf("%s: %v", what, errors.Unwrap(err))
+	}
+	return fmt.Errorf("%s: %w", what, err)
+}

@@ -1,0 +1,114 @@
+package server
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/portico-auth/portico/internal/config"
+	"github.com/portico-auth/portico/internal/flow"
+	"github.com/portico-auth/portico/internal/hash"
+	"github.com/portico-auth/portico/internal/identity"
+	"github.com/portico-auth/portico/internal/schema"
+	"github.com/portico-auth/portico/internal/session"
+	"github.com/portico-auth/portico/internal/sessionapi"
+	"github.com/portico-auth/portico/internal/store"
+)
+
+// App is a built Portico: the shared components and the two listeners' handlers.
+type App struct {
+	Config     *config.Config
+	Store      store.Store
+	Log        *slog.Logger
+	Now        func() time.Time
+	Hasher     *hash.Hasher
+	Schemas    *schema.Registry
+	Identities *identity.Manager
+	Sessions   *session.Manager
+	CSRF       *flow.CSRF
+	ReturnTo   *flow.ReturnTo
+	Errors     *flow.ErrorWriter
+
+	// Public and Admin are the instrumented handlers of the two listeners.
+	Public http.Handler
+	Admin  http.Handler
+}
+
+// Build assembles every component from cfg over st. now may be nil (time.Now).
+func Build(ctx context.Context, cfg *config.Config, st store.Store, log *slog.Logger, now func() time.Time) (*App, error) {
+	if now == nil {
+		now = time.Now
+	}
+	srcs := make([]schema.Source, 0, len(cfg.Identity.Schemas))
+	for _, s := range cfg.Identity.Schemas {
+		srcs = append(srcs, schema.Source{ID: s.ID, URL: s.URL})
+	}
+	schemas, err := schema.NewRegistry(ctx, srcs, cfg.Identity.DefaultSchemaID, &http.Client{Timeout: 10 * time.Second})
+	if err != nil {
+		return nil, fmt.Errorf("identity schemas: %w", err)
+	}
+	public := cfg.PublicURL()
+	secure := !cfg.Dev || public.Scheme == "https"
+	a := &App{
+		Config:  cfg,
+		Store:   st,
+		Log:     log,
+		Now:     now,
+		Hasher:  hash.New(cfg.HasherOptions()),
+		Schemas: schemas,
+		CSRF:    flow.NewCSRF(cfg.Serve.Public.BaseURL, cfg.Cookies.Domain, secure),
+		Errors:  &flow.ErrorWriter{Store: st, ErrorUIURL: cfg.FlowUIURL(config.FlowError), Now: now},
+	}
+	a.ReturnTo = &flow.ReturnTo{Allowed: cfg.SelfService.AllowedReturnURLs, Public: public}
+	if cfg.SelfService.DefaultBrowserReturnURL != "" {
+		if u, err := parseURL(cfg.SelfService.DefaultBrowserReturnURL); err == nil {
+			a.ReturnTo.Default = u
+		}
+	}
+	a.Identities = identity.NewManager(st, schemas, a.Hasher, now)
+
+	so := session.DefaultOptions()
+	so.Lifespan = cfg.Session.Lifespan
+	so.EarliestPossibleExtend = cfg.Session.EarliestPossibleExtend
+	so.CookieName = cfg.Session.Cookie.Name
+	so.CookiePersistent = cfg.Session.Cookie.Persistent
+	so.CookiePath = cfg.Session.Cookie.Path
+	so.CookieDomain = cfg.Session.Cookie.Domain
+	so.SameSite = sameSite(cfg.Session.Cookie.SameSite)
+	so.Secure = secure
+	so.WhoamiRequiredAAL = cfg.Session.WhoAmI.RequiredAAL
+	a.Sessions = session.NewManager(st, so, now)
+
+	m := newMetrics()
+	pub := http.NewServeMux()
+	adm := http.NewServeMux()
+	registerHealth(pub, "", st, log)
+	registerHealth(adm, "", st, log)
+	registerHealth(adm, "/admin", st, log) // Kratos serves both spellings on the admin port
+	pub.HandleFunc("/", notFound)
+	adm.HandleFunc("/", notFound)
+	adm.Handle("GET /admin/metrics/prometheus", m.handler())
+
+	sessions := sessionapi.New(a.Sessions, st, cfg.Serve.Public.BaseURL)
+	sessions.RegisterPublic(pub)
+	sessions.RegisterAdmin(adm)
+	a.Errors.Register(pub)
+
+	a.Public = instrument("public", pub, m, log)
+	a.Admin = instrument("admin", adm, m, log)
+	return a, nil
+}
+
+func sameSite(s string) http.SameSite {
+	switch strings.ToLower(s) {
+	case "strict":
+		return http.SameSiteStrictMode
+	case "none":
+		return http.SameSiteNoneMode
+	default:
+		return http.SameSiteLaxMode
+	}
+}
