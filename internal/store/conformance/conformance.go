@@ -1,0 +1,147 @@
+// Package conformance is the one test suite every store.Store implementation must pass. A
+// backend's test calls Run with a function that returns a fresh, migrated, empty store.
+package conformance
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/portico-auth/portico/internal/apierr"
+	"github.com/portico-auth/portico/internal/identity"
+	"github.com/portico-auth/portico/internal/session"
+	"github.com/portico-auth/portico/internal/store"
+)
+
+// Run runs every conformance test; newStore must return an empty, migrated store and arrange
+// for it to be closed (t.Cleanup).
+func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
+	t.Helper()
+	tests := []struct {
+		name string
+		fn   func(t *testing.T, s store.Store)
+	}{
+		{"Ping", testPing},
+		{"IdentityCreateGet", testIdentityCreateGet},
+		{"IdentityNotFound", testIdentityNotFound},
+		{"IdentityDuplicateIdentifier", testIdentityDuplicateIdentifier},
+		{"IdentityDuplicateAddress", testIdentityDuplicateAddress},
+		{"IdentityUpdate", testIdentityUpdate},
+		{"IdentityUpdateConflictIsAtomic", testIdentityUpdateConflictIsAtomic},
+		{"IdentityDeleteCascades", testIdentityDeleteCascades},
+		{"IdentityList", testIdentityList},
+		{"IdentityFindByIdentifier", testIdentityFindByIdentifier},
+		{"IdentityConcurrentCreate", testIdentityConcurrentCreate},
+		{"IdentityConcurrentUpdate", testIdentityConcurrentUpdate},
+		{"SessionCreateGet", testSessionCreateGet},
+		{"SessionUpdate", testSessionUpdate},
+		{"SessionList", testSessionList},
+		{"SessionRevoke", testSessionRevoke},
+		{"SessionDeleteExpired", testSessionDeleteExpired},
+		{"SessionConcurrentCreate", testSessionConcurrentCreate},
+		{"Flows", testFlows},
+		{"Errors", testErrors},
+		{"Values", testValues},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			tc.fn(t, newStore(t))
+		})
+	}
+}
+
+// base is a fixed instant with sub-microsecond noise the store must drop.
+var base = time.Date(2030, 5, 6, 7, 8, 9, 123456789, time.FixedZone("X", 3600))
+
+func ctx(t *testing.T) context.Context { return t.Context() }
+
+func wantKind(t *testing.T, err, kind error) {
+	t.Helper()
+	if !errors.Is(err, kind) {
+		t.Fatalf("error = %v, want %v", err, kind)
+	}
+}
+
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func reasonOf(err error) string {
+	var e *apierr.Error
+	if errors.As(err, &e) {
+		return e.Reason
+	}
+	return ""
+}
+
+// newIdentity returns an identity with a password credential for email and matching addresses.
+func newIdentity(email string) *identity.Identity {
+	return &identity.Identity{
+		SchemaID: "default",
+		Traits:   json.RawMessage(fmt.Sprintf(`{"email":%q}`, email)),
+		Credentials: map[identity.CredentialsType]identity.Credentials{
+			identity.CredentialsPassword: {
+				Identifiers: []string{email},
+				Config:      json.RawMessage(`{"hashed_password":"$argon2id$x"}`),
+				Version:     0,
+			},
+		},
+		VerifiableAddresses: []identity.VerifiableAddress{{Value: email, Via: "email", Status: "pending"}},
+		RecoveryAddresses:   []identity.RecoveryAddress{{Value: email, Via: "email"}},
+		MetadataPublic:      json.RawMessage(`{"plan":"free"}`),
+	}
+}
+
+func create(t *testing.T, s store.Store, email string) *identity.Identity {
+	t.Helper()
+	id := newIdentity(email)
+	must(t, s.CreateIdentity(ctx(t), id))
+	return id
+}
+
+func tokenHash(s string) []byte {
+	h := sha256.Sum256([]byte(s))
+	return h[:]
+}
+
+func newSession(id *identity.Identity, token string, issued time.Time) *session.Session {
+	return &session.Session{
+		Active:          true,
+		IdentityID:      id.ID,
+		TokenHash:       tokenHash(token),
+		AAL:             session.AAL1,
+		IssuedAt:        issued,
+		AuthenticatedAt: issued,
+		ExpiresAt:       issued.Add(24 * time.Hour),
+		AuthenticationMethods: []session.AuthenticationMethod{
+			{Method: "password", AAL: session.AAL1, CompletedAt: issued},
+		},
+		Devices: []session.Device{{IPAddress: "192.0.2.1", UserAgent: "test", Location: "Nowhere"}},
+	}
+}
+
+func createSession(t *testing.T, s store.Store, id *identity.Identity, token string, issued time.Time) *session.Session {
+	t.Helper()
+	ss := newSession(id, token, issued)
+	must(t, s.CreateSession(ctx(t), ss))
+	return ss
+}
+
+func sameTime(t *testing.T, what string, got, want time.Time) {
+	t.Helper()
+	want = want.UTC().Truncate(time.Microsecond)
+	if !got.Equal(want) || got.Location() != time.UTC {
+		t.Errorf("%s = %v, want %v in UTC", what, got, want)
+	}
+}
+
+func testPing(t *testing.T, s store.Store) {
+	must(t, s.Ping(ctx(t)))
+}

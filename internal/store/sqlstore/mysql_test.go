@@ -1,0 +1,40 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"strings"
+	"testing"
+
+	"github.com/go-sql-driver/mysql"
+
+	"github.com/portico-auth/portico/internal/store"
+	"github.com/portico-auth/portico/internal/store/conformance"
+)
+
+// TestMySQL runs the conformance suite against PORTICO_TEST_MYSQL_DSN, e.g.
+// mysql://root@tcp(127.0.0.1:3306)/portico_test. Each store lives in a throw-away database,
+// dropped afterwards (the user must be allowed to create databases).
+func TestMySQL(t *testing.T) {
+	dsn := serverDSN(t, "PORTICO_TEST_MYSQL_DSN")
+	rest := strings.TrimPrefix(dsn, "mysql://")
+	cfg, err := mysql.ParseDSN(rest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	admin, err := sql.Open("mysql", cfg.FormatDSN())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = admin.Close() })
+	conformance.Run(t, func(t *testing.T) store.Store {
+		db := "portico_t_" + randomName()
+		if _, err := admin.ExecContext(context.Background(), "CREATE DATABASE "+db); err != nil {
+			t.Fatalf("create database: %v", err)
+		}
+		t.Cleanup(func() { _, _ = admin.ExecContext(context.Background(), "DROP DATABASE "+db) })
+		c := cfg.Clone()
+		c.DBName = db
+		return openMigrated(t, "mysql://"+c.FormatDSN())
+	})
+}
