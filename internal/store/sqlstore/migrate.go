@@ -132,3 +132,16 @@ func (s *Store) applyMigration(ctx context.Context, m migrations.Migration) erro
 	}
 	return s.tryTx(ctx, run)
 }
+
+// migrationNames lists the migration names of a dialect.
+func migrationNames(dialect string) ([]string, error) {
+	all, err := migrations.For(dialect)
+	if err != nil {
+		return nil, err
+	}
+	names := make([]string, len(all))
+	for i, m := range all {
+		names[i] = m.Name
+	}
+	return names, nil
+}
