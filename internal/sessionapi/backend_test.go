@@ -6,8 +6,8 @@ import (
 
 	"github.com/portico-auth/portico/internal/identity"
 	"github.com/portico-auth/portico/internal/session"
-	"github.com/portico-auth/portico/internal/session/sessiontest"
 	"github.com/portico-auth/portico/internal/sessionapi"
+	"github.com/portico-auth/portico/internal/store/sqlstore"
 )
 
 // backend is the store the tests run against.
@@ -17,7 +17,17 @@ type backend interface {
 	CreateIdentity(ctx context.Context, id *identity.Identity) error
 }
 
+// newBackend opens a private, migrated in-memory SQLite store: the real SQL, no server.
 func newBackend(t *testing.T) backend {
 	t.Helper()
-	return sessiontest.NewMemStore()
+	ctx := context.Background()
+	st, err := sqlstore.Open(ctx, "memory")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = st.Close() })
+	if err := st.MigrateUp(ctx, nil); err != nil {
+		t.Fatal(err)
+	}
+	return st
 }
