@@ -150,6 +150,7 @@ func TestValidateTraits(t *testing.T) {
 		{"null traits", `null`, []Problem{{Path: "traits", MessageID: MessageGeneric}}},
 		{"bad email", `{"email":"nope"}`, []Problem{{Path: "traits.email", MessageID: MessageInvalidEmail}}},
 		{"too short", `{"email":"a@"}`, []Problem{{Path: "traits.email", MessageID: MessageInvalidEmail}}},
+		{"too short username", `{"email":"a@example.com","username":"A"}`, []Problem{{Path: "traits.username", MessageID: MessageMinLength}}},
 		{"too long", `{"email":"a@example.com","username":"aaaaaaaaaaaaaaaaaaaaaaaaa"}`, []Problem{{Path: "traits.username", MessageID: MessageMaxLength}}},
 		{"wrong type", `{"email":"a@example.com","age":"x"}`, []Problem{{Path: "traits.age", MessageID: MessageGeneric}}},
 		{"extra", `{"email":"a@example.com","x":1}`, []Problem{{Path: "traits", MessageID: MessageGeneric}}},
