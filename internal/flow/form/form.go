@@ -1,0 +1,121 @@
+// Package form decodes a self-service flow submission the way Kratos accepts it: an HTML form
+// (application/x-www-form-urlencoded or multipart) with dotted field names such as
+// "traits.name.first", or a JSON object with nested values. Both become the same nested
+// Values, so methods read one shape.
+package form
+
+import (
+	"encoding/json"
+	"fmt"
+	"mime"
+	"net/http"
+	"strings"
+
+	"github.com/portico-auth/portico/internal/apierr"
+)
+
+// Values is a decoded submission: nested maps for dotted names, strings (form) or any JSON value.
+type Values map[string]any
+
+// maxMemory bounds the memory a multipart form may use before spilling to disk.
+const maxMemory = 1 << 20
+
+// IsJSON reports whether the request body is JSON.
+func IsJSON(r *http.Request) bool {
+	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	return mt == "application/json"
+}
+
+// Decode reads the request body. A body that cannot be read is a 400.
+func Decode(r *http.Request) (Values, error) {
+	if IsJSON(r) {
+		v := Values{}
+		dec := json.NewDecoder(r.Body)
+		dec.UseNumber()
+		if err := dec.Decode(&v); err != nil {
+			return nil, apierr.ErrBadRequest.WithReason("Unable to decode the request body as JSON.").WithCause(err)
+		}
+		return v, nil
+	}
+	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	var err error
+	if mt == "multipart/form-data" {
+		err = r.ParseMultipartForm(maxMemory)
+	} else {
+		err = r.ParseForm()
+	}
+	if err != nil {
+		return nil, apierr.ErrBadRequest.WithReason("Unable to decode the request body as a form.").WithCause(err)
+	}
+	v := Values{}
+	for key, vals := range r.PostForm {
+		if len(vals) == 0 || key == "" {
+			continue
+		}
+		v.Set(key, vals[0])
+	}
+	return v, nil
+}
+
+// Set stores value at a dotted path, creating the nested objects on the way. A path that
+// crosses a non-object value replaces it.
+func (v Values) Set(path string, value any) {
+	parts := strings.Split(path, ".")
+	m := map[string]any(v)
+	for _, p := range parts[:len(parts)-1] {
+		next, ok := m[p].(map[string]any)
+		if !ok {
+			if nv, ok := m[p].(Values); ok {
+				next = nv
+			} else {
+				next = map[string]any{}
+				m[p] = next
+			}
+		}
+		m = next
+	}
+	m[parts[len(parts)-1]] = value
+}
+
+// Get returns the value at a dotted path, or nil.
+func (v Values) Get(path string) any {
+	var cur any = map[string]any(v)
+	for _, p := range strings.Split(path, ".") {
+		switch m := cur.(type) {
+		case map[string]any:
+			cur = m[p]
+		case Values:
+			cur = m[p]
+		default:
+			return nil
+		}
+	}
+	return cur
+}
+
+// String returns the value at path as a string: strings as they are, numbers and booleans
+// printed, anything else "".
+func (v Values) String(path string) string {
+	switch x := v.Get(path).(type) {
+	case string:
+		return x
+	case json.Number:
+		return x.String()
+	case bool:
+		return fmt.Sprint(x)
+	default:
+		return ""
+	}
+}
+
+// Object returns the object at path (nil when there is none).
+func (v Values) Object(path string) map[string]any {
+	switch x := v.Get(path).(type) {
+	case map[string]any:
+		return x
+	case Values:
+		return x
+	default:
+		return nil
+	}
+}

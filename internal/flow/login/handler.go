@@ -1,0 +1,87 @@
+package login
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/portico-auth/portico/internal/flow"
+	"github.com/portico-auth/portico/internal/identity"
+	"github.com/portico-auth/portico/internal/session"
+	"github.com/portico-auth/portico/internal/store"
+)
+
+// Identities loads the identity behind a session with its credentials.
+type Identities interface {
+	GetIdentity(ctx context.Context, id uuid.UUID, withCredentials bool) (*identity.Identity, error)
+}
+
+// Handler serves the login flow's public endpoints.
+type Handler struct {
+	Flows      store.Flows
+	Identities Identities
+	Sessions   *session.Manager
+	CSRF       *flow.CSRF
+	ReturnTo   *flow.ReturnTo
+	Errors     *flow.ErrorWriter
+	// Public is serve.public.base_url.
+	Public *url.URL
+	// UIURL is selfservice.flows.login.ui_url; browsers are sent there with ?flow=<id>.
+	UIURL string
+	// Lifespan is selfservice.flows.login.lifespan.
+	Lifespan time.Duration
+	// ReturnURL is where a browser goes after signing in when the flow has no return_to.
+	ReturnURL string
+	// Methods are offered in this order.
+	Methods []Method
+	// Now is the clock; time.Now when nil.
+	Now func() time.Time
+}
+
+// Register adds the login endpoints to the public mux.
+func (h *Handler) Register(mux *http.ServeMux) {
+	mux.HandleFunc("GET /self-service/login/browser", h.createBrowser)
+	mux.HandleFunc("GET /self-service/login/api", h.createNative)
+	mux.HandleFunc("GET /self-service/login/flows", h.get)
+	mux.HandleFunc("POST /self-service/login", h.update)
+}
+
+func (h *Handler) now() time.Time {
+	if h.Now != nil {
+		return h.Now().UTC()
+	}
+	return time.Now().UTC()
+}
+
+// replyJSON reports whether r gets JSON rather than redirects: API flows always do.
+func replyJSON(t flow.Type, r *http.Request) bool {
+	return t == flow.TypeAPI || flow.WantsJSON(r)
+}
+
+// returnURL is where a browser goes once signed in.
+func (h *Handler) returnURL(returnTo string) string {
+	if returnTo != "" {
+		return returnTo
+	}
+	return h.ReturnURL
+}
+
+func (h *Handler) uiURL(id uuid.UUID) string {
+	if h.UIURL == "" {
+		return flow.JoinPath(h.Public, "/self-service/login/flows?id="+id.String())
+	}
+	return flow.AppendQuery(h.UIURL, "flow", id.String())
+}
+
+// publicIdentity is the identity as a session shows it: without credentials.
+func publicIdentity(i *identity.Identity) *identity.Identity {
+	if i == nil {
+		return nil
+	}
+	c := *i
+	c.Credentials = nil
+	return &c
+}

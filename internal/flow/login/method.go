@@ -1,0 +1,59 @@
+package login
+
+import (
+	"context"
+	"errors"
+	"net/http"
+
+	"github.com/portico-auth/portico/internal/flow/form"
+	"github.com/portico-auth/portico/internal/identity"
+	"github.com/portico-auth/portico/internal/session"
+	"github.com/portico-auth/portico/internal/text"
+)
+
+// Method is one way to sign in. The handler offers a method on a flow when its AAL is the
+// level the flow asks for and Available says yes, and sends a submission to the method whose
+// ID equals the submitted "method" field.
+type Method interface {
+	// ID is the value of the method's submit button ("password", "totp", …), which is also
+	// the name of its credentials type and of its node group.
+	ID() string
+	// AAL is the level a successful Authenticate reaches: aal1 for a first factor, aal2 for
+	// a second one.
+	AAL() session.AAL
+	// Available reports whether the method can be offered. ident is the identity being
+	// re-authenticated or stepped up, or nil on a first login.
+	Available(ident *identity.Identity) bool
+	// Nodes adds the method's nodes to a new flow (ident as for Available).
+	Nodes(ctx context.Context, f *Flow, ident *identity.Identity) error
+	// Authenticate checks a submission. ident is the signed-in identity for refresh and aal2
+	// flows (the method must only accept that identity), or nil. A wrong submission is a
+	// *FormError (shown on the flow); any other error is written as an error reply.
+	Authenticate(ctx context.Context, r *http.Request, f *Flow, ident *identity.Identity, body form.Values) (*identity.Identity, error)
+}
+
+// FormError is a submission the user must correct: messages for the whole flow and for
+// single nodes, shown on the flow answered with 400.
+type FormError struct {
+	Messages []text.Message
+	Nodes    map[string][]text.Message
+}
+
+func (e *FormError) Error() string {
+	if len(e.Messages) > 0 {
+		return "login: " + e.Messages[0].Text
+	}
+	return "login: invalid submission"
+}
+
+// ErrInvalidCredentials is the one answer to a wrong identifier or password.
+func ErrInvalidCredentials() *FormError {
+	return &FormError{Messages: []text.Message{text.NewInvalidCredentials()}}
+}
+
+// AsFormError returns the *FormError in err's chain.
+func AsFormError(err error) (*FormError, bool) {
+	var fe *FormError
+	ok := errors.As(err, &fe)
+	return fe, ok
+}
