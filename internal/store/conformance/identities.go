@@ -369,10 +369,15 @@ func testIdentityConcurrentUpdate(t *testing.T, s store.Store) {
 	const n = 2
 	var wg sync.WaitGroup
 	errs := make([]error, n)
-	for i := 0; i < n; i++ {
+	// Both read version 1 before either writes.
+	copies := make([]*identity.Identity, n)
+	for i := range copies {
 		c, err := s.GetIdentity(ctx(t), id.ID, true)
 		must(t, err)
 		c.Traits = json.RawMessage(fmt.Sprintf(`{"email":"ivy@example.com","n":%d}`, i))
+		copies[i] = c
+	}
+	for i, c := range copies {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
