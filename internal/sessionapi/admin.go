@@ -49,7 +49,7 @@ func (h *Handler) list(w http.ResponseWriter, r *http.Request, identityID uuid.U
 		return
 	}
 	setLink(w, r, p, next)
-	writeJSON(w, http.StatusOK, renderAll(list, e))
+	writeJSON(w, http.StatusOK, h.renderAll(list, e))
 }
 
 // adminGet answers getSession, expanded per ?expand=.
@@ -69,7 +69,7 @@ func (h *Handler) adminGet(w http.ResponseWriter, r *http.Request) {
 		httpx.WriteError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, render(s, e))
+	writeJSON(w, http.StatusOK, h.render(s, e))
 }
 
 // adminExtend answers extendSession: a full lifespan from now when earliest_possible_extend
@@ -93,7 +93,7 @@ func (h *Handler) adminExtend(w http.ResponseWriter, r *http.Request) {
 		httpx.WriteError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, render(s, expandAll))
+	writeJSON(w, http.StatusOK, h.render(s, expandAll))
 }
 
 // adminDisable answers disableSession: the session is deactivated, its data kept.

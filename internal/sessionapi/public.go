@@ -21,7 +21,7 @@ func (h *Handler) whoami(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("X-Kratos-Authenticated-Identity-Id", s.IdentityID.String())
-	writeJSON(w, http.StatusOK, render(s, expandPublic))
+	writeJSON(w, http.StatusOK, h.render(s, expandPublic))
 }
 
 // listMine answers listMySessions: the caller's other active sessions, newest first. A page
@@ -51,7 +51,7 @@ func (h *Handler) listMine(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	setLink(w, r, p, next)
-	writeJSON(w, http.StatusOK, renderAll(others, expandPublic))
+	writeJSON(w, http.StatusOK, h.renderAll(others, expandPublic))
 }
 
 // revokeMyOthers answers disableMyOtherSessions with the number of sessions revoked.

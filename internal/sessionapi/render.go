@@ -1,6 +1,7 @@
 package sessionapi
 
 import (
+	"encoding/base64"
 	"strings"
 
 	"github.com/portico-auth/portico/internal/apierr"
@@ -39,14 +40,20 @@ func parseExpand(values []string) (expand, error) {
 	return e, nil
 }
 
-// render returns the session as it goes on the wire: credentials never shown, metadata_admin
-// only in the admin view, unexpanded properties left out.
-func render(s *session.Session, e expand) *session.Session {
+// schemaURL is where the public API serves an identity schema, as the admin API shows it.
+func schemaURL(publicBaseURL, schemaID string) string {
+	return strings.TrimSuffix(publicBaseURL, "/") + "/schemas/" + base64.RawURLEncoding.EncodeToString([]byte(schemaID))
+}
+
+// render returns the session as it goes on the wire: credentials never shown, schema_url set,
+// metadata_admin only in the admin view, unexpanded properties left out.
+func (h *Handler) render(s *session.Session, e expand) *session.Session {
 	c := *s
 	c.Identity = nil
 	if e.identity && s.Identity != nil {
 		id := *s.Identity
 		id.Credentials = nil
+		id.SchemaURL = schemaURL(h.publicBaseURL, id.SchemaID)
 		if !e.adminView {
 			id.MetadataAdmin = nil
 		}
@@ -65,10 +72,10 @@ func render(s *session.Session, e expand) *session.Session {
 	return &c
 }
 
-func renderAll(ss []*session.Session, e expand) []*session.Session {
+func (h *Handler) renderAll(ss []*session.Session, e expand) []*session.Session {
 	out := make([]*session.Session, 0, len(ss))
 	for _, s := range ss {
-		out = append(out, render(s, e))
+		out = append(out, h.render(s, e))
 	}
 	return out
 }

@@ -58,7 +58,7 @@ func (e *env) identity(email string, twoFactor bool) *identity.Identity {
 		creds[identity.CredentialsTOTP] = identity.Credentials{Type: identity.CredentialsTOTP, Identifiers: []string{uuid.NewString()}, Config: []byte(`{"totp_url":"otpauth://x"}`), CreatedAt: now, UpdatedAt: now}
 	}
 	id := &identity.Identity{
-		SchemaID: "default", State: identity.StateActive,
+		SchemaID: "default", State: identity.StateActive, StateChangedAt: &now,
 		Traits:         json.RawMessage(`{"email":"` + email + `"}`),
 		MetadataPublic: json.RawMessage(`{"p":1}`), MetadataAdmin: json.RawMessage(`{"secret":1}`),
 		Credentials: creds, VerifiableAddresses: []identity.VerifiableAddress{}, RecoveryAddresses: []identity.RecoveryAddress{},
@@ -160,7 +160,8 @@ func TestWhoami(t *testing.T) {
 					t.Errorf("missing %s in %s", k, r.body)
 				}
 			}
-			if got["id"] != s.ID.String() || got["authenticator_assurance_level"] != "aal1" {
+			if got["id"] != s.ID.String() || got["authenticator_assurance_level"] != "aal1" ||
+				got["identity"].(map[string]any)["schema_url"] != "http://public.example/schemas/ZGVmYXVsdA" {
 				t.Errorf("body %s", r.body)
 			}
 			ident := got["identity"].(map[string]any)
