@@ -8,11 +8,13 @@ import (
 	"strings"
 	"time"
 
+	"github.com/portico-auth/portico/internal/admin"
 	"github.com/portico-auth/portico/internal/config"
 	"github.com/portico-auth/portico/internal/flow"
 	"github.com/portico-auth/portico/internal/hash"
 	"github.com/portico-auth/portico/internal/identity"
 	"github.com/portico-auth/portico/internal/schema"
+	"github.com/portico-auth/portico/internal/schemaapi"
 	"github.com/portico-auth/portico/internal/session"
 	"github.com/portico-auth/portico/internal/sessionapi"
 	"github.com/portico-auth/portico/internal/store"
@@ -91,6 +93,9 @@ func Build(ctx context.Context, cfg *config.Config, st store.Store, log *slog.Lo
 	pub.HandleFunc("/", notFound)
 	adm.HandleFunc("/", notFound)
 	adm.Handle("GET /admin/metrics/prometheus", m.handler())
+
+	admin.NewIdentityHandler(a.Identities, st, schemas, public).Register(adm)
+	schemaapi.New(schemas).Register(pub)
 
 	sessions := sessionapi.New(a.Sessions, st, cfg.Serve.Public.BaseURL)
 	sessions.RegisterPublic(pub)
