@@ -97,7 +97,7 @@ func TestDefaults(t *testing.T) {
 		{"recovery ui", c.FlowUIURL("recovery"), "http://127.0.0.1:4433/ui/recovery"},
 		{"login lifespan", c.FlowLifespan("login"), time.Hour},
 		{"settings lifespan", c.FlowLifespan("settings"), time.Hour},
-		{"privileged", c.SelfService.Flows.Settings.PrivilegedSessionMaxAge, 15 * time.Minute},
+		{"privileged", c.SelfService.Flows.Settings.PrivilegedSessionMaxAge, time.Hour},
 		{"settings aal", c.SelfService.Flows.Settings.RequiredAAL, "highest_available"},
 		{"registration on", c.SelfService.Flows.Registration.Enabled, true},
 		{"registration session hook", c.HasHook("registration", "password", "session"), true},

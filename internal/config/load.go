@@ -109,7 +109,7 @@ func defaults() *Config {
 				Profile: Method{Enabled: true},
 			},
 			Flows: Flows{
-				Settings: SettingsFlow{Lifespan: hour, PrivilegedSessionMaxAge: 15 * time.Minute, RequiredAAL: AALHighestAvailable},
+				Settings: SettingsFlow{Lifespan: hour, PrivilegedSessionMaxAge: hour, RequiredAAL: AALHighestAvailable},
 				Login:    LoginFlow{Lifespan: hour},
 				Registration: RegistrationFlow{Enabled: true, Lifespan: hour, After: After{
 					Password: MethodAfter{Hooks: []Hook{{Hook: "session"}}},

@@ -11,8 +11,11 @@ import (
 	"github.com/portico-auth/portico/internal/admin"
 	"github.com/portico-auth/portico/internal/config"
 	"github.com/portico-auth/portico/internal/flow"
+	"github.com/portico-auth/portico/internal/flow/settings"
 	"github.com/portico-auth/portico/internal/hash"
 	"github.com/portico-auth/portico/internal/identity"
+	"github.com/portico-auth/portico/internal/method/password"
+	"github.com/portico-auth/portico/internal/method/profile"
 	"github.com/portico-auth/portico/internal/schema"
 	"github.com/portico-auth/portico/internal/schemaapi"
 	"github.com/portico-auth/portico/internal/session"
@@ -101,6 +104,19 @@ func Build(ctx context.Context, cfg *config.Config, st store.Store, log *slog.Lo
 	sessions.RegisterPublic(pub)
 	sessions.RegisterAdmin(adm)
 	a.Errors.Register(pub)
+	registerAuth(a, pub)
+
+	var settingsMethods []settings.Method
+	if cfg.MethodEnabled("profile") {
+		settingsMethods = append(settingsMethods, profile.New(a.Identities, schemas))
+	}
+	if pw := cfg.SelfService.Methods.Password; pw.Enabled {
+		policy := password.Policy{MinLength: pw.Config.MinPasswordLength, SimilarityCheck: pw.Config.IdentifierSimilarityCheckEnabled}
+		settingsMethods = append(settingsMethods, password.NewSettings(a.Identities, a.Hasher, schemas, policy))
+	}
+	settings.New(settings.OptionsFromConfig(cfg), settings.Deps{
+		Store: st, Sessions: a.Sessions, CSRF: a.CSRF, ReturnTo: a.ReturnTo, Errors: a.Errors, Now: now,
+	}, settingsMethods...).Register(pub)
 
 	a.Public = instrument("public", pub, m, log)
 	a.Admin = instrument("admin", adm, m, log)

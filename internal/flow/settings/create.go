@@ -1,0 +1,144 @@
+package settings
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+
+	"github.com/portico-auth/portico/internal/apierr"
+	"github.com/portico-auth/portico/internal/flow"
+	"github.com/portico-auth/portico/internal/httpx"
+	"github.com/portico-auth/portico/internal/identity"
+	"github.com/portico-auth/portico/internal/session"
+)
+
+// createBrowser is createBrowserSettingsFlow: GET /self-service/settings/browser.
+func (h *Handler) createBrowser(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	// The CSRF cookie is handed out before anything else, so that even the 401 carries it
+	// (as Kratos does) and the login that follows can use it.
+	token := h.deps.CSRF.Token(w, r)
+	rawReturnTo := r.URL.Query().Get("return_to")
+	s, err := h.deps.Sessions.FromRequest(ctx, r)
+	if err != nil {
+		if errors.Is(err, session.ErrNoActiveSession) && !flow.WantsJSON(r) {
+			// Without a session, return_to is not judged here: the login endpoint does that.
+			flow.Redirect(w, r, h.loginBrowserURL(url.Values{"return_to": {rawReturnTo}}))
+			return
+		}
+		h.deps.Errors.Write(w, r, err)
+		return
+	}
+	if err := session.RequireAAL(s, h.opts.RequiredAAL, h.opts.Public.String(), rawReturnTo); err != nil {
+		h.deps.Errors.Write(w, r, err)
+		return
+	}
+	rt, err := h.deps.ReturnTo.Check(rawReturnTo)
+	if err != nil {
+		h.deps.Errors.Write(w, r, err)
+		return
+	}
+	st, err := h.create(ctx, r, flow.TypeBrowser, s, urlString(rt), token)
+	if err != nil {
+		h.deps.Errors.Write(w, r, err)
+		return
+	}
+	if flow.WantsJSON(r) {
+		flow.Reply(w, http.StatusOK, &st.Flow)
+		return
+	}
+	flow.Redirect(w, r, h.uiURL(st.ID))
+}
+
+// createAPI is createNativeSettingsFlow: GET /self-service/settings/api. It needs no CSRF
+// token, sets no cookie, and always answers JSON.
+func (h *Handler) createAPI(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	s, err := h.deps.Sessions.FromRequest(ctx, r)
+	if err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	if err := session.RequireAAL(s, h.opts.RequiredAAL, h.opts.Public.String(), ""); err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	rt, err := h.deps.ReturnTo.Check(r.URL.Query().Get("return_to"))
+	if err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	st, err := h.create(ctx, r, flow.TypeAPI, s, urlString(rt), "")
+	if err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	flow.Reply(w, http.StatusOK, &st.Flow)
+}
+
+// changePassword answers GET /.well-known/change-password (RFC 8615's well-known URL for
+// password managers) with the settings UI.
+func (h *Handler) changePassword(w http.ResponseWriter, r *http.Request) {
+	flow.Redirect(w, r, h.opts.UIURL)
+}
+
+// create builds, fills and stores a new flow of type t for the session's identity.
+func (h *Handler) create(ctx context.Context, r *http.Request, t flow.Type, s *session.Session, returnTo, csrfToken string) (*stored, error) {
+	ident, err := h.deps.Store.GetIdentity(ctx, s.IdentityID, true)
+	if err != nil {
+		return nil, fmt.Errorf("load identity for settings: %w", err)
+	}
+	st := &stored{Flow: Flow{
+		Base:  flow.NewBase(t, r, h.opts.Public, ActionPath, h.now(), h.opts.Lifespan),
+		State: StateShowForm,
+	}}
+	st.ReturnTo = returnTo
+	if err := h.fill(ctx, &st.Flow, ident, csrfToken); err != nil {
+		return nil, err
+	}
+	rec, err := record(st)
+	if err != nil {
+		return nil, apierr.ErrInternal.WithCause(err)
+	}
+	if err := h.deps.Store.CreateFlow(ctx, rec); err != nil {
+		return nil, fmt.Errorf("store settings flow: %w", err)
+	}
+	return st, nil
+}
+
+// fill (re)builds the flow's identity and nodes: the CSRF token first, then every method's
+// nodes in order.
+func (h *Handler) fill(ctx context.Context, f *Flow, ident *identity.Identity, csrfToken string) error {
+	f.Identity = publicIdentity(ident, h.opts.Public)
+	f.UI.Nodes = flow.Nodes{}
+	f.UI.Nodes.Append(flow.NewCSRFNode(csrfToken))
+	for _, m := range h.methods {
+		if err := m.Nodes(ctx, f, ident); err != nil {
+			return fmt.Errorf("settings method %s nodes: %w", m.ID(), err)
+		}
+	}
+	return nil
+}
+
+// loginBrowserURL is <public>/self-service/login/browser with the non-empty parameters of q.
+func (h *Handler) loginBrowserURL(q url.Values) string {
+	u := flow.JoinPath(h.opts.Public, "/self-service/login/browser")
+	for k, v := range q {
+		if len(v) == 0 || v[0] == "" {
+			delete(q, k)
+		}
+	}
+	if len(q) == 0 {
+		return u
+	}
+	return u + "?" + q.Encode()
+}
+
+func urlString(u *url.URL) string {
+	if u == nil {
+		return ""
+	}
+	return u.String()
+}

@@ -1,0 +1,81 @@
+package settings
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"net/url"
+	"strings"
+
+	"github.com/google/uuid"
+
+	"github.com/portico-auth/portico/internal/flow"
+	"github.com/portico-auth/portico/internal/identity"
+	"github.com/portico-auth/portico/internal/store"
+)
+
+// Kind is the store kind of settings flows.
+const Kind = "settings"
+
+// ActionPath is where settings forms post to (with ?flow=<id>).
+const ActionPath = "/self-service/settings"
+
+// State is the state of a settings flow.
+type State string
+
+// The states Kratos knows.
+const (
+	StateShowForm State = "show_form"
+	StateSuccess  State = "success"
+)
+
+// Flow is a settings flow as Kratos serialises it (settingsFlow).
+type Flow struct {
+	flow.Base
+	Identity     *identity.Identity `json:"identity"`
+	State        State              `json:"state"`
+	Active       string             `json:"active,omitempty"`
+	ContinueWith []any              `json:"continue_with,omitempty"`
+}
+
+// stored is a flow as kept in the store: the flow plus what must never reach a client.
+type stored struct {
+	Flow
+	// Pending is a submission waiting for a privileged session, sealed with the cipher
+	// secret (see pending.go).
+	Pending string `json:"portico_pending,omitempty"`
+}
+
+// publicIdentity is the identity as a flow shows it: no credentials at all, its schema_url
+// on the public listener, empty address lists as [].
+func publicIdentity(id *identity.Identity, public *url.URL) *identity.Identity {
+	c := *id
+	c.Credentials = nil
+	c.MetadataAdmin = nil
+	c.SchemaURL = strings.TrimSuffix(public.String(), "/") + "/schemas/" +
+		base64.RawURLEncoding.EncodeToString([]byte(id.SchemaID))
+	if c.VerifiableAddresses == nil {
+		c.VerifiableAddresses = []identity.VerifiableAddress{}
+	}
+	if c.RecoveryAddresses == nil {
+		c.RecoveryAddresses = []identity.RecoveryAddress{}
+	}
+	return &c
+}
+
+func record(s *stored) (*store.FlowRecord, error) {
+	var owner *uuid.UUID
+	if s.Identity != nil {
+		id := s.Identity.ID
+		owner = &id
+	}
+	return flow.Record(Kind, &s.Base, owner, s)
+}
+
+func decode(rec *store.FlowRecord) (*stored, error) {
+	var s stored
+	if err := json.Unmarshal(rec.Data, &s); err != nil {
+		return nil, fmt.Errorf("decode settings flow %s: %w", rec.ID, err)
+	}
+	return &s, nil
+}

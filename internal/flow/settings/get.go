@@ -1,0 +1,121 @@
+package settings
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+
+	"github.com/google/uuid"
+
+	"github.com/portico-auth/portico/internal/apierr"
+	"github.com/portico-auth/portico/internal/flow"
+	"github.com/portico-auth/portico/internal/httpx"
+	"github.com/portico-auth/portico/internal/session"
+)
+
+var (
+	// errNoSession is the 401 of reading or submitting a flow without a session: Kratos sends
+	// it without an error id.
+	errNoSession = apierr.ErrUnauthorized.WithReason("No valid session cookie or session token was found in the request.")
+	errNotFound  = apierr.ErrNotFound.WithReason("The settings flow could not be found.")
+	// ErrIdentityMismatch is the 403 for a flow that belongs to another identity.
+	ErrIdentityMismatch = apierr.ErrForbidden.WithID("security_identity_mismatch").
+				WithReason("The settings flow belongs to another identity. Initialize a new settings flow.")
+)
+
+// get is getSettingsFlow: GET /self-service/settings/flows?id=. Errors are always JSON except
+// for a browser without a session, which is sent to the login UI.
+func (h *Handler) get(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	s, ok := h.requireSession(w, r)
+	if !ok {
+		return
+	}
+	st, err := h.load(ctx, r.URL.Query().Get("id"))
+	if err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	if err := h.owns(s, st); err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	if st.Expired(h.now()) {
+		httpx.WriteError(w, r, h.expiredForGet(st))
+		return
+	}
+	flow.Reply(w, http.StatusOK, &st.Flow)
+}
+
+// requireSession finds the request's session. Without one, a JSON caller gets 401 (without an
+// error id) and a browser a 302 to the login UI; ok is then false.
+func (h *Handler) requireSession(w http.ResponseWriter, r *http.Request) (*session.Session, bool) {
+	s, err := h.deps.Sessions.FromRequest(r.Context(), r)
+	if err == nil {
+		return s, true
+	}
+	if !errors.Is(err, session.ErrNoActiveSession) {
+		httpx.WriteError(w, r, err)
+		return nil, false
+	}
+	if !flow.WantsJSON(r) {
+		httpx.NoStore(w)
+		http.Redirect(w, r, h.opts.LoginUIURL, http.StatusFound)
+		return nil, false
+	}
+	httpx.WriteError(w, r, errNoSession)
+	return nil, false
+}
+
+// load finds a settings flow by its id; a malformed or unknown id is 404.
+func (h *Handler) load(ctx context.Context, raw string) (*stored, error) {
+	id, err := uuid.Parse(raw)
+	if err != nil {
+		return nil, errNotFound
+	}
+	rec, err := h.deps.Store.GetFlow(ctx, Kind, id)
+	if errors.Is(err, apierr.ErrNotFound) {
+		return nil, errNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("load settings flow: %w", err)
+	}
+	st, err := decode(rec)
+	if err != nil {
+		return nil, apierr.ErrInternal.WithCause(err)
+	}
+	return st, nil
+}
+
+func (h *Handler) save(ctx context.Context, st *stored) error {
+	rec, err := record(st)
+	if err != nil {
+		return apierr.ErrInternal.WithCause(err)
+	}
+	if err := h.deps.Store.UpdateFlow(ctx, rec); err != nil {
+		return fmt.Errorf("store settings flow: %w", err)
+	}
+	return nil
+}
+
+func (h *Handler) owns(s *session.Session, st *stored) error {
+	if st.Identity == nil || st.Identity.ID != s.IdentityID {
+		return ErrIdentityMismatch
+	}
+	return nil
+}
+
+// expiredForGet is the 410 of reading an expired flow: no error id, only where to start anew.
+func (h *Handler) expiredForGet(st *stored) *apierr.Error {
+	e := apierr.ErrGone.WithReason("The settings flow has expired. Initialize a new settings flow.")
+	if st.Type == flow.TypeAPI {
+		return e.WithDetail("api", flow.JoinPath(h.opts.Public, "/self-service/settings/api"))
+	}
+	to := flow.JoinPath(h.opts.Public, "/self-service/settings/browser")
+	if st.ReturnTo != "" {
+		to += "?" + url.Values{"return_to": {st.ReturnTo}}.Encode()
+	}
+	return e.WithDetail("redirect_to", to).WithDetail("return_to", st.ReturnTo)
+}

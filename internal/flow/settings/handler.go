@@ -1,0 +1,132 @@
+package settings
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/portico-auth/portico/internal/config"
+	"github.com/portico-auth/portico/internal/flow"
+	"github.com/portico-auth/portico/internal/identity"
+	"github.com/portico-auth/portico/internal/session"
+	"github.com/portico-auth/portico/internal/store"
+)
+
+// Store is what the settings flow persists and reads: its flows, the identity with its
+// credentials, and the sessions a password change may revoke.
+type Store interface {
+	store.Flows
+	GetIdentity(ctx context.Context, id uuid.UUID, withCredentials bool) (*identity.Identity, error)
+	RevokeSessionsExcept(ctx context.Context, identityID, keep uuid.UUID) (int, error)
+}
+
+// Options are the settings flow's configuration.
+type Options struct {
+	// Public is the public base URL.
+	Public *url.URL
+	// UIURL is selfservice.flows.settings.ui_url; LoginUIURL selfservice.flows.login.ui_url.
+	UIURL      string
+	LoginUIURL string
+	// Lifespan is how long a flow can be used.
+	Lifespan time.Duration
+	// PrivilegedMaxAge is how recent the session's authentication must be for changes of
+	// credentials and identifiers.
+	PrivilegedMaxAge time.Duration
+	// RequiredAAL is "highest_available" or "aal1".
+	RequiredAAL string
+	// AfterURL is where a browser goes after a successful update with method when the flow
+	// has no return_to; "" sends it back to the flow's UI.
+	AfterURL func(method string) string
+	// RevokeOtherSessions reports whether the revoke_active_sessions hook runs after a
+	// successful update with method.
+	RevokeOtherSessions func(method string) bool
+	// Secrets encrypt pending submissions (the first seals, all open).
+	Secrets []string
+}
+
+// OptionsFromConfig reads the settings flow's options from cfg.
+func OptionsFromConfig(cfg *config.Config) Options {
+	sf := cfg.SelfService.Flows.Settings
+	secrets := append(append([]string{}, cfg.Secrets.Cipher...), cfg.CookieSecrets()...)
+	return Options{
+		Public:           cfg.PublicURL(),
+		UIURL:            cfg.FlowUIURL(config.FlowSettings),
+		LoginUIURL:       cfg.FlowUIURL(config.FlowLogin),
+		Lifespan:         sf.Lifespan,
+		PrivilegedMaxAge: sf.PrivilegedSessionMaxAge,
+		RequiredAAL:      sf.RequiredAAL,
+		AfterURL: func(method string) string {
+			// Only the settings flow's own after URLs count here: without them Kratos sends the
+			// browser back to the settings UI, not to selfservice.default_browser_return_url.
+			if u := cfg.ReturnURL(config.FlowSettings, method); u != cfg.SelfService.DefaultBrowserReturnURL {
+				return u
+			}
+			return ""
+		},
+		RevokeOtherSessions: func(method string) bool {
+			return cfg.HasHook(config.FlowSettings, method, "revoke_active_sessions")
+		},
+		Secrets: secrets,
+	}
+}
+
+// Deps are the collaborators of the settings handler.
+type Deps struct {
+	Store    Store
+	Sessions *session.Manager
+	CSRF     *flow.CSRF
+	ReturnTo *flow.ReturnTo
+	Errors   *flow.ErrorWriter
+	// Now is the clock; time.Now when nil.
+	Now func() time.Time
+}
+
+// Handler serves the settings flow's endpoints.
+type Handler struct {
+	opts    Options
+	deps    Deps
+	methods []Method
+	sealer  *sealer
+}
+
+// New returns the settings handler with the given methods, in node order.
+func New(o Options, d Deps, methods ...Method) *Handler {
+	if d.Now == nil {
+		d.Now = time.Now
+	}
+	return &Handler{opts: o, deps: d, methods: methods, sealer: newSealer(o.Secrets)}
+}
+
+// Register adds the settings endpoints to the public mux.
+func (h *Handler) Register(mux *http.ServeMux) {
+	mux.HandleFunc("GET /self-service/settings/browser", h.createBrowser)
+	mux.HandleFunc("GET /self-service/settings/api", h.createAPI)
+	mux.HandleFunc("GET /self-service/settings/flows", h.get)
+	mux.HandleFunc("POST /self-service/settings", h.update)
+	mux.HandleFunc("GET /self-service/settings", h.resume)
+	mux.HandleFunc("GET /.well-known/change-password", h.changePassword)
+}
+
+func (h *Handler) now() time.Time { return h.deps.Now().UTC() }
+
+func (h *Handler) method(id string) Method {
+	for _, m := range h.methods {
+		if m.ID() == id {
+			return m
+		}
+	}
+	return nil
+}
+
+// uiURL is the settings UI showing flow id.
+func (h *Handler) uiURL(id uuid.UUID) string {
+	return flow.AppendQuery(h.opts.UIURL, "flow", id.String())
+}
+
+// privileged reports whether s may change credentials and identifiers now.
+func (h *Handler) privileged(s *session.Session) bool {
+	return !h.now().After(s.AuthenticatedAt.Add(h.opts.PrivilegedMaxAge))
+}

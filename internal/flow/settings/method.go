@@ -1,0 +1,56 @@
+package settings
+
+import (
+	"context"
+	"errors"
+	"net/http"
+
+	"github.com/portico-auth/portico/internal/identity"
+	"github.com/portico-auth/portico/internal/session"
+)
+
+// Method is one way of changing settings (profile, password, TOTP, …). Adding a method means
+// a new type implementing it and one more entry in Handler.Methods; the handler does the rest
+// (sessions, CSRF, expiry, privileged sessions, replies).
+type Method interface {
+	// ID is the method's name: the value of the submitted "method" field and of the hook key
+	// selfservice.flows.settings.after.<id>.
+	ID() string
+	// Nodes appends the method's nodes for ident (with credentials loaded) to f.
+	Nodes(ctx context.Context, f *Flow, ident *identity.Identity) error
+	// Update applies a submission. It returns ErrInvalid after adding messages to f's nodes
+	// when the input is refused, the error of sub.RequirePrivileged when the change needs a
+	// fresher session, another error when something failed, and nil once the change is
+	// stored (sub.Identity then holds the stored identity).
+	Update(ctx context.Context, f *Flow, sub *Submission) error
+}
+
+// ErrInvalid tells the handler that a method refused the input and put its reasons on the
+// flow's nodes: the flow is shown again (400 for JSON, 303 to the UI for browsers).
+var ErrInvalid = errors.New("settings: invalid submission")
+
+// ErrPrivilegeRequired is returned by Submission.RequirePrivileged when the session's
+// authentication is older than selfservice.flows.settings.privileged_session_max_age.
+var ErrPrivilegeRequired = errors.New("settings: privileged session required")
+
+// Submission is one submission to a settings flow, as a method sees it.
+type Submission struct {
+	Request *http.Request
+	Session *session.Session
+	// Identity is the signed-in identity with its credentials loaded; a method changes and
+	// stores it.
+	Identity *identity.Identity
+	Body     Body
+
+	privileged bool
+}
+
+// RequirePrivileged returns ErrPrivilegeRequired unless the session was authenticated
+// recently enough for changes of credentials and identifiers. Methods call it before they
+// apply such a change.
+func (s *Submission) RequirePrivileged() error {
+	if s.privileged {
+		return nil
+	}
+	return ErrPrivilegeRequired
+}

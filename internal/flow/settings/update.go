@@ -1,0 +1,247 @@
+package settings
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+
+	"github.com/portico-auth/portico/internal/apierr"
+	"github.com/portico-auth/portico/internal/flow"
+	"github.com/portico-auth/portico/internal/httpx"
+	"github.com/portico-auth/portico/internal/session"
+	"github.com/portico-auth/portico/internal/text"
+)
+
+// update is updateSettingsFlow: POST /self-service/settings?flow=.
+func (h *Handler) update(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	s, ok := h.requireSession(w, r)
+	if !ok {
+		return
+	}
+	st, err := h.load(ctx, r.URL.Query().Get("flow"))
+	if err != nil {
+		h.deps.Errors.Write(w, r, err)
+		return
+	}
+	if err := h.owns(s, st); err != nil {
+		h.deps.Errors.Write(w, r, err)
+		return
+	}
+	body, err := decodeBody(r)
+	if err != nil {
+		h.deps.Errors.Write(w, r, err)
+		return
+	}
+	if st.Expired(h.now()) {
+		h.replaceExpired(w, r, s, st)
+		return
+	}
+	if err := session.RequireAAL(s, h.opts.RequiredAAL, h.opts.Public.String(), ""); err != nil {
+		h.deps.Errors.Write(w, r, err)
+		return
+	}
+	if err := h.deps.CSRF.VerifyFlow(r, st.Type, body.String("csrf_token")); err != nil {
+		h.deps.Errors.Write(w, r, err)
+		return
+	}
+	h.apply(w, r, s, st, body)
+}
+
+// resume serves GET /self-service/settings?flow=, where a refresh login returns to: a
+// submission parked for want of a privileged session is applied now, without a second submit.
+func (h *Handler) resume(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	s, ok := h.requireSession(w, r)
+	if !ok {
+		return
+	}
+	st, err := h.load(ctx, r.URL.Query().Get("flow"))
+	if err != nil {
+		h.deps.Errors.Write(w, r, err)
+		return
+	}
+	if err := h.owns(s, st); err != nil {
+		h.deps.Errors.Write(w, r, err)
+		return
+	}
+	if st.Pending == "" {
+		h.replyFlow(w, r, st, http.StatusOK)
+		return
+	}
+	if st.Expired(h.now()) {
+		h.replaceExpired(w, r, s, st)
+		return
+	}
+	if !h.privileged(s) {
+		h.deps.Errors.Write(w, r, h.refreshRequired(st))
+		return
+	}
+	plain, err := h.sealer.open(st.Pending, st.ID[:])
+	var body Body
+	if err == nil {
+		body, err = decodeStoredBody(plain)
+	}
+	if err != nil {
+		// A rotated-away secret or a damaged record: drop the parked change, show the form.
+		slog.WarnContext(ctx, "discard pending settings submission", "flow", st.ID, "error", err)
+		st.Pending = ""
+		if err := h.save(ctx, st); err != nil {
+			h.deps.Errors.Write(w, r, err)
+			return
+		}
+		h.replyFlow(w, r, st, http.StatusOK)
+		return
+	}
+	h.apply(w, r, s, st, body)
+}
+
+// apply runs the chosen method and answers with the outcome.
+func (h *Handler) apply(w http.ResponseWriter, r *http.Request, s *session.Session, st *stored, body Body) {
+	ctx := r.Context()
+	st.UI.ResetMessages()
+	st.Pending = ""
+	m := h.method(body.String("method"))
+	if m == nil {
+		st.UI.AddMessage(text.New(text.ErrorValidationSettingsNoStrategy, nil))
+		h.invalid(w, r, st)
+		return
+	}
+	ident, err := h.deps.Store.GetIdentity(ctx, s.IdentityID, true)
+	if err != nil {
+		h.deps.Errors.Write(w, r, fmt.Errorf("load identity for settings: %w", err))
+		return
+	}
+	st.Active = m.ID()
+	sub := &Submission{Request: r, Session: s, Identity: ident, Body: body, privileged: h.privileged(s)}
+	err = m.Update(ctx, &st.Flow, sub)
+	switch {
+	case errors.Is(err, ErrPrivilegeRequired):
+		h.park(w, r, st, body)
+		return
+	case errors.Is(err, ErrInvalid):
+		h.invalid(w, r, st)
+		return
+	case err != nil:
+		h.deps.Errors.Write(w, r, err)
+		return
+	}
+	if h.opts.RevokeOtherSessions != nil && h.opts.RevokeOtherSessions(m.ID()) {
+		if _, err := h.deps.Store.RevokeSessionsExcept(ctx, s.IdentityID, s.ID); err != nil {
+			h.deps.Errors.Write(w, r, fmt.Errorf("revoke other sessions: %w", err))
+			return
+		}
+	}
+	token := ""
+	if n := st.UI.Nodes.FindIn(flow.GroupDefault, "csrf_token"); n != nil && n.Input() != nil {
+		token, _ = n.Input().Value.(string)
+	}
+	if err := h.fill(ctx, &st.Flow, sub.Identity, token); err != nil {
+		h.deps.Errors.Write(w, r, err)
+		return
+	}
+	st.State = StateSuccess
+	st.UI.AddMessage(text.NewSettingsSaved())
+	// The next form posts to a fresh flow, as Kratos does.
+	next, err := h.create(ctx, r, st.Type, s, st.ReturnTo, token)
+	if err != nil {
+		h.deps.Errors.Write(w, r, err)
+		return
+	}
+	st.UI.Action = next.UI.Action
+	if err := h.save(ctx, st); err != nil {
+		h.deps.Errors.Write(w, r, err)
+		return
+	}
+	if flow.WantsJSON(r) {
+		flow.Reply(w, http.StatusOK, &st.Flow)
+		return
+	}
+	to := st.ReturnTo
+	if to == "" && h.opts.AfterURL != nil {
+		to = h.opts.AfterURL(m.ID())
+	}
+	if to == "" {
+		to = h.uiURL(st.ID)
+	}
+	flow.Redirect(w, r, to)
+}
+
+// invalid stores the flow with its messages and shows it again: 400 for JSON, back to the UI
+// for browsers. Secrets never travel back.
+func (h *Handler) invalid(w http.ResponseWriter, r *http.Request, st *stored) {
+	st.State = StateShowForm
+	st.UI.Nodes.ClearValues(flow.InputPassword)
+	if err := h.save(r.Context(), st); err != nil {
+		h.deps.Errors.Write(w, r, err)
+		return
+	}
+	h.replyFlow(w, r, st, http.StatusBadRequest)
+}
+
+func (h *Handler) replyFlow(w http.ResponseWriter, r *http.Request, st *stored, status int) {
+	if flow.WantsJSON(r) {
+		flow.Reply(w, status, &st.Flow)
+		return
+	}
+	flow.Redirect(w, r, h.uiURL(st.ID))
+}
+
+// park keeps the submission, encrypted, in the flow and asks for a refresh login that returns
+// to GET /self-service/settings?flow=<id>, where it is applied.
+func (h *Handler) park(w http.ResponseWriter, r *http.Request, st *stored, body Body) {
+	delete(body, "csrf_token")
+	delete(body, formMarker)
+	plain, err := body.encode()
+	if err == nil {
+		st.Pending, err = h.sealer.seal(plain, st.ID[:])
+	}
+	if err != nil {
+		h.deps.Errors.Write(w, r, apierr.ErrInternal.WithCause(err))
+		return
+	}
+	st.UI.Nodes.ClearValues(flow.InputPassword)
+	if err := h.save(r.Context(), st); err != nil {
+		h.deps.Errors.Write(w, r, err)
+		return
+	}
+	h.deps.Errors.Write(w, r, h.refreshRequired(st))
+}
+
+// refreshRequired is 403 session_refresh_required; redirect_browser_to is only at the top
+// level of the reply, as Kratos sends it.
+func (h *Handler) refreshRequired(st *stored) *apierr.Error {
+	back := st.ActionURL(h.opts.Public, ActionPath)
+	to := h.loginBrowserURL(url.Values{"refresh": {"true"}, "return_to": {back}})
+	return apierr.ErrForbidden.WithID("session_refresh_required").
+		WithReason("The login session is too old and thus not allowed to update these fields. Please re-authenticate.").
+		WithRedirect(to)
+}
+
+// replaceExpired answers a submission to an expired flow: a new flow carrying message 4050001,
+// and 410 self_service_flow_expired pointing to it (browser forms are sent to it instead).
+func (h *Handler) replaceExpired(w http.ResponseWriter, r *http.Request, s *session.Session, st *stored) {
+	now := h.now()
+	gone := apierr.From(st.Valid(now))
+	token := ""
+	if st.Type == flow.TypeBrowser {
+		token = h.deps.CSRF.Token(w, r)
+	}
+	next, err := h.create(r.Context(), r, st.Type, s, st.ReturnTo, token)
+	if err != nil {
+		h.deps.Errors.Write(w, r, err)
+		return
+	}
+	next.UI.AddMessage(text.NewSettingsFlowExpired(st.ExpiresAt, now))
+	if err := h.save(r.Context(), next); err != nil {
+		h.deps.Errors.Write(w, r, err)
+		return
+	}
+	if !flow.WantsJSON(r) {
+		flow.Redirect(w, r, h.uiURL(next.ID))
+		return
+	}
+	httpx.WriteError(w, r, gone.WithDetail("use_flow_id", next.ID.String()))
+}

@@ -1,0 +1,122 @@
+package profile
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/portico-auth/portico/internal/flow"
+	"github.com/portico-auth/portico/internal/flow/settings"
+	"github.com/portico-auth/portico/internal/identity"
+	"github.com/portico-auth/portico/internal/schema"
+	"github.com/portico-auth/portico/internal/text"
+)
+
+// Identities stores changed identities (satisfied by *identity.Manager).
+type Identities interface {
+	Update(ctx context.Context, id *identity.Identity) error
+}
+
+// Schemas finds identity schemas (satisfied by *schema.Registry).
+type Schemas interface {
+	Get(id string) (*schema.Schema, error)
+	Default() *schema.Schema
+}
+
+// Method is the profile settings method.
+type Method struct {
+	identities Identities
+	schemas    Schemas
+}
+
+// New returns the profile method.
+func New(identities Identities, schemas Schemas) *Method {
+	return &Method{identities: identities, schemas: schemas}
+}
+
+// ID implements settings.Method.
+func (m *Method) ID() string { return string(flow.GroupProfile) }
+
+func (m *Method) schemaOf(ident *identity.Identity) (*schema.Schema, error) {
+	if ident.SchemaID == "" {
+		return m.schemas.Default(), nil
+	}
+	s, err := m.schemas.Get(ident.SchemaID)
+	if err != nil {
+		return nil, fmt.Errorf("identity schema %q: %w", ident.SchemaID, err)
+	}
+	return s, nil
+}
+
+// Nodes implements settings.Method: one input per trait with its current value, then the
+// profile submit button.
+func (m *Method) Nodes(_ context.Context, f *settings.Flow, ident *identity.Identity) error {
+	s, err := m.schemaOf(ident)
+	if err != nil {
+		return err
+	}
+	var traits map[string]any
+	if len(ident.Traits) > 0 {
+		if err := json.Unmarshal(ident.Traits, &traits); err != nil {
+			return fmt.Errorf("decode traits: %w", err)
+		}
+	}
+	for _, fld := range s.TraitFields() {
+		f.UI.Nodes.Append(fieldNode(fld, valueAt(traits, fld.Path)))
+	}
+	f.UI.Nodes.Append(flow.NewSubmit(flow.GroupProfile, m.ID(), text.NewLabelSave()))
+	return nil
+}
+
+func fieldNode(fld schema.TraitField, value any) flow.Node {
+	attrs := flow.InputAttributes{
+		Name:      fld.Path,
+		Type:      inputType(fld),
+		Value:     value,
+		Required:  fld.Required,
+		Pattern:   fld.Pattern,
+		MaxLength: fld.MaxLength,
+	}
+	if fld.IsEmail() {
+		attrs.Autocomplete = flow.AutocompleteEmail
+	}
+	label := text.NewLabelField(fld.Path, fld.Title)
+	return flow.NewInput(flow.GroupProfile, attrs, &label)
+}
+
+// inputType picks the HTML input type for a trait from its JSON Schema type and format.
+func inputType(fld schema.TraitField) string {
+	switch fld.Type {
+	case "number", "integer":
+		return flow.InputNumber
+	case "boolean":
+		return flow.InputCheckbox
+	}
+	switch fld.Format {
+	case "email":
+		return flow.InputEmail
+	case "tel":
+		return flow.InputTel
+	case "uri", "url":
+		return flow.InputURL
+	case "date":
+		return "date"
+	case "date-time":
+		return "datetime-local"
+	}
+	return flow.InputText
+}
+
+// valueAt returns the value at a "traits.a.b" path, or nil.
+func valueAt(traits map[string]any, path string) any {
+	var cur any = traits
+	for _, seg := range strings.Split(strings.TrimPrefix(path, "traits."), ".") {
+		m, ok := cur.(map[string]any)
+		if !ok {
+			return nil
+		}
+		cur = m[seg]
+	}
+	return cur
+}

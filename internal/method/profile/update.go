@@ -1,0 +1,191 @@
+package profile
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/portico-auth/portico/internal/apierr"
+	"github.com/portico-auth/portico/internal/flow"
+	"github.com/portico-auth/portico/internal/flow/settings"
+	"github.com/portico-auth/portico/internal/schema"
+	"github.com/portico-auth/portico/internal/text"
+)
+
+// Update implements settings.Method: it validates the submitted traits against the schema,
+// asks for a privileged session when a login identifier changes, and stores them.
+func (m *Method) Update(ctx context.Context, f *settings.Flow, sub *settings.Submission) error {
+	s, err := m.schemaOf(sub.Identity)
+	if err != nil {
+		return err
+	}
+	fields := s.TraitFields()
+	traits, ok := sub.Body["traits"].(map[string]any)
+	if !ok {
+		f.UI.AddMessage(text.NewRequired("traits"))
+		return settings.ErrInvalid
+	}
+	if sub.Body.IsForm() {
+		coerce(traits, fields)
+	}
+	// The form shows what was submitted, so that a refused value can be corrected.
+	for _, fld := range fields {
+		if n := f.UI.Nodes.FindIn(flow.GroupProfile, fld.Path); n != nil && n.Input() != nil {
+			n.Input().Value = valueAt(traits, fld.Path)
+		}
+	}
+	raw, err := json.Marshal(traits)
+	if err != nil {
+		return apierr.ErrBadRequest.WithReason("The traits could not be encoded.").WithCause(err)
+	}
+	if err := s.ValidateTraits(raw); err != nil {
+		if showProblems(f, err) {
+			return settings.ErrInvalid
+		}
+		return err
+	}
+	changed, err := changedIdentifiers(s, sub.Identity.Traits, raw)
+	if err != nil {
+		return err
+	}
+	if len(changed) > 0 {
+		if err := sub.RequirePrivileged(); err != nil {
+			return err
+		}
+	}
+	updated := *sub.Identity
+	updated.Traits = raw
+	if err := m.identities.Update(ctx, &updated); err != nil {
+		switch {
+		case errors.Is(err, apierr.ErrConflict) && !isStale(err):
+			node := firstIdentifierNode(fields, changed)
+			if node == "" || !f.UI.Nodes.AddMessage(node, text.NewDuplicateCredentials()) {
+				f.UI.AddMessage(text.NewDuplicateCredentials())
+			}
+			return settings.ErrInvalid
+		case showProblems(f, err):
+			return settings.ErrInvalid
+		}
+		return fmt.Errorf("update traits: %w", err)
+	}
+	*sub.Identity = updated
+	return nil
+}
+
+// isStale tells a concurrent-update conflict (version mismatch) from a duplicate identifier.
+func isStale(err error) bool {
+	r := strings.ToLower(apierr.From(err).Reason)
+	return strings.Contains(r, "concurrent") || strings.Contains(r, "someone else")
+}
+
+// showProblems puts schema problems on their nodes (or on the flow) and reports whether err
+// was a validation error.
+func showProblems(f *settings.Flow, err error) bool {
+	var ve *schema.ValidationError
+	if !errors.As(err, &ve) {
+		return false
+	}
+	for _, p := range ve.Problems {
+		msg := text.New(p.MessageID, p.Context)
+		if p.Path == "" || !f.UI.Nodes.AddMessage(p.Path, msg) {
+			f.UI.AddMessage(msg)
+		}
+	}
+	return true
+}
+
+// changedIdentifiers lists the login identifiers that differ between the old and new traits.
+func changedIdentifiers(s *schema.Schema, old, new json.RawMessage) ([]string, error) {
+	a, err := s.Extract(old)
+	if err != nil {
+		return nil, err
+	}
+	b, err := s.Extract(new)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	diff := func(x, y []string) {
+		for _, v := range y {
+			if !slices.Contains(x, v) {
+				out = append(out, v)
+			}
+		}
+		for _, v := range x {
+			if !slices.Contains(y, v) {
+				out = append(out, v)
+			}
+		}
+	}
+	diff(a.PasswordIdentifiers, b.PasswordIdentifiers)
+	diff(a.WebAuthnIdentifiers, b.WebAuthnIdentifiers)
+	codes := func(as []schema.Address) []string {
+		vs := make([]string, len(as))
+		for i, c := range as {
+			vs[i] = c.Via + ":" + c.Value
+		}
+		return vs
+	}
+	diff(codes(a.CodeIdentifiers), codes(b.CodeIdentifiers))
+	return out, nil
+}
+
+// firstIdentifierNode names the node to blame for a duplicate identifier: the first identifier
+// trait (a changed one is the likely culprit, but the store does not say which).
+func firstIdentifierNode(fields []schema.TraitField, changed []string) string {
+	for _, fld := range fields {
+		if fld.IsPasswordIdentifier || fld.IsWebAuthnIdentifier || fld.IsCodeIdentifier {
+			return fld.Path
+		}
+	}
+	return ""
+}
+
+// coerce turns form strings into the JSON types the schema asks for; empty optional values
+// are dropped so that "no value" is not an empty string.
+func coerce(traits map[string]any, fields []schema.TraitField) {
+	for _, fld := range fields {
+		segs := strings.Split(strings.TrimPrefix(fld.Path, "traits."), ".")
+		parent := traits
+		for _, seg := range segs[:len(segs)-1] {
+			next, ok := parent[seg].(map[string]any)
+			if !ok {
+				parent = nil
+				break
+			}
+			parent = next
+		}
+		if parent == nil {
+			continue
+		}
+		key := segs[len(segs)-1]
+		str, ok := parent[key].(string)
+		if !ok {
+			continue
+		}
+		if str == "" && !fld.Required {
+			delete(parent, key)
+			continue
+		}
+		switch fld.Type {
+		case "integer":
+			if n, err := strconv.ParseInt(str, 10, 64); err == nil {
+				parent[key] = n
+			}
+		case "number":
+			if n, err := strconv.ParseFloat(str, 64); err == nil {
+				parent[key] = n
+			}
+		case "boolean":
+			if b, err := strconv.ParseBool(str); err == nil {
+				parent[key] = b
+			}
+		case "array":
+			parent[key] = []any{str}
+		}
+	}
+}
