@@ -1,0 +1,163 @@
+// Package logout is the logout flow: a logout URL for a browser's session, the browser logout
+// itself, and the native logout that revokes a session token.
+package logout
+
+import (
+	"context"
+	"crypto/subtle"
+	"errors"
+	"net/http"
+	"net/url"
+
+	"github.com/google/uuid"
+
+	"github.com/portico-auth/portico/internal/apierr"
+	"github.com/portico-auth/portico/internal/flow"
+	"github.com/portico-auth/portico/internal/httpx"
+	"github.com/portico-auth/portico/internal/session"
+)
+
+// Sessions is the part of the session store the logout flow needs.
+type Sessions interface {
+	GetSessionByToken(ctx context.Context, tokenHash []byte) (*session.Session, error)
+	UpdateSession(ctx context.Context, s *session.Session) error
+	RevokeSession(ctx context.Context, identityID, sessionID uuid.UUID) error
+}
+
+// Handler serves the logout endpoints.
+type Handler struct {
+	Store    Sessions
+	Sessions *session.Manager
+	ReturnTo *flow.ReturnTo
+	Errors   *flow.ErrorWriter
+	Public   *url.URL
+	// ReturnURL is selfservice.flows.logout.after.default_browser_return_url (or the global
+	// default): where a browser goes after logging out without return_to.
+	ReturnURL string
+}
+
+var (
+	errTokenMissing  = apierr.ErrBadRequest.WithReason("Please include a token in the URL query.")
+	errTokenMismatch = apierr.ErrForbidden.WithReason("Unable to log out because the logout token in the URL query does not match the session cookie.")
+	errNoToken       = apierr.ErrBadRequest.WithReason("The session_token is missing from the request body.")
+	errUnknownToken  = apierr.ErrForbidden.WithReason("The provided Ory Session Token could not be found, is invalid, or otherwise malformed.")
+)
+
+// Register adds the logout endpoints to the public mux.
+func (h *Handler) Register(mux *http.ServeMux) {
+	mux.HandleFunc("GET /self-service/logout/browser", h.createBrowser)
+	mux.HandleFunc("GET /self-service/logout", h.logoutBrowser)
+	mux.HandleFunc("DELETE /self-service/logout/api", h.logoutNative)
+}
+
+// logoutFlow is Kratos's logoutFlow.
+type logoutFlow struct {
+	LogoutURL   string `json:"logout_url"`
+	LogoutToken string `json:"logout_token"`
+}
+
+// createBrowser answers createBrowserLogoutFlow. Each call hands out a new logout token (only
+// its hash is kept on the session), so only the latest logout URL works.
+func (h *Handler) createBrowser(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	rt, err := h.ReturnTo.Check(r.URL.Query().Get("return_to"))
+	if err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	s, err := h.Sessions.FromRequest(ctx, r)
+	if err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	token, hash, err := session.NewLogoutToken()
+	if err != nil {
+		httpx.WriteError(w, r, apierr.ErrInternal.WithCause(err))
+		return
+	}
+	s.LogoutTokenHash = hash
+	if err := h.Store.UpdateSession(ctx, s); err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	u := flow.AppendQuery(flow.JoinPath(h.Public, "/self-service/logout"), "token", token)
+	if rt != nil {
+		u = flow.AppendQuery(u, "return_to", rt.String())
+	}
+	flow.Reply(w, http.StatusOK, logoutFlow{LogoutURL: u, LogoutToken: token})
+}
+
+// logoutBrowser answers updateLogoutFlow: the token must be the logout token of the session
+// the request carries.
+func (h *Handler) logoutBrowser(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	q := r.URL.Query()
+	token := q.Get("token")
+	if token == "" {
+		h.Errors.Write(w, r, errTokenMissing)
+		return
+	}
+	rt, err := h.ReturnTo.Check(q.Get("return_to"))
+	if err != nil {
+		h.Errors.Write(w, r, err)
+		return
+	}
+	s, err := h.Sessions.FromRequest(ctx, r)
+	if err != nil {
+		h.Errors.Write(w, r, err)
+		return
+	}
+	if len(s.LogoutTokenHash) == 0 || subtle.ConstantTimeCompare(s.LogoutTokenHash, session.HashToken(token)) != 1 {
+		h.Errors.Write(w, r, errTokenMismatch)
+		return
+	}
+	if err := h.Store.RevokeSession(ctx, s.IdentityID, s.ID); err != nil {
+		h.Errors.Write(w, r, err)
+		return
+	}
+	h.Sessions.ClearCookie(w)
+	if flow.WantsJSON(r) {
+		httpx.NoStore(w)
+		w.WriteHeader(http.StatusNoContent)
+		return
+	}
+	target := h.ReturnURL
+	if rt != nil {
+		target = rt.String()
+	}
+	flow.Redirect(w, r, target)
+}
+
+// logoutNative answers performNativeLogout: 204 also for a token revoked before, 403 for an
+// unknown one.
+func (h *Handler) logoutNative(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	var body struct {
+		SessionToken string `json:"session_token"`
+	}
+	if err := httpx.DecodeJSON(r, &body); err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	if body.SessionToken == "" {
+		httpx.WriteError(w, r, errNoToken)
+		return
+	}
+	s, err := h.Store.GetSessionByToken(ctx, session.HashToken(body.SessionToken))
+	if errors.Is(err, apierr.ErrNotFound) {
+		httpx.WriteError(w, r, errUnknownToken)
+		return
+	}
+	if err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	if s.Active {
+		if err := h.Store.RevokeSession(ctx, s.IdentityID, s.ID); err != nil {
+			httpx.WriteError(w, r, err)
+			return
+		}
+	}
+	httpx.NoStore(w)
+	w.WriteHeader(http.StatusNoContent)
+}

@@ -1,0 +1,72 @@
+package registration
+
+import (
+	"context"
+	"errors"
+	"net/http"
+
+	"github.com/portico-auth/portico/internal/apierr"
+	"github.com/portico-auth/portico/internal/flow"
+	"github.com/portico-auth/portico/internal/flow/form"
+	"github.com/portico-auth/portico/internal/identity"
+	"github.com/portico-auth/portico/internal/text"
+)
+
+// Kind is the store kind of registration flows.
+const Kind = "registration"
+
+// Flow states.
+const (
+	StateChooseMethod    = "choose_method"
+	StatePassedChallenge = "passed_challenge"
+)
+
+// Flow is a registration flow as Kratos serialises it (no created_at/updated_at).
+type Flow struct {
+	flow.Base
+	State string `json:"state"`
+}
+
+// Method is one way to sign up.
+type Method interface {
+	// ID is the value of the method's submit button ("password").
+	ID() string
+	// Nodes adds the method's nodes (trait inputs included) to a new flow.
+	Nodes(ctx context.Context, f *Flow) error
+	// Register validates the submission and creates the identity. A submission the user must
+	// correct is a *FormError; any other error is written as an error reply.
+	Register(ctx context.Context, r *http.Request, f *Flow, body form.Values) (*identity.Identity, error)
+}
+
+// FormError is a submission the user must correct.
+type FormError struct {
+	Messages []text.Message
+	Nodes    map[string][]text.Message
+}
+
+func (e *FormError) Error() string { return "registration: invalid submission" }
+
+// AddNode adds a message to the node named name.
+func (e *FormError) AddNode(name string, m text.Message) {
+	if e.Nodes == nil {
+		e.Nodes = map[string][]text.Message{}
+	}
+	e.Nodes[name] = append(e.Nodes[name], m)
+}
+
+var (
+	// ErrDisabled answers every registration endpoint when registration is switched off.
+	ErrDisabled = apierr.ErrBadRequest.WithID("self_service_flow_disabled").
+			WithReason("Registration is not allowed because it was disabled.")
+	// ErrAlreadyLoggedIn answers a JSON caller that starts a registration with a session.
+	ErrAlreadyLoggedIn = apierr.ErrBadRequest.WithID("session_already_available").
+				WithReason("A valid session was detected and thus registration is not possible.")
+	// ErrFlowNotFound answers an unknown or malformed flow id.
+	ErrFlowNotFound = apierr.ErrNotFound.WithReason("The registration flow could not be found.")
+)
+
+func asFormError(err error) (*FormError, bool) {
+	var fe *FormError
+	ok := errors.As(err, &fe)
+	return fe, ok
+}

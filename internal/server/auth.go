@@ -1,0 +1,57 @@
+package server
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/portico-auth/portico/internal/config"
+	"github.com/portico-auth/portico/internal/flow/login"
+	"github.com/portico-auth/portico/internal/flow/logout"
+	"github.com/portico-auth/portico/internal/flow/registration"
+	"github.com/portico-auth/portico/internal/method/password"
+)
+
+// Failed password logins allowed per identifier and window (per instance, see
+// password.Throttle).
+const (
+	loginThrottleMax    = 5
+	loginThrottleWindow = 15 * time.Minute
+)
+
+// registerAuth mounts registration, login and logout on the public mux.
+func registerAuth(a *App, pub *http.ServeMux) {
+	cfg, st, public := a.Config, a.Store, a.Config.PublicURL()
+	pw := cfg.SelfService.Methods.Password
+	policy := password.Policy{MinLength: pw.Config.MinPasswordLength, SimilarityCheck: pw.Config.IdentifierSimilarityCheckEnabled}
+
+	var loginMethods []login.Method
+	var regMethods []registration.Method
+	if pw.Enabled {
+		loginMethods = append(loginMethods, &password.LoginMethod{
+			Identities: st, Hasher: a.Hasher, Updater: a.Identities, Schemas: a.Schemas,
+			Throttle: password.NewThrottle(loginThrottleMax, loginThrottleWindow), Now: a.Now,
+		})
+		regMethods = append(regMethods, &password.RegistrationMethod{Identities: a.Identities, Schemas: a.Schemas, Policy: policy})
+	}
+
+	(&login.Handler{
+		Flows: st, Identities: st, Sessions: a.Sessions, CSRF: a.CSRF, ReturnTo: a.ReturnTo, Errors: a.Errors,
+		Public: public, UIURL: cfg.FlowUIURL(config.FlowLogin), Lifespan: cfg.FlowLifespan(config.FlowLogin),
+		ReturnURL: cfg.ReturnURL(config.FlowLogin, "password"), Methods: loginMethods, Now: a.Now,
+	}).Register(pub)
+
+	(&registration.Handler{
+		Flows: st, Sessions: a.Sessions, CSRF: a.CSRF, ReturnTo: a.ReturnTo, Errors: a.Errors, Public: public,
+		Enabled: cfg.SelfService.Flows.Registration.Enabled, UIURL: cfg.FlowUIURL(config.FlowRegistration),
+		Lifespan: cfg.FlowLifespan(config.FlowRegistration), ReturnURL: cfg.ReturnURL(config.FlowRegistration, "password"),
+		IssueSession: cfg.HasHook(config.FlowRegistration, "password", "session"), Methods: regMethods, Now: a.Now,
+	}).Register(pub)
+
+	logoutReturn := cfg.SelfService.Flows.Logout.After.DefaultBrowserReturnURL
+	if logoutReturn == "" {
+		logoutReturn = cfg.SelfService.DefaultBrowserReturnURL
+	}
+	(&logout.Handler{
+		Store: st, Sessions: a.Sessions, ReturnTo: a.ReturnTo, Errors: a.Errors, Public: public, ReturnURL: logoutReturn,
+	}).Register(pub)
+}
