@@ -44,7 +44,8 @@ func serveCmd() *cobra.Command {
 				return err
 			}
 			defer st.Close()
-			if err := prepareDatabase(ctx, st, dev); err != nil {
+			// An in-memory database starts empty every time: migrating it is the only sensible thing.
+			if err := prepareDatabase(ctx, st, dev || cfg.DSN == "memory"); err != nil {
 				return err
 			}
 			if dev && cfg.NeedsCookieSecret() {
@@ -76,9 +77,9 @@ func addr(l config.Listener) string {
 	return net.JoinHostPort(l.Host, strconv.Itoa(l.Port))
 }
 
-// prepareDatabase migrates in dev mode; otherwise it refuses an un-migrated database.
-func prepareDatabase(ctx context.Context, st *sqlstore.Store, dev bool) error {
-	if dev {
+// prepareDatabase migrates when migrate is set; otherwise it refuses an un-migrated database.
+func prepareDatabase(ctx context.Context, st *sqlstore.Store, migrate bool) error {
+	if migrate {
 		if err := st.MigrateUp(ctx, nil); err != nil {
 			return fmt.Errorf("migrate: %w", err)
 		}

@@ -49,14 +49,20 @@ func openStore(ctx context.Context, dsn string) (*sqlstore.Store, error) {
 	}
 	if err := st.Ping(ctx); err != nil {
 		_ = st.Close()
-		return nil, describeStoreError("database does not answer", err)
+		return nil, describeStoreError("check database", err)
 	}
 	return st, nil
 }
 
+// describeStoreError turns a store error into one line for an operator: for an unreachable
+// database, the driver's own words (which name host and cause, never the password).
 func describeStoreError(what string, err error) error {
-	if errors.Is(err, apierr.ErrUnavailable) {
-		return fmt.Errorf("%s: %v", what, errors.Unwrap(err))
+	var ae *apierr.Error
+	if errors.As(err, &ae) && errors.Is(err, apierr.ErrUnavailable) {
+		if cause := ae.Unwrap(); cause != nil {
+			return fmt.Errorf("%s: the database cannot be reached: %v", what, cause)
+		}
+		return fmt.Errorf("%s: the database cannot be reached", what)
 	}
 	return fmt.Errorf("%s: %w", what, err)
 }
