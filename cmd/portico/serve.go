@@ -22,7 +22,7 @@ import (
 
 func serveCmd() *cobra.Command {
 	var cfgPath string
-	var dev bool
+	var dev, pprof bool
 	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "Run the public and admin listeners",
@@ -62,14 +62,20 @@ func serveCmd() *cobra.Command {
 			}
 			stopCleanup := app.StartCleanup(ctx)
 			defer stopCleanup()
+			adminHandler := app.Admin
+			if pprof {
+				adminHandler = server.WithPprof(adminHandler)
+				log.Warn("profiling is on: /debug/pprof/ is served on the admin listener")
+			}
 			return server.Run(ctx, log, 30*time.Second,
 				server.Listener{Name: "public", Addr: addr(cfg.Serve.Public), Handler: app.Public},
-				server.Listener{Name: "admin", Addr: addr(cfg.Serve.Admin), Handler: app.Admin},
+				server.Listener{Name: "admin", Addr: addr(cfg.Serve.Admin), Handler: adminHandler},
 			)
 		},
 	}
 	cmd.Flags().StringVarP(&cfgPath, "config", "c", "", "configuration file (YAML)")
 	cmd.Flags().BoolVar(&dev, "dev", false, "development mode: SQLite default, automatic migrations, built-in schema, cookies without Secure on http")
+	cmd.Flags().BoolVar(&pprof, "pprof", false, "serve Go's profiler (net/http/pprof) under /debug/pprof/ on the admin listener")
 	return cmd
 }
 
