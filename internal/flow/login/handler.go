@@ -2,8 +2,10 @@ package login
 
 import (
 	"context"
+	"encoding/base64"
 	"net/http"
 	"net/url"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -76,12 +78,15 @@ func (h *Handler) uiURL(id uuid.UUID) string {
 	return flow.AppendQuery(h.UIURL, "flow", id.String())
 }
 
-// publicIdentity is the identity as a session shows it: without credentials.
-func publicIdentity(i *identity.Identity) *identity.Identity {
+// PublicIdentity is the identity as the public API shows it (in a session, after a
+// registration): no credentials, no admin metadata, schema_url on the public base URL.
+func PublicIdentity(public *url.URL, i *identity.Identity) *identity.Identity {
 	if i == nil {
 		return nil
 	}
 	c := *i
 	c.Credentials = nil
+	c.MetadataAdmin = nil
+	c.SchemaURL = strings.TrimSuffix(public.String(), "/") + "/schemas/" + base64.RawURLEncoding.EncodeToString([]byte(c.SchemaID))
 	return &c
 }

@@ -58,13 +58,13 @@ func (h *Handler) succeed(w http.ResponseWriter, r *http.Request, f *Flow, m Met
 		err = h.Sessions.Refresh(ctx, sess)
 		token = h.Sessions.TokenFromRequest(r)
 	default:
-		sess, token, err = h.Sessions.Issue(ctx, publicIdentity(ident), []session.AuthenticationMethod{method}, session.DeviceFromRequest(r))
+		sess, token, err = h.Sessions.Issue(ctx, PublicIdentity(h.Public, ident), []session.AuthenticationMethod{method}, session.DeviceFromRequest(r))
 	}
 	if err != nil {
 		h.fail(w, r, f.Type, err)
 		return
 	}
-	sess.Identity = publicIdentity(sess.Identity)
+	sess.Identity = PublicIdentity(h.Public, sess.Identity)
 	f.State = StatePassedChallenge
 	if err := h.save(r, f, &sess.IdentityID); err != nil {
 		slog.WarnContext(ctx, "store completed login flow", "error", err)

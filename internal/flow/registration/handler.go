@@ -310,8 +310,7 @@ func (h *Handler) invalid(w http.ResponseWriter, r *http.Request, f *Flow, fe *F
 
 func (h *Handler) succeed(w http.ResponseWriter, r *http.Request, f *Flow, m Method, ident *identity.Identity) {
 	ctx := r.Context()
-	pub := *ident
-	pub.Credentials = nil
+	pub := *login.PublicIdentity(h.Public, ident)
 	f.State = StatePassedChallenge
 	if err := h.save(r, f, &ident.ID); err != nil {
 		slog.WarnContext(ctx, "store completed registration flow", "error", err)
