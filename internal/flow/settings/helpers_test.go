@@ -239,3 +239,5 @@ func (fx *fixture) refresh(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+var withAllowedReturn = apptest.WithEnv("SELFSERVICE_ALLOWED_RETURN_URLS", "https://app.example/after")

@@ -32,11 +32,14 @@ func (m *Method) Update(ctx context.Context, f *settings.Flow, sub *settings.Sub
 	if sub.Body.IsForm() {
 		coerce(traits, fields)
 	}
-	// The form shows what was submitted, so that a refused value can be corrected.
-	for _, fld := range fields {
-		if n := f.UI.Nodes.FindIn(flow.GroupProfile, fld.Path); n != nil && n.Input() != nil {
-			n.Input().Value = valueAt(traits, fld.Path)
+	// A refused form shows what was submitted, so that the value can be corrected.
+	refuse := func() error {
+		for _, fld := range fields {
+			if n := f.UI.Nodes.FindIn(flow.GroupProfile, fld.Path); n != nil && n.Input() != nil {
+				n.Input().Value = valueAt(traits, fld.Path)
+			}
 		}
+		return settings.ErrInvalid
 	}
 	raw, err := json.Marshal(traits)
 	if err != nil {
@@ -44,7 +47,7 @@ func (m *Method) Update(ctx context.Context, f *settings.Flow, sub *settings.Sub
 	}
 	if err := s.ValidateTraits(raw); err != nil {
 		if showProblems(f, err) {
-			return settings.ErrInvalid
+			return refuse()
 		}
 		return err
 	}
@@ -66,9 +69,9 @@ func (m *Method) Update(ctx context.Context, f *settings.Flow, sub *settings.Sub
 			if node == "" || !f.UI.Nodes.AddMessage(node, text.NewDuplicateCredentials()) {
 				f.UI.AddMessage(text.NewDuplicateCredentials())
 			}
-			return settings.ErrInvalid
+			return refuse()
 		case showProblems(f, err):
-			return settings.ErrInvalid
+			return refuse()
 		}
 		return fmt.Errorf("update traits: %w", err)
 	}
