@@ -21,6 +21,7 @@ import (
 	"github.com/portico-auth/portico/internal/session"
 	"github.com/portico-auth/portico/internal/sessionapi"
 	"github.com/portico-auth/portico/internal/store"
+	"github.com/portico-auth/portico/internal/ui"
 )
 
 // App is a built Portico: the shared components and the two listeners' handlers.
@@ -118,6 +119,12 @@ func Build(ctx context.Context, cfg *config.Config, st store.Store, log *slog.Lo
 	settings.New(settings.OptionsFromConfig(cfg), settings.Deps{
 		Store: st, Sessions: a.Sessions, CSRF: a.CSRF, ReturnTo: a.ReturnTo, Errors: a.Errors, Now: now,
 	}, settingsMethods...).Register(pub)
+
+	pages, err := ui.New(pub, a.CSRF, public, log)
+	if err != nil {
+		return nil, fmt.Errorf("built-in ui: %w", err)
+	}
+	pages.Register(pub)
 
 	a.Public = instrument("public", pub, m, log)
 	a.Admin = instrument("admin", adm, m, log)
