@@ -106,7 +106,6 @@ func Build(ctx context.Context, cfg *config.Config, st store.Store, log *slog.Lo
 	sessions.RegisterAdmin(adm)
 	a.Errors.Register(pub)
 	registerAuth(a, pub)
-	registerAuth(a, pub)
 
 	var settingsMethods []settings.Method
 	if cfg.MethodEnabled("profile") {
