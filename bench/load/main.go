@@ -35,7 +35,7 @@ func main() {
 	flag.StringVar(&o.scenarios, "scenarios", "all", "comma-separated scenarios (whoami, settings-ajax, settings-browser, get-settings-flow, update-profile-native, login-password, floor) or all")
 	flag.IntVar(&o.pid, "pid", 0, "Portico's PID, to sample its peak RSS from /proc (0: do not)")
 	flag.IntVar(&o.floorPID, "floor-pid", 0, "bench/floor's PID, to sample its peak RSS")
-	flag.IntVar(&o.identities, "identities", 16, "identities to create and sign in")
+	flag.IntVar(&o.identities, "identities", 0, "identities to create and sign in (0: one per client, so no two clients update the same identity at once)")
 	flag.StringVar(&o.hash, "hash", "", "the server's configured password hashing, printed with the table (e.g. \"bcrypt cost 12\")")
 	flag.StringVar(&o.title, "title", "", "a heading for the table")
 	flag.Parse()
@@ -57,8 +57,8 @@ func (o options) validate() error {
 		return errors.New("-warmup must not be negative")
 	case o.concurrency < 1 || o.concurrency > 1024:
 		return errors.New("-concurrency must be between 1 and 1024")
-	case o.identities < 1 || o.identities > 100000:
-		return errors.New("-identities must be between 1 and 100000")
+	case o.identities < 0 || o.identities > 100000:
+		return errors.New("-identities must be between 0 and 100000")
 	}
 	return nil
 }
@@ -67,6 +67,9 @@ func (o options) validate() error {
 func runAll(ctx context.Context, o options, out io.Writer, log *slog.Logger) error {
 	if err := o.validate(); err != nil {
 		return err
+	}
+	if o.identities == 0 {
+		o.identities = o.concurrency
 	}
 	sel, err := selectScenarios(o.scenarios, o.floor != "")
 	if err != nil {
@@ -109,6 +112,9 @@ func runAll(ctx context.Context, o options, out io.Writer, log *slog.Logger) err
 	start := time.Now()
 	if err := e.setup(ctx, o.identities, o.concurrency, hex.EncodeToString(rid[:]), nd); err != nil {
 		return fmt.Errorf("setup: %w", err)
+	}
+	if nd.apiFlow && o.identities < o.concurrency {
+		log.Warn("fewer identities than clients: update-profile-native will see 409 conflicts from concurrent updates of one identity")
 	}
 	if nd.identities {
 		log.Info("setup done", "identities", o.identities, "took", time.Since(start).Round(time.Millisecond))
