@@ -24,10 +24,17 @@ type Store struct {
 	// rdb serves reads; wdb serves writes and transactions. They are the same pool except on
 	// file-backed SQLite, where wdb is a single connection.
 	rdb, wdb *sql.DB
+	// rstmts and wstmts are the prepared statements of each pool.
+	rstmts, wstmts *stmtCache
 }
 
 func newStore(d dialect, rdb, wdb *sql.DB) *Store {
-	return &Store{Now: time.Now, d: d, rdb: rdb, wdb: wdb}
+	s := &Store{Now: time.Now, d: d, rdb: rdb, wdb: wdb, rstmts: newStmtCache(rdb, d)}
+	s.wstmts = s.rstmts
+	if wdb != rdb {
+		s.wstmts = newStmtCache(wdb, d)
+	}
+	return s
 }
 
 // Dialect names the backend: "sqlite", "postgres" or "mysql".
@@ -51,9 +58,13 @@ func (s *Store) Ping(ctx context.Context) error {
 	return nil
 }
 
-// Close releases the connections.
+// Close releases the prepared statements and the connections.
 func (s *Store) Close() error {
-	err := s.rdb.Close()
+	err := s.rstmts.close()
+	if s.wstmts != s.rstmts {
+		err = errors.Join(err, s.wstmts.close())
+	}
+	err = errors.Join(err, s.rdb.Close())
 	if s.wdb != s.rdb {
 		err = errors.Join(err, s.wdb.Close())
 	}
@@ -67,26 +78,60 @@ type querier interface {
 	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 }
 
-// q wraps a querier so that every query is rebound for the dialect.
+// q wraps a pool or a transaction so that every query is rebound for the dialect and runs
+// as a cached prepared statement.
 type q struct {
-	d  dialect
-	db querier
+	d     dialect
+	db    querier
+	stmts *stmtCache
+	tx    *sql.Tx // set when db is a transaction
+}
+
+// prepared returns the statement to run query with: the pool's cached one, bound to the
+// transaction when there is one; nil when the query cannot be cached.
+func (x q) prepared(ctx context.Context, query string) *sql.Stmt {
+	if x.stmts == nil {
+		return nil
+	}
+	if x.tx != nil {
+		// Inside a transaction only statements prepared earlier are used: preparing now
+		// would wait for a connection the transaction itself holds.
+		if st := x.stmts.lookup(query); st != nil {
+			return x.tx.StmtContext(ctx, st)
+		}
+		return nil
+	}
+	st, err := x.stmts.get(ctx, query)
+	if err != nil || st == nil {
+		// An unpreparable query still runs (and reports its error) the plain way.
+		return nil
+	}
+	return st
 }
 
 func (x q) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	if st := x.prepared(ctx, query); st != nil {
+		return st.ExecContext(ctx, args...)
+	}
 	return x.db.ExecContext(ctx, x.d.rebind(query), args...)
 }
 
 func (x q) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	if st := x.prepared(ctx, query); st != nil {
+		return st.QueryContext(ctx, args...)
+	}
 	return x.db.QueryContext(ctx, x.d.rebind(query), args...)
 }
 
 func (x q) row(ctx context.Context, query string, args ...any) *sql.Row {
+	if st := x.prepared(ctx, query); st != nil {
+		return st.QueryRowContext(ctx, args...)
+	}
 	return x.db.QueryRowContext(ctx, x.d.rebind(query), args...)
 }
 
-func (s *Store) reader() q { return q{d: s.d, db: s.rdb} }
-func (s *Store) writer() q { return q{d: s.d, db: s.wdb} }
+func (s *Store) reader() q { return q{d: s.d, db: s.rdb, stmts: s.rstmts} }
+func (s *Store) writer() q { return q{d: s.d, db: s.wdb, stmts: s.wstmts} }
 
 // maxTxAttempts bounds retries of a transaction the database aborted for a deadlock or a
 // serialization failure (PostgreSQL and MySQL only; SQLite has a single writer).
@@ -109,7 +154,7 @@ func (s *Store) tryTx(ctx context.Context, fn func(tx q) error) error {
 	if err != nil {
 		return mapErr(err, "begin transaction")
 	}
-	if err := fn(q{d: s.d, db: tx}); err != nil {
+	if err := fn(q{d: s.d, db: tx, stmts: s.wstmts, tx: tx}); err != nil {
 		_ = tx.Rollback()
 		return err
 	}
