@@ -36,6 +36,9 @@ type Flow struct {
 	State        State              `json:"state"`
 	Active       string             `json:"active,omitempty"`
 	ContinueWith []any              `json:"continue_with,omitempty"`
+
+	// internal is the methods' internal context (see internal.go): stored, never shown.
+	internal map[string]json.RawMessage
 }
 
 // stored is a flow as kept in the store: the flow plus what must never reach a client.
@@ -44,6 +47,8 @@ type stored struct {
 	// Pending is a submission waiting for a privileged session, sealed with the cipher
 	// secret (see pending.go).
 	Pending string `json:"portico_pending,omitempty"`
+	// Internal is Flow.internal as stored.
+	Internal map[string]json.RawMessage `json:"portico_internal,omitempty"`
 }
 
 // publicIdentity is the identity as a flow shows it: no credentials at all, its schema_url
@@ -69,6 +74,7 @@ func record(s *stored) (*store.FlowRecord, error) {
 		id := s.Identity.ID
 		owner = &id
 	}
+	s.Internal = s.internal
 	return flow.Record(Kind, &s.Base, owner, s)
 }
 
@@ -77,5 +83,6 @@ func decode(rec *store.FlowRecord) (*stored, error) {
 	if err := json.Unmarshal(rec.Data, &s); err != nil {
 		return nil, fmt.Errorf("decode settings flow %s: %w", rec.ID, err)
 	}
+	s.internal = s.Internal
 	return &s, nil
 }

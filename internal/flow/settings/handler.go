@@ -121,6 +121,16 @@ func (h *Handler) method(id string) Method {
 	return nil
 }
 
+// claimant is the first method claiming a submission that names no known method.
+func (h *Handler) claimant(body Body) Method {
+	for _, m := range h.methods {
+		if c, ok := m.(Claimer); ok && c.Claims(body) {
+			return m
+		}
+	}
+	return nil
+}
+
 // uiURL is the settings UI showing flow id.
 func (h *Handler) uiURL(id uuid.UUID) string {
 	return flow.AppendQuery(h.opts.UIURL, "flow", id.String())

@@ -29,6 +29,19 @@ type Method interface {
 // flow's nodes: the flow is shown again (400 for JSON, 303 to the UI for browsers).
 var ErrInvalid = errors.New("settings: invalid submission")
 
+// ErrReturnToUI tells the handler that a method changed the flow's nodes (and perhaps its
+// internal context) without storing anything yet, e.g. freshly generated recovery codes waiting
+// for confirmation: the flow is stored and shown again (200 for JSON, 303 to the UI for
+// browsers), in state show_form.
+var ErrReturnToUI = errors.New("settings: method asks to show the flow again")
+
+// Claimer is implemented by methods whose forms submit no "method" field (Kratos's
+// totp_unlink and lookup_secret_* buttons): a submission whose method names no method goes to
+// the first method that claims it.
+type Claimer interface {
+	Claims(body Body) bool
+}
+
 // ErrPrivilegeRequired is returned by Submission.RequirePrivileged when the session's
 // authentication is older than selfservice.flows.settings.privileged_session_max_age.
 var ErrPrivilegeRequired = errors.New("settings: privileged session required")

@@ -105,6 +105,9 @@ func (h *Handler) apply(w http.ResponseWriter, r *http.Request, s *session.Sessi
 	st.Pending = ""
 	m := h.method(body.String("method"))
 	if m == nil {
+		m = h.claimant(body)
+	}
+	if m == nil {
 		st.UI.AddMessage(text.New(text.ErrorValidationSettingsNoStrategy, nil))
 		h.invalid(w, r, st)
 		return
@@ -124,6 +127,14 @@ func (h *Handler) apply(w http.ResponseWriter, r *http.Request, s *session.Sessi
 	case errors.Is(err, ErrInvalid):
 		h.invalid(w, r, st)
 		return
+	case errors.Is(err, ErrReturnToUI):
+		st.State = StateShowForm
+		if err := h.save(ctx, st); err != nil {
+			h.deps.Errors.Write(w, r, err)
+			return
+		}
+		h.replyFlow(w, r, st, http.StatusOK)
+		return
 	case err != nil:
 		h.deps.Errors.Write(w, r, err)
 		return
@@ -138,18 +149,20 @@ func (h *Handler) apply(w http.ResponseWriter, r *http.Request, s *session.Sessi
 	if n := st.UI.Nodes.FindIn(flow.GroupDefault, "csrf_token"); n != nil && n.Input() != nil {
 		token, _ = n.Input().Value.(string)
 	}
+	// The next form posts to a fresh flow, as Kratos does. This flow shows the next flow's
+	// nodes, so it takes over its internal context (a TOTP secret offered in both must be one).
+	next, err := h.create(ctx, r, st.Type, s, st.ReturnTo, token)
+	if err != nil {
+		h.deps.Errors.Write(w, r, err)
+		return
+	}
+	st.internal = cloneInternal(next.internal)
 	if err := h.fill(ctx, &st.Flow, sub.Identity, token); err != nil {
 		h.deps.Errors.Write(w, r, err)
 		return
 	}
 	st.State = StateSuccess
 	st.UI.AddMessage(text.NewSettingsSaved())
-	// The next form posts to a fresh flow, as Kratos does.
-	next, err := h.create(ctx, r, st.Type, s, st.ReturnTo, token)
-	if err != nil {
-		h.deps.Errors.Write(w, r, err)
-		return
-	}
 	st.UI.Action = next.UI.Action
 	if err := h.save(ctx, st); err != nil {
 		h.deps.Errors.Write(w, r, err)
