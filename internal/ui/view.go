@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"encoding/json"
 	"fmt"
 	"html/template"
 	"net/url"
@@ -16,7 +17,7 @@ import (
 // order their first node appears.
 var groupOrder = []flow.Group{
 	flow.GroupIdentifierFirst, flow.GroupProfile, flow.GroupPassword, flow.GroupCode, flow.GroupLink,
-	flow.GroupOIDC, flow.GroupPasskey, flow.GroupWebAuthn, flow.GroupTOTP, flow.GroupLookup, flow.GroupCaptcha,
+	flow.GroupOIDC, flow.GroupTOTP, flow.GroupLookup, flow.GroupWebAuthn, flow.GroupPasskey, flow.GroupCaptcha,
 }
 
 // messageView is one message ready to show.
@@ -302,14 +303,14 @@ func secrets(m text.Message) (string, []string) {
 		case string:
 			out = append(out, s)
 		case map[string]any:
-			if c, ok := s["context"].(map[string]any); ok {
-				if v, ok := c["secret"].(string); ok {
+			// Each item is a message: a code (context.secret) or a note such as "used at …".
+			var m text.Message
+			if b, err := json.Marshal(s); err == nil && json.Unmarshal(b, &m) == nil {
+				if v, ok := m.Context["secret"].(string); ok {
 					out = append(out, v)
-					continue
+				} else {
+					out = append(out, renderText(m))
 				}
-			}
-			if t, ok := s["text"].(string); ok {
-				out = append(out, t)
 			}
 		}
 	}
