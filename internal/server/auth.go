@@ -8,7 +8,9 @@ import (
 	"github.com/portico-auth/portico/internal/flow/login"
 	"github.com/portico-auth/portico/internal/flow/logout"
 	"github.com/portico-auth/portico/internal/flow/registration"
+	"github.com/portico-auth/portico/internal/method/lookup"
 	"github.com/portico-auth/portico/internal/method/password"
+	"github.com/portico-auth/portico/internal/method/totp"
 )
 
 // Failed password logins allowed per identifier and window (per instance, see
@@ -32,6 +34,13 @@ func registerAuth(a *App, pub *http.ServeMux) {
 			Throttle: password.NewThrottle(loginThrottleMax, loginThrottleWindow), Now: a.Now,
 		})
 		regMethods = append(regMethods, &password.RegistrationMethod{Identities: a.Identities, Schemas: a.Schemas, Policy: policy})
+	}
+	// Second factors (aal2 flows only).
+	if cfg.MethodEnabled("totp") {
+		loginMethods = append(loginMethods, &totp.LoginMethod{Identities: a.Identities, Now: a.Now})
+	}
+	if cfg.MethodEnabled("lookup_secret") {
+		loginMethods = append(loginMethods, &lookup.LoginMethod{Identities: a.Identities, Now: a.Now})
 	}
 
 	(&login.Handler{

@@ -14,8 +14,10 @@ import (
 	"github.com/portico-auth/portico/internal/flow/settings"
 	"github.com/portico-auth/portico/internal/hash"
 	"github.com/portico-auth/portico/internal/identity"
+	"github.com/portico-auth/portico/internal/method/lookup"
 	"github.com/portico-auth/portico/internal/method/password"
 	"github.com/portico-auth/portico/internal/method/profile"
+	"github.com/portico-auth/portico/internal/method/totp"
 	"github.com/portico-auth/portico/internal/schema"
 	"github.com/portico-auth/portico/internal/schemaapi"
 	"github.com/portico-auth/portico/internal/session"
@@ -115,6 +117,14 @@ func Build(ctx context.Context, cfg *config.Config, st store.Store, log *slog.Lo
 		policy := password.Policy{MinLength: pw.Config.MinPasswordLength, SimilarityCheck: pw.Config.IdentifierSimilarityCheckEnabled}
 		settingsMethods = append(settingsMethods, password.NewSettings(a.Identities, a.Hasher, schemas, policy))
 	}
+	if cfg.MethodEnabled("lookup_secret") {
+		settingsMethods = append(settingsMethods, lookup.NewSettings(a.Identities, a.Sessions, append(append([]string{}, cfg.Secrets.Cipher...), cfg.CookieSecrets()...), now))
+	}
+	if cfg.MethodEnabled("totp") {
+		settingsMethods = append(settingsMethods, &totp.SettingsMethod{
+			Identities: a.Identities, Sessions: a.Sessions, Schemas: schemas, Issuer: totpIssuer(cfg), Now: now,
+		})
+	}
 	settings.New(settings.OptionsFromConfig(cfg), settings.Deps{
 		Store: st, Sessions: a.Sessions, CSRF: a.CSRF, ReturnTo: a.ReturnTo, Errors: a.Errors, Now: now,
 	}, settingsMethods...).Register(pub)
@@ -128,6 +138,14 @@ func Build(ctx context.Context, cfg *config.Config, st store.Store, log *slog.Lo
 	a.Public = instrument("public", pub, m, log)
 	a.Admin = instrument("admin", adm, m, log)
 	return a, nil
+}
+
+// totpIssuer is selfservice.methods.totp.config.issuer, else the public base URL's host name.
+func totpIssuer(cfg *config.Config) string {
+	if is := cfg.SelfService.Methods.TOTP.Config.Issuer; is != "" {
+		return is
+	}
+	return cfg.PublicURL().Hostname()
 }
 
 func sameSite(s string) http.SameSite {

@@ -1,0 +1,93 @@
+package lookup
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/portico-auth/portico/internal/apierr"
+	"github.com/portico-auth/portico/internal/flow"
+	"github.com/portico-auth/portico/internal/flow/form"
+	"github.com/portico-auth/portico/internal/flow/login"
+	"github.com/portico-auth/portico/internal/identity"
+	"github.com/portico-auth/portico/internal/session"
+	"github.com/portico-auth/portico/internal/text"
+)
+
+// LoginMethod is a backup recovery code as a second factor at login (aal2).
+type LoginMethod struct {
+	Identities Identities
+	// Now is the clock; time.Now when nil.
+	Now func() time.Time
+}
+
+var _ login.Method = (*LoginMethod)(nil)
+
+// ID implements login.Method.
+func (*LoginMethod) ID() string { return ID }
+
+// AAL implements login.Method.
+func (*LoginMethod) AAL() session.AAL { return session.AAL2 }
+
+// Available implements login.Method: for an identity with stored codes.
+func (*LoginMethod) Available(ident *identity.Identity) bool {
+	return ident != nil && ident.HasCredentials(identity.CredentialsLookupSecret)
+}
+
+// Nodes implements login.Method: the code input and the "Use backup recovery code" button.
+func (*LoginMethod) Nodes(_ context.Context, f *login.Flow, _ *identity.Identity) error {
+	l := text.New(text.InfoLoginLookupLabel, nil)
+	f.UI.Nodes.Append(
+		flow.NewInput(flow.GroupLookup, flow.InputAttributes{Name: "lookup_secret", Type: flow.InputText, Required: true}, &l),
+		flow.NewSubmit(flow.GroupLookup, ID, text.New(text.InfoLoginLookup, nil)),
+	)
+	return nil
+}
+
+// Authenticate implements login.Method: an unused code of the identity; its use is stored
+// (through the identity's optimistic version) before it counts, so it works exactly once.
+func (m *LoginMethod) Authenticate(ctx context.Context, _ *http.Request, _ *login.Flow, ident *identity.Identity, body form.Values) (*identity.Identity, error) {
+	fail := func(id int) error {
+		return &login.FormError{Messages: []text.Message{text.New(id, nil)}}
+	}
+	if ident == nil {
+		return nil, login.ErrInvalidCredentials()
+	}
+	code := body.String("lookup_secret")
+	if code == "" {
+		return nil, &login.FormError{Nodes: map[string][]text.Message{"lookup_secret": {text.NewRequired("lookup_secret")}}}
+	}
+	cfg, ok, err := readConfig(ident)
+	if err != nil {
+		return nil, apierr.ErrInternal.WithCause(err)
+	}
+	if !ok {
+		return nil, fail(text.ErrorValidationNoLookup)
+	}
+	i := cfg.match(code)
+	if i < 0 {
+		return nil, fail(text.ErrorValidationLookupInvalid)
+	}
+	if cfg.RecoveryCodes[i].UsedAt != nil {
+		return nil, fail(text.ErrorValidationLookupAlreadyUsed)
+	}
+	now := time.Now()
+	if m.Now != nil {
+		now = m.Now()
+	}
+	used := now.UTC().Round(time.Second)
+	cfg.RecoveryCodes[i].UsedAt = &used
+	if err := writeConfig(ident, cfg, now.UTC()); err != nil {
+		return nil, err
+	}
+	if err := m.Identities.Update(ctx, ident); err != nil {
+		if errors.Is(err, apierr.ErrConflict) {
+			// Someone else changed the codes at the same moment, most likely using this one.
+			return nil, fail(text.ErrorValidationLookupAlreadyUsed)
+		}
+		return nil, fmt.Errorf("record used recovery code: %w", err)
+	}
+	return ident, nil
+}

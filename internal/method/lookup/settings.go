@@ -1,0 +1,223 @@
+package lookup
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/portico-auth/portico/internal/apierr"
+	"github.com/portico-auth/portico/internal/flow"
+	"github.com/portico-auth/portico/internal/flow/settings"
+	"github.com/portico-auth/portico/internal/identity"
+	"github.com/portico-auth/portico/internal/session"
+	"github.com/portico-auth/portico/internal/text"
+)
+
+// ID is the method's name, credential type and node group.
+const ID = string(identity.CredentialsLookupSecret)
+
+// internalKeyCodes holds, in the settings flow's internal context, freshly generated codes
+// until they are confirmed.
+const internalKeyCodes = "lookup_secret_codes"
+
+// The submit buttons of the settings form.
+const (
+	fieldRegenerate = "lookup_secret_regenerate"
+	fieldReveal     = "lookup_secret_reveal"
+	fieldConfirm    = "lookup_secret_confirm"
+	fieldDisable    = "lookup_secret_disable"
+	nodeCodes       = "lookup_secret_codes"
+)
+
+// Identities stores identities (satisfied by *identity.Manager).
+type Identities interface {
+	Update(ctx context.Context, id *identity.Identity) error
+}
+
+// Sessions records a completed method on a session (satisfied by *session.Manager).
+type Sessions interface {
+	AddMethod(ctx context.Context, s *session.Session, m session.AuthenticationMethod) error
+}
+
+var (
+	// ErrNotGenerated answers a confirmation without freshly generated codes.
+	ErrNotGenerated = apierr.ErrBadRequest.WithReason("You must (re-)generate recovery backup codes before you can save them.")
+	// ErrNothingToReveal answers a reveal without stored codes.
+	ErrNothingToReveal = apierr.ErrBadRequest.WithReason("Can not reveal lookup codes because you have none.")
+	// ErrRevealUnavailable answers a reveal when the codes cannot be decrypted (no or rotated
+	// secrets.cipher): new codes must be generated.
+	ErrRevealUnavailable = apierr.ErrBadRequest.WithReason("The backup recovery codes can not be revealed. Please generate new ones.")
+)
+
+// SettingsMethod generates, confirms, reveals and disables backup recovery codes.
+type SettingsMethod struct {
+	identities Identities
+	sessions   Sessions
+	sealer     *sealer
+	now        func() time.Time
+}
+
+var (
+	_ settings.Method  = (*SettingsMethod)(nil)
+	_ settings.Claimer = (*SettingsMethod)(nil)
+)
+
+// NewSettings returns the settings method. secrets seal the codes for reveal (the first seals,
+// all open); without any, codes can only be regenerated, never revealed. now may be nil.
+func NewSettings(identities Identities, sessions Sessions, secrets []string, now func() time.Time) *SettingsMethod {
+	if now == nil {
+		now = time.Now
+	}
+	return &SettingsMethod{identities: identities, sessions: sessions, sealer: newSealer(secrets), now: now}
+}
+
+// ID implements settings.Method.
+func (*SettingsMethod) ID() string { return ID }
+
+// Claims implements settings.Claimer: Kratos's lookup buttons submit no method (or "lookup").
+func (*SettingsMethod) Claims(b settings.Body) bool {
+	m := b.String("method")
+	if m != "" && m != "lookup" {
+		return false
+	}
+	return truthy(b[fieldRegenerate]) || truthy(b[fieldReveal]) || truthy(b[fieldConfirm]) || truthy(b[fieldDisable])
+}
+
+// Nodes implements settings.Method: reveal and disable once codes are stored, generate
+// otherwise.
+func (m *SettingsMethod) Nodes(_ context.Context, f *settings.Flow, ident *identity.Identity) error {
+	if !ident.HasCredentials(identity.CredentialsLookupSecret) {
+		f.UI.Nodes.Append(button(fieldRegenerate, text.InfoSettingsRegenerateLookup))
+		return nil
+	}
+	if m.sealer.enabled() {
+		f.UI.Nodes.Append(button(fieldReveal, text.InfoSettingsRevealLookup))
+	} else {
+		f.UI.Nodes.Append(button(fieldRegenerate, text.InfoSettingsRegenerateLookup))
+	}
+	f.UI.Nodes.Append(button(fieldDisable, text.InfoSettingsDisableLookup))
+	return nil
+}
+
+func button(name string, label int) flow.Node {
+	l := text.New(label, nil)
+	return flow.NewInput(flow.GroupLookup, flow.InputAttributes{Name: name, Type: flow.InputSubmit, Value: "true"}, &l)
+}
+
+// codesNode shows codes (used ones as "used at") under Kratos's "keep them safe" label.
+func codesNode(items []text.Message) flow.Node {
+	l := text.New(text.InfoSettingsLookupConfirm, nil) // 1050010, Kratos's LookupSecretLabel
+	return flow.NewTextNode(flow.GroupLookup, nodeCodes, text.NewLookupSecretList(items), &l)
+}
+
+// Update implements settings.Method. Every action needs a privileged session, as Kratos asks.
+func (m *SettingsMethod) Update(ctx context.Context, f *settings.Flow, sub *settings.Submission) error {
+	if err := sub.RequirePrivileged(); err != nil {
+		return err
+	}
+	b := sub.Body
+	switch {
+	case truthy(b[fieldConfirm]):
+		return m.confirm(ctx, f, sub)
+	case truthy(b[fieldReveal]):
+		return m.reveal(f, sub.Identity)
+	case truthy(b[fieldDisable]):
+		delete(sub.Identity.Credentials, identity.CredentialsLookupSecret)
+		f.DeleteInternal(internalKeyCodes)
+		if err := m.identities.Update(ctx, sub.Identity); err != nil {
+			return fmt.Errorf("disable recovery codes: %w", err)
+		}
+		return nil
+	case truthy(b[fieldRegenerate]):
+		return m.regenerate(f)
+	}
+	f.UI.AddMessage(text.New(text.ErrorValidationSettingsNoStrategy, nil))
+	return settings.ErrInvalid
+}
+
+// regenerate shows new codes once, with the confirm button; nothing is stored until then.
+func (m *SettingsMethod) regenerate(f *settings.Flow) error {
+	codes, err := generate()
+	if err != nil {
+		return err
+	}
+	if err := f.SetInternal(internalKeyCodes, codes); err != nil {
+		return err
+	}
+	items := make([]text.Message, len(codes))
+	for i, c := range codes {
+		items[i] = text.NewLookupSecret(c)
+	}
+	f.UI.Nodes.Remove(flow.GroupLookup)
+	f.UI.Nodes.Append(codesNode(items), button(fieldConfirm, text.InfoSettingsEnableLookup))
+	return settings.ErrReturnToUI
+}
+
+// confirm stores the codes regenerate showed, replacing any earlier ones.
+func (m *SettingsMethod) confirm(ctx context.Context, f *settings.Flow, sub *settings.Submission) error {
+	var codes []string
+	if ok, err := f.Internal(internalKeyCodes, &codes); err != nil {
+		return err
+	} else if !ok || len(codes) != NumCodes {
+		return ErrNotGenerated
+	}
+	cfg, err := newConfig(m.sealer, sub.Identity, codes)
+	if err != nil {
+		return err
+	}
+	if err := writeConfig(sub.Identity, cfg, m.now().UTC()); err != nil {
+		return err
+	}
+	if err := m.identities.Update(ctx, sub.Identity); err != nil {
+		return fmt.Errorf("store recovery codes: %w", err)
+	}
+	f.DeleteInternal(internalKeyCodes)
+	// As Kratos does: setting up the factor counts as having completed it on this session.
+	if m.sessions != nil && sub.Session != nil {
+		if err := m.sessions.AddMethod(ctx, sub.Session, session.AuthenticationMethod{Method: ID, AAL: session.AAL2}); err != nil {
+			return fmt.Errorf("record lookup_secret on session: %w", err)
+		}
+	}
+	return nil
+}
+
+// reveal shows the stored codes (used ones as "used at") with disable and regenerate.
+func (m *SettingsMethod) reveal(f *settings.Flow, ident *identity.Identity) error {
+	cfg, ok, err := readConfig(ident)
+	if err != nil {
+		return apierr.ErrInternal.WithCause(err)
+	}
+	if !ok || len(cfg.RecoveryCodes) == 0 {
+		return ErrNothingToReveal
+	}
+	if cfg.Sealed == "" || !m.sealer.enabled() {
+		return ErrRevealUnavailable
+	}
+	codes, err := m.sealer.open(cfg.Sealed, ident.ID[:])
+	if err != nil || len(codes) != len(cfg.RecoveryCodes) {
+		return ErrRevealUnavailable.WithCause(errors.Join(err, errors.New("sealed codes do not match")))
+	}
+	items := make([]text.Message, len(codes))
+	for i, c := range codes {
+		if u := cfg.RecoveryCodes[i].UsedAt; u != nil {
+			items[i] = text.NewLookupSecretUsed(*u)
+		} else {
+			items[i] = text.NewLookupSecret(c)
+		}
+	}
+	f.UI.Nodes.Remove(flow.GroupLookup)
+	f.UI.Nodes.Append(codesNode(items), button(fieldDisable, text.InfoSettingsDisableLookup), button(fieldRegenerate, text.InfoSettingsRegenerateLookup))
+	return settings.ErrReturnToUI
+}
+
+// truthy reads a submitted boolean: true in JSON, "true" (or "1", "on") from a form.
+func truthy(v any) bool {
+	switch x := v.(type) {
+	case bool:
+		return x
+	case string:
+		return x == "true" || x == "1" || x == "on"
+	}
+	return false
+}

@@ -1,0 +1,216 @@
+package totp
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/pquerna/otp"
+
+	"github.com/portico-auth/portico/internal/apierr"
+	"github.com/portico-auth/portico/internal/flow"
+	"github.com/portico-auth/portico/internal/flow/settings"
+	"github.com/portico-auth/portico/internal/identity"
+	"github.com/portico-auth/portico/internal/session"
+	"github.com/portico-auth/portico/internal/text"
+)
+
+// ID is the method's name, credential type and node group.
+const ID = string(identity.CredentialsTOTP)
+
+// internalKeyURL holds, in the settings flow's internal context, the otpauth URL offered for
+// linking until a code confirms it.
+const internalKeyURL = "totp_url"
+
+// Identities stores identities (satisfied by *identity.Manager).
+type Identities interface {
+	Update(ctx context.Context, id *identity.Identity) error
+}
+
+// Sessions records a completed method on a session (satisfied by *session.Manager).
+type Sessions interface {
+	AddMethod(ctx context.Context, s *session.Session, m session.AuthenticationMethod) error
+}
+
+// ErrNoPendingKey answers a link attempt on a flow that never offered a key.
+var ErrNoPendingKey = apierr.ErrBadRequest.WithReason("This settings flow holds no TOTP key to link. Please start a new settings flow.")
+
+// SettingsMethod links and unlinks an authenticator app.
+type SettingsMethod struct {
+	Identities Identities
+	Sessions   Sessions
+	Schemas    identity.Schemas
+	// Issuer is selfservice.methods.totp.config.issuer (the public host by default).
+	Issuer string
+	// Now is the clock; time.Now when nil.
+	Now func() time.Time
+}
+
+var (
+	_ settings.Method  = (*SettingsMethod)(nil)
+	_ settings.Claimer = (*SettingsMethod)(nil)
+)
+
+// ID implements settings.Method.
+func (*SettingsMethod) ID() string { return ID }
+
+func (m *SettingsMethod) now() time.Time {
+	if m.Now != nil {
+		return m.Now().UTC()
+	}
+	return time.Now().UTC()
+}
+
+// Claims implements settings.Claimer: the unlink button submits no method.
+func (*SettingsMethod) Claims(b settings.Body) bool { return truthy(b["totp_unlink"]) }
+
+// Nodes implements settings.Method: the unlink button when an app is linked; otherwise the QR
+// code, the secret as text, the code input and the save button, for a key kept in the flow.
+func (m *SettingsMethod) Nodes(_ context.Context, f *settings.Flow, ident *identity.Identity) error {
+	if ident.HasCredentials(identity.CredentialsTOTP) {
+		f.UI.Nodes.Append(flow.NewInput(flow.GroupTOTP, flow.InputAttributes{
+			Name: "totp_unlink", Type: flow.InputSubmit, Value: "true", Required: true,
+		}, ptr(text.New(text.InfoSettingsUnlinkTOTP, nil))))
+		return nil
+	}
+	k, err := m.pendingKey(f, ident)
+	if err != nil {
+		return err
+	}
+	qr, err := qrDataURI(k)
+	if err != nil {
+		return err
+	}
+	f.UI.Nodes.Append(
+		flow.NewImageNode(flow.GroupTOTP, "totp_qr", qr, qrSize, qrSize, ptr(text.New(text.InfoSettingsTOTPQRCode, nil))),
+		flow.NewTextNode(flow.GroupTOTP, "totp_secret_key", text.NewTOTPSecret(k.Secret()), ptr(text.New(text.InfoSettingsTOTPSecretLabel, nil))),
+		flow.NewInput(flow.GroupTOTP, flow.InputAttributes{Name: "totp_code", Type: flow.InputText, Required: true}, ptr(text.NewLabelVerifyCode())),
+		flow.NewSubmit(flow.GroupTOTP, ID, text.NewLabelSave()),
+	)
+	return nil
+}
+
+// pendingKey is the key the flow already offers, or a new one kept in its internal context.
+func (m *SettingsMethod) pendingKey(f *settings.Flow, ident *identity.Identity) (*otp.Key, error) {
+	var u string
+	if ok, err := f.Internal(internalKeyURL, &u); err != nil {
+		return nil, err
+	} else if ok && u != "" {
+		if k, err := otp.NewKeyFromURL(u); err == nil {
+			return k, nil
+		}
+	}
+	k, err := newKey(m.Issuer, m.accountName(ident))
+	if err != nil {
+		return nil, err
+	}
+	if err := f.SetInternal(internalKeyURL, k.URL()); err != nil {
+		return nil, err
+	}
+	return k, nil
+}
+
+// accountName is the totp.account_name trait, else the first login identifier, else the
+// identity's id.
+func (m *SettingsMethod) accountName(ident *identity.Identity) string {
+	if m.Schemas != nil {
+		s := m.Schemas.Default()
+		if ident.SchemaID != "" {
+			if got, err := m.Schemas.Get(ident.SchemaID); err == nil {
+				s = got
+			}
+		}
+		if s != nil {
+			if ex, err := s.Extract(ident.Traits); err == nil {
+				if ex.TOTPAccountName != "" {
+					return ex.TOTPAccountName
+				}
+				if len(ex.PasswordIdentifiers) > 0 {
+					return ex.PasswordIdentifiers[0]
+				}
+			}
+		}
+	}
+	return ident.ID.String()
+}
+
+// Update implements settings.Method: with an app linked, totp_unlink removes it; otherwise a
+// correct code links the key the flow offered. Both need a privileged session.
+func (m *SettingsMethod) Update(ctx context.Context, f *settings.Flow, sub *settings.Submission) error {
+	if err := sub.RequirePrivileged(); err != nil {
+		return err
+	}
+	ident := sub.Identity
+	if ident.HasCredentials(identity.CredentialsTOTP) {
+		if !truthy(sub.Body["totp_unlink"]) {
+			return nil // nothing asked of a linked app: Kratos answers with success too
+		}
+		delete(ident.Credentials, identity.CredentialsTOTP)
+		if err := m.Identities.Update(ctx, ident); err != nil {
+			return fmt.Errorf("unlink totp: %w", err)
+		}
+		return nil
+	}
+	return m.link(ctx, f, sub)
+}
+
+func (m *SettingsMethod) link(ctx context.Context, f *settings.Flow, sub *settings.Submission) error {
+	var u string
+	if ok, err := f.Internal(internalKeyURL, &u); err != nil {
+		return err
+	} else if !ok || u == "" {
+		return ErrNoPendingKey
+	}
+	k, err := otp.NewKeyFromURL(u)
+	if err != nil {
+		return apierr.ErrInternal.WithCause(fmt.Errorf("decode pending totp key: %w", err))
+	}
+	refuse := func(msg text.Message) error {
+		if !f.UI.Nodes.AddMessage("totp_code", msg) {
+			f.UI.AddMessage(msg)
+		}
+		return settings.ErrInvalid
+	}
+	code := sub.Body.String("totp_code")
+	if code == "" {
+		return refuse(text.NewRequired("totp_code"))
+	}
+	now := m.now()
+	step, ok := matchStep(k, code, now)
+	if !ok {
+		return refuse(text.NewTOTPWrong())
+	}
+	// The code that linked the app counts as used: it cannot sign in as well.
+	if err := writeConfig(sub.Identity, Config{TOTPURL: k.URL(), LastUsedStep: step}, now); err != nil {
+		return err
+	}
+	if err := m.Identities.Update(ctx, sub.Identity); err != nil {
+		if errors.Is(err, apierr.ErrConflict) {
+			return refuse(text.NewTOTPWrong())
+		}
+		return fmt.Errorf("link totp: %w", err)
+	}
+	f.DeleteInternal(internalKeyURL)
+	// Linking proves possession of the app: the session has completed the second factor, so
+	// it is not locked out of the settings it is using (as Kratos does).
+	if m.Sessions != nil && sub.Session != nil {
+		if err := m.Sessions.AddMethod(ctx, sub.Session, session.AuthenticationMethod{Method: ID, AAL: session.AAL2}); err != nil {
+			return fmt.Errorf("record totp on session: %w", err)
+		}
+	}
+	return nil
+}
+
+func ptr[T any](v T) *T { return &v }
+
+// truthy reads a submitted boolean: true in JSON, "true" (or "1", "on") from a form.
+func truthy(v any) bool {
+	switch x := v.(type) {
+	case bool:
+		return x
+	case string:
+		return x == "true" || x == "1" || x == "on"
+	}
+	return false
+}
