@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -203,5 +204,16 @@ func TestStaticStylesheet(t *testing.T) {
 	}
 	if r := s.Browser(t).Get(s.PublicURL("/ui/static/nope.js")); r.StatusCode != http.StatusNotFound {
 		t.Errorf("missing static file: %d", r.StatusCode)
+	}
+}
+
+func TestExpiredFlowStartsAfresh(t *testing.T) {
+	s := apptest.Start(t)
+	b := s.Browser(t)
+	id, _ := s.BrowserFlow(t, b, "login")
+	s.Clock.Advance(2 * time.Hour)
+	loc := location(t, b.Get(s.PublicURL("/ui/login?flow="+id)))
+	if !strings.HasPrefix(loc, s.PublicURL("/self-service/login/browser")) {
+		t.Errorf("expired flow: redirect to %s, want a new login flow", loc)
 	}
 }
