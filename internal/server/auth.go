@@ -43,6 +43,10 @@ func registerAuth(a *App, pub *http.ServeMux) {
 		loginMethods = append(loginMethods, &lookup.LoginMethod{Identities: a.Identities, Now: a.Now})
 	}
 
+	if a.webauthn != nil {
+		loginMethods = append(loginMethods, a.webauthn.login...)
+	}
+
 	(&login.Handler{
 		Flows: st, Identities: st, Sessions: a.Sessions, CSRF: a.CSRF, ReturnTo: a.ReturnTo, Errors: a.Errors,
 		Public: public, UIURL: cfg.FlowUIURL(config.FlowLogin), Lifespan: cfg.FlowLifespan(config.FlowLogin),

@@ -18,6 +18,7 @@ import (
 	"github.com/portico-auth/portico/internal/method/password"
 	"github.com/portico-auth/portico/internal/method/profile"
 	"github.com/portico-auth/portico/internal/method/totp"
+	"github.com/portico-auth/portico/internal/method/webauthn"
 	"github.com/portico-auth/portico/internal/schema"
 	"github.com/portico-auth/portico/internal/schemaapi"
 	"github.com/portico-auth/portico/internal/session"
@@ -39,6 +40,8 @@ type App struct {
 	CSRF       *flow.CSRF
 	ReturnTo   *flow.ReturnTo
 	Errors     *flow.ErrorWriter
+
+	webauthn *webauthnMethods
 
 	// Public and Admin are the instrumented handlers of the two listeners.
 	Public http.Handler
@@ -107,6 +110,10 @@ func Build(ctx context.Context, cfg *config.Config, st store.Store, log *slog.Lo
 	sessions.RegisterPublic(pub)
 	sessions.RegisterAdmin(adm)
 	a.Errors.Register(pub)
+	if a.webauthn, err = newWebAuthnMethods(a); err != nil {
+		return nil, err
+	}
+	webauthn.RegisterScript(pub)
 	registerAuth(a, pub)
 
 	var settingsMethods []settings.Method
@@ -125,6 +132,7 @@ func Build(ctx context.Context, cfg *config.Config, st store.Store, log *slog.Lo
 			Identities: a.Identities, Sessions: a.Sessions, Schemas: schemas, Issuer: totpIssuer(cfg), Now: now,
 		})
 	}
+	settingsMethods = append(settingsMethods, a.webauthn.settings...)
 	settings.New(settings.OptionsFromConfig(cfg), settings.Deps{
 		Store: st, Sessions: a.Sessions, CSRF: a.CSRF, ReturnTo: a.ReturnTo, Errors: a.Errors, Now: now,
 	}, settingsMethods...).Register(pub)

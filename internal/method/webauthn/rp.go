@@ -1,0 +1,80 @@
+package webauthn
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/go-webauthn/webauthn/protocol"
+	lib "github.com/go-webauthn/webauthn/webauthn"
+
+	"github.com/portico-auth/portico/internal/config"
+	"github.com/portico-auth/portico/internal/text"
+)
+
+// ceremonyTimeout is how long the browser may take; the flow's own lifespan bounds it as well.
+const ceremonyTimeout = 5 * time.Minute
+
+// NewRelyingParty builds the library's relying party from selfservice.methods.<m>.config.rp.
+func NewRelyingParty(rp config.RP) (*lib.WebAuthn, error) {
+	origins := rp.Origins
+	if len(origins) == 0 && rp.Origin != "" {
+		origins = []string{rp.Origin}
+	}
+	w, err := lib.New(&lib.Config{
+		RPID:                  rp.ID,
+		RPDisplayName:         rp.DisplayName,
+		RPOrigins:             origins,
+		AttestationPreference: protocol.PreferNoAttestation,
+		Timeouts: lib.TimeoutsConfig{
+			Login:        lib.TimeoutConfig{Enforce: true, Timeout: ceremonyTimeout, TimeoutUVD: ceremonyTimeout},
+			Registration: lib.TimeoutConfig{Enforce: true, Timeout: ceremonyTimeout, TimeoutUVD: ceremonyTimeout},
+		},
+	})
+	if err != nil {
+		return nil, fmt.Errorf("webauthn relying party %q: %w", rp.ID, err)
+	}
+	return w, nil
+}
+
+// RawField returns a submitted browser answer as JSON bytes: form fields carry it as a JSON
+// string, JSON bodies as a string or as the object itself.
+func RawField(body map[string]any, name string) []byte {
+	switch v := body[name].(type) {
+	case nil:
+		return nil
+	case string:
+		return []byte(v)
+	default:
+		b, err := json.Marshal(v)
+		if err != nil {
+			return nil
+		}
+		return b
+	}
+}
+
+// FailureMessage is the 4000001 message for an answer the relying party refused (wrong
+// origin, challenge, signature, …); the library's short description is the reason, never
+// its debug information.
+func FailureMessage(err error) text.Message {
+	reason := "The WebAuthn response could not be verified."
+	var pe *protocol.Error
+	switch {
+	case errors.Is(err, ErrNoCeremony):
+		reason = "The WebAuthn challenge of this flow has expired or was already used. Please start again."
+	case errors.As(err, &pe) && pe.Details != "":
+		reason = "The WebAuthn response could not be verified: " + pe.Details
+	}
+	return text.NewGeneric(reason)
+}
+
+// OptionsJSON encodes creation or request options for the trigger node.
+func OptionsJSON(v any) (string, error) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return "", fmt.Errorf("encode webauthn options: %w", err)
+	}
+	return string(b), nil
+}

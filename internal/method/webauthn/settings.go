@@ -1,0 +1,264 @@
+package webauthn
+
+import (
+	"context"
+	"crypto/rand"
+	"fmt"
+	"net/url"
+	"time"
+
+	"github.com/go-webauthn/webauthn/protocol"
+	lib "github.com/go-webauthn/webauthn/webauthn"
+
+	"github.com/portico-auth/portico/internal/flow"
+	"github.com/portico-auth/portico/internal/flow/settings"
+	"github.com/portico-auth/portico/internal/identity"
+	"github.com/portico-auth/portico/internal/schema"
+	"github.com/portico-auth/portico/internal/text"
+)
+
+// Updater stores a changed identity (satisfied by *identity.Manager, which also sets the
+// webauthn identifiers from the schema).
+type Updater interface {
+	Update(ctx context.Context, id *identity.Identity) error
+}
+
+// Settings registers and removes keys in the settings flow, for either variant.
+type Settings struct {
+	Variant    Variant
+	RP         *lib.WebAuthn
+	Ceremonies *Ceremonies
+	Identities Updater
+	Schemas    identity.Schemas
+	// Public is the public base URL (the script's address).
+	Public *url.URL
+	// Passwordless marks new WebAuthn keys as first factors (selfservice.methods.webauthn.
+	// config.passwordless); passkeys always are.
+	Passwordless bool
+	// Now is the clock; time.Now when nil.
+	Now func() time.Time
+}
+
+var _ settings.Method = (*Settings)(nil)
+
+// ID implements settings.Method.
+func (m *Settings) ID() string { return m.Variant.Method }
+
+func (m *Settings) now() time.Time {
+	if m.Now != nil {
+		return m.Now().UTC()
+	}
+	return time.Now().UTC()
+}
+
+// Nodes implements settings.Method: a remove button per key, the display name input (WebAuthn
+// only), the hidden answer input, the trigger carrying fresh creation options and the script.
+// WebAuthn needs a browser, so API flows get no nodes (as with Kratos).
+func (m *Settings) Nodes(ctx context.Context, f *settings.Flow, ident *identity.Identity) error {
+	if f.Type != flow.TypeBrowser {
+		return nil
+	}
+	v := m.Variant
+	cfg, err := ReadConfig(ident, v.Type)
+	if err != nil {
+		return err
+	}
+	for _, k := range cfg.Credentials {
+		label := text.New(v.RemoveLabel, map[string]any{"display_name": k.DisplayName, "added_at": k.AddedAt.UTC().Format(time.RFC3339)})
+		f.UI.Nodes.Append(flow.NewInput(v.Group, flow.InputAttributes{Name: v.RemoveField, Type: flow.InputSubmit, Value: k.HexID()}, &label))
+	}
+	user, err := m.user(ident, cfg, nil)
+	if err != nil {
+		return err
+	}
+	opts := []lib.RegistrationOption{lib.WithExclusions(lib.Credentials(user.WebAuthnCredentials()).CredentialDescriptors())}
+	switch {
+	case v.Passkey:
+		opts = append(opts, lib.WithAuthenticatorSelection(protocol.AuthenticatorSelection{
+			ResidentKey: protocol.ResidentKeyRequirementRequired, RequireResidentKey: protocol.ResidentKeyRequired(),
+			UserVerification: protocol.VerificationPreferred,
+		}))
+	case m.Passwordless:
+		opts = append(opts, lib.WithAuthenticatorSelection(protocol.AuthenticatorSelection{
+			ResidentKey: protocol.ResidentKeyRequirementRequired, RequireResidentKey: protocol.ResidentKeyRequired(),
+			UserVerification: protocol.VerificationRequired,
+		}))
+	default:
+		opts = append(opts, lib.WithAuthenticatorSelection(protocol.AuthenticatorSelection{
+			ResidentKey: protocol.ResidentKeyRequirementDiscouraged, UserVerification: protocol.VerificationDiscouraged,
+		}))
+	}
+	creation, sd, err := m.RP.BeginRegistration(user, opts...)
+	if err != nil {
+		return fmt.Errorf("begin %s registration: %w", v.Method, err)
+	}
+	if err := m.Ceremonies.Save(ctx, f.ID, v.Purpose, sd, f.ExpiresAt); err != nil {
+		return err
+	}
+	js, err := OptionsJSON(creation)
+	if err != nil {
+		return err
+	}
+	if !v.Passkey {
+		name := text.New(text.InfoSettingsWebAuthnName, nil)
+		f.UI.Nodes.Append(flow.NewInput(v.Group, flow.InputAttributes{Name: "webauthn_register_displayname", Type: flow.InputText, Value: ""}, &name))
+	}
+	add := text.New(v.AddLabel, nil)
+	f.UI.Nodes.Append(
+		flow.NewInput(v.Group, flow.InputAttributes{Name: v.RegisterFields[0], Type: flow.InputHidden, Value: ""}, nil),
+		flow.NewInput(v.Group, flow.InputAttributes{
+			Name: v.TriggerNode, Type: flow.InputButton, Value: js,
+			OnClick: "window." + v.TriggerFunc + "(" + js + ")", OnClickTrigger: v.TriggerFunc,
+		}, &add),
+		ScriptNode(m.Public, v.Group),
+	)
+	return nil
+}
+
+// Update implements settings.Method: removal (<variant>_remove) or registration (the
+// browser's answer in the hidden input), both only with a privileged session.
+func (m *Settings) Update(ctx context.Context, f *settings.Flow, sub *settings.Submission) error {
+	v := m.Variant
+	refuse := func(msg text.Message) error {
+		f.UI.AddMessage(msg)
+		return settings.ErrInvalid
+	}
+	if f.Type != flow.TypeBrowser {
+		return refuse(text.New(text.ErrorValidationSettingsNoStrategy, nil))
+	}
+	remove := sub.Body.String(v.RemoveField)
+	var raw []byte
+	for _, name := range v.RegisterFields {
+		if raw = RawField(sub.Body, name); len(raw) > 0 {
+			break
+		}
+	}
+	if remove == "" && len(raw) == 0 {
+		msg := text.NewRequired(v.RegisterFields[0])
+		if !f.UI.Nodes.AddMessage(v.RegisterFields[0], msg) {
+			f.UI.AddMessage(msg)
+		}
+		return settings.ErrInvalid
+	}
+	if err := sub.RequirePrivileged(); err != nil {
+		return err
+	}
+	ident := sub.Identity
+	cfg, err := ReadConfig(ident, v.Type)
+	if err != nil {
+		return err
+	}
+	now := m.now()
+	if remove != "" {
+		i := cfg.FindHex(remove)
+		if i < 0 {
+			return refuse(text.NewGeneric("The security key to remove does not exist."))
+		}
+		cfg.Credentials = append(cfg.Credentials[:i], cfg.Credentials[i+1:]...)
+		if err := WriteConfig(ident, v.Type, cfg, nil, now); err != nil {
+			return err
+		}
+		if err := m.Identities.Update(ctx, ident); err != nil {
+			return fmt.Errorf("remove %s key: %w", v.Method, err)
+		}
+		return nil
+	}
+
+	sd, err := m.Ceremonies.Load(ctx, f.ID, v.Purpose, now)
+	if err != nil {
+		return refuse(FailureMessage(err))
+	}
+	parsed, err := protocol.ParseCredentialCreationResponseBytes(raw)
+	if err != nil {
+		return refuse(FailureMessage(err))
+	}
+	user, err := m.user(ident, cfg, sd.UserID)
+	if err != nil {
+		return err
+	}
+	cred, err := m.RP.CreateCredential(user, *sd, parsed)
+	if err != nil {
+		return refuse(FailureMessage(err))
+	}
+	if cfg.Find(cred.ID) >= 0 {
+		return refuse(text.NewGeneric("This security key is already registered."))
+	}
+	name := sub.Body.String("webauthn_register_displayname")
+	if v.Passkey || name == "" {
+		name = user.Display
+	}
+	cfg.UserHandle = user.Handle
+	cfg.Credentials = append(cfg.Credentials, keyFromLibrary(cred, name, v.Passkey || m.Passwordless, now))
+	var identifiers []string
+	if v.Passkey {
+		identifiers = []string{HandleIdentifier(user.Handle)}
+	}
+	if err := WriteConfig(ident, v.Type, cfg, identifiers, now); err != nil {
+		return err
+	}
+	if err := m.Ceremonies.Consume(ctx, f.ID, v.Purpose); err != nil {
+		return err
+	}
+	if err := m.Identities.Update(ctx, ident); err != nil {
+		return fmt.Errorf("store %s key: %w", v.Method, err)
+	}
+	return nil
+}
+
+// user is the identity as the library sees it. The handle is the stored one; a first key
+// gets handle (the one its ceremony was started with) or a new one: the identity id for
+// WebAuthn, 32 random bytes for passkeys (authenticators never learn the identity id).
+func (m *Settings) user(ident *identity.Identity, cfg *Config, handle []byte) (*User, error) {
+	u := &User{Handle: cfg.UserHandle, Keys: cfg.Credentials}
+	if len(u.Handle) == 0 {
+		u.Handle = handle
+	}
+	if len(u.Handle) == 0 {
+		if m.Variant.Passkey {
+			u.Handle = make([]byte, 32)
+			if _, err := rand.Read(u.Handle); err != nil {
+				return nil, fmt.Errorf("new passkey user handle: %w", err)
+			}
+		} else {
+			id := ident.ID
+			u.Handle = id[:]
+		}
+	}
+	u.Name, u.Display = names(m.Schemas, ident)
+	return u, nil
+}
+
+// names picks the user name and display name the authenticator shows: the schema's WebAuthn
+// identifier (else a password identifier, else the identity id), and the passkey display name.
+func names(schemas identity.Schemas, ident *identity.Identity) (string, string) {
+	name := ident.ID.String()
+	display := ""
+	if schemas != nil {
+		s := schemas.Default()
+		if ident.SchemaID != "" {
+			if got, err := schemas.Get(ident.SchemaID); err == nil {
+				s = got
+			}
+		}
+		if s != nil {
+			if ex, err := s.Extract(ident.Traits); err == nil {
+				display = ex.PasskeyDisplayName
+				name = firstOf(ex, name)
+			}
+		}
+	}
+	if display == "" {
+		display = name
+	}
+	return name, display
+}
+
+func firstOf(ex schema.Extracted, fallback string) string {
+	switch {
+	case len(ex.WebAuthnIdentifiers) > 0:
+		return ex.WebAuthnIdentifiers[0]
+	case len(ex.PasswordIdentifiers) > 0:
+		return ex.PasswordIdentifiers[0]
+	}
+	return fallback
+}

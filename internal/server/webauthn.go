@@ -1,0 +1,50 @@
+package server
+
+import (
+	"fmt"
+
+	"github.com/portico-auth/portico/internal/flow/login"
+	"github.com/portico-auth/portico/internal/flow/settings"
+	"github.com/portico-auth/portico/internal/method/passkey"
+	"github.com/portico-auth/portico/internal/method/webauthn"
+)
+
+// webauthnMethods are the WebAuthn and passkey methods of the login and settings flows, each
+// present when selfservice.methods.<name>.enabled is on.
+type webauthnMethods struct {
+	login    []login.Method
+	settings []settings.Method
+}
+
+// newWebAuthnMethods builds the relying parties from the configuration.
+func newWebAuthnMethods(a *App) (*webauthnMethods, error) {
+	cfg, public := a.Config, a.Config.PublicURL()
+	ceremonies := &webauthn.Ceremonies{Flows: a.Store}
+	out := &webauthnMethods{}
+	if wa := cfg.SelfService.Methods.WebAuthn; wa.Enabled {
+		rp, err := webauthn.NewRelyingParty(wa.Config.RP)
+		if err != nil {
+			return nil, fmt.Errorf("selfservice.methods.webauthn: %w", err)
+		}
+		out.settings = append(out.settings, &webauthn.Settings{
+			Variant: webauthn.WebAuthnVariant, RP: rp, Ceremonies: ceremonies, Identities: a.Identities,
+			Schemas: a.Schemas, Public: public, Passwordless: wa.Config.Passwordless, Now: a.Now,
+		})
+		if !wa.Config.Passwordless {
+			out.login = append(out.login, &webauthn.Login{
+				RP: rp, Ceremonies: ceremonies, Identities: a.Identities, Schemas: a.Schemas, Public: public, Now: a.Now,
+			})
+		}
+	}
+	if pk := cfg.SelfService.Methods.Passkey; pk.Enabled {
+		rp, err := webauthn.NewRelyingParty(pk.Config.RP)
+		if err != nil {
+			return nil, fmt.Errorf("selfservice.methods.passkey: %w", err)
+		}
+		out.settings = append(out.settings, passkey.NewSettings(rp, ceremonies, a.Identities, a.Schemas, public, a.Now))
+		out.login = append(out.login, &passkey.Login{
+			RP: rp, Ceremonies: ceremonies, Finder: a.Store, Identities: a.Identities, Schemas: a.Schemas, Public: public, Now: a.Now,
+		})
+	}
+	return out, nil
+}
