@@ -1,0 +1,247 @@
+// Package mfatest drives the settings and login flows the way each kind of client does
+// (browser form posts, SPA JSON with cookies, native app with a session token), so second
+// factor tests read as one journey run by all three.
+package mfatest
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/portico-auth/portico/internal/apptest"
+	"github.com/portico-auth/portico/internal/identity"
+	"github.com/portico-auth/portico/internal/session"
+)
+
+// Kinds are the three clients.
+var Kinds = []string{"browser", "spa", "native"}
+
+// Party is one client signed in as one identity.
+type Party struct {
+	T     testing.TB
+	Kind  string
+	S     *apptest.Server
+	C     *apptest.Client
+	Token string
+}
+
+// SignIn gives a client of kind a fresh aal1 password session of ident.
+func SignIn(t testing.TB, s *apptest.Server, kind string, ident *identity.Identity) *Party {
+	t.Helper()
+	p := &Party{T: t, Kind: kind, S: s}
+	tok := s.IssueSession(t, ident, session.AAL1)
+	switch kind {
+	case "browser":
+		p.C = s.Browser(t)
+		p.C.SetSessionCookie(s, tok)
+	case "spa":
+		p.C = s.SPA(t)
+		p.C.SetSessionCookie(s, tok)
+	default:
+		p.C = s.Native(t)
+		p.Token = tok
+		p.C.Header.Set("X-Session-Token", tok)
+	}
+	return p
+}
+
+// JSONGet reads path as JSON whatever the client's Accept.
+func (p *Party) JSONGet(path string) *apptest.Response {
+	p.T.Helper()
+	return p.C.Do(http.MethodGet, p.url(path), nil, http.Header{"Accept": {"application/json"}})
+}
+
+func (p *Party) url(path string) string {
+	if strings.HasPrefix(path, "http") {
+		return path
+	}
+	return p.S.PublicURL(path)
+}
+
+// Whoami is GET /sessions/whoami.
+func (p *Party) Whoami() *apptest.Response { return p.JSONGet("/sessions/whoami") }
+
+// StartSettings creates a settings flow and returns the raw reply of the creation (for the
+// browser: the 303) and the flow (nil when none was created).
+func (p *Party) StartSettings() (*apptest.Response, map[string]any) {
+	p.T.Helper()
+	path := "/self-service/settings/browser"
+	if p.Kind == "native" {
+		path = "/self-service/settings/api"
+	}
+	return p.start(path, "settings")
+}
+
+// StartLogin creates a login flow with query q (e.g. "aal=aal2").
+func (p *Party) StartLogin(q string) (*apptest.Response, map[string]any) {
+	p.T.Helper()
+	path := "/self-service/login/browser?" + q
+	if p.Kind == "native" {
+		path = "/self-service/login/api?" + q
+	}
+	return p.start(path, "login")
+}
+
+func (p *Party) start(path, kind string) (*apptest.Response, map[string]any) {
+	p.T.Helper()
+	res := p.C.Get(p.url(path))
+	if p.Kind != "browser" {
+		if res.StatusCode != http.StatusOK {
+			return res, nil
+		}
+		return res, res.Map(p.T)
+	}
+	if res.StatusCode != http.StatusSeeOther {
+		return res, nil
+	}
+	id := apptest.URL(p.T, res.Header.Get("Location")).Query().Get("flow")
+	if id == "" {
+		return res, nil
+	}
+	return res, p.Flow(kind, id)
+}
+
+// Flow reads a flow of kind by id as JSON.
+func (p *Party) Flow(kind, id string) map[string]any {
+	p.T.Helper()
+	f := p.JSONGet("/self-service/" + kind + "/flows?id=" + id)
+	if f.StatusCode != http.StatusOK {
+		p.T.Fatalf("get %s flow %s: %d %s", kind, id, f.StatusCode, f.Body)
+	}
+	return f.Map(p.T)
+}
+
+// Submit posts fields (plus the flow's CSRF token) to the flow's action: a form for the
+// browser, JSON otherwise. For the browser the reply is the 303 and the flow it points to
+// (kind "settings" or "login"; nil when it points elsewhere); otherwise the reply and its JSON.
+func (p *Party) Submit(kind string, f map[string]any, fields map[string]any) (*apptest.Response, map[string]any) {
+	p.T.Helper()
+	action := Str(f, "ui", "action")
+	if csrf := CSRF(f); csrf != "" {
+		fields["csrf_token"] = csrf
+	}
+	if p.Kind != "browser" {
+		res := p.C.PostJSON(action, fields)
+		var m map[string]any
+		if len(res.Body) > 0 && res.Body[0] == '{' {
+			m = res.Map(p.T)
+		}
+		return res, m
+	}
+	form := url.Values{}
+	for k, v := range fields {
+		form.Set(k, fmt.Sprint(v))
+	}
+	res := p.C.PostForm(action, form)
+	if res.StatusCode != http.StatusSeeOther {
+		return res, nil
+	}
+	id := apptest.URL(p.T, res.Header.Get("Location")).Query().Get("flow")
+	if id == "" {
+		return res, nil
+	}
+	return res, p.Flow(kind, id)
+}
+
+// Str walks m by keys and returns the string found, or "".
+func Str(m map[string]any, keys ...string) string {
+	s, _ := walk(m, keys...).(string)
+	return s
+}
+
+func walk(v any, keys ...string) any {
+	for _, k := range keys {
+		m, ok := v.(map[string]any)
+		if !ok {
+			return nil
+		}
+		v = m[k]
+	}
+	return v
+}
+
+// Nodes returns the flow's nodes.
+func Nodes(f map[string]any) []map[string]any {
+	raw, _ := walk(f, "ui", "nodes").([]any)
+	out := make([]map[string]any, 0, len(raw))
+	for _, n := range raw {
+		if m, ok := n.(map[string]any); ok {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// Node finds the node of group whose name (inputs) or id (other nodes) is name; for the
+// "method" submit pass the group's method name as value.
+func Node(f map[string]any, group, name string) map[string]any {
+	for _, n := range Nodes(f) {
+		if n["group"] != group {
+			continue
+		}
+		a, _ := n["attributes"].(map[string]any)
+		if a["name"] == name || a["id"] == name {
+			return n
+		}
+	}
+	return nil
+}
+
+// Names lists group:name (or group:id) of every node, for messages and shape checks.
+func Names(f map[string]any) []string {
+	var out []string
+	for _, n := range Nodes(f) {
+		a, _ := n["attributes"].(map[string]any)
+		name, _ := a["name"].(string)
+		if name == "" {
+			name, _ = a["id"].(string)
+		}
+		if name == "method" {
+			name = fmt.Sprintf("method=%v", a["value"])
+		}
+		out = append(out, fmt.Sprintf("%v:%s", n["group"], name))
+	}
+	return out
+}
+
+// CSRF is the csrf_token node's value.
+func CSRF(f map[string]any) string {
+	for _, n := range Nodes(f) {
+		a, _ := n["attributes"].(map[string]any)
+		if a["name"] == "csrf_token" {
+			s, _ := a["value"].(string)
+			return s
+		}
+	}
+	return ""
+}
+
+// MessageIDs lists the ids of the flow's messages and of every node's messages.
+func MessageIDs(f map[string]any) []int {
+	var ids []int
+	add := func(list any) {
+		l, _ := list.([]any)
+		for _, m := range l {
+			if id, ok := walk(m, "id").(float64); ok {
+				ids = append(ids, int(id))
+			}
+		}
+	}
+	add(walk(f, "ui", "messages"))
+	for _, n := range Nodes(f) {
+		add(n["messages"])
+	}
+	return ids
+}
+
+// Has reports whether ids holds id.
+func Has(ids []int, id int) bool {
+	for _, x := range ids {
+		if x == id {
+			return true
+		}
+	}
+	return false
+}
