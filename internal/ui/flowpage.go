@@ -128,6 +128,11 @@ func (h *Handler) showFlow(w http.ResponseWriter, r *http.Request, k flowKind, f
 	default:
 		p.Title = k.name
 	}
+	for _, m := range f.UI.Messages {
+		if m.Text != "" && renderText(m) == p.Lead {
+			p.Lead = "" // the flow already says it
+		}
+	}
 	h.render(w, r, http.StatusOK, "flow", p)
 }
 

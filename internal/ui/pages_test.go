@@ -130,7 +130,7 @@ func TestWelcome(t *testing.T) {
 	}
 	checkPageHeaders(t, r)
 	body := string(r.Body)
-	for _, want := range []string{"ada@example.com", `id="revoke-others"`, s.PublicURL("/self-service/logout?token="), s.PublicURL("/ui/settings")} {
+	for _, want := range []string{"<dt>E-Mail</dt><dd>ada@example.com</dd>", `id="revoke-others"`, s.PublicURL("/self-service/logout?token="), s.PublicURL("/ui/settings")} {
 		if !strings.Contains(body, want) {
 			t.Errorf("welcome lacks %s", want)
 		}

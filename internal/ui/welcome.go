@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/url"
 	"sort"
 	"strings"
 	"time"
@@ -35,7 +36,8 @@ type sessionReply struct {
 	AuthenticatedAt time.Time `json:"authenticated_at"`
 	AAL             string    `json:"authenticator_assurance_level"`
 	Identity        *struct {
-		Traits map[string]any `json:"traits"`
+		SchemaID string         `json:"schema_id"`
+		Traits   map[string]any `json:"traits"`
 	} `json:"identity"`
 	Devices []struct {
 		IPAddress string `json:"ip_address"`
@@ -66,6 +68,12 @@ func (h *Handler) welcomePage(w http.ResponseWriter, r *http.Request) {
 	v := &welcomeView{RevokeAction: h.uiURL("welcome/sessions/revoke"), CSRFToken: h.CSRF.Token(w, r)}
 	if cur.Identity != nil {
 		v.Traits = flattenTraits("", cur.Identity.Traits, nil)
+		titles := h.traitTitles(w, r, cur.Identity.SchemaID)
+		for i := range v.Traits {
+			if title, ok := titles[v.Traits[i].Name]; ok {
+				v.Traits[i].Name = title
+			}
+		}
 	}
 	v.Sessions = append(v.Sessions, sessionRow(cur, true))
 	var others []sessionReply
@@ -176,4 +184,44 @@ func flattenTraits(prefix string, v any, out []traitView) []traitView {
 		out = append(out, traitView{Name: prefix, Value: valueString(x)})
 	}
 	return out
+}
+
+// traitTitles maps trait paths ("name.first") to the titles the identity schema gives them,
+// read through GET /schemas/{id}; it is empty when the schema cannot be read.
+func (h *Handler) traitTitles(w http.ResponseWriter, r *http.Request, schemaID string) map[string]string {
+	titles := map[string]string{}
+	if schemaID == "" {
+		return titles
+	}
+	rep := h.call(w, r, http.MethodGet, "/schemas/"+url.PathEscape(schemaID), nil)
+	if rep.Status != http.StatusOK {
+		return titles
+	}
+	var schema schemaNode
+	if err := json.Unmarshal(rep.Body, &schema); err != nil {
+		return titles
+	}
+	if traits, ok := schema.Properties["traits"]; ok {
+		traits.collectTitles("", titles)
+	}
+	return titles
+}
+
+// schemaNode is the part of a JSON schema that names properties.
+type schemaNode struct {
+	Title      string                `json:"title"`
+	Properties map[string]schemaNode `json:"properties"`
+}
+
+func (n schemaNode) collectTitles(prefix string, out map[string]string) {
+	for name, p := range n.Properties {
+		path := name
+		if prefix != "" {
+			path = prefix + "." + name
+		}
+		if p.Title != "" {
+			out[path] = p.Title
+		}
+		p.collectTitles(path, out)
+	}
 }
