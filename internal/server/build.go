@@ -141,6 +141,7 @@ func Build(ctx context.Context, cfg *config.Config, st store.Store, log *slog.Lo
 	if err != nil {
 		return nil, fmt.Errorf("built-in ui: %w", err)
 	}
+	pages.ReturnURLs = append([]string{cfg.SelfService.DefaultBrowserReturnURL}, cfg.SelfService.AllowedReturnURLs...)
 	pages.Register(pub)
 
 	a.Public = instrument("public", pub, m, log)

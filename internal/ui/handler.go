@@ -31,6 +31,10 @@ type Handler struct {
 	// Public is the public base URL.
 	Public *url.URL
 	Log    *slog.Logger
+	// ReturnURLs are where the API may send a browser after a form submission (the default
+	// and allowed return URLs): browsers apply form-action to those redirects too, so their
+	// origins are allowed in it.
+	ReturnURLs []string
 
 	pages map[string]*template.Template
 }
@@ -110,7 +114,11 @@ func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, tpl
 		http.Error(w, "internal server error", http.StatusInternalServerError)
 		return
 	}
-	setSecurityHeaders(w, p.formOrigins, p.scriptSources)
+	forms := p.formOrigins
+	for _, u := range h.ReturnURLs {
+		forms = append(forms, origin(u))
+	}
+	setSecurityHeaders(w, forms, p.scriptSources)
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.WriteHeader(status)
 	_, _ = w.Write(buf.Bytes())

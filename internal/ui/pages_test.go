@@ -217,3 +217,15 @@ func TestExpiredFlowStartsAfresh(t *testing.T) {
 		t.Errorf("expired flow: redirect to %s, want a new login flow", loc)
 	}
 }
+
+// Browsers apply form-action to the redirect after a submission, so the return URLs' origins
+// must be allowed or a sign-in that returns to the app would be blocked.
+func TestFormActionAllowsReturnOrigins(t *testing.T) {
+	s := apptest.Start(t, apptest.WithEnv("SELFSERVICE_DEFAULT_BROWSER_RETURN_URL", "https://app.example.com/home"))
+	b := s.Browser(t)
+	r := b.Get(location(t, b.Get(s.PublicURL("/self-service/login/browser"))))
+	csp := r.Header.Get("Content-Security-Policy")
+	if !strings.Contains(csp, "form-action 'self' "+strings.TrimSuffix(s.PublicURL("/"), "/")+" https://app.example.com;") {
+		t.Errorf("Content-Security-Policy = %q", csp)
+	}
+}
