@@ -56,6 +56,7 @@ func (h *IdentityHandler) Register(mux *http.ServeMux) {
 	mux.HandleFunc("PUT /admin/identities/{id}", h.update)
 	mux.HandleFunc("PATCH /admin/identities/{id}", h.patch)
 	mux.HandleFunc("DELETE /admin/identities/{id}", h.delete)
+	mux.HandleFunc("DELETE /admin/identities/{id}/credentials/{type}", h.deleteCredentials)
 }
 
 // SchemaURL is where the public listener serves the schema with the given id.

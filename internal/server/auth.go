@@ -13,8 +13,8 @@ import (
 	"github.com/portico-auth/portico/internal/method/totp"
 )
 
-// Failed password logins allowed per identifier and window (per instance, see
-// password.Throttle).
+// Failed password logins allowed per identifier and window, counted in the database so the
+// limit holds across instances (see password.Throttle).
 const (
 	loginThrottleMax    = 5
 	loginThrottleWindow = 15 * time.Minute
@@ -31,7 +31,7 @@ func registerAuth(a *App, pub *http.ServeMux) {
 	if pw.Enabled {
 		loginMethods = append(loginMethods, &password.LoginMethod{
 			Identities: st, Hasher: a.Hasher, Updater: a.Identities, Schemas: a.Schemas,
-			Throttle: password.NewThrottle(loginThrottleMax, loginThrottleWindow), Now: a.Now,
+			Throttle: password.NewThrottle(st, loginThrottleMax, loginThrottleWindow), Now: a.Now,
 		})
 		regMethods = append(regMethods, &password.RegistrationMethod{Identities: a.Identities, Schemas: a.Schemas, Policy: policy})
 	}

@@ -55,5 +55,15 @@ func (a *App) Cleanup(ctx context.Context, cutoff time.Time) (flows, sessions in
 			break
 		}
 	}
+	for ctx.Err() == nil {
+		n, err := a.Store.DeleteFailuresBefore(ctx, cutoff, cleanupBatch)
+		if err != nil {
+			a.Log.Warn("login failure cleanup", "error", err)
+			break
+		}
+		if n < cleanupBatch {
+			break
+		}
+	}
 	return flows, sessions
 }

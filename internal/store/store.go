@@ -108,6 +108,21 @@ type Values interface {
 	PutValueIfAbsent(ctx context.Context, key, value string) (string, error)
 }
 
+// Throttles counts failed attempts per key (a hashed identifier) in fixed windows, shared by
+// every instance on the database, so that limits hold behind a load balancer.
+type Throttles interface {
+	// AddFailure records a failure for key at now and returns the failures counted in the
+	// current window; a failure after the window (started by the first failure) ended opens
+	// a new one.
+	AddFailure(ctx context.Context, key string, now time.Time, window time.Duration) (int, error)
+	// Failures returns the failures counted for key in the window still open at now.
+	Failures(ctx context.Context, key string, now time.Time, window time.Duration) (int, error)
+	// ClearFailures forgets key's failures.
+	ClearFailures(ctx context.Context, key string) error
+	// DeleteFailuresBefore deletes at most limit counters whose window started before t.
+	DeleteFailuresBefore(ctx context.Context, t time.Time, limit int) (int, error)
+}
+
 // Store is everything a Portico server persists.
 type Store interface {
 	Identities
@@ -115,6 +130,7 @@ type Store interface {
 	Flows
 	Errors
 	Values
+	Throttles
 	// Ping checks that the database answers.
 	Ping(ctx context.Context) error
 	// Close releases the connections.

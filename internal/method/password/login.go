@@ -116,7 +116,11 @@ func (m *LoginMethod) Authenticate(ctx context.Context, _ *http.Request, f *logi
 	}
 	key := identity.NormalizeIdentifier(identifier)
 	now := m.now()
-	if !m.Throttle.Allow(key, now) {
+	allowed, err := m.Throttle.Allow(ctx, key, now)
+	if err != nil {
+		return nil, err
+	}
+	if !allowed {
 		return nil, ErrTooManyAttempts
 	}
 	found, hashed, err := m.find(ctx, key)
@@ -125,14 +129,18 @@ func (m *LoginMethod) Authenticate(ctx context.Context, _ *http.Request, f *logi
 	}
 	if found == nil || hashed == "" {
 		m.Hasher.DummyCompare(ctx, []byte(password))
-		m.Throttle.Fail(key, now)
+		if err := m.Throttle.Fail(ctx, key, now); err != nil {
+			return nil, err
+		}
 		return nil, login.ErrInvalidCredentials()
 	}
 	if err := m.Hasher.Compare(ctx, []byte(password), hashed); err != nil {
 		if !errors.Is(err, hash.ErrMismatch) {
 			slog.WarnContext(ctx, "password hash unusable", "identity_id", found.ID, "error", err)
 		}
-		m.Throttle.Fail(key, now)
+		if err := m.Throttle.Fail(ctx, key, now); err != nil {
+			return nil, err
+		}
 		return nil, login.ErrInvalidCredentials()
 	}
 	if found.State != "" && found.State != identity.StateActive {
@@ -141,7 +149,9 @@ func (m *LoginMethod) Authenticate(ctx context.Context, _ *http.Request, f *logi
 	if ident != nil && found.ID != ident.ID {
 		return nil, login.ErrInvalidCredentials()
 	}
-	m.Throttle.Reset(key)
+	if err := m.Throttle.Reset(ctx, key); err != nil {
+		return nil, err
+	}
 	if m.Hasher.NeedsRehash(hashed) && m.Updater != nil {
 		m.rehash(ctx, found, password)
 	}

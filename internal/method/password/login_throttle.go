@@ -1,81 +1,67 @@
 package password
 
 import (
-	"sync"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"time"
 )
 
+// FailureCounter is where the throttle keeps its counts (satisfied by store.Throttles). It is
+// the database, so that every instance behind a load balancer sees the same counts.
+type FailureCounter interface {
+	AddFailure(ctx context.Context, key string, now time.Time, window time.Duration) (int, error)
+	Failures(ctx context.Context, key string, now time.Time, window time.Duration) (int, error)
+	ClearFailures(ctx context.Context, key string) error
+}
+
 // Throttle counts failed password logins per identifier and blocks an identifier once it
 // failed Max times within Window. It counts identifiers whether or not an account exists, so
-// its answer reveals nothing. It is per instance (in memory): behind several Portico
-// instances an attacker gets Max attempts per instance and window.
+// its answer reveals nothing, and it stores only a hash of the identifier.
 type Throttle struct {
-	Max    int
-	Window time.Duration
-
-	mu      sync.Mutex
-	entries map[string]*throttleEntry
+	Counter FailureCounter
+	Max     int
+	Window  time.Duration
 }
 
-type throttleEntry struct {
-	start    time.Time
-	failures int
+// NewThrottle returns a throttle over counter; max <= 0 disables it.
+func NewThrottle(counter FailureCounter, max int, window time.Duration) *Throttle {
+	return &Throttle{Counter: counter, Max: max, Window: window}
 }
 
-// maxThrottleEntries bounds memory: beyond it, expired entries are dropped.
-const maxThrottleEntries = 100_000
+func (t *Throttle) off() bool { return t == nil || t.Max <= 0 || t.Counter == nil }
 
-// NewThrottle returns a throttle; max <= 0 disables it.
-func NewThrottle(max int, window time.Duration) *Throttle {
-	return &Throttle{Max: max, Window: window, entries: map[string]*throttleEntry{}}
+// throttleKey is what the counter stores for an identifier: never the identifier itself.
+func throttleKey(identifier string) string {
+	sum := sha256.Sum256([]byte("login:" + identifier))
+	return hex.EncodeToString(sum[:])
 }
 
-// Allow reports whether key may try again at now.
-func (t *Throttle) Allow(key string, now time.Time) bool {
-	if t == nil || t.Max <= 0 {
-		return true
+// Allow reports whether identifier may try again at now.
+func (t *Throttle) Allow(ctx context.Context, identifier string, now time.Time) (bool, error) {
+	if t.off() {
+		return true, nil
 	}
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	e, ok := t.entries[key]
-	if !ok || now.Sub(e.start) >= t.Window {
-		return true
+	n, err := t.Counter.Failures(ctx, throttleKey(identifier), now, t.Window)
+	if err != nil {
+		return false, err
 	}
-	return e.failures < t.Max
+	return n < t.Max, nil
 }
 
-// Fail records a failed attempt for key at now.
-func (t *Throttle) Fail(key string, now time.Time) {
-	if t == nil || t.Max <= 0 {
-		return
+// Fail records a failed attempt for identifier at now.
+func (t *Throttle) Fail(ctx context.Context, identifier string, now time.Time) error {
+	if t.off() {
+		return nil
 	}
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	e, ok := t.entries[key]
-	if !ok || now.Sub(e.start) >= t.Window {
-		if len(t.entries) >= maxThrottleEntries {
-			t.prune(now)
-		}
-		t.entries[key] = &throttleEntry{start: now, failures: 1}
-		return
-	}
-	e.failures++
+	_, err := t.Counter.AddFailure(ctx, throttleKey(identifier), now, t.Window)
+	return err
 }
 
-// Reset forgets key's failures (after a successful login).
-func (t *Throttle) Reset(key string) {
-	if t == nil {
-		return
+// Reset forgets identifier's failures (after a successful login).
+func (t *Throttle) Reset(ctx context.Context, identifier string) error {
+	if t.off() {
+		return nil
 	}
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	delete(t.entries, key)
-}
-
-func (t *Throttle) prune(now time.Time) {
-	for k, e := range t.entries {
-		if now.Sub(e.start) >= t.Window {
-			delete(t.entries, k)
-		}
-	}
+	return t.Counter.ClearFailures(ctx, throttleKey(identifier))
 }

@@ -46,6 +46,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"Flows", testFlows},
 		{"Errors", testErrors},
 		{"Values", testValues},
+		{"Throttles", testThrottles},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
