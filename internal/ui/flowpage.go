@@ -58,11 +58,13 @@ func (h *Handler) flowPage(k flowKind) http.HandlerFunc {
 			flow.Redirect(w, r, target)
 			return
 		}
-		switch rep.Status {
-		case http.StatusNotFound, http.StatusGone:
-			// An unknown or expired flow: start afresh rather than strand the visitor.
+		switch {
+		case rep.Status == http.StatusNotFound || rep.Status == http.StatusGone,
+			rep.Status == http.StatusForbidden && e.Error.ID == "security_identity_mismatch":
+			// An unknown, expired or someone else's flow: start afresh rather than strand the
+			// visitor.
 			h.startFlow(w, r, k)
-		case http.StatusUnauthorized:
+		case rep.Status == http.StatusUnauthorized:
 			// Settings without a session: sign in, then come back to a new settings flow.
 			flow.Redirect(w, r, flow.AppendQuery(h.apiURL("/self-service/login/browser"), "return_to", h.uiURL(k.name)))
 		default:

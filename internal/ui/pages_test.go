@@ -229,3 +229,13 @@ func TestFormActionAllowsReturnOrigins(t *testing.T) {
 		t.Errorf("Content-Security-Policy = %q", csp)
 	}
 }
+
+func TestSomeoneElsesSettingsFlowStartsAfresh(t *testing.T) {
+	s := apptest.Start(t)
+	ada := s.BrowserWithSession(t, s.CreateIdentity(t, "ada@example.com", "a very secret passphrase 1"))
+	bob := s.BrowserWithSession(t, s.CreateIdentity(t, "bob@example.com", "a very secret passphrase 2"))
+	adaFlow := location(t, ada.Get(s.PublicURL("/self-service/settings/browser")))
+	if loc := location(t, bob.Get(adaFlow)); loc != s.PublicURL("/self-service/settings/browser") {
+		t.Errorf("another identity's flow: redirect to %s, want a new settings flow", loc)
+	}
+}
