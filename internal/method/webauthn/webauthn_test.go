@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/portico-auth/portico/internal/apptest"
 	"github.com/portico-auth/portico/internal/method/webauthn"
@@ -238,5 +239,24 @@ func TestNative(t *testing.T) {
 	r, bad := p.submit("settings", f, map[string]any{"method": "webauthn", "webauthn_register": "{}"})
 	if r.StatusCode != http.StatusBadRequest || !slices.Contains(messageIDs(bad), text.ErrorValidationSettingsNoStrategy) {
 		t.Fatalf("native submission: %d %s", r.StatusCode, r.Body)
+	}
+}
+
+// TestPrivilegedSessionRequired: adding a key with an old session asks for a refresh login.
+func TestPrivilegedSessionRequired(t *testing.T) {
+	s := start(t)
+	ident := s.CreateIdentity(t, "stale@example.com", password)
+	p := signIn(t, s, "spa", ident)
+	_, f := p.start("settings", "")
+	s.Clock.Advance(2 * time.Hour)
+	_, f = p.start("settings", "")
+	a := &webauthntest.Authenticator{Origin: origin}
+	resp, _, err := a.Create(str(node(f, "webauthn", "webauthn_register_trigger"), "attributes", "value"), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, body := p.submit("settings", f, map[string]any{"method": "webauthn", "webauthn_register": string(resp)})
+	if r.StatusCode != http.StatusForbidden || str(body, "error", "id") != "session_refresh_required" {
+		t.Fatalf("%d %s", r.StatusCode, r.Body)
 	}
 }
