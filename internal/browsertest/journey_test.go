@@ -60,7 +60,10 @@ func exists(t *testing.T, ctx context.Context, sel string) bool {
 func TestJourney(t *testing.T) {
 	// A short privileged window, so the password change needs a refresh login once the fake
 	// clock has moved on.
-	s := apptest.Start(t, apptest.WithEnv("SELFSERVICE_FLOWS_SETTINGS_PRIVILEGED_SESSION_MAX_AGE", "5m"))
+	s := apptest.Start(t,
+		apptest.WithEnv("SELFSERVICE_FLOWS_SETTINGS_PRIVILEGED_SESSION_MAX_AGE", "5m"),
+		apptest.WithEnv("SELFSERVICE_METHODS_TOTP_ENABLED", "true"),
+	)
 	ctx := newBrowser(t, 90*time.Second)
 	shots := screenshotDir(t)
 	t.Logf("screenshots in %s", shots)
