@@ -90,6 +90,7 @@ func (h *Handler) showFlow(w http.ResponseWriter, r *http.Request, k flowKind, f
 	p.formOrigins = []string{origin(f.UI.Action), origin(f.ReturnTo)}
 	for _, form := range p.Container.Forms {
 		for _, s := range form.Scripts {
+			p.Triggers = true
 			p.scriptSources = append(p.scriptSources, origin(s.Src))
 			if s.Nonce != "" {
 				p.scriptSources = append(p.scriptSources, "'nonce-"+s.Nonce+"'")

@@ -88,6 +88,8 @@ type page struct {
 	Error     *errorView
 	Welcome   *welcomeView
 	Links     []linkView
+	// Triggers loads the script that wires WebAuthn buttons to the flow's script nodes.
+	Triggers bool
 
 	// extra sources the CSP must allow
 	formOrigins   []string

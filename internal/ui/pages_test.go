@@ -239,3 +239,25 @@ func TestSomeoneElsesSettingsFlowStartsAfresh(t *testing.T) {
 		t.Errorf("another identity's flow: redirect to %s, want a new settings flow", loc)
 	}
 }
+
+// WebAuthn brings a script node: the page loads it with its nonce and integrity, allows it in
+// the CSP, and wires the trigger button with the UI's own script instead of an inline handler.
+func TestWebAuthnScriptAllowed(t *testing.T) {
+	s := apptest.Start(t,
+		apptest.WithEnv("SELFSERVICE_METHODS_WEBAUTHN_ENABLED", "true"),
+		apptest.WithEnv("SELFSERVICE_METHODS_WEBAUTHN_CONFIG_RP_ID", "localhost"),
+		apptest.WithEnv("SELFSERVICE_METHODS_WEBAUTHN_CONFIG_RP_DISPLAY_NAME", "Portico"),
+		apptest.WithEnv("SELFSERVICE_METHODS_WEBAUTHN_CONFIG_RP_ORIGIN", "http://localhost"))
+	b := s.BrowserWithSession(t, s.CreateIdentity(t, "ada@example.com", "a very secret passphrase 1"))
+	r := b.Get(location(t, b.Get(s.PublicURL("/self-service/settings/browser"))))
+	body, csp := string(r.Body), r.Header.Get("Content-Security-Policy")
+	nonce := between(body, `nonce="`, `"`)
+	if nonce == "" || !strings.Contains(csp, "'nonce-"+nonce+"'") {
+		t.Errorf("script nonce %q not allowed by %q", nonce, csp)
+	}
+	for _, want := range []string{`src="` + s.PublicURL("/.well-known/ory/webauthn.js") + `"`, `integrity="sha512-`, `data-portico-onclick="oryWebAuthnRegistration"`, `<script src="/ui/static/triggers.js" defer></script>`} {
+		if !strings.Contains(body, want) {
+			t.Errorf("settings page lacks %s", want)
+		}
+	}
+}

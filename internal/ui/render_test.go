@@ -92,10 +92,11 @@ func TestRenderNodes(t *testing.T) {
 		{name: "javascript link dropped", want: `javascript:`, absent: true},
 		{name: "link kept", want: `<a id="form-lookup_secret-lookup_secret-help" href="https://example.com/help">Help</a>`},
 		{name: "script with integrity and nonce", want: `<script src="http://127.0.0.1:4433/.well-known/ory/webauthn.js" async type="text/javascript" integrity="sha512-abc" crossorigin="anonymous" referrerpolicy="no-referrer" nonce="n0nce" id="form-webauthn-webauthn-webauthn_script"></script>`},
-		{name: "webauthn trigger button", want: `type="button" name="webauthn_register_trigger" value="" class="btn secondary" data-portico-trigger="oryWebAuthnRegistration">Add security key</button>`},
+		{name: "webauthn trigger button", want: `type="button" name="webauthn_register_trigger" value="" class="btn secondary" data-portico-onclick="oryWebAuthnRegistration">Add security key</button>`},
 		{name: "group headings when several forms", want: `<h2 id="form-totp-title">Authenticator app</h2>`},
 		{name: "no inline style", want: `style=`, absent: true},
-		{name: "no inline handler", want: `onclick`, absent: true},
+		{name: "no inline click handler", want: ` onclick=`, absent: true},
+		{name: "no inline load handler", want: ` onload=`, absent: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

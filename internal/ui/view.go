@@ -46,7 +46,8 @@ type nodeView struct {
 	MaxLength    int
 	Options      []string
 	Label        string
-	Trigger      string // onclickTrigger/onloadTrigger, for the WebAuthn script
+	OnClick      string // onclickTrigger: the function the WebAuthn script defines for a click
+	OnLoad       string // onloadTrigger: the function to call once the page has loaded
 	Autofocus    bool
 
 	Messages    []messageView
@@ -227,10 +228,7 @@ func buildNode(formID string, n flow.Node) (nodeView, bool) {
 		v.Name, v.Type, v.Required, v.Disabled = a.Name, a.Type, a.Required, a.Disabled
 		v.Autocomplete, v.Pattern, v.MaxLength = a.Autocomplete, a.Pattern, a.MaxLength
 		v.Value = valueString(a.Value)
-		v.Trigger = a.OnClickTrigger
-		if v.Trigger == "" {
-			v.Trigger = a.OnLoadTrigger
-		}
+		v.OnClick, v.OnLoad = a.OnClickTrigger, a.OnLoadTrigger
 		if v.Label == "" && a.Label != nil {
 			v.Label = renderText(*a.Label)
 		}
