@@ -97,6 +97,9 @@ func Start(t testing.TB, opts ...Option) *Server {
 		"HASHERS_ALGORITHM":     "bcrypt",
 		"SECRETS_COOKIE":        "a-test-cookie-secret-of-32-chars",
 		"LOG_LEVEL":             "error",
+		// Tests start from Kratos's defaults, not from the dev server's extra factors.
+		"SELFSERVICE_METHODS_TOTP_ENABLED":          "false",
+		"SELFSERVICE_METHODS_LOOKUP_SECRET_ENABLED": "false",
 	}
 	dsn := o.dsn
 	if dsn == "" {

@@ -326,6 +326,12 @@ func TestDevDefaults(t *testing.T) {
 	if !c.NeedsCookieSecret() {
 		t.Fatal("dev without secrets must ask for a cookie secret")
 	}
+	if !c.MethodEnabled("totp") || !c.MethodEnabled("lookup_secret") || c.MethodEnabled("webauthn") {
+		t.Fatal("dev must offer TOTP and recovery codes (and not WebAuthn, which needs a relying party)")
+	}
+	if c, _ := mustLoad(t, "selfservice:\n  methods:\n    totp:\n      enabled: false\n", nil, true); c.MethodEnabled("totp") {
+		t.Fatal("a config turning TOTP off in dev was ignored")
+	}
 	// Configured values still win in dev.
 	c, _ = mustLoad(t, minimal+"log:\n  format: json\n", nil, true)
 	if c.DSN != "memory" || c.DefaultSchema().URL != "file:///schema.json" || c.Log.Format != "json" {

@@ -64,6 +64,12 @@ func Load(path string, opts LoadOptions) (*Config, []string, error) {
 
 	c := defaults()
 	c.Dev = opts.Dev
+	if opts.Dev {
+		// A development server should show every factor the built-in UI can enrol without
+		// extra set-up (WebAuthn needs a relying party and stays off); a config can turn them off.
+		c.SelfService.Methods.TOTP.Enabled = true
+		c.SelfService.Methods.LookupSecret.Enabled = true
+	}
 	var d decoder
 	if err := d.decode("", root, reflect.ValueOf(c).Elem()); err != nil {
 		return nil, nil, err
