@@ -15,6 +15,29 @@ import (
 	"github.com/portico-auth/portico/internal/session"
 )
 
+// The relying party StartWebAuthn configures, and a password for the identities tests create.
+const (
+	Origin   = "https://app.portico.test"
+	RPID     = "app.portico.test"
+	Password = "a-long-enough-password"
+)
+
+// StartWebAuthn starts Portico with the webauthn and passkey methods enabled for RPID at
+// Origin, plus opts.
+func StartWebAuthn(t testing.TB, opts ...apptest.Option) *apptest.Server {
+	t.Helper()
+	var base []apptest.Option
+	for _, m := range []string{"WEBAUTHN", "PASSKEY"} {
+		base = append(base,
+			apptest.WithEnv("SELFSERVICE_METHODS_"+m+"_ENABLED", "true"),
+			apptest.WithEnv("SELFSERVICE_METHODS_"+m+"_CONFIG_RP_ID", RPID),
+			apptest.WithEnv("SELFSERVICE_METHODS_"+m+"_CONFIG_RP_DISPLAY_NAME", "Portico Test"),
+			apptest.WithEnv("SELFSERVICE_METHODS_"+m+"_CONFIG_RP_ORIGINS", Origin),
+		)
+	}
+	return apptest.Start(t, append(base, opts...)...)
+}
+
 // Kinds are the three clients.
 var Kinds = []string{"browser", "spa", "native"}
 
@@ -30,19 +53,28 @@ type Party struct {
 // SignIn gives a client of kind a fresh aal1 password session of ident.
 func SignIn(t testing.TB, s *apptest.Server, kind string, ident *identity.Identity) *Party {
 	t.Helper()
-	p := &Party{T: t, Kind: kind, S: s}
+	p := Anonymous(t, s, kind)
 	tok := s.IssueSession(t, ident, session.AAL1)
+	if kind == "native" {
+		p.Token = tok
+		p.C.Header.Set("X-Session-Token", tok)
+	} else {
+		p.C.SetSessionCookie(s, tok)
+	}
+	return p
+}
+
+// Anonymous gives a client of kind with no session.
+func Anonymous(t testing.TB, s *apptest.Server, kind string) *Party {
+	t.Helper()
+	p := &Party{T: t, Kind: kind, S: s}
 	switch kind {
 	case "browser":
 		p.C = s.Browser(t)
-		p.C.SetSessionCookie(s, tok)
 	case "spa":
 		p.C = s.SPA(t)
-		p.C.SetSessionCookie(s, tok)
 	default:
 		p.C = s.Native(t)
-		p.Token = tok
-		p.C.Header.Set("X-Session-Token", tok)
 	}
 	return p
 }
@@ -67,25 +99,27 @@ func (p *Party) Whoami() *apptest.Response { return p.JSONGet("/sessions/whoami"
 // browser: the 303) and the flow (nil when none was created).
 func (p *Party) StartSettings() (*apptest.Response, map[string]any) {
 	p.T.Helper()
-	path := "/self-service/settings/browser"
-	if p.Kind == "native" {
-		path = "/self-service/settings/api"
-	}
-	return p.start(path, "settings")
+	return p.Start("settings", "")
 }
 
 // StartLogin creates a login flow with query q (e.g. "aal=aal2").
 func (p *Party) StartLogin(q string) (*apptest.Response, map[string]any) {
 	p.T.Helper()
-	path := "/self-service/login/browser?" + q
-	if p.Kind == "native" {
-		path = "/self-service/login/api?" + q
-	}
-	return p.start(path, "login")
+	return p.Start("login", q)
 }
 
-func (p *Party) start(path, kind string) (*apptest.Response, map[string]any) {
+// Start creates a flow of kind ("login", "settings", ...) with query q (may be empty) the way
+// the client does (browser endpoint, or api for native) and returns the raw reply of the
+// creation (for the browser: the 303) and the flow (nil when none was created).
+func (p *Party) Start(kind, q string) (*apptest.Response, map[string]any) {
 	p.T.Helper()
+	path := "/self-service/" + kind + "/browser"
+	if p.Kind == "native" {
+		path = "/self-service/" + kind + "/api"
+	}
+	if q != "" {
+		path += "?" + q
+	}
 	res := p.C.Get(p.url(path))
 	if p.Kind != "browser" {
 		if res.StatusCode != http.StatusOK {
@@ -145,13 +179,14 @@ func (p *Party) Submit(kind string, f map[string]any, fields map[string]any) (*a
 	return res, p.Flow(kind, id)
 }
 
-// Str walks m by keys and returns the string found, or "".
-func Str(m map[string]any, keys ...string) string {
-	s, _ := walk(m, keys...).(string)
+// Str walks v by keys and returns the string found, or "".
+func Str(v any, keys ...string) string {
+	s, _ := Walk(v, keys...).(string)
 	return s
 }
 
-func walk(v any, keys ...string) any {
+// Walk follows keys through nested JSON objects and returns what it finds, or nil.
+func Walk(v any, keys ...string) any {
 	for _, k := range keys {
 		m, ok := v.(map[string]any)
 		if !ok {
@@ -164,7 +199,7 @@ func walk(v any, keys ...string) any {
 
 // Nodes returns the flow's nodes.
 func Nodes(f map[string]any) []map[string]any {
-	raw, _ := walk(f, "ui", "nodes").([]any)
+	raw, _ := Walk(f, "ui", "nodes").([]any)
 	out := make([]map[string]any, 0, len(raw))
 	for _, n := range raw {
 		if m, ok := n.(map[string]any); ok {
@@ -224,16 +259,27 @@ func MessageIDs(f map[string]any) []int {
 	add := func(list any) {
 		l, _ := list.([]any)
 		for _, m := range l {
-			if id, ok := walk(m, "id").(float64); ok {
+			if id, ok := Walk(m, "id").(float64); ok {
 				ids = append(ids, int(id))
 			}
 		}
 	}
-	add(walk(f, "ui", "messages"))
+	add(Walk(f, "ui", "messages"))
 	for _, n := range Nodes(f) {
 		add(n["messages"])
 	}
 	return ids
+}
+
+// MessageTexts joins the texts of the flow's own messages with " | ", for failure messages
+// and substring checks.
+func MessageTexts(f map[string]any) string {
+	var out []string
+	list, _ := Walk(f, "ui", "messages").([]any)
+	for _, m := range list {
+		out = append(out, Str(m, "text"))
+	}
+	return strings.Join(out, " | ")
 }
 
 // Has reports whether ids holds id.

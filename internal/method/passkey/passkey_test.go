@@ -6,29 +6,34 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/portico-auth/portico/internal/method/mfatest"
 	"github.com/portico-auth/portico/internal/method/webauthn"
 	"github.com/portico-auth/portico/internal/method/webauthn/webauthntest"
 	"github.com/portico-auth/portico/internal/text"
 )
 
+const origin, rpID, password = mfatest.Origin, mfatest.RPID, mfatest.Password
+
+var start = mfatest.StartWebAuthn
+
 // enrol registers a passkey for p's identity through the settings flow.
-func enrol(t *testing.T, p *party, a *webauthntest.Authenticator, field string) map[string]any {
+func enrol(t *testing.T, p *mfatest.Party, a *webauthntest.Authenticator, field string) map[string]any {
 	t.Helper()
-	_, f := p.start("settings", "")
-	trig := node(f, "passkey", "passkey_register_trigger")
-	if trig == nil || str(trig, "attributes", "onclickTrigger") != "oryPasskeySettingsRegistration" {
-		t.Fatalf("passkey trigger: %v in %s", trig, names(f))
+	_, f := p.Start("settings", "")
+	trig := mfatest.Node(f, "passkey", "passkey_register_trigger")
+	if trig == nil || mfatest.Str(trig, "attributes", "onclickTrigger") != "oryPasskeySettingsRegistration" {
+		t.Fatalf("passkey trigger: %v in %s", trig, mfatest.Names(f))
 	}
-	if !strings.Contains(str(trig, "attributes", "value"), `"residentKey":"required"`) {
-		t.Fatalf("creation options do not ask for a discoverable credential: %s", str(trig, "attributes", "value"))
+	if !strings.Contains(mfatest.Str(trig, "attributes", "value"), `"residentKey":"required"`) {
+		t.Fatalf("creation options do not ask for a discoverable credential: %s", mfatest.Str(trig, "attributes", "value"))
 	}
-	resp, _, err := a.Create(str(trig, "attributes", "value"), "")
+	resp, _, err := a.Create(mfatest.Str(trig, "attributes", "value"), "")
 	if err != nil {
 		t.Fatal(err)
 	}
-	r, done := p.submit("settings", f, map[string]any{"method": "passkey", field: string(resp)})
-	if str(done, "state") != "success" {
-		t.Fatalf("enrol: %d %v %s", r.StatusCode, messageTexts(done), r.Body)
+	r, done := p.Submit("settings", f, map[string]any{"method": "passkey", field: string(resp)})
+	if mfatest.Str(done, "state") != "success" {
+		t.Fatalf("enrol: %d %v %s", r.StatusCode, mfatest.MessageTexts(done), r.Body)
 	}
 	return done
 }
@@ -40,12 +45,12 @@ func TestPasswordlessJourney(t *testing.T) {
 		t.Run(kind, func(t *testing.T) {
 			s := start(t)
 			ident := s.CreateIdentity(t, kind+"@example.com", password)
-			p := signIn(t, s, kind, ident)
+			p := mfatest.SignIn(t, s, kind, ident)
 			a := &webauthntest.Authenticator{Origin: origin, UV: true}
 			field := map[string]string{"browser": "passkey_settings_register", "spa": "passkey_register"}[kind]
 			done := enrol(t, p, a, field)
-			rm := node(done, "passkey", "passkey_remove")
-			if rm == nil || walk(rm, "meta", "label", "id") != float64(text.InfoSettingsRemovePasskey) {
+			rm := mfatest.Node(done, "passkey", "passkey_remove")
+			if rm == nil || mfatest.Walk(rm, "meta", "label", "id") != float64(text.InfoSettingsRemovePasskey) {
 				t.Fatalf("remove node: %v", rm)
 			}
 			stored, err := s.App.Store.GetIdentity(t.Context(), ident.ID, true)
@@ -59,38 +64,33 @@ func TestPasswordlessJourney(t *testing.T) {
 			}
 
 			// A new client without a session signs in with the passkey alone.
-			var fresh *party
-			if kind == "browser" {
-				fresh = &party{t: t, kind: kind, s: s, c: s.Browser(t)}
-			} else {
-				fresh = &party{t: t, kind: kind, s: s, c: s.SPA(t)}
+			fresh := mfatest.Anonymous(t, s, kind)
+			_, lf := fresh.Start("login", "")
+			trig := mfatest.Node(lf, "passkey", "passkey_login_trigger")
+			if trig == nil || mfatest.Node(lf, "passkey", "passkey_login") == nil || mfatest.Str(trig, "attributes", "onclickTrigger") != "oryPasskeyLogin" {
+				t.Fatalf("login nodes: %s", mfatest.Names(lf))
 			}
-			_, lf := fresh.start("login", "")
-			trig := node(lf, "passkey", "passkey_login_trigger")
-			if trig == nil || node(lf, "passkey", "passkey_login") == nil || str(trig, "attributes", "onclickTrigger") != "oryPasskeyLogin" {
-				t.Fatalf("login nodes: %s", names(lf))
-			}
-			resp, err := a.Get(str(trig, "attributes", "value"), "")
+			resp, err := a.Get(mfatest.Str(trig, "attributes", "value"), "")
 			if err != nil {
 				t.Fatal(err)
 			}
-			r, _ := fresh.submit("login", lf, map[string]any{"method": "passkey", "passkey_login": string(resp)})
+			r, _ := fresh.Submit("login", lf, map[string]any{"method": "passkey", "passkey_login": string(resp)})
 			if kind == "browser" && r.StatusCode != http.StatusSeeOther || kind == "spa" && r.StatusCode != http.StatusOK {
 				t.Fatalf("passkey login: %d %s", r.StatusCode, r.Body)
 			}
-			who := fresh.getJSON("/sessions/whoami")
+			who := fresh.JSONGet("/sessions/whoami")
 			m := who.Map(t)
-			if who.StatusCode != http.StatusOK || str(m, "identity", "id") != ident.ID.String() ||
-				str(m, "authenticator_assurance_level") != "aal1" || !strings.Contains(string(who.Body), `"method":"passkey"`) {
+			if who.StatusCode != http.StatusOK || mfatest.Str(m, "identity", "id") != ident.ID.String() ||
+				mfatest.Str(m, "authenticator_assurance_level") != "aal1" || !strings.Contains(string(who.Body), `"method":"passkey"`) {
 				t.Fatalf("whoami: %d %s", who.StatusCode, who.Body)
 			}
 
 			// Remove it again.
-			_, f := p.start("settings", "")
-			rm = node(f, "passkey", "passkey_remove")
-			_, done = p.submit("settings", f, map[string]any{"method": "passkey", "passkey_remove": str(rm, "attributes", "value")})
-			if str(done, "state") != "success" {
-				t.Fatalf("remove: %v", messageTexts(done))
+			_, f := p.Start("settings", "")
+			rm = mfatest.Node(f, "passkey", "passkey_remove")
+			_, done = p.Submit("settings", f, map[string]any{"method": "passkey", "passkey_remove": mfatest.Str(rm, "attributes", "value")})
+			if mfatest.Str(done, "state") != "success" {
+				t.Fatalf("remove: %v", mfatest.MessageTexts(done))
 			}
 			stored, _ = s.App.Store.GetIdentity(t.Context(), ident.ID, true)
 			if stored.HasCredentials("passkey") {
@@ -104,7 +104,7 @@ func TestLoginRejected(t *testing.T) {
 	s := start(t)
 	ident := s.CreateIdentity(t, "rejected@example.com", password)
 	a := &webauthntest.Authenticator{Origin: origin, UV: true}
-	enrol(t, signIn(t, s, "spa", ident), a, "passkey_settings_register")
+	enrol(t, mfatest.SignIn(t, s, "spa", ident), a, "passkey_settings_register")
 
 	// An authenticator whose key Portico never registered: no such user.
 	stranger := &webauthntest.Authenticator{Origin: origin, UV: true}
@@ -112,9 +112,9 @@ func TestLoginRejected(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	c := &party{t: t, kind: "spa", s: s, c: s.SPA(t)}
-	_, lf := c.start("login", "")
-	opts := str(node(lf, "passkey", "passkey_login_trigger"), "attributes", "value")
+	c := mfatest.Anonymous(t, s, "spa")
+	_, lf := c.Start("login", "")
+	opts := mfatest.Str(mfatest.Node(lf, "passkey", "passkey_login_trigger"), "attributes", "value")
 	cases := []struct {
 		name      string
 		auth      *webauthntest.Authenticator
@@ -133,10 +133,10 @@ func TestLoginRejected(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		r, bad := c.submit("login", lf, map[string]any{"method": "passkey", "passkey_login": string(resp)})
-		if r.StatusCode != http.StatusBadRequest || !slices.Contains(messageIDs(bad), tc.wantID) ||
-			!strings.Contains(strings.ToLower(messageTexts(bad)), tc.reason) {
-			t.Errorf("%s: %d %v", tc.name, r.StatusCode, messageTexts(bad))
+		r, bad := c.Submit("login", lf, map[string]any{"method": "passkey", "passkey_login": string(resp)})
+		if r.StatusCode != http.StatusBadRequest || !slices.Contains(mfatest.MessageIDs(bad), tc.wantID) ||
+			!strings.Contains(strings.ToLower(mfatest.MessageTexts(bad)), tc.reason) {
+			t.Errorf("%s: %d %v", tc.name, r.StatusCode, mfatest.MessageTexts(bad))
 		}
 	}
 
@@ -146,13 +146,13 @@ func TestLoginRejected(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r, _ := c.submit("login", lf, map[string]any{"method": "passkey", "passkey_login": string(resp)}); r.StatusCode != http.StatusOK {
+	if r, _ := c.Submit("login", lf, map[string]any{"method": "passkey", "passkey_login": string(resp)}); r.StatusCode != http.StatusOK {
 		t.Fatalf("login: %d %s", r.StatusCode, r.Body)
 	}
 	// Replayed by the same browser after its session is gone (an attacker holding the answer).
-	c.c.SetSessionCookie(s, "no-such-session")
-	r, bad := c.submit("login", lf, map[string]any{"method": "passkey", "passkey_login": string(resp)})
-	if r.StatusCode != http.StatusBadRequest || !slices.Contains(messageIDs(bad), text.ErrorValidationGeneric) {
+	c.C.SetSessionCookie(s, "no-such-session")
+	r, bad := c.Submit("login", lf, map[string]any{"method": "passkey", "passkey_login": string(resp)})
+	if r.StatusCode != http.StatusBadRequest || !slices.Contains(mfatest.MessageIDs(bad), text.ErrorValidationGeneric) {
 		t.Fatalf("replayed passkey assertion: %d %s", r.StatusCode, r.Body)
 	}
 }

@@ -11,31 +11,36 @@ import (
 	"time"
 
 	"github.com/portico-auth/portico/internal/apptest"
+	"github.com/portico-auth/portico/internal/method/mfatest"
 	"github.com/portico-auth/portico/internal/method/webauthn"
 	"github.com/portico-auth/portico/internal/method/webauthn/webauthntest"
 	"github.com/portico-auth/portico/internal/text"
 )
 
+const origin, rpID, password = mfatest.Origin, mfatest.RPID, mfatest.Password
+
+var start = mfatest.StartWebAuthn
+
 // enrol registers a security key for p's identity through the settings flow.
-func enrol(t *testing.T, p *party, a *webauthntest.Authenticator) map[string]any {
+func enrol(t *testing.T, p *mfatest.Party, a *webauthntest.Authenticator) map[string]any {
 	t.Helper()
-	_, f := p.start("settings", "")
+	_, f := p.Start("settings", "")
 	if f == nil {
 		t.Fatal("no settings flow")
 	}
-	trig := node(f, "webauthn", "webauthn_register_trigger")
+	trig := mfatest.Node(f, "webauthn", "webauthn_register_trigger")
 	if trig == nil {
-		t.Fatalf("no webauthn_register_trigger: %s", names(f))
+		t.Fatalf("no webauthn_register_trigger: %s", mfatest.Names(f))
 	}
-	resp, _, err := a.Create(str(trig, "attributes", "value"), "")
+	resp, _, err := a.Create(mfatest.Str(trig, "attributes", "value"), "")
 	if err != nil {
 		t.Fatal(err)
 	}
-	r, done := p.submit("settings", f, map[string]any{
+	r, done := p.Submit("settings", f, map[string]any{
 		"method": "webauthn", "webauthn_register": string(resp), "webauthn_register_displayname": "My key",
 	})
-	if str(done, "state") != "success" {
-		t.Fatalf("enrol: %d %v %s", r.StatusCode, messageTexts(done), r.Body)
+	if mfatest.Str(done, "state") != "success" {
+		t.Fatalf("enrol: %d %v %s", r.StatusCode, mfatest.MessageTexts(done), r.Body)
 	}
 	return done
 }
@@ -43,24 +48,24 @@ func enrol(t *testing.T, p *party, a *webauthntest.Authenticator) map[string]any
 func TestSettingsNodes(t *testing.T) {
 	s := start(t)
 	ident := s.CreateIdentity(t, "nodes@example.com", password)
-	p := signIn(t, s, "spa", ident)
-	_, f := p.start("settings", "")
+	p := mfatest.SignIn(t, s, "spa", ident)
+	_, f := p.Start("settings", "")
 	for _, name := range []string{"webauthn_register_displayname", "webauthn_register", "webauthn_register_trigger", "webauthn_script"} {
-		if node(f, "webauthn", name) == nil {
-			t.Errorf("missing webauthn node %s in %s", name, names(f))
+		if mfatest.Node(f, "webauthn", name) == nil {
+			t.Errorf("missing webauthn node %s in %s", name, mfatest.Names(f))
 		}
 	}
-	trig := node(f, "webauthn", "webauthn_register_trigger")
-	if str(trig, "attributes", "type") != "button" || str(trig, "attributes", "onclickTrigger") != "oryWebAuthnRegistration" ||
-		!strings.Contains(str(trig, "attributes", "value"), `"challenge"`) || walk(trig, "meta", "label", "id") != float64(text.InfoSettingsAddWebAuthn) {
+	trig := mfatest.Node(f, "webauthn", "webauthn_register_trigger")
+	if mfatest.Str(trig, "attributes", "type") != "button" || mfatest.Str(trig, "attributes", "onclickTrigger") != "oryWebAuthnRegistration" ||
+		!strings.Contains(mfatest.Str(trig, "attributes", "value"), `"challenge"`) || mfatest.Walk(trig, "meta", "label", "id") != float64(text.InfoSettingsAddWebAuthn) {
 		t.Errorf("trigger node: %v", trig)
 	}
-	sc := node(f, "webauthn", "webauthn_script")
+	sc := mfatest.Node(f, "webauthn", "webauthn_script")
 	js, integrity := webauthn.Script()
 	sum := sha512.Sum512(js)
-	if str(sc, "attributes", "src") != s.PublicURL(webauthn.ScriptPath) || str(sc, "attributes", "crossorigin") != "anonymous" ||
-		integrity != "sha512-"+base64.StdEncoding.EncodeToString(sum[:]) || str(sc, "attributes", "integrity") != integrity ||
-		str(sc, "attributes", "nonce") == "" || str(sc, "attributes", "type") != "text/javascript" {
+	if mfatest.Str(sc, "attributes", "src") != s.PublicURL(webauthn.ScriptPath) || mfatest.Str(sc, "attributes", "crossorigin") != "anonymous" ||
+		integrity != "sha512-"+base64.StdEncoding.EncodeToString(sum[:]) || mfatest.Str(sc, "attributes", "integrity") != integrity ||
+		mfatest.Str(sc, "attributes", "nonce") == "" || mfatest.Str(sc, "attributes", "type") != "text/javascript" {
 		t.Errorf("script node: %v", sc)
 	}
 	// The script is served where the node points.
@@ -74,7 +79,7 @@ func TestSettingsNodes(t *testing.T) {
 		t.Errorf("script: %d %s", r.StatusCode, r.Header.Get("Content-Type"))
 	}
 	for _, name := range []string{"passkey_register_trigger", "passkey_settings_register"} {
-		if node(f, "passkey", name) == nil {
+		if mfatest.Node(f, "passkey", name) == nil {
 			t.Errorf("missing passkey node %s", name)
 		}
 	}
@@ -87,12 +92,12 @@ func TestSecondFactorJourney(t *testing.T) {
 		t.Run(kind, func(t *testing.T) {
 			s := start(t)
 			ident := s.CreateIdentity(t, kind+"@example.com", password)
-			p := signIn(t, s, kind, ident)
+			p := mfatest.SignIn(t, s, kind, ident)
 			a := &webauthntest.Authenticator{Origin: origin}
 			done := enrol(t, p, a)
-			rm := node(done, "webauthn", "webauthn_remove")
-			if rm == nil || walk(rm, "meta", "label", "id") != float64(text.InfoSettingsRemoveWebAuthn) ||
-				str(rm, "meta", "label", "context", "display_name") != "My key" {
+			rm := mfatest.Node(done, "webauthn", "webauthn_remove")
+			if rm == nil || mfatest.Walk(rm, "meta", "label", "id") != float64(text.InfoSettingsRemoveWebAuthn) ||
+				mfatest.Str(rm, "meta", "label", "context", "display_name") != "My key" {
 				t.Fatalf("remove node: %v", rm)
 			}
 			stored, err := s.App.Store.GetIdentity(t.Context(), ident.ID, true)
@@ -108,45 +113,45 @@ func TestSecondFactorJourney(t *testing.T) {
 			}
 
 			// The aal1 session now needs the second factor for settings.
-			if r, _ := p.start("settings", ""); r.StatusCode == http.StatusOK {
+			if r, _ := p.Start("settings", ""); r.StatusCode == http.StatusOK {
 				t.Fatalf("settings with aal1 after enrolment: %d", r.StatusCode)
 			}
-			_, lf := p.start("login", "aal=aal2")
+			_, lf := p.Start("login", "aal=aal2")
 			if lf == nil {
 				t.Fatal("no aal2 login flow")
 			}
-			trig := node(lf, "webauthn", "webauthn_login_trigger")
-			if trig == nil || node(lf, "webauthn", "webauthn_login") == nil || node(lf, "webauthn", "webauthn_script") == nil {
-				t.Fatalf("aal2 login nodes: %s", names(lf))
+			trig := mfatest.Node(lf, "webauthn", "webauthn_login_trigger")
+			if trig == nil || mfatest.Node(lf, "webauthn", "webauthn_login") == nil || mfatest.Node(lf, "webauthn", "webauthn_script") == nil {
+				t.Fatalf("aal2 login nodes: %s", mfatest.Names(lf))
 			}
-			resp, err := a.Get(str(trig, "attributes", "value"), "")
+			resp, err := a.Get(mfatest.Str(trig, "attributes", "value"), "")
 			if err != nil {
 				t.Fatal(err)
 			}
-			r, _ := p.submit("login", lf, map[string]any{"method": "webauthn", "webauthn_login": string(resp)})
+			r, _ := p.Submit("login", lf, map[string]any{"method": "webauthn", "webauthn_login": string(resp)})
 			if kind == "browser" && r.StatusCode != http.StatusSeeOther || kind == "spa" && r.StatusCode != http.StatusOK {
 				t.Fatalf("aal2 login: %d %s", r.StatusCode, r.Body)
 			}
-			who := p.getJSON("/sessions/whoami").Map(t)
-			if str(who, "authenticator_assurance_level") != "aal2" || !strings.Contains(string(p.getJSON("/sessions/whoami").Body), `"method":"webauthn"`) {
+			who := p.JSONGet("/sessions/whoami").Map(t)
+			if mfatest.Str(who, "authenticator_assurance_level") != "aal2" || !strings.Contains(string(p.JSONGet("/sessions/whoami").Body), `"method":"webauthn"`) {
 				t.Fatalf("whoami after webauthn: %v", who)
 			}
 			// Replaying the same assertion is refused.
-			r, again := p.submit("login", lf, map[string]any{"method": "webauthn", "webauthn_login": string(resp)})
+			r, again := p.Submit("login", lf, map[string]any{"method": "webauthn", "webauthn_login": string(resp)})
 			wantStatus := map[string]int{"browser": http.StatusSeeOther, "spa": http.StatusBadRequest}[kind]
-			if r.StatusCode != wantStatus || !slices.Contains(messageIDs(again), text.ErrorValidationGeneric) {
+			if r.StatusCode != wantStatus || !slices.Contains(mfatest.MessageIDs(again), text.ErrorValidationGeneric) {
 				t.Fatalf("replayed assertion: %d %s", r.StatusCode, r.Body)
 			}
 
 			// Remove the key: the identity falls back to aal1.
-			_, f := p.start("settings", "")
-			rm = node(f, "webauthn", "webauthn_remove")
+			_, f := p.Start("settings", "")
+			rm = mfatest.Node(f, "webauthn", "webauthn_remove")
 			if rm == nil {
-				t.Fatalf("no remove node: %s", names(f))
+				t.Fatalf("no remove node: %s", mfatest.Names(f))
 			}
-			_, done = p.submit("settings", f, map[string]any{"method": "webauthn", "webauthn_remove": str(rm, "attributes", "value")})
-			if str(done, "state") != "success" || node(done, "webauthn", "webauthn_remove") != nil {
-				t.Fatalf("remove: %v %s", messageTexts(done), names(done))
+			_, done = p.Submit("settings", f, map[string]any{"method": "webauthn", "webauthn_remove": mfatest.Str(rm, "attributes", "value")})
+			if mfatest.Str(done, "state") != "success" || mfatest.Node(done, "webauthn", "webauthn_remove") != nil {
+				t.Fatalf("remove: %v %s", mfatest.MessageTexts(done), mfatest.Names(done))
 			}
 			stored, _ = s.App.Store.GetIdentity(t.Context(), ident.ID, true)
 			if stored.HasCredentials("webauthn") || stored.HighestAAL() != "aal1" {
@@ -174,24 +179,24 @@ func TestRejected(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			s := start(t, apptest.WithEnv("SELFSERVICE_FLOWS_SETTINGS_REQUIRED_AAL", "aal1"))
 			ident := s.CreateIdentity(t, "rejected@example.com", password)
-			p := signIn(t, s, "spa", ident)
-			_, f := p.start("settings", "")
+			p := mfatest.SignIn(t, s, "spa", ident)
+			_, f := p.Start("settings", "")
 			a := &webauthntest.Authenticator{Origin: tc.origin}
-			opts := str(node(f, "webauthn", "webauthn_register_trigger"), "attributes", "value")
+			opts := mfatest.Str(mfatest.Node(f, "webauthn", "webauthn_register_trigger"), "attributes", "value")
 			resp, _, err := a.Create(opts, tc.challenge)
 			if err != nil {
 				t.Fatal(err)
 			}
 			if tc.replay {
-				r, done := p.submit("settings", f, map[string]any{"method": "webauthn", "webauthn_register": string(resp)})
-				if str(done, "state") != "success" {
+				r, done := p.Submit("settings", f, map[string]any{"method": "webauthn", "webauthn_register": string(resp)})
+				if mfatest.Str(done, "state") != "success" {
 					t.Fatalf("first registration: %d %s", r.StatusCode, r.Body)
 				}
 			}
-			r, bad := p.submit("settings", f, map[string]any{"method": "webauthn", "webauthn_register": string(resp)})
-			if r.StatusCode != http.StatusBadRequest || !slices.Contains(messageIDs(bad), text.ErrorValidationGeneric) ||
-				!strings.Contains(strings.ToLower(messageTexts(bad)), tc.reason) {
-				t.Fatalf("%d %v %s", r.StatusCode, messageTexts(bad), r.Body)
+			r, bad := p.Submit("settings", f, map[string]any{"method": "webauthn", "webauthn_register": string(resp)})
+			if r.StatusCode != http.StatusBadRequest || !slices.Contains(mfatest.MessageIDs(bad), text.ErrorValidationGeneric) ||
+				!strings.Contains(strings.ToLower(mfatest.MessageTexts(bad)), tc.reason) {
+				t.Fatalf("%d %v %s", r.StatusCode, mfatest.MessageTexts(bad), r.Body)
 			}
 		})
 	}
@@ -200,11 +205,11 @@ func TestRejected(t *testing.T) {
 func TestLoginRejected(t *testing.T) {
 	s := start(t)
 	ident := s.CreateIdentity(t, "loginrej@example.com", password)
-	p := signIn(t, s, "spa", ident)
+	p := mfatest.SignIn(t, s, "spa", ident)
 	a := &webauthntest.Authenticator{Origin: origin}
 	enrol(t, p, a)
-	_, lf := p.start("login", "aal=aal2")
-	opts := str(node(lf, "webauthn", "webauthn_login_trigger"), "attributes", "value")
+	_, lf := p.Start("login", "aal=aal2")
+	opts := mfatest.Str(mfatest.Node(lf, "webauthn", "webauthn_login_trigger"), "attributes", "value")
 	for _, tc := range []struct{ name, origin, challenge, reason string }{
 		{"wrong origin", "https://phish.example", "", "origin"},
 		{"wrong challenge", origin, "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", "challenge"},
@@ -214,14 +219,14 @@ func TestLoginRejected(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		r, bad := p.submit("login", lf, map[string]any{"method": "webauthn", "webauthn_login": string(resp)})
-		if r.StatusCode != http.StatusBadRequest || !slices.Contains(messageIDs(bad), text.ErrorValidationGeneric) ||
-			!strings.Contains(strings.ToLower(messageTexts(bad)), tc.reason) {
-			t.Errorf("%s: %d %v", tc.name, r.StatusCode, messageTexts(bad))
+		r, bad := p.Submit("login", lf, map[string]any{"method": "webauthn", "webauthn_login": string(resp)})
+		if r.StatusCode != http.StatusBadRequest || !slices.Contains(mfatest.MessageIDs(bad), text.ErrorValidationGeneric) ||
+			!strings.Contains(strings.ToLower(mfatest.MessageTexts(bad)), tc.reason) {
+			t.Errorf("%s: %d %v", tc.name, r.StatusCode, mfatest.MessageTexts(bad))
 		}
 	}
-	r, bad := p.submit("login", lf, map[string]any{"method": "webauthn", "webauthn_login": "{not json"})
-	if r.StatusCode != http.StatusBadRequest || !slices.Contains(messageIDs(bad), text.ErrorValidationGeneric) {
+	r, bad := p.Submit("login", lf, map[string]any{"method": "webauthn", "webauthn_login": "{not json"})
+	if r.StatusCode != http.StatusBadRequest || !slices.Contains(mfatest.MessageIDs(bad), text.ErrorValidationGeneric) {
 		t.Errorf("garbage: %d %s", r.StatusCode, r.Body)
 	}
 }
@@ -231,13 +236,13 @@ func TestLoginRejected(t *testing.T) {
 func TestNative(t *testing.T) {
 	s := start(t)
 	ident := s.CreateIdentity(t, "native@example.com", password)
-	p := signIn(t, s, "native", ident)
-	_, f := p.start("settings", "")
-	if f == nil || node(f, "webauthn", "webauthn_register_trigger") != nil || node(f, "passkey", "passkey_register_trigger") != nil {
-		t.Fatalf("native settings nodes: %s", names(f))
+	p := mfatest.SignIn(t, s, "native", ident)
+	_, f := p.Start("settings", "")
+	if f == nil || mfatest.Node(f, "webauthn", "webauthn_register_trigger") != nil || mfatest.Node(f, "passkey", "passkey_register_trigger") != nil {
+		t.Fatalf("native settings nodes: %s", mfatest.Names(f))
 	}
-	r, bad := p.submit("settings", f, map[string]any{"method": "webauthn", "webauthn_register": "{}"})
-	if r.StatusCode != http.StatusBadRequest || !slices.Contains(messageIDs(bad), text.ErrorValidationSettingsNoStrategy) {
+	r, bad := p.Submit("settings", f, map[string]any{"method": "webauthn", "webauthn_register": "{}"})
+	if r.StatusCode != http.StatusBadRequest || !slices.Contains(mfatest.MessageIDs(bad), text.ErrorValidationSettingsNoStrategy) {
 		t.Fatalf("native submission: %d %s", r.StatusCode, r.Body)
 	}
 }
@@ -246,17 +251,17 @@ func TestNative(t *testing.T) {
 func TestPrivilegedSessionRequired(t *testing.T) {
 	s := start(t)
 	ident := s.CreateIdentity(t, "stale@example.com", password)
-	p := signIn(t, s, "spa", ident)
-	_, f := p.start("settings", "")
+	p := mfatest.SignIn(t, s, "spa", ident)
+	_, f := p.Start("settings", "")
 	s.Clock.Advance(2 * time.Hour)
-	_, f = p.start("settings", "")
+	_, f = p.Start("settings", "")
 	a := &webauthntest.Authenticator{Origin: origin}
-	resp, _, err := a.Create(str(node(f, "webauthn", "webauthn_register_trigger"), "attributes", "value"), "")
+	resp, _, err := a.Create(mfatest.Str(mfatest.Node(f, "webauthn", "webauthn_register_trigger"), "attributes", "value"), "")
 	if err != nil {
 		t.Fatal(err)
 	}
-	r, body := p.submit("settings", f, map[string]any{"method": "webauthn", "webauthn_register": string(resp)})
-	if r.StatusCode != http.StatusForbidden || str(body, "error", "id") != "session_refresh_required" {
+	r, body := p.Submit("settings", f, map[string]any{"method": "webauthn", "webauthn_register": string(resp)})
+	if r.StatusCode != http.StatusForbidden || mfatest.Str(body, "error", "id") != "session_refresh_required" {
 		t.Fatalf("%d %s", r.StatusCode, r.Body)
 	}
 }
