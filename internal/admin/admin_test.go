@@ -1,11 +1,9 @@
 package admin
 
 import (
-	"bytes"
 	"context"
 	"encoding/base64"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"io"
 	"net/http"
@@ -19,13 +17,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/portico-auth/portico/internal/apptest/golden"
 	"github.com/portico-auth/portico/internal/hash"
 	"github.com/portico-auth/portico/internal/identity"
 	"github.com/portico-auth/portico/internal/schema"
 	"github.com/portico-auth/portico/internal/store/sqlstore"
 )
-
-var update = flag.Bool("update", false, "rewrite testdata/*.golden.json")
 
 const testSchema = `{
   "$id": "https://example.test/person.schema.json",
@@ -200,19 +197,7 @@ func TestCreateGolden(t *testing.T) {
 	}
 	out, _ := json.MarshalIndent(v, "", "  ")
 	out = normalise(out)
-	golden := "testdata/create.golden.json"
-	if *update {
-		if err := os.WriteFile(golden, append(out, '\n'), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatalf("%v (run with -update)", err)
-	}
-	if !bytes.Equal(bytes.TrimSpace(want), bytes.TrimSpace(out)) {
-		t.Fatalf("reply differs from %s:\n%s", golden, out)
-	}
+	golden.Bytes(t, "testdata/create.golden.json", append(out, '\n'))
 }
 
 func TestCreateErrors(t *testing.T) {

@@ -3,18 +3,16 @@ package ui
 import (
 	"bytes"
 	"encoding/json"
-	"flag"
 	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/portico-auth/portico/internal/apptest/golden"
 	"github.com/portico-auth/portico/internal/flow"
 	"github.com/portico-auth/portico/internal/text"
 )
-
-var update = flag.Bool("update", false, "rewrite testdata/*.golden.html")
 
 func testHandler(t *testing.T) *Handler {
 	t.Helper()
@@ -49,19 +47,7 @@ func TestRenderGolden(t *testing.T) {
 	for _, name := range []string{"settings-totp-enrolled.json", "all-nodes.json"} {
 		t.Run(name, func(t *testing.T) {
 			got := renderFixture(t, h, name)
-			golden := filepath.Join("testdata", strings.TrimSuffix(name, ".json")+".golden.html")
-			if *update {
-				if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatalf("%v (run go test -update)", err)
-			}
-			if got != string(want) {
-				t.Errorf("rendered HTML differs from %s (run go test -update and review the diff):\n%s", golden, got)
-			}
+			golden.Bytes(t, filepath.Join("testdata", strings.TrimSuffix(name, ".json")+".golden.html"), []byte(got))
 		})
 	}
 }

@@ -3,7 +3,6 @@ package settings_test
 import (
 	"bytes"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -12,9 +11,8 @@ import (
 	"testing"
 
 	"github.com/portico-auth/portico/internal/apptest"
+	"github.com/portico-auth/portico/internal/apptest/golden"
 )
-
-var update = flag.Bool("update", false, "rewrite testdata/*.golden.json")
 
 var (
 	uuidRE   = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`)
@@ -70,37 +68,6 @@ func normalise(t *testing.T, raw []byte) any {
 	return walk(v)
 }
 
-func pretty(t *testing.T, v any) []byte {
-	t.Helper()
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(v); err != nil {
-		t.Fatal(err)
-	}
-	return buf.Bytes()
-}
-
-func golden(t *testing.T, name string, got any) {
-	t.Helper()
-	b := pretty(t, got)
-	path := filepath.Join("testdata", name+".golden.json")
-	if *update {
-		if err := os.WriteFile(path, b, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run with -update to create it)", err)
-	}
-	if !bytes.Equal(b, want) {
-		t.Errorf("%s differs from the golden file (run with -update and review the diff):\n%s", name, b)
-	}
-}
-
 // kratosReply loads a reply recorded from Kratos, without the nodes of methods Portico does
 // not show yet (TOTP, lookup secrets), normalised.
 func kratosReply(t *testing.T, file string) any {
@@ -153,9 +120,9 @@ func TestGoldenFlows(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			got := normalise(t, tc.body)
-			golden(t, tc.name, got)
+			golden.Value(t, "testdata/"+tc.name+".golden.json", got)
 			want := kratosReply(t, tc.kratos)
-			gb, wb := pretty(t, got), pretty(t, want)
+			gb, wb := golden.Indent(t, got), golden.Indent(t, want)
 			if !bytes.Equal(gb, wb) {
 				t.Errorf("reply differs from Kratos's recorded reply\n got %s\nwant %s", gb, wb)
 			}
@@ -167,13 +134,13 @@ func TestGoldenFlows(t *testing.T) {
 		f := decodeFlow(t, c.Get(fx.url("/self-service/settings/browser")))
 		r := submit(fx, c, f, profileBody("a@example.com", "Augusta"))
 		wantStatus(t, r, 200)
-		golden(t, "settings-update-success", normalise(t, r.Body))
+		golden.Value(t, "testdata/settings-update-success.golden.json", normalise(t, r.Body))
 	})
 	t.Run("settings-update-invalid", func(t *testing.T) {
 		c := fx.spa(t)
 		f := decodeFlow(t, c.Get(fx.url("/self-service/settings/browser")))
 		r := submit(fx, c, f, map[string]any{"method": "password", "password": "short"})
 		wantStatus(t, r, 400)
-		golden(t, "settings-update-invalid", normalise(t, r.Body))
+		golden.Value(t, "testdata/settings-update-invalid.golden.json", normalise(t, r.Body))
 	})
 }
