@@ -101,6 +101,11 @@ func Record(kind string, b *Base, identityID *uuid.UUID, v any) (*store.FlowReco
 	return &store.FlowRecord{ID: b.ID, Kind: kind, IdentityID: identityID, ExpiresAt: b.ExpiresAt, Data: data}, nil
 }
 
+// RecordData is Record for a flow already encoded as data.
+func RecordData(kind string, b *Base, identityID *uuid.UUID, data []byte) *store.FlowRecord {
+	return &store.FlowRecord{ID: b.ID, Kind: kind, IdentityID: identityID, ExpiresAt: b.ExpiresAt, Data: data}
+}
+
 // Decode decodes a stored flow into v.
 func Decode(rec *store.FlowRecord, v any) error {
 	if err := json.Unmarshal(rec.Data, v); err != nil {

@@ -20,6 +20,14 @@ func Reply(w http.ResponseWriter, status int, v any) {
 	httpx.WriteJSON(w, status, v)
 }
 
+// ReplyEncoded writes body, a flow already encoded as JSON, with the given status.
+func ReplyEncoded(w http.ResponseWriter, status int, body []byte) {
+	httpx.NoStore(w)
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	_, _ = w.Write(body)
+}
+
 // AppendQuery adds key=value to base's query, keeping any query and fragment base already has
 // (a ui_url such as "https://app/login?lang=de" becomes "https://app/login?lang=de&flow=…").
 func AppendQuery(base, key, value string) string {

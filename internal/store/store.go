@@ -52,7 +52,9 @@ type Identities interface {
 	FindByCredentialsIdentifier(ctx context.Context, t identity.CredentialsType, identifier string) (*identity.Identity, error)
 }
 
-// Sessions persists sessions. Loaded sessions carry their Identity (without credential configs).
+// Sessions persists sessions. A session loaded by GetSession or GetSessionByToken carries its
+// Identity with credentials and their configs (secrets): every reply strips them, as it must
+// for any identity. Listed sessions carry identities without configs.
 type Sessions interface {
 	CreateSession(ctx context.Context, s *session.Session) error
 	// GetSessionByToken finds a session by the SHA-256 of its token.

@@ -40,13 +40,18 @@ func (h *Handler) createBrowser(w http.ResponseWriter, r *http.Request) {
 		h.deps.Errors.Write(w, r, err)
 		return
 	}
-	st, err := h.create(ctx, r, flow.TypeBrowser, s, urlString(rt), token)
+	ident, err := h.sessionIdentity(ctx, s)
+	if err != nil {
+		h.deps.Errors.Write(w, r, err)
+		return
+	}
+	st, body, err := h.create(ctx, r, flow.TypeBrowser, ident, urlString(rt), token)
 	if err != nil {
 		h.deps.Errors.Write(w, r, err)
 		return
 	}
 	if flow.WantsJSON(r) {
-		flow.Reply(w, http.StatusOK, &st.Flow)
+		flow.ReplyEncoded(w, http.StatusOK, body)
 		return
 	}
 	flow.Redirect(w, r, h.uiURL(st.ID))
@@ -70,12 +75,17 @@ func (h *Handler) createAPI(w http.ResponseWriter, r *http.Request) {
 		httpx.WriteError(w, r, err)
 		return
 	}
-	st, err := h.create(ctx, r, flow.TypeAPI, s, urlString(rt), "")
+	ident, err := h.sessionIdentity(ctx, s)
 	if err != nil {
 		httpx.WriteError(w, r, err)
 		return
 	}
-	flow.Reply(w, http.StatusOK, &st.Flow)
+	_, body, err := h.create(ctx, r, flow.TypeAPI, ident, urlString(rt), "")
+	if err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	flow.ReplyEncoded(w, http.StatusOK, body)
 }
 
 // changePassword answers GET /.well-known/change-password (RFC 8615's well-known URL for
@@ -84,28 +94,38 @@ func (h *Handler) changePassword(w http.ResponseWriter, r *http.Request) {
 	flow.Redirect(w, r, h.opts.UIURL)
 }
 
-// create builds, fills and stores a new flow of type t for the session's identity.
-func (h *Handler) create(ctx context.Context, r *http.Request, t flow.Type, s *session.Session, returnTo, csrfToken string) (*stored, error) {
+// sessionIdentity is the session's identity with its credentials: the session read already
+// loaded them, so the hot path reads the identity only once.
+func (h *Handler) sessionIdentity(ctx context.Context, s *session.Session) (*identity.Identity, error) {
+	if s.Identity != nil && s.Identity.Credentials != nil {
+		return s.Identity, nil
+	}
 	ident, err := h.deps.Store.GetIdentity(ctx, s.IdentityID, true)
 	if err != nil {
 		return nil, fmt.Errorf("load identity for settings: %w", err)
 	}
+	return ident, nil
+}
+
+// create builds, fills and stores a new flow of type t for ident (with its credentials), and
+// returns it with its JSON encoding (the reply body).
+func (h *Handler) create(ctx context.Context, r *http.Request, t flow.Type, ident *identity.Identity, returnTo, csrfToken string) (*stored, []byte, error) {
 	st := &stored{Flow: Flow{
 		Base:  flow.NewBase(t, r, h.opts.Public, ActionPath, h.now(), h.opts.Lifespan),
 		State: StateShowForm,
 	}}
 	st.ReturnTo = returnTo
 	if err := h.fill(ctx, &st.Flow, ident, csrfToken); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	rec, err := record(st)
+	rec, body, err := encode(st)
 	if err != nil {
-		return nil, apierr.ErrInternal.WithCause(err)
+		return nil, nil, apierr.ErrInternal.WithCause(err)
 	}
 	if err := h.deps.Store.CreateFlow(ctx, rec); err != nil {
-		return nil, fmt.Errorf("store settings flow: %w", err)
+		return nil, nil, fmt.Errorf("store settings flow: %w", err)
 	}
-	return st, nil
+	return st, body, nil
 }
 
 // fill (re)builds the flow's identity and nodes: the CSRF token first, then every method's

@@ -69,13 +69,40 @@ func publicIdentity(id *identity.Identity, public *url.URL) *identity.Identity {
 }
 
 func record(s *stored) (*store.FlowRecord, error) {
+	rec, _, err := encode(s)
+	return rec, err
+}
+
+// encode marshals the flow once and returns both the stored record and the reply body: the
+// stored document is the reply's JSON with the private fields spliced in before its closing
+// brace, so the hot path (createBrowserSettingsFlow) never encodes the same flow twice.
+func encode(s *stored) (*store.FlowRecord, []byte, error) {
 	var owner *uuid.UUID
 	if s.Identity != nil {
 		id := s.Identity.ID
 		owner = &id
 	}
+	public, err := json.Marshal(&s.Flow)
+	if err != nil {
+		return nil, nil, fmt.Errorf("encode settings flow: %w", err)
+	}
+	data := public
 	s.Internal = s.internal
-	return flow.Record(Kind, &s.Base, owner, s)
+	if s.Pending != "" || len(s.Internal) > 0 {
+		private, err := json.Marshal(struct {
+			Pending  string                     `json:"portico_pending,omitempty"`
+			Internal map[string]json.RawMessage `json:"portico_internal,omitempty"`
+		}{s.Pending, s.Internal})
+		if err != nil {
+			return nil, nil, fmt.Errorf("encode settings flow: %w", err)
+		}
+		// public ends with '}' and private starts with '{': join the two objects.
+		data = make([]byte, 0, len(public)+len(private))
+		data = append(data, public[:len(public)-1]...)
+		data = append(data, ',')
+		data = append(data, private[1:]...)
+	}
+	return flow.RecordData(Kind, &s.Base, owner, data), public, nil
 }
 
 func decode(rec *store.FlowRecord) (*stored, error) {

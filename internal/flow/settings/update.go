@@ -151,7 +151,7 @@ func (h *Handler) apply(w http.ResponseWriter, r *http.Request, s *session.Sessi
 	}
 	// The next form posts to a fresh flow, as Kratos does. This flow shows the next flow's
 	// nodes, so it takes over its internal context (a TOTP secret offered in both must be one).
-	next, err := h.create(ctx, r, st.Type, s, st.ReturnTo, token)
+	next, _, err := h.create(ctx, r, st.Type, sub.Identity, st.ReturnTo, token)
 	if err != nil {
 		h.deps.Errors.Write(w, r, err)
 		return
@@ -242,7 +242,12 @@ func (h *Handler) replaceExpired(w http.ResponseWriter, r *http.Request, s *sess
 	if st.Type == flow.TypeBrowser {
 		token = h.deps.CSRF.Token(w, r)
 	}
-	next, err := h.create(r.Context(), r, st.Type, s, st.ReturnTo, token)
+	ident, err := h.sessionIdentity(r.Context(), s)
+	if err != nil {
+		h.deps.Errors.Write(w, r, err)
+		return
+	}
+	next, _, err := h.create(r.Context(), r, st.Type, ident, st.ReturnTo, token)
 	if err != nil {
 		h.deps.Errors.Write(w, r, err)
 		return

@@ -139,7 +139,9 @@ func (s *Store) getSession(ctx context.Context, where string, arg any) (*session
 	if err != nil {
 		return nil, mapErr(err, "get session")
 	}
-	if err := s.loadRelations(ctx, r, []*identity.Identity{ss.Identity}, false); err != nil {
+	// With credential configs: the settings and login methods need them, and loading them
+	// here saves those requests a second read of the identity.
+	if err := s.loadRelations(ctx, r, []*identity.Identity{ss.Identity}, true); err != nil {
 		return nil, err
 	}
 	return ss, nil
