@@ -58,6 +58,7 @@ type options struct {
 	env  map[string]string
 	yaml string
 	dsn  string
+	log  *slog.Logger
 }
 
 // WithEnv sets a configuration key through its environment variable name
@@ -70,6 +71,11 @@ func WithEnv(name, value string) Option {
 // overrides still apply on top).
 func WithConfig(yaml string) Option {
 	return func(o *options) { o.yaml = yaml }
+}
+
+// WithLogger gives the server this logger instead of one that discards everything.
+func WithLogger(l *slog.Logger) Option {
+	return func(o *options) { o.log = l }
 }
 
 // WithDSN uses this database instead of a fresh in-memory SQLite.
@@ -139,6 +145,9 @@ func Start(t testing.TB, opts ...Option) *Server {
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	if testing.Verbose() && os.Getenv("PORTICO_TEST_LOG") != "" {
 		log = slog.New(slog.NewTextHandler(os.Stderr, nil))
+	}
+	if o.log != nil {
+		log = o.log
 	}
 	app, err := server.Build(ctx, cfg, st, log, clock.Now)
 	if err != nil {

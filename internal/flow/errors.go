@@ -21,6 +21,8 @@ type ErrorWriter struct {
 	Store      store.Errors
 	ErrorUIURL string
 	Now        func() time.Time
+	// Log receives server-side failures; slog.Default() when nil.
+	Log *slog.Logger
 }
 
 // StoredError is a self-service error as kept for the error UI (Kratos's flowError).
@@ -50,7 +52,7 @@ func (e *ErrorWriter) Write(w http.ResponseWriter, r *http.Request, err error) {
 		return
 	}
 	if ae.Code >= 500 {
-		slog.ErrorContext(r.Context(), "request failed", "error", err, "method", r.Method, "path", r.URL.Path)
+		Logger(e.Log).ErrorContext(r.Context(), "request failed", "error", err, "method", r.Method, "path", r.URL.Path)
 	}
 	if e.Store == nil || e.ErrorUIURL == "" {
 		httpx.WriteError(w, r, err)
@@ -58,7 +60,7 @@ func (e *ErrorWriter) Write(w http.ResponseWriter, r *http.Request, err error) {
 	}
 	id, serr := e.Save(r, ae)
 	if serr != nil {
-		slog.ErrorContext(r.Context(), "store self-service error", "error", serr)
+		Logger(e.Log).ErrorContext(r.Context(), "store self-service error", "error", serr)
 		httpx.WriteError(w, r, serr)
 		return
 	}

@@ -31,7 +31,7 @@ func registerAuth(a *App, pub *http.ServeMux) {
 	if pw.Enabled {
 		loginMethods = append(loginMethods, &password.LoginMethod{
 			Identities: st, Hasher: a.Hasher, Updater: a.Identities, Schemas: a.Schemas,
-			Throttle: password.NewThrottle(st, loginThrottleMax, loginThrottleWindow), Now: a.Now,
+			Throttle: password.NewThrottle(st, loginThrottleMax, loginThrottleWindow), Now: a.Now, Log: a.Log,
 		})
 		regMethods = append(regMethods, &password.RegistrationMethod{Identities: a.Identities, Schemas: a.Schemas, Policy: policy})
 	}
@@ -50,14 +50,14 @@ func registerAuth(a *App, pub *http.ServeMux) {
 	(&login.Handler{
 		Flows: st, Identities: st, Sessions: a.Sessions, CSRF: a.CSRF, ReturnTo: a.ReturnTo, Errors: a.Errors,
 		Public: public, UIURL: cfg.FlowUIURL(config.FlowLogin), Lifespan: cfg.FlowLifespan(config.FlowLogin),
-		ReturnURL: cfg.ReturnURL(config.FlowLogin, "password"), Methods: loginMethods, Now: a.Now,
+		ReturnURL: cfg.ReturnURL(config.FlowLogin, "password"), Methods: loginMethods, Now: a.Now, Log: a.Log,
 	}).Register(pub)
 
 	(&registration.Handler{
 		Flows: st, Sessions: a.Sessions, CSRF: a.CSRF, ReturnTo: a.ReturnTo, Errors: a.Errors, Public: public,
 		Enabled: cfg.SelfService.Flows.Registration.Enabled, UIURL: cfg.FlowUIURL(config.FlowRegistration),
 		Lifespan: cfg.FlowLifespan(config.FlowRegistration), ReturnURL: cfg.ReturnURL(config.FlowRegistration, "password"),
-		IssueSession: cfg.HasHook(config.FlowRegistration, "password", "session"), Methods: regMethods, Now: a.Now,
+		IssueSession: cfg.HasHook(config.FlowRegistration, "password", "session"), Methods: regMethods, Now: a.Now, Log: a.Log,
 	}).Register(pub)
 
 	logoutReturn := cfg.SelfService.Flows.Logout.After.DefaultBrowserReturnURL

@@ -71,7 +71,7 @@ func Build(ctx context.Context, cfg *config.Config, st store.Store, log *slog.Lo
 		Hasher:  hash.New(cfg.HasherOptions()),
 		Schemas: schemas,
 		CSRF:    flow.NewCSRF(cfg.Serve.Public.BaseURL, cfg.Cookies.Domain, secure),
-		Errors:  &flow.ErrorWriter{Store: st, ErrorUIURL: cfg.FlowUIURL(config.FlowError), Now: now},
+		Errors:  &flow.ErrorWriter{Store: st, ErrorUIURL: cfg.FlowUIURL(config.FlowError), Now: now, Log: log},
 	}
 	a.ReturnTo = &flow.ReturnTo{Allowed: cfg.SelfService.AllowedReturnURLs, Public: public}
 	if cfg.SelfService.DefaultBrowserReturnURL != "" {
@@ -134,7 +134,7 @@ func Build(ctx context.Context, cfg *config.Config, st store.Store, log *slog.Lo
 	}
 	settingsMethods = append(settingsMethods, a.webauthn.settings...)
 	settings.New(settings.OptionsFromConfig(cfg), settings.Deps{
-		Store: st, Sessions: a.Sessions, CSRF: a.CSRF, ReturnTo: a.ReturnTo, Errors: a.Errors, Now: now,
+		Store: st, Sessions: a.Sessions, CSRF: a.CSRF, ReturnTo: a.ReturnTo, Errors: a.Errors, Now: now, Log: log,
 	}, settingsMethods...).Register(pub)
 
 	pages, err := ui.New(pub, a.CSRF, public, log)

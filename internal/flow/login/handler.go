@@ -3,6 +3,7 @@ package login
 import (
 	"context"
 	"encoding/base64"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"strings"
@@ -41,6 +42,8 @@ type Handler struct {
 	Methods []Method
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
+	// Log is the server's logger; slog.Default() when nil.
+	Log *slog.Logger
 }
 
 // Register adds the login endpoints to the public mux.

@@ -1,7 +1,6 @@
 package login
 
 import (
-	"log/slog"
 	"net/http"
 
 	"github.com/google/uuid"
@@ -67,9 +66,9 @@ func (h *Handler) succeed(w http.ResponseWriter, r *http.Request, f *Flow, m Met
 	sess.Identity = PublicIdentity(h.Public, sess.Identity)
 	f.State = StatePassedChallenge
 	if err := h.save(r, f, &sess.IdentityID); err != nil {
-		slog.WarnContext(ctx, "store completed login flow", "error", err)
+		flow.Logger(h.Log).WarnContext(ctx, "store completed login flow", "error", err)
 	}
-	slog.InfoContext(ctx, "login succeeded", "identity_id", sess.IdentityID, "session_id", sess.ID, "method", m.ID())
+	flow.Logger(h.Log).DebugContext(ctx, "login succeeded", "identity_id", sess.IdentityID, "session_id", sess.ID, "method", m.ID())
 
 	if f.Type == flow.TypeAPI {
 		flow.Reply(w, http.StatusOK, success{SessionToken: token, Session: sess})

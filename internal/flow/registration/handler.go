@@ -39,6 +39,8 @@ type Handler struct {
 	IssueSession bool
 	Methods      []Method
 	Now          func() time.Time
+	// Log is the server's logger; slog.Default() when nil.
+	Log *slog.Logger
 }
 
 // Register adds the registration endpoints to the public mux.
@@ -313,9 +315,9 @@ func (h *Handler) succeed(w http.ResponseWriter, r *http.Request, f *Flow, m Met
 	pub := *login.PublicIdentity(h.Public, ident)
 	f.State = StatePassedChallenge
 	if err := h.save(r, f, &ident.ID); err != nil {
-		slog.WarnContext(ctx, "store completed registration flow", "error", err)
+		flow.Logger(h.Log).WarnContext(ctx, "store completed registration flow", "error", err)
 	}
-	slog.InfoContext(ctx, "registration succeeded", "identity_id", ident.ID, "method", m.ID())
+	flow.Logger(h.Log).DebugContext(ctx, "registration succeeded", "identity_id", ident.ID, "method", m.ID())
 	res := success{Identity: &pub}
 	target := h.returnURL(f.ReturnTo)
 	var token string

@@ -2,6 +2,7 @@ package settings
 
 import (
 	"context"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"time"
@@ -82,6 +83,8 @@ type Deps struct {
 	Errors   *flow.ErrorWriter
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
+	// Log is the server's logger; slog.Default() when nil.
+	Log *slog.Logger
 }
 
 // Handler serves the settings flow's endpoints.

@@ -3,7 +3,6 @@ package settings
 import (
 	"errors"
 	"fmt"
-	"log/slog"
 	"net/http"
 	"net/url"
 
@@ -86,7 +85,7 @@ func (h *Handler) resume(w http.ResponseWriter, r *http.Request) {
 	}
 	if err != nil {
 		// A rotated-away secret or a damaged record: drop the parked change, show the form.
-		slog.WarnContext(ctx, "discard pending settings submission", "flow", st.ID, "error", err)
+		flow.Logger(h.deps.Log).WarnContext(ctx, "discard pending settings submission", "flow", st.ID, "error", err)
 		st.Pending = ""
 		if err := h.save(ctx, st); err != nil {
 			h.deps.Errors.Write(w, r, err)

@@ -51,6 +51,8 @@ type LoginMethod struct {
 	Throttle *Throttle
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
+	// Log is the server's logger; slog.Default() when nil.
+	Log *slog.Logger
 }
 
 var _ login.Method = (*LoginMethod)(nil)
@@ -136,7 +138,7 @@ func (m *LoginMethod) Authenticate(ctx context.Context, _ *http.Request, f *logi
 	}
 	if err := m.Hasher.Compare(ctx, []byte(password), hashed); err != nil {
 		if !errors.Is(err, hash.ErrMismatch) {
-			slog.WarnContext(ctx, "password hash unusable", "identity_id", found.ID, "error", err)
+			flow.Logger(m.Log).WarnContext(ctx, "password hash unusable", "identity_id", found.ID, "error", err)
 		}
 		if err := m.Throttle.Fail(ctx, key, now); err != nil {
 			return nil, err
@@ -183,10 +185,10 @@ func (m *LoginMethod) find(ctx context.Context, identifier string) (*identity.Id
 // logged, never shown: the user signed in correctly.
 func (m *LoginMethod) rehash(ctx context.Context, id *identity.Identity, password string) {
 	if err := m.Updater.SetPassword(ctx, id, password, ""); err != nil {
-		slog.WarnContext(ctx, "rehash password", "identity_id", id.ID, "error", err)
+		flow.Logger(m.Log).WarnContext(ctx, "rehash password", "identity_id", id.ID, "error", err)
 		return
 	}
 	if err := m.Updater.Update(ctx, id); err != nil {
-		slog.WarnContext(ctx, "store rehashed password", "identity_id", id.ID, "error", err)
+		flow.Logger(m.Log).WarnContext(ctx, "store rehashed password", "identity_id", id.ID, "error", err)
 	}
 }
