@@ -6,6 +6,7 @@ import (
 	"database/sql/driver"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"strings"
 	"syscall"
@@ -90,7 +91,11 @@ func classify(err error) errKind {
 		return kindOther
 	case errors.Is(err, driver.ErrBadConn), errors.Is(err, mysql.ErrInvalidConn),
 		errors.Is(err, syscall.ECONNREFUSED), errors.Is(err, syscall.ECONNRESET),
-		errors.Is(err, sql.ErrConnDone), errors.As(err, &netErr):
+		errors.Is(err, syscall.EPIPE), errors.Is(err, sql.ErrConnDone), errors.As(err, &netErr),
+		// A connection the database (or the network) dropped mid-query.
+		errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF),
+		// database/sql's own "sql: database is closed" has no exported value.
+		err.Error() == "sql: database is closed":
 		return kindUnavailable
 	}
 	return kindOther
