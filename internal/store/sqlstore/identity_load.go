@@ -102,22 +102,7 @@ func (s *Store) loadRelations(ctx context.Context, x q, ids []*identity.Identity
 			rows.Close()
 			return mapErr(err, "load credentials")
 		}
-		id := byID[identityID]
-		t := identity.CredentialsType(typ)
-		cur, ok := id.Credentials[t]
-		if !ok {
-			c.Type = t
-			c.CreatedAt, c.UpdatedAt = created.T, updated.T
-			c.Identifiers = []string{}
-			if cfg.Valid {
-				c.Config = json.RawMessage(cfg.String)
-			}
-			cur = c
-		}
-		if identifier.Valid {
-			cur.Identifiers = append(cur.Identifiers, identifier.String)
-		}
-		id.Credentials[t] = cur
+		addCredentialRow(byID[identityID], c.ID, typ, cfg, c.Version, created, updated, identifier)
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {

@@ -122,27 +122,24 @@ func (s *Store) CreateSession(ctx context.Context, ss *session.Session) error {
 
 // GetSessionByToken finds a session by the SHA-256 of its token.
 func (s *Store) GetSessionByToken(ctx context.Context, tokenHash []byte) (*session.Session, error) {
-	return s.getSession(ctx, "WHERE s.token_hash = ?", tokenHash)
+	return s.getSession(ctx, s.qSessionByToken, tokenHash)
 }
 
 // GetSession finds a session by id.
 func (s *Store) GetSession(ctx context.Context, id uuid.UUID) (*session.Session, error) {
-	return s.getSession(ctx, "WHERE s.id = ?", id)
+	return s.getSession(ctx, s.qSessionByID, id)
 }
 
-func (s *Store) getSession(ctx context.Context, where string, arg any) (*session.Session, error) {
-	r := s.reader()
-	ss, err := scanSession(r.row(ctx, sessionSelect+where, arg))
+// getSession loads a session with its identity, the identity's credentials (with configs:
+// the settings and login methods need them, and loading them here saves those requests a
+// second read of the identity) and addresses, in one query (see sessionLoadQuery).
+func (s *Store) getSession(ctx context.Context, query string, arg any) (*session.Session, error) {
+	ss, err := s.loadSession(ctx, query, arg)
 	if err == sql.ErrNoRows {
 		return nil, errSessionNotFound
 	}
 	if err != nil {
 		return nil, mapErr(err, "get session")
-	}
-	// With credential configs: the settings and login methods need them, and loading them
-	// here saves those requests a second read of the identity.
-	if err := s.loadRelations(ctx, r, []*identity.Identity{ss.Identity}, true); err != nil {
-		return nil, err
 	}
 	return ss, nil
 }

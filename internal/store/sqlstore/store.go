@@ -26,10 +26,14 @@ type Store struct {
 	rdb, wdb *sql.DB
 	// rstmts and wstmts are the prepared statements of each pool.
 	rstmts, wstmts *stmtCache
+	// qSessionByToken and qSessionByID are the one-round-trip session reads of this
+	// dialect (see sessionLoadQuery), built once so that they are fixed strings.
+	qSessionByToken, qSessionByID string
 }
 
 func newStore(d dialect, rdb, wdb *sql.DB) *Store {
-	s := &Store{Now: time.Now, d: d, rdb: rdb, wdb: wdb, rstmts: newStmtCache(rdb, d)}
+	s := &Store{Now: time.Now, d: d, rdb: rdb, wdb: wdb, rstmts: newStmtCache(rdb, d),
+		qSessionByToken: sessionLoadQuery(d, "s.token_hash = ?"), qSessionByID: sessionLoadQuery(d, "s.id = ?")}
 	s.wstmts = s.rstmts
 	if wdb != rdb {
 		s.wstmts = newStmtCache(wdb, d)

@@ -1,0 +1,182 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"strings"
+
+	"github.com/google/uuid"
+
+	"github.com/portico-auth/portico/internal/identity"
+	"github.com/portico-auth/portico/internal/session"
+)
+
+// sessionLoadQuery reads a session, its identity, the identity's credentials (with configs
+// and identifiers) and both kinds of addresses in one round trip: a UNION ALL of four
+// branches told apart by k (0 session, 1 credential, 2 verifiable address, 3 recovery
+// address). where selects the session from alias s with one "?" argument. Rows come session
+// first, then in the order loadRelations reads them (credentials by type and identifier
+// position, addresses by value and creation time).
+//
+// The relation columns are shared by the branches:
+//
+//	r_id        credential / address id
+//	r_type      credential type / address via
+//	r_text      credential config / address value
+//	r_aux       identifier / verifiable address status
+//	r_version   credential version
+//	r_verified, r_verified_at   verifiable address only
+//	r_created, r_updated
+//	o1, o2      sort keys: type, identifier position / value, NULL
+//
+// The query text depends only on the dialect: PostgreSQL resolves UNION column types pairwise,
+// so a column that is NULL in both the session and the credential branch needs a typed NULL.
+func sessionLoadQuery(d dialect, where string) string {
+	nullBool, nullTime := "NULL", "NULL"
+	if d.name == "postgres" {
+		nullBool, nullTime = "CAST(NULL AS BOOLEAN)", "CAST(NULL AS TIMESTAMPTZ)"
+	}
+	const null22 = "NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, " +
+		"NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL"
+	var b strings.Builder
+	b.WriteString("WITH ss AS (SELECT s.id AS sid, s.identity_id AS iid FROM sessions s WHERE ")
+	b.WriteString(where)
+	b.WriteString(")\nSELECT 0 AS k, ")
+	b.WriteString(sessionCols)
+	b.WriteString(", ")
+	b.WriteString(identityCols)
+	b.WriteString(`,
+	NULL AS r_id, NULL AS r_type, NULL AS r_text, NULL AS r_aux, NULL AS r_version, NULL AS r_verified,
+	NULL AS r_verified_at, NULL AS r_created, NULL AS r_updated, NULL AS o1, NULL AS o2
+	FROM ss JOIN sessions s ON s.id = ss.sid JOIN identities i ON i.id = s.identity_id
+UNION ALL
+SELECT 1, ` + null22 + `,
+	c.id, c.type, c.config, ci.identifier, c.version, ` + nullBool + `, ` + nullTime + `, c.created_at, c.updated_at,
+	c.type, ci.position
+	FROM ss JOIN identity_credentials c ON c.identity_id = ss.iid
+	LEFT JOIN identity_credential_identifiers ci ON ci.credential_id = c.id
+UNION ALL
+SELECT 2, ` + null22 + `,
+	a.id, a.via, a.value, a.status, NULL, a.verified, a.verified_at, a.created_at, a.updated_at, a.value, NULL
+	FROM ss JOIN identity_verifiable_addresses a ON a.identity_id = ss.iid
+UNION ALL
+SELECT 3, ` + null22 + `,
+	r.id, r.via, r.value, NULL, NULL, NULL, NULL, r.created_at, r.updated_at, r.value, NULL
+	FROM ss JOIN identity_recovery_addresses r ON r.identity_id = ss.iid
+ORDER BY k, o1, o2, r_created`)
+	return b.String()
+}
+
+// sessionLoadCols is the number of columns before the relation columns: k, the session's
+// and the identity's.
+const sessionLoadCols = 1 + 11 + 11
+
+// relationDest receives the relation columns of sessionLoadQuery.
+type relationDest struct {
+	id                       uuid.UUID
+	typ, text                string
+	aux                      sql.NullString
+	version                  sql.NullInt64
+	verified                 sql.NullBool
+	verifiedAt, created, upd timeCol
+	o1, o2                   any
+}
+
+func (d *relationDest) targets() []any {
+	return []any{&d.id, &d.typ, &d.text, &d.aux, &d.version, &d.verified, &d.verifiedAt, &d.created, &d.upd, &d.o1, &d.o2}
+}
+
+// loadSession runs sessionLoadQuery; a missing session is sql.ErrNoRows.
+func (s *Store) loadSession(ctx context.Context, query string, arg any) (*session.Session, error) {
+	rows, err := s.reader().query(ctx, query, arg)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	if !rows.Next() {
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+		return nil, sql.ErrNoRows
+	}
+	var (
+		k    int
+		rel  relationDest
+		skip any
+	)
+	// The session row: the relation columns are NULL.
+	dest := make([]any, 0, sessionLoadCols+11)
+	dest = append(dest, &k)
+	first := rowScanner{rows: rows, dest: dest, tail: make([]any, 11)}
+	for i := range first.tail {
+		first.tail[i] = &skip
+	}
+	ss, err := scanSession(&first)
+	if err != nil {
+		return nil, err
+	}
+	id := ss.Identity
+	// The relation rows: the session columns are NULL.
+	dest = dest[:0]
+	dest = append(dest, &k)
+	for i := 1; i < sessionLoadCols; i++ {
+		dest = append(dest, &skip)
+	}
+	dest = append(dest, rel.targets()...)
+	for rows.Next() {
+		if err := rows.Scan(dest...); err != nil {
+			return nil, err
+		}
+		switch k {
+		case 1:
+			addCredentialRow(id, rel.id, rel.typ, sql.NullString{String: rel.text, Valid: true},
+				int(rel.version.Int64), rel.created, rel.upd, rel.aux)
+		case 2:
+			id.VerifiableAddresses = append(id.VerifiableAddresses, identity.VerifiableAddress{
+				ID: rel.id, Value: rel.text, Verified: rel.verified.Bool, Via: rel.typ, Status: rel.aux.String,
+				VerifiedAt: rel.verifiedAt.ptr(), CreatedAt: rel.created.T, UpdatedAt: rel.upd.T,
+			})
+		case 3:
+			id.RecoveryAddresses = append(id.RecoveryAddresses, identity.RecoveryAddress{
+				ID: rel.id, Value: rel.text, Via: rel.typ, CreatedAt: rel.created.T, UpdatedAt: rel.upd.T,
+			})
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return ss, nil
+}
+
+// rowScanner lets scanSession read the first row of sessionLoadQuery: it puts dest before
+// and tail after the targets scanSession passes.
+type rowScanner struct {
+	rows       *sql.Rows
+	dest, tail []any
+}
+
+func (r *rowScanner) Scan(targets ...any) error {
+	all := append(append(r.dest, targets...), r.tail...)
+	return r.rows.Scan(all...)
+}
+
+// addCredentialRow adds one row of a credential joined with one of its identifiers (or none)
+// to the identity: the first row of a type makes the credential, every row adds its
+// identifier.
+func addCredentialRow(id *identity.Identity, credID uuid.UUID, typ string, cfg sql.NullString, version int,
+	created, updated timeCol, identifier sql.NullString) {
+	t := identity.CredentialsType(typ)
+	cur, ok := id.Credentials[t]
+	if !ok {
+		cur = identity.Credentials{ID: credID, Type: t, Version: version, CreatedAt: created.T, UpdatedAt: updated.T,
+			Identifiers: []string{}}
+		if cfg.Valid {
+			cur.Config = json.RawMessage(cfg.String)
+		}
+	}
+	if identifier.Valid {
+		cur.Identifiers = append(cur.Identifiers, identifier.String)
+	}
+	id.Credentials[t] = cur
+}

@@ -1,0 +1,128 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/go-sql-driver/mysql"
+	"github.com/google/uuid"
+
+	"github.com/portico-auth/portico/internal/identity"
+	"github.com/portico-auth/portico/internal/session"
+)
+
+// TestSessionLoadMatchesIdentityRead checks that the one-query session read loads exactly
+// the identity GetIdentity(…, true) loads: credentials with configs and identifiers in
+// position order, both address kinds in order, empty collections not nil.
+func TestSessionLoadMatchesIdentityRead(t *testing.T) {
+	backends := map[string]func(t *testing.T) *Store{
+		"sqlite": func(t *testing.T) *Store { return openMigrated(t, "memory") },
+		"postgres": func(t *testing.T) *Store {
+			dsn := serverDSN(t, "PORTICO_TEST_POSTGRES_DSN")
+			admin, err := sql.Open("pgx", dsn)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { _ = admin.Close() })
+			return openMigrated(t, postgresSchema(t, admin, dsn))
+		},
+		"mysql": func(t *testing.T) *Store {
+			cfg, err := mysql.ParseDSN(strings.TrimPrefix(serverDSN(t, "PORTICO_TEST_MYSQL_DSN"), "mysql://"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			admin, err := sql.Open("mysql", cfg.FormatDSN())
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { _ = admin.Close() })
+			db := "portico_t_" + randomName()
+			if _, err := admin.ExecContext(context.Background(), "CREATE DATABASE "+db); err != nil {
+				t.Fatalf("create database: %v", err)
+			}
+			t.Cleanup(func() { _, _ = admin.ExecContext(context.Background(), "DROP DATABASE "+db) })
+			c := cfg.Clone()
+			c.DBName = db
+			return openMigrated(t, "mysql://"+c.FormatDSN())
+		},
+	}
+	for name, open := range backends {
+		t.Run(name, func(t *testing.T) {
+			s := open(t)
+			ctx := t.Context()
+			verifiedAt := time.Date(2026, 1, 2, 3, 4, 5, 678901000, time.UTC)
+			rich := &identity.Identity{
+				SchemaID: "default",
+				Traits:   json.RawMessage(`{"email":"m@example.com"}`),
+				Credentials: map[identity.CredentialsType]identity.Credentials{
+					identity.CredentialsPassword: {Identifiers: []string{"m@example.com", "b@example.com", "z@example.com"},
+						Config: json.RawMessage(`{"hashed_password":"$argon2id$x"}`), Version: 2},
+					"totp":     {Identifiers: []string{}, Config: json.RawMessage(`{"totp_url":"otpauth://x"}`)},
+					"webauthn": {Identifiers: []string{"wa-" + uuid.NewString()}, Config: json.RawMessage(`{"credentials":[]}`)},
+				},
+				VerifiableAddresses: []identity.VerifiableAddress{
+					{Value: "m@example.com", Via: "email", Status: "pending"},
+					{Value: "b@example.com", Via: "email", Status: "completed", Verified: true, VerifiedAt: &verifiedAt},
+					{Value: "+15550100", Via: "sms", Status: "pending"},
+				},
+				RecoveryAddresses: []identity.RecoveryAddress{
+					{Value: "z@example.com", Via: "email"}, {Value: "a@example.com", Via: "email"},
+				},
+				MetadataPublic: json.RawMessage(`{"plan":"free"}`),
+				MetadataAdmin:  json.RawMessage(`{"note":"x"}`),
+			}
+			bare := &identity.Identity{SchemaID: "default", Traits: json.RawMessage(`{"email":"bare@example.com"}`)}
+			for i, id := range []*identity.Identity{rich, bare} {
+				if err := s.CreateIdentity(ctx, id); err != nil {
+					t.Fatal(err)
+				}
+				tok := []byte{byte(i), 1, 2, 3}
+				now := time.Now()
+				ss := &session.Session{Active: true, IdentityID: id.ID, TokenHash: tok, AAL: session.AAL1,
+					ExpiresAt: now.Add(time.Hour)}
+				if err := s.CreateSession(ctx, ss); err != nil {
+					t.Fatal(err)
+				}
+				want, err := s.GetIdentity(ctx, id.ID, true)
+				if err != nil {
+					t.Fatal(err)
+				}
+				byToken, err := s.GetSessionByToken(ctx, tok)
+				if err != nil {
+					t.Fatal(err)
+				}
+				byID, err := s.GetSession(ctx, ss.ID)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, got := range []*session.Session{byToken, byID} {
+					if got.ID != ss.ID || got.IdentityID != id.ID {
+						t.Errorf("session = %+v", got)
+					}
+					if !reflect.DeepEqual(got.Identity, want) {
+						a, _ := json.Marshal(got.Identity)
+						b, _ := json.Marshal(want)
+						t.Errorf("identity %d differs:\n got %s\nwant %s", i, a, b)
+					}
+				}
+			}
+			if p := byTokenIdentifiers(t, s, []byte{0, 1, 2, 3}); !reflect.DeepEqual(p, []string{"m@example.com", "b@example.com", "z@example.com"}) {
+				t.Errorf("password identifiers = %v (want position order)", p)
+			}
+		})
+	}
+}
+
+func byTokenIdentifiers(t *testing.T, s *Store, tok []byte) []string {
+	t.Helper()
+	ss, err := s.GetSessionByToken(t.Context(), tok)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ss.Identity.Credentials[identity.CredentialsPassword].Identifiers
+}
