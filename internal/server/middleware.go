@@ -54,6 +54,11 @@ func instrument(listener string, mux *http.ServeMux, m *metrics, log *slog.Logge
 			id = newRequestID()
 		}
 		w.Header().Set("X-Request-Id", id)
+		if listener == "admin" {
+			// Admin replies carry identities, sessions and, when asked, credentials: nothing
+			// there may sit in a cache. (Public handlers set it per reply.)
+			httpx.NoStore(w)
+		}
 		if r.Body != nil {
 			r.Body = http.MaxBytesReader(w, r.Body, httpx.MaxBodyBytes)
 		}

@@ -46,6 +46,9 @@ func TestRepliesNeverCarryCredentialSecrets(t *testing.T) {
 			t.Errorf("%s: status %d %s", name, r.StatusCode, r.Body)
 			continue
 		}
+		if cc := r.Header.Get("Cache-Control"); !strings.Contains(cc, "no-store") {
+			t.Errorf("%s: Cache-Control %q, want no-store", name, cc)
+		}
 		body := string(r.Body)
 		for _, secret := range []string{"hashed_password", "$2a$", "$argon2", "totp_url", "otpauth://"} {
 			if strings.Contains(body, secret) {
