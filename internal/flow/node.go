@@ -62,19 +62,6 @@ type Node struct {
 	Meta       Meta           `json:"meta"`
 }
 
-// MarshalJSON writes messages as [] when there are none, as Kratos does.
-func (n Node) MarshalJSON() ([]byte, error) {
-	type plain Node
-	p := plain(n)
-	if p.Messages == nil {
-		p.Messages = []text.Message{}
-	}
-	if p.Type == "" && p.Attributes != nil {
-		p.Type = p.Attributes.NodeType()
-	}
-	return json.Marshal(p)
-}
-
 // UnmarshalJSON picks the attribute type from node_type (or, failing that, the node's type).
 func (n *Node) UnmarshalJSON(b []byte) error {
 	var raw struct {
@@ -194,15 +181,6 @@ func (*InputAttributes) NodeType() NodeType { return NodeInput }
 // ID implements Attributes.
 func (a *InputAttributes) NodeID() string { return a.Name }
 
-// MarshalJSON appends node_type.
-func (a InputAttributes) MarshalJSON() ([]byte, error) {
-	type plain InputAttributes
-	return json.Marshal(struct {
-		plain
-		NodeType NodeType `json:"node_type"`
-	}{plain(a), NodeInput})
-}
-
 // TextAttributes are the attributes of a text node.
 type TextAttributes struct {
 	Text text.Message `json:"text"`
@@ -214,15 +192,6 @@ func (*TextAttributes) NodeType() NodeType { return NodeText }
 
 // ID implements Attributes.
 func (a *TextAttributes) NodeID() string { return a.ID }
-
-// MarshalJSON appends node_type.
-func (a TextAttributes) MarshalJSON() ([]byte, error) {
-	type plain TextAttributes
-	return json.Marshal(struct {
-		plain
-		NodeType NodeType `json:"node_type"`
-	}{plain(a), NodeText})
-}
 
 // ImageAttributes are the attributes of an img node.
 type ImageAttributes struct {
@@ -238,15 +207,6 @@ func (*ImageAttributes) NodeType() NodeType { return NodeImage }
 // ID implements Attributes.
 func (a *ImageAttributes) NodeID() string { return a.ID }
 
-// MarshalJSON appends node_type.
-func (a ImageAttributes) MarshalJSON() ([]byte, error) {
-	type plain ImageAttributes
-	return json.Marshal(struct {
-		plain
-		NodeType NodeType `json:"node_type"`
-	}{plain(a), NodeImage})
-}
-
 // AnchorAttributes are the attributes of an a node.
 type AnchorAttributes struct {
 	Href  string       `json:"href"`
@@ -259,15 +219,6 @@ func (*AnchorAttributes) NodeType() NodeType { return NodeAnchor }
 
 // ID implements Attributes.
 func (a *AnchorAttributes) NodeID() string { return a.ID }
-
-// MarshalJSON appends node_type.
-func (a AnchorAttributes) MarshalJSON() ([]byte, error) {
-	type plain AnchorAttributes
-	return json.Marshal(struct {
-		plain
-		NodeType NodeType `json:"node_type"`
-	}{plain(a), NodeAnchor})
-}
 
 // ScriptAttributes are the attributes of a script node.
 type ScriptAttributes struct {
@@ -287,15 +238,6 @@ func (*ScriptAttributes) NodeType() NodeType { return NodeScript }
 // ID implements Attributes.
 func (a *ScriptAttributes) NodeID() string { return a.ID }
 
-// MarshalJSON appends node_type.
-func (a ScriptAttributes) MarshalJSON() ([]byte, error) {
-	type plain ScriptAttributes
-	return json.Marshal(struct {
-		plain
-		NodeType NodeType `json:"node_type"`
-	}{plain(a), NodeScript})
-}
-
 // DivAttributes are the attributes of a div node (a hook for interactive widgets).
 type DivAttributes struct {
 	Class string            `json:"class,omitempty"`
@@ -308,12 +250,3 @@ func (*DivAttributes) NodeType() NodeType { return NodeDiv }
 
 // ID implements Attributes.
 func (a *DivAttributes) NodeID() string { return a.ID }
-
-// MarshalJSON appends node_type.
-func (a DivAttributes) MarshalJSON() ([]byte, error) {
-	type plain DivAttributes
-	return json.Marshal(struct {
-		plain
-		NodeType NodeType `json:"node_type"`
-	}{plain(a), NodeDiv})
-}

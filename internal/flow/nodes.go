@@ -1,22 +1,10 @@
 package flow
 
-import (
-	"encoding/json"
-
-	"github.com/portico-auth/portico/internal/text"
-)
+import "github.com/portico-auth/portico/internal/text"
 
 // Nodes is a flow's node list, kept in the order nodes were appended; it is serialised as []
 // when empty.
 type Nodes []Node
-
-// MarshalJSON writes [] for an empty list.
-func (ns Nodes) MarshalJSON() ([]byte, error) {
-	if ns == nil {
-		return []byte("[]"), nil
-	}
-	return json.Marshal([]Node(ns))
-}
 
 // Find returns the first node whose id (an input's name) is name, or nil.
 func (ns Nodes) Find(name string) *Node {
