@@ -83,6 +83,10 @@ type FlowRecord struct {
 	IdentityID *uuid.UUID
 	ExpiresAt  time.Time
 	Data       []byte
+	// Private is an optional JSON document stored beside Data that must never reach a
+	// client (a flow's sealed submissions, its methods' internal state), so that Data can be
+	// sent as it is stored. Empty is stored as NULL and loaded as nil.
+	Private []byte
 }
 
 // Flows persists self-service flows.
@@ -90,7 +94,7 @@ type Flows interface {
 	CreateFlow(ctx context.Context, f *FlowRecord) error
 	// GetFlow loads a flow of the given kind; a flow of another kind is ErrNotFound.
 	GetFlow(ctx context.Context, kind string, id uuid.UUID) (*FlowRecord, error)
-	// UpdateFlow replaces Data, IdentityID and ExpiresAt.
+	// UpdateFlow replaces Data, Private, IdentityID and ExpiresAt.
 	UpdateFlow(ctx context.Context, f *FlowRecord) error
 	// DeleteFlowsExpiredBefore deletes at most limit flows that expired before t.
 	DeleteFlowsExpiredBefore(ctx context.Context, t time.Time, limit int) (int, error)

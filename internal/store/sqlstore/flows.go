@@ -20,8 +20,9 @@ func (s *Store) CreateFlow(ctx context.Context, f *store.FlowRecord) error {
 	}
 	f.ExpiresAt = normTime(f.ExpiresAt)
 	now := s.d.time(s.now())
-	_, err := s.writer().exec(ctx, `INSERT INTO flows (id, kind, identity_id, expires_at, data, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?)`, f.ID, f.Kind, nullUUID(f.IdentityID), s.d.time(f.ExpiresAt), string(f.Data), now, now)
+	_, err := s.writer().exec(ctx, `INSERT INTO flows (id, kind, identity_id, expires_at, data, private, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, f.ID, f.Kind, nullUUID(f.IdentityID), s.d.time(f.ExpiresAt), string(f.Data),
+		textOrNil(f.Private), now, now)
 	return mapUnique(err, "insert flow", "a flow with this id already exists")
 }
 
@@ -32,9 +33,10 @@ func (s *Store) GetFlow(ctx context.Context, kind string, id uuid.UUID) (*store.
 		ident   uuid.NullUUID
 		expires timeCol
 		data    string
+		private sql.NullString
 	)
-	err := s.reader().row(ctx, "SELECT id, kind, identity_id, expires_at, data FROM flows WHERE id = ? AND kind = ?", id, kind).
-		Scan(&f.ID, &f.Kind, &ident, &expires, &data)
+	err := s.reader().row(ctx, "SELECT id, kind, identity_id, expires_at, data, private FROM flows WHERE id = ? AND kind = ?", id, kind).
+		Scan(&f.ID, &f.Kind, &ident, &expires, &data, &private)
 	if err == sql.ErrNoRows {
 		return nil, errFlowNotFound
 	}
@@ -47,14 +49,17 @@ func (s *Store) GetFlow(ctx context.Context, kind string, id uuid.UUID) (*store.
 	}
 	f.ExpiresAt = expires.T
 	f.Data = []byte(data)
+	if private.Valid && private.String != "" {
+		f.Private = []byte(private.String)
+	}
 	return &f, nil
 }
 
-// UpdateFlow replaces Data, IdentityID and ExpiresAt.
+// UpdateFlow replaces Data, Private, IdentityID and ExpiresAt.
 func (s *Store) UpdateFlow(ctx context.Context, f *store.FlowRecord) error {
 	f.ExpiresAt = normTime(f.ExpiresAt)
-	res, err := s.writer().exec(ctx, "UPDATE flows SET identity_id = ?, expires_at = ?, data = ?, updated_at = ? WHERE id = ?",
-		nullUUID(f.IdentityID), s.d.time(f.ExpiresAt), string(f.Data), s.d.time(s.now()), f.ID)
+	res, err := s.writer().exec(ctx, "UPDATE flows SET identity_id = ?, expires_at = ?, data = ?, private = ?, updated_at = ? WHERE id = ?",
+		nullUUID(f.IdentityID), s.d.time(f.ExpiresAt), string(f.Data), textOrNil(f.Private), s.d.time(s.now()), f.ID)
 	if err != nil {
 		return mapErr(err, "update flow")
 	}

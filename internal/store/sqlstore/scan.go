@@ -67,6 +67,14 @@ func jsonOr(raw json.RawMessage, def string) string {
 	return string(raw)
 }
 
+// textOrNil stores a document kept in a nullable text column: empty is NULL.
+func textOrNil(b []byte) any {
+	if len(b) == 0 {
+		return nil
+	}
+	return string(b)
+}
+
 // bytesOrNil stores an empty byte slice as NULL.
 func bytesOrNil(b []byte) any {
 	if len(b) == 0 {
