@@ -35,3 +35,29 @@ func BenchmarkNodesMarshal(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkNodesMarshalReference encodes the same nodes with the encoders the appender
+// replaced (a json.Marshal per node and per attributes), for comparison in the same run.
+func BenchmarkNodesMarshalReference(b *testing.B) {
+	ns := recordedNodes(b)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := refMarshalNodes(ns); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkNodesAppendJSON appends the same nodes to a reused buffer, as a caller that
+// encodes its reply by hand would, skipping encoding/json's compaction of the result.
+func BenchmarkNodesAppendJSON(b *testing.B) {
+	ns := recordedNodes(b)
+	buf := make([]byte, 0, 8<<10)
+	b.ReportAllocs()
+	for b.Loop() {
+		var err error
+		if buf, err = ns.AppendJSON(buf[:0]); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

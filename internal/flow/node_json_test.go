@@ -339,3 +339,26 @@ func FuzzNodeJSON(f *testing.F) {
 		}
 	})
 }
+
+func TestContainerAppendJSONMatchesMarshal(t *testing.T) {
+	for i, s := range oddStrings {
+		for _, c := range []Container{
+			{Action: s, Method: s, Nodes: allKinds(s), Messages: []text.Message{{ID: 4000001, Text: s, Type: s, Context: map[string]any{s: s}}, {ID: 1}}},
+			{Action: s, Method: "POST"},
+			{Action: s, Nodes: Nodes{}, Messages: []text.Message{}},
+		} {
+			want, err := json.Marshal(c)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got, err := c.AppendJSON(nil); err != nil || !bytes.Equal(got, want) {
+				t.Errorf("odd string %d: AppendJSON (%v):\n got %s\nwant %s", i, err, got, want)
+			}
+		}
+	}
+	c := Container{Action: "a", Method: "POST", Nodes: recordedNodes(t)}
+	want, _ := json.Marshal(c)
+	if got, _ := c.AppendJSON(nil); !bytes.Equal(got, want) {
+		t.Errorf("recorded settings container differs:\n got %s\nwant %s", got, want)
+	}
+}
