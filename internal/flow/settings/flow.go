@@ -1,6 +1,7 @@
 package settings
 
 import (
+	"bytes"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
@@ -73,9 +74,16 @@ func record(s *stored) (*store.FlowRecord, error) {
 	return rec, err
 }
 
+// privateFields is what a stored flow keeps in store.FlowRecord.Private.
+type privateFields struct {
+	Pending  string                     `json:"portico_pending,omitempty"`
+	Internal map[string]json.RawMessage `json:"portico_internal,omitempty"`
+}
+
 // encode marshals the flow once and returns both the stored record and the reply body: the
-// stored document is the reply's JSON with the private fields spliced in before its closing
-// brace, so the hot path (createBrowserSettingsFlow) never encodes the same flow twice.
+// record's Data is the reply itself and its Private the fields no client may see (nil when
+// there are none), so the hot paths never encode a flow twice and getSettingsFlow can send
+// Data as it is stored.
 func encode(s *stored) (*store.FlowRecord, []byte, error) {
 	var owner *uuid.UUID
 	if s.Identity != nil {
@@ -86,30 +94,37 @@ func encode(s *stored) (*store.FlowRecord, []byte, error) {
 	if err != nil {
 		return nil, nil, fmt.Errorf("encode settings flow: %w", err)
 	}
-	data := public
+	rec := flow.RecordData(Kind, &s.Base, owner, public)
 	s.Internal = s.internal
 	if s.Pending != "" || len(s.Internal) > 0 {
-		private, err := json.Marshal(struct {
-			Pending  string                     `json:"portico_pending,omitempty"`
-			Internal map[string]json.RawMessage `json:"portico_internal,omitempty"`
-		}{s.Pending, s.Internal})
-		if err != nil {
+		if rec.Private, err = json.Marshal(privateFields{s.Pending, s.Internal}); err != nil {
 			return nil, nil, fmt.Errorf("encode settings flow: %w", err)
 		}
-		// public ends with '}' and private starts with '{': join the two objects.
-		data = make([]byte, 0, len(public)+len(private))
-		data = append(data, public[:len(public)-1]...)
-		data = append(data, ',')
-		data = append(data, private[1:]...)
 	}
-	return flow.RecordData(Kind, &s.Base, owner, data), public, nil
+	return rec, public, nil
 }
 
+// decode reads a stored flow: the public document and its private fields. Flows stored before
+// the private fields had a column of their own carry them inside Data, which decodes as well.
 func decode(rec *store.FlowRecord) (*stored, error) {
 	var s stored
 	if err := json.Unmarshal(rec.Data, &s); err != nil {
 		return nil, fmt.Errorf("decode settings flow %s: %w", rec.ID, err)
 	}
+	if len(rec.Private) > 0 {
+		var p privateFields
+		if err := json.Unmarshal(rec.Private, &p); err != nil {
+			return nil, fmt.Errorf("decode settings flow %s: private fields: %w", rec.ID, err)
+		}
+		s.Pending, s.Internal = p.Pending, p.Internal
+	}
 	s.internal = s.Internal
 	return &s, nil
+}
+
+// servable reports whether a stored flow's Data may be sent as it is: always, except for a
+// flow stored with its private fields inside Data (before they had a column of their own).
+func servable(rec *store.FlowRecord) bool {
+	return len(rec.Private) > 0 ||
+		(!bytes.Contains(rec.Data, []byte(`"portico_pending"`)) && !bytes.Contains(rec.Data, []byte(`"portico_internal"`)))
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/portico-auth/portico/internal/flow"
 	"github.com/portico-auth/portico/internal/httpx"
 	"github.com/portico-auth/portico/internal/session"
+	"github.com/portico-auth/portico/internal/store"
 )
 
 var (
@@ -33,16 +34,28 @@ func (h *Handler) get(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	st, err := h.load(ctx, r.URL.Query().Get("id"))
+	rec, err := h.loadRecord(ctx, r.URL.Query().Get("id"))
 	if err != nil {
 		httpx.WriteError(w, r, err)
 		return
 	}
-	if err := h.owns(s, st); err != nil {
-		httpx.WriteError(w, r, err)
+	// The record's columns say all a read needs: whose flow it is and until when. A live
+	// flow's Data is its reply, so it is sent as stored, never decoded.
+	if rec.IdentityID == nil || *rec.IdentityID != s.IdentityID {
+		httpx.WriteError(w, r, ErrIdentityMismatch)
 		return
 	}
-	if st.Expired(h.now()) {
+	expired := !h.now().Before(rec.ExpiresAt)
+	if !expired && servable(rec) {
+		flow.ReplyEncoded(w, http.StatusOK, rec.Data)
+		return
+	}
+	st, err := decode(rec)
+	if err != nil {
+		httpx.WriteError(w, r, apierr.ErrInternal.WithCause(err))
+		return
+	}
+	if expired {
 		httpx.WriteError(w, r, h.expiredForGet(st))
 		return
 	}
@@ -71,6 +84,19 @@ func (h *Handler) requireSession(w http.ResponseWriter, r *http.Request) (*sessi
 
 // load finds a settings flow by its id; a malformed or unknown id is 404.
 func (h *Handler) load(ctx context.Context, raw string) (*stored, error) {
+	rec, err := h.loadRecord(ctx, raw)
+	if err != nil {
+		return nil, err
+	}
+	st, err := decode(rec)
+	if err != nil {
+		return nil, apierr.ErrInternal.WithCause(err)
+	}
+	return st, nil
+}
+
+// loadRecord finds a settings flow's record by its id; a malformed or unknown id is 404.
+func (h *Handler) loadRecord(ctx context.Context, raw string) (*store.FlowRecord, error) {
 	id, err := uuid.Parse(raw)
 	if err != nil {
 		return nil, errNotFound
@@ -82,11 +108,7 @@ func (h *Handler) load(ctx context.Context, raw string) (*stored, error) {
 	if err != nil {
 		return nil, fmt.Errorf("load settings flow: %w", err)
 	}
-	st, err := decode(rec)
-	if err != nil {
-		return nil, apierr.ErrInternal.WithCause(err)
-	}
-	return st, nil
+	return rec, nil
 }
 
 func (h *Handler) save(ctx context.Context, st *stored) error {
