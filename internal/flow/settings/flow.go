@@ -1,7 +1,6 @@
 package settings
 
 import (
-	"bytes"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
@@ -122,9 +121,3 @@ func decode(rec *store.FlowRecord) (*stored, error) {
 	return &s, nil
 }
 
-// servable reports whether a stored flow's Data may be sent as it is: always, except for a
-// flow stored with its private fields inside Data (before they had a column of their own).
-func servable(rec *store.FlowRecord) bool {
-	return len(rec.Private) > 0 ||
-		(!bytes.Contains(rec.Data, []byte(`"portico_pending"`)) && !bytes.Contains(rec.Data, []byte(`"portico_internal"`)))
-}

@@ -45,8 +45,7 @@ func (h *Handler) get(w http.ResponseWriter, r *http.Request) {
 		httpx.WriteError(w, r, ErrIdentityMismatch)
 		return
 	}
-	expired := !h.now().Before(rec.ExpiresAt)
-	if !expired && servable(rec) {
+	if h.now().Before(rec.ExpiresAt) {
 		flow.ReplyEncoded(w, http.StatusOK, rec.Data)
 		return
 	}
@@ -55,11 +54,7 @@ func (h *Handler) get(w http.ResponseWriter, r *http.Request) {
 		httpx.WriteError(w, r, apierr.ErrInternal.WithCause(err))
 		return
 	}
-	if expired {
-		httpx.WriteError(w, r, h.expiredForGet(st))
-		return
-	}
-	flow.Reply(w, http.StatusOK, &st.Flow)
+	httpx.WriteError(w, r, h.expiredForGet(st))
 }
 
 // requireSession finds the request's session. Without one, a JSON caller gets 401 (without an
