@@ -120,4 +120,3 @@ func decode(rec *store.FlowRecord) (*stored, error) {
 	s.internal = s.Internal
 	return &s, nil
 }
-
