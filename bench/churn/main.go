@@ -1,8 +1,8 @@
 // Command churn shows that flow cleanup keeps the database bounded: it opens the real store
 // (sqlstore, migrated), creates N settings-sized flows (~6 KB documents, like a real settings
 // flow) with a short lifespan on a simulated clock, and every simulated cleanup interval runs
-// the production cleanup routine, (*server.App).Cleanup, with a configurable grace period
-// (the server's is 24h). It prints the live row count and the database size as it goes.
+// the production cleanup routine, cleanup.Run, with a configurable grace period for flows
+// (the server's is 1h). It prints the live row count and the database size as it goes.
 //
 //	go run ./bench/churn -n 1000000 -db /tmp/churn.db            # SQLite (file replaced)
 //	go run ./bench/churn -n 1000000 -dsn postgres://…            # PostgreSQL (flows table emptied first)
@@ -14,7 +14,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"log/slog"
 	"os"
 	"os/signal"
 	"syscall"
@@ -22,8 +21,8 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/portico-auth/portico/internal/cleanup"
 	"github.com/portico-auth/portico/internal/identity"
-	"github.com/portico-auth/portico/internal/server"
 	"github.com/portico-auth/portico/internal/store/sqlstore"
 )
 
@@ -39,6 +38,9 @@ type options struct {
 	every    int
 }
 
+// cleanupBatch is the batch size serve's cleanup loop uses.
+const cleanupBatch = 500
+
 func main() {
 	var o options
 	flag.IntVar(&o.n, "n", 1_000_000, "flows to create")
@@ -47,7 +49,7 @@ func main() {
 	flag.IntVar(&o.rate, "rate", 20, "flows per simulated second (the steady state holds about rate × (life-max + grace + interval) rows)")
 	flag.DurationVar(&o.minLife, "life-min", time.Minute, "shortest flow lifespan")
 	flag.DurationVar(&o.maxLife, "life-max", 2*time.Minute, "longest flow lifespan")
-	flag.DurationVar(&o.grace, "grace", 24*time.Hour, "cleanup deletes flows that expired more than this long ago (serve uses 24h)")
+	flag.DurationVar(&o.grace, "grace", cleanup.Default.Flows, "cleanup deletes flows that expired more than this long ago (serve keeps them 1h)")
 	flag.DurationVar(&o.interval, "interval", 10*time.Minute, "simulated time between cleanups (serve uses 10m)")
 	flag.IntVar(&o.every, "every", 50_000, "print a progress line every this many flows")
 	flag.Parse()
@@ -112,8 +114,9 @@ func run(ctx context.Context, o options, out io.Writer) error {
 		return err
 	}
 
-	// The production cleanup routine; it needs only the store and a logger.
-	app := &server.App{Store: st, Log: slog.New(slog.NewTextHandler(os.Stderr, nil)), Now: clock}
+	// The production cleanup routine with the server's batch size; flows kept -grace after expiry.
+	keep := cleanup.Default
+	keep.Flows = o.grace
 
 	fmt.Fprintf(out, "churn: %s, %d flows of %d bytes, %d flows per simulated second, lifespan %s–%s, cleanup every %s with grace %s (batch as serve)\n",
 		st.Dialect(), o.n, tpl.Size(), o.rate, o.minLife, o.maxLife, o.interval, o.grace)
@@ -130,9 +133,12 @@ func run(ctx context.Context, o options, out io.Writer) error {
 		now = start.Add(time.Duration(i) * step)
 		if !now.Before(nextCleanup) {
 			t0 := time.Now()
-			f, _ := app.Cleanup(ctx, now.Add(-o.grace))
+			c, err := cleanup.Run(ctx, st, now, keep, cleanupBatch, nil)
+			if err != nil {
+				return fmt.Errorf("cleanup: %w", err)
+			}
 			cleanupTime += time.Since(t0)
-			deleted += f
+			deleted += c.Flows
 			cleanups++
 			nextCleanup = nextCleanup.Add(o.interval)
 		}

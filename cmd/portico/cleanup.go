@@ -1,20 +1,15 @@
 package main
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"io"
 	"time"
 
 	"github.com/spf13/cobra"
-)
 
-// expiredDeleter is the part of the store that cleanup needs.
-type expiredDeleter interface {
-	DeleteFlowsExpiredBefore(ctx context.Context, t time.Time, limit int) (int, error)
-	DeleteSessionsExpiredBefore(ctx context.Context, t time.Time, limit int) (int, error)
-}
+	"github.com/portico-auth/portico/internal/cleanup"
+)
 
 // progressEvery is how many batches pass between two progress lines, so a million rows give a
 // few hundred lines rather than thousands.
@@ -28,10 +23,13 @@ func cleanupCmd() *cobra.Command {
 	)
 	cmd := &cobra.Command{
 		Use:   "cleanup",
-		Short: "Delete flows and sessions that expired more than --older-than ago, in small batches",
-		Args:  cobra.NoArgs,
+		Short: "Delete expired flows, sessions and login-failure counters in small batches",
+		Long: "Deletes, in small batches, the flows that expired over an hour ago and the sessions and\n" +
+			"login-failure counters that expired over a day ago (what `serve` does every ten minutes);\n" +
+			"--older-than sets one retention for all three.",
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if olderThan < 0 {
+			if cmd.Flags().Changed("older-than") && olderThan < 0 {
 				return errors.New("--older-than must not be negative")
 			}
 			if batch < 1 {
@@ -50,53 +48,39 @@ func cleanupCmd() *cobra.Command {
 			if err := prepareDatabase(ctx, st, false); err != nil {
 				return err
 			}
-			cutoff := time.Now().Add(-olderThan)
+			keep := cleanup.Default
+			if cmd.Flags().Changed("older-than") {
+				keep = cleanup.Retention{Flows: olderThan, Sessions: olderThan, LoginFailures: olderThan}
+			}
 			out := cmd.OutOrStdout()
-			fmt.Fprintf(out, "deleting flows and sessions that expired before %s\n", cutoff.UTC().Format(time.RFC3339))
+			fmt.Fprintf(out, "deleting flows expired over %s ago, sessions and login failures over %s ago\n", keep.Flows, keep.Sessions)
 			start := time.Now()
-			flows, sessions, err := runCleanup(ctx, st, cutoff, batch, out)
+			c, err := cleanup.Run(ctx, st, time.Now(), keep, batch, progressLines(out))
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(out, "done: %d flows and %d sessions deleted in %s\n", flows, sessions, time.Since(start).Round(time.Millisecond))
+			fmt.Fprintf(out, "done: %d flows, %d sessions and %d login-failure counters deleted in %s\n",
+				c.Flows, c.Sessions, c.LoginFailures, time.Since(start).Round(time.Millisecond))
 			return nil
 		},
 	}
 	cmd.Flags().StringVarP(&cfgPath, "config", "c", "", "configuration file (YAML)")
-	cmd.Flags().DurationVar(&olderThan, "older-than", 24*time.Hour, "delete rows that expired at least this long ago")
+	cmd.Flags().DurationVar(&olderThan, "older-than", 0, "one retention for every table (default: flows 1h, sessions and login failures 24h)")
 	cmd.Flags().IntVar(&batch, "batch", 1000, "rows deleted per statement (small batches keep locks short)")
 	return cmd
 }
 
-// runCleanup deletes expired flows, then expired sessions, batch by batch, writing a progress
-// line with the counts so far every few batches and when each table is done.
-func runCleanup(ctx context.Context, st expiredDeleter, cutoff time.Time, batch int, progress io.Writer) (flows, sessions int, err error) {
-	tables := []struct {
-		name  string
-		del   func(context.Context, time.Time, int) (int, error)
-		count *int
-	}{
-		{"flows", st.DeleteFlowsExpiredBefore, &flows},
-		{"sessions", st.DeleteSessionsExpiredBefore, &sessions},
-	}
-	for _, t := range tables {
-		for batches := 1; ; batches++ {
-			if err := ctx.Err(); err != nil {
-				return flows, sessions, err
-			}
-			n, err := t.del(ctx, cutoff, batch)
-			if err != nil {
-				return flows, sessions, fmt.Errorf("delete expired %s: %w", t.name, err)
-			}
-			*t.count += n
-			if n < batch {
-				fmt.Fprintf(progress, "%s: %d deleted\n", t.name, *t.count)
-				break
-			}
-			if batches%progressEvery == 0 {
-				fmt.Fprintf(progress, "%s: %d deleted so far\n", t.name, *t.count)
-			}
+// progressLines writes a line with the count so far every few batches and when a table is done.
+func progressLines(w io.Writer) cleanup.Progress {
+	batches := 0
+	return func(table string, deleted int, done bool) {
+		batches++
+		switch {
+		case done:
+			fmt.Fprintf(w, "%s: %d deleted\n", table, deleted)
+			batches = 0
+		case batches%progressEvery == 0:
+			fmt.Fprintf(w, "%s: %d deleted so far\n", table, deleted)
 		}
 	}
-	return flows, sessions, nil
 }

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -56,7 +55,7 @@ func seedExpired(t *testing.T, old, recent, valid int) string {
 		}
 	}
 	add(old, now.Add(-48*time.Hour))
-	add(recent, now.Add(-time.Hour))
+	add(recent, now.Add(-30*time.Minute))
 	add(valid, now.Add(time.Hour))
 	return dsn
 }
@@ -68,10 +67,10 @@ func TestCleanupCommand(t *testing.T) {
 		wantFlows, wantSs int
 		wantOut           []string
 	}{
-		{"default keeps a grace day", []string{"--batch", "2"}, 5, 5,
-			[]string{"flows: 5 deleted", "sessions: 5 deleted", "done: 5 flows and 5 sessions deleted"}},
-		{"zero grace deletes every expired row", []string{"--older-than", "0s", "--batch", "100"}, 8, 8,
-			[]string{"flows: 8 deleted", "done: 8 flows and 8 sessions deleted"}},
+		{"default keeps flows an hour and sessions a day", []string{"--batch", "2"}, 5, 5,
+			[]string{"flows: 5 deleted", "sessions: 5 deleted", "done: 5 flows, 5 sessions and 0 login-failure counters deleted"}},
+		{"zero retention deletes every expired row", []string{"--older-than", "0s", "--batch", "100"}, 8, 8,
+			[]string{"flows: 8 deleted", "done: 8 flows, 8 sessions and 0 login-failure counters deleted"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -103,65 +102,22 @@ func TestCleanupCommand(t *testing.T) {
 			if err := cmd.ExecuteContext(context.Background()); err != nil {
 				t.Fatal(err)
 			}
-			if !strings.Contains(out.String(), "done: 0 flows and 0 sessions deleted") {
+			if !strings.Contains(out.String(), "done: 0 flows, 0 sessions and 0 login-failure counters deleted") {
 				t.Errorf("second run deleted again:\n%s", out.String())
 			}
 		})
 	}
 }
 
-// fakeDeleter has a fixed number of expired rows per table.
-type fakeDeleter struct {
-	flows, sessions int
-	fail            error
-}
-
-func take(left *int, limit int) int {
-	n := min(*left, limit)
-	*left -= n
-	return n
-}
-
-func (f *fakeDeleter) DeleteFlowsExpiredBefore(_ context.Context, _ time.Time, limit int) (int, error) {
-	if f.fail != nil {
-		return 0, f.fail
+func TestProgressLines(t *testing.T) {
+	var out bytes.Buffer
+	p := progressLines(&out)
+	for i := 1; i <= 25; i++ {
+		p("flows", i, i == 25)
 	}
-	return take(&f.flows, limit), nil
-}
-
-func (f *fakeDeleter) DeleteSessionsExpiredBefore(_ context.Context, _ time.Time, limit int) (int, error) {
-	return take(&f.sessions, limit), nil
-}
-
-func TestRunCleanupProgress(t *testing.T) {
-	tests := []struct {
-		name         string
-		st           *fakeDeleter
-		batch        int
-		wantF, wantS int
-		wantLines    []string
-		wantErr      bool
-	}{
-		{"many batches report progress", &fakeDeleter{flows: 25, sessions: 3}, 1, 25, 3,
-			[]string{"flows: 10 deleted so far", "flows: 20 deleted so far", "flows: 25 deleted", "sessions: 3 deleted"}, false},
-		{"exact multiple of the batch", &fakeDeleter{flows: 4, sessions: 0}, 2, 4, 0,
-			[]string{"flows: 4 deleted", "sessions: 0 deleted"}, false},
-		{"a failing store stops with an error", &fakeDeleter{fail: errors.New("boom")}, 10, 0, 0, nil, true},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			var out bytes.Buffer
-			f, s, err := runCleanup(context.Background(), tt.st, time.Now(), tt.batch, &out)
-			if (err != nil) != tt.wantErr {
-				t.Fatalf("err = %v, want error %v", err, tt.wantErr)
-			}
-			if f != tt.wantF || s != tt.wantS {
-				t.Errorf("deleted %d flows, %d sessions; want %d, %d", f, s, tt.wantF, tt.wantS)
-			}
-			lines := strings.Split(strings.TrimSpace(out.String()), "\n")
-			if len(tt.wantLines) > 0 && strings.Join(lines, "|") != strings.Join(tt.wantLines, "|") {
-				t.Errorf("progress lines:\n%s\nwant:\n%s", out.String(), strings.Join(tt.wantLines, "\n"))
-			}
-		})
+	p("sessions", 3, true)
+	want := "flows: 10 deleted so far|flows: 20 deleted so far|flows: 25 deleted|sessions: 3 deleted"
+	if got := strings.Join(strings.Split(strings.TrimSpace(out.String()), "\n"), "|"); got != want {
+		t.Fatalf("progress lines:\n%s\nwant:\n%s", got, want)
 	}
 }

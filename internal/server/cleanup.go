@@ -3,14 +3,16 @@ package server
 import (
 	"context"
 	"time"
+
+	"github.com/portico-auth/portico/internal/cleanup"
 )
 
 // cleanupBatch bounds each delete so a cleanup never holds long locks.
 const cleanupBatch = 500
 
-// StartCleanup deletes expired flows and sessions in small batches in the background until
-// ctx is done or the returned stop function is called. Rows are kept for a grace day after
-// expiry so an expired flow can still answer 410 with a fresh one.
+// StartCleanup deletes expired flows, sessions and login-failure counters (cleanup.Default
+// retention) in small batches every ten minutes until ctx is done or the returned stop
+// function is called. Every instance may run it: the deletes are small and idempotent.
 func (a *App) StartCleanup(ctx context.Context) (stop func()) {
 	ctx, cancel := context.WithCancel(ctx)
 	done := make(chan struct{})
@@ -19,7 +21,9 @@ func (a *App) StartCleanup(ctx context.Context) (stop func()) {
 		t := time.NewTicker(10 * time.Minute)
 		defer t.Stop()
 		for {
-			a.Cleanup(ctx, a.Now().Add(-24*time.Hour))
+			if _, err := cleanup.Run(ctx, a.Store, a.Now(), cleanup.Default, cleanupBatch, nil); err != nil && ctx.Err() == nil {
+				a.Log.Warn("cleanup", "error", err)
+			}
 			select {
 			case <-ctx.Done():
 				return
@@ -28,42 +32,4 @@ func (a *App) StartCleanup(ctx context.Context) (stop func()) {
 		}
 	}()
 	return func() { cancel(); <-done }
-}
-
-// Cleanup deletes flows and sessions that expired before cutoff, batch by batch, and returns
-// how many of each it deleted.
-func (a *App) Cleanup(ctx context.Context, cutoff time.Time) (flows, sessions int) {
-	for ctx.Err() == nil {
-		n, err := a.Store.DeleteFlowsExpiredBefore(ctx, cutoff, cleanupBatch)
-		if err != nil {
-			a.Log.Warn("flow cleanup", "error", err)
-			break
-		}
-		flows += n
-		if n < cleanupBatch {
-			break
-		}
-	}
-	for ctx.Err() == nil {
-		n, err := a.Store.DeleteSessionsExpiredBefore(ctx, cutoff, cleanupBatch)
-		if err != nil {
-			a.Log.Warn("session cleanup", "error", err)
-			break
-		}
-		sessions += n
-		if n < cleanupBatch {
-			break
-		}
-	}
-	for ctx.Err() == nil {
-		n, err := a.Store.DeleteFailuresBefore(ctx, cutoff, cleanupBatch)
-		if err != nil {
-			a.Log.Warn("login failure cleanup", "error", err)
-			break
-		}
-		if n < cleanupBatch {
-			break
-		}
-	}
-	return flows, sessions
 }

@@ -1,0 +1,75 @@
+package cleanup
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+)
+
+// fakeStore has a number of expired rows per table and records the cutoffs it was given.
+type fakeStore struct {
+	flows, sessions, failures int
+	cutoffs                   map[string]time.Time
+	fail                      error
+}
+
+func take(left *int, limit int) int {
+	n := min(*left, limit)
+	*left -= n
+	return n
+}
+
+func (f *fakeStore) DeleteFlowsExpiredBefore(_ context.Context, t time.Time, limit int) (int, error) {
+	if f.fail != nil {
+		return 0, f.fail
+	}
+	f.cutoffs["flows"] = t
+	return take(&f.flows, limit), nil
+}
+
+func (f *fakeStore) DeleteSessionsExpiredBefore(_ context.Context, t time.Time, limit int) (int, error) {
+	f.cutoffs["sessions"] = t
+	return take(&f.sessions, limit), nil
+}
+
+func (f *fakeStore) DeleteFailuresBefore(_ context.Context, t time.Time, limit int) (int, error) {
+	f.cutoffs["failures"] = t
+	return take(&f.failures, limit), nil
+}
+
+func TestRun(t *testing.T) {
+	now := time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)
+	st := &fakeStore{flows: 25, sessions: 3, failures: 2, cutoffs: map[string]time.Time{}}
+	var batches, dones int
+	c, err := Run(context.Background(), st, now, Default, 10, func(table string, deleted int, done bool) {
+		batches++
+		if done {
+			dones++
+		}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c != (Counts{Flows: 25, Sessions: 3, LoginFailures: 2}) {
+		t.Fatalf("counts %+v", c)
+	}
+	if batches != 5 || dones != 3 {
+		t.Fatalf("progress called %d times (%d done), want 5 (3 done)", batches, dones)
+	}
+	if st.cutoffs["flows"] != now.Add(-time.Hour) || st.cutoffs["sessions"] != now.Add(-24*time.Hour) || st.cutoffs["failures"] != now.Add(-24*time.Hour) {
+		t.Fatalf("cutoffs %v", st.cutoffs)
+	}
+}
+
+func TestRunStopsOnError(t *testing.T) {
+	st := &fakeStore{fail: errors.New("boom"), cutoffs: map[string]time.Time{}}
+	if _, err := Run(context.Background(), st, time.Now(), Default, 10, nil); err == nil {
+		t.Fatal("no error from a failing store")
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := Run(ctx, &fakeStore{flows: 5, cutoffs: map[string]time.Time{}}, time.Now(), Default, 1, nil); !errors.Is(err, context.Canceled) {
+		t.Fatalf("cancelled run: %v", err)
+	}
+}
