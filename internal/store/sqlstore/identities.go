@@ -280,22 +280,9 @@ func (s *Store) ListIdentities(ctx context.Context, f store.IdentityFilter, p st
 	}
 	query += " ORDER BY i.id LIMIT " + strconv.Itoa(size+1)
 	r := s.reader()
-	rows, err := r.query(ctx, query, args...)
+	out, err := queryAll(ctx, r, "list identities", query, args, scanIdentity)
 	if err != nil {
-		return nil, "", mapErr(err, "list identities")
-	}
-	var out []*identity.Identity
-	for rows.Next() {
-		id, err := scanIdentity(rows)
-		if err != nil {
-			rows.Close()
-			return nil, "", mapErr(err, "list identities")
-		}
-		out = append(out, id)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, "", mapErr(err, "list identities")
+		return nil, "", err
 	}
 	next := ""
 	if len(out) > size {

@@ -1,6 +1,7 @@
 package sqlstore
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"time"
@@ -96,4 +97,26 @@ func placeholders(n int) string {
 		b = append(b, '?')
 	}
 	return string(b)
+}
+
+// queryAll runs a listing query and scans every row with scan; what names the listing in
+// errors ("list identities").
+func queryAll[T any](ctx context.Context, x q, what, query string, args []any, scan func(scanner) (T, error)) ([]T, error) {
+	rows, err := x.query(ctx, query, args...)
+	if err != nil {
+		return nil, mapErr(err, what)
+	}
+	defer rows.Close()
+	out := []T{}
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, mapErr(err, what)
+		}
+		out = append(out, v)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, mapErr(err, what)
+	}
+	return out, nil
 }

@@ -188,22 +188,9 @@ func (s *Store) ListSessions(ctx context.Context, identityID uuid.UUID, active *
 	}
 	query += " ORDER BY s.issued_at DESC, s.id DESC LIMIT " + strconv.Itoa(size+1)
 	r := s.reader()
-	rows, err := r.query(ctx, query, args...)
+	out, err := queryAll(ctx, r, "list sessions", query, args, scanSession)
 	if err != nil {
-		return nil, "", mapErr(err, "list sessions")
-	}
-	out := []*session.Session{}
-	for rows.Next() {
-		ss, err := scanSession(rows)
-		if err != nil {
-			rows.Close()
-			return nil, "", mapErr(err, "list sessions")
-		}
-		out = append(out, ss)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, "", mapErr(err, "list sessions")
+		return nil, "", err
 	}
 	next := ""
 	if len(out) > size {
