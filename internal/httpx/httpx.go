@@ -13,9 +13,17 @@ import (
 	"github.com/portico-auth/portico/internal/apierr"
 )
 
-// NoStore marks a reply as never to be cached (every reply carrying a token or a flow).
+// NoStore marks a reply as never to be cached (every reply carrying a token or a flow), and
+// as depending on the caller's cookies, as Kratos marks its flow replies.
 func NoStore(w http.ResponseWriter) {
-	w.Header().Set("Cache-Control", "private, no-cache, no-store, must-revalidate")
+	h := w.Header()
+	h.Set("Cache-Control", "private, no-cache, no-store, must-revalidate")
+	for _, v := range h.Values("Vary") {
+		if v == "Cookie" {
+			return
+		}
+	}
+	h.Add("Vary", "Cookie")
 }
 
 // WriteJSON writes v as JSON with the given status.
