@@ -118,7 +118,7 @@ func (h *Handler) create(ctx context.Context, r *http.Request, t flow.Type, iden
 	if err := h.fill(ctx, &st.Flow, ident, csrfToken); err != nil {
 		return nil, nil, err
 	}
-	rec, body, err := encode(st)
+	rec, body, err := encode(st, h.sealer)
 	if err != nil {
 		return nil, nil, apierr.ErrInternal.WithCause(err)
 	}

@@ -68,8 +68,8 @@ func publicIdentity(id *identity.Identity, public *url.URL) *identity.Identity {
 	return &c
 }
 
-func record(s *stored) (*store.FlowRecord, error) {
-	rec, _, err := encode(s)
+func record(s *stored, sl *sealer) (*store.FlowRecord, error) {
+	rec, _, err := encode(s, sl)
 	return rec, err
 }
 
@@ -82,8 +82,10 @@ type privateFields struct {
 // encode marshals the flow once and returns both the stored record and the reply body: the
 // record's Data is the reply itself and its Private the fields no client may see (nil when
 // there are none), so the hot paths never encode a flow twice and getSettingsFlow can send
-// Data as it is stored.
-func encode(s *stored) (*store.FlowRecord, []byte, error) {
+// Data as it is stored. Private holds secrets (a parked new password, a TOTP secret or
+// recovery codes not yet confirmed): it is sealed with sl, bound to the flow id, whenever a
+// cipher or cookie secret is configured.
+func encode(s *stored, sl *sealer) (*store.FlowRecord, []byte, error) {
 	var owner *uuid.UUID
 	if s.Identity != nil {
 		id := s.Identity.ID
@@ -96,23 +98,39 @@ func encode(s *stored) (*store.FlowRecord, []byte, error) {
 	rec := flow.RecordData(Kind, &s.Base, owner, public)
 	s.Internal = s.internal
 	if s.Pending != "" || len(s.Internal) > 0 {
-		if rec.Private, err = json.Marshal(privateFields{s.Pending, s.Internal}); err != nil {
+		private, err := json.Marshal(privateFields{s.Pending, s.Internal})
+		if err != nil {
 			return nil, nil, fmt.Errorf("encode settings flow: %w", err)
 		}
+		if sl.canSeal() {
+			sealed, err := sl.seal(private, s.ID[:])
+			if err != nil {
+				return nil, nil, err
+			}
+			private = []byte(sealed)
+		}
+		rec.Private = private
 	}
 	return rec, public, nil
 }
 
-// decode reads a stored flow: the public document and its private fields. Flows stored before
-// the private fields had a column of their own carry them inside Data, which decodes as well.
-func decode(rec *store.FlowRecord) (*stored, error) {
+// decode reads a stored flow: the public document and its private fields (sealed, or plain
+// JSON when no secret was configured).
+func decode(rec *store.FlowRecord, sl *sealer) (*stored, error) {
 	var s stored
 	if err := json.Unmarshal(rec.Data, &s); err != nil {
 		return nil, fmt.Errorf("decode settings flow %s: %w", rec.ID, err)
 	}
-	if len(rec.Private) > 0 {
+	if private := rec.Private; len(private) > 0 {
+		if private[0] != '{' {
+			plain, err := sl.open(string(private), rec.ID[:])
+			if err != nil {
+				return nil, fmt.Errorf("decode settings flow %s: private fields: %w", rec.ID, err)
+			}
+			private = plain
+		}
 		var p privateFields
-		if err := json.Unmarshal(rec.Private, &p); err != nil {
+		if err := json.Unmarshal(private, &p); err != nil {
 			return nil, fmt.Errorf("decode settings flow %s: private fields: %w", rec.ID, err)
 		}
 		s.Pending, s.Internal = p.Pending, p.Internal

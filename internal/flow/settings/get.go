@@ -49,7 +49,7 @@ func (h *Handler) get(w http.ResponseWriter, r *http.Request) {
 		flow.ReplyEncoded(w, http.StatusOK, rec.Data)
 		return
 	}
-	st, err := decode(rec)
+	st, err := decode(rec, h.sealer)
 	if err != nil {
 		httpx.WriteError(w, r, apierr.ErrInternal.WithCause(err))
 		return
@@ -83,7 +83,7 @@ func (h *Handler) load(ctx context.Context, raw string) (*stored, error) {
 	if err != nil {
 		return nil, err
 	}
-	st, err := decode(rec)
+	st, err := decode(rec, h.sealer)
 	if err != nil {
 		return nil, apierr.ErrInternal.WithCause(err)
 	}
@@ -107,7 +107,7 @@ func (h *Handler) loadRecord(ctx context.Context, raw string) (*store.FlowRecord
 }
 
 func (h *Handler) save(ctx context.Context, st *stored) error {
-	rec, err := record(st)
+	rec, err := record(st, h.sealer)
 	if err != nil {
 		return apierr.ErrInternal.WithCause(err)
 	}

@@ -10,9 +10,10 @@ import (
 	"fmt"
 )
 
-// sealer encrypts pending submissions (which may hold a new password) with AES-256-GCM under a
-// key derived from secrets.cipher (or the cookie secret when no cipher secret is set). The
-// first secret seals; every secret opens, so secrets can be rotated.
+// sealer encrypts a flow's private fields (a parked submission, which may hold a new password;
+// a TOTP secret or recovery codes waiting for confirmation) with AES-256-GCM under a key
+// derived from secrets.cipher (or the cookie secret when no cipher secret is set). The first
+// secret seals; every secret opens, so secrets can be rotated.
 type sealer struct {
 	keys [][32]byte
 }
@@ -36,18 +37,21 @@ func gcm(key [32]byte) (cipher.AEAD, error) {
 	return cipher.NewGCM(block)
 }
 
+// canSeal reports whether a secret is configured to seal with.
+func (s *sealer) canSeal() bool { return len(s.keys) > 0 }
+
 // seal encrypts plain; aad binds the ciphertext to one flow.
 func (s *sealer) seal(plain, aad []byte) (string, error) {
 	if len(s.keys) == 0 {
-		return "", errors.New("no secret to encrypt pending settings with")
+		return "", errors.New("no secret to encrypt settings flow secrets with")
 	}
 	a, err := gcm(s.keys[0])
 	if err != nil {
-		return "", fmt.Errorf("seal pending submission: %w", err)
+		return "", fmt.Errorf("seal settings flow secrets: %w", err)
 	}
 	nonce := make([]byte, a.NonceSize())
 	if _, err := rand.Read(nonce); err != nil {
-		return "", fmt.Errorf("seal pending submission: %w", err)
+		return "", fmt.Errorf("seal settings flow secrets: %w", err)
 	}
 	return base64.RawURLEncoding.EncodeToString(a.Seal(nonce, nonce, plain, aad)), nil
 }
@@ -56,7 +60,7 @@ func (s *sealer) seal(plain, aad []byte) (string, error) {
 func (s *sealer) open(sealed string, aad []byte) ([]byte, error) {
 	raw, err := base64.RawURLEncoding.DecodeString(sealed)
 	if err != nil {
-		return nil, fmt.Errorf("open pending submission: %w", err)
+		return nil, fmt.Errorf("open settings flow secrets: %w", err)
 	}
 	for _, k := range s.keys {
 		a, err := gcm(k)
@@ -64,11 +68,11 @@ func (s *sealer) open(sealed string, aad []byte) ([]byte, error) {
 			return nil, err
 		}
 		if len(raw) < a.NonceSize() {
-			return nil, errors.New("open pending submission: too short")
+			return nil, errors.New("open settings flow secrets: too short")
 		}
 		if plain, err := a.Open(nil, raw[:a.NonceSize()], raw[a.NonceSize():], aad); err == nil {
 			return plain, nil
 		}
 	}
-	return nil, errors.New("open pending submission: no secret fits")
+	return nil, errors.New("open settings flow secrets: no secret fits")
 }
