@@ -96,6 +96,10 @@ type Flows interface {
 	GetFlow(ctx context.Context, kind string, id uuid.UUID) (*FlowRecord, error)
 	// UpdateFlow replaces Data, Private, IdentityID and ExpiresAt.
 	UpdateFlow(ctx context.Context, f *FlowRecord) error
+	// DeleteFlow deletes one flow of the given kind; a flow that is not there (never was, or
+	// another request deleted it first) is ErrNotFound. Single-use records (a WebAuthn
+	// challenge) are consumed this way: of two concurrent deletes exactly one succeeds.
+	DeleteFlow(ctx context.Context, kind string, id uuid.UUID) error
 	// DeleteFlowsExpiredBefore deletes at most limit flows that expired before t.
 	DeleteFlowsExpiredBefore(ctx context.Context, t time.Time, limit int) (int, error)
 }

@@ -38,7 +38,6 @@ type Ceremonies struct {
 
 type ceremony struct {
 	Session lib.SessionData `json:"session"`
-	Used    bool            `json:"used"`
 }
 
 // recordID derives the record id from the flow id and purpose, so a flow needs no extra field.
@@ -63,7 +62,7 @@ func (c *Ceremonies) Save(ctx context.Context, flowID uuid.UUID, purpose string,
 	return nil
 }
 
-// Load returns the flow's pending, unused and unexpired ceremony, or ErrNoCeremony.
+// Load returns the flow's pending, unexpired ceremony (a used one is deleted), or ErrNoCeremony.
 func (c *Ceremonies) Load(ctx context.Context, flowID uuid.UUID, purpose string, now time.Time) (*lib.SessionData, error) {
 	rec, err := c.Flows.GetFlow(ctx, CeremonyKind, recordID(flowID, purpose))
 	if errors.Is(err, apierr.ErrNotFound) {
@@ -76,28 +75,21 @@ func (c *Ceremonies) Load(ctx context.Context, flowID uuid.UUID, purpose string,
 	if err := json.Unmarshal(rec.Data, &cer); err != nil {
 		return nil, fmt.Errorf("decode webauthn ceremony: %w", err)
 	}
-	if cer.Used || !now.Before(rec.ExpiresAt) {
+	if !now.Before(rec.ExpiresAt) {
 		return nil, ErrNoCeremony
 	}
 	return &cer.Session, nil
 }
 
-// Consume marks the flow's ceremony as used, so its challenge is never accepted again.
+// Consume deletes the flow's ceremony so its challenge is never accepted again. The delete is
+// atomic: of two submissions racing with the same answer only one consumes it; the other gets
+// ErrNoCeremony.
 func (c *Ceremonies) Consume(ctx context.Context, flowID uuid.UUID, purpose string) error {
-	id := recordID(flowID, purpose)
-	rec, err := c.Flows.GetFlow(ctx, CeremonyKind, id)
+	err := c.Flows.DeleteFlow(ctx, CeremonyKind, recordID(flowID, purpose))
+	if errors.Is(err, apierr.ErrNotFound) {
+		return ErrNoCeremony
+	}
 	if err != nil {
-		return fmt.Errorf("load webauthn ceremony: %w", err)
-	}
-	var cer ceremony
-	if err := json.Unmarshal(rec.Data, &cer); err != nil {
-		return fmt.Errorf("decode webauthn ceremony: %w", err)
-	}
-	cer.Used = true
-	if rec.Data, err = json.Marshal(cer); err != nil {
-		return fmt.Errorf("encode webauthn ceremony: %w", err)
-	}
-	if err := c.Flows.UpdateFlow(ctx, rec); err != nil {
 		return fmt.Errorf("consume webauthn ceremony: %w", err)
 	}
 	return nil

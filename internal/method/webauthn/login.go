@@ -2,6 +2,7 @@ package webauthn
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -159,6 +160,9 @@ func Used(ctx context.Context, c *Ceremonies, ids Updater, f *login.Flow, purpos
 		return &login.FormError{Messages: []text.Message{text.NewGeneric(ErrCloned)}}
 	}
 	if err := c.Consume(ctx, f.ID, purpose); err != nil {
+		if errors.Is(err, ErrNoCeremony) {
+			return loginFailure(err) // another submission of the same answer got there first
+		}
 		return err
 	}
 	i := cfg.Find(cred.ID)

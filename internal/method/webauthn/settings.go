@@ -3,6 +3,7 @@ package webauthn
 import (
 	"context"
 	"crypto/rand"
+	"errors"
 	"fmt"
 	"net/url"
 	"time"
@@ -197,6 +198,9 @@ func (m *Settings) Update(ctx context.Context, f *settings.Flow, sub *settings.S
 		return err
 	}
 	if err := m.Ceremonies.Consume(ctx, f.ID, v.Purpose); err != nil {
+		if errors.Is(err, ErrNoCeremony) {
+			return refuse(FailureMessage(err)) // another submission of the same answer got there first
+		}
 		return err
 	}
 	if err := m.Identities.Update(ctx, ident); err != nil {

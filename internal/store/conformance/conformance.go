@@ -44,6 +44,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"SessionDeleteExpired", testSessionDeleteExpired},
 		{"SessionConcurrentCreate", testSessionConcurrentCreate},
 		{"Flows", testFlows},
+		{"FlowDelete", testFlowDelete},
 		{"FlowPrivate", testFlowPrivate},
 		{"Errors", testErrors},
 		{"Values", testValues},

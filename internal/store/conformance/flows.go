@@ -1,7 +1,9 @@
 package conformance
 
 import (
+	"errors"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -108,4 +110,32 @@ func testValues(t *testing.T, s store.Store) {
 			t.Errorf("racing put %d = %q, %v; want %q", i, got[i], errs[i], got[0])
 		}
 	}
+}
+
+func testFlowDelete(t *testing.T, s store.Store) {
+	rec := &store.FlowRecord{Kind: "webauthn_ceremony", ExpiresAt: base.Add(time.Hour), Data: []byte(`{"challenge":"x"}`)}
+	must(t, s.CreateFlow(ctx(t), rec))
+	wantKind(t, s.DeleteFlow(ctx(t), "login", rec.ID), apierr.ErrNotFound) // another kind is untouched
+	// Of concurrent deletes of one record exactly one succeeds: single use holds.
+	var wg sync.WaitGroup
+	var ok atomic.Int32
+	for range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			err := s.DeleteFlow(ctx(t), rec.Kind, rec.ID)
+			switch {
+			case err == nil:
+				ok.Add(1)
+			case !errors.Is(err, apierr.ErrNotFound):
+				t.Errorf("delete: %v", err)
+			}
+		}()
+	}
+	wg.Wait()
+	if ok.Load() != 1 {
+		t.Fatalf("%d concurrent deletes succeeded, want exactly 1", ok.Load())
+	}
+	_, err := s.GetFlow(ctx(t), rec.Kind, rec.ID)
+	wantKind(t, err, apierr.ErrNotFound)
 }

@@ -66,6 +66,15 @@ func (s *Store) UpdateFlow(ctx context.Context, f *store.FlowRecord) error {
 	return affected(res, errFlowNotFound)
 }
 
+// DeleteFlow deletes one flow of the given kind.
+func (s *Store) DeleteFlow(ctx context.Context, kind string, id uuid.UUID) error {
+	res, err := s.writer().exec(ctx, "DELETE FROM flows WHERE id = ? AND kind = ?", id, kind)
+	if err != nil {
+		return mapErr(err, "delete flow")
+	}
+	return affected(res, errFlowNotFound)
+}
+
 // DeleteFlowsExpiredBefore deletes at most limit (≤ 0: all) flows that expired before t.
 func (s *Store) DeleteFlowsExpiredBefore(ctx context.Context, t time.Time, limit int) (int, error) {
 	return s.deleteExpired(ctx, "flows", t, limit)
