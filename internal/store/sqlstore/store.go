@@ -89,6 +89,9 @@ type q struct {
 	db    querier
 	stmts *stmtCache
 	tx    *sql.Tx // set when db is a transaction
+	// missed collects, inside a transaction, the queries that had no prepared statement yet;
+	// they are prepared on the pool once the transaction has ended.
+	missed *[]string
 }
 
 // prepared returns the statement to run query with: the pool's cached one, bound to the
@@ -102,6 +105,9 @@ func (x q) prepared(ctx context.Context, query string) *sql.Stmt {
 		// would wait for a connection the transaction itself holds.
 		if st := x.stmts.lookup(query); st != nil {
 			return x.tx.StmtContext(ctx, st)
+		}
+		if x.missed != nil {
+			*x.missed = append(*x.missed, query)
 		}
 		return nil
 	}
@@ -158,7 +164,10 @@ func (s *Store) tryTx(ctx context.Context, fn func(tx q) error) error {
 	if err != nil {
 		return mapErr(err, "begin transaction")
 	}
-	if err := fn(q{d: s.d, db: tx, stmts: s.wstmts, tx: tx}); err != nil {
+	var missed []string
+	// Prepared after the transaction, when the connection it held is free again.
+	defer s.prepareMissed(ctx, &missed)
+	if err := fn(q{d: s.d, db: tx, stmts: s.wstmts, tx: tx, missed: &missed}); err != nil {
 		_ = tx.Rollback()
 		return err
 	}
@@ -166,6 +175,14 @@ func (s *Store) tryTx(ctx context.Context, fn func(tx q) error) error {
 		return mapErr(err, "commit transaction")
 	}
 	return nil
+}
+
+// prepareMissed prepares the statements a transaction ran unprepared, so the next
+// transaction finds them in the cache. A failure only means they stay unprepared.
+func (s *Store) prepareMissed(ctx context.Context, missed *[]string) {
+	for _, query := range *missed {
+		_, _ = s.wstmts.get(ctx, query)
+	}
 }
 
 // affected returns the rows a statement touched, mapping "none" to notFound.
