@@ -18,6 +18,8 @@ import (
 const (
 	loginThrottleMax    = 5
 	loginThrottleWindow = 15 * time.Minute
+	// Failed second-factor (aal2) attempts allowed per identity and window.
+	factorThrottleMax = 5
 )
 
 // registerAuth mounts registration, login and logout on the public mux.
@@ -51,6 +53,8 @@ func registerAuth(a *App, pub *http.ServeMux) {
 		Flows: st, Identities: st, Sessions: a.Sessions, CSRF: a.CSRF, ReturnTo: a.ReturnTo, Errors: a.Errors,
 		Public: public, UIURL: cfg.FlowUIURL(config.FlowLogin), Lifespan: cfg.FlowLifespan(config.FlowLogin),
 		ReturnURL: cfg.ReturnURL(config.FlowLogin, "password"), Methods: loginMethods, Now: a.Now, Log: a.Log,
+		// Its own scope, so that password attempts on a crafted identifier cannot count here.
+		FactorThrottle: &password.Throttle{Counter: st, Max: factorThrottleMax, Window: loginThrottleWindow, Scope: "aal2"},
 	}).Register(pub)
 
 	(&registration.Handler{

@@ -23,6 +23,9 @@ var (
 				WithReason(`The HTTP request carried an "Origin" header, so it was sent by a browser's AJAX call, but the flow was started as an API flow. The request was blocked to prevent misuse such as CSRF; use a browser flow instead.`)
 	// ErrFlowNotFound answers an unknown or malformed flow id.
 	ErrFlowNotFound = apierr.ErrNotFound.WithReason("The login flow could not be found.")
+	// ErrTooManyFactorAttempts answers a second factor that failed too often for the identity.
+	ErrTooManyFactorAttempts = apierr.ErrTooMany.
+					WithReason("Too many failed second-factor attempts for this account. Please wait a while before trying again.")
 	// ErrInvalidAAL answers an aal parameter Portico does not know.
 	ErrInvalidAAL = apierr.ErrBadRequest.WithReason("Unable to parse the aal parameter: only aal1 and aal2 are supported.")
 )

@@ -40,10 +40,20 @@ type Handler struct {
 	ReturnURL string
 	// Methods are offered in this order.
 	Methods []Method
+	// FactorThrottle limits failed second-factor attempts (aal2 methods) per identity, so that
+	// someone holding only the password cannot guess codes without end; nil means no limit.
+	FactorThrottle Throttle
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
 	// Log is the server's logger; slog.Default() when nil.
 	Log *slog.Logger
+}
+
+// Throttle counts failed attempts per key (satisfied by *password.Throttle).
+type Throttle interface {
+	Allow(ctx context.Context, key string, now time.Time) (bool, error)
+	Fail(ctx context.Context, key string, now time.Time) error
+	Reset(ctx context.Context, key string) error
 }
 
 // Register adds the login endpoints to the public mux.

@@ -99,7 +99,25 @@ func (h *Handler) update(w http.ResponseWriter, r *http.Request) {
 		h.invalid(w, r, f, rec.IdentityID, &FormError{Messages: []text.Message{text.New(text.ErrorValidationLoginNoStrategy, nil)}})
 		return
 	}
+	throttleKey := ""
+	if h.FactorThrottle != nil && m.AAL() == session.AAL2 && ident != nil {
+		throttleKey = ident.ID.String()
+		allowed, err := h.FactorThrottle.Allow(ctx, throttleKey, h.now())
+		if err == nil && !allowed {
+			err = ErrTooManyFactorAttempts
+		}
+		if err != nil {
+			h.fail(w, r, f.Type, err)
+			return
+		}
+	}
 	authed, err := m.Authenticate(ctx, r, f, ident, body)
+	if throttleKey != "" {
+		if terr := h.countFactorAttempt(r, throttleKey, err); terr != nil {
+			h.fail(w, r, f.Type, terr)
+			return
+		}
+	}
 	if fe, ok := AsFormError(err); ok {
 		h.invalid(w, r, f, rec.IdentityID, fe)
 		return
@@ -158,4 +176,16 @@ func (h *Handler) newFlowWithMessage(w http.ResponseWriter, r *http.Request, t f
 		return nil, err
 	}
 	return f, nil
+}
+
+// countFactorAttempt records the outcome of a second-factor attempt: a wrong answer counts
+// against the identity, a right one clears its count.
+func (h *Handler) countFactorAttempt(r *http.Request, key string, authErr error) error {
+	if authErr == nil {
+		return h.FactorThrottle.Reset(r.Context(), key)
+	}
+	if _, ok := AsFormError(authErr); ok {
+		return h.FactorThrottle.Fail(r.Context(), key, h.now())
+	}
+	return nil
 }

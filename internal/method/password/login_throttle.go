@@ -22,6 +22,9 @@ type Throttle struct {
 	Counter FailureCounter
 	Max     int
 	Window  time.Duration
+	// Scope keeps this throttle's counts apart from other throttles' on the same counter;
+	// "" means "login" (password sign-in).
+	Scope string
 }
 
 // NewThrottle returns a throttle over counter; max <= 0 disables it.
@@ -31,9 +34,13 @@ func NewThrottle(counter FailureCounter, max int, window time.Duration) *Throttl
 
 func (t *Throttle) off() bool { return t == nil || t.Max <= 0 || t.Counter == nil }
 
-// throttleKey is what the counter stores for an identifier: never the identifier itself.
-func throttleKey(identifier string) string {
-	sum := sha256.Sum256([]byte("login:" + identifier))
+// key is what the counter stores for an identifier: never the identifier itself.
+func (t *Throttle) key(identifier string) string {
+	scope := t.Scope
+	if scope == "" {
+		scope = "login"
+	}
+	sum := sha256.Sum256([]byte(scope + ":" + identifier))
 	return hex.EncodeToString(sum[:])
 }
 
@@ -42,7 +49,7 @@ func (t *Throttle) Allow(ctx context.Context, identifier string, now time.Time) 
 	if t.off() {
 		return true, nil
 	}
-	n, err := t.Counter.Failures(ctx, throttleKey(identifier), now, t.Window)
+	n, err := t.Counter.Failures(ctx, t.key(identifier), now, t.Window)
 	if err != nil {
 		return false, err
 	}
@@ -54,7 +61,7 @@ func (t *Throttle) Fail(ctx context.Context, identifier string, now time.Time) e
 	if t.off() {
 		return nil
 	}
-	_, err := t.Counter.AddFailure(ctx, throttleKey(identifier), now, t.Window)
+	_, err := t.Counter.AddFailure(ctx, t.key(identifier), now, t.Window)
 	return err
 }
 
@@ -63,5 +70,5 @@ func (t *Throttle) Reset(ctx context.Context, identifier string) error {
 	if t.off() {
 		return nil
 	}
-	return t.Counter.ClearFailures(ctx, throttleKey(identifier))
+	return t.Counter.ClearFailures(ctx, t.key(identifier))
 }
