@@ -47,6 +47,7 @@ func registerAuth(a *App, pub *http.ServeMux) {
 
 	if a.webauthn != nil {
 		loginMethods = append(loginMethods, a.webauthn.login...)
+		regMethods = append(regMethods, a.webauthn.registration...)
 	}
 
 	(&login.Handler{

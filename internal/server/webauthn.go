@@ -4,16 +4,18 @@ import (
 	"fmt"
 
 	"github.com/portico-auth/portico/internal/flow/login"
+	"github.com/portico-auth/portico/internal/flow/registration"
 	"github.com/portico-auth/portico/internal/flow/settings"
 	"github.com/portico-auth/portico/internal/method/passkey"
 	"github.com/portico-auth/portico/internal/method/webauthn"
 )
 
-// webauthnMethods are the WebAuthn and passkey methods of the login and settings flows, each
+// webauthnMethods are the WebAuthn and passkey methods of the login, settings and registration flows, each
 // present when selfservice.methods.<name>.enabled is on.
 type webauthnMethods struct {
-	login    []login.Method
-	settings []settings.Method
+	login        []login.Method
+	settings     []settings.Method
+	registration []registration.Method
 }
 
 // newWebAuthnMethods builds the relying parties from the configuration.
@@ -44,6 +46,9 @@ func newWebAuthnMethods(a *App) (*webauthnMethods, error) {
 		out.settings = append(out.settings, passkey.NewSettings(rp, ceremonies, a.Identities, a.Schemas, public, a.Now))
 		out.login = append(out.login, &passkey.Login{
 			RP: rp, Ceremonies: ceremonies, Finder: a.Store, Identities: a.Identities, Schemas: a.Schemas, Public: public, Now: a.Now,
+		})
+		out.registration = append(out.registration, &passkey.Registration{
+			RP: rp, Ceremonies: ceremonies, Identities: a.Identities, Schemas: a.Schemas, Public: public, Now: a.Now,
 		})
 	}
 	return out, nil

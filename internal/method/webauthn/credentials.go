@@ -179,3 +179,9 @@ func (u *User) WebAuthnCredentials() []lib.Credential {
 	}
 	return out
 }
+
+// NewKey converts a credential the relying party verified at registration into a stored key
+// (for methods outside this package, such as passkey sign-up).
+func NewKey(cr *lib.Credential, name string, passwordless bool, now time.Time) Key {
+	return keyFromLibrary(cr, name, passwordless, now)
+}
