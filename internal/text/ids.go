@@ -25,6 +25,7 @@ const (
 	InfoRegistration         = 1040001
 	InfoRegistrationWith     = 1040002
 	InfoRegistrationContinue = 1040003
+	InfoRegistrationPasskey  = 1040007
 
 	InfoSettingsUpdateSuccess    = 1050001
 	InfoSettingsLinkProvider     = 1050002
@@ -143,6 +144,7 @@ var catalogue = map[int]Entry{
 	InfoRegistration:         {Info, "Sign up"},
 	InfoRegistrationWith:     {Info, "Sign up with {provider}"},
 	InfoRegistrationContinue: {Info, "Continue"},
+	InfoRegistrationPasskey:  {Info, "Sign up with passkey"},
 
 	InfoSettingsUpdateSuccess:    {Success, "Your changes have been saved!"},
 	InfoSettingsLinkProvider:     {Info, "Link {provider}"},

@@ -28,9 +28,6 @@ import (
 // PurposeRegistration is the ceremony purpose of passkey sign-up.
 const PurposeRegistration = "passkey.registration"
 
-// infoRegisterPasskey is Kratos's label of the sign-up trigger (1040007).
-const infoRegisterPasskey = 1040007
-
 // IdentityCreator creates identities (satisfied by *identity.Manager).
 type IdentityCreator interface {
 	Create(ctx context.Context, id *identity.Identity, opts identity.CreateOptions) error
@@ -96,7 +93,7 @@ func (m *Registration) Nodes(ctx context.Context, f *registration.Flow) error {
 	if err != nil {
 		return err
 	}
-	label := text.Message{ID: infoRegisterPasskey, Text: "Sign up with passkey", Type: text.Info}
+	label := text.New(text.InfoRegistrationPasskey, nil)
 	const fn = "oryPasskeyRegistration"
 	f.UI.Nodes.Append(
 		flow.NewInput(flow.GroupPasskey, flow.InputAttributes{Name: "passkey_register", Type: flow.InputHidden, Value: ""}, nil),
