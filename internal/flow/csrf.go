@@ -160,11 +160,34 @@ func (c *CSRF) Verify(r *http.Request, submitted string) error {
 	return nil
 }
 
-// VerifyFlow is Verify for a submission to a flow of type t: API flows carry no CSRF token
-// and pass; browser flows must, even when the caller also sends a session token.
+// VerifyFlow is Verify for a submission to a flow of type t: API flows carry no CSRF token,
+// so they pass only when no browser made the request (CheckAPIRequest); browser flows must
+// carry one, even when the caller also sends a session token.
 func (c *CSRF) VerifyFlow(r *http.Request, t Type, submitted string) error {
 	if t == TypeAPI {
-		return nil
+		return CheckAPIRequest(r)
 	}
 	return c.Verify(r, submitted)
+}
+
+var (
+	// ErrCookieInAPIFlow rejects an API flow submitted with cookies (made by a browser).
+	ErrCookieInAPIFlow = apierr.ErrBadRequest.
+				WithReason(`The HTTP request carried a "Cookie" header, so it was sent by a browser, but the flow was started as an API flow. The request was blocked to prevent misuse such as CSRF; use a browser flow instead.`)
+	// ErrOriginInAPIFlow rejects an API flow submitted from a browser's AJAX call.
+	ErrOriginInAPIFlow = apierr.ErrBadRequest.
+				WithReason(`The HTTP request carried an "Origin" header, so it was sent by a browser's AJAX call, but the flow was started as an API flow. The request was blocked to prevent misuse such as CSRF; use a browser flow instead.`)
+)
+
+// CheckAPIRequest rejects a submission to an API flow that a browser made: one carrying an
+// Origin header or any cookie, as Kratos refuses them, so that a browser's ambient session
+// cannot be used to skip the CSRF check that API flows do without.
+func CheckAPIRequest(r *http.Request) error {
+	if r.Header.Get("Origin") != "" {
+		return ErrOriginInAPIFlow
+	}
+	if len(r.Cookies()) > 0 {
+		return ErrCookieInAPIFlow
+	}
+	return nil
 }

@@ -1,6 +1,9 @@
 package login
 
-import "github.com/portico-auth/portico/internal/apierr"
+import (
+	"github.com/portico-auth/portico/internal/apierr"
+	"github.com/portico-auth/portico/internal/flow"
+)
 
 var (
 	// ErrAlreadyLoggedIn answers an AJAX or API caller that starts a login with a session.
@@ -16,11 +19,9 @@ var (
 	ErrNoSecondFactor = apierr.ErrBadRequest.
 				WithReason("The requested authenticator assurance level (aal2) is not available: this account has no second factor set up.")
 	// ErrCookieInAPIFlow rejects a native flow submitted with cookies (made by a browser).
-	ErrCookieInAPIFlow = apierr.ErrBadRequest.
-				WithReason(`The HTTP request carried a "Cookie" header, so it was sent by a browser, but the flow was started as an API flow. The request was blocked to prevent misuse such as CSRF; use a browser flow instead.`)
+	ErrCookieInAPIFlow = flow.ErrCookieInAPIFlow
 	// ErrOriginInAPIFlow rejects a native flow submitted from a browser's AJAX call.
-	ErrOriginInAPIFlow = apierr.ErrBadRequest.
-				WithReason(`The HTTP request carried an "Origin" header, so it was sent by a browser's AJAX call, but the flow was started as an API flow. The request was blocked to prevent misuse such as CSRF; use a browser flow instead.`)
+	ErrOriginInAPIFlow = flow.ErrOriginInAPIFlow
 	// ErrFlowNotFound answers an unknown or malformed flow id.
 	ErrFlowNotFound = apierr.ErrNotFound.WithReason("The login flow could not be found.")
 	// ErrTooManyFactorAttempts answers a second factor that failed too often for the identity.

@@ -30,17 +30,9 @@ type ContinueWith struct {
 	RedirectBrowserTo string `json:"redirect_browser_to,omitempty"`
 }
 
-// CheckAPIFlowRequest rejects a submission to an API flow that a browser made: Kratos refuses
-// API flows carrying an Origin header or any cookie, so that browsers cannot skip CSRF checks.
-func CheckAPIFlowRequest(r *http.Request) error {
-	if r.Header.Get("Origin") != "" {
-		return ErrOriginInAPIFlow
-	}
-	if len(r.Cookies()) > 0 {
-		return ErrCookieInAPIFlow
-	}
-	return nil
-}
+// CheckAPIFlowRequest rejects a submission to an API flow that a browser made (see
+// flow.CheckAPIRequest).
+func CheckAPIFlowRequest(r *http.Request) error { return flow.CheckAPIRequest(r) }
 
 // update answers updateLoginFlow.
 func (h *Handler) update(w http.ResponseWriter, r *http.Request) {
