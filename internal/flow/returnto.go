@@ -91,7 +91,7 @@ func (rt *ReturnTo) check(raw string) (*url.URL, error) {
 		if err != nil || !webOrigin(au) {
 			continue
 		}
-		if sameOrigin(u, au) && underPath(u.Path, au.Path) {
+		if (sameOrigin(u, au) || wildcardOrigin(u, au)) && underPath(u.Path, au.Path) {
 			return u, nil
 		}
 	}
@@ -108,6 +108,21 @@ func sameOrigin(a, b *url.URL) bool {
 	return strings.EqualFold(a.Scheme, b.Scheme) &&
 		strings.EqualFold(a.Hostname(), b.Hostname()) &&
 		port(a) == port(b)
+}
+
+// wildcardOrigin reports whether allowed names a wildcard host ("https://*.example.com", as
+// Kratos accepts in allowed_return_urls) and u is on a subdomain of it, same scheme and port.
+// The bare domain itself does not match, nor does a host that merely ends with the same text
+// ("evilexample.com").
+func wildcardOrigin(u, allowed *url.URL) bool {
+	suffix, ok := strings.CutPrefix(strings.ToLower(allowed.Hostname()), "*.")
+	if !ok || suffix == "" || strings.Contains(suffix, "*") {
+		return false
+	}
+	host := strings.ToLower(u.Hostname())
+	label, found := strings.CutSuffix(host, "."+suffix)
+	return found && label != "" && !strings.HasSuffix(label, ".") &&
+		strings.EqualFold(u.Scheme, allowed.Scheme) && port(u) == port(allowed)
 }
 
 func port(u *url.URL) string {

@@ -148,3 +148,51 @@ func FuzzReturnTo(f *testing.F) {
 		}
 	})
 }
+
+func TestReturnToWildcardHost(t *testing.T) {
+	rt := &ReturnTo{Allowed: []string{"https://*.example.com/app"}}
+	tests := []struct {
+		raw string
+		ok  bool
+	}{
+		{"https://a.example.com/app", true},
+		{"https://a.b.example.com/app/x?y=1", true},
+		{"https://A.EXAMPLE.COM/app", true},
+		{"https://example.com/app", false},            // the bare domain is not a subdomain
+		{"https://evilexample.com/app", false},        // same ending, other domain
+		{"https://a.example.com.evil.net/app", false}, // the allowed name inside another
+		{"http://a.example.com/app", false},           // other scheme
+		{"https://a.example.com:8443/app", false},     // other port
+		{"https://a.example.com/other", false},        // outside the allowed path
+		{"https://a.example.com@evil.net/app", false},
+		{"https://..example.com/app", false},
+	}
+	for _, tt := range tests {
+		u, err := rt.Check(tt.raw)
+		if got := err == nil && u != nil; got != tt.ok {
+			t.Errorf("Check(%q) allowed = %v, want %v (err %v)", tt.raw, got, tt.ok, err)
+		}
+	}
+}
+
+// FuzzReturnToWildcard: whatever a wildcard entry lets through is a subdomain of its domain.
+func FuzzReturnToWildcard(f *testing.F) {
+	for _, s := range []string{"https://a.example.com/", "https://example.com/", "https://a.example.com.evil/", "https://x@a.example.com/"} {
+		f.Add(s)
+	}
+	rt := &ReturnTo{Allowed: []string{"https://*.example.com/"}}
+	f.Fuzz(func(t *testing.T, raw string) {
+		u, err := rt.Check(raw)
+		if err != nil || u == nil {
+			return
+		}
+		back, perr := url.Parse(u.String())
+		if perr != nil || back.User != nil {
+			t.Fatalf("accepted %q as %q", raw, u)
+		}
+		h := strings.ToLower(back.Hostname())
+		if !strings.HasSuffix(h, ".example.com") || h == ".example.com" || strings.ToLower(back.Scheme) != "https" || port(back) != "443" {
+			t.Fatalf("accepted %q on %s://%s:%s", raw, back.Scheme, h, port(back))
+		}
+	})
+}
