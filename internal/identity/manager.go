@@ -18,6 +18,7 @@ import (
 type Store interface {
 	CreateIdentity(ctx context.Context, id *Identity) error
 	UpdateIdentity(ctx context.Context, id *Identity) error
+	UpdateIdentityRevokingSessions(ctx context.Context, id *Identity, keep uuid.UUID) error
 }
 
 // Schemas finds identity schemas (satisfied by *schema.Registry).
@@ -119,6 +120,18 @@ func (m *Manager) Create(ctx context.Context, id *Identity, opts CreateOptions) 
 // be the version that was loaded; a concurrent change is ErrConflict. A nil StateChangedAt
 // (the caller changed the state) is set to now.
 func (m *Manager) Update(ctx context.Context, id *Identity) error {
+	return m.update(ctx, id, m.store.UpdateIdentity)
+}
+
+// UpdateRevokingSessions is Update that also deactivates every other active session of the
+// identity (all but keep) in the same transaction.
+func (m *Manager) UpdateRevokingSessions(ctx context.Context, id *Identity, keep uuid.UUID) error {
+	return m.update(ctx, id, func(ctx context.Context, id *Identity) error {
+		return m.store.UpdateIdentityRevokingSessions(ctx, id, keep)
+	})
+}
+
+func (m *Manager) update(ctx context.Context, id *Identity, save func(context.Context, *Identity) error) error {
 	s, err := m.schemaFor(id)
 	if err != nil {
 		return err
@@ -143,7 +156,7 @@ func (m *Manager) Update(ctx context.Context, id *Identity) error {
 	if id.HasCredentials(CredentialsWebAuthn) {
 		setIdentifiers(id, CredentialsWebAuthn, ex.WebAuthnIdentifiers, now)
 	}
-	if err := m.store.UpdateIdentity(ctx, id); err != nil {
+	if err := save(ctx, id); err != nil {
 		if errors.Is(err, apierr.ErrConflict) {
 			e := apierr.From(err)
 			if e.Reason == "" {

@@ -118,23 +118,23 @@ func Build(ctx context.Context, cfg *config.Config, st store.Store, log *slog.Lo
 
 	var settingsMethods []settings.Method
 	if cfg.MethodEnabled("profile") {
-		settingsMethods = append(settingsMethods, profile.New(a.Identities, schemas))
+		settingsMethods = append(settingsMethods, profile.New(schemas))
 	}
 	if pw := cfg.SelfService.Methods.Password; pw.Enabled {
 		policy := password.Policy{MinLength: pw.Config.MinPasswordLength, SimilarityCheck: pw.Config.IdentifierSimilarityCheckEnabled}
 		settingsMethods = append(settingsMethods, password.NewSettings(a.Identities, a.Hasher, schemas, policy))
 	}
 	if cfg.MethodEnabled("lookup_secret") {
-		settingsMethods = append(settingsMethods, lookup.NewSettings(a.Identities, a.Sessions, append(append([]string{}, cfg.Secrets.Cipher...), cfg.CookieSecrets()...), now))
+		settingsMethods = append(settingsMethods, lookup.NewSettings(a.Sessions, append(append([]string{}, cfg.Secrets.Cipher...), cfg.CookieSecrets()...), now))
 	}
 	if cfg.MethodEnabled("totp") {
 		settingsMethods = append(settingsMethods, &totp.SettingsMethod{
-			Identities: a.Identities, Sessions: a.Sessions, Schemas: schemas, Issuer: totpIssuer(cfg), Now: now,
+			Sessions: a.Sessions, Schemas: schemas, Issuer: totpIssuer(cfg), Now: now,
 		})
 	}
 	settingsMethods = append(settingsMethods, a.webauthn.settings...)
 	settings.New(settings.OptionsFromConfig(cfg), settings.Deps{
-		Store: st, Sessions: a.Sessions, CSRF: a.CSRF, ReturnTo: a.ReturnTo, Errors: a.Errors, Now: now, Log: log,
+		Store: st, Identities: a.Identities, Sessions: a.Sessions, CSRF: a.CSRF, ReturnTo: a.ReturnTo, Errors: a.Errors, Now: now, Log: log,
 	}, settingsMethods...).Register(pub)
 
 	pages, err := ui.New(pub, a.CSRF, public, log)

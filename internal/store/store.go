@@ -43,6 +43,10 @@ type Identities interface {
 	// identifiers, addresses) in one transaction, only if id.Version is the stored version;
 	// otherwise ErrConflict. On success id.Version is incremented and UpdatedAt set.
 	UpdateIdentity(ctx context.Context, id *identity.Identity) error
+	// UpdateIdentityRevokingSessions is UpdateIdentity that also deactivates, in the same
+	// transaction, every active session of the identity except keep (a credential change with
+	// the revoke_active_sessions hook: never a new password with the old sessions still alive).
+	UpdateIdentityRevokingSessions(ctx context.Context, id *identity.Identity, keep uuid.UUID) error
 	// DeleteIdentity removes the identity and everything that belongs to it (sessions too).
 	DeleteIdentity(ctx context.Context, id uuid.UUID) error
 	// ListIdentities returns a page ordered by id and the token of the next page ("" = last).

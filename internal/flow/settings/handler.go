@@ -76,15 +76,23 @@ func OptionsFromConfig(cfg *config.Config) Options {
 
 // Deps are the collaborators of the settings handler.
 type Deps struct {
-	Store    Store
-	Sessions *session.Manager
-	CSRF     *flow.CSRF
-	ReturnTo *flow.ReturnTo
-	Errors   *flow.ErrorWriter
+	Store Store
+	// Identities stores identity changes (satisfied by *identity.Manager).
+	Identities Identities
+	Sessions   *session.Manager
+	CSRF       *flow.CSRF
+	ReturnTo   *flow.ReturnTo
+	Errors     *flow.ErrorWriter
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
 	// Log is the server's logger; slog.Default() when nil.
 	Log *slog.Logger
+}
+
+// Identities validates and stores changed identities.
+type Identities interface {
+	Update(ctx context.Context, id *identity.Identity) error
+	UpdateRevokingSessions(ctx context.Context, id *identity.Identity, keep uuid.UUID) error
 }
 
 // Handler serves the settings flow's endpoints.

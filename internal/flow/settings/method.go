@@ -50,12 +50,20 @@ var ErrPrivilegeRequired = errors.New("settings: privileged session required")
 type Submission struct {
 	Request *http.Request
 	Session *session.Session
-	// Identity is the signed-in identity with its credentials loaded; a method changes and
-	// stores it.
+	// Identity is the signed-in identity with its credentials loaded; a method changes it and
+	// stores it with Save.
 	Identity *identity.Identity
 	Body     Body
 
 	privileged bool
+	save       func(context.Context, *identity.Identity) error
+}
+
+// Save stores a method's change of the identity. When the method's settings hooks include
+// revoke_active_sessions, the identity's other sessions are deactivated in the same
+// transaction, so a new credential never coexists with the sessions it should end.
+func (s *Submission) Save(ctx context.Context, id *identity.Identity) error {
+	return s.save(ctx, id)
 }
 
 // RequirePrivileged returns ErrPrivilegeRequired unless the session was authenticated

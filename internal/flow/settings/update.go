@@ -1,6 +1,7 @@
 package settings
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -9,6 +10,7 @@ import (
 	"github.com/portico-auth/portico/internal/apierr"
 	"github.com/portico-auth/portico/internal/flow"
 	"github.com/portico-auth/portico/internal/httpx"
+	"github.com/portico-auth/portico/internal/identity"
 	"github.com/portico-auth/portico/internal/session"
 	"github.com/portico-auth/portico/internal/text"
 )
@@ -113,7 +115,13 @@ func (h *Handler) apply(w http.ResponseWriter, r *http.Request, s *session.Sessi
 		return
 	}
 	st.Active = m.ID()
-	sub := &Submission{Request: r, Session: s, Identity: ident, Body: body, privileged: h.privileged(s)}
+	sub := &Submission{Request: r, Session: s, Identity: ident, Body: body, privileged: h.privileged(s),
+		save: h.deps.Identities.Update}
+	if h.opts.RevokeOtherSessions != nil && h.opts.RevokeOtherSessions(m.ID()) {
+		sub.save = func(ctx context.Context, id *identity.Identity) error {
+			return h.deps.Identities.UpdateRevokingSessions(ctx, id, s.ID)
+		}
+	}
 	err = m.Update(ctx, &st.Flow, sub)
 	switch {
 	case errors.Is(err, ErrPrivilegeRequired):
@@ -133,12 +141,6 @@ func (h *Handler) apply(w http.ResponseWriter, r *http.Request, s *session.Sessi
 	case err != nil:
 		h.deps.Errors.Write(w, r, err)
 		return
-	}
-	if h.opts.RevokeOtherSessions != nil && h.opts.RevokeOtherSessions(m.ID()) {
-		if _, err := h.deps.Store.RevokeSessionsExcept(ctx, s.IdentityID, s.ID); err != nil {
-			h.deps.Errors.Write(w, r, fmt.Errorf("revoke other sessions: %w", err))
-			return
-		}
 	}
 	token := ""
 	if n := st.UI.Nodes.FindIn(flow.GroupDefault, "csrf_token"); n != nil && n.Input() != nil {

@@ -51,11 +51,11 @@ var (
 )
 
 // SettingsMethod generates, confirms, reveals and disables backup recovery codes.
+// Changes are stored through the submission (settings.Submission.Save).
 type SettingsMethod struct {
-	identities Identities
-	sessions   Sessions
-	sealer     *sealer
-	now        func() time.Time
+	sessions Sessions
+	sealer   *sealer
+	now      func() time.Time
 }
 
 var (
@@ -65,11 +65,11 @@ var (
 
 // NewSettings returns the settings method. secrets seal the codes for reveal (the first seals,
 // all open); without any, codes can only be regenerated, never revealed. now may be nil.
-func NewSettings(identities Identities, sessions Sessions, secrets []string, now func() time.Time) *SettingsMethod {
+func NewSettings(sessions Sessions, secrets []string, now func() time.Time) *SettingsMethod {
 	if now == nil {
 		now = time.Now
 	}
-	return &SettingsMethod{identities: identities, sessions: sessions, sealer: newSealer(secrets), now: now}
+	return &SettingsMethod{sessions: sessions, sealer: newSealer(secrets), now: now}
 }
 
 // ID implements settings.Method.
@@ -125,7 +125,7 @@ func (m *SettingsMethod) Update(ctx context.Context, f *settings.Flow, sub *sett
 	case truthy(b[fieldDisable]):
 		delete(sub.Identity.Credentials, identity.CredentialsLookupSecret)
 		f.DeleteInternal(internalKeyCodes)
-		if err := m.identities.Update(ctx, sub.Identity); err != nil {
+		if err := sub.Save(ctx, sub.Identity); err != nil {
 			return fmt.Errorf("disable recovery codes: %w", err)
 		}
 		return nil
@@ -169,7 +169,7 @@ func (m *SettingsMethod) confirm(ctx context.Context, f *settings.Flow, sub *set
 	if err := writeConfig(sub.Identity, cfg, m.now().UTC()); err != nil {
 		return err
 	}
-	if err := m.identities.Update(ctx, sub.Identity); err != nil {
+	if err := sub.Save(ctx, sub.Identity); err != nil {
 		return fmt.Errorf("store recovery codes: %w", err)
 	}
 	f.DeleteInternal(internalKeyCodes)

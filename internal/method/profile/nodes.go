@@ -13,11 +13,6 @@ import (
 	"github.com/portico-auth/portico/internal/text"
 )
 
-// Identities stores changed identities (satisfied by *identity.Manager).
-type Identities interface {
-	Update(ctx context.Context, id *identity.Identity) error
-}
-
 // Schemas finds identity schemas (satisfied by *schema.Registry).
 type Schemas interface {
 	Get(id string) (*schema.Schema, error)
@@ -26,13 +21,13 @@ type Schemas interface {
 
 // Method is the profile settings method.
 type Method struct {
-	identities Identities
-	schemas    Schemas
+	schemas Schemas
 }
 
-// New returns the profile method.
-func New(identities Identities, schemas Schemas) *Method {
-	return &Method{identities: identities, schemas: schemas}
+// New returns the profile method. Changes are stored through the submission
+// (settings.Submission.Save).
+func New(schemas Schemas) *Method {
+	return &Method{schemas: schemas}
 }
 
 // ID implements settings.Method.

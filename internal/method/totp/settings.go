@@ -37,10 +37,10 @@ type Sessions interface {
 var ErrNoPendingKey = apierr.ErrBadRequest.WithReason("This settings flow holds no TOTP key to link. Please start a new settings flow.")
 
 // SettingsMethod links and unlinks an authenticator app.
+// Changes are stored through the submission (settings.Submission.Save).
 type SettingsMethod struct {
-	Identities Identities
-	Sessions   Sessions
-	Schemas    identity.Schemas
+	Sessions Sessions
+	Schemas  identity.Schemas
 	// Issuer is selfservice.methods.totp.config.issuer (the public host by default).
 	Issuer string
 	// Now is the clock; time.Now when nil.
@@ -147,7 +147,7 @@ func (m *SettingsMethod) Update(ctx context.Context, f *settings.Flow, sub *sett
 			return nil // nothing asked of a linked app: Kratos answers with success too
 		}
 		delete(ident.Credentials, identity.CredentialsTOTP)
-		if err := m.Identities.Update(ctx, ident); err != nil {
+		if err := sub.Save(ctx, ident); err != nil {
 			return fmt.Errorf("unlink totp: %w", err)
 		}
 		return nil
@@ -185,7 +185,7 @@ func (m *SettingsMethod) link(ctx context.Context, f *settings.Flow, sub *settin
 	if err := writeConfig(sub.Identity, Config{TOTPURL: k.URL(), LastUsedStep: step}, now); err != nil {
 		return err
 	}
-	if err := m.Identities.Update(ctx, sub.Identity); err != nil {
+	if err := sub.Save(ctx, sub.Identity); err != nil {
 		if errors.Is(err, apierr.ErrConflict) {
 			return refuse(text.NewTOTPWrong())
 		}

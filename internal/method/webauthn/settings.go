@@ -29,7 +29,6 @@ type Settings struct {
 	Variant    Variant
 	RP         *lib.WebAuthn
 	Ceremonies *Ceremonies
-	Identities Updater
 	Schemas    identity.Schemas
 	// Public is the public base URL (the script's address).
 	Public *url.URL
@@ -159,7 +158,7 @@ func (m *Settings) Update(ctx context.Context, f *settings.Flow, sub *settings.S
 		if err := WriteConfig(ident, v.Type, cfg, nil, now); err != nil {
 			return err
 		}
-		if err := m.Identities.Update(ctx, ident); err != nil {
+		if err := sub.Save(ctx, ident); err != nil {
 			return fmt.Errorf("remove %s key: %w", v.Method, err)
 		}
 		return nil
@@ -203,7 +202,7 @@ func (m *Settings) Update(ctx context.Context, f *settings.Flow, sub *settings.S
 		}
 		return err
 	}
-	if err := m.Identities.Update(ctx, ident); err != nil {
+	if err := sub.Save(ctx, ident); err != nil {
 		return fmt.Errorf("store %s key: %w", v.Method, err)
 	}
 	return nil

@@ -32,6 +32,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"IdentityDuplicateAddress", testIdentityDuplicateAddress},
 		{"IdentityUpdate", testIdentityUpdate},
 		{"IdentityUpdateConflictIsAtomic", testIdentityUpdateConflictIsAtomic},
+		{"IdentityUpdateRevokingSessions", testIdentityUpdateRevokingSessions},
 		{"IdentityDeleteCascades", testIdentityDeleteCascades},
 		{"IdentityList", testIdentityList},
 		{"IdentityFindByIdentifier", testIdentityFindByIdentifier},

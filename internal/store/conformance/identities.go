@@ -405,3 +405,41 @@ func testIdentityConcurrentUpdate(t *testing.T, s store.Store) {
 		t.Errorf("after concurrent updates: %+v", got)
 	}
 }
+
+// testIdentityUpdateRevokingSessions: the credential change and the revocation of the other
+// sessions happen together or not at all.
+func testIdentityUpdateRevokingSessions(t *testing.T, s store.Store) {
+	id := create(t, s, "grace@example.com")
+	current := createSession(t, s, id, "tok-grace-current", base)
+	other := createSession(t, s, id, "tok-grace-other", base)
+	stranger := create(t, s, "heidi@example.com")
+	strangers := createSession(t, s, stranger, "tok-heidi", base)
+
+	// A stale version: nothing changes, no session is revoked.
+	stale, err := s.GetIdentity(ctx(t), id.ID, true)
+	must(t, err)
+	stale.Version = 99
+	stale.Traits = json.RawMessage(`{"email":"grace@example.com","x":1}`)
+	wantKind(t, s.UpdateIdentityRevokingSessions(ctx(t), stale, current.ID), apierr.ErrConflict)
+	if got, err := s.GetSession(ctx(t), other.ID); err != nil || !got.Active {
+		t.Fatalf("a failed update revoked a session: %+v, %v", got, err)
+	}
+
+	// A good update: the other session is revoked, the current one and other identities' stay.
+	fresh, err := s.GetIdentity(ctx(t), id.ID, true)
+	must(t, err)
+	must(t, s.UpdateIdentityRevokingSessions(ctx(t), fresh, current.ID))
+	for _, c := range []struct {
+		id     uuid.UUID
+		active bool
+	}{{current.ID, true}, {other.ID, false}, {strangers.ID, true}} {
+		got, err := s.GetSession(ctx(t), c.id)
+		must(t, err)
+		if got.Active != c.active {
+			t.Errorf("session %s active = %v, want %v", c.id, got.Active, c.active)
+		}
+	}
+	if fresh.Version != 2 {
+		t.Errorf("version after update = %d, want 2", fresh.Version)
+	}
+}

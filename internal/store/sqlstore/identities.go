@@ -174,6 +174,24 @@ func (s *Store) insertChildren(ctx context.Context, tx q, id *identity.Identity)
 
 // UpdateIdentity replaces the stored identity if id.Version is the stored version.
 func (s *Store) UpdateIdentity(ctx context.Context, id *identity.Identity) error {
+	return s.updateIdentity(ctx, id, nil)
+}
+
+// UpdateIdentityRevokingSessions updates the identity and deactivates its other sessions in
+// one transaction.
+func (s *Store) UpdateIdentityRevokingSessions(ctx context.Context, id *identity.Identity, keep uuid.UUID) error {
+	return s.updateIdentity(ctx, id, func(tx q) error {
+		if _, err := tx.exec(ctx, "UPDATE sessions SET active = ?, updated_at = ? WHERE identity_id = ? AND id <> ? AND active = ?",
+			false, s.d.time(s.now()), id.ID, keep, true); err != nil {
+			return mapErr(err, "update identity: revoke sessions")
+		}
+		return nil
+	})
+}
+
+// updateIdentity replaces the stored identity and, when also is set, runs it in the same
+// transaction.
+func (s *Store) updateIdentity(ctx context.Context, id *identity.Identity, also func(tx q) error) error {
 	now := s.now()
 	updatedAt := now
 	s.prepareIdentity(id, now)
@@ -205,7 +223,13 @@ func (s *Store) UpdateIdentity(ctx context.Context, id *identity.Identity) error
 				return mapErr(err, "update identity: clear "+table)
 			}
 		}
-		return s.insertChildren(ctx, tx, id)
+		if err := s.insertChildren(ctx, tx, id); err != nil {
+			return err
+		}
+		if also != nil {
+			return also(tx)
+		}
+		return nil
 	})
 	if err != nil {
 		return err
