@@ -3,13 +3,10 @@ package passkey
 import (
 	"context"
 	"crypto/rand"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/go-webauthn/webauthn/protocol"
@@ -66,13 +63,7 @@ func (m *Registration) Nodes(ctx context.Context, f *registration.Flow) error {
 	if f.Type != flow.TypeBrowser {
 		return nil
 	}
-	for _, tf := range m.Schemas.Default().TraitFields() {
-		if f.UI.Nodes.Find(tf.Path) != nil {
-			continue
-		}
-		label := text.NewLabelField(tf.Path, tf.Title)
-		f.UI.Nodes.Append(flow.NewInput(flow.GroupDefault, traitInput(tf), &label))
-	}
+	registration.AddTraitNodes(f, m.Schemas.Default())
 	handle := make([]byte, 32)
 	if _, err := rand.Read(handle); err != nil {
 		return fmt.Errorf("new passkey user handle: %w", err)
@@ -118,7 +109,7 @@ func (m *Registration) Register(ctx context.Context, _ *http.Request, f *registr
 		return nil, refuse(text.New(text.ErrorValidationRegistrationNoStrategy, nil))
 	}
 	s := m.Schemas.Default()
-	raw, fe, err := traits(s, f, body)
+	raw, fe, err := registration.ReadTraits(s, f, body)
 	if err != nil {
 		return nil, err
 	}
@@ -176,9 +167,7 @@ func (m *Registration) Register(ctx context.Context, _ *http.Request, f *registr
 		return nil, refuse(text.NewDuplicateCredentials())
 	case errors.As(err, &ve):
 		m.restore(ctx, f, sd)
-		for _, p := range ve.Problems {
-			fe.AddNode(p.Path, text.New(p.MessageID, p.Context))
-		}
+		fe.AddProblems(ve)
 		return nil, fe
 	case err != nil:
 		return nil, err
@@ -190,104 +179,4 @@ func (m *Registration) Register(ctx context.Context, _ *http.Request, f *registr
 // user can correct (a taken identifier), so the same passkey can be submitted again.
 func (m *Registration) restore(ctx context.Context, f *registration.Flow, sd *lib.SessionData) {
 	_ = m.Ceremonies.Save(ctx, f.ID, PurposeRegistration, sd, f.ExpiresAt)
-}
-
-// traits reads and validates the submitted traits against s, echoing them into the flow.
-func traits(s *schema.Schema, f *registration.Flow, body form.Values) (json.RawMessage, *registration.FormError, error) {
-	fe := &registration.FormError{}
-	t := body.Object("traits")
-	if t == nil {
-		t = map[string]any{}
-	}
-	values := form.Values(t)
-	for _, tf := range s.TraitFields() {
-		sub := strings.TrimPrefix(tf.Path, "traits.")
-		v := values.Get(sub)
-		if v == nil {
-			continue
-		}
-		cv, ok := coerce(tf, v)
-		if !ok {
-			fe.AddNode(tf.Path, text.New(text.ErrorValidationWrongType, map[string]any{"reason": "expected " + tf.Type}))
-		}
-		if cv == nil {
-			drop(t, sub)
-			continue
-		}
-		values.Set(sub, cv)
-		f.UI.Nodes.SetValue(tf.Path, cv)
-	}
-	raw, err := json.Marshal(t)
-	if err != nil {
-		return nil, nil, apierr.ErrBadRequest.WithCause(err)
-	}
-	var ve *schema.ValidationError
-	if err := s.ValidateTraits(raw); errors.As(err, &ve) {
-		for _, p := range ve.Problems {
-			fe.AddNode(p.Path, text.New(p.MessageID, p.Context))
-		}
-	} else if err != nil {
-		return nil, nil, err
-	}
-	return raw, fe, nil
-}
-
-// coerce turns a form's string into the JSON type the schema wants; ok is false when it
-// cannot be converted.
-func coerce(tf schema.TraitField, v any) (any, bool) {
-	s, isString := v.(string)
-	if !isString {
-		return v, true
-	}
-	switch tf.Type {
-	case "number", "integer":
-		if s == "" {
-			return nil, true
-		}
-		if _, err := strconv.ParseFloat(s, 64); err != nil {
-			return s, false
-		}
-		return json.Number(s), true
-	case "boolean":
-		switch s {
-		case "true", "on", "1":
-			return true, true
-		case "false", "off", "0", "":
-			return false, true
-		}
-		return s, false
-	}
-	return s, true
-}
-
-// drop removes the value at dot path from m, so an optional field left empty stays absent.
-func drop(m map[string]any, path string) {
-	parts := strings.Split(path, ".")
-	for _, p := range parts[:len(parts)-1] {
-		next, ok := m[p].(map[string]any)
-		if !ok {
-			return
-		}
-		m = next
-	}
-	delete(m, parts[len(parts)-1])
-}
-
-// traitInput is the input a trait field is edited with.
-func traitInput(tf schema.TraitField) flow.InputAttributes {
-	a := flow.InputAttributes{Name: tf.Path, Type: flow.InputText, Required: tf.Required, Pattern: tf.Pattern, MaxLength: tf.MaxLength}
-	switch {
-	case tf.Type == "number" || tf.Type == "integer":
-		a.Type = flow.InputNumber
-	case tf.Type == "boolean":
-		a.Type = flow.InputCheckbox
-	case tf.IsEmail() && tf.Format == "email":
-		a.Type = flow.InputEmail
-		a.Autocomplete = flow.AutocompleteEmail
-	case tf.Format == "tel":
-		a.Type = flow.InputTel
-	case tf.Format == "uri":
-		a.Type = flow.InputURL
-	}
-	return a
 }

@@ -58,49 +58,10 @@ func (m *Method) Nodes(_ context.Context, f *settings.Flow, ident *identity.Iden
 		}
 	}
 	for _, fld := range s.TraitFields() {
-		f.UI.Nodes.Append(fieldNode(fld, valueAt(traits, fld.Path)))
+		f.UI.Nodes.Append(flow.TraitInput(flow.GroupProfile, fld, valueAt(traits, fld.Path)))
 	}
 	f.UI.Nodes.Append(flow.NewSubmit(flow.GroupProfile, m.ID(), text.NewLabelSave()))
 	return nil
-}
-
-func fieldNode(fld schema.TraitField, value any) flow.Node {
-	attrs := flow.InputAttributes{
-		Name:      fld.Path,
-		Type:      inputType(fld),
-		Value:     value,
-		Required:  fld.Required,
-		Pattern:   fld.Pattern,
-		MaxLength: fld.MaxLength,
-	}
-	if fld.IsEmail() {
-		attrs.Autocomplete = flow.AutocompleteEmail
-	}
-	label := text.NewLabelField(fld.Path, fld.Title)
-	return flow.NewInput(flow.GroupProfile, attrs, &label)
-}
-
-// inputType picks the HTML input type for a trait from its JSON Schema type and format.
-func inputType(fld schema.TraitField) string {
-	switch fld.Type {
-	case "number", "integer":
-		return flow.InputNumber
-	case "boolean":
-		return flow.InputCheckbox
-	}
-	switch fld.Format {
-	case "email":
-		return flow.InputEmail
-	case "tel":
-		return flow.InputTel
-	case "uri", "url":
-		return flow.InputURL
-	case "date":
-		return "date"
-	case "date-time":
-		return "datetime-local"
-	}
-	return flow.InputText
 }
 
 // valueAt returns the value at a "traits.a.b" path, or nil.

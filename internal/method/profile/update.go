@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/portico-auth/portico/internal/apierr"
@@ -30,7 +29,7 @@ func (m *Method) Update(ctx context.Context, f *settings.Flow, sub *settings.Sub
 		return settings.ErrInvalid
 	}
 	if sub.Body.IsForm() {
-		coerce(traits, fields)
+		s.CoerceForm(traits)
 	}
 	// A refused form shows what was submitted, so that the value can be corrected.
 	refuse := func() error {
@@ -146,49 +145,4 @@ func firstIdentifierNode(fields []schema.TraitField, changed []string) string {
 		}
 	}
 	return ""
-}
-
-// coerce turns form strings into the JSON types the schema asks for; empty optional values
-// are dropped so that "no value" is not an empty string.
-func coerce(traits map[string]any, fields []schema.TraitField) {
-	for _, fld := range fields {
-		segs := strings.Split(strings.TrimPrefix(fld.Path, "traits."), ".")
-		parent := traits
-		for _, seg := range segs[:len(segs)-1] {
-			next, ok := parent[seg].(map[string]any)
-			if !ok {
-				parent = nil
-				break
-			}
-			parent = next
-		}
-		if parent == nil {
-			continue
-		}
-		key := segs[len(segs)-1]
-		str, ok := parent[key].(string)
-		if !ok {
-			continue
-		}
-		if str == "" && !fld.Required {
-			delete(parent, key)
-			continue
-		}
-		switch fld.Type {
-		case "integer":
-			if n, err := strconv.ParseInt(str, 10, 64); err == nil {
-				parent[key] = n
-			}
-		case "number":
-			if n, err := strconv.ParseFloat(str, 64); err == nil {
-				parent[key] = n
-			}
-		case "boolean":
-			if b, err := strconv.ParseBool(str); err == nil {
-				parent[key] = b
-			}
-		case "array":
-			parent[key] = []any{str}
-		}
-	}
 }
