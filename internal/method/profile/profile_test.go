@@ -2,7 +2,6 @@ package profile
 
 import (
 	"testing"
-
 )
 
 func TestValueAt(t *testing.T) {
