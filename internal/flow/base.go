@@ -101,6 +101,23 @@ func Record(kind string, b *Base, identityID *uuid.UUID, v any) (*store.FlowReco
 	return &store.FlowRecord{ID: b.ID, Kind: kind, IdentityID: identityID, ExpiresAt: b.ExpiresAt, Data: data}, nil
 }
 
+// GoneForRead is the 410 that reading an expired flow answers (without an error id, as Kratos
+// does), saying where a new flow of the same kind starts: details.api for an API flow,
+// details.redirect_to (carrying the flow's return_to) and return_to for a browser flow. name is
+// the flow's path segment ("login", "registration", "settings").
+func (b *Base) GoneForRead(public *url.URL, name string) *apierr.Error {
+	e := apierr.ErrGone.WithReason("The %s flow has expired. Initialize a new %s flow.", name, name)
+	if b.Type == TypeAPI {
+		return e.WithDetail("api", JoinPath(public, "/self-service/"+name+"/api"))
+	}
+	to := JoinPath(public, "/self-service/"+name+"/browser")
+	if b.ReturnTo == "" {
+		return e.WithDetail("redirect_to", to)
+	}
+	to += "?" + url.Values{"return_to": {b.ReturnTo}}.Encode()
+	return e.WithDetail("redirect_to", to).WithDetail("return_to", b.ReturnTo)
+}
+
 // RecordData is Record for a flow already encoded as data.
 func RecordData(kind string, b *Base, identityID *uuid.UUID, data []byte) *store.FlowRecord {
 	return &store.FlowRecord{ID: b.ID, Kind: kind, IdentityID: identityID, ExpiresAt: b.ExpiresAt, Data: data}

@@ -40,16 +40,7 @@ func (h *Handler) get(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if f.Expired(h.now()) {
-		e := apierr.ErrGone.WithReason("The login flow has expired. Call the login flow init endpoint to start a new login flow.")
-		if f.Type == flow.TypeAPI {
-			e = e.WithDetail("api", flow.JoinPath(h.Public, "/self-service/login/api"))
-		} else {
-			e = e.WithDetail("redirect_to", flow.JoinPath(h.Public, "/self-service/login/browser"))
-			if f.ReturnTo != "" {
-				e = e.WithDetail("return_to", f.ReturnTo)
-			}
-		}
-		httpx.WriteError(w, r, e)
+		httpx.WriteError(w, r, f.GoneForRead(h.Public, "login"))
 		return
 	}
 	flow.Reply(w, http.StatusOK, f)

@@ -194,16 +194,7 @@ func (h *Handler) get(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if f.Expired(h.now()) {
-		e := apierr.ErrGone.WithReason("The registration flow has expired. Call the registration flow init endpoint to start a new registration flow.")
-		if f.Type == flow.TypeAPI {
-			e = e.WithDetail("api", flow.JoinPath(h.Public, "/self-service/registration/api"))
-		} else {
-			e = e.WithDetail("redirect_to", flow.JoinPath(h.Public, "/self-service/registration/browser"))
-			if f.ReturnTo != "" {
-				e = e.WithDetail("return_to", f.ReturnTo)
-			}
-		}
-		httpx.WriteError(w, r, e)
+		httpx.WriteError(w, r, f.GoneForRead(h.Public, "registration"))
 		return
 	}
 	flow.Reply(w, http.StatusOK, f)

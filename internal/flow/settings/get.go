@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/url"
 
 	"github.com/google/uuid"
 
@@ -54,7 +53,7 @@ func (h *Handler) get(w http.ResponseWriter, r *http.Request) {
 		httpx.WriteError(w, r, apierr.ErrInternal.WithCause(err))
 		return
 	}
-	httpx.WriteError(w, r, h.expiredForGet(st))
+	httpx.WriteError(w, r, st.GoneForRead(h.opts.Public, "settings"))
 }
 
 // requireSession finds the request's session. Without one, a JSON caller gets 401 (without an
@@ -125,14 +124,3 @@ func (h *Handler) owns(s *session.Session, st *stored) error {
 }
 
 // expiredForGet is the 410 of reading an expired flow: no error id, only where to start anew.
-func (h *Handler) expiredForGet(st *stored) *apierr.Error {
-	e := apierr.ErrGone.WithReason("The settings flow has expired. Initialize a new settings flow.")
-	if st.Type == flow.TypeAPI {
-		return e.WithDetail("api", flow.JoinPath(h.opts.Public, "/self-service/settings/api"))
-	}
-	to := flow.JoinPath(h.opts.Public, "/self-service/settings/browser")
-	if st.ReturnTo != "" {
-		to += "?" + url.Values{"return_to": {st.ReturnTo}}.Encode()
-	}
-	return e.WithDetail("redirect_to", to).WithDetail("return_to", st.ReturnTo)
-}
