@@ -63,10 +63,6 @@ func instrument(listener string, mux *http.ServeMux, m *metrics, log *slog.Logge
 			r.Body = http.MaxBytesReader(w, r.Body, httpx.MaxBodyBytes)
 		}
 		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
-		_, pattern := mux.Handler(r)
-		if pattern == "" {
-			pattern = "unmatched"
-		}
 		defer func() {
 			if p := recover(); p != nil {
 				if p == http.ErrAbortHandler {
@@ -79,6 +75,11 @@ func instrument(listener string, mux *http.ServeMux, m *metrics, log *slog.Logge
 				}
 			}
 			d := time.Since(start)
+			// The mux wrote the matched pattern into r: no second routing for the label.
+			pattern := r.Pattern
+			if pattern == "" {
+				pattern = "unmatched"
+			}
 			m.observe(listener, r.Method, pattern, sw.status, d)
 			log.LogAttrs(r.Context(), slog.LevelInfo, "request",
 				slog.String("listener", listener), slog.String("method", r.Method),
