@@ -70,31 +70,13 @@ func (s *Store) prepareIdentity(id *identity.Identity, n time.Time) {
 	}
 	for t, c := range id.Credentials {
 		c.Type = t
-		if c.ID == uuid.Nil {
-			c.ID = uuid.New()
-		}
-		if c.CreatedAt.IsZero() {
-			c.CreatedAt = n
-		}
-		if c.UpdatedAt.IsZero() {
-			c.UpdatedAt = c.CreatedAt
-		}
-		c.CreatedAt, c.UpdatedAt = normTime(c.CreatedAt), normTime(c.UpdatedAt)
+		fillRow(&c.ID, &c.CreatedAt, &c.UpdatedAt, n)
 		c.Identifiers = dedupe(c.Identifiers)
 		id.Credentials[t] = c
 	}
 	for i := range id.VerifiableAddresses {
 		a := &id.VerifiableAddresses[i]
-		if a.ID == uuid.Nil {
-			a.ID = uuid.New()
-		}
-		if a.CreatedAt.IsZero() {
-			a.CreatedAt = n
-		}
-		if a.UpdatedAt.IsZero() {
-			a.UpdatedAt = a.CreatedAt
-		}
-		a.CreatedAt, a.UpdatedAt = normTime(a.CreatedAt), normTime(a.UpdatedAt)
+		fillRow(&a.ID, &a.CreatedAt, &a.UpdatedAt, n)
 		if a.VerifiedAt != nil {
 			t := normTime(*a.VerifiedAt)
 			a.VerifiedAt = &t
@@ -102,17 +84,23 @@ func (s *Store) prepareIdentity(id *identity.Identity, n time.Time) {
 	}
 	for i := range id.RecoveryAddresses {
 		a := &id.RecoveryAddresses[i]
-		if a.ID == uuid.Nil {
-			a.ID = uuid.New()
-		}
-		if a.CreatedAt.IsZero() {
-			a.CreatedAt = n
-		}
-		if a.UpdatedAt.IsZero() {
-			a.UpdatedAt = a.CreatedAt
-		}
-		a.CreatedAt, a.UpdatedAt = normTime(a.CreatedAt), normTime(a.UpdatedAt)
+		fillRow(&a.ID, &a.CreatedAt, &a.UpdatedAt, n)
 	}
+}
+
+// fillRow gives a child row a new id and times when it has none (updated_at defaults to
+// created_at), in the stored form.
+func fillRow(id *uuid.UUID, created, updated *time.Time, n time.Time) {
+	if *id == uuid.Nil {
+		*id = uuid.New()
+	}
+	if created.IsZero() {
+		*created = n
+	}
+	if updated.IsZero() {
+		*updated = *created
+	}
+	*created, *updated = normTime(*created), normTime(*updated)
 }
 
 func dedupe(in []string) []string {
