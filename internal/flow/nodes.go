@@ -114,6 +114,17 @@ type Container struct {
 // AddMessage adds a flow-level message.
 func (c *Container) AddMessage(msg ...text.Message) { c.Messages = append(c.Messages, msg...) }
 
+// ShowMessages shows a refused submission: general messages on the form, the others next to
+// the nodes they name (on the form when no node has that name).
+func (c *Container) ShowMessages(general []text.Message, byNode map[string][]text.Message) {
+	c.AddMessage(general...)
+	for name, msgs := range byNode {
+		if !c.Nodes.AddMessage(name, msgs...) {
+			c.AddMessage(msgs...)
+		}
+	}
+}
+
 // ResetMessages removes the flow-level messages and every node's messages.
 func (c *Container) ResetMessages() {
 	c.Messages = nil

@@ -72,7 +72,7 @@ func (h *Handler) create(w http.ResponseWriter, r *http.Request, t flow.Type) {
 		return
 	}
 	if sess != nil && !opts.refresh && aalRank(opts.aal) <= aalRank(sess.AAL) {
-		if replyJSON(t, r) {
+		if flow.ReplyJSON(t, r) {
 			if opts.aal == session.AAL2 {
 				h.fail(w, r, t, ErrAALAlreadyFulfilled)
 				return
@@ -92,7 +92,7 @@ func (h *Handler) create(w http.ResponseWriter, r *http.Request, t flow.Type) {
 		h.fail(w, r, t, err)
 		return
 	}
-	if replyJSON(t, r) {
+	if flow.ReplyJSON(t, r) {
 		flow.Reply(w, http.StatusOK, f)
 		return
 	}

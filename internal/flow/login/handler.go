@@ -72,9 +72,6 @@ func (h *Handler) now() time.Time {
 }
 
 // replyJSON reports whether r gets JSON rather than redirects: API flows always do.
-func replyJSON(t flow.Type, r *http.Request) bool {
-	return t == flow.TypeAPI || flow.WantsJSON(r)
-}
 
 // returnURL is where a browser goes once signed in.
 func (h *Handler) returnURL(returnTo string) string {

@@ -24,18 +24,13 @@ func (h *Handler) save(r *http.Request, f *Flow, owner *uuid.UUID) error {
 // invalid shows a rejected submission on the flow: 400 with the flow for JSON callers, back
 // to the login UI for browsers. Secrets never travel back.
 func (h *Handler) invalid(w http.ResponseWriter, r *http.Request, f *Flow, owner *uuid.UUID, fe *FormError) {
-	f.UI.AddMessage(fe.Messages...)
-	for name, msgs := range fe.Nodes {
-		if !f.UI.Nodes.AddMessage(name, msgs...) {
-			f.UI.AddMessage(msgs...)
-		}
-	}
+	f.UI.ShowMessages(fe.Messages, fe.Nodes)
 	f.UI.Nodes.ClearValues(flow.InputPassword)
 	if err := h.save(r, f, owner); err != nil {
 		h.fail(w, r, f.Type, err)
 		return
 	}
-	if replyJSON(f.Type, r) {
+	if flow.ReplyJSON(f.Type, r) {
 		flow.Reply(w, http.StatusBadRequest, f)
 		return
 	}

@@ -77,7 +77,7 @@ func (h *Handler) update(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	case sess != nil:
-		if replyJSON(f.Type, r) {
+		if flow.ReplyJSON(f.Type, r) {
 			h.fail(w, r, f.Type, ErrAlreadyLoggedIn)
 			return
 		}
@@ -144,7 +144,7 @@ func (h *Handler) expired(w http.ResponseWriter, r *http.Request, old *Flow, ses
 		h.fail(w, r, old.Type, err)
 		return
 	}
-	if replyJSON(old.Type, r) {
+	if flow.ReplyJSON(old.Type, r) {
 		h.fail(w, r, old.Type, apierr.From(cause).WithID("self_service_flow_expired").WithDetail("use_flow_id", f.ID.String()))
 		return
 	}

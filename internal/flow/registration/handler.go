@@ -58,8 +58,6 @@ func (h *Handler) now() time.Time {
 	return time.Now().UTC()
 }
 
-func replyJSON(t flow.Type, r *http.Request) bool { return t == flow.TypeAPI || flow.WantsJSON(r) }
-
 func (h *Handler) fail(w http.ResponseWriter, r *http.Request, t flow.Type, err error) {
 	if t == flow.TypeAPI {
 		httpx.WriteError(w, r, err)
@@ -110,7 +108,7 @@ func (h *Handler) create(w http.ResponseWriter, r *http.Request, t flow.Type) {
 		return
 	}
 	if sess != nil {
-		if replyJSON(t, r) {
+		if flow.ReplyJSON(t, r) {
 			h.fail(w, r, t, ErrAlreadyLoggedIn)
 			return
 		}
@@ -122,7 +120,7 @@ func (h *Handler) create(w http.ResponseWriter, r *http.Request, t flow.Type) {
 		h.fail(w, r, t, err)
 		return
 	}
-	if replyJSON(t, r) {
+	if flow.ReplyJSON(t, r) {
 		flow.Reply(w, http.StatusOK, f)
 		return
 	}
@@ -231,7 +229,7 @@ func (h *Handler) update(w http.ResponseWriter, r *http.Request) {
 			h.fail(w, r, f.Type, nerr)
 			return
 		}
-		if replyJSON(f.Type, r) {
+		if flow.ReplyJSON(f.Type, r) {
 			h.fail(w, r, f.Type, apierr.From(err).WithID("self_service_flow_expired").WithDetail("use_flow_id", nf.ID.String()))
 			return
 		}
@@ -251,7 +249,7 @@ func (h *Handler) update(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, f.Type, err)
 		return
 	} else if sess != nil {
-		if replyJSON(f.Type, r) {
+		if flow.ReplyJSON(f.Type, r) {
 			h.fail(w, r, f.Type, ErrAlreadyLoggedIn)
 			return
 		}
@@ -283,18 +281,13 @@ func (h *Handler) update(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) invalid(w http.ResponseWriter, r *http.Request, f *Flow, fe *FormError) {
-	f.UI.AddMessage(fe.Messages...)
-	for name, msgs := range fe.Nodes {
-		if !f.UI.Nodes.AddMessage(name, msgs...) {
-			f.UI.AddMessage(msgs...)
-		}
-	}
+	f.UI.ShowMessages(fe.Messages, fe.Nodes)
 	f.UI.Nodes.ClearValues(flow.InputPassword)
 	if err := h.save(r, f, nil); err != nil {
 		h.fail(w, r, f.Type, err)
 		return
 	}
-	if replyJSON(f.Type, r) {
+	if flow.ReplyJSON(f.Type, r) {
 		flow.Reply(w, http.StatusBadRequest, f)
 		return
 	}
