@@ -17,18 +17,8 @@ import (
 
 // update is updateSettingsFlow: POST /self-service/settings?flow=.
 func (h *Handler) update(w http.ResponseWriter, r *http.Request) {
-	ctx := r.Context()
-	s, ok := h.requireSession(w, r)
+	s, st, ok := h.sessionAndFlow(w, r)
 	if !ok {
-		return
-	}
-	st, err := h.load(ctx, r.URL.Query().Get("flow"))
-	if err != nil {
-		h.deps.Errors.Write(w, r, err)
-		return
-	}
-	if err := h.owns(s, st); err != nil {
-		h.deps.Errors.Write(w, r, err)
 		return
 	}
 	body, err := decodeBody(r)
@@ -51,21 +41,30 @@ func (h *Handler) update(w http.ResponseWriter, r *http.Request) {
 	h.apply(w, r, s, st, body)
 }
 
+// sessionAndFlow finds the request's session and the ?flow= it may change; when either is
+// missing or the flow is someone else's, it answers and ok is false.
+func (h *Handler) sessionAndFlow(w http.ResponseWriter, r *http.Request) (*session.Session, *stored, bool) {
+	s, ok := h.requireSession(w, r)
+	if !ok {
+		return nil, nil, false
+	}
+	st, err := h.load(r.Context(), r.URL.Query().Get("flow"))
+	if err == nil {
+		err = h.owns(s, st)
+	}
+	if err != nil {
+		h.deps.Errors.Write(w, r, err)
+		return nil, nil, false
+	}
+	return s, st, true
+}
+
 // resume serves GET /self-service/settings?flow=, where a refresh login returns to: a
 // submission parked for want of a privileged session is applied now, without a second submit.
 func (h *Handler) resume(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	s, ok := h.requireSession(w, r)
+	s, st, ok := h.sessionAndFlow(w, r)
 	if !ok {
-		return
-	}
-	st, err := h.load(ctx, r.URL.Query().Get("flow"))
-	if err != nil {
-		h.deps.Errors.Write(w, r, err)
-		return
-	}
-	if err := h.owns(s, st); err != nil {
-		h.deps.Errors.Write(w, r, err)
 		return
 	}
 	if st.Pending == "" {
