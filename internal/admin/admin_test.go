@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"os"
 	"reflect"
 	"regexp"
 	"sort"
@@ -20,6 +19,7 @@ import (
 	"github.com/portico-auth/portico/internal/apptest/golden"
 	"github.com/portico-auth/portico/internal/hash"
 	"github.com/portico-auth/portico/internal/identity"
+	"github.com/portico-auth/portico/internal/kratosexamples"
 	"github.com/portico-auth/portico/internal/schema"
 	"github.com/portico-auth/portico/internal/store/sqlstore"
 )
@@ -175,21 +175,18 @@ func TestCreateGolden(t *testing.T) {
 	if !strings.HasPrefix(hdr.Get("Location"), "/admin/identities/") {
 		t.Fatalf("Location = %q", hdr.Get("Location"))
 	}
-	raw, err := os.ReadFile("../../../shared/spec/kratos-examples/admin-create-identity.json")
-	if err == nil {
-		var want any
-		if err := json.Unmarshal(raw, &want); err != nil {
-			t.Fatal(err)
-		}
-		// The example's traits are the example schema's; compare the rest of the shape.
-		got, exp := shape(v).(map[string]any), shape(want).(map[string]any)
-		delete(got, "traits")
-		delete(exp, "traits")
-		if !reflect.DeepEqual(got, exp) {
-			g, _ := json.MarshalIndent(got, "", " ")
-			w, _ := json.MarshalIndent(exp, "", " ")
-			t.Fatalf("shape differs from Kratos's\ngot  %s\nwant %s", g, w)
-		}
+	var want any
+	if err := json.Unmarshal(kratosexamples.Read(t, "admin-create-identity.json"), &want); err != nil {
+		t.Fatal(err)
+	}
+	// The example's traits are the example schema's; compare the rest of the shape.
+	got, exp := shape(v).(map[string]any), shape(want).(map[string]any)
+	delete(got, "traits")
+	delete(exp, "traits")
+	if !reflect.DeepEqual(got, exp) {
+		g, _ := json.MarshalIndent(got, "", " ")
+		w, _ := json.MarshalIndent(exp, "", " ")
+		t.Fatalf("shape differs from Kratos's\ngot  %s\nwant %s", g, w)
 	}
 	m := v.(map[string]any)
 	if m["schema_url"] != "http://127.0.0.1:4433/schemas/ZGVmYXVsdA" {

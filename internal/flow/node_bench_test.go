@@ -2,17 +2,15 @@ package flow
 
 import (
 	"encoding/json"
-	"os"
 	"testing"
+
+	"github.com/portico-auth/portico/internal/kratosexamples"
 )
 
 // recordedNodes decodes the nodes of the recorded settings flow (about 6 KB of JSON).
 func recordedNodes(tb testing.TB) Nodes {
 	tb.Helper()
-	b, err := os.ReadFile("testdata/settings-browser-ajax-200.json")
-	if err != nil {
-		tb.Fatal(err)
-	}
+	b := kratosexamples.Read(tb, "settings-browser-ajax-200.json")
 	var doc struct {
 		UI struct {
 			Nodes Nodes `json:"nodes"`

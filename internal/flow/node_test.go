@@ -2,19 +2,17 @@ package flow
 
 import (
 	"encoding/json"
-	"os"
 	"reflect"
 	"testing"
+
+	"github.com/portico-auth/portico/internal/kratosexamples"
 
 	"github.com/portico-auth/portico/internal/text"
 )
 
 func readUI(t *testing.T, file string) (raw json.RawMessage, generic map[string]any) {
 	t.Helper()
-	b, err := os.ReadFile("testdata/" + file)
-	if err != nil {
-		t.Fatal(err)
-	}
+	b := kratosexamples.Read(t, file)
 	var doc struct {
 		UI json.RawMessage `json:"ui"`
 	}

@@ -3,13 +3,13 @@ package login_test
 import (
 	"encoding/json"
 	"net/http"
-	"os"
 	"sort"
 	"strings"
 	"testing"
 
 	"github.com/portico-auth/portico/internal/apptest"
 	"github.com/portico-auth/portico/internal/apptest/golden"
+	"github.com/portico-auth/portico/internal/kratosexamples"
 )
 
 // keys lists every key path of a JSON document (array items merged), to compare shapes.
@@ -27,15 +27,16 @@ func keys(prefix string, v any, out map[string]bool) {
 	}
 }
 
-func sameShape(t *testing.T, got []byte, examplePath string) {
+func sameShape(t *testing.T, got []byte, example string) {
 	t.Helper()
-	ex, err := os.ReadFile(examplePath)
-	if err != nil {
-		t.Skipf("no Kratos example: %v", err)
-	}
+	ex := kratosexamples.Read(t, example)
 	var a, b any
-	_ = json.Unmarshal(got, &a)
-	_ = json.Unmarshal(ex, &b)
+	if err := json.Unmarshal(got, &a); err != nil {
+		t.Fatalf("reply is not JSON: %v\n%s", err, got)
+	}
+	if err := json.Unmarshal(ex, &b); err != nil {
+		t.Fatalf("recorded %s is not JSON: %v", example, err)
+	}
 	ka, kb := map[string]bool{}, map[string]bool{}
 	keys("", a, ka)
 	keys("", b, kb)
@@ -52,11 +53,9 @@ func sameShape(t *testing.T, got []byte, examplePath string) {
 	}
 	sort.Strings(diff)
 	if len(diff) > 0 {
-		t.Errorf("shape differs from %s: %s", examplePath, strings.Join(diff, " "))
+		t.Errorf("shape differs from %s: %s", example, strings.Join(diff, " "))
 	}
 }
-
-const examples = "../../../../shared/spec/kratos-examples/"
 
 func TestGoldenLogin(t *testing.T) {
 	s := apptest.Start(t)
@@ -65,7 +64,7 @@ func TestGoldenLogin(t *testing.T) {
 
 	r := app.Get(s.PublicURL("/self-service/login/api"))
 	golden.JSON(t, "testdata/login-api-flow.golden.json", r.Body)
-	sameShape(t, r.Body, examples+"login-api-flow.json")
+	sameShape(t, r.Body, "login-api-flow.json")
 	id := r.Map(t)["id"].(string)
 
 	bad := submit(app, s, id, map[string]any{"method": "password", "identifier": email, "password": "wrong"})
@@ -73,7 +72,7 @@ func TestGoldenLogin(t *testing.T) {
 
 	ok := submit(app, s, id, map[string]any{"method": "password", "identifier": email, "password": pw})
 	golden.JSON(t, "testdata/login-api-success.golden.json", ok.Body)
-	sameShape(t, ok.Body, examples+"login-api-success.json")
+	sameShape(t, ok.Body, "login-api-success.json")
 
 	spa := s.SPA(t)
 	r = spa.Get(s.PublicURL("/self-service/login/browser?return_to=/after"))
