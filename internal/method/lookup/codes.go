@@ -1,20 +1,17 @@
 package lookup
 
 import (
-	"crypto/aes"
-	"crypto/cipher"
 	"crypto/rand"
 	"crypto/sha256"
 	"crypto/subtle"
-	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
 
 	"github.com/portico-auth/portico/internal/identity"
+	"github.com/portico-auth/portico/internal/seal"
 )
 
 // NumCodes is how many codes one generation yields.
@@ -77,28 +74,16 @@ func hashCode(salt, code string) string {
 	return hex.EncodeToString(sum[:])
 }
 
-// sealer encrypts the plain codes for reveal, bound to one identity.
-type sealer struct{ keys [][32]byte }
+// sealer encrypts the plain codes for reveal, bound to one identity (the shared seal
+// package under its own purpose). Without a secret it seals nothing: codes can then only be
+// regenerated, never revealed.
+type sealer struct{ s *seal.Sealer }
 
 func newSealer(secrets []string) *sealer {
-	s := &sealer{}
-	for _, sec := range secrets {
-		if sec != "" {
-			s.keys = append(s.keys, sha256.Sum256([]byte("portico lookup secrets\x00"+sec)))
-		}
-	}
-	return s
+	return &sealer{s: seal.New(seal.PurposeLookupCodes, secrets)}
 }
 
-func (s *sealer) enabled() bool { return s != nil && len(s.keys) > 0 }
-
-func aead(k [32]byte) (cipher.AEAD, error) {
-	b, err := aes.NewCipher(k[:])
-	if err != nil {
-		return nil, err
-	}
-	return cipher.NewGCM(b)
-}
+func (s *sealer) enabled() bool { return s != nil && s.s.CanSeal() }
 
 func (s *sealer) seal(codes []string, aad []byte) (string, error) {
 	if !s.enabled() {
@@ -108,39 +93,19 @@ func (s *sealer) seal(codes []string, aad []byte) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	a, err := aead(s.keys[0])
-	if err != nil {
-		return "", err
-	}
-	nonce := make([]byte, a.NonceSize())
-	if _, err := rand.Read(nonce); err != nil {
-		return "", err
-	}
-	return base64.RawURLEncoding.EncodeToString(a.Seal(nonce, nonce, plain, aad)), nil
+	return s.s.Seal(plain, aad)
 }
 
 func (s *sealer) open(sealed string, aad []byte) ([]string, error) {
-	raw, err := base64.RawURLEncoding.DecodeString(sealed)
+	plain, err := s.s.Open(sealed, aad)
 	if err != nil {
 		return nil, fmt.Errorf("open recovery codes: %w", err)
 	}
-	for _, k := range s.keys {
-		a, err := aead(k)
-		if err != nil {
-			return nil, err
-		}
-		if len(raw) < a.NonceSize() {
-			break
-		}
-		if plain, err := a.Open(nil, raw[:a.NonceSize()], raw[a.NonceSize():], aad); err == nil {
-			var codes []string
-			if err := json.Unmarshal(plain, &codes); err != nil {
-				return nil, fmt.Errorf("open recovery codes: %w", err)
-			}
-			return codes, nil
-		}
+	var codes []string
+	if err := json.Unmarshal(plain, &codes); err != nil {
+		return nil, fmt.Errorf("open recovery codes: %w", err)
 	}
-	return nil, errors.New("open recovery codes: no secret fits")
+	return codes, nil
 }
 
 // newConfig hashes (and seals) codes for ident.
