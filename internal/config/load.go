@@ -20,6 +20,9 @@ import (
 //go:embed default.schema.json
 var defaultSchema []byte
 
+// DefaultAdminHost is where the admin listener binds when serve.admin.host is empty.
+const DefaultAdminHost = "127.0.0.1"
+
 // DevDSN is the database used in dev mode when no dsn is configured.
 const DevDSN = "sqlite://portico.db?_fk=true"
 
@@ -130,6 +133,11 @@ func defaults() *Config {
 
 // derive fills the defaults that depend on other keys or on dev mode.
 func (c *Config) derive() {
+	// The admin API has no authentication of its own: unless serve.admin.host says where else
+	// to listen, it answers on this machine only (an empty host would mean every interface).
+	if c.Serve.Admin.Host == "" {
+		c.Serve.Admin.Host = DefaultAdminHost
+	}
 	for _, l := range []*Listener{&c.Serve.Public, &c.Serve.Admin} {
 		if l.BaseURL == "" {
 			l.BaseURL = fmt.Sprintf("http://127.0.0.1:%d/", l.Port)

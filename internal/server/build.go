@@ -103,6 +103,7 @@ func Build(ctx context.Context, cfg *config.Config, st store.Store, log *slog.Lo
 	adm.HandleFunc("/", notFound)
 	adm.Handle("GET /admin/metrics/prometheus", m.handler())
 
+	registerPublicRedirects(adm, public)
 	admin.NewIdentityHandler(a.Identities, st, schemas, public).Register(adm)
 	schemaapi.New(schemas).Register(pub)
 
@@ -145,7 +146,7 @@ func Build(ctx context.Context, cfg *config.Config, st store.Store, log *slog.Lo
 	pages.Register(pub)
 
 	a.Public = instrument("public", pub, m, log)
-	a.Admin = instrument("admin", adm, m, log)
+	a.Admin = instrument("admin", newAdminGuard(cfg).wrap(adm), m, log)
 	return a, nil
 }
 

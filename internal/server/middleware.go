@@ -46,7 +46,7 @@ func newRequestID() string {
 // instrument wraps a listener's mux with what every request gets: a request id, a bounded
 // body, panic recovery, a log line and metrics. Logged: method, path (never the query, which
 // may carry tokens), status, duration, request id.
-func instrument(listener string, mux *http.ServeMux, m *metrics, log *slog.Logger) http.Handler {
+func instrument(listener string, mux http.Handler, m *metrics, log *slog.Logger) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		id := r.Header.Get("X-Request-Id")
