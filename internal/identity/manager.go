@@ -46,6 +46,9 @@ type Manager struct {
 	hasher  Hasher
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
+	// Policy judges every plain-text password before it is hashed (see CheckPassword); nil
+	// accepts any.
+	Policy PasswordPolicy
 }
 
 // NewManager returns a manager. now may be nil (time.Now).

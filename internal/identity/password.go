@@ -44,6 +44,9 @@ func (m *Manager) setPassword(ctx context.Context, id *Identity, password, hashe
 			return err
 		}
 	} else {
+		if err := m.CheckPassword(id, password); err != nil {
+			return err
+		}
 		if m.hasher == nil {
 			return fmt.Errorf("set password: no password hasher configured")
 		}

@@ -26,7 +26,6 @@ const (
 func registerAuth(a *App, pub *http.ServeMux) {
 	cfg, st, public := a.Config, a.Store, a.Config.PublicURL()
 	pw := cfg.SelfService.Methods.Password
-	policy := password.Policy{MinLength: pw.Config.MinPasswordLength, SimilarityCheck: pw.Config.IdentifierSimilarityCheckEnabled}
 
 	var loginMethods []login.Method
 	var regMethods []registration.Method
@@ -35,7 +34,7 @@ func registerAuth(a *App, pub *http.ServeMux) {
 			Identities: st, Hasher: a.Hasher, Updater: a.Identities, Schemas: a.Schemas,
 			Throttle: password.NewThrottle(st, loginThrottleMax, loginThrottleWindow), Now: a.Now, Log: a.Log,
 		})
-		regMethods = append(regMethods, &password.RegistrationMethod{Identities: a.Identities, Schemas: a.Schemas, Policy: policy})
+		regMethods = append(regMethods, &password.RegistrationMethod{Identities: a.Identities, Schemas: a.Schemas})
 	}
 	// Second factors (aal2 flows only).
 	if cfg.MethodEnabled("totp") {

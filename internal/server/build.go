@@ -80,6 +80,10 @@ func Build(ctx context.Context, cfg *config.Config, st store.Store, log *slog.Lo
 		}
 	}
 	a.Identities = identity.NewManager(st, schemas, a.Hasher, now)
+	// The one password policy: the manager applies it to every plain-text password it stores
+	// (sign-up, settings, admin create/update/import).
+	pwc := cfg.SelfService.Methods.Password.Config
+	a.Identities.Policy = password.Policy{MinLength: pwc.MinPasswordLength, SimilarityCheck: pwc.IdentifierSimilarityCheckEnabled}
 
 	so := session.DefaultOptions()
 	so.Lifespan = cfg.Session.Lifespan
@@ -122,8 +126,7 @@ func Build(ctx context.Context, cfg *config.Config, st store.Store, log *slog.Lo
 		settingsMethods = append(settingsMethods, profile.New(schemas))
 	}
 	if pw := cfg.SelfService.Methods.Password; pw.Enabled {
-		policy := password.Policy{MinLength: pw.Config.MinPasswordLength, SimilarityCheck: pw.Config.IdentifierSimilarityCheckEnabled}
-		settingsMethods = append(settingsMethods, password.NewSettings(a.Identities, a.Hasher, schemas, policy))
+		settingsMethods = append(settingsMethods, password.NewSettings(a.Identities, a.Hasher))
 	}
 	if cfg.MethodEnabled("lookup_secret") {
 		settingsMethods = append(settingsMethods, lookup.NewSettings(a.Sessions, append(append([]string{}, cfg.Secrets.Cipher...), cfg.CookieSecrets()...), now))

@@ -10,15 +10,18 @@ import (
 // MaxLength is the longest password accepted, in bytes: bcrypt reads no more than 72.
 const MaxLength = 72
 
-// Policy is what a new password must meet (selfservice.methods.password.config).
+// Policy is what a new password must meet (selfservice.methods.password.config). The server
+// builds one and hands it to the identity manager, which applies it to every plain-text password
+// before hashing it: sign-up, settings and the admin API (create, update, import) alike.
 type Policy struct {
 	MinLength int
 	// SimilarityCheck refuses passwords too close to one of the identity's identifiers.
 	SimilarityCheck bool
 }
 
-// Check returns the message that explains why password is refused, or nil when it is fine.
-// identifiers are the identity's identifiers (e-mail addresses, user names).
+// Check returns the message that explains why password is refused, or nil when it is fine:
+// too short, too long, too similar to one of identifiers (the identity's e-mail addresses and
+// user names), or on the breach list (4000034, as Kratos says for a password found in breaches).
 func (p Policy) Check(password string, identifiers []string) *text.Message {
 	n := utf8.RuneCountInString(password)
 	if n < p.MinLength {
@@ -36,6 +39,10 @@ func (p Policy) Check(password string, identifiers []string) *text.Message {
 				return &m
 			}
 		}
+	}
+	if IsBreached(password) {
+		m := text.NewPasswordBreached()
+		return &m
 	}
 	return nil
 }

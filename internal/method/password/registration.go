@@ -14,8 +14,9 @@ import (
 	"github.com/portico-auth/portico/internal/text"
 )
 
-// IdentityCreator creates identities (satisfied by *identity.Manager).
+// IdentityCreator checks passwords and creates identities (satisfied by *identity.Manager).
 type IdentityCreator interface {
+	CheckPassword(id *identity.Identity, password string) error
 	Create(ctx context.Context, id *identity.Identity, opts identity.CreateOptions) error
 }
 
@@ -24,7 +25,6 @@ type IdentityCreator interface {
 type RegistrationMethod struct {
 	Identities IdentityCreator
 	Schemas    identity.Schemas
-	Policy     Policy
 }
 
 var _ registration.Method = (*RegistrationMethod)(nil)
@@ -49,25 +49,30 @@ func (m *RegistrationMethod) Register(ctx context.Context, _ *http.Request, f *r
 	if err != nil {
 		return nil, err
 	}
+	// The password policy is the identity manager's (the one every plain-text password meets,
+	// here as in settings and the admin API; Create applies it again). Asked here too, so that
+	// a refused password is reported together with invalid traits.
+	ident := &identity.Identity{SchemaID: s.ID, Traits: raw}
 	password := body.String("password")
 	if password == "" {
 		fe.AddNode("password", text.NewRequired("password"))
-	} else {
-		var ids []string
-		if ex, err := s.Extract(raw); err == nil {
-			ids = ex.PasswordIdentifiers
+	} else if err := m.Identities.CheckPassword(ident, password); err != nil {
+		var refused *identity.PasswordRefusedError
+		if !errors.As(err, &refused) {
+			return nil, err
 		}
-		if msg := m.Policy.Check(password, ids); msg != nil {
-			fe.AddNode("password", *msg)
-		}
+		fe.AddNode("password", refused.Message)
 	}
 	if len(fe.Nodes) > 0 || len(fe.Messages) > 0 {
 		return nil, fe
 	}
-	ident := &identity.Identity{SchemaID: s.ID, Traits: raw}
 	err = m.Identities.Create(ctx, ident, identity.CreateOptions{Password: password})
 	var ve *schema.ValidationError
+	var refused *identity.PasswordRefusedError
 	switch {
+	case errors.As(err, &refused):
+		fe.AddNode("password", refused.Message)
+		return nil, fe
 	case errors.Is(err, apierr.ErrConflict):
 		return nil, &registration.FormError{Messages: []text.Message{text.NewDuplicateCredentials()}}
 	case errors.As(err, &ve):

@@ -10,13 +10,13 @@ import (
 	"github.com/portico-auth/portico/internal/flow/settings"
 	"github.com/portico-auth/portico/internal/hash"
 	"github.com/portico-auth/portico/internal/identity"
-	"github.com/portico-auth/portico/internal/schema"
 	"github.com/portico-auth/portico/internal/text"
 )
 
 // SettingsIdentities replaces and stores an identity's password (satisfied by
 // *identity.Manager).
 type SettingsIdentities interface {
+	CheckPassword(id *identity.Identity, password string) error
 	SetPassword(ctx context.Context, id *identity.Identity, password, hashedPassword string) error
 	Update(ctx context.Context, id *identity.Identity) error
 }
@@ -26,25 +26,17 @@ type SettingsComparer interface {
 	Compare(ctx context.Context, password []byte, hashed string) error
 }
 
-// SettingsSchemas finds identity schemas (satisfied by *schema.Registry).
-type SettingsSchemas interface {
-	Get(id string) (*schema.Schema, error)
-	Default() *schema.Schema
-}
-
 // SettingsMethod is the password method of the settings flow.
 type SettingsMethod struct {
 	identities SettingsIdentities
 	hasher     SettingsComparer
-	schemas    SettingsSchemas
-	policy     Policy
 }
 
 var _ settings.Method = (*SettingsMethod)(nil)
 
-// NewSettings returns the password settings method enforcing policy.
-func NewSettings(identities SettingsIdentities, hasher SettingsComparer, schemas SettingsSchemas, policy Policy) *SettingsMethod {
-	return &SettingsMethod{identities: identities, hasher: hasher, schemas: schemas, policy: policy}
+// NewSettings returns the password settings method; identities applies the password policy.
+func NewSettings(identities SettingsIdentities, hasher SettingsComparer) *SettingsMethod {
+	return &SettingsMethod{identities: identities, hasher: hasher}
 }
 
 // ID implements settings.Method.
@@ -80,15 +72,13 @@ func (m *SettingsMethod) Update(ctx context.Context, f *settings.Flow, sub *sett
 	if err := sub.RequirePrivileged(); err != nil {
 		return err
 	}
-	ids, err := m.identifiers(sub.Identity)
-	if err != nil {
+	// The policy first: a refused password costs no hash comparison.
+	if err := m.identities.CheckPassword(sub.Identity, pw); err != nil {
+		var refused *identity.PasswordRefusedError
+		if errors.As(err, &refused) {
+			return refuse(refused.Message)
+		}
 		return err
-	}
-	if msg := m.policy.Check(pw, ids); msg != nil {
-		return refuse(*msg)
-	}
-	if IsCommon(pw) {
-		return refuse(text.NewPasswordBreached())
 	}
 	if c, ok := sub.Identity.Credentials[identity.CredentialsPassword]; ok && len(c.Config) > 0 {
 		var cfg identity.PasswordConfig
@@ -109,24 +99,4 @@ func (m *SettingsMethod) Update(ctx context.Context, f *settings.Flow, sub *sett
 		return fmt.Errorf("store password: %w", err)
 	}
 	return nil
-}
-
-// identifiers are the identity's login identifiers, for the similarity check.
-func (m *SettingsMethod) identifiers(ident *identity.Identity) ([]string, error) {
-	s := m.schemas.Default()
-	if ident.SchemaID != "" {
-		var err error
-		if s, err = m.schemas.Get(ident.SchemaID); err != nil {
-			return nil, fmt.Errorf("identity schema %q: %w", ident.SchemaID, err)
-		}
-	}
-	ex, err := s.Extract(ident.Traits)
-	if err != nil {
-		return nil, err
-	}
-	ids := append([]string{}, ex.PasswordIdentifiers...)
-	for _, c := range ex.CodeIdentifiers {
-		ids = append(ids, c.Value)
-	}
-	return ids, nil
 }
