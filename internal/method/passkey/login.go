@@ -78,7 +78,7 @@ func (m *Login) Nodes(ctx context.Context, f *login.Flow, ident *identity.Identi
 		sd        *lib.SessionData
 		err       error
 	)
-	uv := lib.WithUserVerification(protocol.VerificationPreferred)
+	uv := lib.WithUserVerification(webauthn.PasskeyUserVerification)
 	if ident == nil {
 		assertion, sd, err = m.RP.BeginDiscoverableLogin(uv)
 	} else {
@@ -123,6 +123,9 @@ func (m *Login) Authenticate(ctx context.Context, _ *http.Request, f *login.Flow
 	}
 	parsed, err := protocol.ParseCredentialRequestResponseBytes(raw)
 	if err != nil {
+		return nil, fail(webauthn.FailureMessage(err))
+	}
+	if err := webauthn.RequireUserVerifiedAssertion(parsed); err != nil {
 		return nil, fail(webauthn.FailureMessage(err))
 	}
 

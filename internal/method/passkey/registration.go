@@ -72,7 +72,7 @@ func (m *Registration) Nodes(ctx context.Context, f *registration.Flow) error {
 	creation, sd, err := m.RP.BeginRegistration(user,
 		lib.WithAuthenticatorSelection(protocol.AuthenticatorSelection{
 			ResidentKey: protocol.ResidentKeyRequirementRequired, RequireResidentKey: protocol.ResidentKeyRequired(),
-			UserVerification: protocol.VerificationPreferred,
+			UserVerification: webauthn.PasskeyUserVerification,
 		}))
 	if err != nil {
 		return fmt.Errorf("begin passkey registration: %w", err)
@@ -131,6 +131,9 @@ func (m *Registration) Register(ctx context.Context, _ *http.Request, f *registr
 	}
 	parsed, err := protocol.ParseCredentialCreationResponseBytes(answer)
 	if err != nil {
+		return nil, refuse(webauthn.FailureMessage(err))
+	}
+	if err := webauthn.RequireUserVerifiedCreation(parsed); err != nil {
 		return nil, refuse(webauthn.FailureMessage(err))
 	}
 	ident := &identity.Identity{SchemaID: s.ID, Traits: raw}

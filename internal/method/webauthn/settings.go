@@ -76,7 +76,7 @@ func (m *Settings) Nodes(ctx context.Context, f *settings.Flow, ident *identity.
 	case v.Passkey:
 		opts = append(opts, lib.WithAuthenticatorSelection(protocol.AuthenticatorSelection{
 			ResidentKey: protocol.ResidentKeyRequirementRequired, RequireResidentKey: protocol.ResidentKeyRequired(),
-			UserVerification: protocol.VerificationPreferred,
+			UserVerification: PasskeyUserVerification,
 		}))
 	case m.Passwordless:
 		opts = append(opts, lib.WithAuthenticatorSelection(protocol.AuthenticatorSelection{
@@ -171,6 +171,12 @@ func (m *Settings) Update(ctx context.Context, f *settings.Flow, sub *settings.S
 	parsed, err := protocol.ParseCredentialCreationResponseBytes(raw)
 	if err != nil {
 		return refuse(FailureMessage(err))
+	}
+	if v.Passkey || m.Passwordless {
+		// A first factor: the authenticator must have verified the user.
+		if err := RequireUserVerifiedCreation(parsed); err != nil {
+			return refuse(FailureMessage(err))
+		}
 	}
 	user, err := m.user(ident, cfg, sd.UserID)
 	if err != nil {
