@@ -33,6 +33,10 @@ func serveCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
+			// Before anything starts: a server without secrets would fail later, per request.
+			if err := cfg.CheckServeSecrets(); err != nil {
+				return err
+			}
 			log := newLogger(cfg)
 			// Code that has no logger handed to it (httpx's error replies) logs through the
 			// default one: make it the configured logger too.
@@ -72,8 +76,8 @@ func serveCmd() *cobra.Command {
 				log.Warn("profiling is on: /debug/pprof/ is served on the admin listener")
 			}
 			return server.Run(ctx, log, 30*time.Second,
-				server.Listener{Name: "public", Addr: addr(cfg.Serve.Public), Handler: app.Public},
-				server.Listener{Name: "admin", Addr: addr(cfg.Serve.Admin), Handler: adminHandler},
+				server.Listener{Name: "public", Addr: addr(cfg.Serve.Public), BaseURL: cfg.Serve.Public.BaseURL, Handler: app.Public},
+				server.Listener{Name: "admin", Addr: addr(cfg.Serve.Admin), BaseURL: cfg.Serve.Admin.BaseURL, Handler: adminHandler, Private: true},
 			)
 		},
 	}

@@ -14,7 +14,11 @@ import (
 type Listener struct {
 	Name    string // "public" or "admin", for logs
 	Addr    string
+	BaseURL string // where clients reach it, for the start line
 	Handler http.Handler
+	// Private listeners (the admin API, which has no authentication) warn at start when
+	// they are reachable from beyond this machine.
+	Private bool
 }
 
 // Run serves every listener until ctx is done, then shuts down gracefully: new connections are
@@ -43,7 +47,12 @@ func Run(ctx context.Context, log *slog.Logger, grace time.Duration, listeners .
 	}
 	errc := make(chan error, len(servers))
 	for i, s := range servers {
-		log.Info("listening", "listener", listeners[i].Name, "address", nets[i].Addr().String())
+		l := listeners[i]
+		log.Info("listening", "listener", l.Name, "address", nets[i].Addr().String(), "base_url", l.BaseURL)
+		if l.Private && !isLoopback(nets[i].Addr()) {
+			log.Warn("the "+l.Name+" API has no authentication and listens beyond this machine: keep its port unreachable from untrusted networks",
+				"listener", l.Name, "address", nets[i].Addr().String())
+		}
 		go func(s *http.Server, ln net.Listener) {
 			if err := s.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 				errc <- err
@@ -64,4 +73,10 @@ func Run(ctx context.Context, log *slog.Logger, grace time.Duration, listeners .
 		}
 	}
 	return runErr
+}
+
+// isLoopback reports whether a bound address accepts only connections from this machine.
+func isLoopback(a net.Addr) bool {
+	t, ok := a.(*net.TCPAddr)
+	return ok && t.IP.IsLoopback()
 }
