@@ -6,6 +6,9 @@ import (
 	"fmt"
 	"strings"
 
+	"golang.org/x/text/unicode/norm"
+	"golang.org/x/text/width"
+
 	"github.com/portico-auth/portico/internal/apierr"
 )
 
@@ -28,11 +31,16 @@ type Extracted struct {
 	RecoveryAddresses   []Address
 }
 
-// NormalizeValue trims s and, for e-mail values, lower-cases it.
+// NormalizeValue is the one form in which identifiers and addresses are stored and compared, so
+// that spellings of one address cannot make a second identity: Unicode NFC with full-width forms
+// folded to their ordinary ones (as PRECIS does for user names), surrounding white space
+// trimmed, and for e-mail values (by schema format or by shape) lower-cased with the trailing
+// dots of the domain removed ("A@Example.COM." is a@example.com: a fully qualified name ends in a
+// dot, and mail treats both the same).
 func NormalizeValue(s string, email bool) string {
-	s = strings.TrimSpace(s)
+	s = strings.TrimSpace(width.Fold.String(norm.NFC.String(s)))
 	if email || LooksLikeEmail(s) {
-		s = strings.ToLower(s)
+		s = strings.TrimRight(strings.ToLower(s), ".")
 	}
 	return s
 }
