@@ -11,6 +11,7 @@ import (
 	"github.com/portico-auth/portico/internal/method/lookup"
 	"github.com/portico-auth/portico/internal/method/password"
 	"github.com/portico-auth/portico/internal/method/totp"
+	"github.com/portico-auth/portico/internal/session"
 )
 
 // Failed password logins allowed per identifier and window, counted in the database so the
@@ -69,6 +70,7 @@ func registerAuth(a *App, pub *http.ServeMux) {
 		logoutReturn = cfg.SelfService.DefaultBrowserReturnURL
 	}
 	(&logout.Handler{
-		Store: st, Sessions: a.Sessions, ReturnTo: a.ReturnTo, Errors: a.Errors, Public: public, ReturnURL: logoutReturn,
+		Store: st, Sessions: a.Sessions, Tokens: session.NewLogoutTokens(cfg.CookieSecrets()), ReturnTo: a.ReturnTo,
+		Errors: a.Errors, Public: public, ReturnURL: logoutReturn,
 	}).Register(pub)
 }

@@ -2,19 +2,25 @@ package session
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
 	"github.com/google/uuid"
 
+	"github.com/portico-auth/portico/internal/apierr"
 	"github.com/portico-auth/portico/internal/identity"
 )
 
-// Store is what the Manager needs from persistence: store.Store satisfies it.
+// Store is what the Manager needs from persistence: store.Store satisfies it, and its
+// documentation states the rule the two writers keep (a session that is no longer live is
+// never written, so never revived).
 type Store interface {
 	CreateSession(ctx context.Context, s *Session) error
 	GetSessionByToken(ctx context.Context, tokenHash []byte) (*Session, error)
-	UpdateSession(ctx context.Context, s *Session) error
+	GetSession(ctx context.Context, id uuid.UUID) (*Session, error)
+	RecordSessionAuthentication(ctx context.Context, s *Session, now time.Time) error
+	ExtendSession(ctx context.Context, id uuid.UUID, now, expiresAt time.Time) error
 	GetIdentity(ctx context.Context, id uuid.UUID, withCredentials bool) (*identity.Identity, error)
 }
 
@@ -79,20 +85,19 @@ func (m *Manager) Issue(ctx context.Context, ident *identity.Identity, methods [
 }
 
 // AddMethod records a further completed method (an aal2 step-up), raises the session's AAL
-// accordingly and counts the session as authenticated now.
+// accordingly and counts the session as authenticated now. A session revoked or expired in
+// the meantime is ErrNoActiveSession and stays revoked.
 func (m *Manager) AddMethod(ctx context.Context, s *Session, method AuthenticationMethod) error {
 	now := m.now()
 	method.AAL = methodAAL(method)
 	if method.CompletedAt.IsZero() {
 		method.CompletedAt = now
 	}
-	s.AuthenticationMethods = append(s.AuthenticationMethods, method)
-	s.AAL = computeAAL(s.AuthenticationMethods)
-	s.AuthenticatedAt = now
-	if err := m.store.UpdateSession(ctx, s); err != nil {
-		return fmt.Errorf("add session method: %w", err)
-	}
-	return nil
+	return m.recordAuthentication(ctx, s, now, "add session method", func(c *Session) {
+		c.AuthenticationMethods = append(c.AuthenticationMethods, method)
+		c.AAL = computeAAL(c.AuthenticationMethods)
+		c.AuthenticatedAt = now
+	})
 }
 
 // Upgrade is AddMethod under the name the login flow uses for an aal2 step-up.
@@ -101,13 +106,53 @@ func (m *Manager) Upgrade(ctx context.Context, s *Session, method Authentication
 }
 
 // Refresh marks the session as re-authenticated now (a refresh login), which renews its
-// privileged window.
+// privileged window. A session revoked or expired in the meantime is ErrNoActiveSession.
 func (m *Manager) Refresh(ctx context.Context, s *Session) error {
-	s.AuthenticatedAt = m.now()
-	if err := m.store.UpdateSession(ctx, s); err != nil {
-		return fmt.Errorf("refresh session: %w", err)
+	now := m.now()
+	return m.recordAuthentication(ctx, s, now, "refresh session", func(c *Session) {
+		c.AuthenticatedAt = now
+	})
+}
+
+// maxRecordAttempts bounds the re-reads when other authentications of the same session are
+// recorded concurrently: an attempt loses only to one that succeeded, so this many concurrent
+// authentications of one session all land; more than that is no user's doing, and the
+// losers get a conflict rather than a lost update.
+const maxRecordAttempts = 10
+
+// recordAuthentication applies change to a copy of s and stores it over the version s was
+// read at; when another authentication was recorded since, it reads the session again and
+// reapplies change, so neither is lost. s takes the stored state on success only.
+func (m *Manager) recordAuthentication(ctx context.Context, s *Session, now time.Time, what string, change func(*Session)) error {
+	cur := *s
+	for attempt := 1; ; attempt++ {
+		next := cur
+		next.AuthenticationMethods = append([]AuthenticationMethod(nil), cur.AuthenticationMethods...)
+		change(&next)
+		err := m.store.RecordSessionAuthentication(ctx, &next, now)
+		if err == nil {
+			s.AuthenticationMethods, s.AAL, s.AuthenticatedAt, s.Version =
+				next.AuthenticationMethods, next.AAL, next.AuthenticatedAt, next.Version
+			return nil
+		}
+		if errors.Is(err, apierr.ErrNotFound) {
+			// Revoked, expired or deleted since the request found it: the caller no longer
+			// holds a session, exactly as if it had arrived a moment later.
+			return ErrNoActiveSession
+		}
+		if !errors.Is(err, apierr.ErrConflict) || attempt == maxRecordAttempts {
+			return fmt.Errorf("%s: %w", what, err)
+		}
+		fresh, err := m.store.GetSession(ctx, s.ID)
+		if errors.Is(err, apierr.ErrNotFound) {
+			return ErrNoActiveSession
+		}
+		if err != nil {
+			return fmt.Errorf("%s: %w", what, err)
+		}
+		cur.AuthenticationMethods, cur.AAL, cur.AuthenticatedAt, cur.Version =
+			fresh.AuthenticationMethods, fresh.AAL, fresh.AuthenticatedAt, fresh.Version
 	}
-	return nil
 }
 
 // CanExtend reports whether s may be extended now: when EarliestPossibleExtend is zero
@@ -118,14 +163,21 @@ func (m *Manager) CanExtend(s *Session) bool {
 }
 
 // Extend gives s a full lifespan from now when CanExtend allows it and reports whether it
-// did; otherwise s is left as it is.
+// did; otherwise s is left as it is. A session that is revoked or expired, or whose identity
+// is not active, is never extended: ErrInactive (also when that happens between the read of s
+// and the write, which the store's condition decides).
 func (m *Manager) Extend(ctx context.Context, s *Session) (bool, error) {
+	now := m.now()
+	if !s.IsActive(now) || (s.Identity != nil && s.Identity.State != "" && s.Identity.State != identity.StateActive) {
+		return false, ErrInactive
+	}
 	if !m.CanExtend(s) {
 		return false, nil
 	}
-	s.ExpiresAt = m.now().Add(m.opts.Lifespan)
-	if err := m.store.UpdateSession(ctx, s); err != nil {
+	expires := now.Add(m.opts.Lifespan).Truncate(time.Microsecond) // as stored
+	if err := m.store.ExtendSession(ctx, s.ID, now, expires); err != nil {
 		return false, fmt.Errorf("extend session: %w", err)
 	}
+	s.ExpiresAt = expires
 	return true, nil
 }

@@ -2,17 +2,18 @@ package session_test
 
 import (
 	"context"
-	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/portico-auth/portico/internal/apierr"
 	"github.com/portico-auth/portico/internal/identity"
 	"github.com/portico-auth/portico/internal/session"
-	"github.com/portico-auth/portico/internal/session/sessiontest"
+	"github.com/portico-auth/portico/internal/store/sqlstore"
 )
 
 type clock struct{ t time.Time }
@@ -20,13 +21,24 @@ type clock struct{ t time.Time }
 func (c *clock) Now() time.Time          { return c.t }
 func (c *clock) Advance(d time.Duration) { c.t = c.t.Add(d) }
 
-func setup(t *testing.T, opts session.Options) (*session.Manager, *sessiontest.MemStore, *clock, *identity.Identity) {
+// setup runs the manager on the real store (a private in-memory SQLite database), so that
+// these tests see the store's conditions, not a fake's.
+func setup(t *testing.T, opts session.Options) (*session.Manager, *sqlstore.Store, *clock, *identity.Identity) {
 	t.Helper()
-	st := sessiontest.NewMemStore()
+	ctx := context.Background()
+	st, err := sqlstore.Open(ctx, "memory")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = st.Close() })
+	if err := st.MigrateUp(ctx, nil); err != nil {
+		t.Fatal(err)
+	}
 	clk := &clock{t: time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC)}
 	id := &identity.Identity{SchemaID: "default", State: identity.StateActive, Traits: []byte(`{"email":"a@example.com"}`),
-		Credentials: map[identity.CredentialsType]identity.Credentials{identity.CredentialsPassword: {Type: identity.CredentialsPassword}}}
-	if err := st.CreateIdentity(context.Background(), id); err != nil {
+		Credentials: map[identity.CredentialsType]identity.Credentials{identity.CredentialsPassword: {
+			Type: identity.CredentialsPassword, Identifiers: []string{"a@example.com"}, Config: []byte(`{}`)}}}
+	if err := st.CreateIdentity(ctx, id); err != nil {
 		t.Fatal(err)
 	}
 	return session.NewManager(st, opts, clk.Now), st, clk, id
@@ -47,10 +59,6 @@ func TestTokens(t *testing.T) {
 	}
 	if string(ha) != string(session.HashToken(a)) || len(ha) != 32 {
 		t.Fatal("hash mismatch")
-	}
-	l, _, _ := session.NewLogoutToken()
-	if !strings.HasPrefix(l, "ory_lo_") {
-		t.Fatalf("logout token %q", l)
 	}
 }
 
@@ -125,7 +133,7 @@ func TestExtendWindow(t *testing.T) {
 		{"outside window", time.Hour, 22 * time.Hour, false},
 		{"at window edge", time.Hour, 23 * time.Hour, true},
 		{"inside window", time.Hour, 23*time.Hour + 30*time.Minute, true},
-		{"already expired", time.Hour, 25 * time.Hour, true},
+		{"inside window, a second before expiry", time.Hour, 24*time.Hour - time.Second, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -192,16 +200,25 @@ func TestFromRequest(t *testing.T) {
 	inactive("expired", req(map[string]string{"X-Session-Token": tok}))
 	clk.Advance(-25 * time.Hour)
 
-	id.State = identity.StateInactive
-	_ = st.CreateIdentity(ctx, id)
+	setState := func(state identity.State) {
+		t.Helper()
+		cur, err := st.GetIdentity(ctx, id.ID, true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cur.State = state
+		if err := st.UpdateIdentity(ctx, cur); err != nil {
+			t.Fatal(err)
+		}
+	}
+	setState(identity.StateInactive)
 	inactive("identity inactive", req(map[string]string{"X-Session-Token": tok}))
-	id.State = identity.StateActive
-	_ = st.CreateIdentity(ctx, id)
+	setState(identity.StateActive)
 
 	_ = st.RevokeSession(ctx, id.ID, s.ID)
 	inactive("revoked", req(map[string]string{"X-Session-Token": tok}))
 
-	st.Err = apierr.ErrUnavailable.WithCause(errors.New("db down"))
+	_ = st.Close() // the database is gone
 	_, err := m.FromRequest(ctx, req(map[string]string{"X-Session-Token": tok}))
 	if apierr.From(err).Code != 503 {
 		t.Errorf("database failure became %v", err)
@@ -215,40 +232,6 @@ func TestDeviceFromRequest(t *testing.T) {
 	d := session.DeviceFromRequest(r)
 	if d.IPAddress != "192.0.2.7" || d.UserAgent != "curl/8" {
 		t.Fatalf("%+v", d)
-	}
-}
-
-func TestRequireAAL(t *testing.T) {
-	with2FA := &identity.Identity{Credentials: map[identity.CredentialsType]identity.Credentials{
-		identity.CredentialsPassword: {}, identity.CredentialsTOTP: {}}}
-	only1FA := &identity.Identity{Credentials: map[identity.CredentialsType]identity.Credentials{identity.CredentialsPassword: {}}}
-	tests := []struct {
-		name     string
-		s        *session.Session
-		required string
-		denied   bool
-	}{
-		{"aal1 session, password only, highest", &session.Session{AAL: session.AAL1, Identity: only1FA}, "highest_available", false},
-		{"aal1 session, has totp, highest", &session.Session{AAL: session.AAL1, Identity: with2FA}, "highest_available", true},
-		{"aal2 session, has totp, highest", &session.Session{AAL: session.AAL2, Identity: with2FA}, "highest_available", false},
-		{"aal1 session, has totp, aal1", &session.Session{AAL: session.AAL1, Identity: with2FA}, "aal1", false},
-		{"aal1 session, aal2 required", &session.Session{AAL: session.AAL1, Identity: only1FA}, "aal2", true},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			err := session.RequireAAL(tt.s, tt.required, "http://127.0.0.1:4433/", "")
-			if (err != nil) != tt.denied {
-				t.Fatalf("err = %v", err)
-			}
-		})
-	}
-	err := session.RequireAAL(&session.Session{AAL: session.AAL1, Identity: with2FA}, "highest_available", "http://127.0.0.1:4433", "https://app.example/x?y=1")
-	e := apierr.From(err)
-	want := "http://127.0.0.1:4433/self-service/login/browser?aal=aal2&return_to=https%3A%2F%2Fapp.example%2Fx%3Fy%3D1"
-	if e.Code != 403 || e.ID != "session_aal2_required" || e.RedirectBrowserTo != want || e.Details["redirect_browser_to"] != want ||
-		e.Message != "Session does not fulfill the requested Authenticator Assurance Level" ||
-		e.Reason != "An active session was found but it does not fulfill the requested Authenticator Assurance Level. Please verify yourself with a second factor to resolve this issue." {
-		t.Fatalf("%+v", e)
 	}
 }
 
@@ -296,5 +279,91 @@ func TestCookies(t *testing.T) {
 				t.Errorf("clear: %+v", c)
 			}
 		})
+	}
+}
+
+func TestWritesNeverReviveARevokedSession(t *testing.T) {
+	ctx := context.Background()
+	m, st, clk, id := setup(t, session.DefaultOptions())
+	s, tok, _ := m.Issue(ctx, id, password(), session.Device{})
+	if err := st.RevokeSession(ctx, id.ID, s.ID); err != nil {
+		t.Fatal(err)
+	}
+	clk.Advance(time.Minute)
+	// s is the copy a request read before the revocation.
+	for name, write := range map[string]func() error{
+		"upgrade": func() error { return m.Upgrade(ctx, s, session.AuthenticationMethod{Method: "totp"}) },
+		"refresh": func() error { return m.Refresh(ctx, s) },
+		"extend":  func() error { _, err := m.Extend(ctx, s); return err },
+	} {
+		err := write()
+		if name == "extend" {
+			if !session.IsInactive(err) {
+				t.Errorf("%s: %v, want ErrInactive", name, err)
+			}
+		} else if e := apierr.From(err); e.Code != 401 || e.ID != "session_inactive" {
+			t.Errorf("%s: %v, want session_inactive", name, err)
+		}
+		got, err := st.GetSessionByToken(ctx, session.HashToken(tok))
+		if err != nil || got.Active || got.AAL != session.AAL1 || !got.ExpiresAt.Equal(s.ExpiresAt) {
+			t.Fatalf("%s changed the revoked session: %+v %v", name, got, err)
+		}
+	}
+}
+
+func TestExtendRefusesExpiredAndInactiveIdentity(t *testing.T) {
+	ctx := context.Background()
+	m, st, clk, id := setup(t, session.DefaultOptions())
+	s, _, _ := m.Issue(ctx, id, password(), session.Device{})
+	clk.Advance(24 * time.Hour)
+	if ok, err := m.Extend(ctx, s); ok || !session.IsInactive(err) {
+		t.Fatalf("extend of an expired session: %v %v", ok, err)
+	}
+	clk.Advance(-24 * time.Hour)
+	cur, _ := st.GetIdentity(ctx, id.ID, true)
+	cur.State = identity.StateInactive
+	if err := st.UpdateIdentity(ctx, cur); err != nil {
+		t.Fatal(err)
+	}
+	fresh, _ := st.GetSession(ctx, s.ID)
+	if ok, err := m.Extend(ctx, fresh); ok || !session.IsInactive(err) {
+		t.Fatalf("extend for an inactive identity: %v %v", ok, err)
+	}
+	// The identity turned inactive after the session was read: the store's condition holds.
+	s.Identity = fresh.Identity
+	s.Identity.State = identity.StateActive
+	if ok, err := m.Extend(ctx, s); ok || !session.IsInactive(err) {
+		t.Fatalf("extend with a stale identity state: %v %v", ok, err)
+	}
+}
+
+// Concurrent step-ups of one session each record their method: none overwrites another.
+func TestConcurrentAddMethodLosesNothing(t *testing.T) {
+	ctx := context.Background()
+	m, st, _, id := setup(t, session.DefaultOptions())
+	s, _, _ := m.Issue(ctx, id, password(), session.Device{})
+	const n = 10
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c := *s // each request read the session before any of them wrote
+			errs[i] = m.AddMethod(ctx, &c, session.AuthenticationMethod{Method: fmt.Sprintf("m%d", i), AAL: session.AAL2})
+		}()
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Errorf("add method %d: %v", i, err)
+		}
+	}
+	got, err := st.GetSession(ctx, s.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got.AuthenticationMethods) != n+1 || got.AAL != session.AAL2 {
+		t.Fatalf("%d methods stored, want %d: %+v", len(got.AuthenticationMethods), n+1, got.AuthenticationMethods)
 	}
 }

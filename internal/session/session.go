@@ -3,10 +3,12 @@
 package session
 
 import (
+	"errors"
 	"time"
 
 	"github.com/google/uuid"
 
+	"github.com/portico-auth/portico/internal/apierr"
 	"github.com/portico-auth/portico/internal/identity"
 )
 
@@ -50,11 +52,26 @@ type Session struct {
 	IdentityID uuid.UUID `json:"-"`
 	// TokenHash is the SHA-256 of the session token; the token itself is never stored.
 	TokenHash []byte `json:"-"`
-	// LogoutTokenHash is the SHA-256 of the logout token handed out by the logout flow.
-	LogoutTokenHash []byte `json:"-"`
+	// Version counts the writes that recorded an authentication on the session; the store
+	// writes methods and AAL only over the version they were read at (see store.Sessions).
+	Version int `json:"-"`
 }
 
 // IsActive reports whether the session can be used at now.
 func (s *Session) IsActive(now time.Time) bool {
 	return s.Active && now.Before(s.ExpiresAt)
+}
+
+// ErrInactive is what a conditional session write returns when the session is revoked or
+// expired (or, for an extension, its identity is not active): a not-found kind, as Kratos
+// answers for a session it will not touch.
+var ErrInactive = apierr.ErrNotFound.WithReason(inactiveReason)
+
+const inactiveReason = "The session is no longer active."
+
+// IsInactive reports whether err is ErrInactive rather than a session that never existed or
+// another failure.
+func IsInactive(err error) bool {
+	var e *apierr.Error
+	return errors.Is(err, apierr.ErrNotFound) && errors.As(err, &e) && e.Reason == inactiveReason
 }

@@ -73,7 +73,9 @@ func (h *Handler) adminGet(w http.ResponseWriter, r *http.Request) {
 }
 
 // adminExtend answers extendSession: a full lifespan from now when earliest_possible_extend
-// allows it, otherwise the session unchanged. A revoked or unknown session is 404.
+// allows it, otherwise the session unchanged. An unknown session is 404, and so is one that can
+// no longer be used (revoked, expired, or of an inactive identity), as Kratos answers for a
+// session it will not extend: an extension never revives a session.
 func (h *Handler) adminExtend(w http.ResponseWriter, r *http.Request) {
 	id, err := pathID(r, "session")
 	if err != nil {
@@ -83,10 +85,6 @@ func (h *Handler) adminExtend(w http.ResponseWriter, r *http.Request) {
 	s, err := h.store.GetSession(r.Context(), id)
 	if err != nil {
 		httpx.WriteError(w, r, err)
-		return
-	}
-	if !s.Active {
-		httpx.WriteError(w, r, apierr.ErrNotFound.WithReason("The session is no longer active."))
 		return
 	}
 	if _, err := h.mgr.Extend(r.Context(), s); err != nil {

@@ -59,14 +59,32 @@ type Identities interface {
 // Sessions persists sessions. A session loaded by GetSession or GetSessionByToken carries its
 // Identity with credentials and their configs (secrets): every reply strips them, as it must
 // for any identity. Listed sessions carry identities without configs.
+//
+// The write rule (the conformance suite races every writer against every revocation on each
+// backend): after CreateSession, a session row is changed only by the writers below, each
+// writing only the columns it owns in one conditional statement, never a whole row from a copy
+// read earlier. Only the revokers write active, and only to false; no writer ever sets it to
+// true. The others (RecordSessionAuthentication, ExtendSession) change a session only while it
+// is live: active and expires_at after the now they are given. Otherwise they change nothing
+// and return session.ErrInactive (a not-found kind, as Kratos answers for a session it will
+// not touch; session.IsInactive tells it from a session that never existed). So a revoked or
+// expired session never becomes usable again, whatever a request that read it before the
+// revocation goes on to do.
 type Sessions interface {
 	CreateSession(ctx context.Context, s *session.Session) error
 	// GetSessionByToken finds a session by the SHA-256 of its token.
 	GetSessionByToken(ctx context.Context, tokenHash []byte) (*session.Session, error)
 	GetSession(ctx context.Context, id uuid.UUID) (*session.Session, error)
-	// UpdateSession stores active, expires_at, authenticated_at, aal, methods, devices and
-	// the logout token hash.
-	UpdateSession(ctx context.Context, s *session.Session) error
+	// RecordSessionAuthentication stores s's authenticated_at, aal and authentication_methods
+	// (a step-up, a refresh login, a factor set up in settings) on the live session s.ID, only
+	// if its version is still s.Version; a later version is ErrConflict (another
+	// authentication was recorded since s was read: read it again and reapply). On success
+	// s.Version is incremented.
+	RecordSessionAuthentication(ctx context.Context, s *session.Session, now time.Time) error
+	// ExtendSession sets expires_at of the live session id to expiresAt, only if the session's
+	// identity is active too; a session that is not live, or whose identity is not active,
+	// is left as it is and reported inactive.
+	ExtendSession(ctx context.Context, id uuid.UUID, now, expiresAt time.Time) error
 	// ListSessions lists sessions, newest first; identityID uuid.Nil = every identity;
 	// active nil = both.
 	ListSessions(ctx context.Context, identityID uuid.UUID, active *bool, p ListParams) ([]*session.Session, string, error)

@@ -4,7 +4,6 @@ package logout
 
 import (
 	"context"
-	"crypto/subtle"
 	"errors"
 	"net/http"
 	"net/url"
@@ -17,10 +16,10 @@ import (
 	"github.com/portico-auth/portico/internal/session"
 )
 
-// Sessions is the part of the session store the logout flow needs.
+// Sessions is the part of the session store the logout flow needs. It never writes a session
+// except to revoke it.
 type Sessions interface {
 	GetSessionByToken(ctx context.Context, tokenHash []byte) (*session.Session, error)
-	UpdateSession(ctx context.Context, s *session.Session) error
 	RevokeSession(ctx context.Context, identityID, sessionID uuid.UUID) error
 }
 
@@ -28,6 +27,8 @@ type Sessions interface {
 type Handler struct {
 	Store    Sessions
 	Sessions *session.Manager
+	// Tokens derives and checks the one logout token of each session.
+	Tokens   *session.LogoutTokens
 	ReturnTo *flow.ReturnTo
 	Errors   *flow.ErrorWriter
 	Public   *url.URL
@@ -56,8 +57,8 @@ type logoutFlow struct {
 	LogoutToken string `json:"logout_token"`
 }
 
-// createBrowser answers createBrowserLogoutFlow. Each call hands out a new logout token (only
-// its hash is kept on the session), so only the latest logout URL works.
+// createBrowser answers createBrowserLogoutFlow with the session's one logout token: every
+// call (every rendered page, every tab) gets the same URL, and nothing is written.
 func (h *Handler) createBrowser(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	rt, err := h.ReturnTo.Check(r.URL.Query().Get("return_to"))
@@ -70,16 +71,7 @@ func (h *Handler) createBrowser(w http.ResponseWriter, r *http.Request) {
 		httpx.WriteError(w, r, err)
 		return
 	}
-	token, hash, err := session.NewLogoutToken()
-	if err != nil {
-		httpx.WriteError(w, r, apierr.ErrInternal.WithCause(err))
-		return
-	}
-	s.LogoutTokenHash = hash
-	if err := h.Store.UpdateSession(ctx, s); err != nil {
-		httpx.WriteError(w, r, err)
-		return
-	}
+	token := h.Tokens.Token(s.ID)
 	u := flow.AppendQuery(flow.JoinPath(h.Public, "/self-service/logout"), "token", token)
 	if rt != nil {
 		u = flow.AppendQuery(u, "return_to", rt.String())
@@ -107,7 +99,7 @@ func (h *Handler) logoutBrowser(w http.ResponseWriter, r *http.Request) {
 		h.Errors.Write(w, r, err)
 		return
 	}
-	if len(s.LogoutTokenHash) == 0 || subtle.ConstantTimeCompare(s.LogoutTokenHash, session.HashToken(token)) != 1 {
+	if !h.Tokens.Verify(s.ID, token) {
 		h.Errors.Write(w, r, errTokenMismatch)
 		return
 	}

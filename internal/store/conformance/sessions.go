@@ -29,7 +29,7 @@ func testSessionCreateGet(t *testing.T, s store.Store) {
 	byToken, err := s.GetSessionByToken(ctx(t), tokenHash("tok"))
 	must(t, err)
 	for _, got := range []*session.Session{byID, byToken} {
-		if got.ID != ss.ID || !got.Active || got.AAL != session.AAL1 || got.IdentityID != id.ID || !bytes.Equal(got.TokenHash, tokenHash("tok")) || got.LogoutTokenHash != nil {
+		if got.ID != ss.ID || !got.Active || got.AAL != session.AAL1 || got.IdentityID != id.ID || !bytes.Equal(got.TokenHash, tokenHash("tok")) || got.Version != 1 {
 			t.Errorf("session = %+v", got)
 		}
 		sameTime(t, "issued_at", got.IssuedAt, base)
@@ -60,30 +60,116 @@ func testSessionCreateGet(t *testing.T, s store.Store) {
 	wantKind(t, s.CreateSession(ctx(t), newSession(id, "tok", base)), apierr.ErrConflict)
 }
 
-func testSessionUpdate(t *testing.T, s store.Store) {
+func testSessionRecordAuthentication(t *testing.T, s store.Store) {
 	id := create(t, s, "kim@example.com")
 	ss := createSession(t, s, id, "tok", base)
-	ss.Active = false
+	if ss.Version != 1 {
+		t.Fatalf("created version = %d", ss.Version)
+	}
+	now := base.Add(time.Minute)
+	stale := *ss
 	ss.AAL = session.AAL2
-	ss.ExpiresAt = base.Add(48 * time.Hour)
-	ss.AuthenticatedAt = base.Add(time.Minute)
-	ss.AuthenticationMethods = append(ss.AuthenticationMethods, session.AuthenticationMethod{Method: "totp", AAL: session.AAL2, CompletedAt: base.Add(time.Minute)})
-	ss.LogoutTokenHash = tokenHash("logout")
+	ss.AuthenticatedAt = now
+	ss.AuthenticationMethods = append(ss.AuthenticationMethods, session.AuthenticationMethod{Method: "totp", AAL: session.AAL2, CompletedAt: now})
+	// Columns the writer does not own, changed on the copy, must not reach the row.
+	ss.Active = false
+	ss.ExpiresAt = base.Add(99 * time.Hour)
 	ss.Devices = nil
-	must(t, s.UpdateSession(ctx(t), ss))
+	must(t, s.RecordSessionAuthentication(ctx(t), ss, now))
+	if ss.Version != 2 {
+		t.Errorf("version after write = %d, want 2", ss.Version)
+	}
 	got, err := s.GetSession(ctx(t), ss.ID)
 	must(t, err)
-	if got.Active || got.AAL != session.AAL2 || len(got.AuthenticationMethods) != 2 || !bytes.Equal(got.LogoutTokenHash, tokenHash("logout")) || got.Devices == nil || len(got.Devices) != 0 {
-		t.Errorf("after update: %+v", got)
+	if !got.Active || got.AAL != session.AAL2 || len(got.AuthenticationMethods) != 2 || len(got.Devices) != 1 || got.Version != 2 {
+		t.Errorf("after record: %+v", got)
 	}
-	sameTime(t, "expires_at", got.ExpiresAt, base.Add(48*time.Hour))
-	sameTime(t, "authenticated_at", got.AuthenticatedAt, base.Add(time.Minute))
+	sameTime(t, "authenticated_at", got.AuthenticatedAt, now)
+	sameTime(t, "expires_at", got.ExpiresAt, base.Add(24*time.Hour))
 	sameTime(t, "issued_at", got.IssuedAt, base)
-	// Storing the same values again is no "not found".
-	must(t, s.UpdateSession(ctx(t), got))
+
+	// A copy read before that write: refused, nothing lost.
+	stale.AuthenticatedAt = now.Add(time.Minute)
+	stale.AuthenticationMethods = []session.AuthenticationMethod{{Method: "password", AAL: session.AAL1, CompletedAt: now}}
+	wantKind(t, s.RecordSessionAuthentication(ctx(t), &stale, now), apierr.ErrConflict)
+	got, err = s.GetSession(ctx(t), ss.ID)
+	must(t, err)
+	if len(got.AuthenticationMethods) != 2 || got.Version != 2 {
+		t.Errorf("a stale write changed the session: %+v", got)
+	}
+
+	// Expired at now: refused as inactive, unchanged.
+	late := *got
+	late.AuthenticatedAt = base.Add(25 * time.Hour)
+	err = s.RecordSessionAuthentication(ctx(t), &late, base.Add(24*time.Hour))
+	if !session.IsInactive(err) {
+		t.Errorf("write on an expired session: %v, want inactive", err)
+	}
+	// Revoked: refused as inactive, and it stays revoked.
+	must(t, s.RevokeSession(ctx(t), id.ID, ss.ID))
+	err = s.RecordSessionAuthentication(ctx(t), got, now)
+	if !session.IsInactive(err) {
+		t.Errorf("write on a revoked session: %v, want inactive", err)
+	}
+	got, err = s.GetSession(ctx(t), ss.ID)
+	must(t, err)
+	if got.Active || got.Version != 2 {
+		t.Errorf("revoked session written: %+v", got)
+	}
+
 	ghost := newSession(id, "ghost", base)
 	ghost.ID = uuid.New()
-	wantKind(t, s.UpdateSession(ctx(t), ghost), apierr.ErrNotFound)
+	err = s.RecordSessionAuthentication(ctx(t), ghost, now)
+	wantKind(t, err, apierr.ErrNotFound)
+	if session.IsInactive(err) {
+		t.Error("a session that never existed reported as inactive")
+	}
+}
+
+func testSessionExtend(t *testing.T, s store.Store) {
+	id := create(t, s, "ext@example.com")
+	ss := createSession(t, s, id, "tok", base)
+	now := base.Add(time.Hour)
+	must(t, s.ExtendSession(ctx(t), ss.ID, now, now.Add(24*time.Hour)))
+	got, err := s.GetSession(ctx(t), ss.ID)
+	must(t, err)
+	sameTime(t, "expires_at", got.ExpiresAt, now.Add(24*time.Hour))
+	if !got.Active || got.AAL != session.AAL1 || len(got.AuthenticationMethods) != 1 {
+		t.Errorf("extend changed more than expires_at: %+v", got)
+	}
+	// The same value again is no "not found".
+	must(t, s.ExtendSession(ctx(t), ss.ID, now, now.Add(24*time.Hour)))
+
+	wantInactive := func(what string, sessionID uuid.UUID, now time.Time, wantExpires time.Time) {
+		t.Helper()
+		if err := s.ExtendSession(ctx(t), sessionID, now, now.Add(24*time.Hour)); !session.IsInactive(err) {
+			t.Errorf("%s: extend = %v, want inactive", what, err)
+		}
+		got, err := s.GetSession(ctx(t), sessionID)
+		must(t, err)
+		sameTime(t, what+": expires_at", got.ExpiresAt, wantExpires)
+	}
+	// Expired: never revived by an extension.
+	expired := createSession(t, s, id, "expired", base)
+	wantInactive("expired", expired.ID, base.Add(24*time.Hour), base.Add(24*time.Hour))
+	// Revoked.
+	revoked := createSession(t, s, id, "revoked", base)
+	must(t, s.RevokeSession(ctx(t), uuid.Nil, revoked.ID))
+	wantInactive("revoked", revoked.ID, now, base.Add(24*time.Hour))
+	// Live, but the identity is inactive.
+	other := create(t, s, "off@example.com")
+	off := createSession(t, s, other, "off", base)
+	cur, err := s.GetIdentity(ctx(t), other.ID, true)
+	must(t, err)
+	cur.State = identity.StateInactive
+	must(t, s.UpdateIdentity(ctx(t), cur))
+	wantInactive("inactive identity", off.ID, now, base.Add(24*time.Hour))
+
+	err = s.ExtendSession(ctx(t), uuid.New(), now, now.Add(time.Hour))
+	wantKind(t, err, apierr.ErrNotFound)
+	if session.IsInactive(err) {
+		t.Error("a session that never existed reported as inactive")
+	}
 }
 
 func testSessionList(t *testing.T, s store.Store) {
@@ -97,8 +183,7 @@ func testSessionList(t *testing.T, s store.Store) {
 		aIDs = append(aIDs, ss.ID)
 	}
 	inactive := createSession(t, s, b, "b0", base.Add(time.Hour))
-	inactive.Active = false
-	must(t, s.UpdateSession(ctx(t), inactive))
+	must(t, s.RevokeSession(ctx(t), b.ID, inactive.ID))
 	createSession(t, s, b, "b1", base.Add(2*time.Hour))
 
 	var got []*session.Session

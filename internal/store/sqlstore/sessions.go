@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -21,7 +22,7 @@ import (
 var errSessionNotFound = apierr.ErrNotFound.WithReason("the session does not exist")
 
 // sessionCols are the session columns, in scanSession's order, from alias s.
-const sessionCols = `s.id, s.token_hash, s.logout_token_hash, s.identity_id, s.active, s.aal,
+const sessionCols = `s.id, s.token_hash, s.version, s.identity_id, s.active, s.aal,
 	s.authenticated_at, s.issued_at, s.expires_at, s.authentication_methods, s.devices`
 
 // sessionSelect reads sessions with their identities in one query; the identities' credentials
@@ -34,18 +35,14 @@ func scanSession(sc scanner) (*session.Session, error) {
 		s                           session.Session
 		aal, methods, devices       string
 		authAt, issuedAt, expiresAt timeCol
-		logout                      []byte
 		idDest                      identityDest
 	)
-	dest := append([]any{&s.ID, &s.TokenHash, &logout, &s.IdentityID, &s.Active, &aal,
+	dest := append([]any{&s.ID, &s.TokenHash, &s.Version, &s.IdentityID, &s.Active, &aal,
 		&authAt, &issuedAt, &expiresAt, &methods, &devices}, idDest.targets()...)
 	if err := sc.Scan(dest...); err != nil {
 		return nil, err
 	}
 	s.Identity = idDest.identity()
-	if len(logout) > 0 {
-		s.LogoutTokenHash = logout
-	}
 	s.AAL = session.AAL(aal)
 	s.AuthenticatedAt, s.IssuedAt, s.ExpiresAt = authAt.T, issuedAt.T, expiresAt.T
 	s.AuthenticationMethods = []session.AuthenticationMethod{}
@@ -60,12 +57,8 @@ func scanSession(sc scanner) (*session.Session, error) {
 }
 
 func (s *Store) sessionJSON(ss *session.Session) (methods, devices string, err error) {
-	m := ss.AuthenticationMethods
-	if m == nil {
-		m = []session.AuthenticationMethod{}
-	}
-	for i := range m {
-		m[i].CompletedAt = normTime(m[i].CompletedAt)
+	if methods, err = methodsJSON(ss); err != nil {
+		return "", "", err
 	}
 	d := ss.Devices
 	if d == nil {
@@ -76,15 +69,26 @@ func (s *Store) sessionJSON(ss *session.Session) (methods, devices string, err e
 			d[i].ID = uuid.New()
 		}
 	}
-	mb, err := json.Marshal(m)
-	if err != nil {
-		return "", "", fmt.Errorf("encode authentication methods: %w", err)
-	}
 	db, err := json.Marshal(d)
 	if err != nil {
 		return "", "", fmt.Errorf("encode devices: %w", err)
 	}
-	return string(mb), string(db), nil
+	return methods, string(db), nil
+}
+
+func methodsJSON(ss *session.Session) (string, error) {
+	m := ss.AuthenticationMethods
+	if m == nil {
+		m = []session.AuthenticationMethod{}
+	}
+	for i := range m {
+		m[i].CompletedAt = normTime(m[i].CompletedAt)
+	}
+	mb, err := json.Marshal(m)
+	if err != nil {
+		return "", fmt.Errorf("encode authentication methods: %w", err)
+	}
+	return string(mb), nil
 }
 
 // CreateSession stores a new session. Zero ID and IssuedAt are filled in; AuthenticatedAt
@@ -111,13 +115,17 @@ func (s *Store) CreateSession(ctx context.Context, ss *session.Session) error {
 	if err != nil {
 		return err
 	}
-	_, err = s.writer().exec(ctx, `INSERT INTO sessions (id, token_hash, logout_token_hash, identity_id, active, aal,
+	_, err = s.writer().exec(ctx, `INSERT INTO sessions (id, token_hash, version, identity_id, active, aal,
 		authenticated_at, issued_at, expires_at, authentication_methods, devices, created_at, updated_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		ss.ID, ss.TokenHash, bytesOrNil(ss.LogoutTokenHash), ss.IdentityID, ss.Active, string(ss.AAL),
+		ss.ID, ss.TokenHash, 1, ss.IdentityID, ss.Active, string(ss.AAL),
 		s.d.time(ss.AuthenticatedAt), s.d.time(ss.IssuedAt), s.d.time(ss.ExpiresAt), methods, devices,
 		s.d.time(now), s.d.time(now))
-	return mapUnique(err, "insert session", "a session with this id or token already exists")
+	if err != nil {
+		return mapUnique(err, "insert session", "a session with this id or token already exists")
+	}
+	ss.Version = 1
+	return nil
 }
 
 // GetSessionByToken finds a session by the SHA-256 of its token.
@@ -144,21 +152,73 @@ func (s *Store) getSession(ctx context.Context, query string, arg any) (*session
 	return ss, nil
 }
 
-// UpdateSession stores the session's mutable fields.
-func (s *Store) UpdateSession(ctx context.Context, ss *session.Session) error {
-	ss.AuthenticatedAt, ss.ExpiresAt = normTime(ss.AuthenticatedAt), normTime(ss.ExpiresAt)
-	methods, devices, err := s.sessionJSON(ss)
+// RecordSessionAuthentication stores authenticated_at, aal and authentication_methods of a
+// live session over the version they were read at (see store.Sessions for the rule).
+func (s *Store) RecordSessionAuthentication(ctx context.Context, ss *session.Session, now time.Time) error {
+	ss.AuthenticatedAt = normTime(ss.AuthenticatedAt)
+	methods, err := methodsJSON(ss)
 	if err != nil {
 		return err
 	}
-	res, err := s.writer().exec(ctx, `UPDATE sessions SET active = ?, expires_at = ?, authenticated_at = ?, aal = ?,
-		authentication_methods = ?, devices = ?, logout_token_hash = ?, updated_at = ? WHERE id = ?`,
-		ss.Active, s.d.time(ss.ExpiresAt), s.d.time(ss.AuthenticatedAt), string(ss.AAL), methods, devices,
-		bytesOrNil(ss.LogoutTokenHash), s.d.time(s.now()), ss.ID)
+	res, err := s.writer().exec(ctx, `UPDATE sessions SET authenticated_at = ?, aal = ?, authentication_methods = ?,
+		version = version + 1, updated_at = ? WHERE id = ? AND version = ? AND active = ? AND expires_at > ?`,
+		s.d.time(ss.AuthenticatedAt), string(ss.AAL), methods, s.d.time(s.now()), ss.ID, ss.Version, true,
+		s.d.time(normTime(now)))
 	if err != nil {
-		return mapErr(err, "update session")
+		return mapErr(err, "record session authentication")
 	}
-	return affected(res, errSessionNotFound)
+	if err := affected(res, errNoRow); err == errNoRow {
+		return s.sessionUnchanged(ctx, ss.ID, now, errSessionChanged)
+	} else if err != nil {
+		return mapErr(err, "record session authentication")
+	}
+	ss.Version++
+	return nil
+}
+
+// ExtendSession moves expires_at of a live session of an active identity.
+func (s *Store) ExtendSession(ctx context.Context, id uuid.UUID, now, expiresAt time.Time) error {
+	res, err := s.writer().exec(ctx, `UPDATE sessions SET expires_at = ?, updated_at = ?
+		WHERE id = ? AND active = ? AND expires_at > ?
+		AND identity_id IN (SELECT i.id FROM identities i WHERE i.state = ?)`,
+		s.d.time(normTime(expiresAt)), s.d.time(s.now()), id, true, s.d.time(normTime(now)), string(identity.StateActive))
+	if err != nil {
+		return mapErr(err, "extend session")
+	}
+	if err := affected(res, errNoRow); err == errNoRow {
+		// A live session whose identity is not active is as unusable as a revoked one.
+		return s.sessionUnchanged(ctx, id, now, session.ErrInactive)
+	} else if err != nil {
+		return mapErr(err, "extend session")
+	}
+	return nil
+}
+
+var (
+	errNoRow          = errors.New("no row changed")
+	errSessionChanged = apierr.ErrConflict.WithReason("the session was changed by another request")
+)
+
+// sessionUnchanged explains why a conditional session write changed nothing: the session does
+// not exist (ErrNotFound), it is revoked or expired at now (session.ErrInactive), or else
+// the writer's own condition failed (ifLive). It reads after the write failed, so a session
+// revoked in between is reported revoked, which is what it now is.
+func (s *Store) sessionUnchanged(ctx context.Context, id uuid.UUID, now time.Time, ifLive error) error {
+	var (
+		active  bool
+		expires timeCol
+	)
+	err := s.writer().row(ctx, "SELECT active, expires_at FROM sessions WHERE id = ?", id).Scan(&active, &expires)
+	if err == sql.ErrNoRows {
+		return errSessionNotFound
+	}
+	if err != nil {
+		return mapErr(err, "read session")
+	}
+	if !active || !expires.T.After(normTime(now)) {
+		return session.ErrInactive
+	}
+	return ifLive
 }
 
 // ListSessions lists sessions newest first (by issued_at, then id).
