@@ -133,6 +133,7 @@ func (h *Handler) create(ctx context.Context, r *http.Request, t flow.Type, iden
 func (h *Handler) fill(ctx context.Context, f *Flow, ident *identity.Identity, csrfToken string) error {
 	f.Identity = publicIdentity(ident, h.opts.Public)
 	f.UI.Nodes = flow.Nodes{}
+	f.clearSecrets()
 	f.UI.Nodes.Append(flow.NewCSRFNode(csrfToken))
 	for _, m := range h.methods {
 		if err := m.Nodes(ctx, f, ident); err != nil {

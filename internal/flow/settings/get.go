@@ -38,14 +38,36 @@ func (h *Handler) get(w http.ResponseWriter, r *http.Request) {
 		httpx.WriteError(w, r, err)
 		return
 	}
-	// The record's columns say all a read needs: whose flow it is and until when. A live
-	// flow's Data is its reply, so it is sent as stored, never decoded.
+	// The record's columns say whose flow it is and until when.
 	if rec.IdentityID == nil || *rec.IdentityID != s.IdentityID {
 		httpx.WriteError(w, r, ErrIdentityMismatch)
 		return
 	}
-	if h.now().Before(rec.ExpiresAt) {
-		flow.ReplyEncoded(w, http.StatusOK, rec.Data)
+	// Reading a flow needs the AAL creating and submitting one need: the flow shows the
+	// identity and may show secrets (a TOTP key, recovery codes awaiting confirmation).
+	if err := session.RequireAAL(s, h.opts.RequiredAAL, h.opts.Public.String(), ""); err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	if !h.now().Before(rec.ExpiresAt) {
+		st, err := decode(rec, h.sealer)
+		if err != nil {
+			httpx.WriteError(w, r, apierr.ErrInternal.WithCause(err))
+			return
+		}
+		httpx.WriteError(w, r, st.GoneForRead(h.opts.Public, "settings"))
+		return
+	}
+	ident := publicIdentity(s.Identity, h.opts.Public)
+	if len(rec.Private) == 0 {
+		// Nothing sealed, so no secret to show: the stored document is the reply once the
+		// identity is attached, never decoded.
+		body, err := withIdentity(rec.Data, ident)
+		if err != nil {
+			httpx.WriteError(w, r, apierr.ErrInternal.WithCause(err))
+			return
+		}
+		flow.ReplyEncoded(w, http.StatusOK, body)
 		return
 	}
 	st, err := decode(rec, h.sealer)
@@ -53,7 +75,15 @@ func (h *Handler) get(w http.ResponseWriter, r *http.Request) {
 		httpx.WriteError(w, r, apierr.ErrInternal.WithCause(err))
 		return
 	}
-	httpx.WriteError(w, r, st.GoneForRead(h.opts.Public, "settings"))
+	st.Identity = ident
+	if st.takeOnce(s.ID) {
+		// Secrets shown once leave the stored flow with this read.
+		if err := h.save(ctx, st); err != nil {
+			httpx.WriteError(w, r, err)
+			return
+		}
+	}
+	flow.Reply(w, http.StatusOK, &st.Flow)
 }
 
 // requireSession finds the request's session. Without one, a JSON caller gets 401 (without an
@@ -116,10 +146,13 @@ func (h *Handler) save(ctx context.Context, st *stored) error {
 	return nil
 }
 
+// owns checks that st belongs to s's identity and attaches that identity to it: a flow is
+// stored without its identity and shows the identity as it is now, as Kratos does.
 func (h *Handler) owns(s *session.Session, st *stored) error {
-	if st.Identity == nil || st.Identity.ID != s.IdentityID {
+	if !st.ownedBy(s.IdentityID) || s.Identity == nil {
 		return ErrIdentityMismatch
 	}
+	st.Identity = publicIdentity(s.Identity, h.opts.Public)
 	return nil
 }
 

@@ -121,7 +121,7 @@ func (m *SettingsMethod) Update(ctx context.Context, f *settings.Flow, sub *sett
 	case truthy(b[fieldConfirm]):
 		return m.confirm(ctx, f, sub)
 	case truthy(b[fieldReveal]):
-		return m.reveal(f, sub.Identity)
+		return m.reveal(f, sub)
 	case truthy(b[fieldDisable]):
 		delete(sub.Identity.Credentials, identity.CredentialsLookupSecret)
 		f.DeleteInternal(internalKeyCodes)
@@ -150,7 +150,10 @@ func (m *SettingsMethod) regenerate(f *settings.Flow) error {
 		items[i] = text.NewLookupSecret(c)
 	}
 	f.UI.Nodes.Remove(flow.GroupLookup)
-	f.UI.Nodes.Append(codesNode(items), button(fieldConfirm, text.InfoSettingsEnableLookup))
+	// Codes awaiting confirmation are shown on every read of the flow until confirmed (the
+	// UI must show them), but stored only sealed.
+	f.AppendSecret(codesNode(items))
+	f.UI.Nodes.Append(button(fieldConfirm, text.InfoSettingsEnableLookup))
 	return settings.ErrReturnToUI
 }
 
@@ -183,7 +186,8 @@ func (m *SettingsMethod) confirm(ctx context.Context, f *settings.Flow, sub *set
 }
 
 // reveal shows the stored codes (used ones as "used at") with disable and regenerate.
-func (m *SettingsMethod) reveal(f *settings.Flow, ident *identity.Identity) error {
+func (m *SettingsMethod) reveal(f *settings.Flow, sub *settings.Submission) error {
+	ident := sub.Identity
 	cfg, ok, err := readConfig(ident)
 	if err != nil {
 		return apierr.ErrInternal.WithCause(err)
@@ -207,7 +211,10 @@ func (m *SettingsMethod) reveal(f *settings.Flow, ident *identity.Identity) erro
 		}
 	}
 	f.UI.Nodes.Remove(flow.GroupLookup)
-	f.UI.Nodes.Append(codesNode(items), button(fieldDisable, text.InfoSettingsDisableLookup), button(fieldRegenerate, text.InfoSettingsRegenerateLookup))
+	// Revealed codes are shown once: in this reply (or, after a browser form's redirect, the
+	// next read by this session), never again by reading the flow.
+	f.AppendOnce(sub, codesNode(items))
+	f.UI.Nodes.Append(button(fieldDisable, text.InfoSettingsDisableLookup), button(fieldRegenerate, text.InfoSettingsRegenerateLookup))
 	return settings.ErrReturnToUI
 }
 

@@ -82,9 +82,12 @@ func (m *SettingsMethod) Nodes(_ context.Context, f *settings.Flow, ident *ident
 	if err != nil {
 		return err
 	}
-	f.UI.Nodes.Append(
+	// The QR code and the text both carry the key: secret nodes, stored only sealed.
+	f.AppendSecret(
 		flow.NewImageNode(flow.GroupTOTP, "totp_qr", qr, qrSize, qrSize, ptr(text.New(text.InfoSettingsTOTPQRCode, nil))),
 		flow.NewTextNode(flow.GroupTOTP, "totp_secret_key", text.NewTOTPSecret(k.Secret()), ptr(text.New(text.InfoSettingsTOTPSecretLabel, nil))),
+	)
+	f.UI.Nodes.Append(
 		flow.NewInput(flow.GroupTOTP, flow.InputAttributes{Name: "totp_code", Type: flow.InputText, Required: true}, ptr(text.NewLabelVerifyCode())),
 		flow.NewSubmit(flow.GroupTOTP, ID, text.NewLabelSave()),
 	)

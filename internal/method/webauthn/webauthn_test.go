@@ -3,17 +3,22 @@ package webauthn_test
 import (
 	"crypto/sha512"
 	"encoding/base64"
+	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
+
 	"github.com/portico-auth/portico/internal/apptest"
 	"github.com/portico-auth/portico/internal/method/mfatest"
 	"github.com/portico-auth/portico/internal/method/webauthn"
 	"github.com/portico-auth/portico/internal/method/webauthn/webauthntest"
+	"github.com/portico-auth/portico/internal/session"
 	"github.com/portico-auth/portico/internal/text"
 )
 
@@ -36,11 +41,47 @@ func enrol(t *testing.T, p *mfatest.Party, a *webauthntest.Authenticator) map[st
 	if err != nil {
 		t.Fatal(err)
 	}
-	r, done := p.Submit("settings", f, map[string]any{
+	fields := map[string]any{
 		"method": "webauthn", "webauthn_register": string(resp), "webauthn_register_displayname": "My key",
-	})
+	}
+	if p.Kind == "browser" {
+		return enrolBrowser(t, p, f, fields)
+	}
+	r, done := p.Submit("settings", f, fields)
 	if mfatest.Str(done, "state") != "success" {
 		t.Fatalf("enrol: %d %v %s", r.StatusCode, mfatest.MessageTexts(done), r.Body)
+	}
+	return done
+}
+
+// enrolBrowser submits the enrolment form. The key makes the identity's highest AAL aal2, so
+// the aal1 browser session may no longer read the settings flow it is sent back to (403
+// session_aal2_required, as Kratos answers getSettingsFlow): the flow is read with an aal2
+// session of the same identity instead.
+func enrolBrowser(t *testing.T, p *mfatest.Party, f, fields map[string]any) map[string]any {
+	t.Helper()
+	fields["csrf_token"] = mfatest.CSRF(f)
+	form := url.Values{}
+	for k, v := range fields {
+		form.Set(k, fmt.Sprint(v))
+	}
+	r := p.C.PostForm(mfatest.Str(f, "ui", "action"), form)
+	if r.StatusCode != http.StatusSeeOther {
+		t.Fatalf("enrol: %d %s", r.StatusCode, r.Body)
+	}
+	id := apptest.URL(t, r.Header.Get("Location")).Query().Get("flow")
+	if g := p.JSONGet("/self-service/settings/flows?id=" + id); g.StatusCode != http.StatusForbidden || mfatest.Str(g.Map(t), "error", "id") != "session_aal2_required" {
+		t.Fatalf("aal1 read after enrolment: %d %s", g.StatusCode, g.Body)
+	}
+	ident, err := p.S.App.Store.GetIdentity(t.Context(), uuid.MustParse(mfatest.Str(f, "identity", "id")), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := mfatest.Anonymous(t, p.S, "browser")
+	q.C.SetSessionCookie(p.S, p.S.IssueSession(t, ident, session.AAL2))
+	done := q.Flow("settings", id)
+	if mfatest.Str(done, "state") != "success" {
+		t.Fatalf("enrol: %v", mfatest.MessageTexts(done))
 	}
 	return done
 }
