@@ -31,6 +31,10 @@ type Listener struct {
 	Port    int    `yaml:"port"`
 	BaseURL string `yaml:"base_url"`
 	CORS    CORS   `yaml:"cors"`
+	// TrustedProxies (serve.public.trusted_proxies: CIDRs or addresses) are the proxies whose
+	// X-Forwarded-For / Forwarded headers name the client address that per-source limits
+	// count. Empty trusts none: the connection's peer is the client.
+	TrustedProxies []string `yaml:"trusted_proxies"`
 }
 
 // CORS is the CORS policy of a listener.

@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/portico-auth/portico/internal/clientaddr"
 )
 
 // AAL values of required_aal.
@@ -70,6 +72,11 @@ func (c *Config) validate() ([]string, error) {
 			check(invalid(name+".port", "must be 1-65535, got %d", l.Port))
 		}
 		check(absURL(name+".base_url", l.BaseURL))
+		for _, p := range l.TrustedProxies {
+			if _, err := clientaddr.ParsePrefix(p); err != nil {
+				check(invalid(name+".trusted_proxies", "%v", err))
+			}
+		}
 	}
 
 	for _, s := range []struct {

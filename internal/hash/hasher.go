@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
+	"time"
 
 	"golang.org/x/crypto/argon2"
 	"golang.org/x/crypto/bcrypt"
@@ -51,11 +52,17 @@ type Argon2Options struct {
 	KeyLength   uint32
 }
 
-// Options selects the algorithm and cost of new hashes. Zero fields take the defaults.
+// Options selects the algorithm and cost of new hashes and bounds concurrent hashing. Zero
+// fields take the defaults.
 type Options struct {
 	Algorithm  string // "bcrypt" (default) or "argon2"
 	BcryptCost int
 	Argon2     Argon2Options
+	// MemoryBudget is the memory, in bytes, that all concurrent hashes together may use
+	// (DefaultMemoryBudget). Hashes beyond it wait their turn.
+	MemoryBudget uint64
+	// MaxWait is how long a hash waits for its turn before ErrBusy (DefaultMaxWait).
+	MaxWait time.Duration
 }
 
 // Hasher hashes new passwords with the configured algorithm and verifies any supported format.
@@ -63,6 +70,9 @@ type Options struct {
 type Hasher struct {
 	opts  Options
 	dummy string // a hash of a random value, compared against for unknown identifiers
+	// limit bounds concurrent hashing by memory, so that anonymous logins cannot make the
+	// process hold a hash's memory (128 MiB for argon2's default) once per request.
+	limit *limiter
 }
 
 // New returns a Hasher for opts, filling zero fields with defaults. It hashes one random value
@@ -90,7 +100,7 @@ func New(opts Options) *Hasher {
 	if a.KeyLength == 0 {
 		a.KeyLength = DefaultArgon2KeyLength
 	}
-	h := &Hasher{opts: opts}
+	h := &Hasher{opts: opts, limit: newLimiter(opts.MemoryBudget, opts.MaxWait)}
 	random := make([]byte, 32)
 	_, _ = rand.Read(random)
 	// Keep the value within bcrypt's limit; it is never revealed, so its alphabet does not matter.
@@ -106,10 +116,23 @@ func (h *Hasher) Options() Options { return h.opts }
 
 // Hash returns a new hash of password in the configured algorithm: a bcrypt `$2a$` string or
 // an argon2id PHC string.
+// It waits its turn under the hashing limit (ErrBusy after MaxWait).
 func (h *Hasher) Hash(ctx context.Context, password []byte) (string, error) {
 	if err := ctx.Err(); err != nil {
 		return "", fmt.Errorf("hash password: %w", err)
 	}
+	if h.opts.Algorithm == AlgorithmBcrypt && len(password) > bcryptMaxPassword {
+		return "", ErrPasswordTooLong
+	}
+	var out string
+	var herr error
+	if err := h.limit.do(ctx, h.memory(), func() { out, herr = h.hash(password) }); err != nil {
+		return "", fmt.Errorf("hash password: %w", err)
+	}
+	return out, herr
+}
+
+func (h *Hasher) hash(password []byte) (string, error) {
 	switch h.opts.Algorithm {
 	case AlgorithmBcrypt:
 		if len(password) > bcryptMaxPassword {
@@ -151,7 +174,10 @@ func (h *Hasher) Compare(ctx context.Context, password []byte, hashed string) er
 	if err != nil {
 		return err
 	}
-	got, want, err := v.derive(password)
+	var got, want []byte
+	if lerr := h.limit.do(ctx, memoryOf(v), func() { got, want, err = v.derive(password) }); lerr != nil {
+		return fmt.Errorf("compare password: %w", lerr)
+	}
 	if err != nil {
 		return err
 	}
@@ -163,11 +189,17 @@ func (h *Hasher) Compare(ctx context.Context, password []byte, hashed string) er
 
 // DummyCompare does the work of a Compare against a hash of a random value and discards the
 // result, so that a login for an unknown identifier takes as long as one for a known identifier.
-func (h *Hasher) DummyCompare(ctx context.Context, password []byte) {
+// Its error is only ErrBusy or ctx's: the work could not be done.
+func (h *Hasher) DummyCompare(ctx context.Context, password []byte) error {
 	if h.dummy == "" {
-		return
+		return nil
 	}
-	_ = h.Compare(ctx, password, h.dummy)
+	if err := h.Compare(ctx, password, h.dummy); err != nil && !errors.Is(err, ErrMismatch) {
+		if errors.Is(err, ErrBusy) || ctx.Err() != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // NeedsRehash reports whether a stored hash should be replaced by a new one: it uses another

@@ -2,7 +2,6 @@ package server
 
 import (
 	"net/http"
-	"time"
 
 	"github.com/portico-auth/portico/internal/config"
 	"github.com/portico-auth/portico/internal/flow/login"
@@ -14,27 +13,24 @@ import (
 	"github.com/portico-auth/portico/internal/session"
 )
 
-// Failed password logins allowed per identifier and window, counted in the database so the
-// limit holds across instances (see password.Throttle).
-const (
-	loginThrottleMax    = 5
-	loginThrottleWindow = 15 * time.Minute
-	// Failed second-factor (aal2) attempts allowed per identity and window.
-	factorThrottleMax = 5
-)
-
 // registerAuth mounts registration, login and logout on the public mux.
-func registerAuth(a *App, pub *http.ServeMux) {
+func registerAuth(a *App, pub *http.ServeMux) error {
 	cfg, st, public := a.Config, a.Store, a.Config.PublicURL()
 	pw := cfg.SelfService.Methods.Password
 
+	pwThrottle, factorThrottle, err := newLoginThrottles(a)
+	if err != nil {
+		return err
+	}
 	var loginMethods []login.Method
+	var pwLogin *password.LoginMethod
 	var regMethods []registration.Method
 	if pw.Enabled {
-		loginMethods = append(loginMethods, &password.LoginMethod{
+		pwLogin = &password.LoginMethod{
 			Identities: st, Hasher: a.Hasher, Updater: a.Identities, Schemas: a.Schemas,
-			Throttle: password.NewThrottle(st, loginThrottleMax, loginThrottleWindow), Now: a.Now, Log: a.Log,
-		})
+			Throttle: pwThrottle, Now: a.Now, Log: a.Log,
+		}
+		loginMethods = append(loginMethods, pwLogin)
 		regMethods = append(regMethods, &password.RegistrationMethod{Identities: a.Identities, Schemas: a.Schemas})
 	}
 	// Second factors (aal2 flows only).
@@ -50,13 +46,17 @@ func registerAuth(a *App, pub *http.ServeMux) {
 		regMethods = append(regMethods, a.webauthn.registration...)
 	}
 
-	(&login.Handler{
+	lh := &login.Handler{
 		Flows: st, Identities: st, Sessions: a.Sessions, CSRF: a.CSRF, ReturnTo: a.ReturnTo, Errors: a.Errors,
 		Public: public, UIURL: cfg.FlowUIURL(config.FlowLogin), Lifespan: cfg.FlowLifespan(config.FlowLogin),
 		ReturnURL: cfg.ReturnURL(config.FlowLogin, "password"), Methods: loginMethods, Now: a.Now, Log: a.Log,
 		// Its own scope, so that password attempts on a crafted identifier cannot count here.
-		FactorThrottle: &password.Throttle{Counter: st, Max: factorThrottleMax, Window: loginThrottleWindow, Scope: "aal2"},
-	}).Register(pub)
+		FactorThrottle: factorThrottle,
+	}
+	if pwLogin != nil {
+		lh.Devices = pwLogin
+	}
+	lh.Register(pub)
 
 	(&registration.Handler{
 		Flows: st, Sessions: a.Sessions, CSRF: a.CSRF, ReturnTo: a.ReturnTo, Errors: a.Errors, Public: public,
@@ -73,4 +73,5 @@ func registerAuth(a *App, pub *http.ServeMux) {
 		Store: st, Sessions: a.Sessions, Tokens: session.NewLogoutTokens(cfg.CookieSecrets()), ReturnTo: a.ReturnTo,
 		Errors: a.Errors, Public: public, ReturnURL: logoutReturn,
 	}).Register(pub)
+	return nil
 }

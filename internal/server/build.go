@@ -119,7 +119,9 @@ func Build(ctx context.Context, cfg *config.Config, st store.Store, log *slog.Lo
 		return nil, err
 	}
 	webauthn.RegisterScript(pub)
-	registerAuth(a, pub)
+	if err := registerAuth(a, pub); err != nil {
+		return nil, err
+	}
 
 	var settingsMethods []settings.Method
 	if cfg.MethodEnabled("profile") {

@@ -130,6 +130,9 @@ type Flows interface {
 type Errors interface {
 	CreateError(ctx context.Context, id uuid.UUID, data []byte) error
 	GetError(ctx context.Context, id uuid.UUID) ([]byte, error)
+	// DeleteErrorsBefore deletes at most limit errors created before t (anyone can make the
+	// server store one, so they must not be kept for good).
+	DeleteErrorsBefore(ctx context.Context, t time.Time, limit int) (int, error)
 }
 
 // Values persists small named values the server must keep across restarts (e.g. a cookie
@@ -140,16 +143,21 @@ type Values interface {
 	PutValueIfAbsent(ctx context.Context, key, value string) (string, error)
 }
 
-// Throttles counts failed attempts per key (a hashed identifier) in fixed windows, shared by
-// every instance on the database, so that limits hold behind a load balancer.
+// Throttles counts attempts per key (a hashed identifier, address or device) in fixed
+// windows, shared by every instance on the database, so that limits hold behind a load
+// balancer. An attempt is counted before it is evaluated (ReserveAttempt), never after, so
+// concurrent attempts cannot all pass a check made before any of them was counted.
 type Throttles interface {
-	// AddFailure records a failure for key at now and returns the failures counted in the
-	// current window; a failure after the window (started by the first failure) ended opens
-	// a new one.
-	AddFailure(ctx context.Context, key string, now time.Time, window time.Duration) (int, error)
-	// Failures returns the failures counted for key in the window still open at now.
+	// ReserveAttempt counts one attempt for key at now and reports true, unless max attempts
+	// are already counted in the current window: then it counts nothing and reports false.
+	// The check and the count are one atomic step. A window (started by its first attempt)
+	// that has ended restarts at one.
+	ReserveAttempt(ctx context.Context, key string, now time.Time, window time.Duration, max int) (bool, error)
+	// ReleaseAttempt gives back one counted attempt of key (never below zero).
+	ReleaseAttempt(ctx context.Context, key string) error
+	// Failures returns the attempts counted for key in the window still open at now.
 	Failures(ctx context.Context, key string, now time.Time, window time.Duration) (int, error)
-	// ClearFailures forgets key's failures.
+	// ClearFailures forgets key's count.
 	ClearFailures(ctx context.Context, key string) error
 	// DeleteFailuresBefore deletes at most limit counters whose window started before t.
 	DeleteFailuresBefore(ctx context.Context, t time.Time, limit int) (int, error)

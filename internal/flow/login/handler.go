@@ -15,6 +15,7 @@ import (
 	"github.com/portico-auth/portico/internal/identity"
 	"github.com/portico-auth/portico/internal/session"
 	"github.com/portico-auth/portico/internal/store"
+	"github.com/portico-auth/portico/internal/throttle"
 )
 
 // Identities loads the identity behind a session with its credentials.
@@ -40,20 +41,28 @@ type Handler struct {
 	ReturnURL string
 	// Methods are offered in this order.
 	Methods []Method
-	// FactorThrottle limits failed second-factor attempts (aal2 methods) per identity, so that
+	// FactorThrottle limits second-factor attempts (aal2 methods) per identity, so that
 	// someone holding only the password cannot guess codes without end; nil means no limit.
 	FactorThrottle Throttle
+	// Devices remembers the client after a first-factor sign-in, so that its later attempts
+	// draw on a throttle budget of their own (a device cookie); nil remembers nothing.
+	Devices DeviceRememberer
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
 	// Log is the server's logger; slog.Default() when nil.
 	Log *slog.Logger
 }
 
-// Throttle counts failed attempts per key (satisfied by *password.Throttle).
+// Throttle reserves an attempt for a subject before it is evaluated (satisfied by
+// throttle.Limit); a *throttle.Limited error refuses it.
 type Throttle interface {
-	Allow(ctx context.Context, key string, now time.Time) (bool, error)
-	Fail(ctx context.Context, key string, now time.Time) error
-	Reset(ctx context.Context, key string) error
+	Reserve(ctx context.Context, subject string, now time.Time) (*throttle.Reservation, error)
+}
+
+// DeviceRememberer marks the client of w as a device that signed in as ident (satisfied by
+// the password method).
+type DeviceRememberer interface {
+	Remember(w http.ResponseWriter, ident *identity.Identity)
 }
 
 // Register adds the login endpoints to the public mux.

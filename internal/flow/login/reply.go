@@ -64,6 +64,9 @@ func (h *Handler) succeed(w http.ResponseWriter, r *http.Request, f *Flow, m Met
 		flow.Logger(h.Log).WarnContext(ctx, "store completed login flow", "error", err)
 	}
 	flow.Logger(h.Log).DebugContext(ctx, "login succeeded", "identity_id", sess.IdentityID, "session_id", sess.ID, "method", m.ID())
+	if h.Devices != nil && m.AAL() == session.AAL1 {
+		h.Devices.Remember(w, ident)
+	}
 
 	if f.Type == flow.TypeAPI {
 		flow.Reply(w, http.StatusOK, success{SessionToken: token, Session: sess})

@@ -9,6 +9,7 @@ import (
 	"github.com/portico-auth/portico/internal/identity"
 	"github.com/portico-auth/portico/internal/session"
 	"github.com/portico-auth/portico/internal/text"
+	"github.com/portico-auth/portico/internal/throttle"
 )
 
 // StatePassedChallenge is the state of a login flow that signed someone in.
@@ -91,12 +92,13 @@ func (h *Handler) update(w http.ResponseWriter, r *http.Request) {
 		h.invalid(w, r, f, rec.IdentityID, &FormError{Messages: []text.Message{text.New(text.ErrorValidationLoginNoStrategy, nil)}})
 		return
 	}
-	throttleKey := ""
+	// A second-factor attempt is counted before it is evaluated, so that concurrent guesses
+	// cannot all pass one check.
+	var reserved *throttle.Reservation
 	if h.FactorThrottle != nil && m.AAL() == session.AAL2 && ident != nil {
-		throttleKey = ident.ID.String()
-		allowed, err := h.FactorThrottle.Allow(ctx, throttleKey, h.now())
-		if err == nil && !allowed {
-			err = ErrTooManyFactorAttempts
+		reserved, err = h.FactorThrottle.Reserve(ctx, ident.ID.String(), h.now())
+		if _, limited := throttle.IsLimited(err); limited {
+			err = ErrTooManyFactorAttempts.WithCause(err)
 		}
 		if err != nil {
 			h.fail(w, r, f.Type, err)
@@ -104,11 +106,9 @@ func (h *Handler) update(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	authed, err := m.Authenticate(ctx, r, f, ident, body)
-	if throttleKey != "" {
-		if terr := h.countFactorAttempt(r, throttleKey, err); terr != nil {
-			h.fail(w, r, f.Type, terr)
-			return
-		}
+	if terr := settleFactorAttempt(r, reserved, err); terr != nil {
+		h.fail(w, r, f.Type, terr)
+		return
 	}
 	if fe, ok := AsFormError(err); ok {
 		h.invalid(w, r, f, rec.IdentityID, fe)
@@ -170,14 +170,15 @@ func (h *Handler) newFlowWithMessage(w http.ResponseWriter, r *http.Request, t f
 	return f, nil
 }
 
-// countFactorAttempt records the outcome of a second-factor attempt: a wrong answer counts
-// against the identity, a right one clears its count.
-func (h *Handler) countFactorAttempt(r *http.Request, key string, authErr error) error {
+// settleFactorAttempt settles a reserved second-factor attempt: a right answer clears the
+// identity's count, a wrong one (a form error) stays counted, and one that could not be
+// evaluated is given back.
+func settleFactorAttempt(r *http.Request, reserved *throttle.Reservation, authErr error) error {
 	if authErr == nil {
-		return h.FactorThrottle.Reset(r.Context(), key)
+		return reserved.Succeeded(r.Context())
 	}
 	if _, ok := AsFormError(authErr); ok {
-		return h.FactorThrottle.Fail(r.Context(), key, h.now())
+		return nil
 	}
-	return nil
+	return reserved.Cancel(r.Context())
 }

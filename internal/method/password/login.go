@@ -8,6 +8,8 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/google/uuid"
+
 	"github.com/portico-auth/portico/internal/apierr"
 	"github.com/portico-auth/portico/internal/flow"
 	"github.com/portico-auth/portico/internal/flow/form"
@@ -16,6 +18,7 @@ import (
 	"github.com/portico-auth/portico/internal/identity"
 	"github.com/portico-auth/portico/internal/session"
 	"github.com/portico-auth/portico/internal/text"
+	"github.com/portico-auth/portico/internal/throttle"
 )
 
 // IdentityFinder finds the identity holding a password identifier, with credential configs.
@@ -26,7 +29,8 @@ type IdentityFinder interface {
 // Hasher verifies and renews password hashes (satisfied by *hash.Hasher).
 type Hasher interface {
 	Compare(ctx context.Context, password []byte, hashed string) error
-	DummyCompare(ctx context.Context, password []byte)
+	// DummyCompare costs what a Compare costs; its error only says the hasher is busy.
+	DummyCompare(ctx context.Context, password []byte) error
 	NeedsRehash(hashed string) bool
 }
 
@@ -36,19 +40,15 @@ type PasswordUpdater interface {
 	Update(ctx context.Context, id *identity.Identity) error
 }
 
-// ErrTooManyAttempts answers an identifier that failed too often; it is given whether or not
-// the identifier exists.
-var ErrTooManyAttempts = apierr.ErrTooMany.
-	WithReason("Too many failed sign-in attempts for this identifier. Please wait a while before trying again.")
-
 // LoginMethod is the password method of the login flow.
 type LoginMethod struct {
 	Identities IdentityFinder
 	Hasher     Hasher
 	Updater    PasswordUpdater
 	Schemas    identity.Schemas
-	// Throttle limits failed attempts per identifier; nil means no limit.
-	Throttle *Throttle
+	// Throttle reserves every attempt before its hash is computed (per identifier and client
+	// address, or per trusted device); nil means no limit.
+	Throttle *throttle.Login
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
 	// Log is the server's logger; slog.Default() when nil.
@@ -97,7 +97,7 @@ func (m *LoginMethod) now() time.Time {
 
 // Authenticate implements login.Method. A wrong identifier and a wrong password take the same
 // time and give the same answer (4000006).
-func (m *LoginMethod) Authenticate(ctx context.Context, _ *http.Request, f *login.Flow, ident *identity.Identity, body form.Values) (*identity.Identity, error) {
+func (m *LoginMethod) Authenticate(ctx context.Context, r *http.Request, f *login.Flow, ident *identity.Identity, body form.Values) (*identity.Identity, error) {
 	identifier := body.String("identifier")
 	if identifier == "" {
 		identifier = body.String("password_identifier") // Kratos's deprecated field name
@@ -117,47 +117,68 @@ func (m *LoginMethod) Authenticate(ctx context.Context, _ *http.Request, f *logi
 		return nil, fe
 	}
 	key := identity.NormalizeIdentifier(identifier)
-	now := m.now()
-	allowed, err := m.Throttle.Allow(ctx, key, now)
-	if err != nil {
-		return nil, err
-	}
-	if !allowed {
-		return nil, ErrTooManyAttempts
-	}
 	found, hashed, err := m.find(ctx, key)
 	if err != nil {
 		return nil, err
 	}
-	if found == nil || hashed == "" {
-		m.Hasher.DummyCompare(ctx, []byte(password))
-		if err := m.Throttle.Fail(ctx, key, now); err != nil {
-			return nil, err
+	identityID := uuid.Nil
+	if found != nil {
+		identityID = found.ID
+	}
+	// Counted before the hash, so concurrent attempts cannot all pass one check.
+	res, err := m.Throttle.Reserve(ctx, r, key, identityID, m.now())
+	if err != nil {
+		return nil, throttled(err)
+	}
+	ok, err := m.verify(ctx, found, hashed, password)
+	if err != nil {
+		// Not evaluated (the hasher was busy): the attempt is given back.
+		if cerr := res.Cancel(ctx); cerr != nil {
+			flow.Logger(m.Log).WarnContext(ctx, "release login attempt", "error", cerr)
 		}
+		return nil, err
+	}
+	// A failure stays counted.
+	if !ok || (found.State != "" && found.State != identity.StateActive) || (ident != nil && found.ID != ident.ID) {
 		return nil, login.ErrInvalidCredentials()
 	}
-	if err := m.Hasher.Compare(ctx, []byte(password), hashed); err != nil {
-		if !errors.Is(err, hash.ErrMismatch) {
-			flow.Logger(m.Log).WarnContext(ctx, "password hash unusable", "identity_id", found.ID, "error", err)
-		}
-		if err := m.Throttle.Fail(ctx, key, now); err != nil {
-			return nil, err
-		}
-		return nil, login.ErrInvalidCredentials()
-	}
-	if found.State != "" && found.State != identity.StateActive {
-		return nil, login.ErrInvalidCredentials()
-	}
-	if ident != nil && found.ID != ident.ID {
-		return nil, login.ErrInvalidCredentials()
-	}
-	if err := m.Throttle.Reset(ctx, key); err != nil {
+	if err := res.Succeeded(ctx); err != nil {
 		return nil, err
 	}
 	if m.Hasher.NeedsRehash(hashed) && m.Updater != nil {
 		m.rehash(ctx, found, password)
 	}
 	return found, nil
+}
+
+// verify compares password with the stored hash; for an unknown identifier (or one without
+// a usable hash) it spends the same work on a dummy hash and reports a mismatch. Its error is
+// only for an attempt that could not be evaluated.
+func (m *LoginMethod) verify(ctx context.Context, found *identity.Identity, hashed, password string) (bool, error) {
+	if found == nil || hashed == "" {
+		if err := m.Hasher.DummyCompare(ctx, []byte(password)); errors.Is(err, hash.ErrBusy) {
+			return false, err
+		}
+		return false, nil
+	}
+	err := m.Hasher.Compare(ctx, []byte(password), hashed)
+	switch {
+	case err == nil:
+		return true, nil
+	case errors.Is(err, hash.ErrBusy):
+		return false, err
+	case !errors.Is(err, hash.ErrMismatch):
+		flow.Logger(m.Log).WarnContext(ctx, "password hash unusable", "identity_id", found.ID, "error", err)
+	}
+	return false, nil
+}
+
+// Remember marks the client as a trusted device of ident after a successful sign-in, so that
+// its later attempts draw on a budget of their own (login.DeviceRememberer).
+func (m *LoginMethod) Remember(w http.ResponseWriter, ident *identity.Identity) {
+	if ident != nil {
+		m.Throttle.Remember(w, ident.ID)
+	}
 }
 
 // find loads the identity holding identifier and its stored hash; an unknown identifier is

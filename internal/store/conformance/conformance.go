@@ -53,6 +53,8 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"Errors", testErrors},
 		{"Values", testValues},
 		{"Throttles", testThrottles},
+		{"ThrottlesConcurrentReserve", testThrottlesConcurrentReserve},
+		{"ErrorsDeleteBefore", testErrorsDeleteBefore},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -2,6 +2,7 @@ package conformance
 
 import (
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -12,54 +13,107 @@ func testThrottles(t *testing.T, s store.Store) {
 	const window = 15 * time.Minute
 	key, other := "k1", "k2"
 	now := base
-	for i := 1; i <= 3; i++ {
-		n, err := s.AddFailure(ctx(t), key, now.Add(time.Duration(i)*time.Minute), window)
+	reserve := func(key string, at time.Time, max int) bool {
+		t.Helper()
+		ok, err := s.ReserveAttempt(ctx(t), key, at, window, max)
 		must(t, err)
-		if n != i {
-			t.Fatalf("failure %d counted as %d", i, n)
+		return ok
+	}
+	count := func(key string, at time.Time) int {
+		t.Helper()
+		n, err := s.Failures(ctx(t), key, at, window)
+		must(t, err)
+		return n
+	}
+	for i := 1; i <= 3; i++ {
+		if !reserve(key, now.Add(time.Duration(i)*time.Minute), 3) {
+			t.Fatalf("attempt %d of 3 refused", i)
 		}
 	}
-	if n, err := s.Failures(ctx(t), key, now.Add(4*time.Minute), window); err != nil || n != 3 {
-		t.Fatalf("Failures = %d, %v; want 3", n, err)
+	if reserve(key, now.Add(4*time.Minute), 3) {
+		t.Fatal("a fourth attempt with max 3 was admitted")
 	}
-	if n, err := s.Failures(ctx(t), other, now, window); err != nil || n != 0 {
-		t.Fatalf("unknown key: %d, %v", n, err)
+	if n := count(key, now.Add(4*time.Minute)); n != 3 {
+		t.Fatalf("a refused attempt was counted: %d, want 3", n)
 	}
-	// The window opened at the first failure (now+1m) has ended by now+17m: a new one starts.
-	if n, err := s.Failures(ctx(t), key, now.Add(17*time.Minute), window); err != nil || n != 0 {
-		t.Fatalf("after the window: %d, %v", n, err)
+	if n := count(other, now); n != 0 {
+		t.Fatalf("unknown key: %d", n)
 	}
-	if n, err := s.AddFailure(ctx(t), key, now.Add(17*time.Minute), window); err != nil || n != 1 {
-		t.Fatalf("new window counted %d, %v", n, err)
+	must(t, s.ReleaseAttempt(ctx(t), key))
+	if n := count(key, now.Add(4*time.Minute)); n != 2 {
+		t.Fatalf("after a release: %d, want 2", n)
+	}
+	if !reserve(key, now.Add(4*time.Minute), 3) {
+		t.Fatal("the released attempt cannot be reserved again")
+	}
+	// The window opened at the first attempt (now+1m) has ended by now+17m: a new one starts.
+	if n := count(key, now.Add(17*time.Minute)); n != 0 {
+		t.Fatalf("after the window: %d", n)
+	}
+	if !reserve(key, now.Add(17*time.Minute), 3) || count(key, now.Add(17*time.Minute)) != 1 {
+		t.Fatal("a new window did not restart at one")
 	}
 	must(t, s.ClearFailures(ctx(t), key))
-	if n, err := s.Failures(ctx(t), key, now.Add(17*time.Minute), window); err != nil || n != 0 {
-		t.Fatalf("after clear: %d, %v", n, err)
+	if n := count(key, now.Add(17*time.Minute)); n != 0 {
+		t.Fatalf("after clear: %d", n)
+	}
+	// Releasing never goes below zero.
+	must(t, s.ReleaseAttempt(ctx(t), key))
+	must(t, s.ReleaseAttempt(ctx(t), "never-seen"))
+	if reserve(key, now, 0) {
+		t.Fatal("max 0 admitted an attempt")
 	}
 
-	// Concurrent failures are all counted.
-	var wg sync.WaitGroup
-	errs := make(chan error, 16)
-	for range 16 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			_, err := s.AddFailure(ctx(t), other, now, window)
-			errs <- err
-		}()
+	if !reserve(other, now, 1) {
+		t.Fatal("a fresh key refused its first attempt")
 	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		must(t, err)
-	}
-	if n, err := s.Failures(ctx(t), other, now, window); err != nil || n != 16 {
-		t.Fatalf("16 concurrent failures counted as %d, %v", n, err)
-	}
-
 	n, err := s.DeleteFailuresBefore(ctx(t), now.Add(time.Hour), 0)
 	must(t, err)
 	if n != 1 {
 		t.Fatalf("deleted %d counters, want 1", n)
+	}
+}
+
+// testThrottlesConcurrentReserve: the check and the count are one step, so of many concurrent
+// reservations exactly max are admitted, on a fresh key and on one whose window is ending.
+func testThrottlesConcurrentReserve(t *testing.T, s store.Store) {
+	const window = 15 * time.Minute
+	const attempts, max = 100, 5
+	race := func(key string, at time.Time) int {
+		var admitted atomic.Int32
+		var wg sync.WaitGroup
+		errs := make(chan error, attempts)
+		start := make(chan struct{})
+		for range attempts {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				<-start
+				ok, err := s.ReserveAttempt(ctx(t), key, at, window, max)
+				if err != nil {
+					errs <- err
+					return
+				}
+				if ok {
+					admitted.Add(1)
+				}
+			}()
+		}
+		close(start)
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			must(t, err)
+		}
+		return int(admitted.Load())
+	}
+	if n := race("fresh", base); n != max {
+		t.Fatalf("%d concurrent reservations admitted %d, want %d", attempts, n, max)
+	}
+	if n := race("fresh", base.Add(time.Minute)); n != 0 {
+		t.Fatalf("a full window admitted %d more", n)
+	}
+	if n := race("fresh", base.Add(window+time.Second)); n != max {
+		t.Fatalf("after the window %d concurrent reservations admitted %d, want %d", attempts, n, max)
 	}
 }

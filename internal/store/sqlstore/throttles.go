@@ -3,43 +3,90 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"time"
 )
 
-// AddFailure records a failure for key at now in one statement: a new row, one more failure
-// in the open window, or a fresh window when the old one ended.
-func (s *Store) AddFailure(ctx context.Context, key string, now time.Time, window time.Duration) (int, error) {
-	w := s.writer()
+// ReserveAttempt counts one attempt for key at now unless max are already counted in the
+// window still open, and reports whether it was counted. Counting and checking are one atomic
+// step (a conditional upsert, or on MySQL a transaction holding the row's lock), so of any
+// number of concurrent callers exactly max are admitted per window.
+func (s *Store) ReserveAttempt(ctx context.Context, key string, now time.Time, window time.Duration, max int) (bool, error) {
+	if max <= 0 {
+		return false, nil
+	}
 	start := s.d.time(now.Add(-window))
 	at := s.d.time(now)
-	var upsert string
 	if s.d.name == "mysql" {
-		// Assignments see the row's old values until they are assigned: window_start is
-		// compared before it changes.
-		upsert = `INSERT INTO login_failures (id, failures, window_start) VALUES (?, 1, ?)
-			ON DUPLICATE KEY UPDATE
-			failures = IF(window_start <= ?, 1, failures + 1),
-			window_start = IF(window_start <= ?, ?, window_start)`
-	} else {
-		upsert = `INSERT INTO login_failures (id, failures, window_start) VALUES (?, 1, ?)
-			ON CONFLICT (id) DO UPDATE SET
-			failures = CASE WHEN login_failures.window_start <= ? THEN 1 ELSE login_failures.failures + 1 END,
-			window_start = CASE WHEN login_failures.window_start <= ? THEN ? ELSE login_failures.window_start END`
+		return s.reserveAttemptLocked(ctx, key, at, start, max)
 	}
-	if _, err := w.exec(ctx, upsert, key, at, start, start, at); err != nil {
-		return 0, mapErr(err, "record login failure")
-	}
-	return s.failures(ctx, w, key, now, window)
-}
-
-// Failures returns the failures counted for key in the window open at now.
-func (s *Store) Failures(ctx context.Context, key string, now time.Time, window time.Duration) (int, error) {
-	return s.failures(ctx, s.reader(), key, now, window)
-}
-
-func (s *Store) failures(ctx context.Context, x q, key string, now time.Time, window time.Duration) (int, error) {
+	// The DO UPDATE's WHERE refuses a full, still-open window: then nothing is written and
+	// RETURNING yields no row. A window that has ended restarts at one.
 	var n int
-	err := x.row(ctx, "SELECT failures FROM login_failures WHERE id = ? AND window_start > ?",
+	err := s.writer().row(ctx, `INSERT INTO login_failures (id, failures, window_start) VALUES (?, 1, ?)
+		ON CONFLICT (id) DO UPDATE SET
+		failures = CASE WHEN login_failures.window_start <= ? THEN 1 ELSE login_failures.failures + 1 END,
+		window_start = CASE WHEN login_failures.window_start <= ? THEN ? ELSE login_failures.window_start END
+		WHERE login_failures.window_start <= ? OR login_failures.failures < ?
+		RETURNING failures`, key, at, start, start, at, start, max).Scan(&n)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	if err != nil {
+		return false, mapErr(err, "reserve attempt")
+	}
+	return true, nil
+}
+
+// reserveAttemptLocked is ReserveAttempt for MySQL/MariaDB, which has no upsert with a
+// condition and RETURNING: the first statement creates the row or takes its exclusive lock (an
+// ON DUPLICATE KEY UPDATE locks the existing row even when it changes nothing), so the read
+// and the write after it see no concurrent change.
+func (s *Store) reserveAttemptLocked(ctx context.Context, key string, at, start any, max int) (bool, error) {
+	admitted := false
+	err := s.inTx(ctx, func(tx q) error {
+		admitted = false
+		if _, err := tx.exec(ctx, `INSERT INTO login_failures (id, failures, window_start) VALUES (?, 0, ?)
+			ON DUPLICATE KEY UPDATE id = id`, key, at); err != nil {
+			return mapErr(err, "reserve attempt")
+		}
+		var n int
+		var ended bool
+		if err := tx.row(ctx, "SELECT failures, window_start <= ? FROM login_failures WHERE id = ? FOR UPDATE",
+			start, key).Scan(&n, &ended); err != nil {
+			return mapErr(err, "reserve attempt")
+		}
+		var err error
+		switch {
+		case ended:
+			_, err = tx.exec(ctx, "UPDATE login_failures SET failures = 1, window_start = ? WHERE id = ?", at, key)
+		case n < max:
+			_, err = tx.exec(ctx, "UPDATE login_failures SET failures = failures + 1 WHERE id = ?", key)
+		default:
+			return nil
+		}
+		if err != nil {
+			return mapErr(err, "reserve attempt")
+		}
+		admitted = true
+		return nil
+	})
+	return admitted, err
+}
+
+// ReleaseAttempt gives back one attempt counted for key (one that was never evaluated, or
+// that succeeded and must not count against a shared budget).
+func (s *Store) ReleaseAttempt(ctx context.Context, key string) error {
+	if _, err := s.writer().exec(ctx, "UPDATE login_failures SET failures = failures - 1 WHERE id = ? AND failures > 0", key); err != nil {
+		return mapErr(err, "release attempt")
+	}
+	return nil
+}
+
+// Failures returns the attempts counted for key in the window open at now.
+func (s *Store) Failures(ctx context.Context, key string, now time.Time, window time.Duration) (int, error) {
+	var n int
+	err := s.reader().row(ctx, "SELECT failures FROM login_failures WHERE id = ? AND window_start > ?",
 		key, s.d.time(now.Add(-window))).Scan(&n)
 	if err == sql.ErrNoRows {
 		return 0, nil

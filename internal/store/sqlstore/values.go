@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -27,6 +28,16 @@ func (s *Store) GetError(ctx context.Context, id uuid.UUID) ([]byte, error) {
 		return nil, mapErr(err, "get self-service error")
 	}
 	return []byte(data), nil
+}
+
+// DeleteErrorsBefore deletes at most limit self-service errors created before t.
+func (s *Store) DeleteErrorsBefore(ctx context.Context, t time.Time, limit int) (int, error) {
+	res, err := s.writer().exec(ctx, s.d.deleteLimited("self_service_errors", "created_at < ?", "created_at", limit), s.d.time(t))
+	if err != nil {
+		return 0, mapErr(err, "delete old self-service errors")
+	}
+	n, err := res.RowsAffected()
+	return int(n), err
 }
 
 // GetValue returns a stored value; a missing key is ErrNotFound.
