@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -21,7 +22,8 @@ import (
 // through HTTP, as the attacker did, and require the session to be dead afterwards, every time.
 
 const (
-	raceRequests = 100
+	raceRequests = 100 // concurrent clients
+	raceRounds   = 3   // requests each client sends, one after the other
 	raceTrials   = 3
 )
 
@@ -55,46 +57,55 @@ func raw(method, url string, hdr http.Header, body any) (int, []byte, error) {
 	return res.StatusCode, b, err
 }
 
-// raceRevocation starts n copies of request and, among them, the admin's
-// DELETE /admin/identities/{id}/sessions, all released at once; it fails the test on a 5xx
-// or a transport error, and returns the statuses of the requests.
-func raceRevocation(t *testing.T, s *apptest.Server, id *identity.Identity, n int, request func(i int) (int, []byte, error)) []int {
+// raceRevocation has n clients send raceRounds requests each, back to back, and fires the
+// admin's DELETE /admin/identities/{id}/sessions the moment the n-th request completes, so that
+// about n requests are in flight around it: some read the session before the revocation and
+// write after it. It fails the test on a 5xx or a transport error, and returns the statuses of
+// all requests (request k is the k-th of n*raceRounds).
+func raceRevocation(t *testing.T, s *apptest.Server, id *identity.Identity, n int, request func(k int) (int, []byte, error)) []int {
 	t.Helper()
 	start := make(chan struct{})
-	statuses := make([]int, n)
-	errs := make([]error, n+1)
+	statuses := make([]int, n*raceRounds)
+	errs := make([]error, n*raceRounds)
+	var revokeErr error
+	var done atomic.Int64
 	var wg sync.WaitGroup
+	revoke := func() {
+		code, body, err := raw(http.MethodDelete, s.AdminURL("/admin/identities/"+id.ID.String()+"/sessions"), nil, nil)
+		if err == nil && code != http.StatusNoContent {
+			err = fmt.Errorf("revoke: %d %s", code, body)
+		}
+		revokeErr = err
+	}
 	for i := range n {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			<-start
-			code, body, err := request(i)
-			statuses[i] = code
-			if err == nil && code >= 500 {
-				err = fmt.Errorf("%d %s", code, body)
-			}
-			errs[i] = err
-		}()
-		if i == n/2 {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				<-start
-				code, body, err := raw(http.MethodDelete, s.AdminURL("/admin/identities/"+id.ID.String()+"/sessions"), nil, nil)
-				if err == nil && code != http.StatusNoContent {
-					err = fmt.Errorf("revoke: %d %s", code, body)
+			for r := range raceRounds {
+				k := r*n + i
+				code, body, err := request(k)
+				statuses[k] = code
+				if err == nil && code >= 500 {
+					err = fmt.Errorf("%d %s", code, body)
 				}
-				errs[n] = err
-			}()
-		}
+				errs[k] = err
+				if done.Add(1) == int64(n) {
+					wg.Add(1)
+					go func() { defer wg.Done(); revoke() }()
+				}
+			}
+		}()
 	}
 	close(start)
 	wg.Wait()
-	for i, err := range errs {
+	for k, err := range errs {
 		if err != nil {
-			t.Errorf("request %d: %v", i, err)
+			t.Errorf("request %d: %v", k, err)
 		}
+	}
+	if revokeErr != nil {
+		t.Fatal(revokeErr)
 	}
 	return statuses
 }
@@ -134,7 +145,7 @@ func TestRefreshLoginsRacingRevocationNeverRevive(t *testing.T) {
 		hdr := http.Header{"X-Session-Token": {token}}
 		// Each request has its refresh flow ready, so that the submissions race, not the
 		// flow creations.
-		flows := make([]string, raceRequests)
+		flows := make([]string, raceRequests*raceRounds)
 		for i := range flows {
 			code, body, err := raw(http.MethodGet, s.PublicURL("/self-service/login/api?refresh=true"), hdr, nil)
 			if err != nil || code != http.StatusOK {
@@ -146,8 +157,8 @@ func TestRefreshLoginsRacingRevocationNeverRevive(t *testing.T) {
 			}
 			flows[i] = f.ID
 		}
-		statuses := raceRevocation(t, s, id, raceRequests, func(i int) (int, []byte, error) {
-			return raw(http.MethodPost, s.PublicURL("/self-service/login?flow="+flows[i]), hdr,
+		statuses := raceRevocation(t, s, id, raceRequests, func(k int) (int, []byte, error) {
+			return raw(http.MethodPost, s.PublicURL("/self-service/login?flow="+flows[k]), hdr,
 				map[string]any{"method": "password", "identifier": email, "password": password})
 		})
 		ok := 0
@@ -156,7 +167,7 @@ func TestRefreshLoginsRacingRevocationNeverRevive(t *testing.T) {
 				ok++
 			}
 		}
-		t.Logf("trial %d: %d of %d refresh logins completed before the revocation", trial, ok, raceRequests)
+		t.Logf("trial %d: %d of %d refresh logins completed", trial, ok, len(statuses))
 		mustBeRevoked(t, s, token, "a refresh login")
 	}
 }
