@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
+
 	"github.com/portico-auth/portico/internal/apptest"
 	"github.com/portico-auth/portico/internal/identity"
 	"github.com/portico-auth/portico/internal/session"
@@ -58,11 +60,13 @@ func raw(method, url string, hdr http.Header, body any) (int, []byte, error) {
 }
 
 // raceRevocation has n clients send raceRounds requests each, back to back, and fires the
-// admin's DELETE /admin/identities/{id}/sessions the moment the n-th request completes, so that
+// admin's DELETE /admin/identities/{id}/sessions (or revoke, when given) the moment the n-th
+// request completes, so that
 // about n requests are in flight around it: some read the session before the revocation and
 // write after it. It fails the test on a 5xx or a transport error, and returns the statuses of
 // all requests (request k is the k-th of n*raceRounds).
-func raceRevocation(t *testing.T, s *apptest.Server, id *identity.Identity, n int, request func(k int) (int, []byte, error)) []int {
+func raceRevocation(t *testing.T, s *apptest.Server, id *identity.Identity, n int, request func(k int) (int, []byte, error),
+	revoke ...func() error) []int {
 	t.Helper()
 	start := make(chan struct{})
 	statuses := make([]int, n*raceRounds)
@@ -70,12 +74,14 @@ func raceRevocation(t *testing.T, s *apptest.Server, id *identity.Identity, n in
 	var revokeErr error
 	var done atomic.Int64
 	var wg sync.WaitGroup
-	revoke := func() {
-		code, body, err := raw(http.MethodDelete, s.AdminURL("/admin/identities/"+id.ID.String()+"/sessions"), nil, nil)
-		if err == nil && code != http.StatusNoContent {
-			err = fmt.Errorf("revoke: %d %s", code, body)
-		}
-		revokeErr = err
+	if len(revoke) == 0 {
+		revoke = append(revoke, func() error {
+			code, body, err := raw(http.MethodDelete, s.AdminURL("/admin/identities/"+id.ID.String()+"/sessions"), nil, nil)
+			if err == nil && code != http.StatusNoContent {
+				err = fmt.Errorf("revoke: %d %s", code, body)
+			}
+			return err
+		})
 	}
 	for i := range n {
 		wg.Add(1)
@@ -92,7 +98,7 @@ func raceRevocation(t *testing.T, s *apptest.Server, id *identity.Identity, n in
 				errs[k] = err
 				if done.Add(1) == int64(n) {
 					wg.Add(1)
-					go func() { defer wg.Done(); revoke() }()
+					go func() { defer wg.Done(); revokeErr = revoke[0]() }()
 				}
 			}
 		}()
@@ -283,4 +289,40 @@ func TestAdminExtendRefusesExpiredSessionsAndInactiveIdentities(t *testing.T) {
 			t.Fatalf("extend = %d, expires %v, want %v", r.StatusCode, got.ExpiresAt, want)
 		}
 	})
+}
+
+// The attack's second form: the owner changes the password with the revoke_active_sessions
+// hook while someone holding a stolen session of the same identity keeps rendering logout
+// links. The stolen session must end with the password change.
+func TestPasswordChangeRevokingSessionsRacingLogoutLinks(t *testing.T) {
+	s := apptest.Start(t, apptest.WithEnv("SELFSERVICE_FLOWS_SETTINGS_AFTER_PASSWORD_HOOKS", `[{"hook":"revoke_active_sessions"}]`))
+	for trial := range raceTrials {
+		id := s.CreateIdentity(t, fmt.Sprintf("pw-race-%d@example.com", trial), "a fine long password")
+		owner := http.Header{"X-Session-Token": {s.IssueSession(t, id, session.AAL1)}}
+		stolen := s.IssueSession(t, id, session.AAL1)
+		cookie := http.Header{"Cookie": {s.App.Sessions.Options().CookieName + "=" + stolen}}
+		code, body, err := raw(http.MethodGet, s.PublicURL("/self-service/settings/api"), owner, nil)
+		if err != nil || code != http.StatusOK {
+			t.Fatalf("settings flow: %d %s %v", code, body, err)
+		}
+		var f struct{ ID string }
+		if err := json.Unmarshal(body, &f); err != nil {
+			t.Fatal(err)
+		}
+		changePassword := func() error {
+			code, body, err := raw(http.MethodPost, s.PublicURL("/self-service/settings?flow="+f.ID), owner,
+				map[string]any{"method": "password", "password": fmt.Sprintf("Kestrel-Orbit-%d-%s", trial, uuid.NewString())})
+			if err == nil && code != http.StatusOK {
+				err = fmt.Errorf("change password: %d %s", code, body)
+			}
+			return err
+		}
+		raceRevocation(t, s, id, raceRequests, func(int) (int, []byte, error) {
+			return raw(http.MethodGet, s.PublicURL("/self-service/logout/browser"), cookie, nil)
+		}, changePassword)
+		mustBeRevoked(t, s, stolen, "GET /self-service/logout/browser with a stolen session")
+		if code, _, _ := raw(http.MethodGet, s.PublicURL("/sessions/whoami"), owner, nil); code != http.StatusOK {
+			t.Fatalf("the owner's own session ended: whoami %d", code)
+		}
+	}
 }
