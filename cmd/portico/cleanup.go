@@ -45,7 +45,7 @@ func cleanupCmd() *cobra.Command {
 				return err
 			}
 			defer st.Close()
-			if err := prepareDatabase(ctx, st, false); err != nil {
+			if err := requireMigrated(ctx, st); err != nil {
 				return err
 			}
 			keep := cleanup.Default

@@ -5,15 +5,19 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+
+	"github.com/portico-auth/portico/internal/store/sqlstore"
 )
 
 func migrateCmd() *cobra.Command {
 	var cfgPath string
+	var lockTimeout time.Duration
 	cmd := &cobra.Command{
 		Use:   "migrate",
 		Short: "Manage the database schema",
 	}
 	cmd.PersistentFlags().StringVarP(&cfgPath, "config", "c", "", "configuration file (YAML)")
+	cmd.PersistentFlags().DurationVar(&lockTimeout, "lock-timeout", sqlstore.DefaultMigrationLockTimeout, "how long to wait while another process migrates the same database")
 
 	up := func(cmd *cobra.Command) error {
 		cfg, _, err := loadConfig(cfgPath, false)
@@ -28,9 +32,13 @@ func migrateCmd() *cobra.Command {
 		out := cmd.OutOrStdout()
 		start := time.Now()
 		n := 0
-		err = st.MigrateUp(cmd.Context(), func(name string) {
-			n++
-			fmt.Fprintf(out, "applying migration %d: %s\n", n, name)
+		err = st.Migrate(cmd.Context(), sqlstore.MigrateOptions{
+			Progress: func(name string) {
+				n++
+				fmt.Fprintf(out, "applying migration %d: %s\n", n, name)
+			},
+			Waiting:     func(waited time.Duration) { fmt.Fprintln(out, waitingLine(waited, lockTimeout)) },
+			LockTimeout: lockTimeout,
 		})
 		if err != nil {
 			return fmt.Errorf("migrate: %w", err)
@@ -94,4 +102,9 @@ func migrateCmd() *cobra.Command {
 	sql.Flags().BoolVarP(&yes, "yes", "y", false, "do not ask for confirmation (Portico never asks)")
 	cmd.AddCommand(sql)
 	return cmd
+}
+
+// waitingLine is the progress line printed while another process migrates.
+func waitingLine(waited, limit time.Duration) string {
+	return fmt.Sprintf("waiting for another migration to finish (%s of at most %s)…", waited.Round(time.Second), limit)
 }

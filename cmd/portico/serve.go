@@ -53,7 +53,12 @@ func serveCmd() *cobra.Command {
 			}
 			defer st.Close()
 			// An in-memory database starts empty every time: migrating it is the only sensible thing.
-			if err := prepareDatabase(ctx, st, dev || cfg.DSN == "memory"); err != nil {
+			if dev || cfg.DSN == "memory" {
+				err = migrateAtStart(ctx, st, log)
+			} else {
+				err = requireMigrated(ctx, st)
+			}
+			if err != nil {
 				return err
 			}
 			if dev && cfg.NeedsCookieSecret() {
@@ -91,14 +96,23 @@ func addr(l config.Listener) string {
 	return net.JoinHostPort(l.Host, strconv.Itoa(l.Port))
 }
 
-// prepareDatabase migrates when migrate is set; otherwise it refuses an un-migrated database.
-func prepareDatabase(ctx context.Context, st *sqlstore.Store, migrate bool) error {
-	if migrate {
-		if err := st.MigrateUp(ctx, nil); err != nil {
-			return fmt.Errorf("migrate: %w", err)
-		}
-		return nil
+// migrateAtStart applies pending migrations, waiting while another process (another
+// `serve --dev` on the same file) migrates the same database.
+func migrateAtStart(ctx context.Context, st *sqlstore.Store, log *slog.Logger) error {
+	err := st.Migrate(ctx, sqlstore.MigrateOptions{
+		Progress: func(name string) { log.Info("applying migration", "migration", name) },
+		Waiting: func(waited time.Duration) {
+			log.Info(waitingLine(waited, sqlstore.DefaultMigrationLockTimeout))
+		},
+	})
+	if err != nil {
+		return fmt.Errorf("migrate: %w", err)
 	}
+	return nil
+}
+
+// requireMigrated refuses a database with pending migrations.
+func requireMigrated(ctx context.Context, st *sqlstore.Store) error {
 	n, err := st.PendingMigrations(ctx)
 	if err != nil {
 		return describeStoreError("read migration status", err)
