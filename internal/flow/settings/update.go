@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"time"
 
 	"github.com/portico-auth/portico/internal/apierr"
 	"github.com/portico-auth/portico/internal/flow"
@@ -59,46 +60,114 @@ func (h *Handler) sessionAndFlow(w http.ResponseWriter, r *http.Request) (*sessi
 	return s, st, true
 }
 
-// resume serves GET /self-service/settings?flow=, where a refresh login returns to: a
-// submission parked for want of a privileged session is applied now, without a second submit.
+// resume serves GET /self-service/settings?flow=, where a refresh login returns to: a change
+// parked for want of a privileged session is applied now, without a second submit — but only
+// for the session and browser (or app) that parked it, once that session is privileged and
+// meets the flow's AAL (see continuity.go). A request that cannot prove it parked the change
+// discards it and is shown the form.
 func (h *Handler) resume(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	s, st, ok := h.sessionAndFlow(w, r)
 	if !ok {
 		return
 	}
-	if st.Pending == "" {
+	// As for a submission, the session must meet the flow's AAL even to be shown the form.
+	aalErr := session.RequireAAL(s, h.opts.RequiredAAL, h.opts.Public.String(), "")
+	show := func() {
+		if aalErr != nil {
+			h.deps.Errors.Write(w, r, aalErr)
+			return
+		}
 		h.replyFlow(w, r, st, http.StatusOK)
+	}
+	if st.Pending == "" {
+		show()
 		return
 	}
 	if st.Expired(h.now()) {
 		h.replaceExpired(w, r, s, st)
 		return
 	}
+	p, err := h.parked(ctx, st)
+	if err != nil {
+		h.deps.Errors.Write(w, r, err)
+		return
+	}
+	if p == nil {
+		// Consumed by a concurrent resume, or gone with its expiry: nothing to apply.
+		show()
+		return
+	}
+	if aalErr != nil || !p.provenBy(r, s, st) {
+		// Not the parker, or a session that may no longer change settings at all (the
+		// identity gained a higher level since): the change is dropped, not kept for later.
+		h.discardParked(w, r, st, p, aalErr)
+		return
+	}
 	if !h.privileged(s) {
+		// The parker has not re-authenticated yet: the change waits for its refresh login.
 		h.deps.Errors.Write(w, r, h.refreshRequired(st))
 		return
 	}
-	body, err := decodeStoredBody([]byte(st.Pending))
+	won, err := h.consume(ctx, p.id)
 	if err != nil {
-		// A rotated-away secret or a damaged record: drop the parked change, show the form.
-		flow.Logger(h.deps.Log).WarnContext(ctx, "discard pending settings submission", "flow", st.ID, "error", err)
-		st.Pending = ""
+		h.deps.Errors.Write(w, r, err)
+		return
+	}
+	if !won {
+		show()
+		return
+	}
+	st.Pending = ""
+	if st.Type == flow.TypeBrowser {
+		http.SetCookie(w, h.continuityCookie("", time.Time{}))
+	}
+	body, err := h.openParked(p)
+	if err != nil {
+		// A rotated-away secret or a damaged record: the change is gone, show the form.
+		flow.Logger(h.deps.Log).WarnContext(ctx, "discard parked settings change", "flow", st.ID, "error", err)
 		if err := h.save(ctx, st); err != nil {
 			h.deps.Errors.Write(w, r, err)
 			return
 		}
-		h.replyFlow(w, r, st, http.StatusOK)
+		show()
 		return
 	}
 	h.apply(w, r, s, st, body)
+}
+
+// discardParked drops p, a parked change the request may not apply, and shows the flow's form
+// again — or answers with reply when the session may not see the form either. Only the
+// request that consumes p rewrites the flow, so a discard never overwrites the outcome of a
+// concurrent resume that applied the change.
+func (h *Handler) discardParked(w http.ResponseWriter, r *http.Request, st *stored, p *parkedChange, reply error) {
+	ctx := r.Context()
+	won, err := h.consume(ctx, p.id)
+	if err == nil && won {
+		st.Pending = ""
+		st.State = StateShowForm
+		err = h.save(ctx, st)
+	}
+	if err != nil {
+		h.deps.Errors.Write(w, r, err)
+		return
+	}
+	if reply != nil {
+		h.deps.Errors.Write(w, r, reply)
+		return
+	}
+	h.replyFlow(w, r, st, http.StatusOK)
 }
 
 // apply runs the chosen method and answers with the outcome.
 func (h *Handler) apply(w http.ResponseWriter, r *http.Request, s *session.Session, st *stored, body Body) {
 	ctx := r.Context()
 	st.UI.ResetMessages()
-	st.Pending = ""
+	// A new submission replaces a change parked earlier.
+	if err := h.dropParked(ctx, st); err != nil {
+		h.deps.Errors.Write(w, r, err)
+		return
+	}
 	m := h.method(body.String("method"))
 	if m == nil {
 		m = h.claimant(body)
@@ -124,7 +193,7 @@ func (h *Handler) apply(w http.ResponseWriter, r *http.Request, s *session.Sessi
 	err = m.Update(ctx, &st.Flow, sub)
 	switch {
 	case errors.Is(err, ErrPrivilegeRequired):
-		h.park(w, r, st, body)
+		h.park(w, r, s, st, body)
 		return
 	case errors.Is(err, ErrInvalid):
 		h.invalid(w, r, st)
@@ -198,21 +267,14 @@ func (h *Handler) replyFlow(w http.ResponseWriter, r *http.Request, st *stored, 
 	flow.Redirect(w, r, h.uiURL(st.ID))
 }
 
-// park keeps the submission, encrypted, in the flow and asks for a refresh login that returns
-// to GET /self-service/settings?flow=<id>, where it is applied.
-func (h *Handler) park(w http.ResponseWriter, r *http.Request, st *stored, body Body) {
+// park keeps the submission, sealed, as the flow's parked change, bound to session s (and to
+// this browser for a browser flow), and asks for a refresh login that returns to
+// GET /self-service/settings?flow=<id>, where it is applied.
+func (h *Handler) park(w http.ResponseWriter, r *http.Request, s *session.Session, st *stored, body Body) {
 	delete(body, "csrf_token")
 	delete(body, formMarker)
-	// The submission may hold a new password: it is only ever stored sealed (see encode).
-	plain, err := body.encode()
-	if err == nil && !h.sealer.canSeal() {
-		err = errors.New("no secret to encrypt settings flow secrets with")
-	}
-	if err == nil {
-		st.Pending = string(plain)
-	}
-	if err != nil {
-		h.deps.Errors.Write(w, r, apierr.ErrInternal.WithCause(err))
+	if err := h.parkChange(r.Context(), w, s, st, body); err != nil {
+		h.deps.Errors.Write(w, r, err)
 		return
 	}
 	st.UI.Nodes.ClearValues(flow.InputPassword)

@@ -287,8 +287,10 @@ func TestUpdatePrivileged(t *testing.T) {
 				strings.Contains(string(g.Body), "new@example.com") {
 				t.Errorf("flow shows the parked change: %s", g.Body)
 			}
-			// Without a refresh the change stays parked: back to the refresh login.
-			b := fx.browser(t)
+			// Without a refresh the change stays parked: back to the refresh login. The SPA's
+			// browser navigates there itself (its cookies hold the continuity cookie).
+			b := fx.s.Browser(t)
+			b.HTTP.Jar = c.HTTP.Jar
 			stillOld := b.Get(fx.url("/self-service/settings?flow=" + f.ID))
 			wantStatus(t, stillOld, http.StatusSeeOther)
 			wantLocation(t, stillOld, want)
