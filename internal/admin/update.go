@@ -3,6 +3,7 @@ package admin
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"strings"
 
@@ -97,6 +98,20 @@ func forbiddenPath(p string) bool {
 	return false
 }
 
+// maxPatchOperations caps one JSON Patch: an operator's change touches a few fields, and each
+// operation costs a walk (and for copy, a deep copy) of the whole identity.
+const maxPatchOperations = 100
+
+var errPatchTooLarge = apierr.ErrBadRequest.WithReason("The patched identity would exceed %d bytes.", httpx.MaxBodyBytes)
+
+// patchOptions bound what "copy" may add (each copy used to double the identity: 2 KB of patch
+// gave a 66 MB reply): the patched identity may be no larger than a PUT body could be.
+func patchOptions() *jsonpatch.ApplyOptions {
+	o := jsonpatch.NewApplyOptions()
+	o.AccumulatedCopySizeLimit = httpx.MaxBodyBytes
+	return o
+}
+
 // patch is patchIdentity: an RFC 6902 JSON Patch against the identity's JSON.
 func (h *IdentityHandler) patch(w http.ResponseWriter, r *http.Request) {
 	id, err := identityID(r)
@@ -112,6 +127,10 @@ func (h *IdentityHandler) patch(w http.ResponseWriter, r *http.Request) {
 	p, err := jsonpatch.DecodePatch(raw)
 	if err != nil {
 		httpx.WriteError(w, r, apierr.ErrBadRequest.WithReason("The JSON Patch document is invalid: %s", err).WithCause(err))
+		return
+	}
+	if len(p) > maxPatchOperations {
+		httpx.WriteError(w, r, apierr.ErrBadRequest.WithReason("A JSON Patch may hold at most %d operations.", maxPatchOperations))
 		return
 	}
 	for _, op := range p {
@@ -136,9 +155,22 @@ func (h *IdentityHandler) patch(w http.ResponseWriter, r *http.Request) {
 		httpx.WriteError(w, r, err)
 		return
 	}
-	patched, err := p.Apply(doc)
-	if err != nil {
+	patched, err := p.ApplyWithOptions(doc, patchOptions())
+	var tooBig *jsonpatch.AccumulatedCopySizeError
+	switch {
+	case errors.As(err, &tooBig):
+		httpx.WriteError(w, r, errPatchTooLarge.WithCause(err))
+		return
+	case err != nil:
 		httpx.WriteError(w, r, apierr.ErrBadRequest.WithReason("The JSON Patch could not be applied: %s", err).WithCause(err))
+		return
+	case len(patched) > httpx.MaxBodyBytes:
+		httpx.WriteError(w, r, errPatchTooLarge)
+		return
+	}
+	// The patched document is held to the limits a PUT body is: it is what gets stored.
+	if err := httpx.DefaultLimits.CheckJSON(patched); err != nil {
+		httpx.WriteError(w, r, err)
 		return
 	}
 	var next patchable

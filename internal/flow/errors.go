@@ -42,7 +42,9 @@ func (e *ErrorWriter) now() time.Time {
 
 // Write answers r with err.
 func (e *ErrorWriter) Write(w http.ResponseWriter, r *http.Request, err error) {
-	if WantsJSON(r) {
+	// A browser that went away gets no error page: storing one would fail on the cancelled
+	// context and be logged as a server error.
+	if WantsJSON(r) || httpx.ClientGone(r) {
 		httpx.WriteError(w, r, err)
 		return
 	}

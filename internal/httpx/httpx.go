@@ -3,6 +3,7 @@
 package httpx
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"io"
@@ -47,6 +48,10 @@ type errorBody struct {
 // WriteError writes err as Kratos's error JSON. Errors outside the vocabulary become a 500
 // whose cause is logged, never sent.
 func WriteError(w http.ResponseWriter, r *http.Request, err error) {
+	if ClientGone(r) {
+		writeClientGone(w, r, err)
+		return
+	}
 	e := apierr.From(err)
 	if e.Code >= 500 {
 		slog.ErrorContext(r.Context(), "request failed", "error", err, "method", r.Method, "path", r.URL.Path)
@@ -62,20 +67,27 @@ func WriteError(w http.ResponseWriter, r *http.Request, err error) {
 const MaxBodyBytes = 1 << 20
 
 // DecodeJSON reads a JSON request body into v. A body over MaxBodyBytes is ErrTooLarge; a body
-// that is not valid JSON for v is ErrBadRequest with the decoder's complaint as reason.
+// that breaks DefaultLimits (checked on the raw bytes, before anything is decoded) or is not
+// valid JSON for v is ErrBadRequest with the complaint as reason.
 func DecodeJSON(r *http.Request, v any) error {
-	dec := json.NewDecoder(http.MaxBytesReader(nil, r.Body, MaxBodyBytes))
+	data, err := io.ReadAll(http.MaxBytesReader(nil, r.Body, MaxBodyBytes))
+	if err != nil {
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
+			return apierr.ErrTooLarge.WithReason("The request body exceeds %d bytes.", MaxBodyBytes)
+		}
+		return apierr.ErrBadRequest.WithReason("Unable to read the request body.").WithCause(err)
+	}
+	if len(bytes.TrimSpace(data)) == 0 {
+		return apierr.ErrBadRequest.WithReason("The request body is empty.")
+	}
+	if err := DefaultLimits.CheckJSON(data); err != nil {
+		return err
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber()
 	if err := dec.Decode(v); err != nil {
-		var tooLarge *http.MaxBytesError
-		switch {
-		case errors.As(err, &tooLarge):
-			return apierr.ErrTooLarge.WithReason("The request body exceeds %d bytes.", MaxBodyBytes)
-		case errors.Is(err, io.EOF):
-			return apierr.ErrBadRequest.WithReason("The request body is empty.")
-		default:
-			return apierr.ErrBadRequest.WithReason("Unable to decode JSON body: %s", strings.TrimPrefix(err.Error(), "json: "))
-		}
+		return apierr.ErrBadRequest.WithReason("Unable to decode JSON body: %s", strings.TrimPrefix(err.Error(), "json: "))
 	}
 	return nil
 }

@@ -150,8 +150,8 @@ func Build(ctx context.Context, cfg *config.Config, st store.Store, log *slog.Lo
 	pages.ReturnURLs = append([]string{cfg.SelfService.DefaultBrowserReturnURL}, cfg.SelfService.AllowedReturnURLs...)
 	pages.Register(pub)
 
-	a.Public = instrument("public", pub, m, log)
-	a.Admin = instrument("admin", newAdminGuard(cfg).wrap(adm), m, log)
+	a.Public = instrument("public", pub, m, log, a.Errors)
+	a.Admin = instrument("admin", newAdminGuard(cfg).wrap(adm), m, log, nil)
 	return a, nil
 }
 

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"runtime/debug"
 	"time"
 
@@ -43,10 +44,32 @@ func newRequestID() string {
 	return hex.EncodeToString(b[:])
 }
 
+// errorWriter answers a request with an error: Kratos's error JSON, or the error page for a
+// browser (satisfied by *flow.ErrorWriter).
+type errorWriter interface {
+	Write(w http.ResponseWriter, r *http.Request, err error)
+}
+
+// checkEdge refuses a request whose path or query parameters hold invalid UTF-8 or a NUL byte,
+// before any handler reads them: no identifier, token, id or URL contains either, and
+// PostgreSQL refuses both with an error that used to surface as a 500.
+func checkEdge(r *http.Request) error {
+	if err := httpx.CheckText(r.URL.Path); err != nil {
+		return err
+	}
+	if r.URL.RawQuery == "" {
+		return nil
+	}
+	// Unparsable pairs are left to the handlers, which see the same parse (and ignore them).
+	q, _ := url.ParseQuery(r.URL.RawQuery)
+	return httpx.CheckValues(q)
+}
+
 // instrument wraps a listener's mux with what every request gets: a request id, a bounded
-// body, panic recovery, a log line and metrics. Logged: method, path (never the query, which
-// may carry tokens), status, duration, request id.
-func instrument(listener string, mux http.Handler, m *metrics, log *slog.Logger) http.Handler {
+// body, hostile bytes in the path and query refused (through errs; nil writes error JSON),
+// panic recovery, a log line and metrics. Logged: method, path (never the query, which may
+// carry tokens), status, duration, request id.
+func instrument(listener string, mux http.Handler, m *metrics, log *slog.Logger, errs errorWriter) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		id := r.Header.Get("X-Request-Id")
@@ -86,6 +109,14 @@ func instrument(listener string, mux http.Handler, m *metrics, log *slog.Logger)
 				slog.String("path", r.URL.Path), slog.Int("status", sw.status),
 				slog.Duration("duration", d), slog.String("request_id", id))
 		}()
+		if err := checkEdge(r); err != nil {
+			if errs != nil {
+				errs.Write(sw, r, err)
+			} else {
+				httpx.WriteError(sw, r, err)
+			}
+			return
+		}
 		mux.ServeHTTP(sw, r)
 	})
 }

@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/portico-auth/portico/internal/apierr"
+	"github.com/portico-auth/portico/internal/httpx"
 )
 
 // Values is a decoded submission: nested maps for dotted names, strings (form) or any JSON value.
@@ -26,14 +27,14 @@ func IsJSON(r *http.Request) bool {
 	return mt == "application/json"
 }
 
-// Decode reads the request body. A body that cannot be read is a 400.
+// Decode reads the request body. A body that cannot be read, or that breaks
+// httpx.DefaultLimits (depth, field count, name and value length, UTF-8 without NUL), is a 400;
+// the limits are checked on the raw body or the raw field names, before anything is nested.
 func Decode(r *http.Request) (Values, error) {
 	if IsJSON(r) {
 		v := Values{}
-		dec := json.NewDecoder(r.Body)
-		dec.UseNumber()
-		if err := dec.Decode(&v); err != nil {
-			return nil, apierr.ErrBadRequest.WithReason("Unable to decode the request body as JSON.").WithCause(err)
+		if err := httpx.DecodeJSON(r, &v); err != nil {
+			return nil, err
 		}
 		return v, nil
 	}
@@ -46,6 +47,9 @@ func Decode(r *http.Request) (Values, error) {
 	}
 	if err != nil {
 		return nil, apierr.ErrBadRequest.WithReason("Unable to decode the request body as a form.").WithCause(err)
+	}
+	if err := httpx.DefaultLimits.CheckForm(r.PostForm); err != nil {
+		return nil, err
 	}
 	v := Values{}
 	for key, vals := range r.PostForm {

@@ -59,6 +59,10 @@ func decodeBody(r *http.Request) (Body, error) {
 	if err := r.ParseForm(); err != nil {
 		return nil, apierr.ErrBadRequest.WithReason("Unable to parse the form body.").WithCause(err)
 	}
+	// The shared bound, on the raw names, before setPath nests anything.
+	if err := httpx.DefaultLimits.CheckForm(r.PostForm); err != nil {
+		return nil, err
+	}
 	b := Body{formMarker: true}
 	for key, vals := range r.PostForm {
 		if len(vals) == 0 {

@@ -26,6 +26,9 @@ const (
 	kindForeignKey
 	kindUnavailable
 	kindRetry // deadlock or serialization failure: the transaction may be run again
+	// kindInvalidInput: the database refused a value the request carried (bytes that are not
+	// valid in its encoding, a string too long for its column or index). The caller's fault.
+	kindInvalidInput
 )
 
 // SQLite result codes (extended codes are on, so constraint errors carry them).
@@ -34,6 +37,7 @@ const (
 	sqliteLocked           = 6
 	sqliteIOErr            = 10
 	sqliteFull             = 13
+	sqliteTooBig           = 18
 	sqliteCantOpen         = 14
 	sqliteConstraintFK     = 787
 	sqliteConstraintPK     = 1555
@@ -57,6 +61,10 @@ func classify(err error) errKind {
 			return kindForeignKey
 		case pgErr.Code == "40001" || pgErr.Code == "40P01":
 			return kindRetry
+		// Class 22 is "data exception" (22021 invalid byte sequence, 22P05 \u0000 in jsonb,
+		// 22P02 invalid input syntax, 22001 too long); 54000 is an index row over its limit.
+		case strings.HasPrefix(pgErr.Code, "22"), pgErr.Code == "54000":
+			return kindInvalidInput
 		case strings.HasPrefix(pgErr.Code, "08"), strings.HasPrefix(pgErr.Code, "57P"),
 			pgErr.Code == "53300", pgErr.Code == "3D000", pgErr.Code == "28P01", pgErr.Code == "28000":
 			return kindUnavailable
@@ -70,6 +78,11 @@ func classify(err error) errKind {
 			return kindForeignKey
 		case 1205, 1213:
 			return kindRetry
+		// Incorrect string value, data too long, out of range, truncated value, invalid
+		// character string, invalid JSON text, illegal mix of collations (invalid bytes
+		// compared with a utf8mb4 column).
+		case 1366, 1406, 1264, 1292, 1300, 3140, 1267, 1271:
+			return kindInvalidInput
 		case 1040, 1044, 1045, 1049, 1053, 1129, 1152, 1153, 1203:
 			return kindUnavailable
 		}
@@ -82,6 +95,8 @@ func classify(err error) errKind {
 			return kindUnique
 		case c == sqliteConstraintFK:
 			return kindForeignKey
+		case c&0xff == sqliteTooBig:
+			return kindInvalidInput
 		case c&0xff == sqliteBusy, c&0xff == sqliteLocked, c&0xff == sqliteCantOpen,
 			c&0xff == sqliteIOErr, c&0xff == sqliteFull:
 			return kindUnavailable
@@ -125,6 +140,8 @@ func mapErr(err error, what string) error {
 		return fmt.Errorf("%s: %w", what, apierr.ErrUnavailable.WithReason("the database cannot be reached").WithCause(err))
 	case kindRetry:
 		return fmt.Errorf("%s: %w", what, apierr.ErrConflict.WithReason("a concurrent change got in the way, please retry").WithCause(err))
+	case kindInvalidInput:
+		return fmt.Errorf("%s: %w", what, apierr.ErrBadRequest.WithReason("the database cannot store a value in the request").WithCause(err))
 	}
 	return fmt.Errorf("%s: %w", what, err)
 }

@@ -1,0 +1,75 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/go-sql-driver/mysql"
+
+	"github.com/portico-auth/portico/internal/apierr"
+	"github.com/portico-auth/portico/internal/identity"
+	"github.com/portico-auth/portico/internal/store"
+)
+
+// TestHostileBytesAreBadRequests: bytes the database refuses (invalid UTF-8, NUL) are the
+// caller's fault. The HTTP edge refuses them first; should one get past it, the store must
+// still say 400, not 500 (PostgreSQL's SQLSTATE 22021 used to surface as a 500).
+func TestHostileBytesAreBadRequests(t *testing.T) {
+	dsns := map[string]func(t *testing.T) string{
+		"postgres": func(t *testing.T) string {
+			dsn := serverDSN(t, "PORTICO_TEST_POSTGRES_DSN")
+			admin, err := sql.Open("pgx", dsn)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { _ = admin.Close() })
+			return postgresSchema(t, admin, dsn)
+		},
+		"mysql": func(t *testing.T) string {
+			cfg, err := mysql.ParseDSN(strings.TrimPrefix(serverDSN(t, "PORTICO_TEST_MYSQL_DSN"), "mysql://"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			admin, err := sql.Open("mysql", cfg.FormatDSN())
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { _ = admin.Close() })
+			db := "portico_t_" + randomName()
+			if _, err := admin.Exec("CREATE DATABASE " + db + " CHARACTER SET utf8mb4 COLLATE utf8mb4_bin"); err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { _, _ = admin.Exec("DROP DATABASE " + db) })
+			c := cfg.Clone()
+			c.DBName = db
+			return "mysql://" + c.FormatDSN()
+		},
+	}
+	for name, dsn := range dsns {
+		t.Run(name, func(t *testing.T) {
+			s := openMigrated(t, dsn(t))
+			ctx := context.Background()
+			_, _, err := s.ListIdentities(ctx, store.IdentityFilter{CredentialsIdentifier: "a\xff\xfe"}, store.ListParams{PageSize: 10})
+			if err != nil { // MariaDB just finds nothing; an error must be a bad request
+				wantBadRequest(t, "list by an invalid UTF-8 identifier", err)
+			}
+			id := &identity.Identity{SchemaID: "default", State: identity.StateActive,
+				Traits: json.RawMessage("{\"email\":\"a\xc3\x28@example.com\"}")}
+			wantBadRequest(t, "create with invalid UTF-8 traits", s.CreateIdentity(ctx, id))
+		})
+	}
+}
+
+func wantBadRequest(t *testing.T, what string, err error) {
+	t.Helper()
+	if !errors.Is(err, apierr.ErrBadRequest) {
+		t.Errorf("%s: %v (want a bad request)", what, err)
+	}
+	if err != nil && strings.Contains(apierr.From(err).Reason, "UTF8") {
+		t.Errorf("%s: the driver's message reaches the reply: %q", what, apierr.From(err).Reason)
+	}
+}
