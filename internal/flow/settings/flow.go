@@ -51,8 +51,9 @@ type stored struct {
 	owner *uuid.UUID
 	// once are nodes shown once that wait for their one read (see secretnodes.go).
 	once []secretNode
-	// Pending is a submission waiting for a privileged session, sealed with the cipher
-	// secret (see pending.go).
+	// Pending is the id of the flow's parked change, a submission waiting for a refresh
+	// login, kept sealed in a record of its own and bound to the session and browser that
+	// submitted it (see continuity.go).
 	Pending string `json:"portico_pending,omitempty"`
 	// Internal is Flow.internal as stored.
 	Internal map[string]json.RawMessage `json:"portico_internal,omitempty"`

@@ -6,8 +6,8 @@ import (
 	"github.com/portico-auth/portico/internal/seal"
 )
 
-// sealer encrypts a flow's private fields (a parked submission, which may hold a new password;
-// a TOTP secret or recovery codes waiting for confirmation) with the shared seal package,
+// sealer encrypts a flow's private fields (a TOTP secret or recovery codes waiting for
+// confirmation) and parked changes (which may hold a new password) with the shared seal package,
 // under keys derived from secrets.cipher (or the cookie secret when no cipher secret is set).
 // The first secret seals; every secret opens, so secrets can be rotated.
 type sealer struct {
