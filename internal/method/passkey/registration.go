@@ -165,6 +165,8 @@ func (m *Registration) Register(ctx context.Context, _ *http.Request, f *registr
 	err = m.Identities.Create(ctx, ident, identity.CreateOptions{})
 	var ve *schema.ValidationError
 	switch {
+	case errors.Is(err, identity.ErrKeyTaken):
+		return nil, refuse(webauthn.KeyTakenMessage())
 	case errors.Is(err, apierr.ErrConflict):
 		m.restore(ctx, f, sd)
 		return nil, refuse(text.NewDuplicateCredentials())

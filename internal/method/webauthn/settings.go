@@ -187,7 +187,7 @@ func (m *Settings) Update(ctx context.Context, f *settings.Flow, sub *settings.S
 		return refuse(FailureMessage(err))
 	}
 	if cfg.Find(cred.ID) >= 0 {
-		return refuse(text.NewGeneric("This security key is already registered."))
+		return refuse(KeyTakenMessage())
 	}
 	name := sub.Body.String("webauthn_register_displayname")
 	if v.Passkey || name == "" {
@@ -209,6 +209,9 @@ func (m *Settings) Update(ctx context.Context, f *settings.Flow, sub *settings.S
 		return err
 	}
 	if err := sub.Save(ctx, ident); err != nil {
+		if errors.Is(err, identity.ErrKeyTaken) {
+			return refuse(KeyTakenMessage()) // registered to another identity, or as the other type
+		}
 		return fmt.Errorf("store %s key: %w", v.Method, err)
 	}
 	return nil

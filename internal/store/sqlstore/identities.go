@@ -142,6 +142,9 @@ func (s *Store) insertChildren(ctx context.Context, tx q, id *identity.Identity)
 				return mapUnique(err, "insert credential identifier", reasonIdentifierTaken)
 			}
 		}
+		if err := insertKeyIDs(ctx, tx, id, c); err != nil {
+			return err
+		}
 	}
 	for _, a := range id.VerifiableAddresses {
 		if _, err := tx.exec(ctx, `INSERT INTO identity_verifiable_addresses (id, identity_id, via, value, verified, status, verified_at, created_at, updated_at)

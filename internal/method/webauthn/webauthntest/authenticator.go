@@ -21,8 +21,11 @@ type Authenticator struct {
 	// Origin is put into clientDataJSON.
 	Origin string
 	// UV sets the user-verified flag.
-	UV   bool
-	keys []*Key
+	UV bool
+	// NextID, when set, is the credential id of the next key Create makes (then cleared): an
+	// authenticator (or an attacker's script) claiming an id that was registered before.
+	NextID []byte
+	keys   []*Key
 }
 
 // Key is one credential.
@@ -94,6 +97,9 @@ func (a *Authenticator) Create(optionsJSON, challenge string) ([]byte, *Key, err
 	}
 	k := &Key{ID: make([]byte, 32), RPID: o.PublicKey.RP.ID, UserHandle: handle, priv: priv}
 	_, _ = rand.Read(k.ID)
+	if a.NextID != nil {
+		k.ID, a.NextID = a.NextID, nil
+	}
 
 	x, y := make([]byte, 32), make([]byte, 32)
 	priv.PublicKey.X.FillBytes(x)
