@@ -9,7 +9,6 @@ require (
 	github.com/go-webauthn/webauthn v0.18.2
 	github.com/google/uuid v1.6.0
 	github.com/jackc/pgx/v5 v5.12.0
-	github.com/nbutton23/zxcvbn-go v0.0.0-20210217022336-fa2cb2858354
 	github.com/ory/client-go v1.22.92
 	github.com/pquerna/otp v1.5.0
 	github.com/prometheus/client_golang v1.25.0
