@@ -100,9 +100,14 @@ func Build(ctx context.Context, cfg *config.Config, st store.Store, log *slog.Lo
 	m := newMetrics()
 	pub := http.NewServeMux()
 	adm := http.NewServeMux()
-	registerHealth(pub, "", st, log)
-	registerHealth(adm, "", st, log)
-	registerHealth(adm, "/admin", st, log) // Kratos serves both spellings on the admin port
+	db, ok := st.(ReadyDatabase)
+	if !ok {
+		return nil, fmt.Errorf("the store (%T) cannot check writes for /health/ready", st)
+	}
+	ready := newReadiness(db, log, now)
+	registerHealth(pub, "", ready)
+	registerHealth(adm, "", ready)
+	registerHealth(adm, "/admin", ready) // Kratos serves both spellings on the admin port
 	pub.HandleFunc("/", notFound)
 	adm.HandleFunc("/", notFound)
 	adm.Handle("GET /admin/metrics/prometheus", m.handler())

@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/portico-auth/portico/internal/apierr"
@@ -11,22 +12,65 @@ import (
 	"github.com/portico-auth/portico/internal/version"
 )
 
-// Pinger checks that a dependency (the database) answers.
-type Pinger interface {
+// ReadyDatabase is what /health/ready checks: that the database answers and takes a write.
+type ReadyDatabase interface {
 	Ping(ctx context.Context) error
+	// CheckWrite makes a small committed write.
+	CheckWrite(ctx context.Context) error
 }
 
-func registerHealth(mux *http.ServeMux, prefix string, db Pinger, log *slog.Logger) {
+// readyCacheFor is how long one readiness result answers every probe: load balancers poll
+// /health/ready, and on the public listener anyone can, so it costs the database at most one
+// small write per second per instance however often it is called.
+const readyCacheFor = time.Second
+
+// readyTimeout bounds one check; a database slower than this is not ready.
+const readyTimeout = 2 * time.Second
+
+// readiness checks the database for /health/ready, at most once per readyCacheFor; callers
+// arriving during a check wait for its result instead of starting another.
+type readiness struct {
+	db  ReadyDatabase
+	log *slog.Logger
+	now func() time.Time
+
+	mu  sync.Mutex
+	at  time.Time // when err was found; zero before the first check
+	err error
+}
+
+func newReadiness(db ReadyDatabase, log *slog.Logger, now func() time.Time) *readiness {
+	return &readiness{db: db, log: log, now: now}
+}
+
+func (r *readiness) check(ctx context.Context) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if !r.at.IsZero() && r.now().Sub(r.at) < readyCacheFor {
+		return r.err
+	}
+	// Not the caller's context: a probe that hangs up must not turn into a cached failure.
+	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), readyTimeout)
+	defer cancel()
+	err := r.db.Ping(cctx)
+	if err == nil {
+		err = r.db.CheckWrite(cctx)
+	}
+	if err != nil {
+		r.log.WarnContext(ctx, "readiness check failed", "error", err)
+	}
+	r.at, r.err = r.now(), err
+	return err
+}
+
+func registerHealth(mux *http.ServeMux, prefix string, ready *readiness) {
 	mux.HandleFunc("GET "+prefix+"/health/alive", func(w http.ResponseWriter, r *http.Request) {
 		httpx.WriteJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
 	mux.HandleFunc("GET "+prefix+"/health/ready", func(w http.ResponseWriter, r *http.Request) {
-		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
-		defer cancel()
-		if err := db.Ping(ctx); err != nil {
-			log.WarnContext(ctx, "readiness check failed", "error", err)
+		if err := ready.check(r.Context()); err != nil {
 			httpx.WriteJSON(w, http.StatusServiceUnavailable, map[string]any{
-				"errors": map[string]string{"database": "the database does not answer"},
+				"errors": map[string]string{"database": "the database does not answer or cannot take a write"},
 			})
 			return
 		}

@@ -35,6 +35,7 @@ const (
 const (
 	sqliteBusy             = 5
 	sqliteLocked           = 6
+	sqliteReadOnly         = 8
 	sqliteIOErr            = 10
 	sqliteFull             = 13
 	sqliteTooBig           = 18
@@ -66,7 +67,10 @@ func classify(err error) errKind {
 		case strings.HasPrefix(pgErr.Code, "22"), pgErr.Code == "54000":
 			return kindInvalidInput
 		case strings.HasPrefix(pgErr.Code, "08"), strings.HasPrefix(pgErr.Code, "57P"),
-			pgErr.Code == "53300", pgErr.Code == "3D000", pgErr.Code == "28P01", pgErr.Code == "28000":
+			pgErr.Code == "53300", pgErr.Code == "3D000", pgErr.Code == "28P01", pgErr.Code == "28000",
+			// The database answers but cannot take a write: disk full, out of memory, a
+			// read-only transaction (a standby, default_transaction_read_only).
+			pgErr.Code == "53100", pgErr.Code == "53200", pgErr.Code == "25006":
 			return kindUnavailable
 		}
 		return kindOther
@@ -83,7 +87,9 @@ func classify(err error) errKind {
 		// compared with a utf8mb4 column).
 		case 1366, 1406, 1264, 1292, 1300, 3140, 1267, 1271:
 			return kindInvalidInput
-		case 1040, 1044, 1045, 1049, 1053, 1129, 1152, 1153, 1203:
+		case 1040, 1044, 1045, 1049, 1053, 1129, 1152, 1153, 1203,
+			// Cannot take a write: disk full, table full, --read-only.
+			1021, 1114, 1290, 1836:
 			return kindUnavailable
 		}
 		return kindOther
@@ -98,7 +104,7 @@ func classify(err error) errKind {
 		case c&0xff == sqliteTooBig:
 			return kindInvalidInput
 		case c&0xff == sqliteBusy, c&0xff == sqliteLocked, c&0xff == sqliteCantOpen,
-			c&0xff == sqliteIOErr, c&0xff == sqliteFull:
+			c&0xff == sqliteIOErr, c&0xff == sqliteFull, c&0xff == sqliteReadOnly:
 			return kindUnavailable
 		}
 		return kindOther
