@@ -3,6 +3,7 @@ package identity
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -51,6 +52,11 @@ func (m *Manager) setPassword(ctx context.Context, id *Identity, password, hashe
 			return fmt.Errorf("set password: no password hasher configured")
 		}
 		h, err := m.hasher.Hash(ctx, []byte(password))
+		var kind *apierr.Error
+		if errors.As(err, &kind) {
+			// The hasher said what went wrong (busy: 503); it is not the password's fault.
+			return err
+		}
 		if err != nil {
 			return apierr.ErrBadRequest.WithReason("The password could not be hashed: %s", err).WithCause(err)
 		}
