@@ -9,8 +9,8 @@ import (
 	"github.com/portico-auth/portico/internal/identity"
 )
 
-// deletableCredentials are the types deleteIdentityCredentials removes; Kratos refuses passkeys
-// and code credentials here, and Portico holds no other types.
+// deletableCredentials are the types deleteIdentityCredentials removes. Kratos refuses
+// passkeys (and code credentials) here; Portico holds no other types.
 var deletableCredentials = map[identity.CredentialsType]bool{
 	identity.CredentialsPassword:     true,
 	identity.CredentialsTOTP:         true,
@@ -18,10 +18,14 @@ var deletableCredentials = map[identity.CredentialsType]bool{
 	identity.CredentialsWebAuthn:     true,
 }
 
+// errLastFirstFactor is Kratos's answer to deleting the only way an identity signs in.
+var errLastFirstFactor = apierr.ErrBadRequest.WithReason("You cannot remove the last first factor credential.")
+
 // deleteCredentials is deleteIdentityCredentials: DELETE /admin/identities/{id}/credentials/{type}.
-// 204 once removed; 404 for an unknown identity or a type it does not hold; 400 for a type
-// that cannot be deleted this way. Removing the last second factor lowers the identity's
-// highest AAL to aal1.
+// As in Kratos: 404 for an unknown identity or a type it does not hold, then 400 for a type
+// that cannot be deleted this way, and 400 when the deletion would take the identity's last
+// usable first factor (a password is deletable only while another sign-in method remains).
+// 204 once removed. Removing the last usable second factor lowers the highest AAL to aal1.
 func (h *IdentityHandler) deleteCredentials(w http.ResponseWriter, r *http.Request) {
 	id, err := identityID(r)
 	if err != nil {
@@ -29,10 +33,6 @@ func (h *IdentityHandler) deleteCredentials(w http.ResponseWriter, r *http.Reque
 		return
 	}
 	t := identity.CredentialsType(r.PathValue("type"))
-	if !deletableCredentials[t] {
-		httpx.WriteError(w, r, apierr.ErrBadRequest.WithReason("You cannot remove %s credentials with this API.", t))
-		return
-	}
 	ident, err := h.store.GetIdentity(r.Context(), id, true)
 	if err != nil {
 		httpx.WriteError(w, r, err)
@@ -42,7 +42,20 @@ func (h *IdentityHandler) deleteCredentials(w http.ResponseWriter, r *http.Reque
 		httpx.WriteError(w, r, apierr.ErrNotFound.WithReason("You tried to remove a %s credential but this user has no such credential set up.", t))
 		return
 	}
+	if !deletableCredentials[t] {
+		httpx.WriteError(w, r, apierr.ErrBadRequest.WithReason("Credentials type %s cannot be deleted.", t))
+		return
+	}
+	var factors identity.Factors
+	if h.Factors != nil {
+		factors = *h.Factors
+	}
+	could := len(factors.FirstFactors(ident)) > 0
 	delete(ident.Credentials, t)
+	if !factors.KeepsSignIn(could, ident) {
+		httpx.WriteError(w, r, errLastFirstFactor)
+		return
+	}
 	if err := h.mgr.Update(r.Context(), ident); err != nil {
 		httpx.WriteError(w, r, fmt.Errorf("delete %s credentials: %w", t, err))
 		return

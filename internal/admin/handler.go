@@ -40,6 +40,9 @@ type IdentityHandler struct {
 	store      IdentityStore
 	schemas    Schemas
 	publicBase *url.URL
+	// Factors are the enabled sign-in methods; deleting credentials never takes an identity's
+	// last usable first factor (see identity.Factors). Nil knows no method.
+	Factors *identity.Factors
 }
 
 // NewIdentityHandler returns the admin identity API. publicBaseURL is the public listener's

@@ -85,9 +85,6 @@ type RecoveryAddress struct {
 	UpdatedAt time.Time `json:"updated_at"`
 }
 
-// SecondFactorTypes are the credential types that lift an identity to aal2.
-var SecondFactorTypes = []CredentialsType{CredentialsTOTP, CredentialsLookupSecret, CredentialsWebAuthn}
-
 // HasCredentials reports whether the identity holds credentials of type t.
 func (i *Identity) HasCredentials(t CredentialsType) bool {
 	_, ok := i.Credentials[t]
@@ -115,15 +112,4 @@ func (i *Identity) WithoutCredentialConfigs(keep ...CredentialsType) *Identity {
 		c.Credentials[t] = cr
 	}
 	return &c
-}
-
-// HighestAAL is the highest authenticator assurance level ("aal1" or "aal2") the identity can
-// reach with the credentials it holds: aal2 once it has any second factor.
-func (i *Identity) HighestAAL() string {
-	for _, t := range SecondFactorTypes {
-		if i.HasCredentials(t) {
-			return "aal2"
-		}
-	}
-	return "aal1"
 }

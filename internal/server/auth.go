@@ -46,6 +46,8 @@ func registerAuth(a *App, pub *http.ServeMux) error {
 		regMethods = append(regMethods, a.webauthn.registration...)
 	}
 
+	*a.factors = signInFactors(loginMethods)
+
 	lh := &login.Handler{
 		Flows: st, Identities: st, Sessions: a.Sessions, CSRF: a.CSRF, ReturnTo: a.ReturnTo, Errors: a.Errors,
 		Public: public, UIURL: cfg.FlowUIURL(config.FlowLogin), Lifespan: cfg.FlowLifespan(config.FlowLogin),

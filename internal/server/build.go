@@ -42,10 +42,16 @@ type App struct {
 	Errors     *flow.ErrorWriter
 
 	webauthn *webauthnMethods
+	// factors are the enabled sign-in methods as the AAL rules count them; registerAuth
+	// fills them in from the login methods it builds.
+	factors *identity.Factors
 
 	// Public and Admin are the instrumented handlers of the two listeners.
 	Public http.Handler
 	Admin  http.Handler
+	// PublicMux routes the public listener (Public without its middleware); the route tests
+	// enumerate its patterns so that no public route escapes them.
+	PublicMux *http.ServeMux
 }
 
 // Build assembles every component from cfg over st. now may be nil (time.Now).
@@ -95,6 +101,9 @@ func Build(ctx context.Context, cfg *config.Config, st store.Store, log *slog.Lo
 	so.SameSite = sameSite(cfg.Session.Cookie.SameSite)
 	so.Secure = secure
 	so.WhoamiRequiredAAL = cfg.Session.WhoAmI.RequiredAAL
+	so.PublicBaseURL = cfg.Serve.Public.BaseURL
+	a.factors = &identity.Factors{}
+	so.Factors = a.factors
 	a.Sessions = session.NewManager(st, so, now)
 
 	m := newMetrics()
@@ -113,7 +122,9 @@ func Build(ctx context.Context, cfg *config.Config, st store.Store, log *slog.Lo
 	adm.Handle("GET /admin/metrics/prometheus", m.handler())
 
 	registerPublicRedirects(adm, public)
-	admin.NewIdentityHandler(a.Identities, st, schemas, public).Register(adm)
+	identities := admin.NewIdentityHandler(a.Identities, st, schemas, public)
+	identities.Factors = a.factors
+	identities.Register(adm)
 	schemaapi.New(schemas).Register(pub)
 
 	sessions := sessionapi.New(a.Sessions, st, cfg.Serve.Public.BaseURL)
@@ -155,6 +166,7 @@ func Build(ctx context.Context, cfg *config.Config, st store.Store, log *slog.Lo
 	pages.ReturnURLs = append([]string{cfg.SelfService.DefaultBrowserReturnURL}, cfg.SelfService.AllowedReturnURLs...)
 	pages.Register(pub)
 
+	a.PublicMux = pub
 	a.Public = instrument("public", pub, m, log, a.Errors)
 	a.Admin = instrument("admin", newAdminGuard(cfg).wrap(adm), m, log, nil)
 	return a, nil

@@ -4,6 +4,7 @@ import (
 	"net/url"
 
 	"github.com/portico-auth/portico/internal/apierr"
+	"github.com/portico-auth/portico/internal/identity"
 )
 
 // Kratos's words for an aal1 session whose identity could reach aal2.
@@ -50,29 +51,44 @@ func computeAAL(methods []AuthenticationMethod) AAL {
 	return level
 }
 
-// RequireAAL checks s against a required level: "aal1" needs any authenticated session,
-// "aal2" a second factor, and "highest_available" the highest level the identity can reach.
-// A shortfall is 403 session_aal2_required pointing the browser to the aal2 login at
-// publicBaseURL (with return_to when given).
-func RequireAAL(s *Session, required, publicBaseURL, returnTo string) error {
+// RequireAAL is the one AAL rule for everything a session may do: "aal1" needs any
+// authenticated session, "aal2" a second factor, and "highest_available" the highest level
+// the identity can reach now, judged by the enabled sign-in methods (Options.Factors), so a
+// second factor that no login can use (TOTP switched off, WebAuthn keys kept for
+// passwordless use, recovery codes all used) never demands a step-up nobody can perform.
+// A shortfall is 403 session_aal2_required pointing the browser to the aal2 login (with
+// return_to when given).
+func (m *Manager) RequireAAL(s *Session, required, returnTo string) error {
 	need := AAL1
 	switch required {
 	case string(AAL2):
 		need = AAL2
 	case RequireHighestAvailable:
-		if s.Identity != nil {
-			need = AAL(s.Identity.HighestAAL())
-		}
+		need = m.HighestAAL(s.Identity)
 	}
 	if s.AAL.rank() >= need.rank() {
 		return nil
 	}
-	to := Aal2LoginURL(publicBaseURL, returnTo)
+	to := Aal2LoginURL(m.opts.PublicBaseURL, returnTo)
 	return apierr.ErrForbidden.WithID("session_aal2_required").
 		WithReason("%s", aal2RequiredReason).
 		WithMessage(aal2RequiredMessage).
 		WithDetail("redirect_browser_to", to).
 		WithRedirect(to)
+}
+
+// HighestAAL is the highest level ident can reach now under the enabled sign-in methods.
+func (m *Manager) HighestAAL(ident *identity.Identity) AAL {
+	return AAL(m.Factors().HighestAAL(ident))
+}
+
+// Factors are the enabled sign-in methods the AAL rules count credentials by (see
+// identity.Factors), also the rule for which first factors an identity may not lose.
+func (m *Manager) Factors() identity.Factors {
+	if m.opts.Factors == nil {
+		return nil
+	}
+	return *m.opts.Factors
 }
 
 // Aal2LoginURL is where a browser steps up to aal2: the browser login at aal=aal2.

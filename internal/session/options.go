@@ -3,6 +3,8 @@ package session
 import (
 	"net/http"
 	"time"
+
+	"github.com/portico-auth/portico/internal/identity"
 )
 
 // Required AAL policies for whoami and other session checks.
@@ -26,8 +28,16 @@ type Options struct {
 	CookieDomain     string
 	SameSite         http.SameSite
 	Secure           bool
-	// WhoamiRequiredAAL is "highest_available" or "aal1".
+	// WhoamiRequiredAAL is "highest_available" or "aal1"; it guards every public session
+	// route (whoami, listing and revoking the caller's sessions).
 	WhoamiRequiredAAL string
+	// Factors are the enabled sign-in methods: "highest_available" counts only the
+	// credentials one of them can use now. The server fills them in from the login methods
+	// it builds (after this manager exists, before any request); nil or empty makes every
+	// identity's highest level aal1.
+	Factors *identity.Factors
+	// PublicBaseURL is the public listener's base URL, where a browser is sent to step up.
+	PublicBaseURL string
 }
 
 // DefaultOptions are Kratos's defaults.

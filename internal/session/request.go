@@ -45,6 +45,22 @@ func (m *Manager) FromRequest(ctx context.Context, r *http.Request) (*Session, e
 	return m.FromToken(ctx, token)
 }
 
+// Authorize is the one authorisation rule of every public route that acts on the caller's
+// session: the request must carry an active session (else ErrNoActiveSession, a 401) and the
+// session must meet required ("aal1", "aal2" or "highest_available"; see RequireAAL, a 403
+// session_aal2_required pointing to the aal2 login with returnTo). Routes that must work at
+// any level — signing out, stepping up — ask for "aal1".
+func (m *Manager) Authorize(ctx context.Context, r *http.Request, required, returnTo string) (*Session, error) {
+	s, err := m.FromRequest(ctx, r)
+	if err != nil {
+		return nil, err
+	}
+	if err := m.RequireAAL(s, required, returnTo); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
 // FromToken is FromRequest for a token already at hand.
 func (m *Manager) FromToken(ctx context.Context, token string) (*Session, error) {
 	s, err := m.store.GetSessionByToken(ctx, HashToken(token))

@@ -8,16 +8,24 @@ import (
 	"github.com/portico-auth/portico/internal/session"
 )
 
+// authorize applies the session layer's one rule to every public session route: an active
+// session meeting session.whoami.required_aal. Listing and revoking sessions reveal devices
+// and end the owner's stronger sessions, so they need exactly what whoami needs. When the
+// rule refuses, the reply is written and ok is false.
+func (h *Handler) authorize(w http.ResponseWriter, r *http.Request) (s *session.Session, ok bool) {
+	s, err := h.mgr.Authorize(r.Context(), r, h.mgr.Options().WhoamiRequiredAAL, "")
+	if err != nil {
+		httpx.WriteError(w, r, err)
+		return nil, false
+	}
+	return s, true
+}
+
 // whoami answers toSession: the caller's session with its identity, if it is active and
 // strong enough for session.whoami.required_aal.
 func (h *Handler) whoami(w http.ResponseWriter, r *http.Request) {
-	s, err := h.mgr.FromRequest(r.Context(), r)
-	if err != nil {
-		httpx.WriteError(w, r, err)
-		return
-	}
-	if err := session.RequireAAL(s, h.mgr.Options().WhoamiRequiredAAL, h.publicBaseURL, ""); err != nil {
-		httpx.WriteError(w, r, err)
+	s, ok := h.authorize(w, r)
+	if !ok {
 		return
 	}
 	w.Header().Set("X-Kratos-Authenticated-Identity-Id", s.IdentityID.String())
@@ -27,9 +35,8 @@ func (h *Handler) whoami(w http.ResponseWriter, r *http.Request) {
 // listMine answers listMySessions: the caller's other active sessions, newest first. A page
 // that held the current session is one shorter; the Link header still leads on.
 func (h *Handler) listMine(w http.ResponseWriter, r *http.Request) {
-	s, err := h.mgr.FromRequest(r.Context(), r)
-	if err != nil {
-		httpx.WriteError(w, r, err)
+	s, ok := h.authorize(w, r)
+	if !ok {
 		return
 	}
 	p, err := parsePage(r, 500)
@@ -56,9 +63,8 @@ func (h *Handler) listMine(w http.ResponseWriter, r *http.Request) {
 
 // revokeMyOthers answers disableMyOtherSessions with the number of sessions revoked.
 func (h *Handler) revokeMyOthers(w http.ResponseWriter, r *http.Request) {
-	s, err := h.mgr.FromRequest(r.Context(), r)
-	if err != nil {
-		httpx.WriteError(w, r, err)
+	s, ok := h.authorize(w, r)
+	if !ok {
 		return
 	}
 	n, err := h.store.RevokeSessionsExcept(r.Context(), s.IdentityID, s.ID)
@@ -72,9 +78,8 @@ func (h *Handler) revokeMyOthers(w http.ResponseWriter, r *http.Request) {
 // revokeMine answers disableMySession: another of the caller's sessions is revoked; the
 // current one cannot be (that is what logout is for), and someone else's is not found.
 func (h *Handler) revokeMine(w http.ResponseWriter, r *http.Request) {
-	s, err := h.mgr.FromRequest(r.Context(), r)
-	if err != nil {
-		httpx.WriteError(w, r, err)
+	s, ok := h.authorize(w, r)
+	if !ok {
 		return
 	}
 	id, err := pathID(r, "session")

@@ -36,6 +36,10 @@ func newEnv(t *testing.T, opts session.Options) *env {
 	t.Helper()
 	st := newBackend(t)
 	clk := &clock{t: time.Now().UTC().Truncate(time.Second)}
+	if opts.Factors == nil {
+		opts.Factors = &passwordAndTOTP
+	}
+	opts.PublicBaseURL = "http://public.example"
 	mgr := session.NewManager(st, opts, clk.Now)
 	h := sessionapi.New(mgr, st, "http://public.example")
 	pub, adm := http.NewServeMux(), http.NewServeMux()

@@ -93,6 +93,9 @@ const (
 	ErrorValidationAccountNotFound              = 4000037
 	ErrorValidationPasswordNewSameAsOld         = 4000039
 	ErrorValidationInvalidEmail                 = 4000040
+	// ErrorValidationLastFirstFactor is Portico's own id (Kratos has none for it): a
+	// settings change refused because it would remove the identity's last way to sign in.
+	ErrorValidationLastFirstFactor = 4000100
 
 	ErrorValidationLoginFlowExpired       = 4010001
 	ErrorValidationLoginNoStrategy        = 4010002
@@ -212,6 +215,7 @@ var catalogue = map[int]Entry{
 	ErrorValidationAccountNotFound:              {Error, "This account does not exist or has no login method configured."},
 	ErrorValidationPasswordNewSameAsOld:         {Error, "The new password must be different from the old password."},
 	ErrorValidationInvalidEmail:                 {Error, "\"{value}\" is not a valid email address."},
+	ErrorValidationLastFirstFactor:              {Error, "This is the last way to sign in to this account, so it cannot be removed. Add another sign-in method first."},
 
 	ErrorValidationLoginFlowExpired:       {Error, "The login flow expired {expired_at_unix_since_minutes} minutes ago, please try again."},
 	ErrorValidationLoginNoStrategy:        {Error, "Could not find a strategy to log you in with. Did you fill out the form correctly?"},

@@ -31,7 +31,7 @@ func (h *Handler) createBrowser(w http.ResponseWriter, r *http.Request) {
 		h.deps.Errors.Write(w, r, err)
 		return
 	}
-	if err := session.RequireAAL(s, h.opts.RequiredAAL, h.opts.Public.String(), rawReturnTo); err != nil {
+	if err := h.deps.Sessions.RequireAAL(s, h.opts.RequiredAAL, rawReturnTo); err != nil {
 		h.deps.Errors.Write(w, r, err)
 		return
 	}
@@ -66,7 +66,7 @@ func (h *Handler) createAPI(w http.ResponseWriter, r *http.Request) {
 		httpx.WriteError(w, r, err)
 		return
 	}
-	if err := session.RequireAAL(s, h.opts.RequiredAAL, h.opts.Public.String(), ""); err != nil {
+	if err := h.deps.Sessions.RequireAAL(s, h.opts.RequiredAAL, ""); err != nil {
 		httpx.WriteError(w, r, err)
 		return
 	}

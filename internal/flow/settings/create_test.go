@@ -153,7 +153,7 @@ func TestCreateBrowserExpiredSession(t *testing.T) {
 
 // TestCreateBrowserAAL is the 403 row: an aal1 session of an identity with a second factor.
 func TestCreateBrowserAAL(t *testing.T) {
-	fx := newFixture(t)
+	fx := newFixture(t, apptest.WithEnv("SELFSERVICE_METHODS_TOTP_ENABLED", "true"))
 	fx.addTOTP(t)
 	aal2 := fx.url("/self-service/login/browser?aal=aal2")
 	rt := fx.url("/ui/after")
@@ -190,7 +190,7 @@ func TestCreateBrowserAAL(t *testing.T) {
 }
 
 func TestCreateBrowserRequiredAAL1(t *testing.T) {
-	fx := newFixture(t, apptest.WithEnv("SELFSERVICE_FLOWS_SETTINGS_REQUIRED_AAL", "aal1"))
+	fx := newFixture(t, apptest.WithEnv("SELFSERVICE_FLOWS_SETTINGS_REQUIRED_AAL", "aal1"), apptest.WithEnv("SELFSERVICE_METHODS_TOTP_ENABLED", "true"))
 	fx.addTOTP(t)
 	wantStatus(t, fx.spa(t).Get(fx.url("/self-service/settings/browser")), http.StatusOK)
 }

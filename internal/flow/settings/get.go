@@ -45,7 +45,7 @@ func (h *Handler) get(w http.ResponseWriter, r *http.Request) {
 	}
 	// Reading a flow needs the AAL creating and submitting one need: the flow shows the
 	// identity and may show secrets (a TOTP key, recovery codes awaiting confirmation).
-	if err := session.RequireAAL(s, h.opts.RequiredAAL, h.opts.Public.String(), ""); err != nil {
+	if err := h.deps.Sessions.RequireAAL(s, h.opts.RequiredAAL, ""); err != nil {
 		httpx.WriteError(w, r, err)
 		return
 	}

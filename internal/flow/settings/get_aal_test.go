@@ -16,7 +16,7 @@ import (
 // one either): 403 session_aal2_required exactly as Kratos answers it, for a browser's AJAX
 // read and for an app's token; with required_aal aal1 the read is allowed.
 func TestGetSettingsFlowNeedsTheAALOfCreation(t *testing.T) {
-	fx := newFixture(t)
+	fx := newFixture(t, apptest.WithEnv("SELFSERVICE_METHODS_TOTP_ENABLED", "true"))
 	browserFlow := fx.newBrowserFlow(t, fx.spa(t))
 	apiFlow := fx.newAPIFlow(t)
 	fx.addTOTP(t)
@@ -53,7 +53,7 @@ func TestGetSettingsFlowNeedsTheAALOfCreation(t *testing.T) {
 	wantStatus(t, c.Get(fx.url("/self-service/settings/flows?id="+browserFlow.ID)), http.StatusOK)
 
 	// With required_aal aal1, aal1 is enough.
-	lax := newFixture(t, apptest.WithEnv("SELFSERVICE_FLOWS_SETTINGS_REQUIRED_AAL", "aal1"))
+	lax := newFixture(t, apptest.WithEnv("SELFSERVICE_FLOWS_SETTINGS_REQUIRED_AAL", "aal1"), apptest.WithEnv("SELFSERVICE_METHODS_TOTP_ENABLED", "true"))
 	f := lax.newAPIFlow(t)
 	lax.addTOTP(t)
 	wantStatus(t, lax.native(t).Get(lax.url("/self-service/settings/flows?id="+f.ID)), http.StatusOK)

@@ -210,9 +210,13 @@ func (fx *fixture) newAPIFlow(t *testing.T) *settingsFlow {
 	return decodeFlow(t, r)
 }
 
-// addTOTP gives the identity a second factor, so that its highest AAL is aal2.
+// addTOTP gives the identity a second factor, so that its highest AAL is aal2. TOTP must be
+// enabled in the fixture's config: a TOTP secret no login accepts is no second factor.
 func (fx *fixture) addTOTP(t *testing.T) {
 	t.Helper()
+	if !fx.s.Config.MethodEnabled("totp") {
+		t.Fatal("addTOTP: start the fixture with SELFSERVICE_METHODS_TOTP_ENABLED=true")
+	}
 	ctx := context.Background()
 	id, err := fx.s.App.Store.GetIdentity(ctx, fx.ident.ID, true)
 	if err != nil {

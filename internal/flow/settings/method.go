@@ -7,6 +7,7 @@ import (
 
 	"github.com/portico-auth/portico/internal/identity"
 	"github.com/portico-auth/portico/internal/session"
+	"github.com/portico-auth/portico/internal/text"
 )
 
 // Method is one way of changing settings (profile, password, TOTP, …). Adding a method means
@@ -57,12 +58,34 @@ type Submission struct {
 
 	privileged bool
 	save       func(context.Context, *identity.Identity) error
+	// factors and couldSignIn guard Save: a change may not take the last usable first factor
+	// of an identity that had one (see identity.Factors.KeepsSignIn). flow gets the message.
+	factors     identity.Factors
+	couldSignIn bool
+	flow        *Flow
+}
+
+// newSubmission prepares the submission of body for ident, noting whether ident can sign
+// in before any method changes it.
+func newSubmission(r *http.Request, s *session.Session, ident *identity.Identity, body Body, f *Flow, factors identity.Factors) *Submission {
+	return &Submission{Request: r, Session: s, Identity: ident, Body: body, flow: f,
+		factors: factors, couldSignIn: len(factors.FirstFactors(ident)) > 0}
 }
 
 // Save stores a method's change of the identity. When the method's settings hooks include
 // revoke_active_sessions, the identity's other sessions are deactivated in the same
 // transaction, so a new credential never coexists with the sessions it should end.
+//
+// Every method's change passes here, so no method can remove the last way to sign in
+// (the last passkey, say): such a change is refused with message 4000100 on the flow and
+// ErrInvalid, and nothing is stored.
 func (s *Submission) Save(ctx context.Context, id *identity.Identity) error {
+	if !s.factors.KeepsSignIn(s.couldSignIn, id) {
+		if s.flow != nil {
+			s.flow.UI.AddMessage(text.New(text.ErrorValidationLastFirstFactor, nil))
+		}
+		return ErrInvalid
+	}
 	return s.save(ctx, id)
 }
 

@@ -31,7 +31,7 @@ func (h *Handler) update(w http.ResponseWriter, r *http.Request) {
 		h.replaceExpired(w, r, s, st)
 		return
 	}
-	if err := session.RequireAAL(s, h.opts.RequiredAAL, h.opts.Public.String(), ""); err != nil {
+	if err := h.deps.Sessions.RequireAAL(s, h.opts.RequiredAAL, ""); err != nil {
 		h.deps.Errors.Write(w, r, err)
 		return
 	}
@@ -72,7 +72,7 @@ func (h *Handler) resume(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	// As for a submission, the session must meet the flow's AAL even to be shown the form.
-	aalErr := session.RequireAAL(s, h.opts.RequiredAAL, h.opts.Public.String(), "")
+	aalErr := h.deps.Sessions.RequireAAL(s, h.opts.RequiredAAL, "")
 	show := func() {
 		if aalErr != nil {
 			h.deps.Errors.Write(w, r, aalErr)
@@ -183,8 +183,8 @@ func (h *Handler) apply(w http.ResponseWriter, r *http.Request, s *session.Sessi
 		return
 	}
 	st.Active = m.ID()
-	sub := &Submission{Request: r, Session: s, Identity: ident, Body: body, privileged: h.privileged(s),
-		save: h.deps.Identities.Update}
+	sub := newSubmission(r, s, ident, body, &st.Flow, h.deps.Sessions.Factors())
+	sub.privileged, sub.save = h.privileged(s), h.deps.Identities.Update
 	if h.opts.RevokeOtherSessions != nil && h.opts.RevokeOtherSessions(m.ID()) {
 		sub.save = func(ctx context.Context, id *identity.Identity) error {
 			return h.deps.Identities.UpdateRevokingSessions(ctx, id, s.ID)

@@ -31,9 +31,23 @@ func (*LoginMethod) ID() string { return ID }
 // AAL implements login.Method.
 func (*LoginMethod) AAL() session.AAL { return session.AAL2 }
 
-// Available implements login.Method: for an identity with stored codes.
+// Available implements login.Method: for an identity with at least one unused code. Codes
+// that are all used up are no second factor: offering them would make an aal2 login nobody
+// can pass, and counting them (see identity.Factors) would demand that login for good.
 func (*LoginMethod) Available(ident *identity.Identity) bool {
-	return ident != nil && ident.HasCredentials(identity.CredentialsLookupSecret)
+	if ident == nil {
+		return false
+	}
+	cfg, ok, err := readConfig(ident)
+	if !ok || err != nil {
+		return false
+	}
+	for _, c := range cfg.RecoveryCodes {
+		if c.UsedAt == nil {
+			return true
+		}
+	}
+	return false
 }
 
 // Nodes implements login.Method: the code input and the "Use backup recovery code" button.

@@ -9,6 +9,7 @@ import (
 	"github.com/portico-auth/portico/internal/method/mfatest"
 	"github.com/portico-auth/portico/internal/method/webauthn"
 	"github.com/portico-auth/portico/internal/method/webauthn/webauthntest"
+	"github.com/portico-auth/portico/internal/session"
 	"github.com/portico-auth/portico/internal/text"
 )
 
@@ -58,7 +59,7 @@ func TestPasswordlessJourney(t *testing.T) {
 				t.Fatal(err)
 			}
 			cfg, _ := webauthn.ReadConfig(stored, "passkey")
-			if len(cfg.Credentials) != 1 || len(cfg.UserHandle) != 32 || stored.HighestAAL() != "aal1" ||
+			if len(cfg.Credentials) != 1 || len(cfg.UserHandle) != 32 || s.App.Sessions.HighestAAL(stored) != session.AAL1 ||
 				!slices.Equal(stored.Credentials["passkey"].Identifiers, []string{webauthn.HandleIdentifier(cfg.UserHandle)}) {
 				t.Fatalf("stored passkey: %+v %v", cfg, stored.Credentials["passkey"].Identifiers)
 			}

@@ -149,8 +149,8 @@ func TestSecondFactorJourney(t *testing.T) {
 			if err != nil || len(cfg.Credentials) != 1 || cfg.Credentials[0].DisplayName != "My key" || len(cfg.Credentials[0].PublicKey) == 0 {
 				t.Fatalf("stored credential: %+v %v", cfg, err)
 			}
-			if stored.HighestAAL() != "aal2" {
-				t.Fatalf("highest aal %s", stored.HighestAAL())
+			if got := s.App.Sessions.HighestAAL(stored); got != session.AAL2 {
+				t.Fatalf("highest aal %s", got)
 			}
 
 			// The aal1 session now needs the second factor for settings.
@@ -195,7 +195,7 @@ func TestSecondFactorJourney(t *testing.T) {
 				t.Fatalf("remove: %v %s", mfatest.MessageTexts(done), mfatest.Names(done))
 			}
 			stored, _ = s.App.Store.GetIdentity(t.Context(), ident.ID, true)
-			if stored.HasCredentials("webauthn") || stored.HighestAAL() != "aal1" {
+			if stored.HasCredentials("webauthn") || s.App.Sessions.HighestAAL(stored) != session.AAL1 {
 				t.Fatalf("credential kept after removing the last key: %v", stored.Credentials)
 			}
 		})
