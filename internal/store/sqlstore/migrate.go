@@ -24,15 +24,25 @@ var migrationsTableDDL = map[string]string{
 	"mysql":    "CREATE TABLE IF NOT EXISTS schema_migrations (name VARCHAR(255) PRIMARY KEY NOT NULL, applied_at DATETIME(6) NOT NULL) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin",
 }
 
-func (s *Store) ensureMigrationsTable(ctx context.Context) error {
-	if _, err := s.wdb.ExecContext(ctx, migrationsTableDDL[s.d.name]); err != nil {
-		return mapErr(err, "create schema_migrations table")
-	}
-	return nil
+// migrationsTableExists tells whether any migration was ever recorded here; reading the
+// status must not create the table (a status check may run on a read-only replica, or while
+// another process creates it).
+var migrationsTableExists = map[string]string{
+	"sqlite":   "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'",
+	"postgres": "SELECT COUNT(*) FROM pg_catalog.pg_tables WHERE schemaname = current_schema() AND tablename = 'schema_migrations'",
+	"mysql":    "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name = 'schema_migrations'",
 }
 
+// appliedMigrations returns the applied migrations by name; none when the table is missing.
 func (s *Store) appliedMigrations(ctx context.Context) (map[string]time.Time, error) {
-	return s.appliedOn(ctx, s.writer())
+	var n int
+	if err := s.reader().row(ctx, migrationsTableExists[s.d.name]).Scan(&n); err != nil {
+		return nil, mapErr(err, "look for schema_migrations")
+	}
+	if n == 0 {
+		return map[string]time.Time{}, nil
+	}
+	return s.appliedOn(ctx, s.reader())
 }
 
 func (s *Store) appliedOn(ctx context.Context, x q) (map[string]time.Time, error) {
@@ -62,9 +72,6 @@ func (s *Store) appliedOn(ctx context.Context, x q) (map[string]time.Time, error
 func (s *Store) MigrationStatus(ctx context.Context) ([]MigrationState, error) {
 	all, err := migrations.For(s.d.name)
 	if err != nil {
-		return nil, err
-	}
-	if err := s.ensureMigrationsTable(ctx); err != nil {
 		return nil, err
 	}
 	applied, err := s.appliedMigrations(ctx)

@@ -181,3 +181,26 @@ func TestMigrationsRaceMySQL(t *testing.T) {
 	raceMigrations(t, fresh())
 	lockTimesOut(t, fresh(), holdServerLock(t))
 }
+
+// TestMigrationStatusOnlyReads: reading the status of a fresh database (serve's start check,
+// `migrate status`) creates nothing, so it works on a read-only replica and cannot race a
+// migration creating the bookkeeping table.
+func TestMigrationStatusOnlyReads(t *testing.T) {
+	ctx := context.Background()
+	s, err := Open(ctx, "sqlite://"+filepath.Join(t.TempDir(), "status.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if _, err := s.wdb.Exec("PRAGMA query_only = 1"); err != nil {
+		t.Fatal(err)
+	}
+	all, _ := migrations.For("sqlite")
+	if n, err := s.PendingMigrations(ctx); err != nil || n != len(all) {
+		t.Fatalf("pending on a fresh read-only database: %d %v", n, err)
+	}
+	var tables int
+	if err := s.rdb.QueryRow("SELECT COUNT(*) FROM sqlite_master").Scan(&tables); err != nil || tables != 0 {
+		t.Fatalf("the status check created %d tables (%v)", tables, err)
+	}
+}
