@@ -350,7 +350,11 @@ func TestParkedChangeSealedAtRest(t *testing.T) {
 	if cookie == nil {
 		t.Fatal("no continuity cookie")
 	}
-	db := fx.s.App.Store.(interface{ DB() *sql.DB }).DB()
+	sqlStore, ok := fx.s.App.Store.(interface{ DB() *sql.DB })
+	if !ok {
+		t.Fatalf("store %T has no database handle to scan", fx.s.App.Store)
+	}
+	db := sqlStore.DB()
 	rows, err := db.QueryContext(t.Context(), "SELECT kind, data, COALESCE(private, '') FROM flows")
 	if err != nil {
 		t.Fatal(err)
