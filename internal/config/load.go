@@ -95,7 +95,7 @@ func defaults() *Config {
 	hour := time.Hour
 	return &Config{
 		Serve:    Serve{Public: Listener{Port: 4433}, Admin: Listener{Port: 4434}},
-		Identity: Identity{DefaultSchemaID: "default"},
+		Identity: Identity{DefaultSchemaID: "default", TraitsMaxBytes: 64 << 10, MetadataMaxBytes: 64 << 10},
 		Hashers: Hashers{
 			Algorithm: "bcrypt",
 			Bcrypt:    Bcrypt{Cost: 12},

@@ -59,6 +59,11 @@ type Secrets struct {
 type Identity struct {
 	DefaultSchemaID string   `yaml:"default_schema_id"`
 	Schemas         []Schema `yaml:"schemas"`
+	// TraitsMaxBytes caps an identity's traits (as JSON) and MetadataMaxBytes each of its
+	// metadata_public and metadata_admin: Portico's keys (Kratos bounds neither), so that a
+	// user cannot store a megabyte per identity and have every flow copy it. 0 means 64KB.
+	TraitsMaxBytes   ByteSize `yaml:"traits_max_bytes"`
+	MetadataMaxBytes ByteSize `yaml:"metadata_max_bytes"`
 }
 
 // Schema is an identity schema: url is file://, http(s):// or base64://.

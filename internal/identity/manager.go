@@ -46,6 +46,9 @@ type Manager struct {
 	hasher  Hasher
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
+	// MaxMetadataBytes bounds metadata_public and metadata_admin each (JSON bytes);
+	// schema.DefaultMaxBytes when 0. The traits' bound is the schema's (ValidateTraits).
+	MaxMetadataBytes int
 	// Policy judges every plain-text password before it is hashed (see CheckPassword); nil
 	// accepts any.
 	Policy PasswordPolicy
@@ -216,6 +219,12 @@ func checkState(s State) error {
 func (m *Manager) apply(s *schema.Schema, id *Identity, now time.Time) (schema.Extracted, error) {
 	if len(strings.TrimSpace(string(id.Traits))) == 0 || string(id.Traits) == "null" {
 		id.Traits = json.RawMessage("{}")
+	}
+	if err := schema.CheckSize("metadata_public", id.MetadataPublic, m.MaxMetadataBytes); err != nil {
+		return schema.Extracted{}, err
+	}
+	if err := schema.CheckSize("metadata_admin", id.MetadataAdmin, m.MaxMetadataBytes); err != nil {
+		return schema.Extracted{}, err
 	}
 	if err := s.ValidateTraits(id.Traits); err != nil {
 		return schema.Extracted{}, err

@@ -35,6 +35,8 @@ type Schema struct {
 
 	compiled *jsonschema.Schema
 	fields   []TraitField
+	// maxTraits bounds the traits' JSON size (see LimitTraits).
+	maxTraits int
 }
 
 // Registry holds every configured identity schema, loaded once at start.

@@ -71,6 +71,10 @@ func (s *Schema) ValidateTraits(traits json.RawMessage) error {
 	if len(bytes.TrimSpace(traits)) == 0 {
 		traits = json.RawMessage("{}")
 	}
+	// Checked first: an oversized document is neither parsed nor shown back on a form.
+	if err := CheckSize("traits", traits, s.maxTraits); err != nil {
+		return err
+	}
 	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(traits))
 	if err != nil {
 		return apierr.ErrBadRequest.WithReason("The traits are not valid JSON.").WithCause(fmt.Errorf("decode traits: %w", err))

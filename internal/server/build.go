@@ -86,6 +86,8 @@ func Build(ctx context.Context, cfg *config.Config, st store.Store, log *slog.Lo
 		}
 	}
 	a.Identities = identity.NewManager(st, schemas, a.Hasher, now)
+	schemas.LimitTraits(int(cfg.Identity.TraitsMaxBytes))
+	a.Identities.MaxMetadataBytes = int(cfg.Identity.MetadataMaxBytes)
 	// The one password policy: the manager applies it to every plain-text password it stores
 	// (sign-up, settings, admin create/update/import).
 	pwc := cfg.SelfService.Methods.Password.Config

@@ -124,6 +124,9 @@ type Flows interface {
 	DeleteFlow(ctx context.Context, kind string, id uuid.UUID) error
 	// DeleteFlowsExpiredBefore deletes at most limit flows that expired before t.
 	DeleteFlowsExpiredBefore(ctx context.Context, t time.Time, limit int) (int, error)
+	// TrimFlows deletes the flows of kind owned by identityID beyond the keep that expire
+	// last (expired or not), and returns how many it deleted: a cap per identity.
+	TrimFlows(ctx context.Context, kind string, identityID uuid.UUID, keep int) (int, error)
 }
 
 // Errors persists self-service errors shown to browsers at the error UI.

@@ -125,8 +125,18 @@ func (h *Handler) create(ctx context.Context, r *http.Request, t flow.Type, iden
 	if err := h.deps.Store.CreateFlow(ctx, rec); err != nil {
 		return nil, nil, fmt.Errorf("store settings flow: %w", err)
 	}
+	// Each flow row holds the traits (up to identity.traits_max_bytes): an identity keeps at
+	// most MaxFlowsPerIdentity settings flows, the oldest going first (a refusal would lock
+	// the owner out of their own settings until flows expire; the newest are the ones in use).
+	if _, err := h.deps.Store.TrimFlows(ctx, Kind, ident.ID, MaxFlowsPerIdentity); err != nil {
+		return nil, nil, fmt.Errorf("trim settings flows: %w", err)
+	}
 	return st, body, nil
 }
+
+// MaxFlowsPerIdentity is how many settings flows (live or kept after expiry) one identity
+// may have stored at once.
+const MaxFlowsPerIdentity = 50
 
 // fill (re)builds the flow's identity and nodes: the CSRF token first, then every method's
 // nodes in order.

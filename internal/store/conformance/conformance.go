@@ -50,6 +50,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"Flows", testFlows},
 		{"FlowDelete", testFlowDelete},
 		{"FlowPrivate", testFlowPrivate},
+		{"FlowTrim", testFlowTrim},
 		{"Errors", testErrors},
 		{"Values", testValues},
 		{"Throttles", testThrottles},

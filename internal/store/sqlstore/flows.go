@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"time"
 
 	"github.com/google/uuid"
@@ -78,4 +79,35 @@ func (s *Store) DeleteFlow(ctx context.Context, kind string, id uuid.UUID) error
 // DeleteFlowsExpiredBefore deletes at most limit (≤ 0: all) flows that expired before t.
 func (s *Store) DeleteFlowsExpiredBefore(ctx context.Context, t time.Time, limit int) (int, error) {
 	return s.deleteExpired(ctx, "flows", t, limit)
+}
+
+// TrimFlows deletes the flows of kind owned by identityID beyond the keep newest (by expiry,
+// then id). The first flow to go is found with one indexed read, so the common case (fewer
+// than keep flows) costs no write; concurrent trims only delete the same rows.
+func (s *Store) TrimFlows(ctx context.Context, kind string, identityID uuid.UUID, keep int) (int, error) {
+	if keep < 0 {
+		keep = 0
+	}
+	var (
+		cut   timeCol
+		cutID uuid.UUID
+	)
+	err := s.reader().row(ctx, fmt.Sprintf(`SELECT expires_at, id FROM flows WHERE identity_id = ? AND kind = ?
+		ORDER BY expires_at DESC, id DESC LIMIT 1 OFFSET %d`, keep), identityID, kind).Scan(&cut, &cutID)
+	if err == sql.ErrNoRows {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, mapErr(err, "trim flows")
+	}
+	res, err := s.writer().exec(ctx, `DELETE FROM flows WHERE identity_id = ? AND kind = ?
+		AND (expires_at < ? OR (expires_at = ? AND id <= ?))`, identityID, kind, s.d.time(cut.T), s.d.time(cut.T), cutID)
+	if err != nil {
+		return 0, mapErr(err, "trim flows")
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, mapErr(err, "trim flows")
+	}
+	return int(n), nil
 }

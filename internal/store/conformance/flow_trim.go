@@ -1,0 +1,77 @@
+package conformance
+
+import (
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/portico-auth/portico/internal/store"
+)
+
+// testFlowTrim: TrimFlows keeps an identity's newest flows of one kind (by expiry), leaves
+// other kinds and other identities alone, and concurrent trims after concurrent creations
+// leave exactly the cap.
+func testFlowTrim(t *testing.T, s store.Store) {
+	a := create(t, s, "trim-a@example.com")
+	b := create(t, s, "trim-b@example.com")
+	aID, bID := a.ID, b.ID
+	var made []*store.FlowRecord
+	for i := 0; i < 6; i++ {
+		f := &store.FlowRecord{Kind: "settings", IdentityID: &aID, ExpiresAt: base.Add(time.Duration(i) * time.Minute), Data: []byte(`{}`)}
+		must(t, s.CreateFlow(ctx(t), f))
+		made = append(made, f)
+	}
+	other := &store.FlowRecord{Kind: "login", IdentityID: &aID, ExpiresAt: base, Data: []byte(`{}`)}
+	must(t, s.CreateFlow(ctx(t), other))
+	theirs := &store.FlowRecord{Kind: "settings", IdentityID: &bID, ExpiresAt: base, Data: []byte(`{}`)}
+	must(t, s.CreateFlow(ctx(t), theirs))
+
+	n, err := s.TrimFlows(ctx(t), "settings", aID, 10)
+	must(t, err)
+	if n != 0 {
+		t.Fatalf("trim under the cap deleted %d", n)
+	}
+	n, err = s.TrimFlows(ctx(t), "settings", aID, 4)
+	must(t, err)
+	if n != 2 {
+		t.Fatalf("trim to 4 of 6 deleted %d", n)
+	}
+	for i, f := range made {
+		_, err := s.GetFlow(ctx(t), "settings", f.ID)
+		if kept := err == nil; kept != (i >= 2) {
+			t.Errorf("flow %d (expiring at +%dm): kept %v", i, i, kept)
+		}
+	}
+	for _, f := range []*store.FlowRecord{other, theirs} {
+		if _, err := s.GetFlow(ctx(t), f.Kind, f.ID); err != nil {
+			t.Errorf("trim deleted a %s flow of another kind or identity: %v", f.Kind, err)
+		}
+	}
+
+	// Equal expiry times (flows made in the same instant) still leave exactly the cap, also
+	// when creations and trims race.
+	const cap, racers = 5, 40
+	var wg sync.WaitGroup
+	for i := 0; i < racers; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			f := &store.FlowRecord{Kind: "settings", IdentityID: &bID, ExpiresAt: base.Add(time.Hour), Data: []byte(`{}`)}
+			if err := s.CreateFlow(ctx(t), f); err != nil {
+				t.Error(err)
+				return
+			}
+			if _, err := s.TrimFlows(ctx(t), "settings", bID, cap); err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	n, err = s.TrimFlows(ctx(t), "settings", bID, cap)
+	must(t, err)
+	left, err := s.TrimFlows(ctx(t), "settings", bID, 0)
+	must(t, err)
+	if n != 0 || left != cap {
+		t.Fatalf("after %d racing creations and trims to %d: a last trim deleted %d, %d left", racers, cap, n, left)
+	}
+}
