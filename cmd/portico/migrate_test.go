@@ -5,6 +5,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -134,5 +135,44 @@ func TestMigrateUpGivesUpWhileAnotherRuns(t *testing.T) {
 	}
 	if out, err := exec.Command(bin, "migrate", "up", "--lock-timeout", "5s", "-c", cfg).CombinedOutput(); err != nil || !strings.Contains(string(out), "applying migration 1") {
 		t.Fatalf("migrate after the other finished: %v\n%s", err, out)
+	}
+}
+
+// TestConcurrentDevServersMigrateOnce: several `serve --dev` started at once on one new SQLite
+// file each migrate at start; the lock lets the first migrate and the others wait, so every
+// one comes up.
+func TestConcurrentDevServersMigrateOnce(t *testing.T) {
+	bin := binary(t)
+	dir := t.TempDir()
+	dsn := "sqlite://" + filepath.Join(dir, "dev.db")
+	const servers = 8
+	cmds := make([]*exec.Cmd, servers)
+	logs := make([]*syncBuffer, servers)
+	ports := make([]int, servers)
+	for i := range cmds {
+		ports[i] = freePort(t)
+		cfg := writeConfigNamed(t, dir, fmt.Sprintf("dev%d", i), dsn, fmt.Sprintf(
+			"serve:\n  public:\n    host: 127.0.0.1\n    port: %d\n  admin:\n    port: %d\n", ports[i], freePort(t)))
+		cmds[i] = exec.Command(bin, "serve", "--dev", "-c", cfg)
+		logs[i] = &syncBuffer{}
+		cmds[i].Stderr = logs[i]
+	}
+	for i, cmd := range cmds {
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = cmds[i].Process.Kill(); _ = cmds[i].Wait() })
+	}
+	applied := 0
+	for i := range cmds {
+		waitReady(t, fmt.Sprintf("http://127.0.0.1:%d/health/ready", ports[i]), logs[i])
+		applied += strings.Count(logs[i].String(), "applying migration")
+	}
+	all, err := migrations.For("sqlite")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if applied != len(all) {
+		t.Errorf("%d migrations applied between the servers, want %d", applied, len(all))
 	}
 }
