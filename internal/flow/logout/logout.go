@@ -66,7 +66,7 @@ func (h *Handler) createBrowser(w http.ResponseWriter, r *http.Request) {
 		httpx.WriteError(w, r, err)
 		return
 	}
-	s, err := h.Sessions.FromRequest(ctx, r)
+	s, err := h.Sessions.Authorize(ctx, r, session.RequireAAL1, "") // signing out works at any level
 	if err != nil {
 		httpx.WriteError(w, r, err)
 		return
@@ -94,7 +94,7 @@ func (h *Handler) logoutBrowser(w http.ResponseWriter, r *http.Request) {
 		h.Errors.Write(w, r, err)
 		return
 	}
-	s, err := h.Sessions.FromRequest(ctx, r)
+	s, err := h.Sessions.Authorize(ctx, r, session.RequireAAL1, "") // signing out works at any level
 	if err != nil {
 		h.Errors.Write(w, r, err)
 		return
