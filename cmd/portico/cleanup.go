@@ -50,7 +50,7 @@ func cleanupCmd() *cobra.Command {
 			}
 			keep := cleanup.Default
 			if cmd.Flags().Changed("older-than") {
-				keep = cleanup.Retention{Flows: olderThan, Sessions: olderThan, LoginFailures: olderThan}
+				keep = cleanup.Retention{Flows: olderThan, Sessions: olderThan, LoginFailures: olderThan, Errors: olderThan}
 			}
 			out := cmd.OutOrStdout()
 			fmt.Fprintf(out, "deleting flows expired over %s ago, sessions and login failures over %s ago\n", keep.Flows, keep.Sessions)
@@ -59,13 +59,13 @@ func cleanupCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(out, "done: %d flows, %d sessions and %d login-failure counters deleted in %s\n",
-				c.Flows, c.Sessions, c.LoginFailures, time.Since(start).Round(time.Millisecond))
+			fmt.Fprintf(out, "done: %d flows, %d sessions and %d login-failure counters deleted (and %d self-service errors) in %s\n",
+				c.Flows, c.Sessions, c.LoginFailures, c.Errors, time.Since(start).Round(time.Millisecond))
 			return nil
 		},
 	}
 	cmd.Flags().StringVarP(&cfgPath, "config", "c", "", "configuration file (YAML)")
-	cmd.Flags().DurationVar(&olderThan, "older-than", 0, "one retention for every table (default: flows 1h, sessions and login failures 24h)")
+	cmd.Flags().DurationVar(&olderThan, "older-than", 0, "one retention for every table (default: flows and self-service errors 1h, sessions and login failures 24h)")
 	cmd.Flags().IntVar(&batch, "batch", 1000, "rows deleted per statement (small batches keep locks short)")
 	return cmd
 }

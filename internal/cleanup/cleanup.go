@@ -1,6 +1,7 @@
-// Package cleanup deletes what has expired — self-service flows, sessions and login-failure
-// counters — in small batches, so tables stay bounded without long locks. The server's
-// background loop and the `portico cleanup` command both run it.
+// Package cleanup deletes what has expired — self-service flows, sessions, login-failure
+// counters and stored self-service errors — in small batches, so tables stay bounded without
+// long locks (anyone can make the server store a flow or an error). The server's background
+// loop and the `portico cleanup` command both run it.
 package cleanup
 
 import (
@@ -14,6 +15,7 @@ type Store interface {
 	DeleteFlowsExpiredBefore(ctx context.Context, t time.Time, limit int) (int, error)
 	DeleteSessionsExpiredBefore(ctx context.Context, t time.Time, limit int) (int, error)
 	DeleteFailuresBefore(ctx context.Context, t time.Time, limit int) (int, error)
+	DeleteErrorsBefore(ctx context.Context, t time.Time, limit int) (int, error)
 }
 
 // Retention is how long rows are kept after they expire.
@@ -24,15 +26,17 @@ type Retention struct {
 	Sessions time.Duration
 	// LoginFailures: counted from the start of their window (15 minutes).
 	LoginFailures time.Duration
+	// Errors: counted from their creation; the error UI reads one right after the redirect.
+	Errors time.Duration
 }
 
 // Default is what the server keeps. Flows get an hour, not a day: at 2,000 flows a second a
 // day of flows is 170 million rows (bench/results/churn-2026-11-28.md).
-var Default = Retention{Flows: time.Hour, Sessions: 24 * time.Hour, LoginFailures: 24 * time.Hour}
+var Default = Retention{Flows: time.Hour, Sessions: 24 * time.Hour, LoginFailures: 24 * time.Hour, Errors: time.Hour}
 
 // Counts are the rows deleted per table.
 type Counts struct {
-	Flows, Sessions, LoginFailures int
+	Flows, Sessions, LoginFailures, Errors int
 }
 
 // Progress is told after every batch: the table, the rows deleted from it so far, and whether
@@ -52,6 +56,7 @@ func Run(ctx context.Context, st Store, now time.Time, r Retention, batch int, p
 		{"flows", st.DeleteFlowsExpiredBefore, now.Add(-r.Flows), &c.Flows},
 		{"sessions", st.DeleteSessionsExpiredBefore, now.Add(-r.Sessions), &c.Sessions},
 		{"login failures", st.DeleteFailuresBefore, now.Add(-r.LoginFailures), &c.LoginFailures},
+		{"self-service errors", st.DeleteErrorsBefore, now.Add(-r.Errors), &c.Errors},
 	}
 	for _, t := range tables {
 		for {

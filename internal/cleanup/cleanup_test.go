@@ -5,11 +5,15 @@ import (
 	"errors"
 	"testing"
 	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/portico-auth/portico/internal/store/sqlstore"
 )
 
 // fakeStore has a number of expired rows per table and records the cutoffs it was given.
 type fakeStore struct {
-	flows, sessions, failures int
+	flows, sessions, failures, errors int
 	cutoffs                   map[string]time.Time
 	fail                      error
 }
@@ -38,9 +42,14 @@ func (f *fakeStore) DeleteFailuresBefore(_ context.Context, t time.Time, limit i
 	return take(&f.failures, limit), nil
 }
 
+func (f *fakeStore) DeleteErrorsBefore(_ context.Context, t time.Time, limit int) (int, error) {
+	f.cutoffs["errors"] = t
+	return take(&f.errors, limit), nil
+}
+
 func TestRun(t *testing.T) {
 	now := time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)
-	st := &fakeStore{flows: 25, sessions: 3, failures: 2, cutoffs: map[string]time.Time{}}
+	st := &fakeStore{flows: 25, sessions: 3, failures: 2, errors: 12, cutoffs: map[string]time.Time{}}
 	var batches, dones int
 	c, err := Run(context.Background(), st, now, Default, 10, func(table string, deleted int, done bool) {
 		batches++
@@ -51,13 +60,13 @@ func TestRun(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c != (Counts{Flows: 25, Sessions: 3, LoginFailures: 2}) {
+	if c != (Counts{Flows: 25, Sessions: 3, LoginFailures: 2, Errors: 12}) {
 		t.Fatalf("counts %+v", c)
 	}
-	if batches != 5 || dones != 3 {
-		t.Fatalf("progress called %d times (%d done), want 5 (3 done)", batches, dones)
+	if batches != 7 || dones != 4 {
+		t.Fatalf("progress called %d times (%d done), want 7 (4 done)", batches, dones)
 	}
-	if st.cutoffs["flows"] != now.Add(-time.Hour) || st.cutoffs["sessions"] != now.Add(-24*time.Hour) || st.cutoffs["failures"] != now.Add(-24*time.Hour) {
+	if st.cutoffs["flows"] != now.Add(-time.Hour) || st.cutoffs["sessions"] != now.Add(-24*time.Hour) || st.cutoffs["failures"] != now.Add(-24*time.Hour) || st.cutoffs["errors"] != now.Add(-time.Hour) {
 		t.Fatalf("cutoffs %v", st.cutoffs)
 	}
 }
@@ -71,5 +80,38 @@ func TestRunStopsOnError(t *testing.T) {
 	cancel()
 	if _, err := Run(ctx, &fakeStore{flows: 5, cutoffs: map[string]time.Time{}}, time.Now(), Default, 1, nil); !errors.Is(err, context.Canceled) {
 		t.Fatalf("cancelled run: %v", err)
+	}
+}
+
+// TestRunDeletesStoredErrors (issue 11 finding 5a): stored self-service errors, which any
+// anonymous request can create, are deleted once older than the retention, on a real store.
+func TestRunDeletesStoredErrors(t *testing.T) {
+	ctx := context.Background()
+	st, err := sqlstore.Open(ctx, "memory")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if err := st.MigrateUp(ctx, nil); err != nil {
+		t.Fatal(err)
+	}
+	ids := []uuid.UUID{uuid.New(), uuid.New(), uuid.New()}
+	for _, id := range ids {
+		if err := st.CreateError(ctx, id, []byte(`{"code":400}`)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c, err := Run(ctx, st, time.Now(), Default, 2, nil)
+	if err != nil || c.Errors != 0 {
+		t.Fatalf("fresh errors deleted: %+v, %v", c, err)
+	}
+	c, err = Run(ctx, st, time.Now().Add(Default.Errors+time.Minute), Default, 2, nil)
+	if err != nil || c.Errors != len(ids) {
+		t.Fatalf("old errors: %+v, %v; want %d deleted", c, err, len(ids))
+	}
+	for _, id := range ids {
+		if _, err := st.GetError(ctx, id); err == nil {
+			t.Fatalf("error %s still stored", id)
+		}
 	}
 }

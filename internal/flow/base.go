@@ -71,7 +71,8 @@ func JoinPath(public *url.URL, path string) string {
 
 // RequestURL is the URL of r as seen on the public base URL (path and query kept).
 func RequestURL(public *url.URL, r *http.Request) string {
-	return JoinPath(public, r.URL.RequestURI())
+	// Cut: it is stored with the flow, and anyone can create flows.
+	return Echo(JoinPath(public, r.URL.RequestURI()))
 }
 
 // Expired reports whether the flow has expired at now.

@@ -72,6 +72,10 @@ func (e *ErrorWriter) Write(w http.ResponseWriter, r *http.Request, err error) {
 // Save stores ae for the error UI and returns its id.
 func (e *ErrorWriter) Save(r *http.Request, ae *apierr.Error) (uuid.UUID, error) {
 	now := e.now()
+	if len(ae.Reason) > MaxEchoLength {
+		// Whatever a reason quotes, the stored copy stays small (anyone can make one).
+		ae = ae.WithReason("%s", Echo(ae.Reason))
+	}
 	se := StoredError{ID: uuid.New(), Error: ae, CreatedAt: now, UpdatedAt: now}
 	data, err := json.Marshal(se)
 	if err != nil {

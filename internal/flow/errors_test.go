@@ -31,6 +31,8 @@ func (s *memErrors) CreateError(_ context.Context, id uuid.UUID, data []byte) er
 	return nil
 }
 
+func (s *memErrors) DeleteErrorsBefore(context.Context, time.Time, int) (int, error) { return 0, nil }
+
 func (s *memErrors) GetError(_ context.Context, id uuid.UUID) ([]byte, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()

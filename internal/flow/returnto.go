@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"path"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/portico-auth/portico/internal/apierr"
 )
@@ -22,19 +23,43 @@ type ReturnTo struct {
 	Default *url.URL
 }
 
-// ForbiddenReturnTo is the error for a return_to that is not allowed.
+// MaxEchoLength bounds every client input Portico repeats back or keeps: a return_to, a
+// flow's request_url, a value quoted in an error. Anonymous requests can make the server store
+// a flow or an error, so what they carry must not grow storage with the input's size.
+const MaxEchoLength = 2048
+
+// Echo is s cut to at most MaxEchoLength bytes (at a UTF-8 boundary, marked with "…"), for
+// quoting client input in an error or a stored document.
+func Echo(s string) string {
+	if len(s) <= MaxEchoLength {
+		return s
+	}
+	const mark = "…"
+	cut := MaxEchoLength - len(mark)
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + mark
+}
+
+// ForbiddenReturnTo is the error for a return_to that is not allowed; it quotes raw cut to
+// MaxEchoLength.
 func ForbiddenReturnTo(raw string) *apierr.Error {
 	return apierr.ErrBadRequest.WithID("self_service_flow_return_to_forbidden").
-		WithReason("Requested return_to URL \"%s\" is not allowed.", raw)
+		WithReason("Requested return_to URL \"%s\" is not allowed.", Echo(raw))
 }
 
 // Check returns the URL to return to: nil for an empty raw, the resolved URL when raw is a
 // relative path ("/path") or an absolute http(s) URL on an allowed origin and under an allowed
 // path, and otherwise a 400 self_service_flow_return_to_forbidden error. Protocol-relative
-// URLs, backslashes, control characters, user info and other schemes are always refused.
+// URLs, backslashes, control characters, user info, other schemes and anything longer than
+// MaxEchoLength are always refused, so a flow never keeps an oversized return_to.
 func (rt *ReturnTo) Check(raw string) (*url.URL, error) {
 	if raw == "" {
 		return nil, nil
+	}
+	if len(raw) > MaxEchoLength {
+		return nil, ForbiddenReturnTo(raw).WithCause(fmt.Errorf("return_to is %d bytes long, more than %d", len(raw), MaxEchoLength))
 	}
 	u, err := rt.check(raw)
 	if err != nil {
