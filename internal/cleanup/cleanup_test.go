@@ -14,8 +14,8 @@ import (
 // fakeStore has a number of expired rows per table and records the cutoffs it was given.
 type fakeStore struct {
 	flows, sessions, failures, errors int
-	cutoffs                   map[string]time.Time
-	fail                      error
+	cutoffs                           map[string]time.Time
+	fail                              error
 }
 
 func take(left *int, limit int) int {
