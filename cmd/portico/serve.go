@@ -77,7 +77,7 @@ func serveCmd() *cobra.Command {
 			defer stopCleanup()
 			adminHandler := app.Admin
 			if pprof {
-				adminHandler = server.WithPprof(adminHandler)
+				adminHandler = server.WithPprof(adminHandler, cfg)
 				log.Warn("profiling is on: /debug/pprof/ is served on the admin listener")
 			}
 			return server.Run(ctx, log, 30*time.Second,
