@@ -2,10 +2,12 @@ package passkey_test
 
 import (
 	"net/http"
+	"sync"
 	"testing"
 
 	"github.com/portico-auth/portico/internal/apptest"
 	"github.com/portico-auth/portico/internal/method/mfatest"
+	"github.com/portico-auth/portico/internal/method/webauthn"
 	"github.com/portico-auth/portico/internal/method/webauthn/webauthntest"
 	"github.com/portico-auth/portico/internal/text"
 )
@@ -98,4 +100,59 @@ func TestAdminDeleteLastFirstFactor(t *testing.T) {
 	if r := del("password"); r.StatusCode != http.StatusNotFound {
 		t.Fatalf("delete it again: %d %s", r.StatusCode, r.Body)
 	}
+}
+
+// TestLastPasskeyStaysUnderConcurrency: 100 concurrent removals, half for each of an
+// identity's two passkeys (its only ways to sign in), leave exactly one: each removal judges
+// the identity it read, and the identity's version makes every later writer of that version
+// fail instead of removing the other key too.
+func TestLastPasskeyStaysUnderConcurrency(t *testing.T) {
+	s := start(t)
+	ident := s.CreateIdentity(t, "race@example.com", password)
+	p := mfatest.SignIn(t, s, "spa", ident)
+	enrol(t, p, &webauthntest.Authenticator{Origin: origin, UV: true}, "passkey_register")
+	enrol(t, p, &webauthntest.Authenticator{Origin: origin, UV: true}, "passkey_register")
+	admin := s.Native(t)
+	if r := admin.Do(http.MethodDelete, s.AdminURL("/admin/identities/"+ident.ID.String()+"/credentials/password"), nil, nil); r.StatusCode != http.StatusNoContent {
+		t.Fatalf("delete password: %d %s", r.StatusCode, r.Body)
+	}
+	_, f := p.Start("settings", "")
+	var keys []string
+	for _, n := range mfatest.Nodes(f) {
+		if mfatest.Str(n, "attributes", "name") == "passkey_remove" {
+			keys = append(keys, mfatest.Str(n, "attributes", "value"))
+		}
+	}
+	if len(keys) != 2 {
+		t.Fatalf("want two passkey_remove nodes: %s", mfatest.Names(f))
+	}
+	const n = 100
+	statuses := make(chan int, n)
+	var wg sync.WaitGroup
+	for i := 0; i < n; i++ {
+		wg.Add(1)
+		go func(key string) {
+			defer wg.Done()
+			res := p.C.PostJSON(mfatest.Str(f, "ui", "action"), map[string]any{"method": "passkey", "passkey_remove": key, "csrf_token": mfatest.CSRF(f)})
+			statuses <- res.StatusCode
+		}(keys[i%2])
+	}
+	wg.Wait()
+	close(statuses)
+	count := map[int]int{}
+	for st := range statuses {
+		count[st]++
+		if st >= 500 {
+			t.Errorf("a removal answered %d", st)
+		}
+	}
+	stored, err := s.App.Store.GetIdentity(t.Context(), ident.ID, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := webauthn.ReadConfig(stored, "passkey")
+	if err != nil || len(cfg.Credentials) != 1 {
+		t.Fatalf("%d passkeys left (want 1), statuses %v", len(cfg.Credentials), count)
+	}
+	t.Logf("statuses: %v", count)
 }
