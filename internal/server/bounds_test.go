@@ -43,6 +43,18 @@ func TestDottedFieldNameCannotCrash(t *testing.T) {
 		http.Header{"Content-Type": {"application/x-www-form-urlencoded"}})
 	wantBadRequest(t, "registration with a deeply dotted field", r)
 
+	// The settings decoder (a second one, with its own nesting) holds the same bound.
+	email, pw := "dotted-settings@example.com", "a sturdy passphrase"
+	s.CreateIdentity(t, email, pw)
+	owner := s.Native(t)
+	owner.Header.Set("X-Session-Token", s.LoginNative(t, email, pw))
+	var sf struct{ ID string }
+	owner.Get(s.PublicURL("/self-service/settings/api")).JSON(t, &sf)
+	r = owner.Do("POST", s.PublicURL("/self-service/settings?flow="+sf.ID),
+		strings.NewReader("method=profile&traits.email="+email+"&traits"+strings.Repeat(".", 800_000)+"=x"),
+		http.Header{"Content-Type": {"application/x-www-form-urlencoded"}})
+	wantBadRequest(t, "settings with a deeply dotted field", r)
+
 	// The same for a browser: the error page, not a crash.
 	b := s.Browser(t)
 	id, csrf := s.BrowserFlow(t, b, "registration")

@@ -1,11 +1,13 @@
 package form_test
 
 import (
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
 
+	"github.com/portico-auth/portico/internal/apierr"
 	"github.com/portico-auth/portico/internal/flow/form"
 )
 
@@ -40,5 +42,31 @@ func TestDecode(t *testing.T) {
 				t.Error("traits is not an object")
 			}
 		})
+	}
+}
+
+// TestDecodeIsBounded: the shared limits hold for both encodings before anything is nested:
+// a dotted name deeper than the limit, invalid UTF-8 and NUL are 400s, not a million maps.
+func TestDecodeIsBounded(t *testing.T) {
+	for name, tt := range map[string]struct{ ctype, body string }{
+		"dotted name":         {"application/x-www-form-urlencoded", "traits" + strings.Repeat(".", 100_000) + "=x"},
+		"33 segments":         {"application/x-www-form-urlencoded", "a" + strings.Repeat(".b", 32) + "=x"},
+		"NUL in a value":      {"application/x-www-form-urlencoded", "identifier=a%00"},
+		"invalid UTF-8 name":  {"application/x-www-form-urlencoded", "%ff=1"},
+		"multipart dotted":    {"multipart/form-data; boundary=B", "--B\r\nContent-Disposition: form-data; name=\"a" + strings.Repeat(".b", 40) + "\"\r\n\r\nx\r\n--B--\r\n"},
+		"deep JSON":           {"application/json", strings.Repeat(`{"a":`, 40) + `1` + strings.Repeat(`}`, 40)},
+		"NUL in a JSON value": {"application/json", `{"identifier":"a\u0000"}`},
+	} {
+		r := httptest.NewRequest(http.MethodPost, "/", strings.NewReader(tt.body))
+		r.Header.Set("Content-Type", tt.ctype)
+		if _, err := form.Decode(r); !errors.Is(err, apierr.ErrBadRequest) {
+			t.Errorf("%s: err = %v, want a bad request", name, err)
+		}
+	}
+	// At the limit it still decodes.
+	r := httptest.NewRequest(http.MethodPost, "/", strings.NewReader("a"+strings.Repeat(".b", 31)+"=x"))
+	r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	if v, err := form.Decode(r); err != nil || v.String("a"+strings.Repeat(".b", 31)) != "x" {
+		t.Errorf("32 segments: %v", err)
 	}
 }
