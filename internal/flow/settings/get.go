@@ -59,17 +59,26 @@ func (h *Handler) get(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ident := publicIdentity(s.Identity, h.opts.Public)
-	if len(rec.Private) == 0 {
-		// Nothing sealed, so no secret to show: the stored document is the reply once the
-		// identity is attached, never decoded.
-		body, err := withIdentity(rec.Data, ident)
+	p, err := openPrivate(rec, h.sealer)
+	if err != nil {
+		httpx.WriteError(w, r, apierr.ErrInternal.WithCause(err))
+		return
+	}
+	if !hasOnceFor(p.Secrets, s.ID) {
+		// The stored document is the reply once the identity is attached and the sealed
+		// secret nodes (if any) are spliced back in: the flow is never decoded.
+		doc, err := fillNodes(rec.Data, p.Secrets)
+		if err == nil {
+			doc, err = withIdentity(doc, ident)
+		}
 		if err != nil {
 			httpx.WriteError(w, r, apierr.ErrInternal.WithCause(err))
 			return
 		}
-		flow.ReplyEncoded(w, http.StatusOK, body)
+		flow.ReplyEncoded(w, http.StatusOK, doc)
 		return
 	}
+	// A secret shown once waits for this session: show it and drop it from the stored flow.
 	st, err := decode(rec, h.sealer)
 	if err != nil {
 		httpx.WriteError(w, r, apierr.ErrInternal.WithCause(err))
@@ -77,7 +86,6 @@ func (h *Handler) get(w http.ResponseWriter, r *http.Request) {
 	}
 	st.Identity = ident
 	if st.takeOnce(s.ID) {
-		// Secrets shown once leave the stored flow with this read.
 		if err := h.save(ctx, st); err != nil {
 			httpx.WriteError(w, r, err)
 			return

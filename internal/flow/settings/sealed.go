@@ -37,7 +37,10 @@ func encode(s *stored, sl *sealer) (*store.FlowRecord, []byte, error) {
 		id := s.Identity.ID
 		owner = &id
 	}
-	public, secret := s.splitSecrets()
+	public, secret, err := s.splitSecrets()
+	if err != nil {
+		return nil, nil, err
+	}
 	ident, nodes := s.Identity, s.UI.Nodes
 	s.Identity, s.UI.Nodes = nil, public
 	data, err := json.Marshal(&s.Flow)
@@ -45,9 +48,20 @@ func encode(s *stored, sl *sealer) (*store.FlowRecord, []byte, error) {
 	if err != nil {
 		return nil, nil, fmt.Errorf("encode settings flow: %w", err)
 	}
+	kept := 0
+	for _, sn := range secret {
+		if !sn.Once {
+			kept++
+		}
+	}
 	var body []byte
-	if len(secret) == 0 && len(s.once) == 0 {
-		if body, err = withIdentity(data, ident); err != nil {
+	if len(public)+kept == len(nodes) {
+		// Every node is in data or kept in secret: the reply is assembled, not encoded again.
+		full, err := fillNodes(data, secret)
+		if err == nil {
+			body, err = withIdentity(full, ident)
+		}
+		if err != nil {
 			return nil, nil, err
 		}
 	} else if body, err = json.Marshal(&s.Flow); err != nil {
@@ -82,23 +96,37 @@ func decode(rec *store.FlowRecord, sl *sealer) (*stored, error) {
 	}
 	s.owner = rec.IdentityID
 	s.Identity = nil
-	if private := rec.Private; len(private) > 0 {
-		if private[0] != '{' {
-			plain, err := sl.open(string(private), rec.ID[:])
-			if err != nil {
-				return nil, fmt.Errorf("decode settings flow %s: private fields: %w", rec.ID, err)
-			}
-			private = plain
-		}
-		var p privateFields
-		if err := json.Unmarshal(private, &p); err != nil {
-			return nil, fmt.Errorf("decode settings flow %s: private fields: %w", rec.ID, err)
-		}
-		s.Pending, s.Internal = p.Pending, p.Internal
-		s.restoreSecrets(p.Secrets)
+	p, err := openPrivate(rec, sl)
+	if err != nil {
+		return nil, err
+	}
+	s.Pending, s.Internal = p.Pending, p.Internal
+	if err := s.restoreSecrets(p.Secrets); err != nil {
+		return nil, fmt.Errorf("decode settings flow %s: %w", rec.ID, err)
 	}
 	s.internal = s.Internal
 	return &s, nil
+}
+
+// openPrivate reads a record's private fields (sealed, or plain JSON when no secret was
+// configured); none without a Private column.
+func openPrivate(rec *store.FlowRecord, sl *sealer) (*privateFields, error) {
+	var p privateFields
+	private := rec.Private
+	if len(private) == 0 {
+		return &p, nil
+	}
+	if private[0] != '{' {
+		plain, err := sl.open(string(private), rec.ID[:])
+		if err != nil {
+			return nil, fmt.Errorf("decode settings flow %s: private fields: %w", rec.ID, err)
+		}
+		private = plain
+	}
+	if err := json.Unmarshal(private, &p); err != nil {
+		return nil, fmt.Errorf("decode settings flow %s: private fields: %w", rec.ID, err)
+	}
+	return &p, nil
 }
 
 // ownedBy reports whether the flow belongs to identity id.

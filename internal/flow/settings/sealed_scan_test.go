@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -332,4 +333,24 @@ func TestRevealedCodesOnceAfterBrowserRedirect(t *testing.T) {
 	if got := read(p); len(got) != 0 {
 		t.Fatalf("a second read showed %d codes", len(got))
 	}
+}
+
+// TestReadShowsTheFlowAsCreated: reading a flow whose secret nodes were stored sealed gives
+// the reply its creation gave (nodes in the same places, the same identity), for a flow
+// offering a TOTP key and one showing codes awaiting confirmation.
+func TestReadShowsTheFlowAsCreated(t *testing.T) {
+	s := apptest.Start(t, withSecondFactors...)
+	ident := s.CreateIdentity(t, "same@example.com", password)
+	p := mfatest.SignIn(t, s, "spa", ident)
+	same := func(name string, want map[string]any) {
+		t.Helper()
+		got := p.Flow("settings", mfatest.Str(want, "id"))
+		if !reflect.DeepEqual(got["ui"], want["ui"]) || !reflect.DeepEqual(got["identity"], want["identity"]) {
+			t.Errorf("%s: read %v\nwant %v", name, mfatest.Names(got), mfatest.Names(want))
+		}
+	}
+	_, created := p.StartSettings()
+	same("created", created)
+	_, gen := p.Submit("settings", created, map[string]any{"method": "lookup_secret", "lookup_secret_regenerate": true})
+	same("codes generated", gen)
 }

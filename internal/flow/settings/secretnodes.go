@@ -1,6 +1,10 @@
 package settings
 
 import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
 	"slices"
 
 	"github.com/google/uuid"
@@ -33,8 +37,9 @@ type secretMark struct {
 // secretNode is a secret node as the sealed private column keeps it.
 type secretNode struct {
 	// Index is the node's position in the flow's node list.
-	Index int       `json:"i"`
-	Node  flow.Node `json:"n"`
+	Index int `json:"i"`
+	// Node is the node's JSON as served, so a read splices it in without decoding the flow.
+	Node json.RawMessage `json:"n"`
 	// Once marks a node shown once, readable by Reader only.
 	Once   bool       `json:"once,omitempty"`
 	Reader *uuid.UUID `json:"reader,omitempty"`
@@ -74,9 +79,9 @@ func (f *Flow) clearSecrets() { f.secrets = nil }
 
 // splitSecrets returns the flow's nodes without the secret ones, and the secret ones as
 // they are to be stored (once-nodes without a reader are shown now and not kept).
-func (f *Flow) splitSecrets() (public flow.Nodes, secret []secretNode) {
+func (f *Flow) splitSecrets() (public flow.Nodes, secret []secretNode, err error) {
 	if len(f.secrets) == 0 {
-		return f.UI.Nodes, nil
+		return f.UI.Nodes, nil, nil
 	}
 	public = make(flow.Nodes, 0, len(f.UI.Nodes))
 	for i := range f.UI.Nodes {
@@ -89,27 +94,102 @@ func (f *Flow) splitSecrets() (public flow.Nodes, secret []secretNode) {
 		if m.once && m.reader == nil {
 			continue
 		}
-		secret = append(secret, secretNode{Index: i, Node: *n, Once: m.once, Reader: m.reader})
+		raw, err := json.Marshal(n)
+		if err != nil {
+			return nil, nil, fmt.Errorf("encode settings flow secret node: %w", err)
+		}
+		secret = append(secret, secretNode{Index: i, Node: raw, Once: m.once, Reader: m.reader})
 	}
-	return public, secret
+	return public, secret, nil
+}
+
+// node decodes the stored node.
+func (sn *secretNode) node() (flow.Node, error) {
+	var n flow.Node
+	if err := json.Unmarshal(sn.Node, &n); err != nil {
+		return n, fmt.Errorf("decode settings flow secret node: %w", err)
+	}
+	return n, nil
 }
 
 // restoreSecrets puts the kept secret nodes back in place. Once-nodes are not restored:
 // they wait in st.once for their one read (takeOnce).
-func (st *stored) restoreSecrets(nodes []secretNode) {
+func (st *stored) restoreSecrets(nodes []secretNode) error {
 	slices.SortFunc(nodes, func(a, b secretNode) int { return a.Index - b.Index })
 	for _, sn := range nodes {
 		if sn.Once {
 			st.once = append(st.once, sn)
 			continue
 		}
+		n, err := sn.node()
+		if err != nil {
+			return err
+		}
 		if st.secrets == nil {
 			st.secrets = map[string]secretMark{}
 		}
-		st.secrets[secretKey(&sn.Node)] = secretMark{}
+		st.secrets[secretKey(&n)] = secretMark{}
 		i := min(max(sn.Index, 0), len(st.UI.Nodes))
-		st.UI.Nodes = slices.Insert(st.UI.Nodes, i, sn.Node)
+		st.UI.Nodes = slices.Insert(st.UI.Nodes, i, n)
 	}
+	return nil
+}
+
+// hasOnceFor reports whether a once-node waits for reader.
+func hasOnceFor(nodes []secretNode, reader uuid.UUID) bool {
+	for _, sn := range nodes {
+		if sn.Once && sn.Reader != nil && *sn.Reader == reader {
+			return true
+		}
+	}
+	return false
+}
+
+// fillNodes returns the stored document doc with the kept (not once) secret nodes spliced
+// back into ui.nodes at their places, without decoding the rest of the flow. doc is what
+// encode stored: the first `"nodes":[` in it is ui.nodes, as no key before ui can hold that
+// sequence (a quote inside a JSON string is escaped).
+func fillNodes(doc []byte, secret []secretNode) ([]byte, error) {
+	var keep []secretNode
+	for _, sn := range secret {
+		if !sn.Once {
+			keep = append(keep, sn)
+		}
+	}
+	if len(keep) == 0 {
+		return doc, nil
+	}
+	slices.SortFunc(keep, func(a, b secretNode) int { return a.Index - b.Index })
+	const key = `"nodes":`
+	at := bytes.Index(doc, []byte(key+"["))
+	if at < 0 {
+		return nil, errors.New("decode settings flow: stored document has no ui.nodes")
+	}
+	start := at + len(key)
+	dec := json.NewDecoder(bytes.NewReader(doc[start:]))
+	var nodes []json.RawMessage
+	if err := dec.Decode(&nodes); err != nil {
+		return nil, fmt.Errorf("decode settings flow nodes: %w", err)
+	}
+	end := start + int(dec.InputOffset())
+	for _, sn := range keep {
+		nodes = slices.Insert(nodes, min(max(sn.Index, 0), len(nodes)), sn.Node)
+	}
+	size := len(doc)
+	for _, sn := range keep {
+		size += len(sn.Node) + 1
+	}
+	out := make([]byte, 0, size)
+	out = append(out, doc[:start]...)
+	out = append(out, '[')
+	for i, n := range nodes {
+		if i > 0 {
+			out = append(out, ',')
+		}
+		out = append(out, n...)
+	}
+	out = append(out, ']')
+	return append(out, doc[end:]...), nil
 }
 
 // takeOnce moves the once-nodes that reader may see into the flow's nodes, to be shown in
@@ -121,13 +201,17 @@ func (st *stored) takeOnce(reader uuid.UUID) bool {
 		if sn.Reader == nil || *sn.Reader != reader {
 			continue
 		}
+		n, err := sn.node()
+		if err != nil {
+			continue // a damaged node is not shown; it goes with the others
+		}
 		i := min(max(sn.Index, 0), len(st.UI.Nodes))
-		st.UI.Nodes = slices.Insert(st.UI.Nodes, i, sn.Node)
+		st.UI.Nodes = slices.Insert(st.UI.Nodes, i, n)
 		if st.secrets == nil {
 			st.secrets = map[string]secretMark{}
 		}
 		// Stored again, these are dropped: once-nodes without a reader are never kept.
-		st.secrets[secretKey(&sn.Node)] = secretMark{once: true}
+		st.secrets[secretKey(&n)] = secretMark{once: true}
 		taken = true
 	}
 	if taken {
