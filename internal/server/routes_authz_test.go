@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/google/uuid"
+
 	"github.com/portico-auth/portico/internal/apptest"
 	"github.com/portico-auth/portico/internal/identity"
 	"github.com/portico-auth/portico/internal/session"
@@ -71,12 +73,15 @@ func get(path string) func(*testing.T, *routeFixture, string) (string, string, a
 type routeFixture struct {
 	s     *apptest.Server
 	ident *identity.Identity
+	email string
 }
 
 func newRouteFixture(t *testing.T) *routeFixture {
 	t.Helper()
 	s := apptest.Start(t, apptest.WithEnv("SELFSERVICE_METHODS_TOTP_ENABLED", "true"))
-	ident := s.CreateIdentity(t, "routes@example.com", "a-long-enough-password")
+	// A new address each time: the database may be a shared PostgreSQL or MariaDB one.
+	email := "routes-" + uuid.NewString() + "@example.com"
+	ident := s.CreateIdentity(t, email, "a-long-enough-password")
 	ctx := context.Background()
 	id, err := s.App.Store.GetIdentity(ctx, ident.ID, true)
 	if err != nil {
@@ -84,12 +89,12 @@ func newRouteFixture(t *testing.T) *routeFixture {
 	}
 	id.Credentials[identity.CredentialsTOTP] = identity.Credentials{
 		Type: identity.CredentialsTOTP, Identifiers: []string{id.ID.String()},
-		Config: json.RawMessage(`{"totp_url":"otpauth://totp/Portico:routes@example.com?secret=JBSWY3DPEHPK3PXP&issuer=Portico"}`),
+		Config: json.RawMessage(`{"totp_url":"otpauth://totp/Portico:routes?secret=JBSWY3DPEHPK3PXP&issuer=Portico"}`),
 	}
 	if err := s.App.Identities.Update(ctx, id); err != nil {
 		t.Fatal(err)
 	}
-	return &routeFixture{s: s, ident: id}
+	return &routeFixture{s: s, ident: id, email: email}
 }
 
 // token is a fresh session token for caller st ("" for none): every request gets its own
@@ -174,7 +179,7 @@ func routeCases() []routeCase {
 		{pattern: "POST /self-service/settings", rule: needsAAL, via: viaToken, want: [3]int{401, 403, 200},
 			req: func(t *testing.T, fx *routeFixture, _ string) (string, string, any) {
 				return http.MethodPost, "/self-service/settings?flow=" + fx.flowID(t, "settings"),
-					map[string]any{"method": "profile", "traits": map[string]any{"email": "routes@example.com", "name": map[string]any{"first": "R"}}}
+					map[string]any{"method": "profile", "traits": map[string]any{"email": fx.email, "name": map[string]any{"first": "R"}}}
 			}},
 		{pattern: "GET /self-service/settings", name: "resume", rule: needsAAL, via: viaToken, want: [3]int{401, 403, 200},
 			req: func(t *testing.T, fx *routeFixture, _ string) (string, string, any) {
@@ -211,7 +216,7 @@ func routeCases() []routeCase {
 		{pattern: "POST /self-service/login", rule: adapts, via: viaToken, want: [3]int{400, 400, 400},
 			req: func(t *testing.T, fx *routeFixture, _ string) (string, string, any) {
 				return http.MethodPost, "/self-service/login?flow=" + fx.flowID(t, "login"),
-					map[string]any{"method": "password", "identifier": "routes@example.com", "password": "wrong-password-here"}
+					map[string]any{"method": "password", "identifier": fx.email, "password": "wrong-password-here"}
 			}},
 
 		// Registration: a signed-in caller is told so.
@@ -225,7 +230,7 @@ func routeCases() []routeCase {
 		{pattern: "POST /self-service/registration", rule: adapts, via: viaToken, want: [3]int{400, 400, 400},
 			req: func(t *testing.T, fx *routeFixture, _ string) (string, string, any) {
 				return http.MethodPost, "/self-service/registration?flow=" + fx.flowID(t, "registration"),
-					map[string]any{"method": "password", "password": "x", "traits": map[string]any{"email": "routes@example.com"}}
+					map[string]any{"method": "password", "password": "x", "traits": map[string]any{"email": fx.email}}
 			}},
 
 		// The built-in UI reads the API with the browser's cookies, so it inherits the rules.
