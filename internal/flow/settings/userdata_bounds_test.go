@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -98,7 +99,21 @@ func TestTraitsAndMetadataAreBounded(t *testing.T) {
 // once, and the identity keeps at most settings.MaxFlowsPerIdentity flows, so the flows table
 // grows by at most that many rows of about the traits' size.
 func TestSettingsFlowsOfOneIdentityAreBounded(t *testing.T) {
-	s := apptest.Start(t)
+	t.Run("sqlite", func(t *testing.T) { flowsOfOneIdentityAreBounded(t, apptest.Start(t)) })
+	t.Run("postgres", func(t *testing.T) {
+		base := os.Getenv("PORTICO_TEST_POSTGRES_DSN")
+		if base == "" {
+			if os.Getenv("CI") == "true" {
+				t.Fatal("CI=true requires PORTICO_TEST_POSTGRES_DSN")
+			}
+			t.Skip("PORTICO_TEST_POSTGRES_DSN not set")
+		}
+		dsn, _ := postgresSchema(t, base)
+		flowsOfOneIdentityAreBounded(t, apptest.Start(t, apptest.WithDSN(dsn)))
+	})
+}
+
+func flowsOfOneIdentityAreBounded(t *testing.T, s *apptest.Server) {
 	const maxTraits = 64 << 10 // the default identity.traits_max_bytes
 	name := strings.Repeat("n", maxTraits-200)
 	ident := &identity.Identity{SchemaID: "default", Traits: json.RawMessage(fmt.Sprintf(
