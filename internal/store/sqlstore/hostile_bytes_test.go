@@ -60,6 +60,17 @@ func TestHostileBytesAreBadRequests(t *testing.T) {
 			id := &identity.Identity{SchemaID: "default", State: identity.StateActive,
 				Traits: json.RawMessage("{\"email\":\"a\xc3\x28@example.com\"}")}
 			wantBadRequest(t, "create with invalid UTF-8 traits", s.CreateIdentity(ctx, id))
+			// An identifier longer than the database's index allows (a schema without
+			// maxLength lets one through) is refused, or stored, but never a 500.
+			long := strings.Repeat("x", 40_000) + "@example.com"
+			id = &identity.Identity{SchemaID: "default", State: identity.StateActive,
+				Traits: json.RawMessage(`{"email":"` + long + `"}`),
+				Credentials: map[identity.CredentialsType]identity.Credentials{
+					identity.CredentialsPassword: {Type: identity.CredentialsPassword, Identifiers: []string{long}, Config: json.RawMessage(`{}`)},
+				}}
+			if err := s.CreateIdentity(ctx, id); err != nil {
+				wantBadRequest(t, "create with a 40 KB identifier", err)
+			}
 		})
 	}
 }
