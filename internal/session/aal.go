@@ -59,6 +59,9 @@ func computeAAL(methods []AuthenticationMethod) AAL {
 // A shortfall is 403 session_aal2_required pointing the browser to the aal2 login (with
 // return_to when given).
 func (m *Manager) RequireAAL(s *Session, required, returnTo string) error {
+	if s.AAL.rank() >= AAL2.rank() {
+		return nil // the highest level there is: no credentials need reading
+	}
 	need := AAL1
 	switch required {
 	case string(AAL2):
