@@ -21,17 +21,14 @@ func (h *Handler) createBrowser(w http.ResponseWriter, r *http.Request) {
 	// (as Kratos does) and the login that follows can use it.
 	token := h.deps.CSRF.Token(w, r)
 	rawReturnTo := r.URL.Query().Get("return_to")
-	s, err := h.deps.Sessions.FromRequest(ctx, r)
+	// The session layer's one rule: an active session at the settings flow's required_aal.
+	s, err := h.deps.Sessions.Authorize(ctx, r, h.opts.RequiredAAL, rawReturnTo)
 	if err != nil {
 		if errors.Is(err, session.ErrNoActiveSession) && !flow.WantsJSON(r) {
 			// Without a session, return_to is not judged here: the login endpoint does that.
 			flow.Redirect(w, r, h.loginBrowserURL(url.Values{"return_to": {rawReturnTo}}))
 			return
 		}
-		h.deps.Errors.Write(w, r, err)
-		return
-	}
-	if err := h.deps.Sessions.RequireAAL(s, h.opts.RequiredAAL, rawReturnTo); err != nil {
 		h.deps.Errors.Write(w, r, err)
 		return
 	}
@@ -61,12 +58,8 @@ func (h *Handler) createBrowser(w http.ResponseWriter, r *http.Request) {
 // token, sets no cookie, and always answers JSON.
 func (h *Handler) createAPI(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	s, err := h.deps.Sessions.FromRequest(ctx, r)
+	s, err := h.deps.Sessions.Authorize(ctx, r, h.opts.RequiredAAL, "")
 	if err != nil {
-		httpx.WriteError(w, r, err)
-		return
-	}
-	if err := h.deps.Sessions.RequireAAL(s, h.opts.RequiredAAL, ""); err != nil {
 		httpx.WriteError(w, r, err)
 		return
 	}
