@@ -124,9 +124,10 @@ type Flows interface {
 	DeleteFlow(ctx context.Context, kind string, id uuid.UUID) error
 	// DeleteFlowsExpiredBefore deletes at most limit flows that expired before t.
 	DeleteFlowsExpiredBefore(ctx context.Context, t time.Time, limit int) (int, error)
-	// TrimFlows deletes the flows of kind owned by identityID beyond the keep that expire
-	// last (expired or not), and returns how many it deleted: a cap per identity.
-	TrimFlows(ctx context.Context, kind string, identityID uuid.UUID, keep int) (int, error)
+	// TrimFlows caps the flows of kind owned by identityID at keep (expired or not): it keeps
+	// flow keepID (uuid.Nil: none in particular) and the others written last (then expiring
+	// last), deletes the rest, and returns how many it deleted.
+	TrimFlows(ctx context.Context, kind string, identityID, keepID uuid.UUID, keep int) (int, error)
 }
 
 // Errors persists self-service errors shown to browsers at the error UI.

@@ -119,9 +119,10 @@ func (h *Handler) create(ctx context.Context, r *http.Request, t flow.Type, iden
 		return nil, nil, fmt.Errorf("store settings flow: %w", err)
 	}
 	// Each flow row holds the traits (up to identity.traits_max_bytes): an identity keeps at
-	// most MaxFlowsPerIdentity settings flows, the oldest going first (a refusal would lock
-	// the owner out of their own settings until flows expire; the newest are the ones in use).
-	if _, err := h.deps.Store.TrimFlows(ctx, Kind, ident.ID, MaxFlowsPerIdentity); err != nil {
+	// most MaxFlowsPerIdentity settings flows, the least recently written going first (a
+	// refusal would lock the owner out of their own settings until flows expire; the flows
+	// written last are the ones in use).
+	if _, err := h.deps.Store.TrimFlows(ctx, Kind, ident.ID, st.ID, MaxFlowsPerIdentity); err != nil {
 		return nil, nil, fmt.Errorf("trim settings flows: %w", err)
 	}
 	return st, body, nil

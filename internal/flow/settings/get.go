@@ -148,7 +148,14 @@ func (h *Handler) save(ctx context.Context, st *stored) error {
 	if err != nil {
 		return apierr.ErrInternal.WithCause(err)
 	}
-	if err := h.deps.Store.UpdateFlow(ctx, rec); err != nil {
+	err = h.deps.Store.UpdateFlow(ctx, rec)
+	if errors.Is(err, apierr.ErrNotFound) {
+		// The identity's flow cap removed this flow while the request used it (the flow made
+		// after a successful update counts against the cap): it is stored again, so a change
+		// that was applied is answered as such.
+		err = h.deps.Store.CreateFlow(ctx, rec)
+	}
+	if err != nil {
 		return fmt.Errorf("store settings flow: %w", err)
 	}
 	return nil

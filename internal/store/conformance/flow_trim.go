@@ -5,12 +5,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
+
 	"github.com/portico-auth/portico/internal/store"
 )
 
-// testFlowTrim: TrimFlows keeps an identity's newest flows of one kind (by expiry), leaves
-// other kinds and other identities alone, and concurrent trims after concurrent creations
-// leave exactly the cap.
+// testFlowTrim: TrimFlows keeps an identity's newest flows of one kind (by expiry) and the
+// one it is told to keep, leaves other kinds and other identities alone, and concurrent trims
+// after concurrent creations leave at most the cap.
 func testFlowTrim(t *testing.T, s store.Store) {
 	a := create(t, s, "trim-a@example.com")
 	b := create(t, s, "trim-b@example.com")
@@ -26,12 +28,12 @@ func testFlowTrim(t *testing.T, s store.Store) {
 	theirs := &store.FlowRecord{Kind: "settings", IdentityID: &bID, ExpiresAt: base, Data: []byte(`{}`)}
 	must(t, s.CreateFlow(ctx(t), theirs))
 
-	n, err := s.TrimFlows(ctx(t), "settings", aID, 10)
+	n, err := s.TrimFlows(ctx(t), "settings", aID, uuid.Nil, 10)
 	must(t, err)
 	if n != 0 {
 		t.Fatalf("trim under the cap deleted %d", n)
 	}
-	n, err = s.TrimFlows(ctx(t), "settings", aID, 4)
+	n, err = s.TrimFlows(ctx(t), "settings", aID, uuid.Nil, 4)
 	must(t, err)
 	if n != 2 {
 		t.Fatalf("trim to 4 of 6 deleted %d", n)
@@ -48,8 +50,21 @@ func testFlowTrim(t *testing.T, s store.Store) {
 		}
 	}
 
-	// Equal expiry times (flows made in the same instant) still leave exactly the cap, also
-	// when creations and trims race.
+	// The flow to keep stays even when it is the oldest.
+	n, err = s.TrimFlows(ctx(t), "settings", aID, made[2].ID, 2)
+	must(t, err)
+	if n != 2 {
+		t.Fatalf("trim to 2 keeping the oldest deleted %d of 4", n)
+	}
+	for i, f := range made[2:] {
+		_, err := s.GetFlow(ctx(t), "settings", f.ID)
+		if kept := err == nil; kept != (i == 0 || i == 3) {
+			t.Errorf("keeping the oldest: flow %d kept %v", i+2, kept)
+		}
+	}
+
+	// Equal expiry times (flows made in the same instant) still leave exactly the cap, with
+	// every creation's own flow kept by its own trim, also when creations and trims race.
 	const cap, racers = 5, 40
 	var wg sync.WaitGroup
 	for i := 0; i < racers; i++ {
@@ -61,17 +76,18 @@ func testFlowTrim(t *testing.T, s store.Store) {
 				t.Error(err)
 				return
 			}
-			if _, err := s.TrimFlows(ctx(t), "settings", bID, cap); err != nil {
+			if _, err := s.TrimFlows(ctx(t), "settings", bID, f.ID, cap); err != nil {
 				t.Error(err)
 			}
 		}()
 	}
 	wg.Wait()
-	n, err = s.TrimFlows(ctx(t), "settings", bID, cap)
+	n, err = s.TrimFlows(ctx(t), "settings", bID, uuid.Nil, cap)
 	must(t, err)
-	left, err := s.TrimFlows(ctx(t), "settings", bID, 0)
+	left, err := s.TrimFlows(ctx(t), "settings", bID, uuid.Nil, 0)
 	must(t, err)
-	if n != 0 || left != cap {
+	// Each trim keeps its own flow, so racing trims may leave fewer than the cap, never more.
+	if n != 0 || left < 1 || left > cap {
 		t.Fatalf("after %d racing creations and trims to %d: a last trim deleted %d, %d left", racers, cap, n, left)
 	}
 }

@@ -81,27 +81,37 @@ func (s *Store) DeleteFlowsExpiredBefore(ctx context.Context, t time.Time, limit
 	return s.deleteExpired(ctx, "flows", t, limit)
 }
 
-// TrimFlows deletes the flows of kind owned by identityID beyond the keep newest (by expiry,
-// then id). The first flow to go is found with one indexed read, so the common case (fewer
-// than keep flows) costs no write; concurrent trims only delete the same rows.
-func (s *Store) TrimFlows(ctx context.Context, kind string, identityID uuid.UUID, keep int) (int, error) {
-	if keep < 0 {
-		keep = 0
+// TrimFlows keeps keepID and the other flows of kind owned by identityID that were written
+// last (updated_at, then expiry, then id), keep in all, and deletes the rest: a flow in use
+// is written at every step, so it stays while older, untouched ones go, and flows written in
+// one instant still have an order. The first flow to go is found with one indexed read, so
+// the common case (fewer than keep flows) costs no write; concurrent trims only delete.
+func (s *Store) TrimFlows(ctx context.Context, kind string, identityID, keepID uuid.UUID, keep int) (int, error) {
+	skip := keep
+	if keepID != uuid.Nil {
+		skip--
+	}
+	if skip < 0 {
+		skip = 0
 	}
 	var (
-		cut   timeCol
-		cutID uuid.UUID
+		cutWritten, cutExp timeCol
+		cutID              uuid.UUID
 	)
-	err := s.reader().row(ctx, fmt.Sprintf(`SELECT expires_at, id FROM flows WHERE identity_id = ? AND kind = ?
-		ORDER BY expires_at DESC, id DESC LIMIT 1 OFFSET %d`, keep), identityID, kind).Scan(&cut, &cutID)
+	err := s.reader().row(ctx, fmt.Sprintf(`SELECT updated_at, expires_at, id FROM flows
+		WHERE identity_id = ? AND kind = ? AND id <> ?
+		ORDER BY updated_at DESC, expires_at DESC, id DESC LIMIT 1 OFFSET %d`, skip), identityID, kind, keepID).
+		Scan(&cutWritten, &cutExp, &cutID)
 	if err == sql.ErrNoRows {
 		return 0, nil
 	}
 	if err != nil {
 		return 0, mapErr(err, "trim flows")
 	}
-	res, err := s.writer().exec(ctx, `DELETE FROM flows WHERE identity_id = ? AND kind = ?
-		AND (expires_at < ? OR (expires_at = ? AND id <= ?))`, identityID, kind, s.d.time(cut.T), s.d.time(cut.T), cutID)
+	u, e := s.d.time(cutWritten.T), s.d.time(cutExp.T)
+	res, err := s.writer().exec(ctx, `DELETE FROM flows WHERE identity_id = ? AND kind = ? AND id <> ?
+		AND (updated_at < ? OR (updated_at = ? AND (expires_at < ? OR (expires_at = ? AND id <= ?))))`,
+		identityID, kind, keepID, u, u, e, e, cutID)
 	if err != nil {
 		return 0, mapErr(err, "trim flows")
 	}
