@@ -38,6 +38,8 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"IdentityFindByIdentifier", testIdentityFindByIdentifier},
 		{"IdentityConcurrentCreate", testIdentityConcurrentCreate},
 		{"IdentityConcurrentUpdate", testIdentityConcurrentUpdate},
+		{"IdentityDiffedWrites", testIdentityDiffedWrites},
+		{"IdentityDiffedWritesConflict", testIdentityDiffedWritesConflict},
 		{"SessionCreateGet", testSessionCreateGet},
 		{"SessionRecordAuthentication", testSessionRecordAuthentication},
 		{"SessionExtend", testSessionExtend},

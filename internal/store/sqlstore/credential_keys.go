@@ -10,13 +10,19 @@ import (
 
 // insertKeyIDs indexes the credential ids of a webauthn or passkey credential in
 // identity_credential_keys, whose primary key makes each id unique across identities and types.
-// The rows go with their credential row (ON DELETE CASCADE), so an identity update, which
-// rewrites its credentials, rewrites them too.
+// The rows go with their credential row (ON DELETE CASCADE); an identity update adds and
+// removes only the ids a changed config gained or lost (identity_diff.go).
 func insertKeyIDs(ctx context.Context, tx q, id *identity.Identity, c identity.Credentials) error {
 	keys, err := c.KeyIDs()
 	if err != nil {
 		return err
 	}
+	return insertKeys(ctx, tx, id, c, keys)
+}
+
+// insertKeys adds index rows for the given key ids of credential c (an update adds only the
+// ids its changed config gained).
+func insertKeys(ctx context.Context, tx q, id *identity.Identity, c identity.Credentials, keys []string) error {
 	for _, k := range keys {
 		_, err := tx.exec(ctx, `INSERT INTO identity_credential_keys (key_id, identity_id, credential_id) VALUES (?, ?, ?)`,
 			k, id.ID, c.ID)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"encoding/base64"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -124,46 +123,67 @@ func nullUUID(u *uuid.UUID) any {
 
 // insertChildren inserts credentials, identifiers and addresses of id.
 func (s *Store) insertChildren(ctx context.Context, tx q, id *identity.Identity) error {
-	types := make([]string, 0, len(id.Credentials))
-	for t := range id.Credentials {
-		types = append(types, string(t))
-	}
-	sort.Strings(types)
-	for _, t := range types {
-		c := id.Credentials[identity.CredentialsType(t)]
-		if _, err := tx.exec(ctx, `INSERT INTO identity_credentials (id, identity_id, type, config, version, created_at, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?)`,
-			c.ID, id.ID, t, jsonOr(c.Config, "{}"), c.Version, s.d.time(c.CreatedAt), s.d.time(c.UpdatedAt)); err != nil {
-			return mapUnique(err, "insert credentials", "these credentials already exist")
-		}
-		for pos, ident := range c.Identifiers {
-			if _, err := tx.exec(ctx, `INSERT INTO identity_credential_identifiers (credential_type, identifier, identity_id, credential_id, position)
-				VALUES (?, ?, ?, ?, ?)`, t, ident, id.ID, c.ID, pos); err != nil {
-				return mapUnique(err, "insert credential identifier", reasonIdentifierTaken)
-			}
-		}
-		if err := insertKeyIDs(ctx, tx, id, c); err != nil {
+	for _, t := range sortedTypes(id.Credentials) {
+		if err := s.insertCredential(ctx, tx, id, id.Credentials[t]); err != nil {
 			return err
 		}
 	}
 	for _, a := range id.VerifiableAddresses {
-		if _, err := tx.exec(ctx, `INSERT INTO identity_verifiable_addresses (id, identity_id, via, value, verified, status, verified_at, created_at, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			a.ID, id.ID, a.Via, a.Value, a.Verified, a.Status, s.d.nullTime(a.VerifiedAt), s.d.time(a.CreatedAt), s.d.time(a.UpdatedAt)); err != nil {
-			return mapUnique(err, "insert verifiable address", reasonVerifiableTaken)
+		if err := s.insertVerifiable(ctx, tx, id, a); err != nil {
+			return err
 		}
 	}
 	for _, a := range id.RecoveryAddresses {
-		if _, err := tx.exec(ctx, `INSERT INTO identity_recovery_addresses (id, identity_id, via, value, created_at, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?)`,
-			a.ID, id.ID, a.Via, a.Value, s.d.time(a.CreatedAt), s.d.time(a.UpdatedAt)); err != nil {
-			return mapUnique(err, "insert recovery address", reasonRecoveryTaken)
+		if err := s.insertRecovery(ctx, tx, id, a); err != nil {
+			return err
 		}
 	}
 	return nil
 }
 
-// UpdateIdentity replaces the stored identity if id.Version is the stored version.
+// insertCredential inserts one credential row with its identifiers and key ids.
+func (s *Store) insertCredential(ctx context.Context, tx q, id *identity.Identity, c identity.Credentials) error {
+	if _, err := tx.exec(ctx, `INSERT INTO identity_credentials (id, identity_id, type, config, version, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		c.ID, id.ID, string(c.Type), jsonOr(c.Config, "{}"), c.Version, s.d.time(c.CreatedAt), s.d.time(c.UpdatedAt)); err != nil {
+		return mapUnique(err, "insert credentials", "these credentials already exist")
+	}
+	for pos, ident := range c.Identifiers {
+		if err := insertIdentifier(ctx, tx, id, c, ident, pos); err != nil {
+			return err
+		}
+	}
+	return insertKeyIDs(ctx, tx, id, c)
+}
+
+func insertIdentifier(ctx context.Context, tx q, id *identity.Identity, c identity.Credentials, ident string, pos int) error {
+	if _, err := tx.exec(ctx, `INSERT INTO identity_credential_identifiers (credential_type, identifier, identity_id, credential_id, position)
+		VALUES (?, ?, ?, ?, ?)`, string(c.Type), ident, id.ID, c.ID, pos); err != nil {
+		return mapUnique(err, "insert credential identifier", reasonIdentifierTaken)
+	}
+	return nil
+}
+
+func (s *Store) insertVerifiable(ctx context.Context, tx q, id *identity.Identity, a identity.VerifiableAddress) error {
+	if _, err := tx.exec(ctx, `INSERT INTO identity_verifiable_addresses (id, identity_id, via, value, verified, status, verified_at, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		a.ID, id.ID, a.Via, a.Value, a.Verified, a.Status, s.d.nullTime(a.VerifiedAt), s.d.time(a.CreatedAt), s.d.time(a.UpdatedAt)); err != nil {
+		return mapUnique(err, "insert verifiable address", reasonVerifiableTaken)
+	}
+	return nil
+}
+
+func (s *Store) insertRecovery(ctx context.Context, tx q, id *identity.Identity, a identity.RecoveryAddress) error {
+	if _, err := tx.exec(ctx, `INSERT INTO identity_recovery_addresses (id, identity_id, via, value, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?)`,
+		a.ID, id.ID, a.Via, a.Value, s.d.time(a.CreatedAt), s.d.time(a.UpdatedAt)); err != nil {
+		return mapUnique(err, "insert recovery address", reasonRecoveryTaken)
+	}
+	return nil
+}
+
+// UpdateIdentity replaces the stored identity if id.Version is the stored version. Only the
+// child rows that differ from the stored ones are written (writeChildren).
 func (s *Store) UpdateIdentity(ctx context.Context, id *identity.Identity) error {
 	return s.updateIdentity(ctx, id, nil)
 }
@@ -209,12 +229,7 @@ func (s *Store) updateIdentity(ctx context.Context, id *identity.Identity, also 
 			}
 			return apierr.ErrConflict.WithReason("the identity was changed by someone else, reload it and try again")
 		}
-		for _, table := range []string{"identity_credential_identifiers", "identity_credentials", "identity_verifiable_addresses", "identity_recovery_addresses"} {
-			if _, err := tx.exec(ctx, "DELETE FROM "+table+" WHERE identity_id = ?", id.ID); err != nil {
-				return mapErr(err, "update identity: clear "+table)
-			}
-		}
-		if err := s.insertChildren(ctx, tx, id); err != nil {
+		if err := s.writeChildren(ctx, tx, id); err != nil {
 			return err
 		}
 		if also != nil {

@@ -1,0 +1,340 @@
+package sqlstore
+
+import (
+	"context"
+	"slices"
+	"sort"
+	"time"
+
+	"github.com/portico-auth/portico/internal/identity"
+)
+
+// writeChildren brings the stored credentials, credential identifiers, key ids and addresses
+// of id to what id holds, writing only the rows that differ. A profile change that leaves
+// them alone writes none of them: on SQLite every statement runs on the single writer, so a
+// rewrite of every child row made each settings change pay for rows it did not touch.
+//
+// It runs inside the transaction that has just moved the identity's version on (UPDATE …
+// WHERE version = ?). That update holds the identity row's lock (SQLite: the write lock), and
+// every writer of an identity's children takes it first, so the rows read here are the rows
+// of the version the caller loaded and cannot change before the commit.
+//
+// Deletions run first, then updates, then insertions, so a value that moves between rows (an
+// address re-created under a new id, an identifier whose credential is replaced) never meets
+// its old row in a unique index.
+func (s *Store) writeChildren(ctx context.Context, tx q, id *identity.Identity) error {
+	old := &identity.Identity{ID: id.ID, Credentials: map[identity.CredentialsType]identity.Credentials{}}
+	if err := s.loadRelations(ctx, tx, []*identity.Identity{old}, true); err != nil {
+		return err
+	}
+	creds, err := diffCredentials(ctx, tx, old, id)
+	if err != nil {
+		return err
+	}
+	va := diffVerifiable(old.VerifiableAddresses, id.VerifiableAddresses)
+	ra := diffRecovery(old.RecoveryAddresses, id.RecoveryAddresses)
+
+	// Deletions.
+	for _, c := range creds.drop {
+		if err := deleteCredential(ctx, tx, c); err != nil {
+			return err
+		}
+	}
+	for _, k := range creds.kept {
+		for _, ident := range k.dropIdentifiers {
+			if _, err := tx.exec(ctx, `DELETE FROM identity_credential_identifiers WHERE credential_type = ? AND identifier = ? AND credential_id = ?`,
+				string(k.c.Type), ident, k.c.ID); err != nil {
+				return mapErr(err, "update identity: delete credential identifier")
+			}
+		}
+		for _, key := range k.dropKeys {
+			if _, err := tx.exec(ctx, `DELETE FROM identity_credential_keys WHERE key_id = ? AND credential_id = ?`, key, k.c.ID); err != nil {
+				return mapErr(err, "update identity: delete credential key id")
+			}
+		}
+	}
+	for _, a := range va.drop {
+		if _, err := tx.exec(ctx, `DELETE FROM identity_verifiable_addresses WHERE id = ? AND identity_id = ?`, a, id.ID); err != nil {
+			return mapErr(err, "update identity: delete verifiable address")
+		}
+	}
+	for _, a := range ra.drop {
+		if _, err := tx.exec(ctx, `DELETE FROM identity_recovery_addresses WHERE id = ? AND identity_id = ?`, a, id.ID); err != nil {
+			return mapErr(err, "update identity: delete recovery address")
+		}
+	}
+
+	// Updates of rows that stay.
+	for _, k := range creds.kept {
+		c := k.c
+		if k.rowChanged {
+			if _, err := tx.exec(ctx, `UPDATE identity_credentials SET config = ?, version = ?, created_at = ?, updated_at = ? WHERE id = ?`,
+				jsonOr(c.Config, "{}"), c.Version, s.d.time(c.CreatedAt), s.d.time(c.UpdatedAt), c.ID); err != nil {
+				return mapErr(err, "update identity: update credentials")
+			}
+		}
+		for _, m := range k.moveIdentifiers {
+			if _, err := tx.exec(ctx, `UPDATE identity_credential_identifiers SET position = ? WHERE credential_type = ? AND identifier = ? AND credential_id = ?`,
+				m.pos, string(c.Type), m.identifier, c.ID); err != nil {
+				return mapErr(err, "update identity: move credential identifier")
+			}
+		}
+	}
+	for _, a := range va.update {
+		if _, err := tx.exec(ctx, `UPDATE identity_verifiable_addresses SET verified = ?, status = ?, verified_at = ?, created_at = ?, updated_at = ? WHERE id = ?`,
+			a.Verified, a.Status, s.d.nullTime(a.VerifiedAt), s.d.time(a.CreatedAt), s.d.time(a.UpdatedAt), a.ID); err != nil {
+			return mapErr(err, "update identity: update verifiable address")
+		}
+	}
+	for _, a := range ra.update {
+		if _, err := tx.exec(ctx, `UPDATE identity_recovery_addresses SET created_at = ?, updated_at = ? WHERE id = ?`,
+			s.d.time(a.CreatedAt), s.d.time(a.UpdatedAt), a.ID); err != nil {
+			return mapErr(err, "update identity: update recovery address")
+		}
+	}
+
+	// Insertions.
+	for _, c := range creds.add {
+		if err := s.insertCredential(ctx, tx, id, c); err != nil {
+			return err
+		}
+	}
+	for _, k := range creds.kept {
+		for _, m := range k.addIdentifiers {
+			if err := insertIdentifier(ctx, tx, id, k.c, m.identifier, m.pos); err != nil {
+				return err
+			}
+		}
+		if err := insertKeys(ctx, tx, id, k.c, k.addKeys); err != nil {
+			return err
+		}
+	}
+	for _, a := range va.add {
+		if err := s.insertVerifiable(ctx, tx, id, a); err != nil {
+			return err
+		}
+	}
+	for _, a := range ra.add {
+		if err := s.insertRecovery(ctx, tx, id, a); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// credentialDiff is what an update does to the credential rows of an identity.
+type credentialDiff struct {
+	drop []identity.Credentials // rows to delete (with their identifiers and key ids)
+	add  []identity.Credentials // rows to insert (with their identifiers and key ids)
+	kept []keptCredential       // rows that stay, possibly changed
+}
+
+// keptCredential is a credential row that stays (same type, same id) and what changes in it.
+type keptCredential struct {
+	c                               identity.Credentials
+	rowChanged                      bool // config, version or times differ
+	dropIdentifiers                 []string
+	moveIdentifiers, addIdentifiers []positioned
+	dropKeys, addKeys               []string
+}
+
+type positioned struct {
+	identifier string
+	pos        int
+}
+
+// diffCredentials compares the stored credentials with the wanted ones, type by type (an
+// identity holds one credential row per type). A row whose id changed is replaced. Key ids
+// are compared with the stored index rows only when a WebAuthn or passkey config changed.
+func diffCredentials(ctx context.Context, tx q, old, want *identity.Identity) (credentialDiff, error) {
+	var d credentialDiff
+	for _, t := range sortedTypes(old.Credentials) {
+		o := old.Credentials[t]
+		if w, ok := want.Credentials[t]; !ok || w.ID != o.ID {
+			d.drop = append(d.drop, o)
+		}
+	}
+	for _, t := range sortedTypes(want.Credentials) {
+		w := want.Credentials[t]
+		o, ok := old.Credentials[t]
+		if !ok || o.ID != w.ID {
+			d.add = append(d.add, w)
+			continue
+		}
+		k := keptCredential{c: w}
+		configChanged := jsonOr(w.Config, "{}") != jsonOr(o.Config, "{}")
+		k.rowChanged = configChanged || w.Version != o.Version ||
+			!w.CreatedAt.Equal(o.CreatedAt) || !w.UpdatedAt.Equal(o.UpdatedAt)
+		k.dropIdentifiers, k.moveIdentifiers, k.addIdentifiers = diffIdentifiers(o.Identifiers, w.Identifiers)
+		if configChanged {
+			var err error
+			if k.dropKeys, k.addKeys, err = diffKeys(ctx, tx, w); err != nil {
+				return d, err
+			}
+		}
+		d.kept = append(d.kept, k)
+	}
+	return d, nil
+}
+
+func sortedTypes(m map[identity.CredentialsType]identity.Credentials) []identity.CredentialsType {
+	out := make([]identity.CredentialsType, 0, len(m))
+	for t := range m {
+		out = append(out, t)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i] < out[j] })
+	return out
+}
+
+// diffIdentifiers compares two ordered identifier lists (stored positions are list indexes).
+func diffIdentifiers(old, want []string) (drop []string, move, add []positioned) {
+	oldPos := make(map[string]int, len(old))
+	for i, v := range old {
+		oldPos[v] = i
+	}
+	for _, v := range old {
+		if !slices.Contains(want, v) {
+			drop = append(drop, v)
+		}
+	}
+	for i, v := range want {
+		p, ok := oldPos[v]
+		switch {
+		case !ok:
+			add = append(add, positioned{v, i})
+		case p != i:
+			move = append(move, positioned{v, i})
+		}
+	}
+	return drop, move, add
+}
+
+// diffKeys compares the key ids a changed WebAuthn or passkey config holds with the index rows
+// stored for the credential (the rows, not the old config: they are what the unique index
+// holds).
+func diffKeys(ctx context.Context, tx q, c identity.Credentials) (drop, add []string, err error) {
+	want, err := c.KeyIDs()
+	if err != nil {
+		return nil, nil, err
+	}
+	rows, err := tx.query(ctx, `SELECT key_id FROM identity_credential_keys WHERE credential_id = ?`, c.ID)
+	if err != nil {
+		return nil, nil, mapErr(err, "update identity: load credential key ids")
+	}
+	defer rows.Close()
+	stored := map[string]bool{}
+	for rows.Next() {
+		var k string
+		if err := rows.Scan(&k); err != nil {
+			return nil, nil, mapErr(err, "update identity: load credential key ids")
+		}
+		stored[k] = true
+	}
+	if err := rows.Err(); err != nil {
+		return nil, nil, mapErr(err, "update identity: load credential key ids")
+	}
+	wanted := make(map[string]bool, len(want))
+	for _, k := range want {
+		if wanted[k] {
+			continue
+		}
+		wanted[k] = true
+		if !stored[k] {
+			add = append(add, k)
+		}
+	}
+	for k := range stored {
+		if !wanted[k] {
+			drop = append(drop, k)
+		}
+	}
+	sort.Strings(drop)
+	return drop, add, nil
+}
+
+// deleteCredential removes a credential row and what indexes it (the foreign keys cascade
+// too; deleting them first keeps the order of deletions independent of that).
+func deleteCredential(ctx context.Context, tx q, c identity.Credentials) error {
+	for _, query := range []string{
+		`DELETE FROM identity_credential_identifiers WHERE credential_id = ?`,
+		`DELETE FROM identity_credential_keys WHERE credential_id = ?`,
+		`DELETE FROM identity_credentials WHERE id = ?`,
+	} {
+		if _, err := tx.exec(ctx, query, c.ID); err != nil {
+			return mapErr(err, "update identity: delete credentials")
+		}
+	}
+	return nil
+}
+
+// addressDiff is what an update does to one kind of address rows.
+type addressDiff[A any] struct {
+	drop   []any // ids of rows to delete
+	update []A   // rows that stay with changed columns
+	add    []A   // rows to insert
+}
+
+// diffVerifiable compares addresses by id. A row whose channel or value changed is deleted
+// and inserted again (after every deletion), so two addresses that swap values never collide
+// in the (via, value) unique index.
+func diffVerifiable(old, want []identity.VerifiableAddress) addressDiff[identity.VerifiableAddress] {
+	var d addressDiff[identity.VerifiableAddress]
+	byID := make(map[any]identity.VerifiableAddress, len(old))
+	for _, o := range old {
+		byID[o.ID] = o
+	}
+	kept := make(map[any]bool, len(want))
+	for _, w := range want {
+		o, ok := byID[w.ID]
+		switch {
+		case !ok || o.Via != w.Via || o.Value != w.Value:
+			d.add = append(d.add, w)
+		case o.Verified != w.Verified || o.Status != w.Status || !sameTimePtr(o.VerifiedAt, w.VerifiedAt) ||
+			!o.CreatedAt.Equal(w.CreatedAt) || !o.UpdatedAt.Equal(w.UpdatedAt):
+			d.update = append(d.update, w)
+			kept[w.ID] = true
+		default:
+			kept[w.ID] = true
+		}
+	}
+	for _, o := range old {
+		if !kept[o.ID] {
+			d.drop = append(d.drop, o.ID)
+		}
+	}
+	return d
+}
+
+func diffRecovery(old, want []identity.RecoveryAddress) addressDiff[identity.RecoveryAddress] {
+	var d addressDiff[identity.RecoveryAddress]
+	byID := make(map[any]identity.RecoveryAddress, len(old))
+	for _, o := range old {
+		byID[o.ID] = o
+	}
+	kept := make(map[any]bool, len(want))
+	for _, w := range want {
+		o, ok := byID[w.ID]
+		switch {
+		case !ok || o.Via != w.Via || o.Value != w.Value:
+			d.add = append(d.add, w)
+		case !o.CreatedAt.Equal(w.CreatedAt) || !o.UpdatedAt.Equal(w.UpdatedAt):
+			d.update = append(d.update, w)
+			kept[w.ID] = true
+		default:
+			kept[w.ID] = true
+		}
+	}
+	for _, o := range old {
+		if !kept[o.ID] {
+			d.drop = append(d.drop, o.ID)
+		}
+	}
+	return d
+}
+
+func sameTimePtr(a, b *time.Time) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	return a.Equal(*b)
+}
