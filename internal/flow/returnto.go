@@ -49,11 +49,15 @@ func ForbiddenReturnTo(raw string) *apierr.Error {
 		WithReason("Requested return_to URL \"%s\" is not allowed.", Echo(raw))
 }
 
-// Check returns the URL to return to: nil for an empty raw, the resolved URL when raw is a
-// relative path ("/path") or an absolute http(s) URL on an allowed origin and under an allowed
-// path, and otherwise a 400 self_service_flow_return_to_forbidden error. Protocol-relative
-// URLs, backslashes, control characters, user info, other schemes and anything longer than
-// MaxEchoLength are always refused, so a flow never keeps an oversized return_to.
+// Check returns the return_to to keep: nil for an empty raw; raw itself (parsed) when it is a
+// relative path ("/path", which needs Default) or an absolute http(s) URL on an allowed origin
+// and under an allowed path; and otherwise a 400 self_service_flow_return_to_forbidden error.
+// A relative path stays relative: Kratos stores and echoes return_to as the client gave it
+// (a flow's return_to, a login's return_to parameter), and resolves it against
+// default_browser_return_url only when it sends a browser there, so callers pass what they
+// keep through Resolve before redirecting. Protocol-relative URLs, backslashes, control
+// characters, user info, other schemes and anything longer than MaxEchoLength are always
+// refused, so a flow never keeps an oversized return_to.
 func (rt *ReturnTo) Check(raw string) (*url.URL, error) {
 	if raw == "" {
 		return nil, nil
@@ -88,15 +92,7 @@ func (rt *ReturnTo) check(raw string) (*url.URL, error) {
 		if rel.Scheme != "" || rel.Host != "" || rel.User != nil || rel.Opaque != "" {
 			return nil, fmt.Errorf("relative return_to with an authority")
 		}
-		u := &url.URL{
-			Scheme:   strings.ToLower(rt.Default.Scheme),
-			Host:     rt.Default.Host,
-			Path:     rel.Path,
-			RawPath:  rel.RawPath,
-			RawQuery: rel.RawQuery,
-			Fragment: rel.Fragment,
-		}
-		return u, nil
+		return rel, nil
 	}
 	u, err := url.Parse(raw)
 	if err != nil {
@@ -121,6 +117,23 @@ func (rt *ReturnTo) check(raw string) (*url.URL, error) {
 		}
 	}
 	return nil, fmt.Errorf("return_to is not on an allowed URL")
+}
+
+// Resolve is where a browser is sent for a return_to that Check accepted (or a configured
+// URL): a relative path ("/after?x") goes to that path on default_browser_return_url's
+// origin, anything else is returned as it is. Only redirects and continue_with use it; a flow
+// keeps and echoes the return_to as given.
+func (rt *ReturnTo) Resolve(s string) string {
+	if !strings.HasPrefix(s, "/") || strings.HasPrefix(s, "//") || rt == nil || rt.Default == nil || !webOrigin(rt.Default) {
+		return s
+	}
+	rel, err := url.Parse(s)
+	if err != nil || rel.Scheme != "" || rel.Host != "" || rel.User != nil || rel.Opaque != "" {
+		return s
+	}
+	rel.Scheme = strings.ToLower(rt.Default.Scheme)
+	rel.Host = rt.Default.Host
+	return rel.String()
 }
 
 // webOrigin reports whether u is an absolute http(s) URL with a host.

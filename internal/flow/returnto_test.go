@@ -38,8 +38,10 @@ func TestReturnToCheck(t *testing.T) {
 		{"https://app.example:443/x", "https://app.example:443/x"},
 		{"https://docs.example:8443/a/b", "https://docs.example:8443/a/b"},
 		{"https://docs.example:8443/a/b/c", "https://docs.example:8443/a/b/c"},
-		{"/dashboard?tab=1", "http://127.0.0.1:4455/dashboard?tab=1"},
-		{"/", "http://127.0.0.1:4455/"},
+		// Relative paths are kept as given (Resolve sends a browser to the default's origin).
+		{"/dashboard?tab=1", "/dashboard?tab=1"},
+		{"/", "/"},
+		{"/relative/after", "/relative/after"},
 		{"http://127.0.0.1:4433/self-service/login/browser", "http://127.0.0.1:4433/self-service/login/browser"},
 		{"http://127.0.0.1:4455/other", "http://127.0.0.1:4455/other"}, // the default's origin
 		// forbidden
@@ -104,6 +106,37 @@ func TestReturnToCheck(t *testing.T) {
 	}
 }
 
+// TestReturnToResolve: a kept relative return_to is sent to default_browser_return_url's
+// origin; absolute URLs and configured URLs pass unchanged.
+func TestReturnToResolve(t *testing.T) {
+	rt := testReturnTo()
+	for raw, want := range map[string]string{
+		"/relative/after":              "http://127.0.0.1:4455/relative/after",
+		"/dashboard?tab=1#x":           "http://127.0.0.1:4455/dashboard?tab=1#x",
+		"/":                            "http://127.0.0.1:4455/",
+		"https://app.example/anything": "https://app.example/anything",
+		"":                             "",
+	} {
+		u, err := rt.Check(raw)
+		if err != nil {
+			t.Fatalf("Check(%q): %v", raw, err)
+		}
+		kept := ""
+		if u != nil {
+			kept = u.String()
+		}
+		if kept != raw {
+			t.Errorf("Check(%q) keeps %q, want it as given", raw, kept)
+		}
+		if got := rt.Resolve(kept); got != want {
+			t.Errorf("Resolve(%q) = %q, want %q", kept, got, want)
+		}
+	}
+	if got := (&ReturnTo{}).Resolve("/x"); got != "/x" {
+		t.Errorf("Resolve without a default = %q", got)
+	}
+}
+
 func TestReturnToRelativeNeedsDefault(t *testing.T) {
 	rt := &ReturnTo{Allowed: []string{"https://app.example/"}}
 	if _, err := rt.Check("/x"); err == nil {
@@ -133,7 +166,8 @@ func FuzzReturnTo(f *testing.F) {
 		if err != nil || u == nil {
 			return
 		}
-		s := u.String()
+		// What a browser is sent to: the kept value, resolved as every redirect resolves it.
+		s := rt.Resolve(u.String())
 		if strings.ContainsAny(s, "\\\t\r\n ") || u.User != nil {
 			t.Fatalf("accepted %q as %q", raw, s)
 		}

@@ -82,10 +82,11 @@ func (h *Handler) now() time.Time {
 
 // replyJSON reports whether r gets JSON rather than redirects: API flows always do.
 
-// returnURL is where a browser goes once signed in.
+// returnURL is where a browser goes once signed in: the flow's return_to (kept as given, so
+// a relative one is resolved here) or the default.
 func (h *Handler) returnURL(returnTo string) string {
 	if returnTo != "" {
-		return returnTo
+		return h.ReturnTo.Resolve(returnTo)
 	}
 	return h.ReturnURL
 }

@@ -74,7 +74,8 @@ func (h *Handler) createBrowser(w http.ResponseWriter, r *http.Request) {
 	token := h.Tokens.Token(s.ID)
 	u := flow.AppendQuery(flow.JoinPath(h.Public, "/self-service/logout"), "token", token)
 	if rt != nil {
-		u = flow.AppendQuery(u, "return_to", rt.String())
+		// Kratos puts the resolved URL here (unlike a flow's return_to, kept as given).
+		u = flow.AppendQuery(u, "return_to", h.ReturnTo.Resolve(rt.String()))
 	}
 	flow.Reply(w, http.StatusOK, logoutFlow{LogoutURL: u, LogoutToken: token})
 }
@@ -115,7 +116,7 @@ func (h *Handler) logoutBrowser(w http.ResponseWriter, r *http.Request) {
 	}
 	target := h.ReturnURL
 	if rt != nil {
-		target = rt.String()
+		target = h.ReturnTo.Resolve(rt.String())
 	}
 	flow.Redirect(w, r, target)
 }

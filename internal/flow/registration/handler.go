@@ -66,9 +66,11 @@ func (h *Handler) fail(w http.ResponseWriter, r *http.Request, t flow.Type, err 
 	h.Errors.Write(w, r, err)
 }
 
+// returnURL is where a browser goes once signed up: the flow's return_to (kept as given, so
+// a relative one is resolved here) or the default.
 func (h *Handler) returnURL(rt string) string {
 	if rt != "" {
-		return rt
+		return h.ReturnTo.Resolve(rt)
 	}
 	return h.ReturnURL
 }

@@ -227,7 +227,8 @@ func TestCreateBrowserReturnTo(t *testing.T) {
 	for _, tc := range []struct{ name, rt, want string }{
 		{"allowed absolute", "https://app.example/after", "https://app.example/after"},
 		{"allowed below path", "https://app.example/after/x?y=1", "https://app.example/after/x?y=1"},
-		{"relative", "/dashboard", strings.TrimSuffix(originOf(t, fx.s.Config.SelfService.DefaultBrowserReturnURL), "/") + "/dashboard"},
+		// Kept and echoed as given, as Kratos does (resolved only when redirecting).
+		{"relative", "/dashboard", "/dashboard"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := fx.spa(t).Get(fx.url("/self-service/settings/browser?return_to=" + url.QueryEscape(tc.rt)))
@@ -237,11 +238,6 @@ func TestCreateBrowserReturnTo(t *testing.T) {
 			}
 		})
 	}
-}
-
-func originOf(t *testing.T, raw string) string {
-	u := apptest.URL(t, raw)
-	return u.Scheme + "://" + u.Host
 }
 
 // TestCreateBrowserOtherFailure is the default row: a failing database is an error JSON with

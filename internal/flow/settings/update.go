@@ -237,7 +237,7 @@ func (h *Handler) apply(w http.ResponseWriter, r *http.Request, s *session.Sessi
 		flow.Reply(w, http.StatusOK, &st.Flow)
 		return
 	}
-	to := st.ReturnTo
+	to := h.deps.ReturnTo.Resolve(st.ReturnTo) // kept as given; a relative one is resolved here
 	if to == "" && h.opts.AfterURL != nil {
 		to = h.opts.AfterURL(m.ID())
 	}
