@@ -22,6 +22,11 @@ type Error struct {
 	// session_aal2_required and session_refresh_required.
 	RedirectBrowserTo string `json:"-"`
 
+	// CredentialsMissing, when set, is repeated at the top level of the reply body as Kratos's
+	// "CredentialsMissing" field, which Kratos sends with its no-active-session error
+	// (session_inactive) and with no other.
+	CredentialsMissing *bool `json:"-"`
+
 	cause error
 }
 
@@ -123,6 +128,13 @@ func (e *Error) WithCause(cause error) *Error {
 func (e *Error) WithRedirect(url string) *Error {
 	c := e.clone()
 	c.RedirectBrowserTo = url
+	return c
+}
+
+// WithCredentialsMissing returns a copy carrying Kratos's top-level CredentialsMissing field.
+func (e *Error) WithCredentialsMissing(missing bool) *Error {
+	c := e.clone()
+	c.CredentialsMissing = &missing
 	return c
 }
 

@@ -39,10 +39,12 @@ func WriteJSON(w http.ResponseWriter, status int, v any) {
 	_, _ = w.Write(b)
 }
 
-// errorBody is Kratos's error reply: {"error":{…}} and, for some errors, redirect_browser_to.
+// errorBody is Kratos's error reply: {"error":{…}} and, for some errors, redirect_browser_to
+// or CredentialsMissing (Kratos's spelling) beside it.
 type errorBody struct {
-	Error             *apierr.Error `json:"error"`
-	RedirectBrowserTo string        `json:"redirect_browser_to,omitempty"`
+	Error              *apierr.Error `json:"error"`
+	RedirectBrowserTo  string        `json:"redirect_browser_to,omitempty"`
+	CredentialsMissing *bool         `json:"CredentialsMissing,omitempty"`
 }
 
 // WriteError writes err as Kratos's error JSON. Errors outside the vocabulary become a 500
@@ -60,7 +62,7 @@ func WriteError(w http.ResponseWriter, r *http.Request, err error) {
 		w.Header().Set("Ory-Error-Id", e.ID)
 	}
 	NoStore(w)
-	WriteJSON(w, e.Code, errorBody{Error: e, RedirectBrowserTo: e.RedirectBrowserTo})
+	WriteJSON(w, e.Code, errorBody{Error: e, RedirectBrowserTo: e.RedirectBrowserTo, CredentialsMissing: e.CredentialsMissing})
 }
 
 // MaxBodyBytes is the largest request body Portico reads.

@@ -12,10 +12,16 @@ import (
 	"github.com/portico-auth/portico/internal/identity"
 )
 
-// ErrNoActiveSession is Kratos's reply when a request carries no usable session.
+// ErrNoActiveSession is Kratos's reply when a request carries no usable session, written
+// wherever a route needs the caller's session (creating settings flows, signing out, the
+// session list). Its body carries Kratos's top-level "CredentialsMissing" field. Kratos's
+// source sets it for a request without any credential, but the reply recorded from Kratos
+// master for exactly that request (kratosexamples settings-browser-ajax-401.json) says false,
+// as it does for an unknown or expired token; Portico sends what Kratos was observed to send.
 var ErrNoActiveSession = apierr.ErrUnauthorized.WithID("session_inactive").
 	WithReason("No active session was found in this request.").
-	WithMessage("request does not have a valid authentication session")
+	WithMessage("request does not have a valid authentication session").
+	WithCredentialsMissing(false)
 
 // TokenFromRequest finds the session token: the X-Session-Token header, an Authorization
 // Bearer token, or the session cookie (also when a server-side app forwards the Cookie header).
