@@ -214,21 +214,15 @@ func (h *Handler) apply(w http.ResponseWriter, r *http.Request, s *session.Sessi
 	if n := st.UI.Nodes.FindIn(flow.GroupDefault, "csrf_token"); n != nil && n.Input() != nil {
 		token, _ = n.Input().Value.(string)
 	}
-	// The next form posts to a fresh flow, as Kratos does. This flow shows the next flow's
-	// nodes, so it takes over its internal context (a TOTP secret offered in both must be one).
+	// The next form posts to a fresh flow, as Kratos does; this flow shows its form (showNext).
 	next, _, err := h.create(ctx, r, st.Type, sub.Identity, st.ReturnTo, token)
 	if err != nil {
 		h.deps.Errors.Write(w, r, err)
 		return
 	}
-	st.internal = cloneInternal(next.internal)
-	if err := h.fill(ctx, &st.Flow, sub.Identity, token); err != nil {
-		h.deps.Errors.Write(w, r, err)
-		return
-	}
+	st.showNext(&next.Flow)
 	st.State = StateSuccess
 	st.UI.AddMessage(text.NewSettingsSaved())
-	st.UI.Action = next.UI.Action
 	if err := h.save(ctx, st); err != nil {
 		h.deps.Errors.Write(w, r, err)
 		return
