@@ -11,6 +11,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/portico-auth/portico/internal/apierr"
+	"github.com/portico-auth/portico/internal/httpx"
 	"github.com/portico-auth/portico/internal/store"
 )
 
@@ -78,9 +79,24 @@ func RequestURL(public *url.URL, r *http.Request) string {
 // Expired reports whether the flow has expired at now.
 func (b *Base) Expired(now time.Time) bool { return !now.Before(b.ExpiresAt) }
 
+// ErrFlowParameter answers a submission (POST /self-service/{login,registration,settings})
+// whose ?flow= is missing or not a flow id: Kratos checks the parameter before it looks for a
+// flow, so this is a 400 without an error id, not the 404 of an unknown flow.
+var ErrFlowParameter = apierr.ErrBadRequest.WithReason("The flow query parameter is missing or malformed.")
+
+// SubmittedID is the flow id of a submission's ?flow=, or ErrFlowParameter. Reads
+// (?id= of GET …/flows) keep answering a malformed id with the flow's 404.
+func SubmittedID(r *http.Request) (uuid.UUID, error) {
+	id, err := uuid.Parse(r.URL.Query().Get("flow"))
+	if err != nil || id == uuid.Nil {
+		return uuid.Nil, ErrFlowParameter
+	}
+	return id, nil
+}
+
 // Valid returns nil while the flow is usable and otherwise a 410 self_service_flow_expired
-// carrying expired_at and since (nanoseconds) in its details (an *apierr.Error); handlers add
-// use_flow_id with apierr.From(err).WithDetail once they have created the replacement flow.
+// carrying expired_at and since (nanoseconds) in its details (an *apierr.Error). Handlers
+// answer a JSON submission with WriteExpired once they have created the replacement flow.
 func (b *Base) Valid(now time.Time) error {
 	if !b.Expired(now) {
 		return nil
@@ -90,6 +106,37 @@ func (b *Base) Valid(now time.Time) error {
 		WithReason("The self-service flow expired %.2f minutes ago, initialize a new one.", since.Minutes()).
 		WithDetail("expired_at", b.ExpiresAt.UTC().Format(time.RFC3339Nano)).
 		WithDetail("since", since.Nanoseconds())
+}
+
+// expiredReply is Kratos's selfServiceFlowExpiredError: the error plus, at the top level, when
+// the flow expired, how long ago (nanoseconds) and the replacement flow to use. Ory's clients
+// read use_flow_id there; the same keys stay in error.details for clients of earlier replies.
+type expiredReply struct {
+	Error     *apierr.Error `json:"error"`
+	ExpiredAt time.Time     `json:"expired_at"`
+	Since     int64         `json:"since"`
+	UseFlowID uuid.UUID     `json:"use_flow_id"`
+}
+
+// WriteExpired answers a JSON submission to expired flow b with 410 self_service_flow_expired
+// pointing to next, the replacement flow the handler made (carrying the flow's "expired"
+// message).
+func (b *Base) WriteExpired(w http.ResponseWriter, r *http.Request, now time.Time, next uuid.UUID) {
+	e := apierr.From(b.Valid(now))
+	if e.Code != http.StatusGone {
+		// Not expired after all (a clock step back): still point to the new flow.
+		e = apierr.ErrGone.WithID("self_service_flow_expired").WithReason("The self-service flow expired 0.00 minutes ago, initialize a new one.")
+	}
+	e = e.WithDetail("use_flow_id", next.String())
+	if httpx.ClientGone(r) {
+		httpx.WriteError(w, r, e)
+		return
+	}
+	w.Header().Set("Ory-Error-Id", e.ID)
+	httpx.NoStore(w)
+	httpx.WriteJSON(w, e.Code, expiredReply{
+		Error: e, ExpiredAt: b.ExpiresAt.UTC(), Since: now.Sub(b.ExpiresAt).Nanoseconds(), UseFlowID: next,
+	})
 }
 
 // Record encodes flow v (a concrete flow embedding Base) as a store record of the given kind.

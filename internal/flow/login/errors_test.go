@@ -168,7 +168,7 @@ func TestFlowErrors(t *testing.T) {
 	app := s.Native(t)
 
 	t.Run("unknown flow", func(t *testing.T) {
-		errorOf(t, submit(app, s, "00000000-0000-0000-0000-000000000000", map[string]any{"method": "password"}), 404, "")
+		errorOf(t, submit(app, s, "6a1c1f0e-3f0a-4d38-9d57-2b0e4c6b1a55", map[string]any{"method": "password"}), 404, "")
 		errorOf(t, app.Get(s.PublicURL("/self-service/login/flows?id=nope")), 404, "")
 	})
 	t.Run("expired flow, native", func(t *testing.T) {

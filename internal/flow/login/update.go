@@ -38,7 +38,13 @@ func CheckAPIFlowRequest(r *http.Request) error { return flow.CheckAPIRequest(r)
 // update answers updateLoginFlow.
 func (h *Handler) update(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	f, rec, err := h.load(r, r.URL.Query().Get("flow"))
+	// A missing or malformed ?flow= is a 400, judged before any flow is looked up.
+	id, err := flow.SubmittedID(r)
+	if err != nil {
+		h.Errors.Write(w, r, err)
+		return
+	}
+	f, rec, err := h.load(r, id.String())
 	if err != nil {
 		h.Errors.Write(w, r, err)
 		return
@@ -145,7 +151,7 @@ func (h *Handler) expired(w http.ResponseWriter, r *http.Request, old *Flow, ses
 		return
 	}
 	if flow.ReplyJSON(old.Type, r) {
-		h.fail(w, r, old.Type, apierr.From(cause).WithID("self_service_flow_expired").WithDetail("use_flow_id", f.ID.String()))
+		old.WriteExpired(w, r, h.now(), f.ID)
 		return
 	}
 	flow.Redirect(w, r, h.uiURL(f.ID))

@@ -210,7 +210,13 @@ type success struct {
 
 func (h *Handler) update(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	f, err := h.load(r, r.URL.Query().Get("flow"))
+	// A missing or malformed ?flow= is a 400, judged before any flow is looked up.
+	id, err := flow.SubmittedID(r)
+	if err != nil {
+		h.Errors.Write(w, r, err)
+		return
+	}
+	f, err := h.load(r, id.String())
 	if err != nil {
 		h.Errors.Write(w, r, err)
 		return
@@ -232,7 +238,7 @@ func (h *Handler) update(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		if flow.ReplyJSON(f.Type, r) {
-			h.fail(w, r, f.Type, apierr.From(err).WithID("self_service_flow_expired").WithDetail("use_flow_id", nf.ID.String()))
+			f.WriteExpired(w, r, h.now(), nf.ID)
 			return
 		}
 		flow.Redirect(w, r, h.uiURL(nf.ID))

@@ -133,7 +133,7 @@ func (h *Handler) create(ctx context.Context, r *http.Request, t flow.Type, iden
 const MaxFlowsPerIdentity = 50
 
 // fill (re)builds the flow's identity and nodes: the CSRF token first, then every method's
-// nodes in order.
+// nodes, in Kratos's group order (see order.go).
 func (h *Handler) fill(ctx context.Context, f *Flow, ident *identity.Identity, csrfToken string) error {
 	f.Identity = publicIdentity(ident, h.opts.Public)
 	f.UI.Nodes = flow.Nodes{}
@@ -144,6 +144,7 @@ func (h *Handler) fill(ctx context.Context, f *Flow, ident *identity.Identity, c
 			return fmt.Errorf("settings method %s nodes: %w", m.ID(), err)
 		}
 	}
+	sortGroups(f.UI.Nodes)
 	return nil
 }
 

@@ -17,8 +17,9 @@ import (
 
 var (
 	// errNoSession is the 401 of reading or submitting a flow without a session: Kratos sends
-	// it without an error id.
-	errNoSession = apierr.ErrUnauthorized.WithReason("No valid session cookie or session token was found in the request.")
+	// it without an error id, with its own reason (creating a flow answers session_inactive
+	// instead: that comes from the session layer's Authorize).
+	errNoSession = apierr.ErrUnauthorized.WithReason("A valid Ory Session Cookie or Ory Session Token is missing.")
 	errNotFound  = apierr.ErrNotFound.WithReason("The settings flow could not be found.")
 	// ErrIdentityMismatch is the 403 for a flow that belongs to another identity.
 	ErrIdentityMismatch = apierr.ErrForbidden.WithID("security_identity_mismatch").

@@ -10,7 +10,6 @@ import (
 
 	"github.com/portico-auth/portico/internal/apierr"
 	"github.com/portico-auth/portico/internal/flow"
-	"github.com/portico-auth/portico/internal/httpx"
 	"github.com/portico-auth/portico/internal/identity"
 	"github.com/portico-auth/portico/internal/session"
 	"github.com/portico-auth/portico/internal/text"
@@ -49,7 +48,12 @@ func (h *Handler) sessionAndFlow(w http.ResponseWriter, r *http.Request) (*sessi
 	if !ok {
 		return nil, nil, false
 	}
-	st, err := h.load(r.Context(), r.URL.Query().Get("flow"))
+	// The parameter is judged before the flow is looked up: missing or malformed is a 400.
+	id, err := flow.SubmittedID(r)
+	var st *stored
+	if err == nil {
+		st, err = h.load(r.Context(), id.String())
+	}
 	if err == nil {
 		err = h.owns(s, st)
 	}
@@ -227,10 +231,6 @@ func (h *Handler) apply(w http.ResponseWriter, r *http.Request, s *session.Sessi
 		h.deps.Errors.Write(w, r, err)
 		return
 	}
-	if flow.WantsJSON(r) {
-		flow.Reply(w, http.StatusOK, &st.Flow)
-		return
-	}
 	to := h.deps.ReturnTo.Resolve(st.ReturnTo) // kept as given; a relative one is resolved here
 	if to == "" && h.opts.AfterURL != nil {
 		to = h.opts.AfterURL(m.ID())
@@ -238,7 +238,22 @@ func (h *Handler) apply(w http.ResponseWriter, r *http.Request, s *session.Sessi
 	if to == "" {
 		to = h.uiURL(st.ID)
 	}
+	if flow.WantsJSON(r) {
+		if st.Type == flow.TypeBrowser {
+			// A browser flow answered as JSON (an SPA) says where the browser would have been
+			// sent, as Kratos does; it is part of this reply only, never stored with the flow.
+			st.ContinueWith = []any{redirectBrowserTo{Action: "redirect_browser_to", RedirectBrowserTo: to}}
+		}
+		flow.Reply(w, http.StatusOK, &st.Flow)
+		return
+	}
 	flow.Redirect(w, r, to)
+}
+
+// redirectBrowserTo is Kratos's continueWithRedirectBrowserTo.
+type redirectBrowserTo struct {
+	Action            string `json:"action"`
+	RedirectBrowserTo string `json:"redirect_browser_to"`
 }
 
 // invalid stores the flow with its messages and shows it again: 400 for JSON, back to the UI
@@ -293,7 +308,6 @@ func (h *Handler) refreshRequired(st *stored) *apierr.Error {
 // and 410 self_service_flow_expired pointing to it (browser forms are sent to it instead).
 func (h *Handler) replaceExpired(w http.ResponseWriter, r *http.Request, s *session.Session, st *stored) {
 	now := h.now()
-	gone := apierr.From(st.Valid(now))
 	token := ""
 	if st.Type == flow.TypeBrowser {
 		token = h.deps.CSRF.Token(w, r)
@@ -317,5 +331,5 @@ func (h *Handler) replaceExpired(w http.ResponseWriter, r *http.Request, s *sess
 		flow.Redirect(w, r, h.uiURL(next.ID))
 		return
 	}
-	httpx.WriteError(w, r, gone.WithDetail("use_flow_id", next.ID.String()))
+	st.WriteExpired(w, r, now, next.ID)
 }

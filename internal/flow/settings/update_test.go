@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/google/uuid"
+
 	"github.com/portico-auth/portico/internal/apptest"
 	"github.com/portico-auth/portico/internal/identity"
 )
@@ -398,8 +400,12 @@ func TestUpdateErrors(t *testing.T) {
 		}
 	})
 	t.Run("unknown flow 404", func(t *testing.T) {
-		r := c.PostJSON(fx.url("/self-service/settings?flow=nope"), profileBody("a@example.com", "X"))
+		r := c.PostJSON(fx.url("/self-service/settings?flow="+uuid.NewString()), profileBody("a@example.com", "X"))
 		wantStatus(t, r, http.StatusNotFound)
+	})
+	t.Run("malformed flow 400", func(t *testing.T) {
+		r := c.PostJSON(fx.url("/self-service/settings?flow=nope"), profileBody("a@example.com", "X"))
+		wantStatus(t, r, http.StatusBadRequest)
 	})
 	t.Run("other identity 403", func(t *testing.T) {
 		other := fx.s.CreateIdentity(t, "b@example.com", password)
