@@ -269,4 +269,23 @@ func TestSubmitExpiredFlow(t *testing.T) {
 		}
 		wantSuccess(t, fx, submit(fx, tc.c, next, profileBody("a@example.com", "OnTime")), next)
 	}
+
+	// GET /self-service/settings?flow= (where a refresh login returns) is the submission route
+	// too: an expired flow is replaced there as well, not shown.
+	fx.s.Clock.Advance(lifespan + 90e9)
+	r := spa.Get(fx.url("/self-service/settings?flow=" + browserFlow.ID))
+	wantStatus(t, r, http.StatusGone)
+	var e expiredReply
+	r.JSON(t, &e)
+	if e.Error.ID != "self_service_flow_expired" || e.UseFlowID == "" || e.UseFlowID == browserFlow.ID {
+		t.Fatalf("GET submit: %s", r.Body)
+	}
+	b := fx.browser(t)
+	formFlow := apptest.URL(t, b.Get(fx.url("/self-service/settings/browser")).Header.Get("Location")).Query().Get("flow")
+	fx.s.Clock.Advance(lifespan + 1)
+	res := b.Get(fx.url("/self-service/settings?flow=" + formFlow))
+	wantStatus(t, res, http.StatusSeeOther)
+	if next := apptest.URL(t, res.Header.Get("Location")).Query().Get("flow"); next == "" || next == formFlow {
+		t.Fatalf("browser GET submit: Location %s", res.Header.Get("Location"))
+	}
 }

@@ -84,12 +84,14 @@ func (h *Handler) resume(w http.ResponseWriter, r *http.Request) {
 		}
 		h.replyFlow(w, r, st, http.StatusOK)
 	}
-	if st.Pending == "" {
-		show()
-		return
-	}
+	// This is the submission route too (Kratos serves updateSettingsFlow on GET): an expired
+	// flow is replaced whether or not a change is parked.
 	if st.Expired(h.now()) {
 		h.replaceExpired(w, r, s, st)
+		return
+	}
+	if st.Pending == "" {
+		show()
 		return
 	}
 	p, err := h.parked(ctx, st)
