@@ -15,26 +15,40 @@ import (
 )
 
 // NoStore marks a reply as never to be cached (every reply carrying a token or a flow), and
-// as depending on the caller's cookies, as Kratos marks its flow replies.
+// as depending on the caller's Origin and cookies, as Kratos marks its flow and error replies
+// (Vary: Origin, Vary: Cookie).
 func NoStore(w http.ResponseWriter) {
 	h := w.Header()
 	h.Set("Cache-Control", "private, no-cache, no-store, must-revalidate")
+	addVary(h, "Origin")
+	addVary(h, "Cookie")
+}
+
+func addVary(h http.Header, name string) {
 	for _, v := range h.Values("Vary") {
-		if v == "Cookie" {
-			return
+		for _, p := range strings.Split(v, ",") {
+			if strings.EqualFold(strings.TrimSpace(p), name) {
+				return
+			}
 		}
 	}
-	h.Add("Vary", "Cookie")
+	h.Add("Vary", name)
 }
 
 // WriteJSON writes v as JSON with the given status.
 func WriteJSON(w http.ResponseWriter, status int, v any) {
+	writeJSON(w, status, v, "application/json; charset=utf-8")
+}
+
+// writeJSON writes v with the given Content-Type: Kratos names the charset on its flow and
+// object replies but not on its error replies.
+func writeJSON(w http.ResponseWriter, status int, v any, contentType string) {
 	b, err := json.Marshal(v)
 	if err != nil {
 		slog.Error("encode reply", "error", err)
 		status, b = http.StatusInternalServerError, []byte(`{"error":{"code":500,"status":"Internal Server Error","message":"An internal server error occurred, please contact the system administrator"}}`)
 	}
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Content-Type", contentType)
 	w.WriteHeader(status)
 	_, _ = w.Write(b)
 }
@@ -62,7 +76,7 @@ func WriteError(w http.ResponseWriter, r *http.Request, err error) {
 		w.Header().Set("Ory-Error-Id", e.ID)
 	}
 	NoStore(w)
-	WriteJSON(w, e.Code, errorBody{Error: e, RedirectBrowserTo: e.RedirectBrowserTo, CredentialsMissing: e.CredentialsMissing})
+	writeJSON(w, e.Code, errorBody{Error: e, RedirectBrowserTo: e.RedirectBrowserTo, CredentialsMissing: e.CredentialsMissing}, "application/json")
 }
 
 // MaxBodyBytes is the largest request body Portico reads.

@@ -17,3 +17,16 @@ func Read(t testing.TB, name string) []byte {
 	}
 	return b
 }
+
+// Files lists the names of the recorded files, so that a test can check it compares each.
+func Files() ([]string, error) {
+	entries, err := recorded.ReadDir("recorded")
+	if err != nil {
+		return nil, err
+	}
+	names := make([]string, 0, len(entries))
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	return names, nil
+}

@@ -228,6 +228,7 @@ func (h *Handler) apply(w http.ResponseWriter, r *http.Request, s *session.Sessi
 	}
 	st.showNext(&next.Flow)
 	st.State = StateSuccess
+	st.Active = "" // Kratos's success reply names no active method (recorded: settings-api-totp-enrolled)
 	st.UI.AddMessage(text.NewSettingsSaved())
 	if err := h.save(ctx, st); err != nil {
 		h.deps.Errors.Write(w, r, err)
