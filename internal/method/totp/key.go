@@ -1,12 +1,10 @@
 package totp
 
 import (
-	"bytes"
 	"crypto/subtle"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
-	"image/png"
 	"strings"
 	"time"
 
@@ -15,6 +13,7 @@ import (
 	pqtotp "github.com/pquerna/otp/totp"
 
 	"github.com/portico-auth/portico/internal/identity"
+	"github.com/portico-auth/portico/internal/method/totp/qrcode"
 )
 
 // Config is the totp credential's config: Kratos's totp_url, plus the last time step a code
@@ -31,26 +30,39 @@ const qrSize = 256
 const skew = 1
 
 // newKey generates a fresh secret (20 random bytes, SHA-1, 6 digits, 30 s: what every
-// authenticator app understands).
+// authenticator app understands). An account name too long for the otpauth URL to fit a QR
+// code (a trait can hold kilobytes) is cut, at a character boundary, until it fits: the name
+// only labels the entry in the app, and the key must still be offered.
 func newKey(issuer, account string) (*otp.Key, error) {
-	k, err := pqtotp.Generate(pqtotp.GenerateOpts{Issuer: issuer, AccountName: account})
-	if err != nil {
-		return nil, fmt.Errorf("generate totp key: %w", err)
+	for {
+		k, err := pqtotp.Generate(pqtotp.GenerateOpts{Issuer: issuer, AccountName: account})
+		if err != nil {
+			return nil, fmt.Errorf("generate totp key: %w", err)
+		}
+		r := []rune(account)
+		if len(k.URL()) <= qrcode.MaxBytes || len(r) <= 1 {
+			return k, nil
+		}
+		account = string(r[:len(r)/2])
 	}
-	return k, nil
 }
 
-// qrDataURI draws the key's otpauth URL as a PNG data URI.
+// qrPrefix starts the QR image node's src, as in Kratos.
+const qrPrefix = "data:image/png;base64,"
+
+// qrDataURI draws the key's otpauth URL as a PNG data URI: a 1-bit image qrSize pixels square
+// (the code at a whole number of pixels per module, centred in its quiet zone), which is what
+// Kratos's image shows, made in microseconds instead of milliseconds (package qrcode).
 func qrDataURI(k *otp.Key) (string, error) {
-	img, err := k.Image(qrSize, qrSize)
+	c, err := qrcode.Encode([]byte(k.URL()))
 	if err != nil {
 		return "", fmt.Errorf("draw totp qr code: %w", err)
 	}
-	var buf bytes.Buffer
-	if err := png.Encode(&buf, img); err != nil {
-		return "", fmt.Errorf("encode totp qr code: %w", err)
-	}
-	return "data:image/png;base64," + base64.StdEncoding.EncodeToString(buf.Bytes()), nil
+	img := c.PNG(qrSize)
+	buf := make([]byte, len(qrPrefix)+base64.StdEncoding.EncodedLen(len(img)))
+	copy(buf, qrPrefix)
+	base64.StdEncoding.Encode(buf[len(qrPrefix):], img)
+	return string(buf), nil
 }
 
 // matchStep returns the time step within ±skew of now whose code is code.
