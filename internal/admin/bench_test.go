@@ -22,6 +22,9 @@ func BenchmarkGetIdentity(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
 				req := httptest.NewRequest(http.MethodGet, "/admin/identities/"+ident.ID.String()+bc.query, nil)
+				// The admin listener answers only for its own host (DNS-rebinding guard);
+				// httptest's default host is example.com.
+				req.Host = "127.0.0.1"
 				rec := httptest.NewRecorder()
 				h.ServeHTTP(rec, req)
 				if rec.Code != http.StatusOK {
