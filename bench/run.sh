@@ -1,6 +1,11 @@
 #!/usr/bin/env bash
 # bench/run.sh — build Portico and the floor, start them on loopback, run every load scenario
-# and write bench/results/<date>.md with the table and each scenario's ratio to the floor.
+# under each configuration and write bench/results/<date>.md with a table per configuration and
+# backend, each with every scenario's ratio to the floor measured in the same run.
+#
+# Configurations: "password" (password and profile only) and "mfa" (what a deployment with
+# second factors runs: password, profile, TOTP, lookup codes, WebAuthn and passkeys; every new
+# settings flow then offers a TOTP key with its QR code and lookup-code and security-key nodes).
 #
 # Needs only Go (and bash). Everything it starts runs on loopback and is stopped on exit.
 #
@@ -11,7 +16,9 @@
 #   PORTICO_BENCH_SCENARIOS      comma list or "all"               (default all)
 #   PORTICO_BENCH_BCRYPT_COST    bcrypt cost Portico hashes with   (default 12; outside dev mode Portico
 #                                raises anything lower to 12, and the table then says 12)
-#   PORTICO_BENCH_POSTGRES_DSN   also run Portico on this PostgreSQL database (it is migrated)
+#   PORTICO_BENCH_CONFIGS        comma list of configurations      (default password,mfa)
+#   PORTICO_BENCH_POSTGRES_DSN   also run Portico on this PostgreSQL database (it is migrated;
+#                                each configuration's run adds its own identities to it)
 #   PORTICO_BENCH_PORT           first of four ports used          (default 24433)
 #   PORTICO_BENCH_OUT            results file                      (default bench/results/<date>.md)
 set -euo pipefail
@@ -27,6 +34,7 @@ cost=${PORTICO_BENCH_BCRYPT_COST:-12}
 if [ "$cost" -lt 12 ]; then cost=12; fi # what Portico really uses outside dev mode
 port=${PORTICO_BENCH_PORT:-24433}
 pg_dsn=${PORTICO_BENCH_POSTGRES_DSN:-}
+configs=${PORTICO_BENCH_CONFIGS:-password,mfa}
 out=${PORTICO_BENCH_OUT:-bench/results/$(date -u +%Y-%m-%d).md}
 
 public_port=$port
@@ -76,7 +84,19 @@ go build -o "$work/load" ./bench/load
 secret=$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')
 cp internal/config/default.schema.json "$work/identity.schema.json"
 
-# write_config FILE DSN
+# config_title NAME: how a configuration is labelled in the results.
+config_title() {
+	case "$1" in
+	password) echo "password-only config (password, profile)" ;;
+	mfa) echo "MFA config (password, profile, TOTP, lookup codes, WebAuthn, passkeys)" ;;
+	*)
+		log "unknown configuration $1 (known: password, mfa)"
+		return 1
+		;;
+	esac
+}
+
+# write_config FILE DSN CONFIG
 write_config() {
 	cat >"$1" <<YAML
 dsn: "$2"
@@ -112,12 +132,40 @@ selfservice:
     profile:
       enabled: true
 YAML
+	if [ "$3" = mfa ]; then
+		# The relying party is the public listener; no ceremony is run, but the methods add
+		# their nodes to every settings flow and their checks to every request.
+		cat >>"$1" <<YAML
+    totp:
+      enabled: true
+      config:
+        issuer: Portico bench
+    lookup_secret:
+      enabled: true
+    webauthn:
+      enabled: true
+      config:
+        rp:
+          id: localhost
+          display_name: Portico bench
+          origins:
+            - http://localhost:$public_port
+    passkey:
+      enabled: true
+      config:
+        rp:
+          id: localhost
+          display_name: Portico bench
+          origins:
+            - http://localhost:$public_port
+YAML
+	fi
 }
 
-# start_portico NAME DSN: migrates, starts `portico serve` and sets portico_pid.
+# start_portico NAME DSN CONFIG: migrates, starts `portico serve` and sets portico_pid.
 start_portico() {
 	local cfg="$work/$1.yml"
-	write_config "$cfg" "$2"
+	write_config "$cfg" "$2" "$3"
 	"$work/portico" migrate up -c "$cfg" >"$work/$1-migrate.log" 2>&1 || { cat "$work/$1-migrate.log" >&2; return 1; }
 	"$work/portico" serve -c "$cfg" >"$work/$1.log" 2>&1 &
 	portico_pid=$!
@@ -138,10 +186,10 @@ start_floor() {
 	wait_port "$floor_port" || { cat "$work/floor-$1.log" >&2; return 1; }
 }
 
-# run_backend NAME DSN TITLE: one table, the floor measured in the same run.
+# run_backend NAME DSN TITLE CONFIG: one table, the floor measured in the same run.
 run_backend() {
 	log "$3: starting Portico and the floor"
-	start_portico "$1" "$2"
+	start_portico "$1" "$2" "$4"
 	start_floor "$1"
 	log "$3: running scenarios ($duration each, $concurrency clients)"
 	local sel=$scenarios
@@ -158,10 +206,17 @@ run_backend() {
 	fi
 }
 
-run_backend sqlite "sqlite://$work/portico.db" "Portico on SQLite"
-if [ -n "$pg_dsn" ]; then
-	run_backend postgres "$pg_dsn" "Portico on PostgreSQL"
-fi
+IFS=, read -r -a config_list <<<"$configs"
+for c in "${config_list[@]}"; do config_title "$c" >/dev/null; done
+names=()
+for c in "${config_list[@]}"; do
+	run_backend "sqlite-$c" "sqlite://$work/portico-$c.db" "Portico on SQLite, $(config_title "$c")" "$c"
+	names+=("sqlite-$c")
+	if [ -n "$pg_dsn" ]; then
+		run_backend "postgres-$c" "$pg_dsn" "Portico on PostgreSQL, $(config_title "$c")" "$c"
+		names+=("postgres-$c")
+	fi
+done
 
 mkdir -p "$(dirname "$out")"
 {
@@ -171,12 +226,10 @@ mkdir -p "$(dirname "$out")"
 		"$(nproc 2>/dev/null || echo '?') CPUs; load generator on the same machine."
 	echo "Ratios are to bench/floor (one indexed session read, one flow insert, a ~6 KB JSON reply) measured in the same run."
 	echo "Kratos on the same kind of machine (issue 7): settings AJAX ≈ 160 req/s, p99 ≈ 200 ms; whoami ≈ 1,200–1,700 req/s; ≈ 115 MB RSS."
-	echo
-	cat "$work/sqlite.md"
-	if [ -n "$pg_dsn" ]; then
+	for n in "${names[@]}"; do
 		echo
-		cat "$work/postgres.md"
-	fi
+		cat "$work/$n.md"
+	done
 } >"$out"
 log "wrote $out"
 cat "$out"
