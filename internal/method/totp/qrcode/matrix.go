@@ -374,11 +374,6 @@ func penaltyWords(rows, cols []uint64, size int) int {
 	return score + balancePenalty(dark, size*size)
 }
 
-// finderBits are the finder-like patterns as bits of a line word, module i in bit i.
-var finderBits = [2]uint64{reverse11(finderAfter), reverse11(finderBefore)}
-
-func reverse11(p uint64) uint64 { return uint64(bits.Reverse16(uint16(p)) >> 5) }
-
 func lineWords(w uint64, size int, valid uint64) int {
 	score := 0
 	// Rule 1: eq has bit x when modules x and x+1 match; run5 when x..x+4 all do. A run of
@@ -386,21 +381,16 @@ func lineWords(w uint64, size int, valid uint64) int {
 	eq := ^(w ^ w>>1) & (valid >> 1)
 	run5 := eq & (eq >> 1) & (eq >> 2) & (eq >> 3)
 	score += bits.OnesCount64(run5) + 2*bits.OnesCount64(run5&^(run5<<1))
-	// Rule 3 on the line with four light modules either side: bit x of match when the eleven
-	// modules from x on form the pattern.
-	padded := w << 4
-	starts := uint64(1)<<(size-2) - 1 // windows of 11 within the size+8 modules
-	for _, pat := range finderBits {
-		match := starts
-		for k := 0; k < 11; k++ {
-			if pat>>k&1 == 1 {
-				match &= (padded >> k)
-			} else {
-				match &^= (padded >> k)
-			}
-		}
-		score += 40 * bits.OnesCount64(match)
-	}
+	// Rule 3 on the line with four light modules either side: core has bit x when the seven
+	// modules from x on are dark-light-dark-dark-dark-light-dark, light4 when the four from x
+	// on are light; a finder-like pattern is a core followed by light4, or light4 followed by
+	// a core, all within the padded line.
+	p := w << 4
+	core := p & ^(p >> 1) & (p >> 2) & (p >> 3) & (p >> 4) & ^(p >> 5) & (p >> 6)
+	light4 := ^(p | p>>1 | p>>2 | p>>3)
+	starts := uint64(1)<<(size-2) - 1 // windows of eleven within the size+8 modules
+	score += 40 * bits.OnesCount64(core&(light4>>7)&starts)
+	score += 40 * bits.OnesCount64(light4&(core>>4)&starts)
 	return score
 }
 
