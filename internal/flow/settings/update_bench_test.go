@@ -7,6 +7,9 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"path/filepath"
+	"runtime"
+	"sync/atomic"
 	"testing"
 
 	"github.com/portico-auth/portico/internal/apptest"
@@ -14,47 +17,77 @@ import (
 )
 
 // BenchmarkUpdateProfile measures POST /self-service/settings?flow= with the profile method
-// from a native app (API flow, session token) on SQLite through the whole server: the
-// identity load, the profile change written to the store, and the success reply, which
-// carries the fresh flow the next form posts to. Each request changes the name, so every
-// iteration writes; "mfa" runs with TOTP and lookup codes on, whose nodes the next flow holds.
+// from a native app (API flow, session token) through the whole server: the identity load,
+// the profile change written to the store, and the success reply, which carries the fresh
+// flow the next form posts to. Each request changes the name, so every iteration writes.
+// "password" and "mfa" (TOTP and lookup codes on, whose nodes the next flow holds) are one
+// client on in-memory SQLite; "file-16" is 16 clients, each its own identity, on a SQLite
+// file, where every write queues for SQLite's one writer.
 func BenchmarkUpdateProfile(b *testing.B) {
+	mfa := []apptest.Option{
+		apptest.WithEnv("SELFSERVICE_METHODS_TOTP_ENABLED", "true"),
+		apptest.WithEnv("SELFSERVICE_METHODS_LOOKUP_SECRET_ENABLED", "true"),
+	}
 	for _, tc := range []struct {
-		name string
-		opts []apptest.Option
+		name    string
+		opts    []apptest.Option
+		file    bool
+		clients int
 	}{
-		{"password", nil},
-		{"mfa", []apptest.Option{
-			apptest.WithEnv("SELFSERVICE_METHODS_TOTP_ENABLED", "true"),
-			apptest.WithEnv("SELFSERVICE_METHODS_LOOKUP_SECRET_ENABLED", "true"),
-		}},
+		{"password", nil, false, 1},
+		{"mfa", mfa, false, 1},
+		{"file-16", nil, true, 16},
 	} {
 		b.Run(tc.name, func(b *testing.B) {
-			s := apptest.Start(b, tc.opts...)
-			id := s.CreateIdentity(b, "bench-profile@example.com", password)
-			token := s.IssueSession(b, id, session.AAL1)
-			target := s.PublicURL("/self-service/settings?flow=" + apiSettingsFlow(b, s.PublicURL("/self-service/settings/api"), token))
-			n := 0
-			b.ReportAllocs()
-			for b.Loop() {
-				n++
+			opts := tc.opts
+			if tc.file {
+				opts = append(opts, apptest.WithDSN("sqlite://"+filepath.Join(b.TempDir(), "portico.db")))
+			}
+			s := apptest.Start(b, opts...)
+			type client struct{ email, token, target string }
+			clients := make([]client, tc.clients)
+			for i := range clients {
+				email := fmt.Sprintf("bench-profile-%d@example.com", i)
+				token := s.IssueSession(b, s.CreateIdentity(b, email, password), session.AAL1)
+				clients[i] = client{email, token,
+					s.PublicURL("/self-service/settings?flow=" + apiSettingsFlow(b, s.PublicURL("/self-service/settings/api"), token))}
+			}
+			hc := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: tc.clients}}
+			var n, next atomic.Int64
+			update := func(c client) {
 				body, _ := json.Marshal(map[string]any{"method": "profile", "traits": map[string]any{
-					"email": "bench-profile@example.com", "name": map[string]any{"first": fmt.Sprintf("Ada-%d", n), "last": "Lovelace"},
+					"email": c.email, "name": map[string]any{"first": fmt.Sprintf("Ada-%d", n.Add(1)), "last": "Lovelace"},
 				}})
-				req, _ := http.NewRequestWithContext(context.Background(), http.MethodPost, target, bytes.NewReader(body))
+				req, _ := http.NewRequestWithContext(context.Background(), http.MethodPost, c.target, bytes.NewReader(body))
 				req.Header.Set("Accept", "application/json")
 				req.Header.Set("Content-Type", "application/json")
-				req.Header.Set("X-Session-Token", token)
-				res, err := http.DefaultClient.Do(req)
+				req.Header.Set("X-Session-Token", c.token)
+				res, err := hc.Do(req)
 				if err != nil {
-					b.Fatal(err)
+					b.Error(err)
+					return
 				}
 				out, _ := io.ReadAll(res.Body)
 				_ = res.Body.Close()
 				if res.StatusCode != http.StatusOK {
-					b.Fatalf("status %d: %s", res.StatusCode, out)
+					b.Errorf("status %d: %s", res.StatusCode, out)
 				}
 			}
+			b.ReportAllocs()
+			if tc.clients == 1 {
+				for b.Loop() {
+					update(clients[0])
+				}
+				return
+			}
+			b.SetParallelism((tc.clients + runtime.GOMAXPROCS(0) - 1) / runtime.GOMAXPROCS(0))
+			b.ResetTimer()
+			b.RunParallel(func(pb *testing.PB) {
+				c := clients[int(next.Add(1)-1)%len(clients)]
+				for pb.Next() {
+					update(c)
+				}
+			})
 		})
 	}
 }
