@@ -7,12 +7,15 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"path/filepath"
 	"runtime"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/google/uuid"
 
 	"github.com/portico-auth/portico/internal/apptest"
 	"github.com/portico-auth/portico/internal/hash"
@@ -30,61 +33,77 @@ const loginClients = 16
 // the same run, and their ratio, which the issue asks to be at least 0.9. Any reply other
 // than 200 (a 429 or a 503 included) fails the benchmark. Run it with enough iterations for
 // the figures to mean something, e.g. -benchtime 64x.
+//
+// With PORTICO_TEST_POSTGRES_DSN set, the same runs on PostgreSQL ("postgres/…"; the
+// identities get fresh addresses each run, as the database is shared).
 func BenchmarkPasswordLogin(b *testing.B) {
-	for _, alg := range []string{hash.AlgorithmBcrypt, hash.AlgorithmArgon2} {
-		b.Run(alg, func(b *testing.B) {
-			s := apptest.Start(b,
-				apptest.WithDSN("sqlite://"+filepath.Join(b.TempDir(), "portico.db")),
-				apptest.WithEnv("HASHERS_ALGORITHM", alg),
-				apptest.WithEnv("HASHERS_BCRYPT_COST", "12"))
-			const pw = "a-long-bench-password-1"
-			ctx := context.Background()
-			hashed, err := s.App.Hasher.Hash(ctx, []byte(pw))
-			if err != nil {
-				b.Fatal(err)
-			}
-			emails := make([]string, loginClients)
-			for i := range emails {
-				emails[i] = fmt.Sprintf("bench-login-%d@example.com", i)
-				id := &identity.Identity{Traits: json.RawMessage(fmt.Sprintf(`{"email":%q}`, emails[i]))}
-				if err := s.App.Identities.Create(ctx, id, identity.CreateOptions{HashedPassword: hashed}); err != nil {
-					b.Fatal(err)
-				}
-			}
-			hc := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: loginClients}, Timeout: time.Minute}
-			var failures atomic.Int64
-			login := func(email string) {
-				if err := passwordLogin(hc, s, email, pw); err != nil {
-					if failures.Add(1) == 1 {
-						b.Error(err)
-					}
-				}
-			}
-
-			// The hasher alone, as many compares as there will be logins: half before the
-			// logins and half after, so that a change in the machine's load during the run
-			// weighs on both figures alike.
-			compare := func(int) {
-				if err := s.App.Hasher.Compare(ctx, []byte(pw), hashed); err != nil {
-					failures.Add(1)
-				}
-			}
-			before := runConcurrently(runtime.GOMAXPROCS(0), b.N/2, compare)
-
-			b.ReportAllocs()
-			b.ResetTimer()
-			logins := runConcurrently(loginClients, b.N, func(w int) { login(emails[w]) })
-			b.StopTimer()
-
-			after := runConcurrently(runtime.GOMAXPROCS(0), b.N-b.N/2, compare)
-			hashTime := before + after
-			hashRate, loginRate := float64(b.N)/hashTime.Seconds(), float64(b.N)/logins.Seconds()
-			b.ReportMetric(loginRate, "logins/s")
-			b.ReportMetric(hashRate, "hashes/s")
-			b.ReportMetric(loginRate/hashRate, "ratio")
-			b.ReportMetric(float64(failures.Load()), "errors")
-		})
+	backends := []string{"sqlite"}
+	if os.Getenv("PORTICO_TEST_POSTGRES_DSN") != "" {
+		backends = append(backends, "postgres")
 	}
+	for _, backend := range backends {
+		for _, alg := range []string{hash.AlgorithmBcrypt, hash.AlgorithmArgon2} {
+			b.Run(backend+"/"+alg, func(b *testing.B) { benchmarkPasswordLogin(b, backend, alg) })
+		}
+	}
+}
+
+func benchmarkPasswordLogin(b *testing.B, backend, alg string) {
+	dsn := "sqlite://" + filepath.Join(b.TempDir(), "portico.db")
+	if backend == "postgres" {
+		dsn = os.Getenv("PORTICO_TEST_POSTGRES_DSN")
+	}
+	s := apptest.Start(b,
+		apptest.WithDSN(dsn),
+		apptest.WithEnv("HASHERS_ALGORITHM", alg),
+		apptest.WithEnv("HASHERS_BCRYPT_COST", "12"))
+	const pw = "a-long-bench-password-1"
+	ctx := context.Background()
+	hashed, err := s.App.Hasher.Hash(ctx, []byte(pw))
+	if err != nil {
+		b.Fatal(err)
+	}
+	run := uuid.NewString()
+	emails := make([]string, loginClients)
+	for i := range emails {
+		emails[i] = fmt.Sprintf("bench-login-%d-%s@example.com", i, run)
+		id := &identity.Identity{Traits: json.RawMessage(fmt.Sprintf(`{"email":%q}`, emails[i]))}
+		if err := s.App.Identities.Create(ctx, id, identity.CreateOptions{HashedPassword: hashed}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	hc := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: loginClients}, Timeout: time.Minute}
+	var failures atomic.Int64
+	login := func(email string) {
+		if err := passwordLogin(hc, s, email, pw); err != nil {
+			if failures.Add(1) == 1 {
+				b.Error(err)
+			}
+		}
+	}
+
+	// The hasher alone, as many compares as there will be logins: half before the
+	// logins and half after, so that a change in the machine's load during the run
+	// weighs on both figures alike.
+	compare := func(int) {
+		if err := s.App.Hasher.Compare(ctx, []byte(pw), hashed); err != nil {
+			failures.Add(1)
+		}
+	}
+	before := runConcurrently(runtime.GOMAXPROCS(0), b.N/2, compare)
+
+	b.ReportAllocs()
+	b.ResetTimer()
+	logins := runConcurrently(loginClients, b.N, func(w int) { login(emails[w]) })
+	b.StopTimer()
+
+	after := runConcurrently(runtime.GOMAXPROCS(0), b.N-b.N/2, compare)
+	hashTime := before + after
+	hashRate, loginRate := float64(b.N)/hashTime.Seconds(), float64(b.N)/logins.Seconds()
+	b.ReportMetric(loginRate, "logins/s")
+	b.ReportMetric(hashRate, "hashes/s")
+	b.ReportMetric(loginRate/hashRate, "ratio")
+	b.ReportMetric(float64(failures.Load()), "errors")
 }
 
 // runConcurrently runs n calls of f over workers goroutines (f gets the worker's number) and
