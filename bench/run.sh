@@ -76,6 +76,9 @@ for p in "$public_port" "$admin_port" "$floor_port"; do
 	port_free "$p" || { log "port $p is in use; set PORTICO_BENCH_PORT"; exit 1; }
 done
 
+# The machine may be shared: the results say how busy it was.
+load_start=$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo unknown)
+
 log "building portico, the floor and the load tool"
 go build -o "$work/portico" ./cmd/portico
 go build -o "$work/floor" ./bench/floor
@@ -224,6 +227,7 @@ mkdir -p "$(dirname "$out")"
 	echo
 	echo "Commit $(git rev-parse --short HEAD 2>/dev/null || echo unknown); $(go version | cut -d' ' -f3-4);" \
 		"$(nproc 2>/dev/null || echo '?') CPUs; load generator on the same machine."
+	echo "Load average (1, 5, 15 min) at the start: $load_start; at the end: $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo unknown)."
 	echo "Ratios are to bench/floor (one indexed session read, one flow insert, a ~6 KB JSON reply) measured in the same run."
 	echo "Kratos on the same kind of machine (issue 7): settings AJAX ≈ 160 req/s, p99 ≈ 200 ms; whoami ≈ 1,200–1,700 req/s; ≈ 115 MB RSS."
 	for n in "${names[@]}"; do
