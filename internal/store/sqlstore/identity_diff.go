@@ -6,6 +6,8 @@ import (
 	"sort"
 	"time"
 
+	"github.com/google/uuid"
+
 	"github.com/portico-auth/portico/internal/identity"
 )
 
@@ -269,9 +271,9 @@ func deleteCredential(ctx context.Context, tx q, c identity.Credentials) error {
 
 // addressDiff is what an update does to one kind of address rows.
 type addressDiff[A any] struct {
-	drop   []any // ids of rows to delete
-	update []A   // rows that stay with changed columns
-	add    []A   // rows to insert
+	drop   []uuid.UUID // ids of rows to delete
+	update []A         // rows that stay with changed columns
+	add    []A         // rows to insert
 }
 
 // diffVerifiable compares addresses by id. A row whose channel or value changed is deleted
@@ -279,11 +281,11 @@ type addressDiff[A any] struct {
 // in the (via, value) unique index.
 func diffVerifiable(old, want []identity.VerifiableAddress) addressDiff[identity.VerifiableAddress] {
 	var d addressDiff[identity.VerifiableAddress]
-	byID := make(map[any]identity.VerifiableAddress, len(old))
+	byID := make(map[uuid.UUID]identity.VerifiableAddress, len(old))
 	for _, o := range old {
 		byID[o.ID] = o
 	}
-	kept := make(map[any]bool, len(want))
+	kept := make(map[uuid.UUID]bool, len(want))
 	for _, w := range want {
 		o, ok := byID[w.ID]
 		switch {
@@ -307,11 +309,11 @@ func diffVerifiable(old, want []identity.VerifiableAddress) addressDiff[identity
 
 func diffRecovery(old, want []identity.RecoveryAddress) addressDiff[identity.RecoveryAddress] {
 	var d addressDiff[identity.RecoveryAddress]
-	byID := make(map[any]identity.RecoveryAddress, len(old))
+	byID := make(map[uuid.UUID]identity.RecoveryAddress, len(old))
 	for _, o := range old {
 		byID[o.ID] = o
 	}
-	kept := make(map[any]bool, len(want))
+	kept := make(map[uuid.UUID]bool, len(want))
 	for _, w := range want {
 		o, ok := byID[w.ID]
 		switch {
