@@ -63,6 +63,9 @@ type Options struct {
 	MemoryBudget uint64
 	// MaxWait is how long a hash waits for its turn before ErrBusy (DefaultMaxWait).
 	MaxWait time.Duration
+	// QueuePerSlot is how many hashes may wait per hash that may run before further ones get
+	// ErrBusy at once (DefaultQueuePerSlot).
+	QueuePerSlot int
 }
 
 // Hasher hashes new passwords with the configured algorithm and verifies any supported format.
@@ -100,7 +103,7 @@ func New(opts Options) *Hasher {
 	if a.KeyLength == 0 {
 		a.KeyLength = DefaultArgon2KeyLength
 	}
-	h := &Hasher{opts: opts, limit: newLimiter(opts.MemoryBudget, opts.MaxWait)}
+	h := &Hasher{opts: opts, limit: newLimiter(opts.MemoryBudget, opts.MaxWait, opts.QueuePerSlot)}
 	random := make([]byte, 32)
 	_, _ = rand.Read(random)
 	// Keep the value within bcrypt's limit; it is never revealed, so its alphabet does not matter.
@@ -116,7 +119,7 @@ func (h *Hasher) Options() Options { return h.opts }
 
 // Hash returns a new hash of password in the configured algorithm: a bcrypt `$2a$` string or
 // an argon2id PHC string.
-// It waits its turn under the hashing limit (ErrBusy after MaxWait).
+// It waits its turn under the hashing limit (ErrBusy when the queue is full).
 func (h *Hasher) Hash(ctx context.Context, password []byte) (string, error) {
 	if err := ctx.Err(); err != nil {
 		return "", fmt.Errorf("hash password: %w", err)

@@ -27,7 +27,7 @@ func TestLimitSizedFromMemory(t *testing.T) {
 		{"argon2 larger than the budget runs alone", Options{Algorithm: AlgorithmArgon2, Argon2: Argon2Options{Memory: 512 << 10}}, 256 << 20, 1},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			l := newLimiter(tc.budget, time.Second)
+			l := newLimiter(tc.budget, time.Second, 0)
 			h := &Hasher{opts: tc.opts, limit: l}
 			if tc.opts.Algorithm == AlgorithmArgon2 && tc.opts.Argon2.Memory == 0 {
 				h.opts.Argon2.Memory = DefaultArgon2Memory
@@ -45,6 +45,7 @@ func TestConcurrentHashesStayUnderTheLimit(t *testing.T) {
 	opts := cheapArgon2
 	opts.Argon2.Memory = 4 << 10 // 4 MiB each
 	opts.MemoryBudget = 8 << 20  // room for two
+	opts.QueuePerSlot = 64       // all 64 wait their turn
 	h := New(opts)
 	stored, err := h.Hash(context.Background(), []byte("right"))
 	if err != nil {
@@ -92,5 +93,41 @@ func TestBusyAfterMaxWait(t *testing.T) {
 	h.limit.sem.Release(h.limit.budget)
 	if _, err := h.Hash(context.Background(), []byte("pw")); err != nil {
 		t.Fatalf("Hash once free: %v", err)
+	}
+}
+
+// TestBusyWhenQueueFull: while every slot is taken, QueuePerSlot hashes per slot wait (a slow
+// CPU makes them slower, not refused) and the next one is refused at once with a 503; the
+// waiting ones all run once the slots free up.
+func TestBusyWhenQueueFull(t *testing.T) {
+	opts := cheapBcrypt
+	opts.QueuePerSlot = 3
+	h := New(opts)
+	queue := opts.QueuePerSlot * h.Stats().Limit
+	if err := h.limit.sem.Acquire(context.Background(), h.limit.budget); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, queue)
+	for range queue {
+		go func() {
+			_, err := h.Hash(context.Background(), []byte("pw"))
+			done <- err
+		}()
+	}
+	for h.limit.waiting.Load() < int64(queue) {
+		time.Sleep(time.Millisecond)
+	}
+	start := time.Now()
+	if _, err := h.Hash(context.Background(), []byte("pw")); !errors.Is(err, ErrBusy) || apierr.From(err).Code != http.StatusServiceUnavailable {
+		t.Fatalf("Hash with a full queue: %v", err)
+	}
+	if d := time.Since(start); d > time.Second {
+		t.Fatalf("a full queue refused after %v, not at once", d)
+	}
+	h.limit.sem.Release(h.limit.budget)
+	for range queue {
+		if err := <-done; err != nil {
+			t.Fatalf("a queued hash failed: %v", err)
+		}
 	}
 }
