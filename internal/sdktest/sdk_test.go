@@ -107,7 +107,7 @@ func TestNativeJourneyThroughSDK(t *testing.T) {
 		t.Fatalf("logout: %v", err)
 	}
 	_, _, err = c.FrontendAPI.ToSession(ctx).XSessionToken(tok).Execute()
-	if e := genericError(t, err); e.GetId() != "session_inactive" || e.GetCode() != 401 {
+	if e := genericError(t, err); e.GetCode() != 401 || e.GetReason() != "No valid session credentials found in the request." {
 		t.Fatalf("whoami after logout: %+v", e)
 	}
 
@@ -159,7 +159,7 @@ func TestBrowserJourneyThroughSDK(t *testing.T) {
 		t.Fatalf("logout: %v", err)
 	}
 	_, _, err = c.FrontendAPI.ToSession(ctx).Execute()
-	if e := genericError(t, err); e.GetId() != "session_inactive" {
+	if e := genericError(t, err); e.GetCode() != 401 || e.GetReason() != "No valid session credentials found in the request." {
 		t.Fatal("still signed in after logout")
 	}
 

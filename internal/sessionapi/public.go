@@ -1,6 +1,7 @@
 package sessionapi
 
 import (
+	"errors"
 	"net/http"
 
 	"github.com/portico-auth/portico/internal/apierr"
@@ -21,11 +22,22 @@ func (h *Handler) authorize(w http.ResponseWriter, r *http.Request) (s *session.
 	return s, true
 }
 
+// errWhoamiUnauthorized is Kratos's toSession reply for a request without an active session
+// (no credential, an unknown, revoked or expired one): a plain 401 without an error id,
+// unlike the session_inactive of the self-service routes.
+var errWhoamiUnauthorized = apierr.ErrUnauthorized.
+	WithReason("No valid session credentials found in the request.").
+	WithMessage("The request could not be authorized")
+
 // whoami answers toSession: the caller's session with its identity, if it is active and
 // strong enough for session.whoami.required_aal.
 func (h *Handler) whoami(w http.ResponseWriter, r *http.Request) {
-	s, ok := h.authorize(w, r)
-	if !ok {
+	s, err := h.mgr.Authorize(r.Context(), r, h.mgr.Options().WhoamiRequiredAAL, "")
+	if errors.Is(err, session.ErrNoActiveSession) {
+		err = errWhoamiUnauthorized.WithCause(err)
+	}
+	if err != nil {
+		httpx.WriteError(w, r, err)
 		return
 	}
 	w.Header().Set("X-Kratos-Authenticated-Identity-Id", s.IdentityID.String())

@@ -178,8 +178,8 @@ func TestWhoami(t *testing.T) {
 		})
 	}
 
-	expect(t, e.do(e.public, "GET", "/sessions/whoami", nil), 401, "session_inactive")
-	expect(t, e.do(e.public, "GET", "/sessions/whoami", tokenHdr("ory_st_unknown")), 401, "session_inactive")
+	expect(t, e.do(e.public, "GET", "/sessions/whoami", nil), 401, "")                        // Kratos: a plain 401 without an id
+	expect(t, e.do(e.public, "GET", "/sessions/whoami", tokenHdr("ory_st_unknown")), 401, "") // Kratos: a plain 401 without an id
 	expect(t, e.do(e.public, "GET", "/sessions/whoami", tokenHdr(strong)), 200, "")
 
 	r := e.do(e.public, "GET", "/sessions/whoami", tokenHdr(weak))
@@ -197,7 +197,7 @@ func TestWhoami(t *testing.T) {
 	}
 
 	e.clk.t = e.clk.t.Add(25 * time.Hour)
-	expect(t, e.do(e.public, "GET", "/sessions/whoami", tokenHdr(tok)), 401, "session_inactive")
+	expect(t, e.do(e.public, "GET", "/sessions/whoami", tokenHdr(tok)), 401, "") // Kratos: a plain 401 without an id
 }
 
 func TestWhoamiRequiredAAL1(t *testing.T) {
@@ -367,7 +367,7 @@ func TestAdminSessions(t *testing.T) {
 	if r := e.do(e.admin, "DELETE", "/admin/sessions/"+a2.ID.String(), nil); r.status != 204 {
 		t.Fatalf("disable: %d %s", r.status, r.body)
 	}
-	expect(t, e.do(e.public, "GET", "/sessions/whoami", tokenHdr(tokA2)), 401, "session_inactive")
+	expect(t, e.do(e.public, "GET", "/sessions/whoami", tokenHdr(tokA2)), 401, "") // Kratos: a plain 401 without an id
 	expect(t, e.do(e.admin, "DELETE", "/admin/sessions/"+uuid.NewString(), nil), 404, "")
 }
 
@@ -392,7 +392,7 @@ func TestAdminIdentitySessions(t *testing.T) {
 	if r := e.do(e.admin, "DELETE", "/admin/identities/"+ada.ID.String()+"/sessions", nil); r.status != 204 {
 		t.Fatalf("delete: %d %s", r.status, r.body)
 	}
-	expect(t, e.do(e.public, "GET", "/sessions/whoami", tokenHdr(tokA)), 401, "session_inactive")
+	expect(t, e.do(e.public, "GET", "/sessions/whoami", tokenHdr(tokA)), 401, "") // Kratos: a plain 401 without an id
 	expect(t, e.do(e.public, "GET", "/sessions/whoami", tokenHdr(tokB)), 200, "")
 	expect(t, e.do(e.admin, "DELETE", "/admin/identities/"+uuid.NewString()+"/sessions", nil), 404, "")
 
@@ -422,4 +422,26 @@ func TestWhoamiDatabaseDown(t *testing.T) {
 	if r.status != 503 {
 		t.Fatalf("got %d %s, want 503", r.status, r.body)
 	}
+}
+
+// TestWhoamiUnauthorizedIsKratos: toSession without an active session answers what Kratos
+// answers (no error id, no CredentialsMissing), whether the request has no credential, an
+// unknown token or a revoked one; the self-service routes keep session_inactive.
+func TestWhoamiUnauthorizedIsKratos(t *testing.T) {
+	e := newEnv(t, session.DefaultOptions())
+	ada := e.identity("ada@example.com", false)
+	s, tok := e.login(ada, "password")
+	if _, err := e.st.RevokeSessionsExcept(context.Background(), s.IdentityID, uuid.Nil); err != nil {
+		t.Fatal(err)
+	}
+	want := `{"error":{"code":401,"status":"Unauthorized","reason":"No valid session credentials found in the request.","message":"The request could not be authorized"}}`
+	for name, hdr := range map[string]map[string]string{
+		"none": nil, "unknown": tokenHdr("ory_st_unknown"), "revoked": tokenHdr(tok),
+	} {
+		r := e.do(e.public, "GET", "/sessions/whoami", hdr)
+		if r.status != 401 || strings.TrimSpace(string(r.body)) != want {
+			t.Errorf("%s: got %d %s\nwant 401 %s", name, r.status, r.body, want)
+		}
+	}
+	expect(t, e.do(e.public, "GET", "/sessions", nil), 401, "session_inactive")
 }
