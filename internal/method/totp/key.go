@@ -51,8 +51,9 @@ func newKey(issuer, account string) (*otp.Key, error) {
 const qrPrefix = "data:image/png;base64,"
 
 // qrDataURI draws the key's otpauth URL as a PNG data URI: a 1-bit image qrSize pixels square
-// (the code at a whole number of pixels per module, centred in its quiet zone), which is what
-// Kratos's image shows, made in microseconds instead of milliseconds (package qrcode).
+// with the code at a whole number of pixels per module, centred, as Kratos's image has it (plus
+// the standard's four-module quiet zone), made in about 0.1 ms instead of 9-14 ms (package
+// qrcode; BenchmarkQRDataURI).
 func qrDataURI(k *otp.Key) (string, error) {
 	c, err := qrcode.Encode([]byte(k.URL()))
 	if err != nil {

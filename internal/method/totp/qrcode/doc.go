@@ -6,5 +6,6 @@
 // pquerna/otp, then image/png on a 256×256 RGBA image) spent about 9 ms and 35,000 allocations
 // per code, most of it choosing the mask and deflating 256 KB of pixels. Here the matrix is a
 // byte per module, the eight masks are scored in one pass each, and the PNG is written at one
-// bit per pixel with repeated rows filtered to zeros, so a code costs tens of microseconds.
+// bit per pixel with repeated rows filtered to zeros, so a code costs about a tenth of a
+// millisecond (BenchmarkEncode and BenchmarkPNG).
 package qrcode
