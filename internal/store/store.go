@@ -124,10 +124,12 @@ type Flows interface {
 	DeleteFlow(ctx context.Context, kind string, id uuid.UUID) error
 	// DeleteFlowsExpiredBefore deletes at most limit flows that expired before t.
 	DeleteFlowsExpiredBefore(ctx context.Context, t time.Time, limit int) (int, error)
-	// TrimFlows caps the flows of kind owned by identityID at keep (expired or not): it keeps
-	// flow keepID (uuid.Nil: none in particular) and the others written last (then expiring
-	// last), deletes the rest, and returns how many it deleted.
-	TrimFlows(ctx context.Context, kind string, identityID, keepID uuid.UUID, keep int) (int, error)
+	// TrimFlows caps the flows of kind owned by identityID (expired or not): when there are
+	// more than max, it keeps flow keepID (uuid.Nil: none in particular) and the others
+	// written last (then expiring last), keep in all (keep <= max), deletes the rest, and
+	// returns how many it deleted. With keep below max, the write it costs is paid once per
+	// max-keep new flows, not on every flow of an identity at the cap.
+	TrimFlows(ctx context.Context, kind string, identityID, keepID uuid.UUID, max, keep int) (int, error)
 }
 
 // Errors persists self-service errors shown to browsers at the error UI.

@@ -122,7 +122,10 @@ func (h *Handler) create(ctx context.Context, r *http.Request, t flow.Type, iden
 	// most MaxFlowsPerIdentity settings flows, the least recently written going first (a
 	// refusal would lock the owner out of their own settings until flows expire; the flows
 	// written last are the ones in use).
-	if _, err := h.deps.Store.TrimFlows(ctx, Kind, ident.ID, st.ID, MaxFlowsPerIdentity); err != nil {
+	// Past the cap it trims down to MaxFlowsPerIdentity-trimSlack, so an identity at the cap
+	// pays the delete once per trimSlack new flows, not on each (one write less per flow on
+	// SQLite's single writer).
+	if _, err := h.deps.Store.TrimFlows(ctx, Kind, ident.ID, st.ID, MaxFlowsPerIdentity, MaxFlowsPerIdentity-trimSlack); err != nil {
 		return nil, nil, fmt.Errorf("trim settings flows: %w", err)
 	}
 	return st, body, nil
@@ -131,6 +134,9 @@ func (h *Handler) create(ctx context.Context, r *http.Request, t flow.Type, iden
 // MaxFlowsPerIdentity is how many settings flows (live or kept after expiry) one identity
 // may have stored at once.
 const MaxFlowsPerIdentity = 50
+
+// trimSlack is how many flows below the cap a trim leaves room for.
+const trimSlack = 16
 
 // fill (re)builds the flow's identity and nodes: the CSRF token first, then every method's
 // nodes, in Kratos's group order (see order.go).

@@ -28,12 +28,12 @@ func testFlowTrim(t *testing.T, s store.Store) {
 	theirs := &store.FlowRecord{Kind: "settings", IdentityID: &bID, ExpiresAt: base, Data: []byte(`{}`)}
 	must(t, s.CreateFlow(ctx(t), theirs))
 
-	n, err := s.TrimFlows(ctx(t), "settings", aID, uuid.Nil, 10)
+	n, err := s.TrimFlows(ctx(t), "settings", aID, uuid.Nil, 10, 10)
 	must(t, err)
 	if n != 0 {
 		t.Fatalf("trim under the cap deleted %d", n)
 	}
-	n, err = s.TrimFlows(ctx(t), "settings", aID, uuid.Nil, 4)
+	n, err = s.TrimFlows(ctx(t), "settings", aID, uuid.Nil, 4, 4)
 	must(t, err)
 	if n != 2 {
 		t.Fatalf("trim to 4 of 6 deleted %d", n)
@@ -51,7 +51,7 @@ func testFlowTrim(t *testing.T, s store.Store) {
 	}
 
 	// The flow to keep stays even when it is the oldest.
-	n, err = s.TrimFlows(ctx(t), "settings", aID, made[2].ID, 2)
+	n, err = s.TrimFlows(ctx(t), "settings", aID, made[2].ID, 2, 2)
 	must(t, err)
 	if n != 2 {
 		t.Fatalf("trim to 2 keeping the oldest deleted %d of 4", n)
@@ -76,18 +76,41 @@ func testFlowTrim(t *testing.T, s store.Store) {
 				t.Error(err)
 				return
 			}
-			if _, err := s.TrimFlows(ctx(t), "settings", bID, f.ID, cap); err != nil {
+			if _, err := s.TrimFlows(ctx(t), "settings", bID, f.ID, cap, cap); err != nil {
 				t.Error(err)
 			}
 		}()
 	}
 	wg.Wait()
-	n, err = s.TrimFlows(ctx(t), "settings", bID, uuid.Nil, cap)
+	n, err = s.TrimFlows(ctx(t), "settings", bID, uuid.Nil, cap, cap)
 	must(t, err)
-	left, err := s.TrimFlows(ctx(t), "settings", bID, uuid.Nil, 0)
+	left, err := s.TrimFlows(ctx(t), "settings", bID, uuid.Nil, 0, 0)
 	must(t, err)
 	// Each trim keeps its own flow, so racing trims may leave fewer than the cap, never more.
 	if n != 0 || left < 1 || left > cap {
 		t.Fatalf("after %d racing creations and trims to %d: a last trim deleted %d, %d left", racers, cap, n, left)
+	}
+
+	// With keep below the cap, nothing goes until there are more than the cap; then the
+	// flows go down to keep, the one to keep among them.
+	c := create(t, s, "trim-c@example.com")
+	cID := c.ID
+	newFlow := func(i int) *store.FlowRecord {
+		f := &store.FlowRecord{Kind: "settings", IdentityID: &cID, ExpiresAt: base.Add(time.Duration(i) * time.Minute), Data: []byte(`{}`)}
+		must(t, s.CreateFlow(ctx(t), f))
+		return f
+	}
+	for i := 0; i < 4; i++ {
+		newFlow(i)
+	}
+	if n, err := s.TrimFlows(ctx(t), "settings", cID, uuid.Nil, 4, 1); err != nil || n != 0 {
+		t.Fatalf("4 flows capped at 4: deleted %d (%v)", n, err)
+	}
+	oldest := newFlow(-10)
+	if n, err := s.TrimFlows(ctx(t), "settings", cID, oldest.ID, 4, 2); err != nil || n != 3 {
+		t.Fatalf("5 flows capped at 4, trimmed to 2: deleted %d (%v), want 3", n, err)
+	}
+	if _, err := s.GetFlow(ctx(t), "settings", oldest.ID); err != nil {
+		t.Fatalf("the flow to keep went: %v", err)
 	}
 }

@@ -81,27 +81,34 @@ func (s *Store) DeleteFlowsExpiredBefore(ctx context.Context, t time.Time, limit
 	return s.deleteExpired(ctx, "flows", t, limit)
 }
 
-// TrimFlows keeps keepID and the other flows of kind owned by identityID that were written
-// last (updated_at, then expiry, then id), keep in all, and deletes the rest: a flow in use
-// is written at every step, so it stays while older, untouched ones go, and flows written in
-// one instant still have an order. The first flow to go is found with one indexed read, so
-// the common case (fewer than keep flows) costs no write; concurrent trims only delete.
-func (s *Store) TrimFlows(ctx context.Context, kind string, identityID, keepID uuid.UUID, keep int) (int, error) {
-	skip := keep
-	if keepID != uuid.Nil {
-		skip--
-	}
-	if skip < 0 {
-		skip = 0
+// TrimFlows, when an identity has more than most flows of kind, keeps keepID and the other
+// flows written last (updated_at, then expiry, then id), keep in all, and deletes the rest:
+// a flow in use is written at every step, so it stays while older, untouched ones go, and
+// flows written in one instant still have an order. Whether there are more than most is one
+// indexed read, so the common case costs no write; concurrent trims only delete.
+func (s *Store) TrimFlows(ctx context.Context, kind string, identityID, keepID uuid.UUID, most, keep int) (int, error) {
+	keep = min(keep, most)
+	// offsets among the flows other than keepID, newest first
+	offset := func(n int) int {
+		if keepID != uuid.Nil {
+			n--
+		}
+		return max(n, 0)
 	}
 	var (
 		cutWritten, cutExp timeCol
 		cutID              uuid.UUID
 	)
-	err := s.reader().row(ctx, fmt.Sprintf(`SELECT updated_at, expires_at, id FROM flows
+	find := func(n int) error {
+		return s.reader().row(ctx, fmt.Sprintf(`SELECT updated_at, expires_at, id FROM flows
 		WHERE identity_id = ? AND kind = ? AND id <> ?
-		ORDER BY updated_at DESC, expires_at DESC, id DESC LIMIT 1 OFFSET %d`, skip), identityID, kind, keepID).
-		Scan(&cutWritten, &cutExp, &cutID)
+		ORDER BY updated_at DESC, expires_at DESC, id DESC LIMIT 1 OFFSET %d`, offset(n)), identityID, kind, keepID).
+			Scan(&cutWritten, &cutExp, &cutID)
+	}
+	err := find(most)
+	if err == nil && keep < most {
+		err = find(keep)
+	}
 	if err == sql.ErrNoRows {
 		return 0, nil
 	}
