@@ -276,62 +276,53 @@ type addressDiff[A any] struct {
 	add    []A         // rows to insert
 }
 
-// diffVerifiable compares addresses by id. A row whose channel or value changed is deleted
-// and inserted again (after every deletion), so two addresses that swap values never collide
-// in the (via, value) unique index.
-func diffVerifiable(old, want []identity.VerifiableAddress) addressDiff[identity.VerifiableAddress] {
-	var d addressDiff[identity.VerifiableAddress]
-	byID := make(map[uuid.UUID]identity.VerifiableAddress, len(old))
+// diffAddresses compares addresses by id. A row whose channel or value changed (replaced) is
+// deleted and inserted again (after every deletion), so two addresses that swap values never
+// collide in the (via, value) unique index; a row whose other columns changed is updated.
+func diffAddresses[A any](old, want []A, id func(A) uuid.UUID, replaced, changed func(o, w A) bool) addressDiff[A] {
+	var d addressDiff[A]
+	byID := make(map[uuid.UUID]A, len(old))
 	for _, o := range old {
-		byID[o.ID] = o
+		byID[id(o)] = o
 	}
 	kept := make(map[uuid.UUID]bool, len(want))
 	for _, w := range want {
-		o, ok := byID[w.ID]
+		o, ok := byID[id(w)]
 		switch {
-		case !ok || o.Via != w.Via || o.Value != w.Value:
+		case !ok || replaced(o, w):
 			d.add = append(d.add, w)
-		case o.Verified != w.Verified || o.Status != w.Status || !sameTimePtr(o.VerifiedAt, w.VerifiedAt) ||
-			!o.CreatedAt.Equal(w.CreatedAt) || !o.UpdatedAt.Equal(w.UpdatedAt):
+		case changed(o, w):
 			d.update = append(d.update, w)
-			kept[w.ID] = true
+			kept[id(w)] = true
 		default:
-			kept[w.ID] = true
+			kept[id(w)] = true
 		}
 	}
 	for _, o := range old {
-		if !kept[o.ID] {
-			d.drop = append(d.drop, o.ID)
+		if !kept[id(o)] {
+			d.drop = append(d.drop, id(o))
 		}
 	}
 	return d
 }
 
+func diffVerifiable(old, want []identity.VerifiableAddress) addressDiff[identity.VerifiableAddress] {
+	return diffAddresses(old, want,
+		func(a identity.VerifiableAddress) uuid.UUID { return a.ID },
+		func(o, w identity.VerifiableAddress) bool { return o.Via != w.Via || o.Value != w.Value },
+		func(o, w identity.VerifiableAddress) bool {
+			return o.Verified != w.Verified || o.Status != w.Status || !sameTimePtr(o.VerifiedAt, w.VerifiedAt) ||
+				!o.CreatedAt.Equal(w.CreatedAt) || !o.UpdatedAt.Equal(w.UpdatedAt)
+		})
+}
+
 func diffRecovery(old, want []identity.RecoveryAddress) addressDiff[identity.RecoveryAddress] {
-	var d addressDiff[identity.RecoveryAddress]
-	byID := make(map[uuid.UUID]identity.RecoveryAddress, len(old))
-	for _, o := range old {
-		byID[o.ID] = o
-	}
-	kept := make(map[uuid.UUID]bool, len(want))
-	for _, w := range want {
-		o, ok := byID[w.ID]
-		switch {
-		case !ok || o.Via != w.Via || o.Value != w.Value:
-			d.add = append(d.add, w)
-		case !o.CreatedAt.Equal(w.CreatedAt) || !o.UpdatedAt.Equal(w.UpdatedAt):
-			d.update = append(d.update, w)
-			kept[w.ID] = true
-		default:
-			kept[w.ID] = true
-		}
-	}
-	for _, o := range old {
-		if !kept[o.ID] {
-			d.drop = append(d.drop, o.ID)
-		}
-	}
-	return d
+	return diffAddresses(old, want,
+		func(a identity.RecoveryAddress) uuid.UUID { return a.ID },
+		func(o, w identity.RecoveryAddress) bool { return o.Via != w.Via || o.Value != w.Value },
+		func(o, w identity.RecoveryAddress) bool {
+			return !o.CreatedAt.Equal(w.CreatedAt) || !o.UpdatedAt.Equal(w.UpdatedAt)
+		})
 }
 
 func sameTimePtr(a, b *time.Time) bool {
