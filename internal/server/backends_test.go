@@ -1,16 +1,10 @@
 package server_test
 
 import (
-	"database/sql"
-	"fmt"
-	"net/url"
 	"os"
-	"strings"
 	"testing"
-	"time"
 
-	_ "github.com/go-sql-driver/mysql"
-	_ "github.com/jackc/pgx/v5/stdlib"
+	"github.com/portico-auth/portico/internal/testdb"
 )
 
 // testBackends returns the databases a hostile-input test runs on: SQLite always, and a
@@ -19,51 +13,11 @@ import (
 func testBackends(t *testing.T) map[string]string {
 	t.Helper()
 	out := map[string]string{"sqlite": "memory"}
-	name := fmt.Sprintf("attack_%d", time.Now().UnixNano())
-	if base := os.Getenv("PORTICO_TEST_POSTGRES_DSN"); base != "" {
-		db, err := sql.Open("pgx", base)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := db.Exec("CREATE SCHEMA " + name); err != nil {
-			t.Fatalf("postgres: %v", err)
-		}
-		t.Cleanup(func() {
-			_, _ = db.Exec("DROP SCHEMA " + name + " CASCADE")
-			_ = db.Close()
-		})
-		u, err := url.Parse(base)
-		if err != nil {
-			t.Fatal(err)
-		}
-		q := u.Query()
-		q.Set("search_path", name)
-		u.RawQuery = q.Encode()
-		out["postgres"] = u.String()
+	if base := os.Getenv(testdb.PostgresEnv); base != "" {
+		out["postgres"] = testdb.PostgresSchema(t, base)
 	}
-	if base := os.Getenv("PORTICO_TEST_MYSQL_DSN"); base != "" {
-		// mysql://user@tcp(host:port)/db?params: swap the database name for a fresh one.
-		rest := strings.TrimPrefix(base, "mysql://")
-		slash := strings.LastIndex(rest, "/")
-		if slash < 0 {
-			t.Fatalf("PORTICO_TEST_MYSQL_DSN %q has no database name", base)
-		}
-		params := ""
-		if q := strings.IndexByte(rest[slash:], '?'); q >= 0 {
-			params = rest[slash+q:]
-		}
-		db, err := sql.Open("mysql", rest[:slash]+"/")
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := db.Exec("CREATE DATABASE " + name + " CHARACTER SET utf8mb4 COLLATE utf8mb4_bin"); err != nil {
-			t.Fatalf("mysql: %v", err)
-		}
-		t.Cleanup(func() {
-			_, _ = db.Exec("DROP DATABASE " + name)
-			_ = db.Close()
-		})
-		out["mysql"] = "mysql://" + rest[:slash] + "/" + name + params
+	if base := os.Getenv(testdb.MySQLEnv); base != "" {
+		out["mysql"] = testdb.MySQLDatabase(t, base)
 	}
 	if os.Getenv("CI") == "true" && len(out) < 3 {
 		t.Fatal("CI=true requires PORTICO_TEST_POSTGRES_DSN and PORTICO_TEST_MYSQL_DSN for the hostile-input tests")

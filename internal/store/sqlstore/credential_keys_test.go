@@ -3,7 +3,6 @@ package sqlstore
 import (
 	"context"
 	"crypto/rand"
-	"database/sql"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -11,7 +10,7 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/go-sql-driver/mysql"
+	"github.com/portico-auth/portico/internal/testdb"
 
 	"github.com/portico-auth/portico/internal/apierr"
 	"github.com/portico-auth/portico/internal/identity"
@@ -25,33 +24,10 @@ func eachBackend(t *testing.T, fn func(t *testing.T, s *Store)) {
 		fn(t, openMigrated(t, "sqlite://"+t.TempDir()+"/keys.db"))
 	})
 	t.Run("postgres", func(t *testing.T) {
-		dsn := serverDSN(t, "PORTICO_TEST_POSTGRES_DSN")
-		admin, err := sql.Open("pgx", dsn)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { _ = admin.Close() })
-		fn(t, openMigrated(t, postgresSchema(t, admin, dsn)))
+		fn(t, openMigrated(t, testdb.PostgresSchema(t, testdb.ServerDSN(t, testdb.PostgresEnv))))
 	})
 	t.Run("mysql", func(t *testing.T) {
-		dsn := serverDSN(t, "PORTICO_TEST_MYSQL_DSN")
-		cfg, err := mysql.ParseDSN(strings.TrimPrefix(dsn, "mysql://"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		admin, err := sql.Open("mysql", cfg.FormatDSN())
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { _ = admin.Close() })
-		db := "portico_t_" + randomName()
-		if _, err := admin.ExecContext(context.Background(), "CREATE DATABASE "+db); err != nil {
-			t.Fatalf("create database: %v", err)
-		}
-		t.Cleanup(func() { _, _ = admin.ExecContext(context.Background(), "DROP DATABASE "+db) })
-		c := cfg.Clone()
-		c.DBName = db
-		fn(t, openMigrated(t, "mysql://"+c.FormatDSN()))
+		fn(t, openMigrated(t, testdb.MySQLDatabase(t, testdb.ServerDSN(t, testdb.MySQLEnv))))
 	})
 }
 

@@ -2,8 +2,9 @@ package sqlstore
 
 import (
 	"context"
-	"os"
 	"testing"
+
+	"github.com/portico-auth/portico/internal/testdb"
 
 	"github.com/portico-auth/portico/internal/store"
 )
@@ -24,16 +25,6 @@ func openMigrated(t *testing.T, dsn string) *Store {
 
 // serverDSN returns the DSN in env, skipping the test when it is unset, unless CI=true, where a
 // missing database is a failure.
-func serverDSN(t *testing.T, env string) string {
-	t.Helper()
-	dsn := os.Getenv(env)
-	if dsn == "" {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("%s is not set, but CI=true requires every backend to be tested", env)
-		}
-		t.Skipf("%s not set", env)
-	}
-	return dsn
-}
+func serverDSN(t *testing.T, env string) string { return testdb.ServerDSN(t, env) }
 
 var _ store.Store = (*Store)(nil)

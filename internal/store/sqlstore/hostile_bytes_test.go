@@ -2,13 +2,12 @@ package sqlstore
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
 	"errors"
 	"strings"
 	"testing"
 
-	"github.com/go-sql-driver/mysql"
+	"github.com/portico-auth/portico/internal/testdb"
 
 	"github.com/portico-auth/portico/internal/apierr"
 	"github.com/portico-auth/portico/internal/identity"
@@ -21,32 +20,10 @@ import (
 func TestHostileBytesAreBadRequests(t *testing.T) {
 	dsns := map[string]func(t *testing.T) string{
 		"postgres": func(t *testing.T) string {
-			dsn := serverDSN(t, "PORTICO_TEST_POSTGRES_DSN")
-			admin, err := sql.Open("pgx", dsn)
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { _ = admin.Close() })
-			return postgresSchema(t, admin, dsn)
+			return testdb.PostgresSchema(t, testdb.ServerDSN(t, testdb.PostgresEnv))
 		},
 		"mysql": func(t *testing.T) string {
-			cfg, err := mysql.ParseDSN(strings.TrimPrefix(serverDSN(t, "PORTICO_TEST_MYSQL_DSN"), "mysql://"))
-			if err != nil {
-				t.Fatal(err)
-			}
-			admin, err := sql.Open("mysql", cfg.FormatDSN())
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { _ = admin.Close() })
-			db := "portico_t_" + randomName()
-			if _, err := admin.Exec("CREATE DATABASE " + db + " CHARACTER SET utf8mb4 COLLATE utf8mb4_bin"); err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { _, _ = admin.Exec("DROP DATABASE " + db) })
-			c := cfg.Clone()
-			c.DBName = db
-			return "mysql://" + c.FormatDSN()
+			return testdb.MySQLDatabase(t, testdb.ServerDSN(t, testdb.MySQLEnv))
 		},
 	}
 	for name, dsn := range dsns {
