@@ -16,6 +16,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/portico-auth/portico/internal/testdb"
+
 	_ "github.com/jackc/pgx/v5/stdlib"
 
 	"github.com/portico-auth/portico/internal/apptest"
@@ -227,31 +229,13 @@ func TestNoFlowSecretInPostgresFlows(t *testing.T) {
 // and returns a DSN using it and a handle with it as search path.
 func postgresSchema(t *testing.T, base string) (string, *sql.DB) {
 	t.Helper()
-	name := fmt.Sprintf("settings_%d", time.Now().UnixNano())
-	admin, err := sql.Open("pgx", base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := admin.Exec("CREATE SCHEMA " + name); err != nil {
-		t.Fatalf("postgres: %v", err)
-	}
-	t.Cleanup(func() {
-		_, _ = admin.Exec("DROP SCHEMA " + name + " CASCADE")
-		_ = admin.Close()
-	})
-	u, err := url.Parse(base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	q := u.Query()
-	q.Set("search_path", name)
-	u.RawQuery = q.Encode()
-	db, err := sql.Open("pgx", u.String())
+	dsn := testdb.PostgresSchema(t, base)
+	db, err := sql.Open("pgx", dsn)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = db.Close() })
-	return u.String(), db
+	return dsn, db
 }
 
 // TestRevealedCodesAreShownOnce: codes revealed at aal2 are in the reply to the reveal only;
