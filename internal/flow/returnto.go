@@ -92,6 +92,11 @@ func (rt *ReturnTo) check(raw string) (*url.URL, error) {
 		if rel.Scheme != "" || rel.Host != "" || rel.User != nil || rel.Opaque != "" {
 			return nil, fmt.Errorf("relative return_to with an authority")
 		}
+		// "/%2f…" decodes to a path starting with "//": written back out (String, or a
+		// browser's own normalising) it becomes a protocol-relative URL to another host.
+		if strings.HasPrefix(rel.Path, "//") {
+			return nil, fmt.Errorf("protocol-relative return_to")
+		}
 		return rel, nil
 	}
 	u, err := url.Parse(raw)

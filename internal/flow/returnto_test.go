@@ -54,6 +54,8 @@ func TestReturnToCheck(t *testing.T) {
 		{"https://docs.example/a/b", ""},
 		{"//evil.example/", ""},
 		{"//evil.example", ""},
+		{"/%2fevil.example/", ""}, // decodes to "//evil.example/": protocol-relative once written out
+		{"/%2F%22", ""},           // found by FuzzReturnTo: written back as "//%22"
 		{"\\\\evil.example", ""},
 		{"/\\evil.example", ""},
 		{"\\/evil.example", ""},
@@ -150,7 +152,7 @@ func FuzzReturnTo(f *testing.F) {
 	for _, s := range []string{
 		"", "/", "/x?y#z", "//evil", "/\\evil", "\\\\evil", "https://app.example@evil", "https://app.example/",
 		"http://127.0.0.1:4455/after/x", "javascript:alert(1)", "https:evil", "HTTPS://APP.EXAMPLE:443/",
-		"http://127.0.0.1:4433/../..", "https://[::1]:8443/", "https://app.example%2f@evil/", "/%2f%2fevil",
+		"http://127.0.0.1:4433/../..", "https://[::1]:8443/", "https://app.example%2f@evil/", "/%2f%2fevil", "/%2f\"", "/%2Fevil",
 		"https://docs.example:8443/a/b/%2e%2e/x", "http://127.0.0.1:4455:80/after",
 	} {
 		f.Add(s)
