@@ -5,7 +5,7 @@ import (
 	"testing"
 
 	"github.com/portico-auth/portico/internal/apptest"
-	"github.com/portico-auth/portico/internal/method/mfatest"
+	"github.com/portico-auth/portico/internal/apptest/mfatest"
 )
 
 // TestUsedUpCodesDemandNoAAL2 is issue 19 finding 2 for recovery codes: once every code is

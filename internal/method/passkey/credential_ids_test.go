@@ -5,8 +5,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/portico-auth/portico/internal/apptest/mfatest"
 	"github.com/portico-auth/portico/internal/identity"
-	"github.com/portico-auth/portico/internal/method/mfatest"
 	"github.com/portico-auth/portico/internal/method/webauthn"
 	"github.com/portico-auth/portico/internal/method/webauthn/webauthntest"
 )

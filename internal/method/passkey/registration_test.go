@@ -8,8 +8,8 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/portico-auth/portico/internal/apptest/mfatest"
 	"github.com/portico-auth/portico/internal/identity"
-	"github.com/portico-auth/portico/internal/method/mfatest"
 	"github.com/portico-auth/portico/internal/method/webauthn"
 	"github.com/portico-auth/portico/internal/method/webauthn/webauthntest"
 	"github.com/portico-auth/portico/internal/text"

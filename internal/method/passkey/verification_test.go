@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/portico-auth/portico/internal/method/mfatest"
+	"github.com/portico-auth/portico/internal/apptest/mfatest"
 	"github.com/portico-auth/portico/internal/method/webauthn/webauthntest"
 	"github.com/portico-auth/portico/internal/text"
 )

@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/portico-auth/portico/internal/apptest"
-	"github.com/portico-auth/portico/internal/method/mfatest"
+	"github.com/portico-auth/portico/internal/apptest/mfatest"
 )
 
 // TestSeedAALCase is the seed's case end to end: a password + TOTP identity with an aal1

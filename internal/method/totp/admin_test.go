@@ -8,7 +8,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/portico-auth/portico/internal/apptest"
-	"github.com/portico-auth/portico/internal/method/mfatest"
+	"github.com/portico-auth/portico/internal/apptest/mfatest"
 )
 
 // TestAdminCredentials lists the second factor on the admin API (secret only when asked for)

@@ -6,7 +6,7 @@ import (
 	"testing"
 
 	"github.com/portico-auth/portico/internal/apptest"
-	"github.com/portico-auth/portico/internal/method/mfatest"
+	"github.com/portico-auth/portico/internal/apptest/mfatest"
 )
 
 // TestDisabledTOTPDemandsNoAAL2 is issue 19 finding 2 for TOTP: an authenticator app linked

@@ -15,8 +15,8 @@ import (
 	"github.com/pquerna/otp"
 
 	"github.com/portico-auth/portico/internal/apptest"
+	"github.com/portico-auth/portico/internal/apptest/mfatest"
 	"github.com/portico-auth/portico/internal/identity"
-	"github.com/portico-auth/portico/internal/method/mfatest"
 	"github.com/portico-auth/portico/internal/method/totp"
 )
 

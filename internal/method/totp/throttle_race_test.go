@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/portico-auth/portico/internal/method/mfatest"
+	"github.com/portico-auth/portico/internal/apptest/mfatest"
 )
 
 // TestSecondFactorThrottleRace: 100 concurrent wrong TOTP codes for one identity (issue 11

@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/portico-auth/portico/internal/method/mfatest"
+	"github.com/portico-auth/portico/internal/apptest/mfatest"
 )
 
 // TestSecondFactorThrottled: someone holding the password (an aal1 session) must not be able

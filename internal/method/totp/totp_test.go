@@ -9,7 +9,7 @@ import (
 	pqtotp "github.com/pquerna/otp/totp"
 
 	"github.com/portico-auth/portico/internal/apptest"
-	"github.com/portico-auth/portico/internal/method/mfatest"
+	"github.com/portico-auth/portico/internal/apptest/mfatest"
 	"github.com/portico-auth/portico/internal/text"
 )
 

@@ -5,7 +5,7 @@ import (
 	"testing"
 
 	"github.com/portico-auth/portico/internal/apptest"
-	"github.com/portico-auth/portico/internal/method/mfatest"
+	"github.com/portico-auth/portico/internal/apptest/mfatest"
 	"github.com/portico-auth/portico/internal/method/webauthn/webauthntest"
 )
 
