@@ -169,6 +169,67 @@ type Throttles interface {
 	DeleteFailuresBefore(ctx context.Context, t time.Time, limit int) (int, error)
 }
 
+// Code is a one-time code or link token of a self-service flow as stored: never the code
+// itself, only Hash, a keyed hash the method package computes (binding the code to its flow).
+type Code struct {
+	ID     uuid.UUID
+	FlowID uuid.UUID
+	// Purpose is the flow kind the code serves ("verification", "recovery", "login",
+	// "registration"); Method is "code" or "link".
+	Purpose string
+	Method  string
+	// IdentityID is the identity the code proves control for; nil when the address belongs to
+	// none (a registration code).
+	IdentityID *uuid.UUID
+	// Via and Address are where the code was sent ("email", "sms"; the address as normalised).
+	Via     string
+	Address string
+	Hash    []byte
+	// Attempts counts the tries reserved on the code (ReserveCodeAttempt).
+	Attempts  int
+	ExpiresAt time.Time
+	UsedAt    *time.Time
+	CreatedAt time.Time
+}
+
+// Codes persists one-time codes. A code is single use, bound to its flow (deleted with it),
+// expiring, and has a bounded number of tries, each reserved before the guess is compared.
+type Codes interface {
+	// CreateCode stores c (zero ID and CreatedAt are filled in) and, in the same transaction,
+	// deletes the unused codes of the same flow, purpose and method: a code sent again
+	// replaces the one sent before. The flow must exist.
+	CreateCode(ctx context.Context, c *Code) error
+	// ReserveCodeAttempt counts one try on the live code (unused, not expired at now) of the
+	// flow's purpose and method "code", only if it has had fewer than max tries, and returns
+	// it (with Hash) and true. The check and the count are one conditional update, so of any
+	// number of concurrent callers at most max are admitted per code. A live code with no tries
+	// left is returned with false; no live code at all is ErrNotFound.
+	ReserveCodeAttempt(ctx context.Context, flowID uuid.UUID, purpose string, now time.Time, max int) (*Code, bool, error)
+	// FindCodeByHash returns the live link token (method "link", unused, not expired at now) of
+	// purpose with this hash; otherwise ErrNotFound.
+	FindCodeByHash(ctx context.Context, purpose string, hash []byte, now time.Time) (*Code, error)
+	// UseCode marks code id used at now, only if it is still unused and not expired: of any
+	// number of concurrent callers exactly one succeeds; the others (and a used or expired
+	// code) get ErrNotFound.
+	UseCode(ctx context.Context, id uuid.UUID, now time.Time) error
+	// DeleteCodesExpiredBefore deletes at most limit codes that expired before t.
+	DeleteCodesExpiredBefore(ctx context.Context, t time.Time, limit int) (int, error)
+}
+
+// Addresses changes the verification state of an identity's verifiable addresses without a
+// full identity update. Each write also increments the identity's version in the same
+// transaction, so that an identity update prepared before it is refused (ErrConflict) instead
+// of writing the old state back.
+type Addresses interface {
+	// MarkAddressVerified sets the verifiable address (via, value) of identityID verified, with
+	// status "completed" and verified_at now (kept when it was verified before); ErrNotFound
+	// when the identity has no such address.
+	MarkAddressVerified(ctx context.Context, identityID uuid.UUID, via, value string, now time.Time) error
+	// SetAddressStatus sets the status ("pending", "sent") of an address that is not verified
+	// yet; a verified address keeps "completed". ErrNotFound when there is no such address.
+	SetAddressStatus(ctx context.Context, identityID uuid.UUID, via, value, status string, now time.Time) error
+}
+
 // Store is everything a Portico server persists.
 type Store interface {
 	Identities
@@ -177,6 +238,8 @@ type Store interface {
 	Errors
 	Values
 	Throttles
+	Codes
+	Addresses
 	// Ping checks that the database answers.
 	Ping(ctx context.Context) error
 	// Close releases the connections.

@@ -58,6 +58,10 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"Throttles", testThrottles},
 		{"ThrottlesConcurrentReserve", testThrottlesConcurrentReserve},
 		{"ErrorsDeleteBefore", testErrorsDeleteBefore},
+		{"Codes", testCodes},
+		{"CodesDeleteExpired", testCodesDeleteExpired},
+		{"CodesConcurrentGuesses", testCodesConcurrentGuesses},
+		{"AddressVerification", testAddressVerification},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
