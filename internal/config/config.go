@@ -192,6 +192,10 @@ func (c *Config) MethodEnabled(name string) bool {
 		return m.WebAuthn.Enabled
 	case "passkey":
 		return m.Passkey.Enabled
+	case "code":
+		return m.Code.Enabled
+	case "link":
+		return m.Link.Enabled
 	}
 	return false
 }

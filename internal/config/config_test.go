@@ -87,6 +87,15 @@ func TestDefaults(t *testing.T) {
 		{"profile on", c.MethodEnabled("profile"), true},
 		{"totp off", c.MethodEnabled("totp"), false},
 		{"webauthn off", c.MethodEnabled("webauthn"), false},
+		{"code on", c.MethodEnabled("code"), true},
+		{"link on", c.MethodEnabled("link"), true},
+		{"code lifespan", c.SelfService.Methods.Code.Config.Lifespan, 15 * time.Minute},
+		{"link lifespan", c.SelfService.Methods.Link.Config.Lifespan, 15 * time.Minute},
+		{"passwordless off", c.SelfService.Methods.Code.PasswordlessEnabled, false},
+		{"verification off", c.SelfService.Flows.Verification.Enabled, false},
+		{"recovery off", c.SelfService.Flows.Recovery.Enabled, false},
+		{"notify unknown off", c.SelfService.Flows.Recovery.NotifyUnknownRecipients, false},
+		{"recovery use", c.SelfService.Flows.Recovery.Use, "code"},
 		{"min length", c.SelfService.Methods.Password.Config.MinPasswordLength, 8},
 		{"similarity", c.SelfService.Methods.Password.Config.IdentifierSimilarityCheckEnabled, true},
 		{"login ui", c.FlowUIURL("login"), "http://127.0.0.1:4433/ui/login"},
@@ -269,6 +278,10 @@ func TestValidationErrors(t *testing.T) {
 		{"webauthn rp", "selfservice:\n  methods:\n    webauthn:\n      enabled: true\n", nil, "config: selfservice.methods.webauthn.config.rp.id: required when the method is enabled"},
 		{"min password length", "selfservice:\n  methods:\n    password:\n      config:\n        min_password_length: 4\n", nil, "config: selfservice.methods.password.config.min_password_length: must be at least 6, got 4"},
 		{"dsn scheme", "", map[string]string{"DSN": "oracle://x"}, "config: dsn: must be memory or a sqlite://, postgres:// or mysql:// URL"},
+		{"code lifespan", "selfservice:\n  methods:\n    code:\n      config:\n        lifespan: 0s\n", nil, "config: selfservice.methods.code.config.lifespan: must be a positive duration, got 0s"},
+		{"recovery without its method", "selfservice:\n  methods:\n    link:\n      enabled: false\n  flows:\n    recovery:\n      enabled: true\n      use: link\n", nil, `config: selfservice.flows.recovery.use: "link" needs selfservice.methods.link.enabled`},
+		{"passwordless without code", "selfservice:\n  methods:\n    code:\n      enabled: false\n      passwordless_enabled: true\n", nil, "config: selfservice.methods.code.enabled: must be true when passwordless_enabled or mfa_enabled is"},
+		{"link base url", "selfservice:\n  methods:\n    link:\n      config:\n        base_url: nope\n", nil, `config: selfservice.methods.link.config.base_url: must be an absolute http(s) URL, got "nope"`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, _, err := load(t, minimal+tc.yaml, tc.env, false)
@@ -344,7 +357,7 @@ func TestKratosQuickstartSample(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(w) != 1 || w[0] != "config: ignoring keys Portico does not support: ciphers, courier, feature_flags, selfservice.methods.code, selfservice.methods.link" {
+	if len(w) != 1 || w[0] != "config: ignoring keys Portico does not support: ciphers, courier, feature_flags" {
 		t.Fatalf("warnings %q", w)
 	}
 	for _, tc := range []struct {
@@ -361,6 +374,9 @@ func TestKratosQuickstartSample(t *testing.T) {
 		{"settings ui", c.FlowUIURL("settings"), "http://127.0.0.1:4455/settings"},
 		{"login lifespan", c.FlowLifespan("login"), 10 * time.Minute},
 		{"recovery", c.SelfService.Flows.Recovery.Enabled, true},
+		{"code", c.MethodEnabled("code"), true},
+		{"link", c.MethodEnabled("link"), true},
+		{"verification use", c.SelfService.Flows.Verification.Use, "code"},
 		{"logout return", c.ReturnURL("logout", ""), "http://127.0.0.1:4455/login"},
 		{"login return falls back", c.ReturnURL("login", "password"), "http://127.0.0.1:4455/"},
 		{"hooks", len(c.AfterHooks("registration", "password")), 2},

@@ -116,6 +116,8 @@ func defaults() *Config {
 					MinPasswordLength: 8, IdentifierSimilarityCheckEnabled: true,
 				}},
 				Profile: Method{Enabled: true},
+				Code:    CodeMethod{Enabled: true, Config: CodeConfig{Lifespan: 15 * time.Minute}},
+				Link:    LinkMethod{Enabled: true, Config: LinkConfig{Lifespan: 15 * time.Minute}},
 			},
 			Flows: Flows{
 				Settings: SettingsFlow{Lifespan: hour, PrivilegedSessionMaxAge: hour, RequiredAAL: AALHighestAvailable},

@@ -141,6 +141,37 @@ type Methods struct {
 	LookupSecret Method         `yaml:"lookup_secret"`
 	WebAuthn     WebAuthnMethod `yaml:"webauthn"`
 	Passkey      PasskeyMethod  `yaml:"passkey"`
+	Code         CodeMethod     `yaml:"code"`
+	Link         LinkMethod     `yaml:"link"`
+}
+
+// CodeMethod is selfservice.methods.code: one-time codes for verification and recovery, and
+// for sign-in when passwordless_enabled (or as a second factor when mfa_enabled).
+type CodeMethod struct {
+	Enabled             bool       `yaml:"enabled"`
+	PasswordlessEnabled bool       `yaml:"passwordless_enabled"`
+	MFAEnabled          bool       `yaml:"mfa_enabled"`
+	Config              CodeConfig `yaml:"config"`
+}
+
+// CodeConfig is selfservice.methods.code.config.
+type CodeConfig struct {
+	// Lifespan is how long a code is accepted (Kratos's default 15m).
+	Lifespan time.Duration `yaml:"lifespan"`
+}
+
+// LinkMethod is selfservice.methods.link: links with a one-time token for verification and
+// recovery.
+type LinkMethod struct {
+	Enabled bool       `yaml:"enabled"`
+	Config  LinkConfig `yaml:"config"`
+}
+
+// LinkConfig is selfservice.methods.link.config.
+type LinkConfig struct {
+	Lifespan time.Duration `yaml:"lifespan"`
+	// BaseURL is the base of the links sent (the public base URL when empty).
+	BaseURL string `yaml:"base_url"`
 }
 
 // Method is a method with nothing to configure but whether it is on.
@@ -258,6 +289,9 @@ type ToggleFlow struct {
 	Lifespan time.Duration `yaml:"lifespan"`
 	Use      string        `yaml:"use"` // code | link
 	After    MethodAfter   `yaml:"after"`
+	// NotifyUnknownRecipients sends the "invalid" message to an address no identity holds
+	// (Kratos's default false: nothing is sent; the reply is the same either way).
+	NotifyUnknownRecipients bool `yaml:"notify_unknown_recipients"`
 }
 
 // After is what happens after a flow succeeds: hooks for every method, and per-method overrides.

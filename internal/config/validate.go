@@ -175,6 +175,23 @@ func (c *Config) validate() ([]string, error) {
 	check(oneOf("log.format", c.Log.Format, "json", "text"))
 	check(oneOf("selfservice.flows.verification.use", f.Verification.Use, "code", "link"))
 	check(oneOf("selfservice.flows.recovery.use", f.Recovery.Use, "code", "link"))
+	m := &c.SelfService.Methods
+	positive("selfservice.methods.code.config.lifespan", m.Code.Config.Lifespan)
+	positive("selfservice.methods.link.config.lifespan", m.Link.Config.Lifespan)
+	if m.Link.Config.BaseURL != "" {
+		check(absURL("selfservice.methods.link.config.base_url", m.Link.Config.BaseURL))
+	}
+	for _, fl := range []struct {
+		name string
+		ToggleFlow
+	}{{"verification", f.Verification}, {"recovery", f.Recovery}} {
+		if fl.Enabled && (fl.Use == "code" || fl.Use == "link") && !c.MethodEnabled(fl.Use) {
+			check(invalid("selfservice.flows."+fl.name+".use", "%q needs selfservice.methods.%s.enabled", fl.Use, fl.Use))
+		}
+	}
+	if (m.Code.PasswordlessEnabled || m.Code.MFAEnabled) && !m.Code.Enabled {
+		check(invalid("selfservice.methods.code.enabled", "must be true when passwordless_enabled or mfa_enabled is"))
+	}
 
 	check(absURL("selfservice.default_browser_return_url", c.SelfService.DefaultBrowserReturnURL))
 	for i, raw := range c.SelfService.AllowedReturnURLs {
