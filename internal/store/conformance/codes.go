@@ -3,8 +3,6 @@ package conformance
 import (
 	"bytes"
 	"fmt"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -159,34 +157,7 @@ func testCodesConcurrentGuesses(t *testing.T, s store.Store) {
 	flowID := codeFlow(t, s, "recovery")
 	c := newCode(flowID, "recovery", "code", nil, "guess-me")
 	must(t, s.CreateCode(ctx(t), c))
-	race := func(f func() (bool, error)) int {
-		var won atomic.Int32
-		var wg sync.WaitGroup
-		errs := make(chan error, n)
-		start := make(chan struct{})
-		for range n {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				<-start
-				ok, err := f()
-				if err != nil {
-					errs <- err
-					return
-				}
-				if ok {
-					won.Add(1)
-				}
-			}()
-		}
-		close(start)
-		wg.Wait()
-		close(errs)
-		for err := range errs {
-			must(t, err)
-		}
-		return int(won.Load())
-	}
+	race := func(f func() (bool, error)) int { return concurrently(t, n, f) }
 	admitted := race(func() (bool, error) {
 		_, ok, err := s.ReserveCodeAttempt(ctx(t), flowID, "recovery", base, max)
 		return ok, err

@@ -8,6 +8,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -74,6 +76,38 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 var base = time.Date(2030, 5, 6, 7, 8, 9, 123456789, time.FixedZone("X", 3600))
 
 func ctx(t *testing.T) context.Context { return t.Context() }
+
+// concurrently starts n calls of f at once and returns how many reported true; any error
+// fails the test.
+func concurrently(t *testing.T, n int, f func() (bool, error)) int {
+	t.Helper()
+	var won atomic.Int32
+	var wg sync.WaitGroup
+	errs := make(chan error, n)
+	start := make(chan struct{})
+	for range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			ok, err := f()
+			if err != nil {
+				errs <- err
+				return
+			}
+			if ok {
+				won.Add(1)
+			}
+		}()
+	}
+	close(start)
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		must(t, err)
+	}
+	return int(won.Load())
+}
 
 func wantKind(t *testing.T, err, kind error) {
 	t.Helper()

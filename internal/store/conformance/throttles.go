@@ -1,8 +1,6 @@
 package conformance
 
 import (
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -80,32 +78,9 @@ func testThrottlesConcurrentReserve(t *testing.T, s store.Store) {
 	const window = 15 * time.Minute
 	const attempts, max = 100, 5
 	race := func(key string, at time.Time) int {
-		var admitted atomic.Int32
-		var wg sync.WaitGroup
-		errs := make(chan error, attempts)
-		start := make(chan struct{})
-		for range attempts {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				<-start
-				ok, err := s.ReserveAttempt(ctx(t), key, at, window, max)
-				if err != nil {
-					errs <- err
-					return
-				}
-				if ok {
-					admitted.Add(1)
-				}
-			}()
-		}
-		close(start)
-		wg.Wait()
-		close(errs)
-		for err := range errs {
-			must(t, err)
-		}
-		return int(admitted.Load())
+		return concurrently(t, attempts, func() (bool, error) {
+			return s.ReserveAttempt(ctx(t), key, at, window, max)
+		})
 	}
 	if n := race("fresh", base); n != max {
 		t.Fatalf("%d concurrent reservations admitted %d, want %d", attempts, n, max)
