@@ -38,9 +38,6 @@ func serveCmd() *cobra.Command {
 				return err
 			}
 			log := newLogger(cfg)
-			// Code that has no logger handed to it (httpx's error replies) logs through the
-			// default one: make it the configured logger too.
-			slog.SetDefault(log)
 			for _, w := range warnings {
 				log.Warn(w)
 			}

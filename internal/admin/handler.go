@@ -2,7 +2,6 @@ package admin
 
 import (
 	"context"
-	"encoding/base64"
 	"net/http"
 	"net/url"
 	"strings"
@@ -36,10 +35,11 @@ type Schemas interface {
 
 // IdentityHandler serves /admin/identities.
 type IdentityHandler struct {
-	mgr        IdentityManager
-	store      IdentityStore
-	schemas    Schemas
-	publicBase *url.URL
+	mgr     IdentityManager
+	store   IdentityStore
+	schemas Schemas
+	// publicBase is serve.public.base_url, where schema_url points.
+	publicBase string
 	// Factors are the enabled sign-in methods; deleting credentials never takes an identity's
 	// last usable first factor (see identity.Factors). Nil knows no method.
 	Factors *identity.Factors
@@ -48,7 +48,7 @@ type IdentityHandler struct {
 // NewIdentityHandler returns the admin identity API. publicBaseURL is the public listener's
 // base URL, used for schema_url.
 func NewIdentityHandler(mgr IdentityManager, st IdentityStore, schemas Schemas, publicBaseURL *url.URL) *IdentityHandler {
-	return &IdentityHandler{mgr: mgr, store: st, schemas: schemas, publicBase: publicBaseURL}
+	return &IdentityHandler{mgr: mgr, store: st, schemas: schemas, publicBase: publicBaseURL.String()}
 }
 
 // Register adds the admin identity routes to mux.
@@ -62,26 +62,10 @@ func (h *IdentityHandler) Register(mux *http.ServeMux) {
 	mux.HandleFunc("DELETE /admin/identities/{id}/credentials/{type}", h.deleteCredentials)
 }
 
-// SchemaURL is where the public listener serves the schema with the given id.
-func SchemaURL(publicBase *url.URL, schemaID string) string {
-	enc := base64.RawURLEncoding.EncodeToString([]byte(schemaID))
-	if publicBase == nil {
-		return "/schemas/" + enc
-	}
-	return strings.TrimSuffix(publicBase.String(), "/") + "/schemas/" + enc
-}
-
 // render prepares an identity for the wire: schema_url set, credential configs hidden except
 // for the types in include, empty lists as [] rather than null.
 func (h *IdentityHandler) render(id *identity.Identity, include []identity.CredentialsType) *identity.Identity {
-	out := id.WithoutCredentialConfigs(include...)
-	out.SchemaURL = SchemaURL(h.publicBase, id.SchemaID)
-	if out.VerifiableAddresses == nil {
-		out.VerifiableAddresses = []identity.VerifiableAddress{}
-	}
-	if out.RecoveryAddresses == nil {
-		out.RecoveryAddresses = []identity.RecoveryAddress{}
-	}
+	out := id.WithoutCredentialConfigs(include...).Shown(h.publicBase)
 	for t, c := range out.Credentials {
 		if c.Identifiers == nil {
 			c.Identifiers = []string{}

@@ -3,7 +3,6 @@ package httpx
 import (
 	"context"
 	"errors"
-	"log/slog"
 	"net/http"
 )
 
@@ -17,11 +16,4 @@ const StatusClientClosedRequest = 499
 // cancelled context is not a fault of the server.
 func ClientGone(r *http.Request) bool {
 	return errors.Is(r.Context().Err(), context.Canceled)
-}
-
-// writeClientGone answers a request whose client disconnected: logged at debug level with the
-// error that the cancellation caused, and status 499.
-func writeClientGone(w http.ResponseWriter, r *http.Request, err error) {
-	slog.DebugContext(r.Context(), "client closed the request", "error", err, "method", r.Method, "path", r.URL.Path)
-	w.WriteHeader(StatusClientClosedRequest)
 }

@@ -6,8 +6,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
 	"strings"
 
@@ -45,7 +45,7 @@ func WriteJSON(w http.ResponseWriter, status int, v any) {
 func writeJSON(w http.ResponseWriter, status int, v any, contentType string) {
 	b, err := json.Marshal(v)
 	if err != nil {
-		slog.Error("encode reply", "error", err)
+		NoteError(w, fmt.Errorf("encode reply: %w", err))
 		status, b = http.StatusInternalServerError, []byte(`{"error":{"code":500,"status":"Internal Server Error","message":"An internal server error occurred, please contact the system administrator"}}`)
 	}
 	w.Header().Set("Content-Type", contentType)
@@ -62,16 +62,14 @@ type errorBody struct {
 }
 
 // WriteError writes err as Kratos's error JSON. Errors outside the vocabulary become a 500
-// whose cause is logged, never sent.
+// whose cause is never sent: it is noted on w (NoteError) for the server to log.
 func WriteError(w http.ResponseWriter, r *http.Request, err error) {
+	NoteError(w, err)
 	if ClientGone(r) {
-		writeClientGone(w, r, err)
+		w.WriteHeader(StatusClientClosedRequest)
 		return
 	}
 	e := apierr.From(err)
-	if e.Code >= 500 {
-		slog.ErrorContext(r.Context(), "request failed", "error", err, "method", r.Method, "path", r.URL.Path)
-	}
 	if e.ID != "" {
 		w.Header().Set("Ory-Error-Id", e.ID)
 	}

@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"github.com/portico-auth/portico/internal/config"
+	"github.com/portico-auth/portico/internal/flow"
 	"github.com/portico-auth/portico/internal/flow/login"
 	"github.com/portico-auth/portico/internal/flow/logout"
 	"github.com/portico-auth/portico/internal/flow/registration"
@@ -49,9 +50,8 @@ func registerAuth(a *App, pub *http.ServeMux) error {
 	*a.factors = signInFactors(loginMethods)
 
 	lh := &login.Handler{
-		Flows: st, Identities: st, Sessions: a.Sessions, CSRF: a.CSRF, ReturnTo: a.ReturnTo, Errors: a.Errors,
-		Public: public, UIURL: cfg.FlowUIURL(config.FlowLogin), Lifespan: cfg.FlowLifespan(config.FlowLogin),
-		ReturnURL: cfg.ReturnURL(config.FlowLogin, "password"), Methods: loginMethods, Now: a.Now, Log: a.Log,
+		Lifecycle: a.lifecycle(config.FlowLogin), Identities: st,
+		ReturnURL: cfg.ReturnURL(config.FlowLogin, "password"), Methods: loginMethods,
 		// Its own scope, so that password attempts on a crafted identifier cannot count here.
 		FactorThrottle: factorThrottle,
 	}
@@ -61,10 +61,9 @@ func registerAuth(a *App, pub *http.ServeMux) error {
 	lh.Register(pub)
 
 	(&registration.Handler{
-		Flows: st, Sessions: a.Sessions, CSRF: a.CSRF, ReturnTo: a.ReturnTo, Errors: a.Errors, Public: public,
-		Enabled: cfg.SelfService.Flows.Registration.Enabled, UIURL: cfg.FlowUIURL(config.FlowRegistration),
-		Lifespan: cfg.FlowLifespan(config.FlowRegistration), ReturnURL: cfg.ReturnURL(config.FlowRegistration, "password"),
-		IssueSession: cfg.HasHook(config.FlowRegistration, "password", "session"), Methods: regMethods, Now: a.Now, Log: a.Log,
+		Lifecycle: a.lifecycle(config.FlowRegistration), Enabled: cfg.SelfService.Flows.Registration.Enabled,
+		ReturnURL:    cfg.ReturnURL(config.FlowRegistration, "password"),
+		IssueSession: cfg.HasHook(config.FlowRegistration, "password", "session"), Methods: regMethods,
 	}).Register(pub)
 
 	logoutReturn := cfg.SelfService.Flows.Logout.After.DefaultBrowserReturnURL
@@ -73,7 +72,16 @@ func registerAuth(a *App, pub *http.ServeMux) error {
 	}
 	(&logout.Handler{
 		Store: st, Sessions: a.Sessions, Tokens: session.NewLogoutTokens(cfg.CookieSecrets()), ReturnTo: a.ReturnTo,
-		Errors: a.Errors, Public: public, ReturnURL: logoutReturn,
+		Replies: a.Replies, Public: public, ReturnURL: logoutReturn,
 	}).Register(pub)
 	return nil
+}
+
+// lifecycle is the shared lifecycle of the flow kind k, configured from
+// selfservice.flows.<k>.
+func (a *App) lifecycle(k string) flow.Lifecycle {
+	return flow.Lifecycle{
+		Kind: k, Flows: a.Store, Sessions: a.Sessions, CSRF: a.CSRF, ReturnTo: a.ReturnTo, Replies: a.Replies,
+		Public: a.Config.PublicURL(), UIURL: a.Config.FlowUIURL(k), Lifespan: a.Config.FlowLifespan(k), Now: a.Now,
+	}
 }

@@ -39,7 +39,7 @@ type App struct {
 	Sessions   *session.Manager
 	CSRF       *flow.CSRF
 	ReturnTo   *flow.ReturnTo
-	Errors     *flow.ErrorWriter
+	Replies    *flow.Replier
 
 	webauthn *webauthnMethods
 	// factors are the enabled sign-in methods as the AAL rules count them; registerAuth
@@ -54,10 +54,15 @@ type App struct {
 	PublicMux *http.ServeMux
 }
 
-// Build assembles every component from cfg over st. now may be nil (time.Now).
+// Build assembles every component from cfg over st. The clock and the logger are defaulted
+// here, once, for everything built: now may be nil (time.Now), log may be nil (logs nothing).
+// Below this point both are required.
 func Build(ctx context.Context, cfg *config.Config, st store.Store, log *slog.Logger, now func() time.Time) (*App, error) {
 	if now == nil {
 		now = time.Now
+	}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
 	}
 	srcs := make([]schema.Source, 0, len(cfg.Identity.Schemas))
 	for _, s := range cfg.Identity.Schemas {
@@ -77,7 +82,7 @@ func Build(ctx context.Context, cfg *config.Config, st store.Store, log *slog.Lo
 		Hasher:  hash.New(cfg.HasherOptions()),
 		Schemas: schemas,
 		CSRF:    flow.NewCSRF(cfg.Serve.Public.BaseURL, cfg.Cookies.Domain, secure),
-		Errors:  &flow.ErrorWriter{Store: st, ErrorUIURL: cfg.FlowUIURL(config.FlowError), Now: now, Log: log},
+		Replies: &flow.Replier{Store: st, ErrorUIURL: cfg.FlowUIURL(config.FlowError), Now: now, Log: log},
 	}
 	a.ReturnTo = &flow.ReturnTo{Allowed: cfg.SelfService.AllowedReturnURLs, Public: public}
 	if cfg.SelfService.DefaultBrowserReturnURL != "" {
@@ -132,7 +137,7 @@ func Build(ctx context.Context, cfg *config.Config, st store.Store, log *slog.Lo
 	sessions := sessionapi.New(a.Sessions, st, cfg.Serve.Public.BaseURL)
 	sessions.RegisterPublic(pub)
 	sessions.RegisterAdmin(adm)
-	a.Errors.Register(pub)
+	a.Replies.Register(pub)
 	if a.webauthn, err = newWebAuthnMethods(a); err != nil {
 		return nil, err
 	}
@@ -158,7 +163,7 @@ func Build(ctx context.Context, cfg *config.Config, st store.Store, log *slog.Lo
 	}
 	settingsMethods = append(settingsMethods, a.webauthn.settings...)
 	settings.New(settings.OptionsFromConfig(cfg), settings.Deps{
-		Store: st, Identities: a.Identities, Sessions: a.Sessions, CSRF: a.CSRF, ReturnTo: a.ReturnTo, Errors: a.Errors, Now: now, Log: log,
+		Store: st, Identities: a.Identities, Sessions: a.Sessions, CSRF: a.CSRF, ReturnTo: a.ReturnTo, Errors: a.Replies, Now: now, Log: log,
 	}, settingsMethods...).Register(pub)
 
 	pages, err := ui.New(pub, a.CSRF, public, log)
@@ -169,7 +174,7 @@ func Build(ctx context.Context, cfg *config.Config, st store.Store, log *slog.Lo
 	pages.Register(pub)
 
 	a.PublicMux = pub
-	a.Public = instrument("public", pub, m, log, a.Errors)
+	a.Public = instrument("public", pub, m, log, a.Replies)
 	a.Admin = instrument("admin", newAdminGuard(cfg).wrap(adm), m, log, nil)
 	return a, nil
 }

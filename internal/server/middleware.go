@@ -14,11 +14,20 @@ import (
 	"github.com/portico-auth/portico/internal/httpx"
 )
 
-// statusWriter remembers the status a handler wrote.
+// statusWriter remembers the status a handler wrote and the error its reply was for
+// (httpx.NoteError), which the request's log line reports.
 type statusWriter struct {
 	http.ResponseWriter
 	status int
 	wrote  bool
+	err    error
+}
+
+// NoteError keeps the error a reply was written for (the first one).
+func (w *statusWriter) NoteError(err error) {
+	if w.err == nil {
+		w.err = err
+	}
 }
 
 func (w *statusWriter) WriteHeader(code int) {
@@ -104,6 +113,7 @@ func instrument(listener string, mux http.Handler, m *metrics, log *slog.Logger,
 				pattern = "unmatched"
 			}
 			m.observe(listener, r.Method, pattern, sw.status, d)
+			logNoted(r, log, sw.err, id)
 			log.LogAttrs(r.Context(), slog.LevelInfo, "request",
 				slog.String("listener", listener), slog.String("method", r.Method),
 				slog.String("path", r.URL.Path), slog.Int("status", sw.status),
@@ -119,4 +129,17 @@ func instrument(listener string, mux http.Handler, m *metrics, log *slog.Logger,
 		}
 		mux.ServeHTTP(sw, r)
 	})
+}
+
+// logNoted logs the error a reply was written for, once, through the server's logger: a
+// server error at ERROR, anything caused by a client that went away at DEBUG (it is not a
+// fault of the server), a client's mistake not at all (its status is in the request line).
+func logNoted(r *http.Request, log *slog.Logger, err error, requestID string) {
+	switch {
+	case err == nil:
+	case httpx.ClientGone(r):
+		log.DebugContext(r.Context(), "client closed the request", "error", err, "method", r.Method, "path", r.URL.Path, "request_id", requestID)
+	case apierr.From(err).Code >= 500:
+		log.ErrorContext(r.Context(), "request failed", "error", err, "method", r.Method, "path", r.URL.Path, "request_id", requestID)
+	}
 }

@@ -1,7 +1,6 @@
 package sessionapi
 
 import (
-	"encoding/base64"
 	"strings"
 
 	"github.com/portico-auth/portico/internal/apierr"
@@ -40,24 +39,16 @@ func parseExpand(values []string) (expand, error) {
 	return e, nil
 }
 
-// schemaURL is where the public API serves an identity schema, as the admin API shows it.
-func schemaURL(publicBaseURL, schemaID string) string {
-	return strings.TrimSuffix(publicBaseURL, "/") + "/schemas/" + base64.RawURLEncoding.EncodeToString([]byte(schemaID))
-}
-
 // render returns the session as it goes on the wire: credentials never shown, schema_url set,
 // metadata_admin only in the admin view, unexpanded properties left out.
 func (h *Handler) render(s *session.Session, e expand) *session.Session {
 	c := *s
 	c.Identity = nil
 	if e.identity && s.Identity != nil {
-		id := *s.Identity
-		id.Credentials = nil
-		id.SchemaURL = schemaURL(h.publicBaseURL, id.SchemaID)
-		if !e.adminView {
-			id.MetadataAdmin = nil
+		c.Identity = s.Identity.Public(h.publicBaseURL)
+		if e.adminView {
+			c.Identity.MetadataAdmin = s.Identity.MetadataAdmin
 		}
-		c.Identity = &id
 	}
 	c.Devices = nil
 	if e.devices {

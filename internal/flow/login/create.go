@@ -2,14 +2,11 @@ package login
 
 import (
 	"context"
-	"errors"
 	"net/http"
 
 	"github.com/google/uuid"
 
-	"github.com/portico-auth/portico/internal/apierr"
 	"github.com/portico-auth/portico/internal/flow"
-	"github.com/portico-auth/portico/internal/httpx"
 	"github.com/portico-auth/portico/internal/identity"
 	"github.com/portico-auth/portico/internal/session"
 	"github.com/portico-auth/portico/internal/text"
@@ -33,70 +30,37 @@ func parseAAL(s string) (session.AAL, error) {
 	}
 }
 
-func (h *Handler) createBrowser(w http.ResponseWriter, r *http.Request) {
-	h.create(w, r, flow.TypeBrowser)
-}
-
-func (h *Handler) createNative(w http.ResponseWriter, r *http.Request) {
-	h.create(w, r, flow.TypeAPI)
-}
-
-func (h *Handler) fail(w http.ResponseWriter, r *http.Request, t flow.Type, err error) {
-	if t == flow.TypeAPI {
-		httpx.WriteError(w, r, err)
-		return
-	}
-	h.Errors.Write(w, r, err)
-}
-
 // create answers createBrowserLoginFlow and createNativeLoginFlow (login_challenge, organization
 // and via are accepted and ignored).
-func (h *Handler) create(w http.ResponseWriter, r *http.Request, t flow.Type) {
-	ctx := r.Context()
+func (h *Handler) create(w *flow.Responder, r *http.Request) error {
 	q := r.URL.Query()
 	aal, err := parseAAL(q.Get("aal"))
 	if err != nil {
-		h.fail(w, r, t, err)
-		return
+		return err
 	}
 	opts := options{refresh: q.Get("refresh") == "true", aal: aal}
-	if rt, err := h.ReturnTo.Check(q.Get("return_to")); err != nil {
-		h.fail(w, r, t, err)
-		return
-	} else if rt != nil {
-		opts.returnTo = rt.String()
+	if opts.returnTo, err = h.CheckReturnTo(r); err != nil {
+		return err
 	}
-	sess, err := h.session(r)
+	sess, err := h.Session(r)
 	if err != nil {
-		h.fail(w, r, t, err)
-		return
+		return err
 	}
 	if sess != nil && !opts.refresh && aalRank(opts.aal) <= aalRank(sess.AAL) {
-		if flow.ReplyJSON(t, r) {
-			if opts.aal == session.AAL2 {
-				h.fail(w, r, t, ErrAALAlreadyFulfilled)
-				return
-			}
-			h.fail(w, r, t, ErrAlreadyLoggedIn)
-			return
+		refusal := ErrAlreadyLoggedIn
+		if opts.aal == session.AAL2 {
+			refusal = ErrAALAlreadyFulfilled
 		}
-		flow.Redirect(w, r, h.returnURL(opts.returnTo))
-		return
+		return w.RefuseOrRedirect(refusal, h.Target(opts.returnTo, h.ReturnURL))
 	}
 	if sess == nil && opts.aal == session.AAL2 {
-		h.fail(w, r, t, ErrSessionRequiredForHigherAAL)
-		return
+		return ErrSessionRequiredForHigherAAL
 	}
-	f, err := h.newFlow(ctx, w, r, t, opts, sess)
+	f, err := h.newFlow(w, r, opts, sess, nil)
 	if err != nil {
-		h.fail(w, r, t, err)
-		return
+		return err
 	}
-	if flow.ReplyJSON(t, r) {
-		flow.Reply(w, http.StatusOK, f)
-		return
-	}
-	flow.Redirect(w, r, h.uiURL(f.ID))
+	return w.Show(http.StatusOK, f, h.UI(f.ID))
 }
 
 func aalRank(a session.AAL) int {
@@ -110,32 +74,18 @@ func aalRank(a session.AAL) int {
 	}
 }
 
-// session returns the request's active session, nil when there is none.
-func (h *Handler) session(r *http.Request) (*session.Session, error) {
-	s, err := h.Sessions.FromRequest(r.Context(), r)
-	if errors.Is(err, session.ErrNoActiveSession) {
-		return nil, nil
-	}
-	return s, err
-}
-
-// newFlow builds, stores and returns a login flow. sess is the signed-in session for refresh
-// and aal2 flows (nil otherwise); its identity decides which methods are offered.
-func (h *Handler) newFlow(ctx context.Context, w http.ResponseWriter, r *http.Request, t flow.Type, opts options, sess *session.Session) (*Flow, error) {
-	now := h.now()
+// newFlow builds, stores and returns a login flow of w's type, showing msg when it is set. sess
+// is the signed-in session for refresh and aal2 flows (nil otherwise); its identity decides
+// which methods are offered.
+func (h *Handler) newFlow(w *flow.Responder, r *http.Request, opts options, sess *session.Session, msg *text.Message) (*Flow, error) {
+	ctx := r.Context()
 	f := &Flow{
-		Base:         flow.NewBase(t, r, h.Public, "/self-service/login", now, h.Lifespan),
+		Base:         h.Begin(w, r, opts.returnTo),
 		Refresh:      opts.refresh,
 		RequestedAAL: opts.aal,
 		State:        StateChooseMethod,
 	}
-	f.CreatedAt, f.UpdatedAt = now, now
-	f.ReturnTo = opts.returnTo
-	token := ""
-	if t == flow.TypeBrowser {
-		token = h.CSRF.Token(w, r)
-	}
-	f.UI.Nodes.Append(flow.NewCSRFNode(token))
+	f.CreatedAt, f.UpdatedAt = f.IssuedAt, f.IssuedAt
 
 	var ident *identity.Identity
 	if sess != nil && (opts.refresh || opts.aal == session.AAL2) {
@@ -144,15 +94,9 @@ func (h *Handler) newFlow(ctx context.Context, w http.ResponseWriter, r *http.Re
 			return nil, err
 		}
 	}
-	offered := 0
-	for _, m := range h.Methods {
-		if m.AAL() != opts.aal || !m.Available(ident) {
-			continue
-		}
-		if err := m.Nodes(ctx, f, ident); err != nil {
-			return nil, err
-		}
-		offered++
+	offered, err := h.offer(ctx, f, ident)
+	if err != nil {
+		return nil, err
 	}
 	switch {
 	case opts.aal == session.AAL2 && offered == 0:
@@ -162,16 +106,30 @@ func (h *Handler) newFlow(ctx context.Context, w http.ResponseWriter, r *http.Re
 	case ident != nil:
 		f.UI.AddMessage(text.NewLoginReAuth())
 	}
+	if msg != nil {
+		f.UI.AddMessage(*msg)
+	}
 	var owner *uuid.UUID
 	if ident != nil {
 		owner = &ident.ID
 	}
-	rec, err := flow.Record(Kind, &f.Base, owner, f)
-	if err != nil {
-		return nil, apierr.ErrInternal.WithCause(err)
-	}
-	if err := h.Flows.CreateFlow(ctx, rec); err != nil {
+	if err := h.Create(ctx, f, owner); err != nil {
 		return nil, err
 	}
 	return f, nil
+}
+
+// offer adds the nodes of every method the flow offers to ident and counts them.
+func (h *Handler) offer(ctx context.Context, f *Flow, ident *identity.Identity) (int, error) {
+	offered := 0
+	for _, m := range h.Methods {
+		if m.AAL() != f.RequestedAAL || !m.Available(ident) {
+			continue
+		}
+		if err := m.Nodes(ctx, f, ident); err != nil {
+			return 0, err
+		}
+		offered++
+	}
+	return offered, nil
 }

@@ -1,9 +1,6 @@
 package login
 
-import (
-	"github.com/portico-auth/portico/internal/apierr"
-	"github.com/portico-auth/portico/internal/flow"
-)
+import "github.com/portico-auth/portico/internal/apierr"
 
 var (
 	// ErrAlreadyLoggedIn answers an AJAX or API caller that starts a login with a session.
@@ -18,12 +15,6 @@ var (
 	// ErrNoSecondFactor answers aal=aal2 for an identity without any second factor.
 	ErrNoSecondFactor = apierr.ErrBadRequest.
 				WithReason("The requested authenticator assurance level (aal2) is not available: this account has no second factor set up.")
-	// ErrCookieInAPIFlow rejects a native flow submitted with cookies (made by a browser).
-	ErrCookieInAPIFlow = flow.ErrCookieInAPIFlow
-	// ErrOriginInAPIFlow rejects a native flow submitted from a browser's AJAX call.
-	ErrOriginInAPIFlow = flow.ErrOriginInAPIFlow
-	// ErrFlowNotFound answers an unknown or malformed flow id.
-	ErrFlowNotFound = apierr.ErrNotFound.WithReason("The login flow could not be found.")
 	// ErrTooManyFactorAttempts answers a second factor that failed too often for the identity.
 	ErrTooManyFactorAttempts = apierr.ErrTooMany.
 					WithReason("Too many failed second-factor attempts for this account. Please wait a while before trying again.")

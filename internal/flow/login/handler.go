@@ -2,19 +2,13 @@ package login
 
 import (
 	"context"
-	"encoding/base64"
-	"log/slog"
 	"net/http"
-	"net/url"
-	"strings"
 	"time"
 
 	"github.com/google/uuid"
 
 	"github.com/portico-auth/portico/internal/flow"
 	"github.com/portico-auth/portico/internal/identity"
-	"github.com/portico-auth/portico/internal/session"
-	"github.com/portico-auth/portico/internal/store"
 	"github.com/portico-auth/portico/internal/throttle"
 )
 
@@ -23,20 +17,12 @@ type Identities interface {
 	GetIdentity(ctx context.Context, id uuid.UUID, withCredentials bool) (*identity.Identity, error)
 }
 
-// Handler serves the login flow's public endpoints.
+// Handler serves the login flow's public endpoints. The lifecycle (Kind "login") does what
+// every flow does; the handler adds the login's own steps: AAL, refresh, its methods and the
+// session it issues.
 type Handler struct {
-	Flows      store.Flows
+	flow.Lifecycle
 	Identities Identities
-	Sessions   *session.Manager
-	CSRF       *flow.CSRF
-	ReturnTo   *flow.ReturnTo
-	Errors     *flow.ErrorWriter
-	// Public is serve.public.base_url.
-	Public *url.URL
-	// UIURL is selfservice.flows.login.ui_url; browsers are sent there with ?flow=<id>.
-	UIURL string
-	// Lifespan is selfservice.flows.login.lifespan.
-	Lifespan time.Duration
 	// ReturnURL is where a browser goes after signing in when the flow has no return_to.
 	ReturnURL string
 	// Methods are offered in this order.
@@ -47,10 +33,6 @@ type Handler struct {
 	// Devices remembers the client after a first-factor sign-in, so that its later attempts
 	// draw on a throttle budget of their own (a device cookie); nil remembers nothing.
 	Devices DeviceRememberer
-	// Now is the clock; time.Now when nil.
-	Now func() time.Time
-	// Log is the server's logger; slog.Default() when nil.
-	Log *slog.Logger
 }
 
 // Throttle reserves an attempt for a subject before it is evaluated (satisfied by
@@ -67,46 +49,8 @@ type DeviceRememberer interface {
 
 // Register adds the login endpoints to the public mux.
 func (h *Handler) Register(mux *http.ServeMux) {
-	mux.HandleFunc("GET /self-service/login/browser", h.createBrowser)
-	mux.HandleFunc("GET /self-service/login/api", h.createNative)
-	mux.HandleFunc("GET /self-service/login/flows", h.get)
-	mux.HandleFunc("POST /self-service/login", h.update)
-}
-
-func (h *Handler) now() time.Time {
-	if h.Now != nil {
-		return h.Now().UTC()
-	}
-	return time.Now().UTC()
-}
-
-// replyJSON reports whether r gets JSON rather than redirects: API flows always do.
-
-// returnURL is where a browser goes once signed in: the flow's return_to (kept as given, so
-// a relative one is resolved here) or the default.
-func (h *Handler) returnURL(returnTo string) string {
-	if returnTo != "" {
-		return h.ReturnTo.Resolve(returnTo)
-	}
-	return h.ReturnURL
-}
-
-func (h *Handler) uiURL(id uuid.UUID) string {
-	if h.UIURL == "" {
-		return flow.JoinPath(h.Public, "/self-service/login/flows?id="+id.String())
-	}
-	return flow.AppendQuery(h.UIURL, "flow", id.String())
-}
-
-// PublicIdentity is the identity as the public API shows it (in a session, after a
-// registration): no credentials, no admin metadata, schema_url on the public base URL.
-func PublicIdentity(public *url.URL, i *identity.Identity) *identity.Identity {
-	if i == nil {
-		return nil
-	}
-	c := *i
-	c.Credentials = nil
-	c.MetadataAdmin = nil
-	c.SchemaURL = strings.TrimSuffix(public.String(), "/") + "/schemas/" + base64.RawURLEncoding.EncodeToString([]byte(c.SchemaID))
-	return &c
+	mux.HandleFunc("GET /self-service/login/browser", h.Replies.Handler(flow.TypeBrowser, h.create))
+	mux.HandleFunc("GET /self-service/login/api", h.Replies.Handler(flow.TypeAPI, h.create))
+	mux.HandleFunc("GET /self-service/login/flows", h.Replies.JSONHandler(h.get))
+	mux.HandleFunc("POST /self-service/login", h.Replies.Handler("", h.update))
 }

@@ -2,9 +2,9 @@ package login
 
 import (
 	"context"
-	"errors"
 	"net/http"
 
+	"github.com/portico-auth/portico/internal/flow"
 	"github.com/portico-auth/portico/internal/flow/form"
 	"github.com/portico-auth/portico/internal/identity"
 	"github.com/portico-auth/portico/internal/session"
@@ -28,32 +28,16 @@ type Method interface {
 	Nodes(ctx context.Context, f *Flow, ident *identity.Identity) error
 	// Authenticate checks a submission. ident is the signed-in identity for refresh and aal2
 	// flows (the method must only accept that identity), or nil. A wrong submission is a
-	// *FormError (shown on the flow); any other error is written as an error reply.
+	// *flow.FormError (shown on the flow); any other error is written as an error reply.
 	Authenticate(ctx context.Context, r *http.Request, f *Flow, ident *identity.Identity, body form.Values) (*identity.Identity, error)
 }
 
-// FormError is a submission the user must correct: messages for the whole flow and for
-// single nodes, shown on the flow answered with 400.
-type FormError struct {
-	Messages []text.Message
-	Nodes    map[string][]text.Message
-}
-
-func (e *FormError) Error() string {
-	if len(e.Messages) > 0 {
-		return "login: " + e.Messages[0].Text
-	}
-	return "login: invalid submission"
-}
+// FormError is flow.FormError, as the second-factor methods still name it.
+//
+// Deprecated: use flow.FormError.
+type FormError = flow.FormError
 
 // ErrInvalidCredentials is the one answer to a wrong identifier or password.
-func ErrInvalidCredentials() *FormError {
-	return &FormError{Messages: []text.Message{text.NewInvalidCredentials()}}
-}
-
-// AsFormError returns the *FormError in err's chain.
-func AsFormError(err error) (*FormError, bool) {
-	var fe *FormError
-	ok := errors.As(err, &fe)
-	return fe, ok
+func ErrInvalidCredentials() *flow.FormError {
+	return flow.NewFormError(text.NewInvalidCredentials())
 }

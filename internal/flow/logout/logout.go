@@ -30,7 +30,7 @@ type Handler struct {
 	// Tokens derives and checks the one logout token of each session.
 	Tokens   *session.LogoutTokens
 	ReturnTo *flow.ReturnTo
-	Errors   *flow.ErrorWriter
+	Replies  *flow.Replier
 	Public   *url.URL
 	// ReturnURL is selfservice.flows.logout.after.default_browser_return_url (or the global
 	// default): where a browser goes after logging out without return_to.
@@ -46,9 +46,9 @@ var (
 
 // Register adds the logout endpoints to the public mux.
 func (h *Handler) Register(mux *http.ServeMux) {
-	mux.HandleFunc("GET /self-service/logout/browser", h.createBrowser)
-	mux.HandleFunc("GET /self-service/logout", h.logoutBrowser)
-	mux.HandleFunc("DELETE /self-service/logout/api", h.logoutNative)
+	mux.HandleFunc("GET /self-service/logout/browser", h.Replies.JSONHandler(h.createBrowser))
+	mux.HandleFunc("GET /self-service/logout", h.Replies.Handler(flow.TypeBrowser, h.logoutBrowser))
+	mux.HandleFunc("DELETE /self-service/logout/api", h.Replies.Handler(flow.TypeAPI, h.logoutNative))
 }
 
 // logoutFlow is Kratos's logoutFlow.
@@ -59,17 +59,15 @@ type logoutFlow struct {
 
 // createBrowser answers createBrowserLogoutFlow with the session's one logout token: every
 // call (every rendered page, every tab) gets the same URL, and nothing is written.
-func (h *Handler) createBrowser(w http.ResponseWriter, r *http.Request) {
+func (h *Handler) createBrowser(w *flow.Responder, r *http.Request) error {
 	ctx := r.Context()
 	rt, err := h.ReturnTo.Check(r.URL.Query().Get("return_to"))
 	if err != nil {
-		httpx.WriteError(w, r, err)
-		return
+		return err
 	}
 	s, err := h.Sessions.Authorize(ctx, r, session.RequireAAL1, "") // signing out works at any level
 	if err != nil {
-		httpx.WriteError(w, r, err)
-		return
+		return err
 	}
 	token := h.Tokens.Token(s.ID)
 	u := flow.AppendQuery(flow.JoinPath(h.Public, "/self-service/logout"), "token", token)
@@ -77,80 +75,74 @@ func (h *Handler) createBrowser(w http.ResponseWriter, r *http.Request) {
 		// Kratos puts the resolved URL here (unlike a flow's return_to, kept as given).
 		u = flow.AppendQuery(u, "return_to", h.ReturnTo.Resolve(rt.String()))
 	}
-	flow.Reply(w, http.StatusOK, logoutFlow{LogoutURL: u, LogoutToken: token})
+	return w.Reply(http.StatusOK, logoutFlow{LogoutURL: u, LogoutToken: token})
 }
 
 // logoutBrowser answers updateLogoutFlow: the token must be the logout token of the session
 // the request carries.
-func (h *Handler) logoutBrowser(w http.ResponseWriter, r *http.Request) {
+func (h *Handler) logoutBrowser(w *flow.Responder, r *http.Request) error {
 	ctx := r.Context()
 	q := r.URL.Query()
 	token := q.Get("token")
 	if token == "" {
-		h.Errors.Write(w, r, errTokenMissing)
-		return
+		return errTokenMissing
 	}
 	rt, err := h.ReturnTo.Check(q.Get("return_to"))
 	if err != nil {
-		h.Errors.Write(w, r, err)
-		return
+		return err
 	}
 	s, err := h.Sessions.Authorize(ctx, r, session.RequireAAL1, "") // signing out works at any level
 	if err != nil {
-		h.Errors.Write(w, r, err)
-		return
+		return err
 	}
 	if !h.Tokens.Verify(s.ID, token) {
-		h.Errors.Write(w, r, errTokenMismatch)
-		return
+		return errTokenMismatch
 	}
 	if err := h.Store.RevokeSession(ctx, s.IdentityID, s.ID); err != nil {
-		h.Errors.Write(w, r, err)
-		return
+		return err
 	}
 	h.Sessions.ClearCookie(w)
-	if flow.WantsJSON(r) {
-		httpx.NoStore(w)
-		w.WriteHeader(http.StatusNoContent)
-		return
+	if w.JSON() {
+		return noContent(w)
 	}
 	target := h.ReturnURL
 	if rt != nil {
 		target = h.ReturnTo.Resolve(rt.String())
 	}
-	flow.Redirect(w, r, target)
+	return w.Redirect(target)
 }
 
 // logoutNative answers performNativeLogout: 204 also for a token revoked before, 403 for an
 // unknown one.
-func (h *Handler) logoutNative(w http.ResponseWriter, r *http.Request) {
+func (h *Handler) logoutNative(w *flow.Responder, r *http.Request) error {
 	ctx := r.Context()
 	var body struct {
 		SessionToken string `json:"session_token"`
 	}
 	if err := httpx.DecodeJSON(r, &body); err != nil {
-		httpx.WriteError(w, r, err)
-		return
+		return err
 	}
 	if body.SessionToken == "" {
-		httpx.WriteError(w, r, errNoToken)
-		return
+		return errNoToken
 	}
 	s, err := h.Store.GetSessionByToken(ctx, session.HashToken(body.SessionToken))
 	if errors.Is(err, apierr.ErrNotFound) {
-		httpx.WriteError(w, r, errUnknownToken)
-		return
+		return errUnknownToken
 	}
 	if err != nil {
-		httpx.WriteError(w, r, err)
-		return
+		return err
 	}
 	if s.Active {
 		if err := h.Store.RevokeSession(ctx, s.IdentityID, s.ID); err != nil {
-			httpx.WriteError(w, r, err)
-			return
+			return err
 		}
 	}
+	return noContent(w)
+}
+
+// noContent is the 204 of a logout, never cached.
+func noContent(w http.ResponseWriter) error {
 	httpx.NoStore(w)
 	w.WriteHeader(http.StatusNoContent)
+	return nil
 }

@@ -2,14 +2,12 @@ package registration
 
 import (
 	"context"
-	"errors"
 	"net/http"
 
 	"github.com/portico-auth/portico/internal/apierr"
 	"github.com/portico-auth/portico/internal/flow"
 	"github.com/portico-auth/portico/internal/flow/form"
 	"github.com/portico-auth/portico/internal/identity"
-	"github.com/portico-auth/portico/internal/text"
 )
 
 // Kind is the store kind of registration flows.
@@ -38,21 +36,10 @@ type Method interface {
 	Register(ctx context.Context, r *http.Request, f *Flow, body form.Values) (*identity.Identity, error)
 }
 
-// FormError is a submission the user must correct.
-type FormError struct {
-	Messages []text.Message
-	Nodes    map[string][]text.Message
-}
-
-func (e *FormError) Error() string { return "registration: invalid submission" }
-
-// AddNode adds a message to the node named name.
-func (e *FormError) AddNode(name string, m text.Message) {
-	if e.Nodes == nil {
-		e.Nodes = map[string][]text.Message{}
-	}
-	e.Nodes[name] = append(e.Nodes[name], m)
-}
+// FormError is flow.FormError, as the passkey method still names it.
+//
+// Deprecated: use flow.FormError.
+type FormError = flow.FormError
 
 var (
 	// ErrDisabled answers every registration endpoint when registration is switched off.
@@ -61,12 +48,4 @@ var (
 	// ErrAlreadyLoggedIn answers a JSON caller that starts a registration with a session.
 	ErrAlreadyLoggedIn = apierr.ErrBadRequest.WithID("session_already_available").
 				WithReason("A valid session was detected and thus registration is not possible.")
-	// ErrFlowNotFound answers an unknown or malformed flow id.
-	ErrFlowNotFound = apierr.ErrNotFound.WithReason("The registration flow could not be found.")
 )
-
-func asFormError(err error) (*FormError, bool) {
-	var fe *FormError
-	ok := errors.As(err, &fe)
-	return fe, ok
-}

@@ -9,7 +9,6 @@ import (
 	"github.com/portico-auth/portico/internal/flow"
 	"github.com/portico-auth/portico/internal/flow/form"
 	"github.com/portico-auth/portico/internal/schema"
-	"github.com/portico-auth/portico/internal/text"
 )
 
 // AddTraitNodes appends one input per trait of s (group default), unless another method of
@@ -25,8 +24,8 @@ func AddTraitNodes(f *Flow, s *schema.Schema) {
 // ReadTraits reads the submitted traits (form strings converted to the schema's types), shows
 // them again on the flow's nodes, and validates them against s. Problems the user must
 // correct are in the returned FormError (never nil); other errors are returned as err.
-func ReadTraits(s *schema.Schema, f *Flow, body form.Values) (json.RawMessage, *FormError, error) {
-	fe := &FormError{}
+func ReadTraits(s *schema.Schema, f *Flow, body form.Values) (json.RawMessage, *flow.FormError, error) {
+	fe := &flow.FormError{}
 	traits := body.Object("traits")
 	if traits == nil {
 		traits = map[string]any{}
@@ -49,11 +48,4 @@ func ReadTraits(s *schema.Schema, f *Flow, body form.Values) (json.RawMessage, *
 		return nil, nil, err
 	}
 	return raw, fe, nil
-}
-
-// AddProblems puts the schema's complaints on the trait nodes they concern.
-func (e *FormError) AddProblems(ve *schema.ValidationError) {
-	for _, p := range ve.Problems {
-		e.AddNode(p.Path, text.New(p.MessageID, p.Context))
-	}
 }

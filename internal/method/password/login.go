@@ -51,7 +51,7 @@ type LoginMethod struct {
 	Throttle *throttle.Login
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
-	// Log is the server's logger; slog.Default() when nil.
+	// Log is the server's logger (required).
 	Log *slog.Logger
 }
 
@@ -107,7 +107,7 @@ func (m *LoginMethod) Authenticate(ctx context.Context, r *http.Request, f *logi
 		f.UI.Nodes.SetValue("identifier", identifier)
 	}
 	if identifier == "" || password == "" {
-		fe := &login.FormError{Nodes: map[string][]text.Message{}}
+		fe := &flow.FormError{Nodes: map[string][]text.Message{}}
 		if identifier == "" {
 			fe.Nodes["identifier"] = []text.Message{text.NewRequired("identifier")}
 		}
@@ -134,7 +134,7 @@ func (m *LoginMethod) Authenticate(ctx context.Context, r *http.Request, f *logi
 	if err != nil {
 		// Not evaluated (the hasher was busy): the attempt is given back.
 		if cerr := res.Cancel(ctx); cerr != nil {
-			flow.Logger(m.Log).WarnContext(ctx, "release login attempt", "error", cerr)
+			m.Log.WarnContext(ctx, "release login attempt", "error", cerr)
 		}
 		return nil, err
 	}
@@ -168,7 +168,7 @@ func (m *LoginMethod) verify(ctx context.Context, found *identity.Identity, hash
 	case errors.Is(err, hash.ErrBusy):
 		return false, err
 	case !errors.Is(err, hash.ErrMismatch):
-		flow.Logger(m.Log).WarnContext(ctx, "password hash unusable", "identity_id", found.ID, "error", err)
+		m.Log.WarnContext(ctx, "password hash unusable", "identity_id", found.ID, "error", err)
 	}
 	return false, nil
 }
@@ -206,10 +206,10 @@ func (m *LoginMethod) find(ctx context.Context, identifier string) (*identity.Id
 // logged, never shown: the user signed in correctly.
 func (m *LoginMethod) rehash(ctx context.Context, id *identity.Identity, password string) {
 	if err := m.Updater.SetPassword(ctx, id, password, ""); err != nil {
-		flow.Logger(m.Log).WarnContext(ctx, "rehash password", "identity_id", id.ID, "error", err)
+		m.Log.WarnContext(ctx, "rehash password", "identity_id", id.ID, "error", err)
 		return
 	}
 	if err := m.Updater.Update(ctx, id); err != nil {
-		flow.Logger(m.Log).WarnContext(ctx, "store rehashed password", "identity_id", id.ID, "error", err)
+		m.Log.WarnContext(ctx, "store rehashed password", "identity_id", id.ID, "error", err)
 	}
 }

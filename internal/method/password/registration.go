@@ -74,7 +74,7 @@ func (m *RegistrationMethod) Register(ctx context.Context, _ *http.Request, f *r
 		fe.AddNode("password", refused.Message)
 		return nil, fe
 	case errors.Is(err, apierr.ErrConflict):
-		return nil, &registration.FormError{Messages: []text.Message{text.NewDuplicateCredentials()}}
+		return nil, &flow.FormError{Messages: []text.Message{text.NewDuplicateCredentials()}}
 	case errors.As(err, &ve):
 		fe.AddProblems(ve)
 		return nil, fe

@@ -1,0 +1,21 @@
+package flow
+
+// ContinueWith is one item of a success reply's continue_with (Kratos's continueWith): the
+// action and the one field that goes with it.
+type ContinueWith struct {
+	Action            string `json:"action"`
+	OrySessionToken   string `json:"ory_session_token,omitempty"`
+	RedirectBrowserTo string `json:"redirect_browser_to,omitempty"`
+}
+
+// RedirectBrowserTo is continue_with's redirect_browser_to item: where a browser flow answered
+// as JSON would have sent the browser.
+func RedirectBrowserTo(target string) ContinueWith {
+	return ContinueWith{Action: "redirect_browser_to", RedirectBrowserTo: target}
+}
+
+// SetSessionToken is continue_with's set_ory_session_token item of an API flow that issued a
+// session.
+func SetSessionToken(token string) ContinueWith {
+	return ContinueWith{Action: "set_ory_session_token", OrySessionToken: token}
+}

@@ -1,0 +1,96 @@
+package registration
+
+import (
+	"net/http"
+
+	"github.com/portico-auth/portico/internal/flow"
+	"github.com/portico-auth/portico/internal/flow/form"
+	"github.com/portico-auth/portico/internal/identity"
+	"github.com/portico-auth/portico/internal/session"
+	"github.com/portico-auth/portico/internal/text"
+)
+
+// success is Kratos's successfulNativeRegistration.
+type success struct {
+	Identity     *identity.Identity  `json:"identity"`
+	Session      *session.Session    `json:"session,omitempty"`
+	SessionToken string              `json:"session_token,omitempty"`
+	ContinueWith []flow.ContinueWith `json:"continue_with"`
+}
+
+// update answers updateRegistrationFlow.
+func (h *Handler) update(w *flow.Responder, r *http.Request) error {
+	f := &Flow{}
+	if _, err := h.Submission(w, r, f); err != nil {
+		return err
+	}
+	if !h.Enabled {
+		return ErrDisabled
+	}
+	body, err := form.Decode(r)
+	if err != nil {
+		return err
+	}
+	if f.Expired(h.Time()) {
+		msg := text.NewRegistrationFlowExpired(f.ExpiresAt, h.Time())
+		next, err := h.newFlow(w, r, f.ReturnTo, &msg)
+		if err != nil {
+			return err
+		}
+		return h.Expired(w, f, next)
+	}
+	if err := h.Verify(r, f, body); err != nil {
+		return err
+	}
+	if sess, err := h.Session(r); err != nil {
+		return err
+	} else if sess != nil {
+		return w.RefuseOrRedirect(ErrAlreadyLoggedIn, h.Target(f.ReturnTo, h.ReturnURL))
+	}
+
+	f.UI.ResetMessages()
+	var m Method
+	for _, c := range h.Methods {
+		if c.ID() == body.String("method") {
+			m = c
+		}
+	}
+	if m == nil {
+		return h.Invalid(w, r, f, nil, flow.NewFormError(text.New(text.ErrorValidationRegistrationNoStrategy, nil)))
+	}
+	ident, err := m.Register(r.Context(), r, f, body)
+	if fe, ok := flow.AsFormError(err); ok {
+		return h.Invalid(w, r, f, nil, fe)
+	}
+	if err != nil {
+		return err
+	}
+	return h.succeed(w, r, f, m, ident)
+}
+
+// succeed answers a registration that created ident, signing it in when the session hook is
+// on.
+func (h *Handler) succeed(w *flow.Responder, r *http.Request, f *Flow, m Method, ident *identity.Identity) error {
+	ctx := r.Context()
+	pub := ident.Public(h.Public.String())
+	f.State = StatePassedChallenge
+	if err := h.Save(ctx, f, &ident.ID); err != nil {
+		w.Log().WarnContext(ctx, "store completed registration flow", "error", err)
+	}
+	w.Log().DebugContext(ctx, "registration succeeded", "identity_id", ident.ID, "method", m.ID())
+	res := success{Identity: pub}
+	if h.IssueSession {
+		sess, token, err := h.Sessions.Issue(ctx, pub, []session.AuthenticationMethod{{Method: m.ID(), AAL: session.AAL1}}, session.DeviceFromRequest(r))
+		if err != nil {
+			return err
+		}
+		res.Session = sess
+		if f.Type == flow.TypeAPI {
+			res.SessionToken = token
+			res.ContinueWith = append(res.ContinueWith, flow.SetSessionToken(token))
+		} else {
+			h.Sessions.SetCookie(w, token, sess.ExpiresAt)
+		}
+	}
+	return w.Finish(&res, &res.ContinueWith, h.Target(f.ReturnTo, h.ReturnURL))
+}
