@@ -111,11 +111,11 @@ func (h *Handler) create(ctx context.Context, r *http.Request, t flow.Type, iden
 	if err := h.fill(ctx, &st.Flow, ident, csrfToken); err != nil {
 		return nil, nil, err
 	}
-	rec, body, err := encode(st, h.sealer)
+	e, err := encode(st, h.sealer)
 	if err != nil {
 		return nil, nil, apierr.ErrInternal.WithCause(err)
 	}
-	if err := h.deps.Store.CreateFlow(ctx, rec); err != nil {
+	if err := h.deps.Store.CreateFlow(ctx, e.rec); err != nil {
 		return nil, nil, fmt.Errorf("store settings flow: %w", err)
 	}
 	// Each flow row holds the traits (up to identity.traits_max_bytes): an identity keeps at
@@ -128,7 +128,7 @@ func (h *Handler) create(ctx context.Context, r *http.Request, t flow.Type, iden
 	if _, err := h.deps.Store.TrimFlows(ctx, Kind, ident.ID, st.ID, MaxFlowsPerIdentity, MaxFlowsPerIdentity-trimSlack); err != nil {
 		return nil, nil, fmt.Errorf("trim settings flows: %w", err)
 	}
-	return st, body, nil
+	return st, e.body, nil
 }
 
 // MaxFlowsPerIdentity is how many settings flows (live or kept after expiry) one identity

@@ -68,9 +68,10 @@ func (h *Handler) get(w http.ResponseWriter, r *http.Request) {
 	if !hasOnceFor(p.Secrets, s.ID) {
 		// The stored document is the reply once the identity is attached and the sealed
 		// secret nodes (if any) are spliced back in: the flow is never decoded.
-		doc, err := fillNodes(rec.Data, p.Secrets)
+		doc, err := fillNodes(rec.Data, p.Secrets, p.dataLen)
 		if err == nil {
-			doc, err = withIdentity(doc, ident)
+			// doc may be the record's own bytes: appended to without writing into them.
+			doc, err = appendMember(doc[:len(doc):len(doc)], "identity", ident)
 		}
 		if err != nil {
 			httpx.WriteError(w, r, apierr.ErrInternal.WithCause(err))
@@ -86,13 +87,16 @@ func (h *Handler) get(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	st.Identity = ident
-	if st.takeOnce(s.ID) {
-		if err := h.save(ctx, st); err != nil {
-			httpx.WriteError(w, r, err)
-			return
-		}
+	if !st.takeOnce(s.ID) {
+		h.replyFlow(w, r, st, http.StatusOK, nil)
+		return
 	}
-	flow.Reply(w, http.StatusOK, &st.Flow)
+	body, err := h.save(ctx, st)
+	if err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	flow.ReplyEncoded(w, http.StatusOK, body)
 }
 
 // requireSession finds the request's session. Without one, a JSON caller gets 401 (without an
@@ -144,11 +148,13 @@ func (h *Handler) loadRecord(ctx context.Context, raw string) (*store.FlowRecord
 	return rec, nil
 }
 
-func (h *Handler) save(ctx context.Context, st *stored) error {
-	rec, err := record(st, h.sealer)
+// save stores st and returns it encoded as a reply shows it.
+func (h *Handler) save(ctx context.Context, st *stored) ([]byte, error) {
+	e, err := encode(st, h.sealer)
 	if err != nil {
-		return apierr.ErrInternal.WithCause(err)
+		return nil, apierr.ErrInternal.WithCause(err)
 	}
+	rec := e.rec
 	err = h.deps.Store.UpdateFlow(ctx, rec)
 	if errors.Is(err, apierr.ErrNotFound) {
 		// The identity's flow cap removed this flow while the request used it (the flow made
@@ -157,9 +163,9 @@ func (h *Handler) save(ctx context.Context, st *stored) error {
 		err = h.deps.Store.CreateFlow(ctx, rec)
 	}
 	if err != nil {
-		return fmt.Errorf("store settings flow: %w", err)
+		return nil, fmt.Errorf("store settings flow: %w", err)
 	}
-	return nil
+	return e.body, nil
 }
 
 // owns checks that st belongs to s's identity and attaches that identity to it: a flow is

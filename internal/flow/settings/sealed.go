@@ -1,11 +1,14 @@
 package settings
 
 import (
+	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 
 	"github.com/google/uuid"
 
+	"github.com/portico-auth/portico/internal/flow"
 	"github.com/portico-auth/portico/internal/store"
 )
 
@@ -15,75 +18,185 @@ import (
 // the nodes that show a secret (see secretnodes.go). Private holds everything no client may
 // read from the store (a parked submission, the methods' internal context, the secret nodes),
 // sealed with sl and bound to the flow id whenever a cipher or cookie secret is configured.
+//
+// Private, once opened, is laid out for the read that serves the flow (getSettingsFlow) to
+// touch only what it needs:
+//
+//	{"v":2,"p":<pending>,"s":[<secret node metadata>],"d":<len(Data)>}\n<secret nodes><internal>
+//
+// a one-line JSON header (json.Marshal writes no raw newline), then each secret node's JSON as
+// served (lengths, indexes and splice offsets into Data in the header), then the methods'
+// internal context as a JSON object or nothing. Serving a flow decodes the small header and
+// splices the nodes into Data at their offsets; the internal context is decoded only for a
+// submission. Rows written before this layout hold one JSON object (privateV1) and are read too.
 
-// privateFields is what a stored flow keeps in store.FlowRecord.Private.
+// privateVersion marks the layout above.
+const privateVersion = 2
+
+// privateHeader is the first line of the private column.
+type privateHeader struct {
+	V       int          `json:"v"`
+	Pending string       `json:"p,omitempty"`
+	Secrets []secretMeta `json:"s,omitempty"`
+	// DataLen is len(Data) when the splice offsets were computed: a Data of another length
+	// is not the document they point into.
+	DataLen int `json:"d"`
+}
+
+// secretMeta describes one secret node of the private column.
+type secretMeta struct {
+	Index  int        `json:"i"`
+	Len    int        `json:"l"`
+	At     int        `json:"a"`
+	Once   bool       `json:"once,omitempty"`
+	Reader *uuid.UUID `json:"reader,omitempty"`
+}
+
+// privateV1 is the private column as rows written before privateVersion hold it.
+type privateV1 struct {
+	Pending  string          `json:"portico_pending,omitempty"`
+	Internal json.RawMessage `json:"portico_internal,omitempty"`
+	Secrets  []secretNode    `json:"portico_secret_nodes,omitempty"`
+}
+
+// privateFields are a record's private fields as read.
 type privateFields struct {
-	Pending  string                     `json:"portico_pending,omitempty"`
-	Internal map[string]json.RawMessage `json:"portico_internal,omitempty"`
-	Secrets  []secretNode               `json:"portico_secret_nodes,omitempty"`
+	Pending string
+	// Internal is the methods' internal context, still encoded (decode decodes it).
+	Internal json.RawMessage
+	Secrets  []secretNode
+	// dataLen is privateHeader.DataLen; -1 when the row does not say (privateV1).
+	dataLen int
 }
 
-func record(s *stored, sl *sealer) (*store.FlowRecord, error) {
-	rec, _, err := encode(s, sl)
-	return rec, err
+// encoded is a flow encoded for the store and for a reply.
+type encoded struct {
+	rec *store.FlowRecord
+	// body is the flow as a reply shows it: every node, the identity attached.
+	body []byte
 }
 
-// encode returns the flow's store record and its reply body. The flow is marshalled once
-// for both when it shows no secret (the reply is the stored document with the identity
-// attached), twice when it does.
-func encode(s *stored, sl *sealer) (*store.FlowRecord, []byte, error) {
+// encode returns the flow's store record and its reply body. Every node is encoded once (by
+// flow's hand encoder) and the rest of the flow once; Data, the reply and the private column
+// are assembled from those bytes.
+func encode(s *stored, sl *sealer) (encoded, error) {
 	owner := s.owner
 	if s.Identity != nil {
 		id := s.Identity.ID
 		owner = &id
 	}
-	public, secret, err := s.splitSecrets()
-	if err != nil {
-		return nil, nil, err
-	}
 	ident, nodes := s.Identity, s.UI.Nodes
-	s.Identity, s.UI.Nodes = nil, public
-	data, err := json.Marshal(&s.Flow)
+	s.Identity, s.UI.Nodes = nil, flow.Nodes{}
+	skeleton, err := json.Marshal(&s.Flow)
 	s.Identity, s.UI.Nodes = ident, nodes
 	if err != nil {
-		return nil, nil, fmt.Errorf("encode settings flow: %w", err)
+		return encoded{}, fmt.Errorf("encode settings flow: %w", err)
 	}
-	kept := 0
-	for _, sn := range secret {
-		if !sn.Once {
-			kept++
+	// The first `"nodes":[]` is ui.nodes: no member before ui can hold the sequence (a quote
+	// inside a JSON string is escaped).
+	const emptyNodes = `"nodes":[]`
+	at := bytes.Index(skeleton, []byte(emptyNodes))
+	if at < 0 {
+		return encoded{}, errors.New("encode settings flow: no ui.nodes")
+	}
+	head, tail := skeleton[:at+len(emptyNodes)-1], skeleton[at+len(emptyNodes)-1:]
+
+	// Every node once, into one buffer; spans[i] is node i's end.
+	all := make([]byte, 0, 512*len(nodes))
+	spans := make([]int, len(nodes))
+	for i := range nodes {
+		if all, err = nodes[i].AppendJSON(all); err != nil {
+			return encoded{}, fmt.Errorf("encode settings flow node: %w", err)
+		}
+		spans[i] = len(all)
+	}
+	nodeAt := func(i int) []byte {
+		start := 0
+		if i > 0 {
+			start = spans[i-1]
+		}
+		return all[start:spans[i]]
+	}
+
+	data := make([]byte, 0, len(skeleton)+len(all))
+	data = append(data, head...)
+	body := make([]byte, 0, len(skeleton)+len(all)+len(nodes)+1024)
+	body = append(body, head...)
+	var secret []secretNode
+	public := 0
+	for i := range nodes {
+		n := nodeAt(i)
+		if i > 0 {
+			body = append(body, ',')
+		}
+		body = append(body, n...)
+		m, isSecret := s.secrets[secretKey(&nodes[i])]
+		switch {
+		case !isSecret:
+			if public > 0 {
+				data = append(data, ',')
+			}
+			data = append(data, n...)
+			public++
+		case m.once && m.reader == nil:
+			// Shown in this reply only.
+		case m.once:
+			secret = append(secret, secretNode{Index: i, Node: n, Once: true, Reader: m.reader, At: -1})
+		default:
+			// Spliced back in at this offset when the flow is served.
+			secret = append(secret, secretNode{Index: i, Node: n, At: len(data)})
 		}
 	}
-	var body []byte
-	if len(public)+kept == len(nodes) {
-		// Every node is in data or kept in secret: the reply is assembled, not encoded again.
-		full, err := fillNodes(data, secret)
-		if err == nil {
-			body, err = withIdentity(full, ident)
+	data = append(data, tail...)
+	body = append(body, tail...)
+	if ident != nil {
+		if body, err = appendMember(body, "identity", ident); err != nil {
+			return encoded{}, err
 		}
-		if err != nil {
-			return nil, nil, err
-		}
-	} else if body, err = json.Marshal(&s.Flow); err != nil {
-		return nil, nil, fmt.Errorf("encode settings flow: %w", err)
 	}
 	rec := &store.FlowRecord{ID: s.ID, Kind: Kind, IdentityID: owner, ExpiresAt: s.ExpiresAt, Data: data}
 	s.Internal = s.internal
 	if s.Pending != "" || len(s.Internal) > 0 || len(secret) > 0 {
-		private, err := json.Marshal(privateFields{s.Pending, s.Internal, secret})
+		private, err := privateBytes(s, secret, len(data))
 		if err != nil {
-			return nil, nil, fmt.Errorf("encode settings flow: %w", err)
+			return encoded{}, err
 		}
 		if sl.canSeal() {
 			sealed, err := sl.seal(private, s.ID[:])
 			if err != nil {
-				return nil, nil, err
+				return encoded{}, err
 			}
 			private = []byte(sealed)
 		}
 		rec.Private = private
 	}
-	return rec, body, nil
+	return encoded{rec: rec, body: body}, nil
+}
+
+// privateBytes lays out the private column (before sealing) for s with its secret nodes.
+func privateBytes(s *stored, secret []secretNode, dataLen int) ([]byte, error) {
+	h := privateHeader{V: privateVersion, Pending: s.Pending, DataLen: dataLen}
+	size := 0
+	for _, sn := range secret {
+		h.Secrets = append(h.Secrets, secretMeta{Index: sn.Index, Len: len(sn.Node), At: sn.At, Once: sn.Once, Reader: sn.Reader})
+		size += len(sn.Node)
+	}
+	header, err := json.Marshal(&h)
+	if err != nil {
+		return nil, fmt.Errorf("encode settings flow: %w", err)
+	}
+	var internal []byte
+	if len(s.Internal) > 0 {
+		if internal, err = json.Marshal(s.Internal); err != nil {
+			return nil, fmt.Errorf("encode settings flow: %w", err)
+		}
+	}
+	out := make([]byte, 0, len(header)+1+size+len(internal))
+	out = append(append(out, header...), '\n')
+	for _, sn := range secret {
+		out = append(out, sn.Node...)
+	}
+	return append(out, internal...), nil
 }
 
 // decode reads a stored flow: the public document and its private fields (sealed, or plain
@@ -100,7 +213,12 @@ func decode(rec *store.FlowRecord, sl *sealer) (*stored, error) {
 	if err != nil {
 		return nil, err
 	}
-	s.Pending, s.Internal = p.Pending, p.Internal
+	s.Pending, s.Internal = p.Pending, nil
+	if len(p.Internal) > 0 {
+		if err := json.Unmarshal(p.Internal, &s.Internal); err != nil {
+			return nil, fmt.Errorf("decode settings flow %s: internal context: %w", rec.ID, err)
+		}
+	}
 	if err := s.restoreSecrets(p.Secrets); err != nil {
 		return nil, fmt.Errorf("decode settings flow %s: %w", rec.ID, err)
 	}
@@ -108,13 +226,13 @@ func decode(rec *store.FlowRecord, sl *sealer) (*stored, error) {
 	return &s, nil
 }
 
-// openPrivate reads a record's private fields (sealed, or plain JSON when no secret was
-// configured); none without a Private column.
+// openPrivate reads a record's private fields (sealed, or plain when no secret was
+// configured); none without a Private column. The internal context is left encoded.
 func openPrivate(rec *store.FlowRecord, sl *sealer) (*privateFields, error) {
-	var p privateFields
+	p := &privateFields{dataLen: -1}
 	private := rec.Private
 	if len(private) == 0 {
-		return &p, nil
+		return p, nil
 	}
 	if private[0] != '{' {
 		plain, err := sl.open(string(private), rec.ID[:])
@@ -123,31 +241,66 @@ func openPrivate(rec *store.FlowRecord, sl *sealer) (*privateFields, error) {
 		}
 		private = plain
 	}
-	if err := json.Unmarshal(private, &p); err != nil {
+	fail := func(err error) (*privateFields, error) {
 		return nil, fmt.Errorf("decode settings flow %s: private fields: %w", rec.ID, err)
 	}
-	return &p, nil
+	nl := bytes.IndexByte(private, '\n')
+	if nl < 0 {
+		var v1 privateV1
+		if err := json.Unmarshal(private, &v1); err != nil {
+			return fail(err)
+		}
+		for i := range v1.Secrets {
+			v1.Secrets[i].At = -1
+		}
+		p.Pending, p.Internal, p.Secrets = v1.Pending, v1.Internal, v1.Secrets
+		return p, nil
+	}
+	var h privateHeader
+	if err := json.Unmarshal(private[:nl], &h); err != nil {
+		return fail(err)
+	}
+	if h.V != privateVersion {
+		return fail(fmt.Errorf("unknown layout %d", h.V))
+	}
+	rest := private[nl+1:]
+	p.Pending, p.dataLen = h.Pending, h.DataLen
+	p.Secrets = make([]secretNode, 0, len(h.Secrets))
+	for _, m := range h.Secrets {
+		if m.Len < 0 || m.Len > len(rest) {
+			return fail(errors.New("secret node past the end"))
+		}
+		p.Secrets = append(p.Secrets, secretNode{Index: m.Index, Node: rest[:m.Len:m.Len], Once: m.Once, Reader: m.Reader, At: m.At})
+		rest = rest[m.Len:]
+	}
+	if len(rest) > 0 {
+		p.Internal = rest
+	}
+	return p, nil
 }
 
 // ownedBy reports whether the flow belongs to identity id.
 func (s *stored) ownedBy(id uuid.UUID) bool { return s.owner != nil && *s.owner == id }
 
-// withIdentity is the stored document doc (a JSON object) with the identity attached as its
-// last member: the reply, without decoding and encoding the whole flow again.
-func withIdentity(doc []byte, ident any) ([]byte, error) {
-	id, err := json.Marshal(ident)
+// appendMember appends member name: v to the JSON object doc, as its last member, without
+// decoding and encoding doc again. It appends in place: a caller that must keep doc passes it
+// with its capacity clipped (doc[:len(doc):len(doc)]).
+func appendMember(doc []byte, name string, v any) ([]byte, error) {
+	raw, err := json.Marshal(v)
 	if err != nil {
-		return nil, fmt.Errorf("encode settings flow identity: %w", err)
+		return nil, fmt.Errorf("encode settings flow %s: %w", name, err)
 	}
 	if len(doc) < 2 || doc[len(doc)-1] != '}' {
-		return nil, fmt.Errorf("encode settings flow: stored document is not an object")
+		return nil, fmt.Errorf("encode settings flow: document is not an object")
 	}
-	out := make([]byte, 0, len(doc)+len(id)+len(`,"identity":`))
-	out = append(out, doc[:len(doc)-1]...)
-	if len(doc) > 2 {
+	empty := len(doc) == 2
+	out := doc[:len(doc)-1]
+	if !empty {
 		out = append(out, ',')
 	}
-	out = append(out, `"identity":`...)
-	out = append(out, id...)
+	out = append(out, '"')
+	out = append(out, name...)
+	out = append(out, `":`...)
+	out = append(out, raw...)
 	return append(out, '}'), nil
 }

@@ -43,6 +43,8 @@ type secretNode struct {
 	// Once marks a node shown once, readable by Reader only.
 	Once   bool       `json:"once,omitempty"`
 	Reader *uuid.UUID `json:"reader,omitempty"`
+	// At is where a kept node goes in the stored document (see encode); -1 when unknown.
+	At int `json:"-"`
 }
 
 func secretKey(n *flow.Node) string { return string(n.Group) + "\x00" + n.ID() }
@@ -76,32 +78,6 @@ func (f *Flow) appendMarked(m secretMark, nodes []flow.Node) {
 
 // clearSecrets forgets every mark (the nodes are being rebuilt).
 func (f *Flow) clearSecrets() { f.secrets = nil }
-
-// splitSecrets returns the flow's nodes without the secret ones, and the secret ones as
-// they are to be stored (once-nodes without a reader are shown now and not kept).
-func (f *Flow) splitSecrets() (public flow.Nodes, secret []secretNode, err error) {
-	if len(f.secrets) == 0 {
-		return f.UI.Nodes, nil, nil
-	}
-	public = make(flow.Nodes, 0, len(f.UI.Nodes))
-	for i := range f.UI.Nodes {
-		n := &f.UI.Nodes[i]
-		m, ok := f.secrets[secretKey(n)]
-		if !ok {
-			public = append(public, *n)
-			continue
-		}
-		if m.once && m.reader == nil {
-			continue
-		}
-		raw, err := json.Marshal(n)
-		if err != nil {
-			return nil, nil, fmt.Errorf("encode settings flow secret node: %w", err)
-		}
-		secret = append(secret, secretNode{Index: i, Node: raw, Once: m.once, Reader: m.reader})
-	}
-	return public, secret, nil
-}
 
 // node decodes the stored node.
 func (sn *secretNode) node() (flow.Node, error) {
@@ -146,10 +122,9 @@ func hasOnceFor(nodes []secretNode, reader uuid.UUID) bool {
 }
 
 // fillNodes returns the stored document doc with the kept (not once) secret nodes spliced
-// back into ui.nodes at their places, without decoding the rest of the flow. doc is what
-// encode stored: the first `"nodes":[` in it is ui.nodes, as no key before ui can hold that
-// sequence (a quote inside a JSON string is escaped).
-func fillNodes(doc []byte, secret []secretNode) ([]byte, error) {
+// back into ui.nodes at their places, without decoding the rest of the flow. dataLen is the
+// length of the document the nodes' offsets were computed for (-1: none were).
+func fillNodes(doc []byte, secret []secretNode, dataLen int) ([]byte, error) {
 	var keep []secretNode
 	for _, sn := range secret {
 		if !sn.Once {
@@ -160,6 +135,62 @@ func fillNodes(doc []byte, secret []secretNode) ([]byte, error) {
 		return doc, nil
 	}
 	slices.SortFunc(keep, func(a, b secretNode) int { return a.Index - b.Index })
+	if out, ok := spliceAt(doc, keep, dataLen); ok {
+		return out, nil
+	}
+	return spliceByIndex(doc, keep)
+}
+
+// spliceAt inserts the nodes at the offsets encode noted; ok is false when doc is not the
+// document those offsets point into (then the nodes are placed by index instead). Nodes at one
+// offset follow each other; at the start of the list they come before the first stored node.
+func spliceAt(doc []byte, keep []secretNode, dataLen int) (out []byte, ok bool) {
+	if dataLen != len(doc) {
+		return nil, false
+	}
+	size := len(doc) + len(keep)
+	for _, sn := range keep {
+		size += len(sn.Node)
+		// At the start of the list, before its first element or its end; or after an
+		// element, before a separator or the end: nowhere else can a node be inserted.
+		if sn.At <= 0 || sn.At >= len(doc) {
+			return nil, false
+		}
+		switch before, after := doc[sn.At-1], doc[sn.At]; {
+		case before == '[' && (after == '{' || after == ']'):
+		case before == '}' && (after == ',' || after == ']'):
+		default:
+			return nil, false
+		}
+	}
+	out = make([]byte, 0, size)
+	last := 0
+	for i := 0; i < len(keep); {
+		at := keep[i].At
+		if at < last || (at == last && i > 0) {
+			return nil, false
+		}
+		out = append(out, doc[last:at]...)
+		first := doc[at-1] == '['
+		j := i
+		for ; j < len(keep) && keep[j].At == at; j++ {
+			if j > i || !first {
+				out = append(out, ',')
+			}
+			out = append(out, keep[j].Node...)
+		}
+		if first && doc[at] != ']' {
+			out = append(out, ',')
+		}
+		last, i = at, j
+	}
+	return append(out, doc[last:]...), true
+}
+
+// spliceByIndex inserts the nodes at their indexes in ui.nodes, finding the nodes' bounds
+// by scanning the list. doc is what encode stored: the first `"nodes":[` in it is ui.nodes, as
+// no key before ui can hold that sequence (a quote inside a JSON string is escaped).
+func spliceByIndex(doc []byte, keep []secretNode) ([]byte, error) {
 	const key = `"nodes":`
 	at := bytes.Index(doc, []byte(key+"["))
 	if at < 0 {

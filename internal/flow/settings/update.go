@@ -3,9 +3,9 @@ package settings
 import (
 	"context"
 	"errors"
-	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"time"
 
 	"github.com/portico-auth/portico/internal/apierr"
@@ -82,7 +82,7 @@ func (h *Handler) resume(w http.ResponseWriter, r *http.Request) {
 			h.deps.Errors.Write(w, r, aalErr)
 			return
 		}
-		h.replyFlow(w, r, st, http.StatusOK)
+		h.replyFlow(w, r, st, http.StatusOK, nil)
 	}
 	// This is the submission route too (Kratos serves updateSettingsFlow on GET): an expired
 	// flow is replaced whether or not a change is parked.
@@ -132,7 +132,7 @@ func (h *Handler) resume(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		// A rotated-away secret or a damaged record: the change is gone, show the form.
 		flow.Logger(h.deps.Log).WarnContext(ctx, "discard parked settings change", "flow", st.ID, "error", err)
-		if err := h.save(ctx, st); err != nil {
+		if _, err := h.save(ctx, st); err != nil {
 			h.deps.Errors.Write(w, r, err)
 			return
 		}
@@ -149,10 +149,11 @@ func (h *Handler) resume(w http.ResponseWriter, r *http.Request) {
 func (h *Handler) discardParked(w http.ResponseWriter, r *http.Request, st *stored, p *parkedChange, reply error) {
 	ctx := r.Context()
 	won, err := h.consume(ctx, p.id)
+	var body []byte
 	if err == nil && won {
 		st.Pending = ""
 		st.State = StateShowForm
-		err = h.save(ctx, st)
+		body, err = h.save(ctx, st)
 	}
 	if err != nil {
 		h.deps.Errors.Write(w, r, err)
@@ -162,7 +163,7 @@ func (h *Handler) discardParked(w http.ResponseWriter, r *http.Request, st *stor
 		h.deps.Errors.Write(w, r, reply)
 		return
 	}
-	h.replyFlow(w, r, st, http.StatusOK)
+	h.replyFlow(w, r, st, http.StatusOK, body)
 }
 
 // apply runs the chosen method and answers with the outcome.
@@ -183,11 +184,15 @@ func (h *Handler) apply(w http.ResponseWriter, r *http.Request, s *session.Sessi
 		h.invalid(w, r, st)
 		return
 	}
-	ident, err := h.deps.Store.GetIdentity(ctx, s.IdentityID, true)
+	ident, err := h.sessionIdentity(ctx, s)
 	if err != nil {
-		h.deps.Errors.Write(w, r, fmt.Errorf("load identity for settings: %w", err))
+		h.deps.Errors.Write(w, r, err)
 		return
 	}
+	// The session read loaded the identity with its credentials moments ago, so it is not read
+	// again: the method changes a copy (the session's stays as the flow shows it), and the
+	// store's version check refuses the write if the identity changed in between.
+	ident = detach(ident)
 	st.Active = m.ID()
 	sub := newSubmission(r, s, ident, body, &st.Flow, h.deps.Sessions.Factors())
 	sub.privileged, sub.save = h.privileged(s), h.deps.Identities.Update
@@ -206,11 +211,12 @@ func (h *Handler) apply(w http.ResponseWriter, r *http.Request, s *session.Sessi
 		return
 	case errors.Is(err, ErrReturnToUI):
 		st.State = StateShowForm
-		if err := h.save(ctx, st); err != nil {
+		body, err := h.save(ctx, st)
+		if err != nil {
 			h.deps.Errors.Write(w, r, err)
 			return
 		}
-		h.replyFlow(w, r, st, http.StatusOK)
+		h.replyFlow(w, r, st, http.StatusOK, body)
 		return
 	case err != nil:
 		h.deps.Errors.Write(w, r, err)
@@ -230,7 +236,8 @@ func (h *Handler) apply(w http.ResponseWriter, r *http.Request, s *session.Sessi
 	st.State = StateSuccess
 	st.Active = "" // Kratos's success reply names no active method (recorded: settings-api-totp-enrolled)
 	st.UI.AddMessage(text.NewSettingsSaved())
-	if err := h.save(ctx, st); err != nil {
+	saved, err := h.save(ctx, st)
+	if err != nil {
 		h.deps.Errors.Write(w, r, err)
 		return
 	}
@@ -245,12 +252,33 @@ func (h *Handler) apply(w http.ResponseWriter, r *http.Request, s *session.Sessi
 		if st.Type == flow.TypeBrowser {
 			// A browser flow answered as JSON (an SPA) says where the browser would have been
 			// sent, as Kratos does; it is part of this reply only, never stored with the flow.
-			st.ContinueWith = []any{redirectBrowserTo{Action: "redirect_browser_to", RedirectBrowserTo: to}}
+			saved, err = appendMember(saved, "continue_with", []any{redirectBrowserTo{Action: "redirect_browser_to", RedirectBrowserTo: to}})
+			if err != nil {
+				h.deps.Errors.Write(w, r, apierr.ErrInternal.WithCause(err))
+				return
+			}
 		}
-		flow.Reply(w, http.StatusOK, &st.Flow)
+		flow.ReplyEncoded(w, http.StatusOK, saved)
 		return
 	}
 	flow.Redirect(w, r, to)
+}
+
+// detach returns a copy of id that a method can change without changing id: its own
+// credentials map, identifier and address lists (raw JSON values are replaced by methods,
+// never written into).
+func detach(id *identity.Identity) *identity.Identity {
+	c := *id
+	if id.Credentials != nil {
+		c.Credentials = make(map[identity.CredentialsType]identity.Credentials, len(id.Credentials))
+		for t, cr := range id.Credentials {
+			cr.Identifiers = slices.Clone(cr.Identifiers)
+			c.Credentials[t] = cr
+		}
+	}
+	c.VerifiableAddresses = slices.Clone(id.VerifiableAddresses)
+	c.RecoveryAddresses = slices.Clone(id.RecoveryAddresses)
+	return &c
 }
 
 // redirectBrowserTo is Kratos's continueWithRedirectBrowserTo.
@@ -264,16 +292,27 @@ type redirectBrowserTo struct {
 func (h *Handler) invalid(w http.ResponseWriter, r *http.Request, st *stored) {
 	st.State = StateShowForm
 	st.UI.Nodes.ClearValues(flow.InputPassword)
-	if err := h.save(r.Context(), st); err != nil {
+	body, err := h.save(r.Context(), st)
+	if err != nil {
 		h.deps.Errors.Write(w, r, err)
 		return
 	}
-	h.replyFlow(w, r, st, http.StatusBadRequest)
+	h.replyFlow(w, r, st, http.StatusBadRequest, body)
 }
 
-func (h *Handler) replyFlow(w http.ResponseWriter, r *http.Request, st *stored, status int) {
+// replyFlow shows st: JSON callers get body (st as save encoded it; nil encodes it now),
+// browsers are sent to the UI.
+func (h *Handler) replyFlow(w http.ResponseWriter, r *http.Request, st *stored, status int, body []byte) {
 	if flow.WantsJSON(r) {
-		flow.Reply(w, status, &st.Flow)
+		if body == nil {
+			e, err := encode(st, h.sealer)
+			if err != nil {
+				h.deps.Errors.Write(w, r, apierr.ErrInternal.WithCause(err))
+				return
+			}
+			body = e.body
+		}
+		flow.ReplyEncoded(w, status, body)
 		return
 	}
 	flow.Redirect(w, r, h.uiURL(st.ID))
@@ -290,7 +329,7 @@ func (h *Handler) park(w http.ResponseWriter, r *http.Request, s *session.Sessio
 		return
 	}
 	st.UI.Nodes.ClearValues(flow.InputPassword)
-	if err := h.save(r.Context(), st); err != nil {
+	if _, err := h.save(r.Context(), st); err != nil {
 		h.deps.Errors.Write(w, r, err)
 		return
 	}
@@ -326,7 +365,7 @@ func (h *Handler) replaceExpired(w http.ResponseWriter, r *http.Request, s *sess
 		return
 	}
 	next.UI.AddMessage(text.NewSettingsFlowExpired(st.ExpiresAt, now))
-	if err := h.save(r.Context(), next); err != nil {
+	if _, err := h.save(r.Context(), next); err != nil {
 		h.deps.Errors.Write(w, r, err)
 		return
 	}
