@@ -29,7 +29,7 @@ func newWebAuthnMethods(a *App) (*webauthnMethods, error) {
 			return nil, fmt.Errorf("selfservice.methods.webauthn: %w", err)
 		}
 		out.settings = append(out.settings, &webauthn.Settings{
-			Variant: webauthn.WebAuthnVariant, RP: rp, Ceremonies: ceremonies,
+			Variant: webauthn.WebAuthnVariant, RP: rp,
 			Schemas: a.Schemas, Public: public, Passwordless: wa.Config.Passwordless, Now: a.Now,
 		})
 		if !wa.Config.Passwordless {
@@ -43,7 +43,7 @@ func newWebAuthnMethods(a *App) (*webauthnMethods, error) {
 		if err != nil {
 			return nil, fmt.Errorf("selfservice.methods.passkey: %w", err)
 		}
-		out.settings = append(out.settings, passkey.NewSettings(rp, ceremonies, a.Schemas, public, a.Now))
+		out.settings = append(out.settings, passkey.NewSettings(rp, a.Schemas, public, a.Now))
 		out.login = append(out.login, &passkey.Login{
 			RP: rp, Ceremonies: ceremonies, Finder: a.Store, Identities: a.Identities, Schemas: a.Schemas, Public: public, Now: a.Now,
 		})

@@ -11,6 +11,7 @@ import (
 	"github.com/go-webauthn/webauthn/protocol"
 	lib "github.com/go-webauthn/webauthn/webauthn"
 
+	"github.com/portico-auth/portico/internal/apierr"
 	"github.com/portico-auth/portico/internal/flow"
 	"github.com/portico-auth/portico/internal/flow/settings"
 	"github.com/portico-auth/portico/internal/identity"
@@ -25,11 +26,18 @@ type Updater interface {
 }
 
 // Settings registers and removes keys in the settings flow, for either variant.
+//
+// A settings flow keeps its registration ceremony (the library's session data, above all the
+// challenge) in its own internal context, sealed with the flow, rather than in a ceremony record
+// of its own: showing a settings flow then costs no write besides the flow's, which matters
+// because every new settings flow shows a ceremony per variant. A registration uses the
+// ceremony up (it is deleted from the flow, which the success stores); two submissions racing
+// with one answer cannot both register, as the identity's version check lets one write win and
+// the other is refused as a used challenge.
 type Settings struct {
-	Variant    Variant
-	RP         *lib.WebAuthn
-	Ceremonies *Ceremonies
-	Schemas    identity.Schemas
+	Variant Variant
+	RP      *lib.WebAuthn
+	Schemas identity.Schemas
 	// Public is the public base URL (the script's address).
 	Public *url.URL
 	// Passwordless marks new WebAuthn keys as first factors (selfservice.methods.webauthn.
@@ -92,7 +100,7 @@ func (m *Settings) Nodes(ctx context.Context, f *settings.Flow, ident *identity.
 	if err != nil {
 		return fmt.Errorf("begin %s registration: %w", v.Method, err)
 	}
-	if err := m.Ceremonies.Save(ctx, f.ID, v.Purpose, sd, f.ExpiresAt); err != nil {
+	if err := f.SetInternal(ceremonyKey(v.Purpose), sd); err != nil {
 		return err
 	}
 	js, err := OptionsJSON(creation)
@@ -164,7 +172,7 @@ func (m *Settings) Update(ctx context.Context, f *settings.Flow, sub *settings.S
 		return nil
 	}
 
-	sd, err := m.Ceremonies.Load(ctx, f.ID, v.Purpose, now)
+	sd, err := flowCeremony(f, v.Purpose)
 	if err != nil {
 		return refuse(FailureMessage(err))
 	}
@@ -202,19 +210,36 @@ func (m *Settings) Update(ctx context.Context, f *settings.Flow, sub *settings.S
 	if err := WriteConfig(ident, v.Type, cfg, identifiers, now); err != nil {
 		return err
 	}
-	if err := m.Ceremonies.Consume(ctx, f.ID, v.Purpose); err != nil {
-		if errors.Is(err, ErrNoCeremony) {
-			return refuse(FailureMessage(err)) // another submission of the same answer got there first
-		}
-		return err
-	}
+	// Used up whatever follows: a refused save does not make the challenge usable again.
+	f.DeleteInternal(ceremonyKey(v.Purpose))
 	if err := sub.Save(ctx, ident); err != nil {
-		if errors.Is(err, identity.ErrKeyTaken) {
+		switch {
+		case errors.Is(err, identity.ErrKeyTaken):
 			return refuse(KeyTakenMessage()) // registered to another identity, or as the other type
+		case errors.Is(err, apierr.ErrConflict):
+			// Another submission changed the identity first (the same answer racing, say):
+			// this one's challenge counts as used.
+			return refuse(FailureMessage(ErrNoCeremony))
 		}
 		return fmt.Errorf("store %s key: %w", v.Method, err)
 	}
 	return nil
+}
+
+// ceremonyKey is where a settings flow's internal context keeps the ceremony of purpose.
+func ceremonyKey(purpose string) string { return "ceremony." + purpose }
+
+// flowCeremony is the settings flow's pending ceremony of purpose, or ErrNoCeremony.
+func flowCeremony(f *settings.Flow, purpose string) (*lib.SessionData, error) {
+	var sd lib.SessionData
+	ok, err := f.Internal(ceremonyKey(purpose), &sd)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return nil, ErrNoCeremony
+	}
+	return &sd, nil
 }
 
 // user is the identity as the library sees it. The handle is the stored one; a first key
