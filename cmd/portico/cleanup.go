@@ -61,6 +61,9 @@ func cleanupCmd() *cobra.Command {
 			}
 			fmt.Fprintf(out, "done: %d flows, %d sessions and %d login-failure counters deleted (and %d self-service errors) in %s\n",
 				c.Flows, c.Sessions, c.LoginFailures, c.Errors, time.Since(start).Round(time.Millisecond))
+			if c.ReclaimedPages > 0 {
+				fmt.Fprintf(out, "%d free pages handed back to the file system\n", c.ReclaimedPages)
+			}
 			return nil
 		},
 	}

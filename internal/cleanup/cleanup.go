@@ -1,7 +1,8 @@
 // Package cleanup deletes what has expired — self-service flows, sessions, login-failure
-// counters and stored self-service errors — in small batches, so tables stay bounded without
-// long locks (anyone can make the server store a flow or an error). The server's background
-// loop and the `portico cleanup` command both run it.
+// counters and stored self-service errors — in small, paced batches, so tables stay bounded
+// without long locks and without stalling SQLite's single writer (anyone can make the server
+// store a flow or an error). The server's background loop and the `portico cleanup` command
+// both run it.
 package cleanup
 
 import (
@@ -34,19 +35,51 @@ type Retention struct {
 // day of flows is 170 million rows (bench/results/churn-2026-11-28.md).
 var Default = Retention{Flows: time.Hour, Sessions: 24 * time.Hour, LoginFailures: 24 * time.Hour, Errors: time.Hour}
 
-// Counts are the rows deleted per table.
+// Counts are the rows deleted per table, and the free pages handed back to the file system.
 type Counts struct {
 	Flows, Sessions, LoginFailures, Errors int
+	ReclaimedPages                         int
 }
 
 // Progress is told after every batch: the table, the rows deleted from it so far, and whether
 // the table is done.
 type Progress func(table string, deleted int, done bool)
 
+// SingleWriter is implemented by a store whose database has one writer at a time (SQLite):
+// between two batches cleanup waits as long as the last batch took, so that other writers get
+// at least half of the write lock while it runs.
+type SingleWriter interface {
+	SingleWriter() bool
+}
+
+// Reclaimer is implemented by a store that can hand free pages back to the file system a few
+// at a time (SQLite with incremental auto-vacuum); cleanup calls it after deleting.
+type Reclaimer interface {
+	ReclaimSpace(ctx context.Context, maxPages int) (int, error)
+}
+
+// BatchTarget is how long one delete should hold its locks: a batch that took longer is
+// halved for the next statement, one that took less than half of it is doubled, up to the
+// batch size Run was given. A cascading delete of a session touches six B-trees, so the same
+// number of rows costs ten times more on a large, cold database than on a small one.
+const BatchTarget = 25 * time.Millisecond
+
+// minBatch is the smallest batch the pacing goes down to.
+const minBatch = 10
+
+// reclaimPages is how many free pages one ReclaimSpace call hands back (1 MiB of 4 KiB pages:
+// each moves pages and so writes about as much to the WAL).
+const reclaimPages = 256
+
 // Run deletes, table by table and batch by batch, the rows that expired longer ago than r
-// allows at now. progress may be nil. It stops at the first error or when ctx ends.
+// allows at now, then hands the freed space back when the store can (Reclaimer). batch is
+// the largest batch; the batches adapt to BatchTarget, and on a single-writer database they
+// alternate with rests as long as themselves. progress may be nil. It stops at the first
+// error or when ctx ends.
 func Run(ctx context.Context, st Store, now time.Time, r Retention, batch int, progress Progress) (Counts, error) {
 	var c Counts
+	sw, ok := st.(SingleWriter)
+	rest := ok && sw.SingleWriter()
 	tables := []struct {
 		name   string
 		del    func(context.Context, time.Time, int) (int, error)
@@ -59,23 +92,71 @@ func Run(ctx context.Context, st Store, now time.Time, r Retention, batch int, p
 		{"self-service errors", st.DeleteErrorsBefore, now.Add(-r.Errors), &c.Errors},
 	}
 	for _, t := range tables {
+		size := batch
 		for {
 			if err := ctx.Err(); err != nil {
 				return c, err
 			}
-			n, err := t.del(ctx, t.before, batch)
+			start := time.Now()
+			n, err := t.del(ctx, t.before, size)
 			if err != nil {
 				return c, fmt.Errorf("delete expired %s: %w", t.name, err)
 			}
+			took := time.Since(start)
 			*t.count += n
-			done := n < batch
+			done := n < size
 			if progress != nil {
 				progress(t.name, *t.count, done)
 			}
 			if done {
 				break
 			}
+			size = paced(size, batch, took)
+			if rest {
+				if err := sleep(ctx, took); err != nil {
+					return c, err
+				}
+			}
 		}
 	}
-	return c, nil
+	rc, ok := st.(Reclaimer)
+	if !ok {
+		return c, nil
+	}
+	for {
+		start := time.Now()
+		n, err := rc.ReclaimSpace(ctx, reclaimPages)
+		if err != nil {
+			return c, fmt.Errorf("reclaim free pages: %w", err)
+		}
+		c.ReclaimedPages += n
+		if n < reclaimPages {
+			return c, nil
+		}
+		if err := sleep(ctx, time.Since(start)); err != nil {
+			return c, err
+		}
+	}
+}
+
+// paced is the next batch size after a batch of size rows took took.
+func paced(size, maxSize int, took time.Duration) int {
+	switch {
+	case took > BatchTarget:
+		return max(min(minBatch, maxSize), size/2)
+	case took < BatchTarget/2:
+		return min(maxSize, size*2)
+	}
+	return size
+}
+
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
 }

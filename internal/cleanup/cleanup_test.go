@@ -115,3 +115,24 @@ func TestRunDeletesStoredErrors(t *testing.T) {
 		}
 	}
 }
+
+func TestPaced(t *testing.T) {
+	tests := []struct {
+		size, max int
+		took      time.Duration
+		want      int
+	}{
+		{500, 500, 100 * time.Millisecond, 250},
+		{20, 500, time.Second, minBatch},
+		{minBatch, 500, time.Second, minBatch},
+		{5, 5, time.Second, 5},
+		{100, 500, time.Millisecond, 200},
+		{400, 500, time.Millisecond, 500},
+		{100, 500, BatchTarget * 3 / 4, 100},
+	}
+	for _, tc := range tests {
+		if got := paced(tc.size, tc.max, tc.took); got != tc.want {
+			t.Errorf("paced(%d, %d, %s) = %d, want %d", tc.size, tc.max, tc.took, got, tc.want)
+		}
+	}
+}

@@ -56,7 +56,7 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 		if path == "" || path == ":memory:" || strings.HasPrefix(path, "file::memory:") {
 			s, err = openSQLiteMemory()
 		} else {
-			s, err = openSQLiteFile(path, query)
+			s, err = openSQLiteFile(ctx, path, query)
 		}
 	case "postgres", "postgresql":
 		s, err = openPostgres(dsn)
@@ -100,7 +100,7 @@ func openSQLiteMemory() (*Store, error) {
 // begins every transaction with BEGIN IMMEDIATE. SQLite allows one writer at a time anyway;
 // queueing writers in the pool instead of in SQLite means they never see SQLITE_BUSY and never
 // deadlock upgrading a read lock.
-func openSQLiteFile(path, query string) (*Store, error) {
+func openSQLiteFile(ctx context.Context, path, query string) (*Store, error) {
 	q, err := url.ParseQuery(query)
 	if err != nil {
 		return nil, fmt.Errorf("invalid sqlite dsn query: %w", err)
@@ -115,6 +115,10 @@ func openSQLiteFile(path, query string) (*Store, error) {
 	q.Del("_txlock")
 	q.Del("_journal_mode")
 	q.Del("_journal")
+	wal, err := sqliteTuning(q)
+	if err != nil {
+		return nil, err
+	}
 	base := "file:" + path + "?" + sqliteParams + "&_pragma=journal_mode(WAL)"
 	if enc := q.Encode(); enc != "" {
 		base += "&" + enc
@@ -134,7 +138,16 @@ func openSQLiteFile(path, query string) (*Store, error) {
 	}
 	r.SetMaxOpenConns(maxConns)
 	r.SetMaxIdleConns(maxConns)
-	return newStore(dialectSQLite, r, w), nil
+	if err := incrementalVacuumNew(ctx, w, q); err != nil {
+		_ = r.Close()
+		_ = w.Close()
+		return nil, err
+	}
+	s := newStore(dialectSQLite, r, w)
+	if wal.maxSize > 0 {
+		s.wal = startWALKeeper(w, path, wal)
+	}
+	return s, nil
 }
 
 func keepOne(db *sql.DB) {

@@ -29,6 +29,8 @@ type Store struct {
 	// qSessionByToken and qSessionByID are the one-round-trip session reads of this
 	// dialect (see sessionLoadQuery), built once so that they are fixed strings.
 	qSessionByToken, qSessionByID string
+	// wal bounds a SQLite file's write-ahead log (nil elsewhere).
+	wal *walKeeper
 }
 
 func newStore(d dialect, rdb, wdb *sql.DB) *Store {
@@ -64,6 +66,9 @@ func (s *Store) Ping(ctx context.Context) error {
 
 // Close releases the prepared statements and the connections.
 func (s *Store) Close() error {
+	if s.wal != nil {
+		s.wal.close()
+	}
 	err := s.rstmts.close()
 	if s.wstmts != s.rstmts {
 		err = errors.Join(err, s.wstmts.close())
