@@ -240,6 +240,7 @@ type Store interface {
 	Throttles
 	Codes
 	Addresses
+	Messages
 	// Ping checks that the database answers.
 	Ping(ctx context.Context) error
 	// Close releases the connections.

@@ -64,6 +64,9 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"CodesDeleteExpired", testCodesDeleteExpired},
 		{"CodesConcurrentGuesses", testCodesConcurrentGuesses},
 		{"AddressVerification", testAddressVerification},
+		{"MessagesQueue", testMessagesQueue},
+		{"MessagesClaimFinish", testMessagesClaimFinish},
+		{"MessagesConcurrentClaim", testMessagesConcurrentClaim},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
