@@ -3,7 +3,6 @@ package schema
 import (
 	"bytes"
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -17,6 +16,7 @@ import (
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
 	"github.com/portico-auth/portico/internal/apierr"
+	"github.com/portico-auth/portico/internal/urlsource"
 )
 
 // Source names one configured identity schema: its id and where to load it from
@@ -118,7 +118,7 @@ func load(ctx context.Context, src Source, fetch *http.Client) (*Schema, error) 
 	var loc string
 	switch {
 	case strings.HasPrefix(src.URL, "base64://"):
-		b, err := decodeBase64(strings.TrimPrefix(src.URL, "base64://"))
+		b, err := urlsource.DecodeBase64(strings.TrimPrefix(src.URL, "base64://"))
 		if err != nil {
 			return nil, fmt.Errorf("decode base64: %w", err)
 		}
@@ -130,16 +130,9 @@ func load(ctx context.Context, src Source, fetch *http.Client) (*Schema, error) 
 		}
 		raw, loc = b, src.URL
 	default:
-		path := src.URL
-		if strings.HasPrefix(path, "file://") {
-			u, err := url.Parse(path)
-			if err != nil {
-				return nil, fmt.Errorf("parse file url: %w", err)
-			}
-			path = u.Path
-			if u.Host != "" && u.Host != "localhost" { // file://relative/path
-				path = u.Host + u.Path
-			}
+		path, err := urlsource.FilePath(src.URL)
+		if err != nil {
+			return nil, err
 		}
 		abs, err := filepath.Abs(path)
 		if err != nil {
@@ -176,16 +169,6 @@ func load(ctx context.Context, src Source, fetch *http.Client) (*Schema, error) 
 		return nil, fmt.Errorf("parse schema JSON: %w", err)
 	}
 	return &Schema{ID: src.ID, URL: src.URL, Raw: compact.Bytes(), compiled: compiled, fields: fields}, nil
-}
-
-func decodeBase64(s string) ([]byte, error) {
-	s = strings.TrimSpace(s)
-	for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.URLEncoding, base64.RawStdEncoding, base64.RawURLEncoding} {
-		if b, err := enc.DecodeString(s); err == nil {
-			return b, nil
-		}
-	}
-	return nil, fmt.Errorf("not standard or URL base64")
 }
 
 // httpLoader fetches remote schema documents (the schema itself and any remote $ref).

@@ -60,6 +60,7 @@ type Mailbox struct {
 
 	mu       sync.Mutex
 	srv      *smtp.Server
+	ln       net.Listener
 	mails    []Mail
 	arrived  chan struct{}
 	attempts int
@@ -97,7 +98,7 @@ func (m *Mailbox) serve(ln net.Listener) {
 		ln = tls.NewListener(ln, m.tls)
 	}
 	m.mu.Lock()
-	m.srv = srv
+	m.srv, m.ln = srv, ln
 	m.mu.Unlock()
 	go func() { _ = srv.Serve(ln) }()
 }
@@ -120,10 +121,13 @@ func (m *Mailbox) URI() string {
 // Stop stops the server: connections are refused until Restart.
 func (m *Mailbox) Stop() {
 	m.mu.Lock()
-	srv := m.srv
-	m.srv = nil
+	srv, ln := m.srv, m.ln
+	m.srv, m.ln = nil, nil
 	m.mu.Unlock()
 	if srv != nil {
+		// The listener is closed here too: Serve may not have registered it with the server
+		// yet, and then Close alone would leave it accepting.
+		_ = ln.Close()
 		_ = srv.Close()
 	}
 }
