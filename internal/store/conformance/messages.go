@@ -179,43 +179,24 @@ func testMessagesConcurrentClaim(t *testing.T, s store.Store) {
 	var (
 		mu      sync.Mutex
 		claimed = map[uuid.UUID]int{}
-		wg      sync.WaitGroup
-		start   = make(chan struct{})
-		errs    = make(chan error, workers)
 	)
-	for range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			<-start
-			w := uuid.New()
-			for {
-				got, err := s.ClaimMessages(ctx(t), w, now, time.Hour, 5)
-				if err != nil {
-					errs <- err
-					return
-				}
-				if len(got) == 0 {
-					return
-				}
-				for _, m := range got {
-					if err := s.FinishMessage(ctx(t), m.ID, w, now, store.MessageOutcome{Status: store.MessageSent}); err != nil {
-						errs <- err
-						return
-					}
-					mu.Lock()
-					claimed[m.ID]++
-					mu.Unlock()
-				}
+	concurrently(t, workers, func() (bool, error) {
+		w := uuid.New()
+		for {
+			got, err := s.ClaimMessages(ctx(t), w, now, time.Hour, 5)
+			if err != nil || len(got) == 0 {
+				return true, err
 			}
-		}()
-	}
-	close(start)
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		must(t, err)
-	}
+			for _, m := range got {
+				if err := s.FinishMessage(ctx(t), m.ID, w, now, store.MessageOutcome{Status: store.MessageSent}); err != nil {
+					return false, err
+				}
+				mu.Lock()
+				claimed[m.ID]++
+				mu.Unlock()
+			}
+		}
+	})
 	if len(claimed) != messages {
 		t.Fatalf("%d of %d messages were claimed", len(claimed), messages)
 	}
