@@ -44,7 +44,7 @@ type Manager struct {
 	store   Store
 	schemas Schemas
 	hasher  Hasher
-	// Now is the clock; time.Now when nil.
+	// Now is the clock (required: internal/server defaults it once).
 	Now func() time.Time
 	// MaxMetadataBytes bounds metadata_public and metadata_admin each (JSON bytes);
 	// schema.DefaultMaxBytes when 0. The traits' bound is the schema's (ValidateTraits).
@@ -70,12 +70,7 @@ type CreateOptions struct {
 // ConflictReason is Kratos's reason for a duplicate identifier.
 const ConflictReason = "An account with the same identifier (email, phone, username, ...) exists already."
 
-func (m *Manager) now() time.Time {
-	if m.Now != nil {
-		return m.Now().UTC()
-	}
-	return time.Now().UTC()
-}
+func (m *Manager) now() time.Time { return m.Now().UTC() }
 
 // NormalizeIdentifier is how every identifier is compared: trimmed, and lower-cased when it
 // looks like an e-mail address.

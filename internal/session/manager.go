@@ -33,11 +33,8 @@ type Manager struct {
 }
 
 // NewManager returns a Manager over store. Zero-valued options get Kratos's defaults (see
-// Options for the booleans); a nil now means time.Now.
+// Options for the booleans); now is the clock (required: internal/server defaults it once).
 func NewManager(store Store, opts Options, now func() time.Time) *Manager {
-	if now == nil {
-		now = time.Now
-	}
 	return &Manager{store: store, opts: opts.withDefaults(), Now: now}
 }
 

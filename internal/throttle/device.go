@@ -35,7 +35,7 @@ type DeviceOptions struct {
 	SameSite http.SameSite
 	// Lifespan is DefaultDeviceLifespan when zero.
 	Lifespan time.Duration
-	// Now is the clock; time.Now when nil.
+	// Now is the clock (required: internal/server defaults it once).
 	Now func() time.Time
 }
 
@@ -72,12 +72,7 @@ func NewDevices(secrets []string, opts DeviceOptions) *Devices {
 	return d
 }
 
-func (d *Devices) now() time.Time {
-	if d.opts.Now != nil {
-		return d.opts.Now()
-	}
-	return time.Now()
-}
+func (d *Devices) now() time.Time { return d.opts.Now() }
 
 func (d *Devices) mac(key, payload []byte) []byte {
 	m := hmac.New(sha256.New, key)

@@ -119,7 +119,7 @@ func forgedFor(t *testing.T, s *apptest.Server) string {
 		t.Fatal(err)
 	}
 	rec := httptest.NewRecorder()
-	throttle.NewDevices([]string{"some-other-secret-of-32-characters"}, throttle.DeviceOptions{}).Remember(rec, owner.ID)
+	throttle.NewDevices([]string{"some-other-secret-of-32-characters"}, throttle.DeviceOptions{Now: s.Clock.Now}).Remember(rec, owner.ID)
 	for _, c := range rec.Result().Cookies() {
 		return c.Value
 	}

@@ -41,9 +41,6 @@ type Handler struct {
 
 // New returns the UI handler; it fails only when an embedded template does not parse.
 func New(api http.Handler, csrf *flow.CSRF, public *url.URL, log *slog.Logger) (*Handler, error) {
-	if log == nil {
-		log = slog.Default()
-	}
 	h := &Handler{API: api, CSRF: csrf, Public: public, Log: log, pages: map[string]*template.Template{}}
 	funcs := template.FuncMap{"t": t}
 	for _, name := range []string{"flow", "error", "welcome"} {

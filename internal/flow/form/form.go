@@ -1,7 +1,8 @@
-// Package form decodes a self-service flow submission the way Kratos accepts it: an HTML form
-// (application/x-www-form-urlencoded or multipart) with dotted field names such as
-// "traits.name.first", or a JSON object with nested values. Both become the same nested
-// Values, so methods read one shape.
+// Package form is the one decoder of self-service flow submissions (login, registration,
+// settings, …), the way Kratos accepts them: an HTML form (application/x-www-form-urlencoded
+// or multipart) with dotted field names such as "traits.name.first", or a JSON object with
+// nested values. Both become the same nested Values, so methods read one shape; IsForm tells
+// them which it was (form values are all strings).
 package form
 
 import (
@@ -15,16 +16,40 @@ import (
 	"github.com/portico-auth/portico/internal/httpx"
 )
 
-// Values is a decoded submission: nested maps for dotted names, strings (form) or any JSON value.
+// Values is a decoded submission: nested maps for dotted names; from a form, strings (a list
+// of strings for a field sent more than once), from JSON any JSON value (numbers as
+// json.Number).
 type Values map[string]any
+
+// formMarker flags Values decoded from a form; it cannot collide with a field, because a field
+// name never holds a NUL byte (httpx.CheckForm refuses it).
+const formMarker = "\x00form"
+
+// IsForm reports whether the submission came from an HTML form.
+func (v Values) IsForm() bool {
+	_, ok := v[formMarker]
+	return ok
+}
+
+// Fields is v without what Decode added (the form marker), for keeping a submission to apply
+// later.
+func (v Values) Fields() Values {
+	c := make(Values, len(v))
+	for k, x := range v {
+		if k != formMarker {
+			c[k] = x
+		}
+	}
+	return c
+}
 
 // maxMemory bounds the memory a multipart form may use before spilling to disk.
 const maxMemory = 1 << 20
 
-// IsJSON reports whether the request body is JSON.
+// IsJSON reports whether the request body is JSON (application/json or a +json type).
 func IsJSON(r *http.Request) bool {
 	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
-	return mt == "application/json"
+	return mt == "application/json" || strings.HasSuffix(mt, "+json")
 }
 
 // Decode reads the request body. A body that cannot be read, or that breaks
@@ -32,9 +57,12 @@ func IsJSON(r *http.Request) bool {
 // the limits are checked on the raw body or the raw field names, before anything is nested.
 func Decode(r *http.Request) (Values, error) {
 	if IsJSON(r) {
-		v := Values{}
+		var v Values
 		if err := httpx.DecodeJSON(r, &v); err != nil {
 			return nil, err
+		}
+		if v == nil { // the body was null
+			v = Values{}
 		}
 		return v, nil
 	}
@@ -51,12 +79,20 @@ func Decode(r *http.Request) (Values, error) {
 	if err := httpx.DefaultLimits.CheckForm(r.PostForm); err != nil {
 		return nil, err
 	}
-	v := Values{}
+	v := Values{formMarker: true}
 	for key, vals := range r.PostForm {
 		if len(vals) == 0 || key == "" {
 			continue
 		}
-		v.Set(key, vals[0])
+		if len(vals) == 1 {
+			v.Set(key, vals[0])
+			continue
+		}
+		all := make([]any, len(vals))
+		for i, s := range vals {
+			all[i] = s
+		}
+		v.Set(key, all)
 	}
 	return v, nil
 }

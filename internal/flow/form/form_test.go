@@ -70,3 +70,37 @@ func TestDecodeIsBounded(t *testing.T) {
 		t.Errorf("32 segments: %v", err)
 	}
 }
+
+// TestDecodeShapes: a form says it is one (IsForm), keeps a repeated field as a list, and
+// Fields drops the marker; JSON (also a +json type or a null body) is not a form, and a JSON
+// key cannot forge the marker (a NUL is refused before anything is decoded).
+func TestDecodeShapes(t *testing.T) {
+	decode := func(ctype, body string) (form.Values, error) {
+		r := httptest.NewRequest(http.MethodPost, "/", strings.NewReader(body))
+		r.Header.Set("Content-Type", ctype)
+		return form.Decode(r)
+	}
+	v, err := decode("application/x-www-form-urlencoded", "traits.tags=a&traits.tags=b&method=profile")
+	if err != nil || !v.IsForm() {
+		t.Fatalf("form: %v, IsForm %v", err, v.IsForm())
+	}
+	if tags, _ := v.Object("traits")["tags"].([]any); len(tags) != 2 || tags[0] != "a" || tags[1] != "b" {
+		t.Errorf("repeated field = %#v", v.Object("traits")["tags"])
+	}
+	if f := v.Fields(); f.IsForm() || f.String("method") != "profile" || len(f) != 2 {
+		t.Errorf("Fields = %#v", f)
+	}
+	for name, tt := range map[string]struct{ ctype, body string }{
+		"json":  {"application/json", `{"method":"profile"}`},
+		"+json": {"application/merge-patch+json", `{"method":"profile"}`},
+		"null":  {"application/json", `null`},
+	} {
+		v, err := decode(tt.ctype, tt.body)
+		if err != nil || v == nil || v.IsForm() {
+			t.Errorf("%s: %#v, %v", name, v, err)
+		}
+	}
+	if v, err := decode("application/json", `{"\u0000form":true}`); err == nil || v.IsForm() {
+		t.Errorf("forged marker: %#v, %v", v, err)
+	}
+}

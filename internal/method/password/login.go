@@ -49,7 +49,7 @@ type LoginMethod struct {
 	// Throttle reserves every attempt before its hash is computed (per identifier and client
 	// address, or per trusted device); nil means no limit.
 	Throttle *throttle.Login
-	// Now is the clock; time.Now when nil.
+	// Now is the clock (required: internal/server defaults it once).
 	Now func() time.Time
 	// Log is the server's logger (required).
 	Log *slog.Logger
@@ -88,12 +88,7 @@ func (m *LoginMethod) Nodes(_ context.Context, f *login.Flow, ident *identity.Id
 
 func ptr[T any](v T) *T { return &v }
 
-func (m *LoginMethod) now() time.Time {
-	if m.Now != nil {
-		return m.Now()
-	}
-	return time.Now()
-}
+func (m *LoginMethod) now() time.Time { return m.Now() }
 
 // Authenticate implements login.Method. A wrong identifier and a wrong password take the same
 // time and give the same answer (4000006).
