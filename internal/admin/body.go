@@ -83,6 +83,17 @@ type updateBody struct {
 	Region         string           `json:"region"`
 }
 
+// maxExternalIDBytes bounds external_id: an id in another system, stored in a column every
+// backend can index.
+const maxExternalIDBytes = 255
+
+func checkExternalID(v string) error {
+	if len(v) > maxExternalIDBytes {
+		return apierr.ErrBadRequest.WithReason("The external_id may be at most %d bytes long.", maxExternalIDBytes)
+	}
+	return nil
+}
+
 // decodeStrict reads a JSON body (413 over the size limit) and decodes it into v, refusing
 // unknown fields.
 func decodeStrict(r *http.Request, v any) error {

@@ -22,6 +22,10 @@ func (h *IdentityHandler) create(w http.ResponseWriter, r *http.Request) {
 		httpx.WriteError(w, r, apierr.ErrBadRequest.WithReason("The field traits is required."))
 		return
 	}
+	if err := checkExternalID(body.ExternalID); err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
 	plain, hashed, err := body.Credentials.password()
 	if err != nil {
 		httpx.WriteError(w, r, err)
@@ -35,6 +39,7 @@ func (h *IdentityHandler) create(w http.ResponseWriter, r *http.Request) {
 		MetadataAdmin:       nullIfEmpty(body.MetadataAdmin),
 		VerifiableAddresses: body.VerifiableAddresses,
 		RecoveryAddresses:   body.RecoveryAddresses,
+		ExternalID:          body.ExternalID,
 	}
 	if org := nullIfEmpty(body.OrganizationID); org != nil {
 		var oid uuid.UUID

@@ -57,6 +57,11 @@ func (h *IdentityHandler) update(w http.ResponseWriter, r *http.Request) {
 	ident.State = body.State
 	ident.MetadataPublic = nullIfEmpty(body.MetadataPublic)
 	ident.MetadataAdmin = nullIfEmpty(body.MetadataAdmin)
+	if err := checkExternalID(body.ExternalID); err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	ident.ExternalID = body.ExternalID
 	if plain != "" || hashed != "" {
 		if err := h.mgr.SetPassword(r.Context(), ident, plain, hashed); err != nil {
 			httpx.WriteError(w, r, err)
@@ -84,6 +89,7 @@ type patchable struct {
 	MetadataAdmin       json.RawMessage              `json:"metadata_admin"`
 	VerifiableAddresses []identity.VerifiableAddress `json:"verifiable_addresses"`
 	RecoveryAddresses   []identity.RecoveryAddress   `json:"recovery_addresses"`
+	ExternalID          string                       `json:"external_id"`
 }
 
 // forbiddenPatchPaths are the members a JSON Patch must not touch.
@@ -189,6 +195,11 @@ func (h *IdentityHandler) patch(w http.ResponseWriter, r *http.Request) {
 	ident.MetadataAdmin = nullIfEmpty(next.MetadataAdmin)
 	ident.VerifiableAddresses = next.VerifiableAddresses
 	ident.RecoveryAddresses = next.RecoveryAddresses
+	if err := checkExternalID(next.ExternalID); err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	ident.ExternalID = next.ExternalID
 	if err := h.mgr.Update(r.Context(), ident); err != nil {
 		httpx.WriteError(w, r, err)
 		return

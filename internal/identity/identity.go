@@ -46,6 +46,9 @@ type Identity struct {
 	CreatedAt           time.Time                       `json:"created_at"`
 	UpdatedAt           time.Time                       `json:"updated_at"`
 	OrganizationID      *uuid.UUID                      `json:"organization_id"`
+	// ExternalID links the identity to another system's record of the person (Kratos's
+	// external_id): unique across identities when set.
+	ExternalID string `json:"external_id,omitempty"`
 
 	// Version increases with every stored change; the store refuses an update whose Version
 	// is not the stored one, so concurrent changes are detected, never lost.

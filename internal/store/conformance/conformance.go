@@ -38,6 +38,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"IdentityDeleteCascades", testIdentityDeleteCascades},
 		{"IdentityList", testIdentityList},
 		{"IdentityFindByIdentifier", testIdentityFindByIdentifier},
+		{"IdentityExternalID", testIdentityExternalID},
 		{"IdentityConcurrentCreate", testIdentityConcurrentCreate},
 		{"IdentityConcurrentUpdate", testIdentityConcurrentUpdate},
 		{"IdentityDiffedWrites", testIdentityDiffedWrites},

@@ -19,6 +19,7 @@ const (
 	reasonIdentifierTaken = "an identity with this identifier already exists"
 	reasonVerifiableTaken = "an identity with this verifiable address already exists"
 	reasonRecoveryTaken   = "an identity with this recovery address already exists"
+	reasonExternalIDTaken = "an identity with this external id already exists"
 
 	defaultPageSize = 250
 	maxPageSize     = 1000
@@ -46,13 +47,13 @@ func (s *Store) CreateIdentity(ctx context.Context, id *identity.Identity) error
 	s.prepareIdentity(id, now)
 	return s.inTx(ctx, func(tx q) error {
 		_, err := tx.exec(ctx, `INSERT INTO identities (id, schema_id, state, state_changed_at, traits,
-			metadata_public, metadata_admin, organization_id, version, created_at, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			metadata_public, metadata_admin, organization_id, version, created_at, updated_at, external_id)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			id.ID, id.SchemaID, string(id.State), s.d.nullTime(id.StateChangedAt), jsonOr(id.Traits, "{}"),
 			jsonText(id.MetadataPublic), jsonText(id.MetadataAdmin), nullUUID(id.OrganizationID),
-			id.Version, s.d.time(id.CreatedAt), s.d.time(id.UpdatedAt))
+			id.Version, s.d.time(id.CreatedAt), s.d.time(id.UpdatedAt), nullString(id.ExternalID))
 		if err != nil {
-			return mapUnique(err, "insert identity", "an identity with this id already exists")
+			return mapUnique(err, "insert identity", reasonIdentityTaken(err))
 		}
 		return s.insertChildren(ctx, tx, id)
 	})
@@ -112,6 +113,22 @@ func dedupe(in []string) []string {
 		}
 	}
 	return out
+}
+
+// reasonIdentityTaken says which uniqueness an identity insert broke: its external id (every
+// dialect's message names the external_id column or its index) or its id.
+func reasonIdentityTaken(err error) string {
+	if err != nil && strings.Contains(err.Error(), "external_id") {
+		return reasonExternalIDTaken
+	}
+	return "an identity with this id already exists"
+}
+
+func nullString(v string) any {
+	if v == "" {
+		return nil
+	}
+	return v
 }
 
 func nullUUID(u *uuid.UUID) any {
@@ -208,13 +225,13 @@ func (s *Store) updateIdentity(ctx context.Context, id *identity.Identity, also 
 	s.prepareIdentity(id, now)
 	err := s.inTx(ctx, func(tx q) error {
 		res, err := tx.exec(ctx, `UPDATE identities SET schema_id = ?, state = ?, state_changed_at = ?, traits = ?,
-			metadata_public = ?, metadata_admin = ?, organization_id = ?, version = version + 1, updated_at = ?
+			metadata_public = ?, metadata_admin = ?, organization_id = ?, external_id = ?, version = version + 1, updated_at = ?
 			WHERE id = ? AND version = ?`,
 			id.SchemaID, string(id.State), s.d.nullTime(id.StateChangedAt), jsonOr(id.Traits, "{}"),
 			jsonText(id.MetadataPublic), jsonText(id.MetadataAdmin), nullUUID(id.OrganizationID),
-			s.d.time(updatedAt), id.ID, id.Version)
+			nullString(id.ExternalID), s.d.time(updatedAt), id.ID, id.Version)
 		if err != nil {
-			return mapErr(err, "update identity")
+			return mapUnique(err, "update identity", reasonExternalIDTaken)
 		}
 		if n, err := res.RowsAffected(); err != nil {
 			return mapErr(err, "update identity")

@@ -12,7 +12,7 @@ import (
 
 // identityCols are the identity columns, in scanIdentity's order, from alias i.
 const identityCols = `i.id, i.schema_id, i.state, i.state_changed_at, i.traits, i.metadata_public,
-	i.metadata_admin, i.organization_id, i.version, i.created_at, i.updated_at`
+	i.metadata_admin, i.organization_id, i.version, i.created_at, i.updated_at, i.external_id`
 
 type scanner interface{ Scan(dest ...any) error }
 
@@ -24,11 +24,12 @@ type identityDest struct {
 	metaPublic, metaAdmin sql.NullString
 	org                   uuid.NullUUID
 	created, updated      timeCol
+	externalID            sql.NullString
 }
 
 func (d *identityDest) targets() []any {
 	return []any{&d.id.ID, &d.id.SchemaID, &d.state, &d.stateChanged, &d.traits, &d.metaPublic,
-		&d.metaAdmin, &d.org, &d.id.Version, &d.created, &d.updated}
+		&d.metaAdmin, &d.org, &d.id.Version, &d.created, &d.updated, &d.externalID}
 }
 
 func (d *identityDest) identity() *identity.Identity {
@@ -47,6 +48,7 @@ func (d *identityDest) identity() *identity.Identity {
 		id.OrganizationID = &o
 	}
 	id.CreatedAt, id.UpdatedAt = d.created.T, d.updated.T
+	id.ExternalID = d.externalID.String
 	id.Credentials = map[identity.CredentialsType]identity.Credentials{}
 	id.VerifiableAddresses = []identity.VerifiableAddress{}
 	id.RecoveryAddresses = []identity.RecoveryAddress{}

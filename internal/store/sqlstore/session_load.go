@@ -37,8 +37,8 @@ func sessionLoadQuery(d dialect, where string) string {
 	if d.name == "postgres" {
 		nullBool, nullTime = "CAST(NULL AS BOOLEAN)", "CAST(NULL AS TIMESTAMPTZ)"
 	}
-	const null22 = "NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, " +
-		"NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL"
+	// One NULL for each session and identity column of the first branch.
+	nulls := strings.TrimSuffix(strings.Repeat("NULL, ", sessionLoadCols-1), ", ")
 	var b strings.Builder
 	b.WriteString("WITH ss AS (SELECT s.id AS sid, s.identity_id AS iid FROM sessions s WHERE ")
 	b.WriteString(where)
@@ -51,17 +51,17 @@ func sessionLoadQuery(d dialect, where string) string {
 	NULL AS r_verified_at, NULL AS r_created, NULL AS r_updated, NULL AS o1, NULL AS o2
 	FROM ss JOIN sessions s ON s.id = ss.sid JOIN identities i ON i.id = s.identity_id
 UNION ALL
-SELECT 1, ` + null22 + `,
+SELECT 1, ` + nulls + `,
 	c.id, c.type, c.config, ci.identifier, c.version, ` + nullBool + `, ` + nullTime + `, c.created_at, c.updated_at,
 	c.type, ci.position
 	FROM ss JOIN identity_credentials c ON c.identity_id = ss.iid
 	LEFT JOIN identity_credential_identifiers ci ON ci.credential_id = c.id
 UNION ALL
-SELECT 2, ` + null22 + `,
+SELECT 2, ` + nulls + `,
 	a.id, a.via, a.value, a.status, NULL, a.verified, a.verified_at, a.created_at, a.updated_at, a.value, NULL
 	FROM ss JOIN identity_verifiable_addresses a ON a.identity_id = ss.iid
 UNION ALL
-SELECT 3, ` + null22 + `,
+SELECT 3, ` + nulls + `,
 	r.id, r.via, r.value, NULL, NULL, NULL, NULL, r.created_at, r.updated_at, r.value, NULL
 	FROM ss JOIN identity_recovery_addresses r ON r.identity_id = ss.iid
 ORDER BY k, o1, o2, r_created`)
@@ -70,7 +70,7 @@ ORDER BY k, o1, o2, r_created`)
 
 // sessionLoadCols is the number of columns before the relation columns: k, the session's
 // and the identity's.
-const sessionLoadCols = 1 + 11 + 11
+const sessionLoadCols = 1 + 11 + 12
 
 // relationDest receives the relation columns of sessionLoadQuery.
 type relationDest struct {
