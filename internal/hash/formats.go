@@ -38,6 +38,15 @@ func parse(s string) (verifier, error) {
 		return parseScrypt(s)
 	case strings.HasPrefix(s, "{SSHA"):
 		return parseSSHA(s)
+	case strings.HasPrefix(s, "$hmac-"):
+		return parseHMAC(s)
+	case strings.HasPrefix(s, "$5$"), strings.HasPrefix(s, "$6$"),
+		strings.HasPrefix(s, "$sha256-crypt$"), strings.HasPrefix(s, "$sha512-crypt$"):
+		return parseSHACrypt(s)
+	case strings.HasPrefix(s, "$md5$"), strings.HasPrefix(s, "$sha1$"),
+		strings.HasPrefix(s, "$sha256$"), strings.HasPrefix(s, "$sha512$"):
+		name, rest, _ := strings.Cut(s[1:], "$")
+		return parseDigest(name, rest)
 	case s == "":
 		return nil, fmt.Errorf("%w: empty", ErrMalformed)
 	}

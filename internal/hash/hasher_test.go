@@ -2,11 +2,16 @@ package hash
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/md5"
 	"crypto/pbkdf2"
 	"crypto/sha1"
 	"crypto/sha256"
+	"crypto/sha512"
 	"encoding/base64"
+	"encoding/hex"
 	"errors"
+	stdhash "hash"
 	"strings"
 	"testing"
 
@@ -118,6 +123,69 @@ func foreign(t *testing.T, pw string) map[string]string {
 		"scrypt N":        "$scrypt$ln=1024,r=8,p=1$" + b64(salt) + "$" + b64(sc),
 		"ssha":            "{SSHA}" + base64.StdEncoding.EncodeToString(append(ssha[:], salt...)),
 		"ssha256":         "{SSHA256}" + base64.StdEncoding.EncodeToString(append(ssha256[:], salt...)),
+		"md5 pattern":     "$md5$pf=" + std("{SALT}{PASSWORD}") + "$" + std(string(salt)) + "$" + stdSum(md5.Sum([]byte(string(salt)+pw))),
+		"md5":             "$md5$" + stdSum(md5.Sum([]byte(pw))),
+		"sha1 pattern":    "$sha1$pf=" + std("{PASSWORD}:{SALT}") + "$" + std(string(salt)) + "$" + stdSum(sha1.Sum([]byte(pw+":"+string(salt)))),
+		"sha256":          "$sha256$" + stdSum(sha256.Sum256([]byte(pw))),
+		"sha512":          "$sha512$" + stdSum(sha512.Sum512([]byte(pw))),
+		"hmac-sha256":     "$hmac-sha256$" + std(hmacHex(sha256.New, salt, pw)) + "$" + std(string(salt)),
+		"hmac-sha1":       "$hmac-sha1$" + std(hmacHex(sha1.New, salt, pw)) + "$" + std(string(salt)),
+	}
+}
+
+func std(s string) string { return base64.StdEncoding.EncodeToString([]byte(s)) }
+
+func stdSum[T [16]byte | [20]byte | [32]byte | [64]byte](sum T) string {
+	var b []byte
+	switch v := any(sum).(type) {
+	case [16]byte:
+		b = v[:]
+	case [20]byte:
+		b = v[:]
+	case [32]byte:
+		b = v[:]
+	case [64]byte:
+		b = v[:]
+	}
+	return base64.StdEncoding.EncodeToString(b)
+}
+
+func hmacHex(f func() stdhash.Hash, key []byte, pw string) string {
+	m := hmac.New(f, key)
+	m.Write([]byte(pw))
+	return hex.EncodeToString(m.Sum(nil))
+}
+
+// TestCompareCryptAndKratosFixtures checks SHA-crypt against glibc (crypt(3) through Python's
+// crypt module) and every legacy format against a hash Kratos stored for a known password
+// (the Kratos fixture database of the importer: testdata of internal/kratosimport).
+func TestCompareCryptAndKratosFixtures(t *testing.T) {
+	h := New(cheapBcrypt)
+	cases := []struct{ pw, stored string }{
+		{"s3cret pw", "$6$rounds=5000$saltsaltsalt$RnMxiUhFkKwWr59R5lC8wuLLcPd8R9rmyzNVTC8B5BXKcZnKA1V4D3kZaZh76tfL57aCnRx/QIIgzm.4cLNs//"},
+		{"s3cret pw", "$5$rounds=1000$abc$FNfwEZP/AB3RDe42QM8Iy/XGvw1nGPDwUCw0BptxHR2"},
+		{"s3cret pw", "$6$usesomesillystri$RxjRXPKMltUPHXl4oZWmtOPSSb8CjCdz5U6MyMQu3ICAffJDIflfrHUgPC4HVK2k4O0B0uoybq6QtdFKmvKu71"},
+		{"ivan-Secret-2024!", "$md5$pf=e1NBTFR9e1BBU1NXT1JEfQ==$Y2VkMTBmNjkwZmVmNTJiNQ==$PYHWedNLIY50IaJiTf+9pg=="},
+		{"ken-Secret-2024!", "$sha512-crypt$rounds=5000$yec8K1zP69INydgu$PRoUueME0xjHGsWi3wKSQH1PgQxV5URvjoSqq1pwIdwmNLJb0BeBGgrEZhpBvHLnFLktGqZ9RkeA9KdlW16TE."},
+		{"mia-Secret-2024!", "$hmac-sha256$MGE0MGU3YTYyNDAwMjBjYWJiMDdmYTk0Njg5NWQ4MjM0NWZkODk5ODdiZTAzMThmYzFiZjk1MTY3N2Y2Y2M2MA==$H2JM88yg/6BH6WFw7bBmEricezamZle1NDn+9XjgPSQ="},
+		{"judy-Secret-2024!", "{SSHA}XjL+ZoH0UnaCujkqHRWARjnHy9NQsvtjG5tTqQ=="},
+		{"heidi-Secret-2024!", "$scrypt$ln=16384,r=8,p=1$CiUCz8ovjmp/wFHuDhSlSbhIvDwthSa6HIHymxtaNs8=$23oyeBw7yMmpKz6h/kiRc2Lu1rBkb3XKlLxo/53t+ME="},
+	}
+	for _, c := range cases {
+		if err := h.Compare(context.Background(), []byte(c.pw), c.stored); err != nil {
+			t.Errorf("%s: right password: %v", c.stored, err)
+		}
+		if err := h.Compare(context.Background(), []byte(c.pw+"x"), c.stored); !errors.Is(err, ErrMismatch) {
+			t.Errorf("%s: wrong password: %v, want ErrMismatch", c.stored, err)
+		}
+		if !h.NeedsRehash(c.stored) {
+			t.Errorf("%s: NeedsRehash = false", c.stored)
+		}
+	}
+	for _, bad := range []string{"$6$rounds=99999999$salt$x", "$6$salt$short", "$md5$pf=nope$$", "$hmac-whirlpool$YQ==$YQ==", "$sha256$YWJj", "$md5$pf=" + std("no placeholder") + "$YQ==$" + stdSum(md5.Sum(nil))} {
+		if err := h.Compare(context.Background(), []byte("pw"), bad); errors.Is(err, ErrMismatch) || err == nil {
+			t.Errorf("%s: %v, want malformed or unsupported", bad, err)
+		}
 	}
 }
 
@@ -144,7 +212,8 @@ func TestCompareMalformed(t *testing.T) {
 	}{
 		{"", ErrMalformed},
 		{"plaintext", ErrUnsupported},
-		{"$md5$abc", ErrUnsupported},
+		{"$md5$abc", ErrMalformed},
+		{"$md5-crypt$abc", ErrUnsupported},
 		{"$2a$04$short", ErrMalformed},
 		{"$argon2id$v=19$m=64,t=1,p=1$c2FsdA", ErrMalformed},
 		{"$argon2id$v=19$m=64,t=1$c2FsdA$aGFzaA", ErrMalformed},

@@ -19,7 +19,8 @@ type PasswordConfig struct {
 }
 
 // supportedHashPrefixes are the hash formats Portico can verify (see internal/hash).
-var supportedHashPrefixes = []string{"$2a$", "$2b$", "$2y$", "$argon2id$", "$argon2i$", "$pbkdf2-", "$scrypt$", "{SSHA"}
+var supportedHashPrefixes = []string{"$2a$", "$2b$", "$2y$", "$argon2id$", "$argon2i$", "$pbkdf2-", "$scrypt$", "{SSHA",
+	"$hmac-", "$5$", "$6$", "$sha256-crypt$", "$sha512-crypt$", "$md5$", "$sha1$", "$sha256$", "$sha512$"}
 
 func (m *Manager) validateHash(hashed string) error {
 	if v, ok := m.hasher.(HashValidator); ok {
