@@ -190,6 +190,16 @@ func (h *Hasher) Compare(ctx context.Context, password []byte, hashed string) er
 	return nil
 }
 
+// Validate reports whether a stored hash is in a format Compare can verify (nil), or wraps
+// ErrMalformed or ErrUnsupported. It parses only; nothing is computed.
+func Validate(hashed string) error {
+	_, err := parse(hashed)
+	return err
+}
+
+// ValidateHash is Validate, for the identity manager's check of imported hashes.
+func (h *Hasher) ValidateHash(hashed string) error { return Validate(hashed) }
+
 // DummyCompare does the work of a Compare against a hash of a random value and discards the
 // result, so that a login for an unknown identifier takes as long as one for a known identifier.
 // Its error is only ErrBusy or ctx's: the work could not be done.

@@ -28,6 +28,10 @@ const (
 	CredentialsLookupSecret CredentialsType = "lookup_secret"
 	CredentialsWebAuthn     CredentialsType = "webauthn"
 	CredentialsPasskey      CredentialsType = "passkey"
+	// CredentialsOIDC links an identity to an account at a social sign-in provider. Portico
+	// has no OIDC method yet: links imported from Kratos are kept (shown by the admin API,
+	// found by their provider:subject identifier) for when it has one.
+	CredentialsOIDC CredentialsType = "oidc"
 )
 
 // Identity is a person or machine known to Portico.

@@ -54,6 +54,19 @@ type App struct {
 	PublicMux *http.ServeMux
 }
 
+// Schemas loads the identity schemas of cfg.
+func Schemas(ctx context.Context, cfg *config.Config) (*schema.Registry, error) {
+	srcs := make([]schema.Source, 0, len(cfg.Identity.Schemas))
+	for _, s := range cfg.Identity.Schemas {
+		srcs = append(srcs, schema.Source{ID: s.ID, URL: s.URL})
+	}
+	r, err := schema.NewRegistry(ctx, srcs, cfg.Identity.DefaultSchemaID, &http.Client{Timeout: 10 * time.Second})
+	if err != nil {
+		return nil, fmt.Errorf("identity schemas: %w", err)
+	}
+	return r, nil
+}
+
 // Build assembles every component from cfg over st. The clock and the logger are defaulted
 // here, once, for everything built: now may be nil (time.Now), log may be nil (logs nothing).
 // Below this point both are required.
@@ -64,13 +77,9 @@ func Build(ctx context.Context, cfg *config.Config, st store.Store, log *slog.Lo
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	srcs := make([]schema.Source, 0, len(cfg.Identity.Schemas))
-	for _, s := range cfg.Identity.Schemas {
-		srcs = append(srcs, schema.Source{ID: s.ID, URL: s.URL})
-	}
-	schemas, err := schema.NewRegistry(ctx, srcs, cfg.Identity.DefaultSchemaID, &http.Client{Timeout: 10 * time.Second})
+	schemas, err := Schemas(ctx, cfg)
 	if err != nil {
-		return nil, fmt.Errorf("identity schemas: %w", err)
+		return nil, err
 	}
 	public := cfg.PublicURL()
 	secure := !cfg.Dev || public.Scheme == "https"
