@@ -188,3 +188,11 @@ func (a *Authenticator) Get(optionsJSON, challenge string) ([]byte, error) {
 		},
 	})
 }
+
+// Add gives the authenticator a key made elsewhere (a fixture's private key, a key registered
+// with another server), so that it can answer for it.
+func (a *Authenticator) Add(id, userHandle []byte, rpID string, counter uint32, priv *ecdsa.PrivateKey) *Key {
+	k := &Key{ID: id, RPID: rpID, UserHandle: userHandle, Counter: counter, priv: priv}
+	a.keys = append(a.keys, k)
+	return k
+}
