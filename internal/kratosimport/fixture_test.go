@@ -19,7 +19,7 @@ import (
 
 	"github.com/portico-auth/portico/internal/apptest"
 	"github.com/portico-auth/portico/internal/kratosimport"
-	"github.com/portico-auth/portico/internal/method/mfatest"
+	"github.com/portico-auth/portico/internal/apptest/mfatest"
 	"github.com/portico-auth/portico/internal/testdb"
 )
 

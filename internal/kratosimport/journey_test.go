@@ -17,7 +17,7 @@ import (
 
 	"github.com/portico-auth/portico/internal/apptest"
 	"github.com/portico-auth/portico/internal/identity"
-	"github.com/portico-auth/portico/internal/method/mfatest"
+	"github.com/portico-auth/portico/internal/apptest/mfatest"
 	"github.com/portico-auth/portico/internal/method/webauthn/webauthntest"
 	"github.com/portico-auth/portico/internal/store"
 )
