@@ -45,6 +45,9 @@ type SettingsMethod struct {
 	Issuer string
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
+
+	// pending is the key new flows of an identity offer (see pending.go).
+	pending pendingKeys
 }
 
 var (
@@ -74,18 +77,14 @@ func (m *SettingsMethod) Nodes(_ context.Context, f *settings.Flow, ident *ident
 		}, ptr(text.New(text.InfoSettingsUnlinkTOTP, nil))))
 		return nil
 	}
-	k, err := m.pendingKey(f, ident)
-	if err != nil {
-		return err
-	}
-	qr, err := qrDataURI(k)
+	o, err := m.offer(f, ident)
 	if err != nil {
 		return err
 	}
 	// The QR code and the text both carry the key: secret nodes, stored only sealed.
 	f.AppendSecret(
-		flow.NewImageNode(flow.GroupTOTP, "totp_qr", qr, qrSize, qrSize, ptr(text.New(text.InfoSettingsTOTPQRCode, nil))),
-		flow.NewTextNode(flow.GroupTOTP, "totp_secret_key", text.NewTOTPSecret(k.Secret()), ptr(text.New(text.InfoSettingsTOTPSecretLabel, nil))),
+		flow.NewImageNode(flow.GroupTOTP, "totp_qr", o.qr, qrSize, qrSize, ptr(text.New(text.InfoSettingsTOTPQRCode, nil))),
+		flow.NewTextNode(flow.GroupTOTP, "totp_secret_key", text.NewTOTPSecret(o.secret), ptr(text.New(text.InfoSettingsTOTPSecretLabel, nil))),
 	)
 	f.UI.Nodes.Append(
 		flow.NewInput(flow.GroupTOTP, flow.InputAttributes{Name: "totp_code", Type: flow.InputText, Required: true}, ptr(text.NewLabelVerifyCode())),
@@ -94,24 +93,45 @@ func (m *SettingsMethod) Nodes(_ context.Context, f *settings.Flow, ident *ident
 	return nil
 }
 
-// pendingKey is the key the flow already offers, or a new one kept in its internal context.
-func (m *SettingsMethod) pendingKey(f *settings.Flow, ident *identity.Identity) (*otp.Key, error) {
+// offer is the key the flow already offers; else the one the identity's flows offer in this
+// window (see pending.go), or a new one; kept in the flow's internal context.
+func (m *SettingsMethod) offer(f *settings.Flow, ident *identity.Identity) (offer, error) {
+	now := m.now()
 	var u string
 	if ok, err := f.Internal(internalKeyURL, &u); err != nil {
-		return nil, err
+		return offer{}, err
 	} else if ok && u != "" {
+		if o, hit := m.pending.get(ident.ID, ident.Version, now); hit && o.url == u {
+			return o, nil
+		}
 		if k, err := otp.NewKeyFromURL(u); err == nil {
-			return k, nil
+			return offerOf(k)
 		}
 	}
-	k, err := newKey(m.Issuer, m.accountName(ident))
+	o, hit := m.pending.get(ident.ID, ident.Version, now)
+	if !hit {
+		k, err := newKey(m.Issuer, m.accountName(ident))
+		if err != nil {
+			return offer{}, err
+		}
+		if o, err = offerOf(k); err != nil {
+			return offer{}, err
+		}
+		m.pending.put(ident.ID, ident.Version, o, now)
+	}
+	if err := f.SetInternal(internalKeyURL, o.url); err != nil {
+		return offer{}, err
+	}
+	return o, nil
+}
+
+// offerOf is k offered: its URL, secret and QR code.
+func offerOf(k *otp.Key) (offer, error) {
+	qr, err := qrDataURI(k)
 	if err != nil {
-		return nil, err
+		return offer{}, err
 	}
-	if err := f.SetInternal(internalKeyURL, k.URL()); err != nil {
-		return nil, err
-	}
-	return k, nil
+	return offer{url: k.URL(), secret: k.Secret(), qr: qr}, nil
 }
 
 // accountName is the totp.account_name trait, else the first login identifier, else the
