@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 
 	"github.com/google/uuid"
 
@@ -185,18 +187,31 @@ func privateBytes(s *stored, secret []secretNode, dataLen int) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("encode settings flow: %w", err)
 	}
-	var internal []byte
-	if len(s.Internal) > 0 {
-		if internal, err = json.Marshal(s.Internal); err != nil {
-			return nil, fmt.Errorf("encode settings flow: %w", err)
-		}
+	for _, v := range s.Internal {
+		size += len(v) + 64
 	}
-	out := make([]byte, 0, len(header)+1+size+len(internal))
+	out := make([]byte, 0, len(header)+1+size)
 	out = append(append(out, header...), '\n')
 	for _, sn := range secret {
 		out = append(out, sn.Node...)
 	}
-	return append(out, internal...), nil
+	if len(s.Internal) == 0 {
+		return out, nil
+	}
+	// The internal context as an object, its values as SetInternal encoded them (json.Marshal
+	// of the map would scan every value again).
+	out = append(out, '{')
+	for i, k := range slices.Sorted(maps.Keys(s.Internal)) {
+		if i > 0 {
+			out = append(out, ',')
+		}
+		key, err := json.Marshal(k)
+		if err != nil {
+			return nil, fmt.Errorf("encode settings flow: %w", err)
+		}
+		out = append(append(append(out, key...), ':'), s.Internal[k]...)
+	}
+	return append(out, '}'), nil
 }
 
 // decode reads a stored flow: the public document and its private fields (sealed, or plain
