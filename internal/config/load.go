@@ -26,6 +26,10 @@ const DefaultAdminHost = "127.0.0.1"
 // DevDSN is the database used in dev mode when no dsn is configured.
 const DevDSN = "sqlite://portico.db?_fk=true"
 
+// DefaultMaxSessionsPerIdentity is session.max_per_identity's default: far more devices than a
+// person signs in from, and a bound for a script that signs in on every run.
+const DefaultMaxSessionsPerIdentity = 100
+
 // LoadOptions changes how Load reads the configuration.
 type LoadOptions struct {
 	// Dev enables development defaults (SQLite file, built-in schema, text logs, cheaper bcrypt).
@@ -105,9 +109,10 @@ func defaults() *Config {
 			},
 		},
 		Session: Session{
-			Lifespan: 24 * hour,
-			Cookie:   SessionCookie{Name: "ory_kratos_session", Persistent: true},
-			WhoAmI:   WhoAmI{RequiredAAL: AALHighestAvailable},
+			Lifespan:       24 * hour,
+			MaxPerIdentity: DefaultMaxSessionsPerIdentity,
+			Cookie:         SessionCookie{Name: "ory_kratos_session", Persistent: true},
+			WhoAmI:         WhoAmI{RequiredAAL: AALHighestAvailable},
 		},
 		Cookies: Cookies{Path: "/", SameSite: "Lax"},
 		SelfService: SelfService{

@@ -100,8 +100,11 @@ type Argon2 struct {
 type Session struct {
 	Lifespan               time.Duration `yaml:"lifespan"`
 	EarliestPossibleExtend time.Duration `yaml:"earliest_possible_extend"`
-	Cookie                 SessionCookie `yaml:"cookie"`
-	WhoAmI                 WhoAmI        `yaml:"whoami"`
+	// MaxPerIdentity is Portico's own: an identity's live sessions beyond it are revoked,
+	// oldest first, when a new one is issued (0 = no cap).
+	MaxPerIdentity int           `yaml:"max_per_identity"`
+	Cookie         SessionCookie `yaml:"cookie"`
+	WhoAmI         WhoAmI        `yaml:"whoami"`
 }
 
 // SessionCookie configures the session cookie.

@@ -153,6 +153,9 @@ func (c *Config) validate() ([]string, error) {
 	}
 	f := &c.SelfService.Flows
 	positive("session.lifespan", c.Session.Lifespan)
+	if c.Session.MaxPerIdentity < 0 {
+		check(invalid("session.max_per_identity", "must be 0 (no cap) or more, got %d", c.Session.MaxPerIdentity))
+	}
 	positive("session.earliest_possible_extend", c.Session.EarliestPossibleExtend)
 	positive("selfservice.flows.settings.lifespan", f.Settings.Lifespan)
 	positive("selfservice.flows.settings.privileged_session_max_age", f.Settings.PrivilegedSessionMaxAge)

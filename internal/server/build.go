@@ -110,6 +110,7 @@ func Build(ctx context.Context, cfg *config.Config, st store.Store, log *slog.Lo
 	so := session.DefaultOptions()
 	so.Lifespan = cfg.Session.Lifespan
 	so.EarliestPossibleExtend = cfg.Session.EarliestPossibleExtend
+	so.MaxPerIdentity = cfg.Session.MaxPerIdentity
 	so.CookieName = cfg.Session.Cookie.Name
 	so.CookiePersistent = cfg.Session.Cookie.Persistent
 	so.CookiePath = cfg.Session.Cookie.Path

@@ -16,7 +16,7 @@ import (
 // documentation states the rule the two writers keep (a session that is no longer live is
 // never written, so never revived).
 type Store interface {
-	CreateSession(ctx context.Context, s *Session) error
+	CreateSessionCapped(ctx context.Context, s *Session, max int) (int, error)
 	GetSessionByToken(ctx context.Context, tokenHash []byte) (*Session, error)
 	GetSession(ctx context.Context, id uuid.UUID) (*Session, error)
 	RecordSessionAuthentication(ctx context.Context, s *Session, now time.Time) error
@@ -75,7 +75,8 @@ func (m *Manager) Issue(ctx context.Context, ident *identity.Identity, methods [
 		Devices:               []Device{device},
 		TokenHash:             hash,
 	}
-	if err := m.store.CreateSession(ctx, s); err != nil {
+	// The identity's oldest live sessions past the cap are revoked in the same transaction.
+	if _, err := m.store.CreateSessionCapped(ctx, s, m.opts.MaxPerIdentity); err != nil {
 		return nil, "", fmt.Errorf("create session: %w", err)
 	}
 	return s, token, nil

@@ -38,6 +38,10 @@ type Options struct {
 	Factors *identity.Factors
 	// PublicBaseURL is the public listener's base URL, where a browser is sent to step up.
 	PublicBaseURL string
+	// MaxPerIdentity caps an identity's live sessions: a new session revokes the oldest ones
+	// past it, in the same transaction (session.max_per_identity; 0 = no cap). An API client
+	// that signs in for every call would otherwise pile up live sessions for good.
+	MaxPerIdentity int
 }
 
 // DefaultOptions are Kratos's defaults.

@@ -72,6 +72,11 @@ type Identities interface {
 // revocation goes on to do.
 type Sessions interface {
 	CreateSession(ctx context.Context, s *session.Session) error
+	// CreateSessionCapped is CreateSession that, in the same transaction, revokes the
+	// identity's oldest live sessions (by issued_at) so that at most max stay live, the new
+	// one included, and returns how many it revoked; max <= 0 is no cap. Concurrent sign-ins
+	// of one identity cannot leave more than max live.
+	CreateSessionCapped(ctx context.Context, s *session.Session, max int) (int, error)
 	// GetSessionByToken finds a session by the SHA-256 of its token.
 	GetSessionByToken(ctx context.Context, tokenHash []byte) (*session.Session, error)
 	GetSession(ctx context.Context, id uuid.UUID) (*session.Session, error)

@@ -52,6 +52,8 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"SessionRevoke", testSessionRevoke},
 		{"SessionDeleteExpired", testSessionDeleteExpired},
 		{"SessionConcurrentCreate", testSessionConcurrentCreate},
+		{"SessionCap", testSessionCap},
+		{"SessionCapConcurrent", testSessionCapConcurrent},
 		{"Flows", testFlows},
 		{"FlowDelete", testFlowDelete},
 		{"FlowPrivate", testFlowPrivate},

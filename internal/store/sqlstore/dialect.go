@@ -90,3 +90,17 @@ func (d dialect) deleteLimited(table, where, orderBy string, limit int) string {
 func normTime(t time.Time) time.Time {
 	return t.UTC().Truncate(time.Microsecond)
 }
+
+// lockRow is the locking clause that makes a SELECT of one row wait for, and then hold off,
+// other transactions taking the same lock: PostgreSQL's FOR NO KEY UPDATE (it does not block
+// foreign-key checks of inserts referencing the row), MySQL's FOR UPDATE, nothing on SQLite,
+// whose write transactions already run one at a time.
+func (d dialect) lockRow() string {
+	switch d.name {
+	case "postgres":
+		return "FOR NO KEY UPDATE"
+	case "mysql":
+		return "FOR UPDATE"
+	}
+	return ""
+}

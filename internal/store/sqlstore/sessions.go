@@ -94,8 +94,79 @@ func methodsJSON(ss *session.Session) (string, error) {
 // CreateSession stores a new session. Zero ID and IssuedAt are filled in; AuthenticatedAt
 // defaults to IssuedAt and IdentityID to Identity.ID.
 func (s *Store) CreateSession(ctx context.Context, ss *session.Session) error {
+	methods, devices, err := s.prepareSession(ss)
+	if err != nil {
+		return err
+	}
+	return s.insertSession(ctx, s.writer(), ss, methods, devices)
+}
+
+// CreateSessionCapped stores a new session and, in the same transaction, revokes the
+// identity's oldest live sessions beyond max (the new one counts). The identity's row is
+// locked first on PostgreSQL and MySQL, so two sign-ins of one identity at once cannot both
+// count the live sessions without the other's (SQLite has one writer anyway).
+func (s *Store) CreateSessionCapped(ctx context.Context, ss *session.Session, max int) (int, error) {
+	if max <= 0 {
+		return 0, s.CreateSession(ctx, ss)
+	}
+	methods, devices, err := s.prepareSession(ss)
+	if err != nil {
+		return 0, err
+	}
+	revoked := 0
+	err = s.inTx(ctx, func(tx q) error {
+		revoked = 0
+		if lock := s.d.lockRow(); lock != "" {
+			var one int
+			err := tx.row(ctx, "SELECT 1 FROM identities WHERE id = ? "+lock, ss.IdentityID).Scan(&one)
+			if err == sql.ErrNoRows {
+				return errIdentityNotFound
+			}
+			if err != nil {
+				return mapErr(err, "lock identity")
+			}
+		}
+		if err := s.insertSession(ctx, tx, ss, methods, devices); err != nil {
+			return err
+		}
+		// The other live sessions past the newest max-1: the new one always stays (its
+		// issued_at may be older than another instance's). At most a page of them per
+		// sign-in (a cap lowered on a populated database takes effect over a few sign-ins).
+		ids, err := queryAll(ctx, tx, "find sessions over the cap", `SELECT s.id FROM sessions s
+			WHERE s.identity_id = ? AND s.active = ? AND s.expires_at > ? AND s.id <> ?
+			ORDER BY s.issued_at DESC, s.id DESC LIMIT `+strconv.Itoa(maxPageSize)+" OFFSET "+strconv.Itoa(max-1),
+			[]any{ss.IdentityID, true, s.d.time(s.now()), ss.ID}, scanUUID)
+		if err != nil || len(ids) == 0 {
+			return err
+		}
+		args := []any{false, s.d.time(s.now())}
+		for _, id := range ids {
+			args = append(args, id)
+		}
+		res, err := tx.exec(ctx, "UPDATE sessions SET active = ?, updated_at = ? WHERE id IN ("+placeholders(len(ids))+")", args...)
+		if err != nil {
+			return mapErr(err, "revoke sessions over the cap")
+		}
+		n, err := res.RowsAffected()
+		revoked = int(n)
+		return err
+	})
+	if err != nil {
+		return 0, err
+	}
+	return revoked, nil
+}
+
+func scanUUID(sc scanner) (uuid.UUID, error) {
+	var id uuid.UUID
+	err := sc.Scan(&id)
+	return id, err
+}
+
+// prepareSession fills in a new session's defaults and encodes its JSON columns.
+func (s *Store) prepareSession(ss *session.Session) (methods, devices string, err error) {
 	if len(ss.TokenHash) == 0 {
-		return fmt.Errorf("create session: %w", apierr.ErrInternal.WithReason("the session has no token hash"))
+		return "", "", fmt.Errorf("create session: %w", apierr.ErrInternal.WithReason("the session has no token hash"))
 	}
 	if ss.ID == uuid.Nil {
 		ss.ID = uuid.New()
@@ -103,19 +174,19 @@ func (s *Store) CreateSession(ctx context.Context, ss *session.Session) error {
 	if ss.IdentityID == uuid.Nil && ss.Identity != nil {
 		ss.IdentityID = ss.Identity.ID
 	}
-	now := s.now()
 	if ss.IssuedAt.IsZero() {
-		ss.IssuedAt = now
+		ss.IssuedAt = s.now()
 	}
 	if ss.AuthenticatedAt.IsZero() {
 		ss.AuthenticatedAt = ss.IssuedAt
 	}
 	ss.IssuedAt, ss.AuthenticatedAt, ss.ExpiresAt = normTime(ss.IssuedAt), normTime(ss.AuthenticatedAt), normTime(ss.ExpiresAt)
-	methods, devices, err := s.sessionJSON(ss)
-	if err != nil {
-		return err
-	}
-	_, err = s.writer().exec(ctx, `INSERT INTO sessions (id, token_hash, version, identity_id, active, aal,
+	return s.sessionJSON(ss)
+}
+
+func (s *Store) insertSession(ctx context.Context, x q, ss *session.Session, methods, devices string) error {
+	now := s.now()
+	_, err := x.exec(ctx, `INSERT INTO sessions (id, token_hash, version, identity_id, active, aal,
 		authenticated_at, issued_at, expires_at, authentication_methods, devices, created_at, updated_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		ss.ID, ss.TokenHash, 1, ss.IdentityID, ss.Active, string(ss.AAL),
