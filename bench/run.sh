@@ -19,6 +19,9 @@
 #   PORTICO_BENCH_CONFIGS        comma list of configurations      (default password,mfa)
 #   PORTICO_BENCH_POSTGRES_DSN   also run Portico on this PostgreSQL database (it is migrated;
 #                                each configuration's run adds its own identities to it)
+#   PORTICO_BENCH_SQLITE_PARAMS  query parameters added to the SQLite DSN, e.g.
+#                                "_pragma=mmap_size(0)&_pragma=cache_size(-2000)" (default none;
+#                                the tables then say so)
 #   PORTICO_BENCH_PORT           first of four ports used          (default 24433)
 #   PORTICO_BENCH_OUT            results file                      (default bench/results/<date>.md)
 set -euo pipefail
@@ -34,6 +37,7 @@ cost=${PORTICO_BENCH_BCRYPT_COST:-12}
 if [ "$cost" -lt 12 ]; then cost=12; fi # what Portico really uses outside dev mode
 port=${PORTICO_BENCH_PORT:-24433}
 pg_dsn=${PORTICO_BENCH_POSTGRES_DSN:-}
+sqlite_params=${PORTICO_BENCH_SQLITE_PARAMS:-}
 configs=${PORTICO_BENCH_CONFIGS:-password,mfa}
 out=${PORTICO_BENCH_OUT:-bench/results/$(date -u +%Y-%m-%d).md}
 
@@ -213,7 +217,13 @@ IFS=, read -r -a config_list <<<"$configs"
 for c in "${config_list[@]}"; do config_title "$c" >/dev/null; done
 names=()
 for c in "${config_list[@]}"; do
-	run_backend "sqlite-$c" "sqlite://$work/portico-$c.db" "Portico on SQLite, $(config_title "$c")" "$c"
+	sqlite_title="Portico on SQLite, $(config_title "$c")"
+	sqlite_dsn="sqlite://$work/portico-$c.db"
+	if [ -n "$sqlite_params" ]; then
+		sqlite_dsn="$sqlite_dsn?$sqlite_params"
+		sqlite_title="$sqlite_title, DSN parameters $sqlite_params"
+	fi
+	run_backend "sqlite-$c" "$sqlite_dsn" "$sqlite_title" "$c"
 	names+=("sqlite-$c")
 	if [ -n "$pg_dsn" ]; then
 		run_backend "postgres-$c" "$pg_dsn" "Portico on PostgreSQL, $(config_title "$c")" "$c"
