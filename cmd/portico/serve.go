@@ -23,7 +23,7 @@ import (
 
 func serveCmd() *cobra.Command {
 	var cfgPath string
-	var dev, pprof bool
+	var dev, pprof, watchFlag bool
 	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "Run the public and admin listeners",
@@ -44,34 +44,27 @@ func serveCmd() *cobra.Command {
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
 
-			st, err := openStore(ctx, cfg.DSN)
+			st, err := openForServing(ctx, cfg, dev, log)
 			if err != nil {
 				return err
 			}
 			defer st.Close()
-			// An in-memory database starts empty every time: migrating it is the only sensible thing.
-			if dev || cfg.DSN == "memory" {
-				err = migrateAtStart(ctx, st, log)
-			} else {
-				err = requireMigrated(ctx, st)
-			}
-			if err != nil {
-				return err
-			}
-			if dev && cfg.NeedsCookieSecret() {
-				secret, err := devCookieSecret(ctx, st)
-				if err != nil {
-					return err
-				}
-				cfg.Secrets.Cookie = []string{secret}
-				log.Warn("secrets.cookie is not set: using a generated secret kept in the database (dev mode only)")
-			}
 			app, err := server.Build(ctx, cfg, st, log, nil)
 			if err != nil {
 				return err
 			}
 			stopCleanup := app.StartCleanup(ctx)
 			defer stopCleanup()
+			watch, err := watchCourier(cmd, app, watchFlag, log)
+			if err != nil {
+				return err
+			}
+			if watch {
+				// Stopped after the listeners (deferred calls run last first): the message
+				// being sent is finished and recorded.
+				stopCourier := app.StartCourier(ctx)
+				defer stopCourier()
+			}
 			adminHandler := app.Admin
 			if pprof {
 				adminHandler = server.WithPprof(adminHandler, cfg)
@@ -86,7 +79,54 @@ func serveCmd() *cobra.Command {
 	cmd.Flags().StringVarP(&cfgPath, "config", "c", "", "configuration file (YAML)")
 	cmd.Flags().BoolVar(&dev, "dev", false, "development mode: SQLite default, automatic migrations, built-in schema, cookies without Secure on http")
 	cmd.Flags().BoolVar(&pprof, "pprof", false, "serve Go's profiler (net/http/pprof) under /debug/pprof/ on the admin listener")
+	cmd.Flags().BoolVar(&watchFlag, "watch-courier", false, "deliver queued messages in this process (default: on when courier.smtp.connection_uri or an HTTP email channel is configured; --watch-courier=false leaves delivery to `portico courier watch`)")
 	return cmd
+}
+
+// watchCourier decides whether serve delivers messages: as --watch-courier says when it is
+// given, otherwise whenever a channel can send. Kratos needs the flag; Portico defaults to on
+// because any number of workers can share a queue (each message is claimed by one), so a
+// server that can send mail should.
+func watchCourier(cmd *cobra.Command, app *server.App, flag bool, log *slog.Logger) (bool, error) {
+	if cmd.Flags().Changed("watch-courier") {
+		if flag && app.CourierWorker == nil {
+			return false, errors.New("--watch-courier: no channel can send messages: set courier.smtp.connection_uri (or courier.delivery_strategy: http)")
+		}
+		return flag, nil
+	}
+	if app.CourierWorker == nil {
+		log.Warn("courier: no channel can send messages (courier.smtp.connection_uri is not set): messages stay queued; list them with GET /admin/courier/messages")
+		return false, nil
+	}
+	return true, nil
+}
+
+// openForServing opens the database for a long-running command (serve, courier watch):
+// migrated (automatically in dev mode or in memory, otherwise it must be already), with the
+// dev-mode cookie secret filled in when none is configured.
+func openForServing(ctx context.Context, cfg *config.Config, dev bool, log *slog.Logger) (*sqlstore.Store, error) {
+	st, err := openStore(ctx, cfg.DSN)
+	if err != nil {
+		return nil, err
+	}
+	// An in-memory database starts empty every time: migrating it is the only sensible thing.
+	if dev || cfg.DSN == "memory" {
+		err = migrateAtStart(ctx, st, log)
+	} else {
+		err = requireMigrated(ctx, st)
+	}
+	if err == nil && dev && cfg.NeedsCookieSecret() {
+		var secret string
+		if secret, err = devCookieSecret(ctx, st); err == nil {
+			cfg.Secrets.Cookie = []string{secret}
+			log.Warn("secrets.cookie is not set: using a generated secret kept in the database (dev mode only)")
+		}
+	}
+	if err != nil {
+		_ = st.Close()
+		return nil, err
+	}
+	return st, nil
 }
 
 func addr(l config.Listener) string {

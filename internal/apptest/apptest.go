@@ -55,10 +55,11 @@ type Server struct {
 type Option func(*options)
 
 type options struct {
-	env  map[string]string
-	yaml string
-	dsn  string
-	log  *slog.Logger
+	env     map[string]string
+	yaml    string
+	dsn     string
+	log     *slog.Logger
+	courier bool
 }
 
 // WithEnv sets a configuration key through its environment variable name
@@ -76,6 +77,13 @@ func WithConfig(yaml string) Option {
 // WithLogger gives the server this logger instead of one that discards everything.
 func WithLogger(l *slog.Logger) Option {
 	return func(o *options) { o.log = l }
+}
+
+// WithCourierWorker runs the courier's worker beside the server, polling every 20 ms, so
+// that queued messages go out as they would under serve (set COURIER_SMTP_CONNECTION_URI to
+// a couriertest mailbox's URI). The worker uses the fake clock: a retry waits for Advance.
+func WithCourierWorker() Option {
+	return func(o *options) { o.courier = true }
 }
 
 // WithDSN uses this database instead of a fresh in-memory SQLite.
@@ -154,6 +162,13 @@ func Start(t testing.TB, opts ...Option) *Server {
 		t.Fatalf("apptest: build: %v", err)
 	}
 	s := &Server{App: app, Clock: clock, Config: cfg}
+	if o.courier {
+		if app.CourierWorker == nil {
+			t.Fatal("apptest: WithCourierWorker needs a channel: set COURIER_SMTP_CONNECTION_URI")
+		}
+		app.CourierWorker.PullWait = 20 * time.Millisecond
+		t.Cleanup(app.StartCourier(context.Background()))
+	}
 	s.Public = serve(t, pubLn, app.Public)
 	s.Admin = serve(t, admLn, app.Admin)
 	return s

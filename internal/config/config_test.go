@@ -217,6 +217,8 @@ func TestUnknownKeysWarning(t *testing.T) {
 courier:
   smtp:
     connection_uri: smtp://x
+  sms:
+    enabled: true
 oauth2_provider:
   url: http://hydra
 tracing:
@@ -234,7 +236,7 @@ selfservice:
 	if len(w) != 1 {
 		t.Fatalf("want one warning line, got %q", w)
 	}
-	want := "config: ignoring keys Portico does not support: courier, oauth2_provider, selfservice.flows.login.after.oidc, selfservice.methods.oidc, tracing"
+	want := "config: ignoring keys Portico does not support: courier.sms, oauth2_provider, selfservice.flows.login.after.oidc, selfservice.methods.oidc, tracing"
 	if w[0] != want {
 		t.Fatalf("warning\n got %q\nwant %q", w[0], want)
 	}
@@ -357,7 +359,7 @@ func TestKratosQuickstartSample(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(w) != 1 || w[0] != "config: ignoring keys Portico does not support: ciphers, courier, feature_flags" {
+	if len(w) != 1 || w[0] != "config: ignoring keys Portico does not support: ciphers, feature_flags" {
 		t.Fatalf("warnings %q", w)
 	}
 	for _, tc := range []struct {

@@ -99,6 +99,23 @@ func (d *decoder) decode(path string, n *yaml.Node, v reflect.Value) error {
 			}
 		}
 		v.Set(out)
+	case reflect.Map:
+		if n.Kind != yaml.MappingNode {
+			return fail("must be a mapping, got a %s", kindName(n))
+		}
+		if v.Type().Key().Kind() != reflect.String {
+			return fail("unsupported map key type %s", v.Type().Key())
+		}
+		out := reflect.MakeMapWithSize(v.Type(), len(n.Content)/2)
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			key := n.Content[i].Value
+			elem := reflect.New(v.Type().Elem()).Elem()
+			if err := d.decode(join(path, key), n.Content[i+1], elem); err != nil {
+				return err
+			}
+			out.SetMapIndex(reflect.ValueOf(key).Convert(v.Type().Key()), elem)
+		}
+		v.Set(out)
 	case reflect.Interface:
 		var x any
 		if err := n.Decode(&x); err != nil {

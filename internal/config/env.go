@@ -14,6 +14,7 @@ const (
 	leafScalar leafKind = iota // a string, number, bool, duration or size
 	leafList                   // []string: comma-separated, or a JSON list
 	leafJSON                   // a list of objects: JSON
+	leafObject                 // a map: a JSON object
 )
 
 // leaf is a key path that an environment variable can set.
@@ -46,6 +47,8 @@ func leaves(t reflect.Type, prefix string) []leaf {
 			out = append(out, leaf{path, leafList})
 		case f.Type.Kind() == reflect.Slice:
 			out = append(out, leaf{path, leafJSON})
+		case f.Type.Kind() == reflect.Map:
+			out = append(out, leaf{path, leafObject})
 		case f.Type.Kind() == reflect.Interface:
 			// hook configs are free-form: file only
 		default:
@@ -78,7 +81,11 @@ func overlayEnv(root *yaml.Node, env func(string) (string, bool)) error {
 		default:
 			var doc yaml.Node
 			if err := yaml.Unmarshal([]byte(val), &doc); err != nil || len(doc.Content) == 0 {
-				return fmt.Errorf("config: %s (from %s): must be a JSON list", l.path, name)
+				what := "a JSON list"
+				if l.kind == leafObject {
+					what = "a JSON object"
+				}
+				return fmt.Errorf("config: %s (from %s): must be %s", l.path, name, what)
 			}
 			n = doc.Content[0]
 		}

@@ -134,6 +134,13 @@ func defaults() *Config {
 				Recovery:     ToggleFlow{Lifespan: hour, Use: "code"},
 			},
 		},
+		Courier: Courier{
+			SMTP:             SMTP{FromAddress: "no-reply@portico.invalid"},
+			MessageRetries:   5,
+			DeliveryStrategy: "smtp",
+			Worker:           CourierWorker{PullCount: 10, PullWait: time.Second},
+			Notices:          CourierNotices{CredentialChanged: Toggle{Enabled: true}},
+		},
 		Log: Log{Level: "info"},
 	}
 }

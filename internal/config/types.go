@@ -13,6 +13,7 @@ type Config struct {
 	Session     Session     `yaml:"session"`
 	Cookies     Cookies     `yaml:"cookies"`
 	SelfService SelfService `yaml:"selfservice"`
+	Courier     Courier     `yaml:"courier"`
 	Log         Log         `yaml:"log"`
 
 	// Dev is set by LoadOptions.Dev: development defaults, and cookies without Secure on http.

@@ -247,6 +247,8 @@ func (c *Config) validate() ([]string, error) {
 		}
 	}
 
+	c.validateCourier(check)
+
 	if len(errs) > 0 {
 		// Report the first problem only: one line, naming the key.
 		return nil, errs[0]

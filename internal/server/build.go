@@ -10,6 +10,7 @@ import (
 
 	"github.com/portico-auth/portico/internal/admin"
 	"github.com/portico-auth/portico/internal/config"
+	"github.com/portico-auth/portico/internal/courier"
 	"github.com/portico-auth/portico/internal/flow"
 	"github.com/portico-auth/portico/internal/flow/settings"
 	"github.com/portico-auth/portico/internal/hash"
@@ -40,6 +41,10 @@ type App struct {
 	CSRF       *flow.CSRF
 	ReturnTo   *flow.ReturnTo
 	Replies    *flow.Replier
+	// Courier queues messages (flows enqueue through it); CourierWorker delivers them, nil
+	// when no channel can send (StartCourier runs it).
+	Courier       *courier.Queue
+	CourierWorker *courier.Worker
 
 	webauthn *webauthnMethods
 	// factors are the enabled sign-in methods as the AAL rules count them; registerAuth
@@ -122,6 +127,9 @@ func Build(ctx context.Context, cfg *config.Config, st store.Store, log *slog.Lo
 	a.factors = &identity.Factors{}
 	so.Factors = a.factors
 	a.Sessions = session.NewManager(st, so, now)
+	if a.Courier, a.CourierWorker, err = NewCourier(ctx, cfg, st, log, now); err != nil {
+		return nil, err
+	}
 
 	m := newMetrics()
 	pub := http.NewServeMux()
@@ -142,6 +150,7 @@ func Build(ctx context.Context, cfg *config.Config, st store.Store, log *slog.Lo
 	identities := admin.NewIdentityHandler(a.Identities, st, schemas, public)
 	identities.Factors = a.factors
 	identities.Register(adm)
+	admin.NewCourierHandler(st, a.Courier).Register(adm)
 	schemaapi.New(schemas).Register(pub)
 
 	sessions := sessionapi.New(a.Sessions, st, cfg.Serve.Public.BaseURL)
