@@ -1,4 +1,4 @@
-// Package code makes and checks the one-time codes and link tokens of the verification,
+// Package onetime makes and checks the one-time codes and link tokens of the verification,
 // recovery and code sign-in flows (Kratos's code and link methods).
 //
 // A code is six digits from crypto/rand; a link token 32 random bytes. Neither is stored: the
@@ -13,4 +13,4 @@
 // across flows (internal/throttle). So of any number of concurrent guesses at most MaxTries are
 // compared against one code, and an attacker who opens new flows for someone's address is held
 // to the address budget.
-package code
+package onetime

@@ -1,4 +1,4 @@
-package code_test
+package onetime_test
 
 import (
 	"context"
@@ -12,7 +12,7 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/portico-auth/portico/internal/method/code"
+	"github.com/portico-auth/portico/internal/onetime"
 	"github.com/portico-auth/portico/internal/store"
 	"github.com/portico-auth/portico/internal/store/sqlstore"
 	"github.com/portico-auth/portico/internal/testdb"
@@ -48,7 +48,7 @@ func backends(t *testing.T) map[string]func(t *testing.T) *sqlstore.Store {
 
 type fixture struct {
 	st    *sqlstore.Store
-	codes *code.Codes
+	codes *onetime.Codes
 	now   time.Time
 	mu    sync.Mutex
 }
@@ -71,7 +71,7 @@ func newFixture(t *testing.T, st *sqlstore.Store, secrets ...string) *fixture {
 	}
 	f := &fixture{st: st, now: time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)}
 	st.Now = f.clock
-	f.codes = code.New(secrets, st, &throttle.Throttle{Counter: st}, code.Options{Now: f.clock})
+	f.codes = onetime.New(secrets, st, &throttle.Throttle{Counter: st}, onetime.Options{Now: f.clock})
 	return f
 }
 
@@ -84,9 +84,9 @@ func (f *fixture) flow(t *testing.T, kind string) uuid.UUID {
 	return r.ID
 }
 
-func (f *fixture) issue(t *testing.T, flowID uuid.UUID, purpose, address string) *code.Issued {
+func (f *fixture) issue(t *testing.T, flowID uuid.UUID, purpose, address string) *onetime.Issued {
 	t.Helper()
-	iss, err := f.codes.Issue(t.Context(), code.Target{FlowID: flowID, Purpose: purpose, Via: "email", Address: address})
+	iss, err := f.codes.Issue(t.Context(), onetime.Target{FlowID: flowID, Purpose: purpose, Via: "email", Address: address})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -131,49 +131,49 @@ func TestCodes(t *testing.T) {
 // replaced, or expired.
 func testLifecycle(t *testing.T, f *fixture) {
 	flowID := f.flow(t, "verification")
-	iss := f.issue(t, flowID, code.PurposeVerification, "life@example.com")
-	if _, ok := code.Normalize(iss.Secret); !ok {
-		t.Fatalf("issued code %q is not %d digits", iss.Secret, code.Digits)
+	iss := f.issue(t, flowID, onetime.PurposeVerification, "life@example.com")
+	if _, ok := onetime.Normalize(iss.Secret); !ok {
+		t.Fatalf("issued code %q is not %d digits", iss.Secret, onetime.Digits)
 	}
 	if strings.Contains(string(iss.Record.Hash), iss.Secret) || len(iss.Record.Hash) != 32 {
 		t.Fatalf("stored hash %x", iss.Record.Hash)
 	}
-	if !iss.ExpiresAt.Equal(f.now.Add(code.DefaultLifespan)) {
+	if !iss.ExpiresAt.Equal(f.now.Add(onetime.DefaultLifespan)) {
 		t.Fatalf("expires at %v", iss.ExpiresAt)
 	}
-	rec, err := f.codes.Check(t.Context(), flowID, code.PurposeVerification, " "+iss.Secret+" ")
+	rec, err := f.codes.Check(t.Context(), flowID, onetime.PurposeVerification, " "+iss.Secret+" ")
 	if err != nil || rec.Address != "life@example.com" {
 		t.Fatalf("right code: %v %+v", err, rec)
 	}
-	_, err = f.codes.Check(t.Context(), flowID, code.PurposeVerification, iss.Secret)
-	wantErr(t, err, code.ErrInvalid, "reused code")
+	_, err = f.codes.Check(t.Context(), flowID, onetime.PurposeVerification, iss.Secret)
+	wantErr(t, err, onetime.ErrInvalid, "reused code")
 
-	old := f.issue(t, flowID, code.PurposeVerification, "life@example.com")
-	fresh := f.issue(t, flowID, code.PurposeVerification, "life@example.com")
+	old := f.issue(t, flowID, onetime.PurposeVerification, "life@example.com")
+	fresh := f.issue(t, flowID, onetime.PurposeVerification, "life@example.com")
 	if old.Secret != fresh.Secret {
-		_, err = f.codes.Check(t.Context(), flowID, code.PurposeVerification, old.Secret)
-		wantErr(t, err, code.ErrInvalid, "a replaced code")
+		_, err = f.codes.Check(t.Context(), flowID, onetime.PurposeVerification, old.Secret)
+		wantErr(t, err, onetime.ErrInvalid, "a replaced code")
 	}
-	f.advance(code.DefaultLifespan)
-	_, err = f.codes.Check(t.Context(), flowID, code.PurposeVerification, fresh.Secret)
-	wantErr(t, err, code.ErrInvalid, "an expired code")
+	f.advance(onetime.DefaultLifespan)
+	_, err = f.codes.Check(t.Context(), flowID, onetime.PurposeVerification, fresh.Secret)
+	wantErr(t, err, onetime.ErrInvalid, "an expired code")
 
 	for _, bad := range []string{"", "12345", "1234567", "12345a", "１２３４５６"} {
-		_, err = f.codes.Check(t.Context(), flowID, code.PurposeVerification, bad)
-		wantErr(t, err, code.ErrInvalid, fmt.Sprintf("malformed %q", bad))
+		_, err = f.codes.Check(t.Context(), flowID, onetime.PurposeVerification, bad)
+		wantErr(t, err, onetime.ErrInvalid, fmt.Sprintf("malformed %q", bad))
 	}
 }
 
 // testBound: a code works only on its flow and for its purpose.
 func testBound(t *testing.T, f *fixture) {
 	a, b := f.flow(t, "recovery"), f.flow(t, "recovery")
-	iss := f.issue(t, a, code.PurposeRecovery, "bound@example.com")
-	f.issue(t, b, code.PurposeRecovery, "bound@example.com")
-	_, err := f.codes.Check(t.Context(), b, code.PurposeRecovery, iss.Secret)
-	wantErr(t, err, code.ErrInvalid, "a code on another flow")
-	_, err = f.codes.Check(t.Context(), a, code.PurposeVerification, iss.Secret)
-	wantErr(t, err, code.ErrInvalid, "a code for another purpose")
-	if _, err := f.codes.Check(t.Context(), a, code.PurposeRecovery, iss.Secret); err != nil {
+	iss := f.issue(t, a, onetime.PurposeRecovery, "bound@example.com")
+	f.issue(t, b, onetime.PurposeRecovery, "bound@example.com")
+	_, err := f.codes.Check(t.Context(), b, onetime.PurposeRecovery, iss.Secret)
+	wantErr(t, err, onetime.ErrInvalid, "a code on another flow")
+	_, err = f.codes.Check(t.Context(), a, onetime.PurposeVerification, iss.Secret)
+	wantErr(t, err, onetime.ErrInvalid, "a code for another purpose")
+	if _, err := f.codes.Check(t.Context(), a, onetime.PurposeRecovery, iss.Secret); err != nil {
 		t.Fatalf("the code on its flow: %v", err)
 	}
 }
@@ -182,45 +182,45 @@ func testBound(t *testing.T, f *fixture) {
 // same flow does not give the flow more tries.
 func testTries(t *testing.T, f *fixture) {
 	flowID := f.flow(t, "verification")
-	iss := f.issue(t, flowID, code.PurposeVerification, "tries@example.com")
-	for i := range code.DefaultMaxTries {
-		_, err := f.codes.Check(t.Context(), flowID, code.PurposeVerification, wrong(iss.Secret, i))
-		wantErr(t, err, code.ErrInvalid, fmt.Sprintf("wrong code %d", i))
+	iss := f.issue(t, flowID, onetime.PurposeVerification, "tries@example.com")
+	for i := range onetime.DefaultMaxTries {
+		_, err := f.codes.Check(t.Context(), flowID, onetime.PurposeVerification, wrong(iss.Secret, i))
+		wantErr(t, err, onetime.ErrInvalid, fmt.Sprintf("wrong code %d", i))
 	}
-	_, err := f.codes.Check(t.Context(), flowID, code.PurposeVerification, iss.Secret)
-	wantErr(t, err, code.ErrTooManyTries, "the right code after five wrong ones")
-	again := f.issue(t, flowID, code.PurposeVerification, "tries@example.com")
-	_, err = f.codes.Check(t.Context(), flowID, code.PurposeVerification, again.Secret)
-	wantErr(t, err, code.ErrTooManyTries, "a code sent again to a flow out of tries")
+	_, err := f.codes.Check(t.Context(), flowID, onetime.PurposeVerification, iss.Secret)
+	wantErr(t, err, onetime.ErrTooManyTries, "the right code after five wrong ones")
+	again := f.issue(t, flowID, onetime.PurposeVerification, "tries@example.com")
+	_, err = f.codes.Check(t.Context(), flowID, onetime.PurposeVerification, again.Secret)
+	wantErr(t, err, onetime.ErrTooManyTries, "a code sent again to a flow out of tries")
 }
 
 // testAddressBudget: new flows for the same address do not give an attacker new tries past
 // the address budget; other addresses are not affected.
 func testAddressBudget(t *testing.T, f *fixture) {
-	budget := code.DefaultAddressBudget.Max
+	budget := onetime.DefaultAddressBudget.Max
 	guesses := 0
 	for guesses < budget {
 		flowID := f.flow(t, "recovery")
-		iss := f.issue(t, flowID, code.PurposeRecovery, "Victim@example.com")
-		for i := 0; i < code.DefaultMaxTries && guesses < budget; i++ {
-			_, err := f.codes.Check(t.Context(), flowID, code.PurposeRecovery, wrong(iss.Secret, guesses))
-			wantErr(t, err, code.ErrInvalid, fmt.Sprintf("guess %d", guesses))
+		iss := f.issue(t, flowID, onetime.PurposeRecovery, "Victim@example.com")
+		for i := 0; i < onetime.DefaultMaxTries && guesses < budget; i++ {
+			_, err := f.codes.Check(t.Context(), flowID, onetime.PurposeRecovery, wrong(iss.Secret, guesses))
+			wantErr(t, err, onetime.ErrInvalid, fmt.Sprintf("guess %d", guesses))
 			guesses++
 		}
 	}
 	flowID := f.flow(t, "recovery")
-	iss := f.issue(t, flowID, code.PurposeRecovery, "victim@EXAMPLE.com")
-	_, err := f.codes.Check(t.Context(), flowID, code.PurposeRecovery, iss.Secret)
-	wantErr(t, err, code.ErrTooManyTries, "a new flow after the address budget")
+	iss := f.issue(t, flowID, onetime.PurposeRecovery, "victim@EXAMPLE.com")
+	_, err := f.codes.Check(t.Context(), flowID, onetime.PurposeRecovery, iss.Secret)
+	wantErr(t, err, onetime.ErrTooManyTries, "a new flow after the address budget")
 	other := f.flow(t, "recovery")
-	iss = f.issue(t, other, code.PurposeRecovery, "someone@example.com")
-	if _, err := f.codes.Check(t.Context(), other, code.PurposeRecovery, iss.Secret); err != nil {
+	iss = f.issue(t, other, onetime.PurposeRecovery, "someone@example.com")
+	if _, err := f.codes.Check(t.Context(), other, onetime.PurposeRecovery, iss.Secret); err != nil {
 		t.Fatalf("another address: %v", err)
 	}
-	f.advance(code.DefaultAddressBudget.Window + time.Second)
+	f.advance(onetime.DefaultAddressBudget.Window + time.Second)
 	flowID = f.flow(t, "recovery")
-	iss = f.issue(t, flowID, code.PurposeRecovery, "victim@example.com")
-	if _, err := f.codes.Check(t.Context(), flowID, code.PurposeRecovery, iss.Secret); err != nil {
+	iss = f.issue(t, flowID, onetime.PurposeRecovery, "victim@example.com")
+	if _, err := f.codes.Check(t.Context(), flowID, onetime.PurposeRecovery, iss.Secret); err != nil {
 		t.Fatalf("after the window: %v", err)
 	}
 }
@@ -237,13 +237,13 @@ func race(t *testing.T, f *fixture, flowID uuid.UUID, n int, guess func(i int) s
 		go func() {
 			defer wg.Done()
 			<-start
-			_, err := f.codes.Check(context.Background(), flowID, code.PurposeRecovery, guess(i))
+			_, err := f.codes.Check(context.Background(), flowID, onetime.PurposeRecovery, guess(i))
 			switch {
 			case err == nil:
 				w.Add(1)
-			case errors.Is(err, code.ErrInvalid):
+			case errors.Is(err, onetime.ErrInvalid):
 				inv.Add(1)
-			case errors.Is(err, code.ErrTooManyTries):
+			case errors.Is(err, onetime.ErrTooManyTries):
 				many.Add(1)
 			default:
 				errs <- err
@@ -265,17 +265,17 @@ func race(t *testing.T, f *fixture, flowID uuid.UUID, n int, guess func(i int) s
 func testConcurrentGuesses(t *testing.T, f *fixture) {
 	const n = 100
 	flowID := f.flow(t, "recovery")
-	iss := f.issue(t, flowID, code.PurposeRecovery, "race1@example.com")
+	iss := f.issue(t, flowID, onetime.PurposeRecovery, "race1@example.com")
 	won, invalid, tooMany := race(t, f, flowID, n, func(i int) string { return wrong(iss.Secret, i) })
-	if won != 0 || invalid != code.DefaultMaxTries || tooMany != n-code.DefaultMaxTries {
+	if won != 0 || invalid != onetime.DefaultMaxTries || tooMany != n-onetime.DefaultMaxTries {
 		t.Fatalf("%d concurrent wrong guesses: %d won, %d compared, %d refused; want 0, %d, %d",
-			n, won, invalid, tooMany, code.DefaultMaxTries, n-code.DefaultMaxTries)
+			n, won, invalid, tooMany, onetime.DefaultMaxTries, n-onetime.DefaultMaxTries)
 	}
-	_, err := f.codes.Check(t.Context(), flowID, code.PurposeRecovery, iss.Secret)
-	wantErr(t, err, code.ErrTooManyTries, "the right code after the race")
+	_, err := f.codes.Check(t.Context(), flowID, onetime.PurposeRecovery, iss.Secret)
+	wantErr(t, err, onetime.ErrTooManyTries, "the right code after the race")
 
 	flowID = f.flow(t, "recovery")
-	iss = f.issue(t, flowID, code.PurposeRecovery, "race2@example.com")
+	iss = f.issue(t, flowID, onetime.PurposeRecovery, "race2@example.com")
 	won, invalid, tooMany = race(t, f, flowID, n, func(i int) string {
 		if i == n/2 {
 			return iss.Secret
@@ -287,7 +287,7 @@ func testConcurrentGuesses(t *testing.T, f *fixture) {
 	}
 
 	flowID = f.flow(t, "recovery")
-	iss = f.issue(t, flowID, code.PurposeRecovery, "race3@example.com")
+	iss = f.issue(t, flowID, onetime.PurposeRecovery, "race3@example.com")
 	won, invalid, tooMany = race(t, f, flowID, n, func(int) string { return iss.Secret })
 	if won != 1 || won+invalid+tooMany != n {
 		t.Fatalf("%d concurrent uses of the right code: %d won, %d invalid, %d refused; want exactly one to win", n, won, invalid, tooMany)
@@ -299,16 +299,16 @@ func testConcurrentGuesses(t *testing.T, f *fixture) {
 func testRotation(t *testing.T, st *sqlstore.Store) {
 	old := newFixture(t, st, "the old secret 0123456789")
 	flowID := old.flow(t, "verification")
-	iss := old.issue(t, flowID, code.PurposeVerification, "rot@example.com")
+	iss := old.issue(t, flowID, onetime.PurposeVerification, "rot@example.com")
 	stranger := newFixture(t, st, "some other secret 987654")
-	_, err := stranger.codes.Check(t.Context(), flowID, code.PurposeVerification, iss.Secret)
-	wantErr(t, err, code.ErrInvalid, "a code under an unknown secret")
+	_, err := stranger.codes.Check(t.Context(), flowID, onetime.PurposeVerification, iss.Secret)
+	wantErr(t, err, onetime.ErrInvalid, "a code under an unknown secret")
 	rotated := newFixture(t, st, "the new secret abcdefghij", "the old secret 0123456789")
-	if _, err := rotated.codes.Check(t.Context(), flowID, code.PurposeVerification, iss.Secret); err != nil {
+	if _, err := rotated.codes.Check(t.Context(), flowID, onetime.PurposeVerification, iss.Secret); err != nil {
 		t.Fatalf("after rotation: %v", err)
 	}
-	none := code.New(nil, st, nil, code.Options{Now: old.clock})
-	if _, err := none.Issue(t.Context(), code.Target{FlowID: flowID, Purpose: code.PurposeVerification}); err == nil {
+	none := onetime.New(nil, st, nil, onetime.Options{Now: old.clock})
+	if _, err := none.Issue(t.Context(), onetime.Target{FlowID: flowID, Purpose: onetime.PurposeVerification}); err == nil {
 		t.Fatal("issued a code without a secret")
 	}
 }
@@ -316,37 +316,37 @@ func testRotation(t *testing.T, st *sqlstore.Store) {
 // testLinks: a link token is long, found once, and only for its purpose.
 func testLinks(t *testing.T, f *fixture) {
 	flowID := f.flow(t, "verification")
-	iss, err := f.codes.IssueLink(t.Context(), code.Target{FlowID: flowID, Purpose: code.PurposeVerification, Via: "email", Address: "link@example.com"})
+	iss, err := f.codes.IssueLink(t.Context(), onetime.Target{FlowID: flowID, Purpose: onetime.PurposeVerification, Via: "email", Address: "link@example.com"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(iss.Secret) < 43 {
 		t.Fatalf("link token %q", iss.Secret)
 	}
-	_, err = f.codes.CheckLink(t.Context(), code.PurposeRecovery, iss.Secret)
-	wantErr(t, err, code.ErrInvalid, "a link of another purpose")
-	rec, err := f.codes.CheckLink(t.Context(), code.PurposeVerification, iss.Secret)
+	_, err = f.codes.CheckLink(t.Context(), onetime.PurposeRecovery, iss.Secret)
+	wantErr(t, err, onetime.ErrInvalid, "a link of another purpose")
+	rec, err := f.codes.CheckLink(t.Context(), onetime.PurposeVerification, iss.Secret)
 	if err != nil || rec.FlowID != flowID {
 		t.Fatalf("link: %v %+v", err, rec)
 	}
-	_, err = f.codes.CheckLink(t.Context(), code.PurposeVerification, iss.Secret)
-	wantErr(t, err, code.ErrInvalid, "a used link")
-	_, err = f.codes.CheckLink(t.Context(), code.PurposeVerification, strings.Repeat("A", 500))
-	wantErr(t, err, code.ErrInvalid, "an oversized token")
+	_, err = f.codes.CheckLink(t.Context(), onetime.PurposeVerification, iss.Secret)
+	wantErr(t, err, onetime.ErrInvalid, "a used link")
+	_, err = f.codes.CheckLink(t.Context(), onetime.PurposeVerification, strings.Repeat("A", 500))
+	wantErr(t, err, onetime.ErrInvalid, "an oversized token")
 	// The link method's token is not a code.
-	_, err = f.codes.Check(t.Context(), flowID, code.PurposeVerification, "123456")
-	wantErr(t, err, code.ErrInvalid, "a code on a flow with only a link")
+	_, err = f.codes.Check(t.Context(), flowID, onetime.PurposeVerification, "123456")
+	wantErr(t, err, onetime.ErrInvalid, "a code on a flow with only a link")
 }
 
 // testSendBudget: sends to one address are bounded; the refusal is ErrSendLimited.
 func testSendBudget(t *testing.T, f *fixture) {
-	for i := range code.DefaultSendBudget.Max {
-		if err := f.codes.ReserveSend(t.Context(), code.PurposeRecovery, "email", "flood@example.com"); err != nil {
+	for i := range onetime.DefaultSendBudget.Max {
+		if err := f.codes.ReserveSend(t.Context(), onetime.PurposeRecovery, "email", "flood@example.com"); err != nil {
 			t.Fatalf("send %d: %v", i, err)
 		}
 	}
-	wantErr(t, f.codes.ReserveSend(t.Context(), code.PurposeRecovery, "email", "FLOOD@example.com"), code.ErrSendLimited, "a send past the budget")
-	if err := f.codes.ReserveSend(t.Context(), code.PurposeVerification, "email", "flood@example.com"); err != nil {
+	wantErr(t, f.codes.ReserveSend(t.Context(), onetime.PurposeRecovery, "email", "FLOOD@example.com"), onetime.ErrSendLimited, "a send past the budget")
+	if err := f.codes.ReserveSend(t.Context(), onetime.PurposeVerification, "email", "flood@example.com"); err != nil {
 		t.Fatalf("another purpose: %v", err)
 	}
 }
