@@ -233,6 +233,11 @@ type Addresses interface {
 	// SetAddressStatus sets the status ("pending", "sent") of an address that is not verified
 	// yet; a verified address keeps "completed". ErrNotFound when there is no such address.
 	SetAddressStatus(ctx context.Context, identityID uuid.UUID, via, value, status string, now time.Time) error
+	// FindByVerifiableAddress finds the identity holding the verifiable address (via, value),
+	// without credential configs; ErrNotFound when none does.
+	FindByVerifiableAddress(ctx context.Context, via, value string) (*identity.Identity, error)
+	// FindByRecoveryAddress is FindByVerifiableAddress for recovery addresses.
+	FindByRecoveryAddress(ctx context.Context, via, value string) (*identity.Identity, error)
 }
 
 // Store is everything a Portico server persists.

@@ -189,6 +189,22 @@ func testAddressVerification(t *testing.T, s store.Store) {
 	id := create(t, s, "verify@example.com")
 	stale, err := s.GetIdentity(ctx(t), id.ID, true)
 	must(t, err)
+	for name, find := range map[string]func() (*identity.Identity, error){
+		"verifiable": func() (*identity.Identity, error) { return s.FindByVerifiableAddress(ctx(t), "email", "verify@example.com") },
+		"recovery":   func() (*identity.Identity, error) { return s.FindByRecoveryAddress(ctx(t), "email", "verify@example.com") },
+	} {
+		found, err := find()
+		must(t, err)
+		if found.ID != id.ID || len(found.VerifiableAddresses) != 1 || found.Credentials["password"].Config != nil {
+			t.Fatalf("find by %s address: %+v", name, found)
+		}
+	}
+	if _, err := s.FindByVerifiableAddress(ctx(t), "sms", "verify@example.com"); !isKind(err, apierr.ErrNotFound) {
+		t.Fatalf("an unknown address: %v", err)
+	}
+	if _, err := s.FindByRecoveryAddress(ctx(t), "email", "nobody@example.com"); !isKind(err, apierr.ErrNotFound) {
+		t.Fatalf("an unknown recovery address: %v", err)
+	}
 	must(t, s.SetAddressStatus(ctx(t), id.ID, "email", "verify@example.com", "sent", base))
 	got, err := s.GetIdentity(ctx(t), id.ID, false)
 	must(t, err)

@@ -7,6 +7,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/portico-auth/portico/internal/apierr"
+	"github.com/portico-auth/portico/internal/identity"
 )
 
 var errAddressNotFound = apierr.ErrNotFound.WithReason("the identity has no such verifiable address")
@@ -48,3 +49,15 @@ func (s *Store) addressWrite(ctx context.Context, identityID uuid.UUID, at any, 
 }
 
 var errIdentityNotFoundForAddress = apierr.ErrNotFound.WithReason("the identity does not exist")
+
+// FindByVerifiableAddress finds the identity holding a verifiable address, without configs.
+func (s *Store) FindByVerifiableAddress(ctx context.Context, via, value string) (*identity.Identity, error) {
+	return s.getIdentity(ctx, `JOIN identity_verifiable_addresses a ON a.identity_id = i.id
+		WHERE a.via = ? AND a.value = ?`, false, via, value)
+}
+
+// FindByRecoveryAddress finds the identity holding a recovery address, without configs.
+func (s *Store) FindByRecoveryAddress(ctx context.Context, via, value string) (*identity.Identity, error) {
+	return s.getIdentity(ctx, `JOIN identity_recovery_addresses a ON a.identity_id = i.id
+		WHERE a.via = ? AND a.value = ?`, false, via, value)
+}
