@@ -64,7 +64,10 @@ var (
 
 // Options configure Codes; zero fields take the defaults above.
 type Options struct {
+	// Lifespan is a code's (selfservice.methods.code.config.lifespan), LinkLifespan a link
+	// token's (selfservice.methods.link.config.lifespan; Lifespan when zero).
 	Lifespan      time.Duration
+	LinkLifespan  time.Duration
 	MaxTries      int
 	AddressBudget throttle.Budget
 	SendBudget    throttle.Budget
@@ -85,6 +88,9 @@ type Codes struct {
 func New(secrets []string, st store.Codes, th *throttle.Throttle, opts Options) *Codes {
 	if opts.Lifespan <= 0 {
 		opts.Lifespan = DefaultLifespan
+	}
+	if opts.LinkLifespan <= 0 {
+		opts.LinkLifespan = opts.Lifespan
 	}
 	if opts.MaxTries <= 0 {
 		opts.MaxTries = DefaultMaxTries
@@ -169,7 +175,11 @@ func (c *Codes) issue(ctx context.Context, t Target, method, secret string) (*Is
 		return nil, apierr.ErrInternal.WithReason("no secret is configured to protect one-time codes with (secrets.cookie)")
 	}
 	life := t.Lifespan
-	if life <= 0 {
+	switch {
+	case life > 0:
+	case method == MethodLink:
+		life = c.opts.LinkLifespan
+	default:
 		life = c.opts.Lifespan
 	}
 	now := c.opts.Now()

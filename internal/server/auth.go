@@ -15,7 +15,7 @@ import (
 )
 
 // registerAuth mounts registration, login and logout on the public mux.
-func registerAuth(a *App, pub *http.ServeMux) error {
+func registerAuth(a *App, pub *http.ServeMux, ss *selfService) error {
 	cfg, st, public := a.Config, a.Store, a.Config.PublicURL()
 	pw := cfg.SelfService.Methods.Password
 
@@ -60,11 +60,16 @@ func registerAuth(a *App, pub *http.ServeMux) error {
 	}
 	lh.Register(pub)
 
-	(&registration.Handler{
+	rh := &registration.Handler{
 		Lifecycle: a.lifecycle(config.FlowRegistration), Enabled: cfg.SelfService.Flows.Registration.Enabled,
 		ReturnURL:    cfg.ReturnURL(config.FlowRegistration, "password"),
 		IssueSession: cfg.HasHook(config.FlowRegistration, "password", "session"), Methods: regMethods,
-	}).Register(pub)
+		ShowVerificationUI: cfg.HasHook(config.FlowRegistration, "password", "show_verification_ui"),
+	}
+	if vh := ss.verification(a); vh.Enabled {
+		rh.Verification = vh
+	}
+	rh.Register(pub)
 
 	logoutReturn := cfg.SelfService.Flows.Logout.After.DefaultBrowserReturnURL
 	if logoutReturn == "" {

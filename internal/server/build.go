@@ -161,7 +161,12 @@ func Build(ctx context.Context, cfg *config.Config, st store.Store, log *slog.Lo
 		return nil, err
 	}
 	webauthn.RegisterScript(pub)
-	if err := registerAuth(a, pub); err != nil {
+	ss, err := newSelfService(ctx, a)
+	if err != nil {
+		return nil, err
+	}
+	ss.verification(a).Register(pub)
+	if err := registerAuth(a, pub, ss); err != nil {
 		return nil, err
 	}
 

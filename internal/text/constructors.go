@@ -120,3 +120,29 @@ func NewRegistrationFlowExpired(expiredAt, now time.Time) Message {
 func NewSettingsFlowExpired(expiredAt, now time.Time) Message {
 	return expired(ErrorValidationSettingsFlowExpired, expiredAt, now)
 }
+
+// NewVerificationFlowExpired is the message on the fresh verification flow replacing an
+// expired one.
+func NewVerificationFlowExpired(expiredAt, now time.Time) Message {
+	return expired(ErrorValidationVerificationFlowExpired, expiredAt, now)
+}
+
+// NewRecoveryFlowExpired is the message on the fresh recovery flow replacing an expired one.
+func NewRecoveryFlowExpired(expiredAt, now time.Time) Message {
+	return expired(ErrorValidationRecoveryFlowExpired, expiredAt, now)
+}
+
+// NewCodeSubmittedTooOften is Kratos's answer to the sixth wrong code of a flow: a generic
+// validation error (4000001) on a fresh flow.
+func NewCodeSubmittedTooOften() Message {
+	return NewGeneric("The request was submitted too often. Please request another code.")
+}
+
+// NewRecoverySuccessful is the message of the settings flow a recovery leads to; until is when
+// the privileged session ends.
+func NewRecoverySuccessful(until, now time.Time) Message {
+	return New(InfoRecoverySuccessful, map[string]any{
+		"privileged_session_expires_at":                    until.UTC().Format(time.RFC3339Nano),
+		"privileged_session_expires_at_unix_until_minutes": fmt.Sprintf("%.2f", until.Sub(now).Minutes()),
+	})
+}

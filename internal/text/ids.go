@@ -58,6 +58,17 @@ const (
 	InfoNodeLabelResendOTP = 1070008
 	InfoNodeLabelContinue  = 1070009
 
+	InfoRecoverySuccessful        = 1060001
+	InfoRecoveryEmailSent         = 1060002
+	InfoRecoveryEmailWithCodeSent = 1060003
+
+	InfoNodeLabelRecoveryCode     = 1070010
+	InfoNodeLabelVerificationCode = 1070011
+
+	InfoVerificationEmailSent         = 1080001
+	InfoVerificationSuccessful        = 1080002
+	InfoVerificationEmailWithCodeSent = 1080003
+
 	ErrorValidationGeneric                      = 4000001
 	ErrorValidationRequired                     = 4000002
 	ErrorValidationMinLength                    = 4000003
@@ -112,13 +123,17 @@ const (
 
 	ErrorValidationRecoveryRetrySuccess = 4060001
 	ErrorValidationRecoveryStateFailure = 4060002
+	ErrorValidationRecoveryTokenMissing = 4060003
 	ErrorValidationRecoveryTokenInvalid = 4060004
 	ErrorValidationRecoveryFlowExpired  = 4060005
+	ErrorValidationRecoveryCodeInvalid  = 4060006
 
-	ErrorValidationVerificationRetrySuccess = 4070001
-	ErrorValidationVerificationStateFailure = 4070002
-	ErrorValidationVerificationTokenInvalid = 4070004
+	ErrorValidationVerificationTokenInvalid = 4070001
+	ErrorValidationVerificationRetrySuccess = 4070002
+	ErrorValidationVerificationStateFailure = 4070003
+	ErrorValidationVerificationTokenMissing = 4070004
 	ErrorValidationVerificationFlowExpired  = 4070005
+	ErrorValidationVerificationCodeInvalid  = 4070006
 )
 
 const retrySuccess = "The request was already completed successfully and can not be retried."
@@ -232,11 +247,25 @@ var catalogue = map[int]Entry{
 
 	ErrorValidationRecoveryRetrySuccess: {Error, retrySuccess},
 	ErrorValidationRecoveryStateFailure: {Error, "The recovery flow reached a failure state and must be retried."},
+	ErrorValidationRecoveryTokenMissing: {Error, "The recovery token is missing. Please retry the flow."},
 	ErrorValidationRecoveryTokenInvalid: {Error, "The recovery token is invalid or has already been used. Please retry the flow."},
 	ErrorValidationRecoveryFlowExpired:  {Error, "The recovery flow expired {expired_at_unix_since_minutes} minutes ago, please try again."},
+	ErrorValidationRecoveryCodeInvalid:  {Error, "The recovery code is invalid or has already been used. Please try again."},
 
+	ErrorValidationVerificationTokenInvalid: {Error, "The verification token is invalid or has already been used. Please retry the flow."},
 	ErrorValidationVerificationRetrySuccess: {Error, retrySuccess},
 	ErrorValidationVerificationStateFailure: {Error, "The verification flow reached a failure state and must be retried."},
-	ErrorValidationVerificationTokenInvalid: {Error, "The verification token is invalid or has already been used. Please retry the flow."},
+	ErrorValidationVerificationTokenMissing: {Error, "The verification token is missing. Please retry the flow."},
 	ErrorValidationVerificationFlowExpired:  {Error, "The verification flow expired {expired_at_unix_since_minutes} minutes ago, please try again."},
+	ErrorValidationVerificationCodeInvalid:  {Error, "The verification code is invalid or has already been used. Please try again."},
+
+	InfoRecoverySuccessful:        {Success, "You successfully recovered your account. Please change your password or set up an alternative login method (e.g. social sign in) within the next {privileged_session_expires_at_unix_until_minutes} minutes."},
+	InfoRecoveryEmailSent:         {Info, "An email containing a recovery link has been sent to the email address you provided. If you have not received an email, check the spelling of the address and make sure to use the address you registered with."},
+	InfoRecoveryEmailWithCodeSent: {Info, "An email containing a recovery code has been sent to the email address you provided. If you have not received an email, check the spelling of the address and make sure to use the address you registered with."},
+	InfoNodeLabelRecoveryCode:     {Info, "Recovery code"},
+	InfoNodeLabelVerificationCode: {Info, "Verification code"},
+
+	InfoVerificationEmailSent:         {Info, "An email containing a verification link has been sent to the email address you provided. If you have not received an email, check the spelling of the address and make sure to use the address you registered with."},
+	InfoVerificationSuccessful:        {Success, "You successfully verified your email address."},
+	InfoVerificationEmailWithCodeSent: {Info, "An email containing a verification code has been sent to the email address you provided. If you have not received an email, check the spelling of the address and make sure to use the address you registered with."},
 }

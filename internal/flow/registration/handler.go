@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"github.com/portico-auth/portico/internal/flow"
+	"github.com/portico-auth/portico/internal/identity"
 )
 
 // Handler serves the registration flow's public endpoints. The lifecycle (Kind
@@ -18,6 +19,17 @@ type Handler struct {
 	// IssueSession is the "session" after-registration hook: sign the new identity in.
 	IssueSession bool
 	Methods      []Method
+	// Verification starts the verification of the new identity's addresses (nil: none);
+	// ShowVerificationUI is the show_verification_ui hook: a browser goes to the first
+	// verification flow instead of the return URL.
+	Verification       Verifier
+	ShowVerificationUI bool
+}
+
+// Verifier starts verification flows for a new identity and returns the continue_with items
+// pointing to them (satisfied by the verification flow's handler).
+type Verifier interface {
+	Start(w *flow.Responder, r *http.Request, ident *identity.Identity, returnTo string) ([]flow.ContinueWith, error)
 }
 
 // Register adds the registration endpoints to the public mux.

@@ -92,5 +92,24 @@ func (h *Handler) succeed(w *flow.Responder, r *http.Request, f *Flow, m Method,
 			h.Sessions.SetCookie(w, token, sess.ExpiresAt)
 		}
 	}
-	return w.Finish(&res, &res.ContinueWith, h.Target(f.ReturnTo, h.ReturnURL))
+	target := h.Target(f.ReturnTo, h.ReturnURL)
+	if h.Verification != nil {
+		cw, err := h.Verification.Start(w, r, ident, f.ReturnTo)
+		if err != nil {
+			// The identity exists; the person can ask for a verification message later.
+			w.Log().WarnContext(ctx, "start verification after registration", "identity_id", ident.ID, "error", err)
+		}
+		for _, c := range cw {
+			for i, a := range pub.VerifiableAddresses {
+				if a.Value == c.Flow.VerifiableAddress && !a.Verified {
+					pub.VerifiableAddresses[i].Status = "sent"
+				}
+			}
+		}
+		if h.ShowVerificationUI && len(cw) > 0 && cw[0].Flow.URL != "" {
+			target = cw[0].Flow.URL
+		}
+		res.ContinueWith = append(res.ContinueWith, cw...)
+	}
+	return w.Finish(&res, &res.ContinueWith, target)
 }

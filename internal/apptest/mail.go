@@ -1,0 +1,71 @@
+package apptest
+
+import (
+	"context"
+	"regexp"
+	"testing"
+	"time"
+
+	"github.com/portico-auth/portico/internal/courier"
+	"github.com/portico-auth/portico/internal/courier/couriertest"
+)
+
+// Mail delivers what a Server queues to a real in-process SMTP server, as a courier worker
+// does, and reads the messages that arrived there.
+type Mail struct {
+	Box    *couriertest.Mailbox
+	worker *courier.Worker
+}
+
+// StartMail starts an SMTP server for s and a courier worker that delivers s's queue to it
+// (on s's clock) whenever a test asks for mail.
+func (s *Server) StartMail(t testing.TB) *Mail {
+	t.Helper()
+	box := couriertest.Start(t, couriertest.Options{Cleartext: true})
+	ch, err := courier.NewSMTP(courier.SMTPOptions{ConnectionURI: box.URI(), FromAddress: "portico@example.com", Timeout: 10 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tpl, err := courier.LoadTemplates(context.Background(), courier.TemplateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := courier.NewQueue(courier.QueueOptions{Store: s.App.Store, Templates: tpl,
+		Secrets: append(append([]string{}, s.Config.Secrets.Cipher...), s.Config.CookieSecrets()...), Now: s.Clock.Now})
+	w := &courier.Worker{Store: s.App.Store, Queue: q, Channels: map[string]courier.Channel{courier.ChannelEmail: ch}, Now: s.Clock.Now}
+	return &Mail{Box: box, worker: w}
+}
+
+// Deliver sends every queued message that is due.
+func (m *Mail) Deliver(t testing.TB) {
+	t.Helper()
+	for {
+		n, err := m.worker.Tick(context.Background())
+		if err != nil {
+			t.Fatalf("courier: %v", err)
+		}
+		if n == 0 {
+			return
+		}
+	}
+}
+
+// Last delivers the queue and returns the newest message that arrived for to.
+func (m *Mail) Last(t testing.TB, to string) couriertest.Mail {
+	t.Helper()
+	m.Deliver(t)
+	return m.Box.WaitFor(to, 5*time.Second)
+}
+
+var sixDigits = regexp.MustCompile(`(?m)^\s*(\d{6})\s*$`)
+
+// Code delivers the queue and returns the one-time code of the newest message to to.
+func (m *Mail) Code(t testing.TB, to string) string {
+	t.Helper()
+	msg := m.Last(t, to)
+	c := sixDigits.FindStringSubmatch(msg.Text)
+	if c == nil {
+		t.Fatalf("no code in the message to %s: %q", to, msg.Text)
+	}
+	return c[1]
+}

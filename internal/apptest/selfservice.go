@@ -1,0 +1,144 @@
+package apptest
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"testing"
+)
+
+// FlowClient drives one self-service flow kind ("verification", "recovery", …) as a browser
+// (HTML forms, redirects), an SPA (JSON with cookies) or a native app (API flows).
+type FlowClient struct {
+	S    *Server
+	C    *Client
+	Kind string // the flow kind: its path segment
+	As   string // "browser", "spa" or "native"
+}
+
+// FlowClients returns one FlowClient of each kind of client for flow kind.
+func (s *Server) FlowClients(t testing.TB, kind string) []*FlowClient {
+	return []*FlowClient{
+		{S: s, C: s.Browser(t), Kind: kind, As: "browser"},
+		{S: s, C: s.SPA(t), Kind: kind, As: "spa"},
+		{S: s, C: s.Native(t), Kind: kind, As: "native"},
+	}
+}
+
+// Flow is a flow as read back: its id, state, CSRF token and the reply's status.
+type Flow struct {
+	Status int
+	ID     string
+	State  string
+	CSRF   string
+	Body   map[string]any
+	Raw    *Response
+}
+
+// Start creates a flow.
+func (fc *FlowClient) Start(t testing.TB) *Flow {
+	t.Helper()
+	switch fc.As {
+	case "browser":
+		id, _ := fc.S.BrowserFlow(t, fc.C, fc.Kind)
+		return fc.Read(t, id)
+	case "spa":
+		return fc.read(t, fc.C.Get(fc.S.PublicURL("/self-service/"+fc.Kind+"/browser")))
+	default:
+		return fc.read(t, fc.C.Get(fc.S.PublicURL("/self-service/"+fc.Kind+"/api")))
+	}
+}
+
+// Read reads flow id as the SDKs do (JSON).
+func (fc *FlowClient) Read(t testing.TB, id string) *Flow {
+	t.Helper()
+	return fc.read(t, fc.C.Do(http.MethodGet, fc.S.PublicURL("/self-service/"+fc.Kind+"/flows?id="+id), nil, http.Header{"Accept": {"application/json"}}))
+}
+
+func (fc *FlowClient) read(t testing.TB, r *Response) *Flow {
+	t.Helper()
+	f := &Flow{Status: r.StatusCode, Raw: r}
+	if err := jsonUnmarshal(r.Body, &f.Body); err != nil {
+		t.Fatalf("%s %s flow: %d %s", fc.As, fc.Kind, r.StatusCode, r.Body)
+	}
+	f.ID, _ = f.Body["id"].(string)
+	f.State, _ = f.Body["state"].(string)
+	if ui, ok := f.Body["ui"].(map[string]any); ok {
+		for _, n := range asList(ui["nodes"]) {
+			a, _ := n.(map[string]any)["attributes"].(map[string]any)
+			if a["name"] == "csrf_token" {
+				f.CSRF, _ = a["value"].(string)
+			}
+		}
+	}
+	return f
+}
+
+// Submit posts values to flow f as the client would. A browser's form gets a 303: the flow
+// it is sent to is read back and returned with Status 303 (and Raw the 303 itself); a
+// redirect elsewhere (out of the flow) is returned with Body nil.
+func (fc *FlowClient) Submit(t testing.TB, f *Flow, values map[string]string) *Flow {
+	t.Helper()
+	target := fc.S.PublicURL("/self-service/" + fc.Kind + "?flow=" + f.ID)
+	if fc.As == "browser" {
+		form := url.Values{"csrf_token": {f.CSRF}}
+		for k, v := range values {
+			form.Set(k, v)
+		}
+		res := fc.C.PostForm(target, form)
+		return fc.Follow(t, res)
+	}
+	body := map[string]any{}
+	if fc.As == "spa" {
+		body["csrf_token"] = f.CSRF
+	}
+	for k, v := range values {
+		body[k] = v
+	}
+	return fc.read(t, fc.C.PostJSON(target, body))
+}
+
+// Follow reads the flow a browser's 303 sends it to (the flow's UI with ?flow=); a redirect
+// elsewhere is returned with Body nil.
+func (fc *FlowClient) Follow(t testing.TB, res *Response) *Flow {
+	t.Helper()
+	if res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("browser submission: %d, want 303: %s", res.StatusCode, res.Body)
+	}
+	loc := URL(t, res.Header.Get("Location"))
+	if id := loc.Query().Get("flow"); id != "" && (loc.Path == "/ui/"+fc.Kind || loc.Path == "/self-service/"+fc.Kind+"/flows") {
+		f := fc.Read(t, id)
+		f.Status, f.Raw = res.StatusCode, res
+		return f
+	}
+	return &Flow{Status: res.StatusCode, Raw: res}
+}
+
+// MessageIDs are the ids of the flow's ui.messages.
+func (f *Flow) MessageIDs() []int {
+	var out []int
+	ui, _ := f.Body["ui"].(map[string]any)
+	for _, m := range asList(ui["messages"]) {
+		if id, ok := m.(map[string]any)["id"].(float64); ok {
+			out = append(out, int(id))
+		}
+	}
+	return out
+}
+
+// HasMessage reports whether the flow shows message id.
+func (f *Flow) HasMessage(id int) bool {
+	for _, m := range f.MessageIDs() {
+		if m == id {
+			return true
+		}
+	}
+	return false
+}
+
+func asList(v any) []any {
+	l, _ := v.([]any)
+	return l
+}
+
+func jsonUnmarshal(b []byte, v any) error { return json.Unmarshal(b, v) }

@@ -1,0 +1,243 @@
+package verification_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/portico-auth/portico/internal/apptest"
+	"github.com/portico-auth/portico/internal/identity"
+	"github.com/portico-auth/portico/internal/text"
+)
+
+func start(t *testing.T, opts ...apptest.Option) (*apptest.Server, *apptest.Mail) {
+	t.Helper()
+	s := apptest.Start(t, append([]apptest.Option{apptest.WithEnv("SELFSERVICE_FLOWS_VERIFICATION_ENABLED", "true")}, opts...)...)
+	return s, s.StartMail(t)
+}
+
+func address(t *testing.T, s *apptest.Server, id *identity.Identity) identity.VerifiableAddress {
+	t.Helper()
+	got, err := s.App.Store.GetIdentity(context.Background(), id.ID, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return got.VerifiableAddresses[0]
+}
+
+func wantFlow(t *testing.T, fc *apptest.FlowClient, f *apptest.Flow, okStatus int, state string, msg int) {
+	t.Helper()
+	status := okStatus
+	if fc.As == "browser" {
+		status = http.StatusSeeOther
+	}
+	if f.Status != status || f.State != state || !f.HasMessage(msg) {
+		t.Fatalf("%s: status %d state %q messages %v, want %d %q with %d: %s", fc.As, f.Status, f.State, f.MessageIDs(), status, state, msg, f.Raw.Body)
+	}
+	if cc := f.Raw.Header.Get("Cache-Control"); !strings.Contains(cc, "no-store") {
+		t.Fatalf("%s: Cache-Control %q", fc.As, cc)
+	}
+}
+
+// TestVerifyWithCode: as a browser, an SPA and a native app, an address is verified with the
+// code from the real message.
+func TestVerifyWithCode(t *testing.T) {
+	s, mail := start(t)
+	for _, fc := range s.FlowClients(t, "verification") {
+		t.Run(fc.As, func(t *testing.T) {
+			email := fc.As + "-verify@example.com"
+			id := s.CreateIdentity(t, email, "a long enough password")
+			f := fc.Start(t)
+			if f.State != "choose_method" {
+				t.Fatalf("new flow: %s", f.Raw.Body)
+			}
+			f = fc.Submit(t, f, map[string]string{"method": "code", "email": strings.ToUpper(email)})
+			wantFlow(t, fc, f, http.StatusOK, "sent_email", text.InfoVerificationEmailWithCodeSent)
+			if a := address(t, s, id); a.Status != "sent" || a.Verified {
+				t.Fatalf("after sending: %+v", a)
+			}
+			msg := mail.Last(t, email)
+			if !strings.Contains(msg.Text, f.ID) {
+				t.Fatalf("the message has no link to the flow: %q", msg.Text)
+			}
+			code := mail.Code(t, email)
+			f = fc.Submit(t, f, map[string]string{"method": "code", "code": code})
+			wantFlow(t, fc, f, http.StatusOK, "passed_challenge", text.InfoVerificationSuccessful)
+			a := address(t, s, id)
+			if !a.Verified || a.Status != "completed" || a.VerifiedAt == nil {
+				t.Fatalf("after the code: %+v", a)
+			}
+			// Reused: the flow is done.
+			again := fc.Submit(t, f, map[string]string{"method": "code", "code": code})
+			wantFlow(t, fc, again, http.StatusBadRequest, "passed_challenge", text.ErrorValidationVerificationRetrySuccess)
+		})
+	}
+}
+
+// TestWrongReusedExpiredCodes: a wrong code, a used one and an expired one are refused with
+// 4070006 and leave the address unverified; five wrong codes end the flow (4000001 on a new
+// flow), and then even the right code does not verify.
+func TestWrongReusedExpiredCodes(t *testing.T) {
+	s, mail := start(t)
+	for _, fc := range s.FlowClients(t, "verification") {
+		t.Run(fc.As, func(t *testing.T) {
+			email := fc.As + "-wrong@example.com"
+			id := s.CreateIdentity(t, email, "a long enough password")
+			f := fc.Submit(t, fc.Start(t), map[string]string{"method": "code", "email": email})
+			code := mail.Code(t, email)
+			wrong := fmt.Sprintf("%06d", (atoi(code)+1)%1_000_000)
+			bad := fc.Submit(t, f, map[string]string{"method": "code", "code": wrong})
+			wantFlow(t, fc, bad, http.StatusBadRequest, "sent_email", text.ErrorValidationVerificationCodeInvalid)
+
+			// Expired: the code's lifespan (15m) is over, the flow's (1h) is not.
+			s.Clock.Advance(16 * time.Minute)
+			expired := fc.Submit(t, f, map[string]string{"method": "code", "code": code})
+			wantFlow(t, fc, expired, http.StatusBadRequest, "sent_email", text.ErrorValidationVerificationCodeInvalid)
+
+			// A new code, used once, then refused.
+			f = fc.Submit(t, f, map[string]string{"method": "code", "email": email})
+			fresh := mail.Code(t, email)
+			other := fc.Submit(t, fc.Start(t), map[string]string{"method": "code", "code": fresh})
+			wantFlow(t, fc, other, http.StatusBadRequest, "choose_method", text.ErrorValidationVerificationCodeInvalid)
+			if address(t, s, id).Verified {
+				t.Fatal("verified by a wrong, expired or foreign code")
+			}
+
+			// Brute force: the flow has had one wrong code (an expired one is not a try); four
+			// more, then it is over, even for the code sent again.
+			for i := range 4 {
+				g := fmt.Sprintf("%06d", (atoi(fresh)+1+i)%1_000_000)
+				r := fc.Submit(t, f, map[string]string{"method": "code", "code": g})
+				wantFlow(t, fc, r, http.StatusBadRequest, "sent_email", text.ErrorValidationVerificationCodeInvalid)
+			}
+			r := fc.Submit(t, f, map[string]string{"method": "code", "code": fresh})
+			wantFlow(t, fc, r, http.StatusBadRequest, "choose_method", text.ErrorValidationGeneric)
+			if r.ID == f.ID {
+				t.Fatal("too many codes: the reply is not a new flow")
+			}
+			if address(t, s, id).Verified {
+				t.Fatal("the right code was accepted after five wrong ones")
+			}
+		})
+	}
+}
+
+func atoi(s string) int {
+	n := 0
+	for _, c := range s {
+		n = n*10 + int(c-'0')
+	}
+	return n
+}
+
+// TestUnknownAddressIsIndistinguishable: an address no identity holds gets the same reply as
+// a known one (same status, state, messages, nodes), nothing is sent to it by default, and
+// the "invalid" message when notify_unknown_recipients is on.
+func TestUnknownAddressIsIndistinguishable(t *testing.T) {
+	for _, notify := range []bool{false, true} {
+		t.Run(fmt.Sprint("notify=", notify), func(t *testing.T) {
+			s, mail := start(t, apptest.WithEnv("SELFSERVICE_FLOWS_VERIFICATION_NOTIFY_UNKNOWN_RECIPIENTS", fmt.Sprint(notify)))
+			s.CreateIdentity(t, "known@example.com", "a long enough password")
+			for _, fc := range s.FlowClients(t, "verification") {
+				known := fc.Submit(t, fc.Start(t), map[string]string{"method": "code", "email": "known@example.com"})
+				unknown := fc.Submit(t, fc.Start(t), map[string]string{"method": "code", "email": "unknown@example.com"})
+				if a, b := shape(known, "known@example.com"), shape(unknown, "unknown@example.com"); a != b {
+					t.Fatalf("%s: replies differ:\nknown   %s\nunknown %s", fc.As, a, b)
+				}
+			}
+			mail.Deliver(t)
+			var toUnknown []string
+			for _, m := range mail.Box.Mails() {
+				if m.To[0] == "unknown@example.com" {
+					toUnknown = append(toUnknown, m.Subject)
+				}
+			}
+			if !notify && len(toUnknown) != 0 || notify && len(toUnknown) != 3 {
+				t.Fatalf("notify=%v: messages to the unknown address: %v", notify, toUnknown)
+			}
+			for _, m := range mail.Box.Mails() {
+				if m.To[0] == "unknown@example.com" && strings.ContainsAny(m.Text, "0123456789") && sixDigitLine(m.Text) {
+					t.Fatalf("the unknown address got a code: %q", m.Text)
+				}
+			}
+		})
+	}
+}
+
+func sixDigitLine(s string) bool {
+	for _, l := range strings.Split(s, "\n") {
+		l = strings.TrimSpace(l)
+		if len(l) == 6 && strings.Trim(l, "0123456789") == "" {
+			return true
+		}
+	}
+	return false
+}
+
+// shape is a reply with what differs between any two flows (ids, tokens, times, the address
+// itself) taken out.
+func shape(f *apptest.Flow, email string) string {
+	b := string(f.Raw.Body)
+	for _, s := range []string{f.ID, f.CSRF, email} {
+		if s != "" {
+			b = strings.ReplaceAll(b, s, "X")
+		}
+	}
+	for _, k := range []string{"expires_at", "issued_at", "request_url"} {
+		if v, ok := f.Body[k].(string); ok {
+			b = strings.ReplaceAll(b, v, "T")
+		}
+	}
+	return fmt.Sprintf("%d %s", f.Status, b)
+}
+
+// TestConcurrentGuesses: 100 concurrent wrong codes on one flow over HTTP: five are judged
+// (4070006), every other is refused as submitted too often, and the right code is refused after.
+func TestConcurrentGuesses(t *testing.T) {
+	s, mail := start(t)
+	email := "race@example.com"
+	id := s.CreateIdentity(t, email, "a long enough password")
+	fc := s.FlowClients(t, "verification")[2]
+	f := fc.Submit(t, fc.Start(t), map[string]string{"method": "code", "email": email})
+	code := mail.Code(t, email)
+	const n = 100
+	var mu sync.Mutex
+	counts := map[int]int{}
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c := s.Native(t)
+			fc := &apptest.FlowClient{S: s, C: c, Kind: "verification", As: "native"}
+			g := fmt.Sprintf("%06d", (atoi(code)+1+i)%1_000_000)
+			r := fc.Submit(t, f, map[string]string{"method": "code", "code": g})
+			mu.Lock()
+			defer mu.Unlock()
+			for _, m := range r.MessageIDs() {
+				counts[m]++
+			}
+		}()
+	}
+	wg.Wait()
+	if counts[text.ErrorValidationVerificationCodeInvalid] != 5 || counts[text.ErrorValidationGeneric] != n-5 {
+		t.Fatalf("%d concurrent wrong codes: %v, want 5 judged and %d refused", n, counts, n-5)
+	}
+	r := fc.Submit(t, f, map[string]string{"method": "code", "code": code})
+	if !r.HasMessage(text.ErrorValidationGeneric) || address(t, s, id).Verified {
+		t.Fatalf("the right code after the race: %s", r.Raw.Body)
+	}
+}
+
+// TestDisabled: with the flow off, every endpoint answers 400.
+func TestDisabled(t *testing.T) {
+	s := apptest.Start(t)
+	r := s.Native(t).Get(s.PublicURL("/self-service/verification/api"))
+	if r.StatusCode != http.StatusBadRequest || !strings.Contains(string(r.Body), "disabled") {
+		t.Fatalf("disabled: %d %s", r.StatusCode, r.Body)
+	}
+}

@@ -1,0 +1,54 @@
+package server
+
+import (
+	"context"
+	"net/url"
+
+	"github.com/portico-auth/portico/internal/config"
+	"github.com/portico-auth/portico/internal/courier"
+	"github.com/portico-auth/portico/internal/flow/verification"
+	"github.com/portico-auth/portico/internal/onetime"
+	"github.com/portico-auth/portico/internal/throttle"
+)
+
+// selfService holds what the verification and recovery flows share: the one-time codes and
+// the courier's queue their messages go through.
+type selfService struct {
+	codes *onetime.Codes
+	mail  onetime.Mailer
+}
+
+// newSelfService builds the codes (hashed under the cookie secrets, tries counted in the
+// database) and the message queue.
+func newSelfService(ctx context.Context, a *App) (*selfService, error) {
+	cfg := a.Config
+	tpl, err := courier.LoadTemplates(ctx, courier.TemplateOptions{})
+	if err != nil {
+		return nil, err
+	}
+	mail := courier.NewQueue(courier.QueueOptions{
+		Store: a.Store, Templates: tpl, Secrets: append(append([]string{}, cfg.Secrets.Cipher...), cfg.CookieSecrets()...),
+		Now: a.Now, Log: a.Log, Dev: cfg.Dev,
+	})
+	codes := onetime.New(cfg.CookieSecrets(), a.Store, &throttle.Throttle{Counter: a.Store}, onetime.Options{
+		Lifespan: cfg.SelfService.Methods.Code.Config.Lifespan, LinkLifespan: cfg.SelfService.Methods.Link.Config.Lifespan, Now: a.Now,
+	})
+	return &selfService{codes: codes, mail: mail}, nil
+}
+
+// verification is the verification flow's handler.
+func (s *selfService) verification(a *App) *verification.Handler {
+	cfg := a.Config
+	v := cfg.SelfService.Flows.Verification
+	linkBase := cfg.PublicURL()
+	if b := cfg.SelfService.Methods.Link.Config.BaseURL; b != "" {
+		if u, err := url.Parse(b); err == nil {
+			linkBase = u
+		}
+	}
+	return &verification.Handler{
+		Lifecycle: a.lifecycle(config.FlowVerification), Enabled: v.Enabled, Use: v.Use,
+		Codes: s.codes, Mail: s.mail, Addresses: a.Store, NotifyUnknown: v.NotifyUnknownRecipients,
+		ReturnURL: cfg.ReturnURL(config.FlowVerification, v.Use), LinkBase: linkBase,
+	}
+}
