@@ -241,3 +241,109 @@ func TestDisabled(t *testing.T) {
 		t.Fatalf("disabled: %d %s", r.StatusCode, r.Body)
 	}
 }
+
+// TestRegistrationStartsVerification: a sign-up (native, and browser with the
+// show_verification_ui hook) answers with continue_with show_verification_ui; the code from
+// the message verifies the address in that flow.
+func TestRegistrationStartsVerification(t *testing.T) {
+	s, mail := start(t, apptest.WithConfig(`
+selfservice:
+  flows:
+    registration:
+      after:
+        password:
+          hooks:
+            - hook: session
+            - hook: show_verification_ui
+`))
+	t.Run("native", func(t *testing.T) {
+		email := "signup-native@example.com"
+		c := s.Native(t)
+		var f struct{ ID string }
+		c.Get(s.PublicURL("/self-service/registration/api")).JSON(t, &f)
+		r := c.PostJSON(s.PublicURL("/self-service/registration?flow="+f.ID), map[string]any{
+			"method": "password", "password": "a long enough password",
+			"traits": map[string]any{"email": email, "name": map[string]any{"first": "N"}},
+		})
+		var res struct {
+			Identity struct {
+				ID                  string                       `json:"id"`
+				VerifiableAddresses []identity.VerifiableAddress `json:"verifiable_addresses"`
+			} `json:"identity"`
+			ContinueWith []struct {
+				Action string `json:"action"`
+				Flow   struct {
+					ID                string `json:"id"`
+					URL               string `json:"url"`
+					VerifiableAddress string `json:"verifiable_address"`
+				} `json:"flow"`
+			} `json:"continue_with"`
+		}
+		r.JSON(t, &res)
+		if r.StatusCode != http.StatusOK || len(res.ContinueWith) != 2 || res.ContinueWith[1].Action != "show_verification_ui" {
+			t.Fatalf("registration: %d %s", r.StatusCode, r.Body)
+		}
+		cw := res.ContinueWith[1].Flow
+		if cw.VerifiableAddress != email || cw.URL != "" || res.Identity.VerifiableAddresses[0].Status != "sent" {
+			t.Fatalf("continue_with: %+v, addresses %+v", cw, res.Identity.VerifiableAddresses)
+		}
+		fc := &apptest.FlowClient{S: s, C: c, Kind: "verification", As: "native"}
+		vf := fc.Read(t, cw.ID)
+		if vf.State != "sent_email" {
+			t.Fatalf("the verification flow: %s", vf.Raw.Body)
+		}
+		done := fc.Submit(t, vf, map[string]string{"method": "code", "code": mail.Code(t, email)})
+		wantFlow(t, fc, done, http.StatusOK, "passed_challenge", text.InfoVerificationSuccessful)
+	})
+	t.Run("browser", func(t *testing.T) {
+		email := "signup-browser@example.com"
+		c := s.Browser(t)
+		id, csrf := s.BrowserFlow(t, c, "registration")
+		r := c.PostForm(s.PublicURL("/self-service/registration?flow="+id), map[string][]string{
+			"method": {"password"}, "password": {"a long enough password"}, "csrf_token": {csrf},
+			"traits.email": {email}, "traits.name.first": {"B"},
+		})
+		loc := apptest.URL(t, r.Header.Get("Location"))
+		if r.StatusCode != http.StatusSeeOther || loc.Path != "/ui/verification" || loc.Query().Get("flow") == "" {
+			t.Fatalf("registration with show_verification_ui: %d to %s", r.StatusCode, loc)
+		}
+		fc := &apptest.FlowClient{S: s, C: c, Kind: "verification", As: "browser"}
+		done := fc.Submit(t, fc.Read(t, loc.Query().Get("flow")), map[string]string{"method": "code", "code": mail.Code(t, email)})
+		wantFlow(t, fc, done, http.StatusOK, "passed_challenge", text.InfoVerificationSuccessful)
+	})
+}
+
+// TestVerifyWithLink: with use: link, the message carries a link; following it verifies the
+// address once; a second visit or a forged token does not.
+func TestVerifyWithLink(t *testing.T) {
+	s, mail := start(t, apptest.WithEnv("SELFSERVICE_FLOWS_VERIFICATION_USE", "link"))
+	email := "link@example.com"
+	id := s.CreateIdentity(t, email, "a long enough password")
+	c := s.Browser(t)
+	fc := &apptest.FlowClient{S: s, C: c, Kind: "verification", As: "browser"}
+	f := fc.Submit(t, fc.Start(t), map[string]string{"method": "link", "email": email})
+	wantFlow(t, fc, f, http.StatusOK, "sent_email", text.InfoVerificationEmailSent)
+	msg := mail.Last(t, email)
+	var link string
+	for _, w := range strings.Fields(msg.Text) {
+		if strings.Contains(w, "token=") {
+			link = w
+		}
+	}
+	if link == "" {
+		t.Fatalf("no link in %q", msg.Text)
+	}
+	forged := fc.Follow(t, c.Get(s.PublicURL("/self-service/verification?flow="+f.ID+"&token=forged")))
+	if !forged.HasMessage(text.ErrorValidationVerificationTokenInvalid) || address(t, s, id).Verified {
+		t.Fatalf("a forged token: %s", forged.Raw.Body)
+	}
+	done := fc.Follow(t, c.Get(link))
+	wantFlow(t, fc, done, http.StatusOK, "passed_challenge", text.InfoVerificationSuccessful)
+	if !address(t, s, id).Verified {
+		t.Fatal("not verified by the link")
+	}
+	again := fc.Follow(t, c.Get(link))
+	if !again.HasMessage(text.ErrorValidationVerificationTokenInvalid) {
+		t.Fatalf("the link a second time: %s", again.Raw.Body)
+	}
+}
