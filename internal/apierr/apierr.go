@@ -71,8 +71,11 @@ var (
 	ErrGone         = newKind(http.StatusGone, "The requested resource is no longer available")
 	ErrTooLarge     = newKind(http.StatusRequestEntityTooLarge, "The request body is too large")
 	ErrTooMany      = newKind(http.StatusTooManyRequests, "Too many requests, please slow down")
-	ErrInternal     = newKind(http.StatusInternalServerError, "An internal server error occurred, please contact the system administrator")
-	ErrUnavailable  = newKind(http.StatusServiceUnavailable, "The service is temporarily unavailable, please try again later")
+	// ErrUnprocessable is a request understood but not completed here (Kratos's
+	// browser_location_change_required).
+	ErrUnprocessable = newKind(http.StatusUnprocessableEntity, "The request was well-formed but was unable to be followed due to semantic errors")
+	ErrInternal      = newKind(http.StatusInternalServerError, "An internal server error occurred, please contact the system administrator")
+	ErrUnavailable   = newKind(http.StatusServiceUnavailable, "The service is temporarily unavailable, please try again later")
 )
 
 func (e *Error) clone() *Error {

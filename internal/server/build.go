@@ -186,9 +186,13 @@ func Build(ctx context.Context, cfg *config.Config, st store.Store, log *slog.Lo
 		})
 	}
 	settingsMethods = append(settingsMethods, a.webauthn.settings...)
-	settings.New(settings.OptionsFromConfig(cfg), settings.Deps{
+	sh := settings.New(settings.OptionsFromConfig(cfg), settings.Deps{
 		Store: st, Identities: a.Identities, Sessions: a.Sessions, CSRF: a.CSRF, ReturnTo: a.ReturnTo, Errors: a.Replies, Now: now, Log: log,
-	}, settingsMethods...).Register(pub)
+	}, settingsMethods...)
+	sh.Register(pub)
+	rh := ss.recovery(a, sh)
+	rh.Register(pub)
+	rh.RegisterAdmin(adm)
 
 	pages, err := ui.New(pub, a.CSRF, public, log)
 	if err != nil {

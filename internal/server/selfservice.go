@@ -6,6 +6,7 @@ import (
 
 	"github.com/portico-auth/portico/internal/config"
 	"github.com/portico-auth/portico/internal/courier"
+	"github.com/portico-auth/portico/internal/flow/recovery"
 	"github.com/portico-auth/portico/internal/flow/verification"
 	"github.com/portico-auth/portico/internal/onetime"
 	"github.com/portico-auth/portico/internal/throttle"
@@ -36,19 +37,36 @@ func newSelfService(ctx context.Context, a *App) (*selfService, error) {
 	return &selfService{codes: codes, mail: mail}, nil
 }
 
+// recovery is the recovery flow's handler; settings starts the flow a recovered person is sent to.
+func (s *selfService) recovery(a *App, settings recovery.Settings) *recovery.Handler {
+	cfg := a.Config
+	rc := cfg.SelfService.Flows.Recovery
+	return &recovery.Handler{
+		Lifecycle: a.lifecycle(config.FlowRecovery), Enabled: rc.Enabled, Use: rc.Use,
+		Codes: s.codes, Mail: s.mail, Identities: a.Store, Settings: settings, NotifyUnknown: rc.NotifyUnknownRecipients,
+		ReturnURL: cfg.ReturnURL(config.FlowRecovery, rc.Use), PrivilegedFor: cfg.SelfService.Flows.Settings.PrivilegedSessionMaxAge,
+		LinkBase: linkBase(cfg),
+	}
+}
+
+// linkBase is the base of the links messages carry: selfservice.methods.link.config.base_url,
+// or the public base URL.
+func linkBase(cfg *config.Config) *url.URL {
+	if b := cfg.SelfService.Methods.Link.Config.BaseURL; b != "" {
+		if u, err := url.Parse(b); err == nil {
+			return u
+		}
+	}
+	return cfg.PublicURL()
+}
+
 // verification is the verification flow's handler.
 func (s *selfService) verification(a *App) *verification.Handler {
 	cfg := a.Config
 	v := cfg.SelfService.Flows.Verification
-	linkBase := cfg.PublicURL()
-	if b := cfg.SelfService.Methods.Link.Config.BaseURL; b != "" {
-		if u, err := url.Parse(b); err == nil {
-			linkBase = u
-		}
-	}
 	return &verification.Handler{
 		Lifecycle: a.lifecycle(config.FlowVerification), Enabled: v.Enabled, Use: v.Use,
 		Codes: s.codes, Mail: s.mail, Addresses: a.Store, NotifyUnknown: v.NotifyUnknownRecipients,
-		ReturnURL: cfg.ReturnURL(config.FlowVerification, v.Use), LinkBase: linkBase,
+		ReturnURL: cfg.ReturnURL(config.FlowVerification, v.Use), LinkBase: linkBase(cfg),
 	}
 }

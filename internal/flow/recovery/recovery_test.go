@@ -1,0 +1,256 @@
+package recovery_test
+
+import (
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/portico-auth/portico/internal/apptest"
+	"github.com/portico-auth/portico/internal/text"
+)
+
+const oldPassword = "the forgotten old password"
+
+func start(t *testing.T, opts ...apptest.Option) (*apptest.Server, *apptest.Mail) {
+	t.Helper()
+	s := apptest.Start(t, append([]apptest.Option{apptest.WithEnv("SELFSERVICE_FLOWS_RECOVERY_ENABLED", "true")}, opts...)...)
+	return s, s.StartMail(t)
+}
+
+func wantFlow(t *testing.T, fc *apptest.FlowClient, f *apptest.Flow, okStatus int, state string, msg int) {
+	t.Helper()
+	status := okStatus
+	if fc.As == "browser" {
+		status = http.StatusSeeOther
+	}
+	if f.Status != status || f.State != state || !f.HasMessage(msg) {
+		t.Fatalf("%s: status %d state %q messages %v, want %d %q with %d: %s", fc.As, f.Status, f.State, f.MessageIDs(), status, state, msg, f.Raw.Body)
+	}
+}
+
+// settingsFlow is where a successful recovery sends fc: the settings flow's id, and for a
+// native app the session token.
+func recoverWith(t *testing.T, s *apptest.Server, fc *apptest.FlowClient, f *apptest.Flow, code string) (settingsID, token string) {
+	t.Helper()
+	switch fc.As {
+	case "browser":
+		res := fc.C.PostForm(s.PublicURL("/self-service/recovery?flow="+f.ID), map[string][]string{"method": {"code"}, "code": {code}, "csrf_token": {f.CSRF}})
+		loc := apptest.URL(t, res.Header.Get("Location"))
+		if res.StatusCode != http.StatusSeeOther || loc.Path != "/ui/settings" {
+			t.Fatalf("browser recovery: %d to %s: %s", res.StatusCode, loc, res.Body)
+		}
+		return loc.Query().Get("flow"), ""
+	case "spa":
+		res := fc.C.PostJSON(s.PublicURL("/self-service/recovery?flow="+f.ID), map[string]any{"method": "code", "code": code, "csrf_token": f.CSRF})
+		var e struct {
+			Error struct {
+				ID string `json:"id"`
+			} `json:"error"`
+			RedirectBrowserTo string `json:"redirect_browser_to"`
+		}
+		res.JSON(t, &e)
+		if res.StatusCode != http.StatusUnprocessableEntity || e.Error.ID != "browser_location_change_required" {
+			t.Fatalf("spa recovery: %d %s", res.StatusCode, res.Body)
+		}
+		return apptest.URL(t, e.RedirectBrowserTo).Query().Get("flow"), ""
+	}
+	res := fc.C.PostJSON(s.PublicURL("/self-service/recovery?flow="+f.ID), map[string]any{"method": "code", "code": code})
+	var out struct {
+		State        string `json:"state"`
+		ContinueWith []struct {
+			Action          string `json:"action"`
+			OrySessionToken string `json:"ory_session_token"`
+			Flow            struct {
+				ID string `json:"id"`
+			} `json:"flow"`
+		} `json:"continue_with"`
+	}
+	res.JSON(t, &out)
+	if res.StatusCode != http.StatusOK || out.State != "passed_challenge" || len(out.ContinueWith) != 2 ||
+		out.ContinueWith[0].Action != "set_ory_session_token" || out.ContinueWith[1].Action != "show_settings_ui" {
+		t.Fatalf("native recovery: %d %s", res.StatusCode, res.Body)
+	}
+	// The stored flow never carries the session token.
+	again := fc.Read(t, f.ID)
+	if strings.Contains(string(again.Raw.Body), out.ContinueWith[0].OrySessionToken) {
+		t.Fatalf("the stored flow holds the session token: %s", again.Raw.Body)
+	}
+	return out.ContinueWith[1].Flow.ID, out.ContinueWith[0].OrySessionToken
+}
+
+// newPassword sets password in settings flow id as fc (with token for a native app).
+func newPassword(t *testing.T, s *apptest.Server, fc *apptest.FlowClient, id, token, password string) {
+	t.Helper()
+	hdr := http.Header{"Accept": {"application/json"}}
+	if token != "" {
+		hdr.Set("X-Session-Token", token)
+	}
+	get := fc.C.Do(http.MethodGet, s.PublicURL("/self-service/settings/flows?id="+id), nil, hdr)
+	var f struct {
+		UI struct {
+			Messages []struct {
+				ID int `json:"id"`
+			} `json:"messages"`
+		} `json:"ui"`
+	}
+	get.JSON(t, &f)
+	if get.StatusCode != http.StatusOK || len(f.UI.Messages) == 0 || f.UI.Messages[0].ID != text.InfoRecoverySuccessful {
+		t.Fatalf("%s: settings flow after recovery: %d %s", fc.As, get.StatusCode, get.Body)
+	}
+	body := map[string]any{"method": "password", "password": password}
+	if token == "" {
+		body["csrf_token"] = apptest.CSRFToken(t, get)
+	}
+	hdr.Set("Content-Type", "application/json")
+	res := fc.C.Do(http.MethodPost, s.PublicURL("/self-service/settings?flow="+id), strings.NewReader(mustJSON(body)), hdr)
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("%s: new password: %d %s", fc.As, res.StatusCode, res.Body)
+	}
+}
+
+func mustJSON(v map[string]any) string {
+	var b strings.Builder
+	b.WriteString("{")
+	first := true
+	for k, val := range v {
+		if !first {
+			b.WriteString(",")
+		}
+		first = false
+		fmt.Fprintf(&b, "%q:%q", k, val)
+	}
+	b.WriteString("}")
+	return b.String()
+}
+
+// TestForgotPassword: as a browser, an SPA and a native app: forgot password → code from the
+// real message → a privileged session and a settings flow → new password → sign in with it
+// (and not with the old one).
+func TestForgotPassword(t *testing.T) {
+	s, mail := start(t)
+	for _, fc := range s.FlowClients(t, "recovery") {
+		t.Run(fc.As, func(t *testing.T) {
+			email := fc.As + "-forgot@example.com"
+			s.CreateIdentity(t, email, oldPassword)
+			f := fc.Submit(t, fc.Start(t), map[string]string{"method": "code", "email": email})
+			wantFlow(t, fc, f, http.StatusOK, "sent_email", text.InfoRecoveryEmailWithCodeSent)
+			code := mail.Code(t, email)
+			settingsID, token := recoverWith(t, s, fc, f, code)
+			newPassword(t, s, fc, settingsID, token, "a brand new passphrase 42")
+			if tok := s.LoginNative(t, email, "a brand new passphrase 42"); tok == "" {
+				t.Fatal("no session with the new password")
+			}
+			c := s.Native(t)
+			var lf struct{ ID string }
+			c.Get(s.PublicURL("/self-service/login/api")).JSON(t, &lf)
+			old := c.PostJSON(s.PublicURL("/self-service/login?flow="+lf.ID), map[string]any{"method": "password", "identifier": email, "password": oldPassword})
+			if old.StatusCode != http.StatusBadRequest {
+				t.Fatalf("the old password still works: %d", old.StatusCode)
+			}
+			// The flow is done: the code cannot be used again (a browser now holds a session,
+			// so only the native app, which keeps no cookies, can try).
+			if fc.As == "native" {
+				again := fc.Submit(t, f, map[string]string{"method": "code", "code": code})
+				wantFlow(t, fc, again, http.StatusBadRequest, "passed_challenge", text.ErrorValidationRecoveryRetrySuccess)
+			}
+		})
+	}
+}
+
+// TestBadCodes: wrong and expired codes are refused with 4060006; after five wrong codes the
+// flow is replaced (4000001) and the right code no longer recovers.
+func TestBadCodes(t *testing.T) {
+	s, mail := start(t)
+	for _, fc := range s.FlowClients(t, "recovery") {
+		t.Run(fc.As, func(t *testing.T) {
+			email := fc.As + "-bad@example.com"
+			s.CreateIdentity(t, email, oldPassword)
+			f := fc.Submit(t, fc.Start(t), map[string]string{"method": "code", "email": email})
+			code := mail.Code(t, email)
+			wrong := func(i int) string { return fmt.Sprintf("%06d", (atoi(code)+1+i)%1_000_000) }
+			s.Clock.Advance(16 * time.Minute)
+			wantFlow(t, fc, fc.Submit(t, f, map[string]string{"method": "code", "code": code}), http.StatusBadRequest, "sent_email", text.ErrorValidationRecoveryCodeInvalid)
+			f = fc.Submit(t, f, map[string]string{"method": "code", "email": email})
+			code = mail.Code(t, email)
+			for i := range 5 {
+				wantFlow(t, fc, fc.Submit(t, f, map[string]string{"method": "code", "code": wrong(i)}), http.StatusBadRequest, "sent_email", text.ErrorValidationRecoveryCodeInvalid)
+			}
+			r := fc.Submit(t, f, map[string]string{"method": "code", "code": code})
+			wantFlow(t, fc, r, http.StatusBadRequest, "choose_method", text.ErrorValidationGeneric)
+			if r.ID == f.ID {
+				t.Fatal("no new flow after too many codes")
+			}
+		})
+	}
+}
+
+func atoi(s string) int {
+	n := 0
+	for _, c := range s {
+		n = n*10 + int(c-'0')
+	}
+	return n
+}
+
+// TestUnknownAddress: an address no identity holds gets the same reply as a known one, and no
+// message unless notify_unknown_recipients is on (then the "invalid" one, without a code).
+func TestUnknownAddress(t *testing.T) {
+	for _, notify := range []bool{false, true} {
+		t.Run(fmt.Sprint("notify=", notify), func(t *testing.T) {
+			s, mail := start(t, apptest.WithEnv("SELFSERVICE_FLOWS_RECOVERY_NOTIFY_UNKNOWN_RECIPIENTS", fmt.Sprint(notify)))
+			s.CreateIdentity(t, "known@example.com", oldPassword)
+			for _, fc := range s.FlowClients(t, "recovery") {
+				known := fc.Submit(t, fc.Start(t), map[string]string{"method": "code", "email": "known@example.com"})
+				unknown := fc.Submit(t, fc.Start(t), map[string]string{"method": "code", "email": "nobody@example.com"})
+				if a, b := shape(known, "known@example.com"), shape(unknown, "nobody@example.com"); a != b {
+					t.Fatalf("%s: replies differ:\nknown   %s\nunknown %s", fc.As, a, b)
+				}
+			}
+			mail.Deliver(t)
+			n := 0
+			for _, m := range mail.Box.Mails() {
+				if m.To[0] == "nobody@example.com" {
+					n++
+					for _, l := range strings.Split(m.Text, "\n") {
+						if l = strings.TrimSpace(l); len(l) == 6 && strings.Trim(l, "0123456789") == "" {
+							t.Fatalf("the unknown address got a code: %q", m.Text)
+						}
+					}
+				}
+			}
+			if notify && n != 3 || !notify && n != 0 {
+				t.Fatalf("notify=%v: %d messages to the unknown address", notify, n)
+			}
+		})
+	}
+}
+
+func shape(f *apptest.Flow, email string) string {
+	b := string(f.Raw.Body)
+	for _, s := range []string{f.ID, f.CSRF, email} {
+		if s != "" {
+			b = strings.ReplaceAll(b, s, "X")
+		}
+	}
+	for _, k := range []string{"expires_at", "issued_at", "request_url"} {
+		if v, ok := f.Body[k].(string); ok {
+			b = strings.ReplaceAll(b, v, "T")
+		}
+	}
+	return fmt.Sprintf("%d %s", f.Status, b)
+}
+
+// TestSignedInCannotRecover: with a session, starting a recovery is refused (JSON) or sent
+// back to the return URL (browser).
+func TestSignedInCannotRecover(t *testing.T) {
+	s, _ := start(t)
+	token := s.RegisterNative(t, "signed-in@example.com", oldPassword)
+	c := s.Native(t)
+	c.Header.Set("X-Session-Token", token)
+	r := c.Get(s.PublicURL("/self-service/recovery/api"))
+	if r.StatusCode != http.StatusBadRequest || !strings.Contains(string(r.Body), "session_already_available") {
+		t.Fatalf("recovery with a session: %d %s", r.StatusCode, r.Body)
+	}
+}
