@@ -161,7 +161,9 @@ func TestAttackEveryRoute(t *testing.T) {
 		t.Run(backend, func(t *testing.T) {
 			s := apptest.Start(t, apptest.WithDSN(dsn),
 				apptest.WithEnv("SELFSERVICE_METHODS_TOTP_ENABLED", "true"),
-				apptest.WithEnv("SELFSERVICE_METHODS_LOOKUP_SECRET_ENABLED", "true"))
+				apptest.WithEnv("SELFSERVICE_METHODS_LOOKUP_SECRET_ENABLED", "true"),
+				apptest.WithEnv("SELFSERVICE_FLOWS_VERIFICATION_ENABLED", "true"),
+				apptest.WithEnv("SELFSERVICE_FLOWS_RECOVERY_ENABLED", "true"))
 			attackRoutes(t, s, routes, bodies)
 		})
 	}
@@ -184,6 +186,8 @@ func attackRoutes(t *testing.T, s *apptest.Server, routes []string, bodies []hos
 		"login":        flowID(s.Native(t), "/self-service/login/api"),
 		"registration": flowID(s.Native(t), "/self-service/registration/api"),
 		"settings":     flowID(app, "/self-service/settings/api"),
+		"verification": flowID(s.Native(t), "/self-service/verification/api"),
+		"recovery":     flowID(s.Native(t), "/self-service/recovery/api"),
 	}
 	concrete := func(pattern string) (method, path string) {
 		method, path, ok := strings.Cut(pattern, " ")

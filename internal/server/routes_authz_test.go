@@ -78,7 +78,8 @@ type routeFixture struct {
 
 func newRouteFixture(t *testing.T) *routeFixture {
 	t.Helper()
-	s := apptest.Start(t, apptest.WithEnv("SELFSERVICE_METHODS_TOTP_ENABLED", "true"))
+	s := apptest.Start(t, apptest.WithEnv("SELFSERVICE_METHODS_TOTP_ENABLED", "true"),
+		apptest.WithEnv("SELFSERVICE_FLOWS_VERIFICATION_ENABLED", "true"), apptest.WithEnv("SELFSERVICE_FLOWS_RECOVERY_ENABLED", "true"))
 	// A new address each time: the database may be a shared PostgreSQL or MariaDB one.
 	email := "routes-" + uuid.NewString() + "@example.com"
 	ident := s.CreateIdentity(t, email, "a-long-enough-password")
@@ -231,6 +232,40 @@ func routeCases() []routeCase {
 			req: func(t *testing.T, fx *routeFixture, _ string) (string, string, any) {
 				return http.MethodPost, "/self-service/registration?flow=" + fx.flowID(t, "registration"),
 					map[string]any{"method": "password", "password": "x", "traits": map[string]any{"email": fx.email}}
+			}},
+
+		// Verification: anyone may verify an address, signed in or not.
+		{pattern: "GET /self-service/verification/api", rule: public, via: viaToken, want: [3]int{200, 200, 200}, req: get("/self-service/verification/api")},
+		{pattern: "GET /self-service/verification/browser", rule: public, via: viaBrowser, want: [3]int{303, 303, 303},
+			loc: [3]string{"/ui/verification?flow=", "/ui/verification?flow=", "/ui/verification?flow="}, req: get("/self-service/verification/browser")},
+		{pattern: "GET /self-service/verification/flows", rule: public, via: viaToken, want: [3]int{200, 200, 200},
+			req: func(t *testing.T, fx *routeFixture, _ string) (string, string, any) {
+				return http.MethodGet, "/self-service/verification/flows?id=" + fx.flowID(t, "verification"), nil
+			}},
+		{pattern: "POST /self-service/verification", rule: public, via: viaToken, want: [3]int{200, 200, 200},
+			req: func(t *testing.T, fx *routeFixture, _ string) (string, string, any) {
+				return http.MethodPost, "/self-service/verification?flow=" + fx.flowID(t, "verification"), map[string]any{"method": "code", "email": fx.email}
+			}},
+		{pattern: "GET /self-service/verification", name: "link", rule: public, via: viaToken, want: [3]int{400, 400, 400},
+			req: func(t *testing.T, fx *routeFixture, _ string) (string, string, any) {
+				return http.MethodGet, "/self-service/verification?flow=" + fx.flowID(t, "verification") + "&token=forged", nil
+			}},
+
+		// Recovery: only without a session (someone signed in changes the password in settings).
+		{pattern: "GET /self-service/recovery/api", rule: adapts, via: viaToken, want: [3]int{200, 400, 400}, req: get("/self-service/recovery/api")},
+		{pattern: "GET /self-service/recovery/browser", rule: adapts, via: viaBrowser, want: [3]int{303, 303, 303},
+			loc: [3]string{"/ui/recovery?flow=", "/ui/welcome", "/ui/welcome"}, req: get("/self-service/recovery/browser")},
+		{pattern: "GET /self-service/recovery/flows", rule: public, via: viaToken, want: [3]int{200, 200, 200},
+			req: func(t *testing.T, fx *routeFixture, _ string) (string, string, any) {
+				return http.MethodGet, "/self-service/recovery/flows?id=" + fx.flowID(t, "recovery"), nil
+			}},
+		{pattern: "POST /self-service/recovery", rule: adapts, via: viaToken, want: [3]int{200, 400, 400},
+			req: func(t *testing.T, fx *routeFixture, _ string) (string, string, any) {
+				return http.MethodPost, "/self-service/recovery?flow=" + fx.flowID(t, "recovery"), map[string]any{"method": "code", "email": fx.email}
+			}},
+		{pattern: "GET /self-service/recovery", name: "link", rule: public, via: viaToken, want: [3]int{400, 400, 400},
+			req: func(t *testing.T, fx *routeFixture, _ string) (string, string, any) {
+				return http.MethodGet, "/self-service/recovery?flow=" + fx.flowID(t, "recovery") + "&token=forged", nil
 			}},
 
 		// The built-in UI reads the API with the browser's cookies, so it inherits the rules.
