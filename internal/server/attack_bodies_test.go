@@ -31,7 +31,7 @@ var computedRoutes = map[string][]string{
 	`health.go: "GET " + prefix + "/health/ready"`: {"GET /health/ready", "GET /admin/health/ready"},
 	`health.go: "GET " + prefix + "/version"`:      {"GET /version", "GET /admin/version"},
 	`script.go: "GET " + ScriptPath`:               {"GET " + webauthn.ScriptPath},
-	`handler.go: "GET /ui/" + k.name`:              {"GET /ui/login", "GET /ui/registration", "GET /ui/settings"},
+	`handler.go: "GET /ui/" + k.name`:              {"GET /ui/login", "GET /ui/registration", "GET /ui/settings", "GET /ui/verification", "GET /ui/recovery"},
 	// The public routes the admin listener sends on with 307 (redirect.go's publicOnAdmin).
 	`redirect.go: p`: {"GET /self-service/", "POST /self-service/", "GET /schemas", "GET /schemas/{id}",
 		"GET /sessions/whoami", "POST /sessions/whoami", "PUT /sessions/whoami"},

@@ -199,6 +199,7 @@ func Build(ctx context.Context, cfg *config.Config, st store.Store, log *slog.Lo
 		return nil, fmt.Errorf("built-in ui: %w", err)
 	}
 	pages.ReturnURLs = append([]string{cfg.SelfService.DefaultBrowserReturnURL}, cfg.SelfService.AllowedReturnURLs...)
+	pages.RecoveryEnabled = cfg.SelfService.Flows.Recovery.Enabled
 	pages.Register(pub)
 
 	a.PublicMux = pub

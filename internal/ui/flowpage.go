@@ -20,6 +20,8 @@ var flowKinds = []flowKind{
 	{name: "login", pass: []string{"return_to", "refresh", "aal", "login_challenge", "organization", "via"}},
 	{name: "registration", pass: []string{"return_to", "login_challenge", "after_verification_return_to", "organization"}},
 	{name: "settings", pass: []string{"return_to"}},
+	{name: "verification", pass: []string{"return_to"}},
+	{name: "recovery", pass: []string{"return_to"}},
 }
 
 // flowReply holds the fields of any flow the pages use.
@@ -86,6 +88,10 @@ func (h *Handler) startFlow(w http.ResponseWriter, r *http.Request, k flowKind) 
 }
 
 func (h *Handler) showFlow(w http.ResponseWriter, r *http.Request, k flowKind, f *flowReply) {
+	if c := r.URL.Query().Get("code"); c != "" && isCode(c) && f.UI.Nodes.Find("code") != nil {
+		// The link in a code message carries the code: the person only has to submit it.
+		f.UI.Nodes.SetValue("code", c)
+	}
 	p := &page{Page: k.name, Container: buildContainer(f.UI)}
 	p.formOrigins = []string{origin(f.UI.Action), origin(f.ReturnTo)}
 	for _, form := range p.Container.Forms {
@@ -118,6 +124,9 @@ func (h *Handler) showFlow(w http.ResponseWriter, r *http.Request, k flowKind, f
 			}
 		} else {
 			p.Links = append(p.Links, linkView{ID: "to-registration", Before: t("login.noAccount"), Text: catalogueText(text.InfoRegistration), Href: withReturn(h.uiURL("registration"))})
+			if h.RecoveryEnabled {
+				p.Links = append(p.Links, linkView{ID: "to-recovery", Text: t("login.forgot"), Href: withReturn(h.uiURL("recovery"))})
+			}
 		}
 	case "registration":
 		p.Title = t("registration.title")
@@ -128,6 +137,12 @@ func (h *Handler) showFlow(w http.ResponseWriter, r *http.Request, k flowKind, f
 		if u := h.logoutURL(w, r); u != "" {
 			p.Links = append(p.Links, linkView{ID: "logout", Text: t("welcome.logout"), Href: u})
 		}
+	case "verification":
+		p.Title = t("verification.title")
+		p.Links = append(p.Links, linkView{ID: "to-welcome", Text: t("settings.back"), Href: h.uiURL("welcome")})
+	case "recovery":
+		p.Title = t("recovery.title")
+		p.Links = append(p.Links, linkView{ID: "to-login", Before: t("recovery.remembered"), Text: catalogueText(text.InfoLogin), Href: withReturn(h.uiURL("login"))})
 	default:
 		p.Title = k.name
 	}
@@ -152,4 +167,17 @@ func (h *Handler) logoutURL(w http.ResponseWriter, r *http.Request) string {
 		return ""
 	}
 	return lf.LogoutURL
+}
+
+// isCode reports whether s has the form of a one-time code (digits, at most 16).
+func isCode(s string) bool {
+	if len(s) == 0 || len(s) > 16 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
 }

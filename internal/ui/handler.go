@@ -35,6 +35,9 @@ type Handler struct {
 	// and allowed return URLs): browsers apply form-action to those redirects too, so their
 	// origins are allowed in it.
 	ReturnURLs []string
+	// RecoveryEnabled shows "Forgot password?" on the sign-in page
+	// (selfservice.flows.recovery.enabled).
+	RecoveryEnabled bool
 
 	pages map[string]*template.Template
 }
