@@ -59,7 +59,8 @@ func (c *Codes) Send(ctx context.Context, mail Mailer, d Dispatch) error {
 	if err != nil {
 		return err
 	}
-	if d.Identity == nil && !d.NotifyUnknown {
+	if d.Identity == nil && (!d.NotifyUnknown || d.Purpose == PurposeLogin) {
+		// (There is no "invalid" message for a sign-in code.)
 		return nil
 	}
 	req := courier.Request{Template: template(d.Purpose, d.Method, d.Identity != nil), To: d.Address,
@@ -74,6 +75,8 @@ func (c *Codes) Send(ctx context.Context, mail Mailer, d Dispatch) error {
 			link = d.URL(iss.Secret)
 		}
 		switch {
+		case d.Purpose == PurposeLogin:
+			req.Data.LoginCode = iss.Secret
 		case d.Purpose == PurposeVerification && d.Method == MethodCode:
 			req.Data.VerificationCode, req.Data.VerificationURL = iss.Secret, link
 		case d.Purpose == PurposeVerification:
@@ -110,5 +113,6 @@ func template(purpose, method string, known bool) courier.TemplateType {
 		{PurposeRecovery, MethodCode, false}:     courier.RecoveryCodeInvalid,
 		{PurposeRecovery, MethodLink, true}:      courier.RecoveryValid,
 		{PurposeRecovery, MethodLink, false}:     courier.RecoveryInvalid,
+		{PurposeLogin, MethodCode, true}:         courier.LoginCodeValid,
 	}[key{purpose, method, known}]
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/portico-auth/portico/internal/flow/login"
 	"github.com/portico-auth/portico/internal/flow/logout"
 	"github.com/portico-auth/portico/internal/flow/registration"
+	"github.com/portico-auth/portico/internal/method/code"
 	"github.com/portico-auth/portico/internal/method/lookup"
 	"github.com/portico-auth/portico/internal/method/password"
 	"github.com/portico-auth/portico/internal/method/totp"
@@ -42,6 +43,12 @@ func registerAuth(a *App, pub *http.ServeMux, ss *selfService) error {
 		loginMethods = append(loginMethods, &lookup.LoginMethod{Identities: a.Identities, Now: a.Now})
 	}
 
+	if cfg.SelfService.Methods.Code.PasswordlessEnabled {
+		lc := a.lifecycle(config.FlowLogin)
+		loginMethods = append(loginMethods, &code.LoginMethod{
+			Codes: ss.codes, Mail: ss.mail, Identities: st, UIURL: lc.UI, Now: a.Now,
+		})
+	}
 	if a.webauthn != nil {
 		loginMethods = append(loginMethods, a.webauthn.login...)
 		regMethods = append(regMethods, a.webauthn.registration...)

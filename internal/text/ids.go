@@ -17,6 +17,8 @@ const (
 	InfoLoginContinueWebAuthn     = 1010011
 	InfoLoginWebAuthnPasswordless = 1010012
 	InfoLoginContinue             = 1010013
+	InfoLoginEmailWithCodeSent    = 1010014
+	InfoLoginCode                 = 1010015
 	InfoLoginPasskey              = 1010021
 	InfoLoginPassword             = 1010022
 
@@ -64,6 +66,7 @@ const (
 
 	InfoNodeLabelRecoveryCode     = 1070010
 	InfoNodeLabelVerificationCode = 1070011
+	InfoNodeLabelLoginCode        = 1070013
 
 	InfoVerificationEmailSent         = 1080001
 	InfoVerificationSuccessful        = 1080002
@@ -115,6 +118,7 @@ const (
 	ErrorValidationRecoveryNoStrategy     = 4010005
 	ErrorValidationVerificationNoStrategy = 4010006
 	ErrorValidationLoginRetrySuccess      = 4010007
+	ErrorValidationLoginCodeInvalid       = 4010008
 
 	ErrorValidationRegistrationFlowExpired  = 4040001
 	ErrorValidationRegistrationRetrySuccess = 4040002
@@ -154,6 +158,8 @@ var catalogue = map[int]Entry{
 	InfoLoginContinueWebAuthn:     {Info, "Continue with hardware key"},
 	InfoLoginWebAuthnPasswordless: {Info, "Prepare your WebAuthn device (e.g. security key, biometrics scanner, ...) and press continue."},
 	InfoLoginContinue:             {Info, "Continue"},
+	InfoLoginEmailWithCodeSent:    {Info, "An email containing a code has been sent to the email address you provided. If you have not received an email, check the spelling of the address and make sure to use the address you registered with."},
+	InfoLoginCode:                 {Info, "Send sign in code"},
 	InfoLoginPasskey:              {Info, "Sign in with passkey"},
 	InfoLoginPassword:             {Info, "Sign in with password"},
 
@@ -239,6 +245,7 @@ var catalogue = map[int]Entry{
 	ErrorValidationRecoveryNoStrategy:     {Error, "Could not find a strategy to recover your account with. Did you fill out the form correctly?"},
 	ErrorValidationVerificationNoStrategy: {Error, "Could not find a strategy to verify your account with. Did you fill out the form correctly?"},
 	ErrorValidationLoginRetrySuccess:      {Error, retrySuccess},
+	ErrorValidationLoginCodeInvalid:       {Error, "The login code is invalid or has already been used. Please try again."},
 
 	ErrorValidationRegistrationFlowExpired:  {Error, "The registration flow expired {expired_at_unix_since_minutes} minutes ago, please try again."},
 	ErrorValidationRegistrationRetrySuccess: {Error, retrySuccess},
@@ -264,6 +271,7 @@ var catalogue = map[int]Entry{
 	InfoRecoveryEmailWithCodeSent: {Info, "An email containing a recovery code has been sent to the email address you provided. If you have not received an email, check the spelling of the address and make sure to use the address you registered with."},
 	InfoNodeLabelRecoveryCode:     {Info, "Recovery code"},
 	InfoNodeLabelVerificationCode: {Info, "Verification code"},
+	InfoNodeLabelLoginCode:        {Info, "Login code"},
 
 	InfoVerificationEmailSent:         {Info, "An email containing a verification link has been sent to the email address you provided. If you have not received an email, check the spelling of the address and make sure to use the address you registered with."},
 	InfoVerificationSuccessful:        {Success, "You successfully verified your email address."},

@@ -2,6 +2,7 @@ package login
 
 import (
 	"context"
+	"errors"
 	"net/http"
 
 	"github.com/portico-auth/portico/internal/flow"
@@ -31,6 +32,11 @@ type Method interface {
 	// *flow.FormError (shown on the flow); any other error is written as an error reply.
 	Authenticate(ctx context.Context, r *http.Request, f *Flow, ident *identity.Identity, body form.Values) (*identity.Identity, error)
 }
+
+// ErrPending is what Authenticate returns when the submission moved the flow on without
+// signing anyone in (a sign-in code was sent): the flow, as the method changed it, is stored and
+// shown again (200, or back to the login UI).
+var ErrPending = errors.New("login: the flow waits for its next step")
 
 // FormError is flow.FormError, as the second-factor methods still name it.
 //

@@ -1,6 +1,7 @@
 package login
 
 import (
+	"errors"
 	"net/http"
 
 	"github.com/portico-auth/portico/internal/flow"
@@ -72,6 +73,12 @@ func (h *Handler) update(w *flow.Responder, r *http.Request) error {
 	}
 	if fe, ok := flow.AsFormError(err); ok {
 		return h.Invalid(w, r, f, rec.IdentityID, fe)
+	}
+	if errors.Is(err, ErrPending) {
+		if err := h.Save(ctx, f, rec.IdentityID); err != nil {
+			return err
+		}
+		return w.Show(http.StatusOK, f, h.UI(f.ID))
 	}
 	if err != nil {
 		return err

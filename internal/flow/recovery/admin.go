@@ -137,4 +137,3 @@ func (h *Handler) adminTarget(f *Flow, ident *identity.Identity, life time.Durat
 func (h *Handler) openURL(f *Flow) string {
 	return f.ActionURL(h.LinkBase, "/self-service/recovery")
 }
-

@@ -190,8 +190,12 @@ func testAddressVerification(t *testing.T, s store.Store) {
 	stale, err := s.GetIdentity(ctx(t), id.ID, true)
 	must(t, err)
 	for name, find := range map[string]func() (*identity.Identity, error){
-		"verifiable": func() (*identity.Identity, error) { return s.FindByVerifiableAddress(ctx(t), "email", "verify@example.com") },
-		"recovery":   func() (*identity.Identity, error) { return s.FindByRecoveryAddress(ctx(t), "email", "verify@example.com") },
+		"verifiable": func() (*identity.Identity, error) {
+			return s.FindByVerifiableAddress(ctx(t), "email", "verify@example.com")
+		},
+		"recovery": func() (*identity.Identity, error) {
+			return s.FindByRecoveryAddress(ctx(t), "email", "verify@example.com")
+		},
 	} {
 		found, err := find()
 		must(t, err)

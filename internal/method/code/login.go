@@ -1,0 +1,141 @@
+package code
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/portico-auth/portico/internal/apierr"
+	"github.com/portico-auth/portico/internal/flow"
+	"github.com/portico-auth/portico/internal/flow/form"
+	"github.com/portico-auth/portico/internal/flow/login"
+	"github.com/portico-auth/portico/internal/identity"
+	"github.com/portico-auth/portico/internal/onetime"
+	"github.com/portico-auth/portico/internal/session"
+	"github.com/portico-auth/portico/internal/text"
+)
+
+// ID is the method's name: its submit value, node group and authentication method.
+const ID = "code"
+
+// StateSentEmail is the state of a login flow waiting for the code it sent.
+const StateSentEmail = "sent_email"
+
+// Identities finds the identity an address belongs to and loads it (satisfied by the store).
+type Identities interface {
+	FindByVerifiableAddress(ctx context.Context, via, value string) (*identity.Identity, error)
+	GetIdentity(ctx context.Context, id uuid.UUID, withCredentials bool) (*identity.Identity, error)
+	MarkAddressVerified(ctx context.Context, identityID uuid.UUID, via, value string, now time.Time) error
+}
+
+// LoginMethod signs in with a code sent to the account's address.
+type LoginMethod struct {
+	Codes      *onetime.Codes
+	Mail       onetime.Mailer
+	Identities Identities
+	// UIURL builds the login flow's page, where the message's link leads.
+	UIURL func(id uuid.UUID) string
+	Now   func() time.Time
+}
+
+var _ login.Method = (*LoginMethod)(nil)
+
+// ID implements login.Method.
+func (*LoginMethod) ID() string { return ID }
+
+// AAL implements login.Method: the code is a first factor.
+func (*LoginMethod) AAL() session.AAL { return session.AAL1 }
+
+// Available implements login.Method: offered on first sign-ins, not to re-authenticate.
+func (*LoginMethod) Available(ident *identity.Identity) bool { return ident == nil }
+
+// Nodes implements login.Method: the address and the button that sends the code.
+func (*LoginMethod) Nodes(_ context.Context, f *login.Flow, _ *identity.Identity) error {
+	label := text.New(text.InfoNodeLabelEmail, nil)
+	f.UI.Nodes.Append(
+		flow.NewInput(flow.GroupCode, flow.InputAttributes{Name: "identifier", Type: flow.InputEmail, Required: true, Autocomplete: flow.AutocompleteEmail}, &label),
+		flow.NewSubmit(flow.GroupCode, ID, text.New(text.InfoLoginCode, nil)),
+	)
+	return nil
+}
+
+// Authenticate implements login.Method. Without a code (or with resend) it sends one and
+// returns login.ErrPending; with a code it checks it and returns the identity it was sent to.
+func (m *LoginMethod) Authenticate(ctx context.Context, r *http.Request, f *login.Flow, _ *identity.Identity, body form.Values) (*identity.Identity, error) {
+	code := body.String("code")
+	if code == "" || body.String("resend") != "" {
+		return nil, m.send(ctx, f, body.String("identifier"))
+	}
+	c, err := m.Codes.Check(ctx, f.ID, onetime.PurposeLogin, code)
+	switch {
+	case errors.Is(err, onetime.ErrTooManyTries):
+		return nil, flow.NewFormError(text.NewCodeSubmittedTooOften())
+	case errors.Is(err, onetime.ErrInvalid) || (err == nil && c.IdentityID == nil):
+		return nil, flow.NewFormError(text.New(text.ErrorValidationLoginCodeInvalid, nil))
+	case err != nil:
+		return nil, err
+	}
+	ident, err := m.Identities.GetIdentity(ctx, *c.IdentityID, true)
+	if errors.Is(err, apierr.ErrNotFound) {
+		return nil, flow.NewFormError(text.New(text.ErrorValidationLoginCodeInvalid, nil))
+	}
+	if err != nil {
+		return nil, err
+	}
+	if ident.State != "" && ident.State != identity.StateActive {
+		return nil, flow.NewFormError(text.NewInvalidCredentials())
+	}
+	// The code proved control of the address.
+	if err := m.Identities.MarkAddressVerified(ctx, ident.ID, c.Via, c.Address, m.Now()); err != nil && !errors.Is(err, apierr.ErrNotFound) {
+		return nil, err
+	}
+	return ident, nil
+}
+
+// send sends a code to the account holding address (or does the same work for an address no
+// account holds) and shows the code form.
+func (m *LoginMethod) send(ctx context.Context, f *login.Flow, raw string) error {
+	address, ok := onetime.NormalizeEmail(raw)
+	if !ok {
+		fe := &flow.FormError{}
+		if raw == "" {
+			fe.AddNode("identifier", text.NewRequired("identifier"))
+		} else {
+			fe.AddNode("identifier", text.NewInvalidEmail(raw))
+		}
+		f.UI.Nodes.SetValue("identifier", raw)
+		return fe
+	}
+	ident, err := m.Identities.FindByVerifiableAddress(ctx, "email", address)
+	if errors.Is(err, apierr.ErrNotFound) {
+		ident, err = nil, nil
+	}
+	if err != nil {
+		return err
+	}
+	if ident != nil && ident.State != "" && ident.State != identity.StateActive {
+		ident = nil // an inactive account gets no code, and the reply does not say so
+	}
+	d := onetime.Dispatch{Purpose: onetime.PurposeLogin, Method: onetime.MethodCode, FlowID: f.ID, Via: "email",
+		Address: address, Identity: ident, RequestURL: f.RequestURL,
+		URL: func(code string) string { return flow.AppendQuery(m.UIURL(f.ID), "code", code) }}
+	if err := m.Codes.Send(ctx, m.Mail, d); err != nil {
+		return err
+	}
+	f.State = StateSentEmail
+	f.UI.Nodes.Remove(flow.GroupCode)
+	label := text.New(text.InfoNodeLabelLoginCode, nil)
+	resend := text.New(text.InfoNodeLabelResendOTP, nil)
+	f.UI.Nodes.Append(
+		flow.NewInput(flow.GroupCode, flow.InputAttributes{Name: "identifier", Type: flow.InputHidden, Value: address}, nil),
+		flow.NewInput(flow.GroupCode, flow.InputAttributes{Name: "code", Type: flow.InputText, Required: true,
+			Pattern: "[0-9]+", MaxLength: onetime.Digits, Autocomplete: flow.AutocompleteOneTimeCode}, &label),
+		flow.NewSubmit(flow.GroupCode, ID, text.New(text.InfoNodeLabelContinue, nil)),
+		flow.NewInput(flow.GroupCode, flow.InputAttributes{Name: "resend", Type: flow.InputSubmit, Value: ID}, &resend),
+	)
+	f.UI.AddMessage(text.New(text.InfoLoginEmailWithCodeSent, nil))
+	return login.ErrPending
+}
