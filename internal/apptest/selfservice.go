@@ -2,8 +2,11 @@ package apptest
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/url"
+	"strconv"
+	"strings"
 	"testing"
 )
 
@@ -142,3 +145,36 @@ func asList(v any) []any {
 }
 
 func jsonUnmarshal(b []byte, v any) error { return json.Unmarshal(b, v) }
+
+// Shape is a flow reply with what differs between any two flows taken out (ids, CSRF tokens,
+// times, the address itself), for comparing the replies to a known and an unknown address.
+func Shape(f *Flow, address string) string {
+	b := string(f.Raw.Body)
+	for _, s := range []string{f.ID, f.CSRF, address} {
+		if s != "" {
+			b = strings.ReplaceAll(b, s, "X")
+		}
+	}
+	for _, k := range []string{"expires_at", "issued_at", "created_at", "updated_at", "request_url"} {
+		if v, ok := f.Body[k].(string); ok {
+			b = strings.ReplaceAll(b, v, "T")
+		}
+	}
+	return strconv.Itoa(f.Status) + " " + b
+}
+
+// WrongCode is the i-th six-digit code that is not code.
+func WrongCode(code string, i int) string {
+	n, _ := strconv.Atoi(code)
+	return fmt.Sprintf("%06d", (n+1+i)%1_000_000)
+}
+
+// HasCodeLine reports whether a message's text has a line that is a six-digit code.
+func HasCodeLine(s string) bool {
+	for _, l := range strings.Split(s, "\n") {
+		if l = strings.TrimSpace(l); len(l) == 6 && strings.Trim(l, "0123456789") == "" {
+			return true
+		}
+	}
+	return false
+}

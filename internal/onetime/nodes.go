@@ -53,3 +53,21 @@ func NormalizeEmail(s string) (string, bool) {
 	a := schema.NormalizeValue(s, true)
 	return a, schema.LooksLikeEmail(a)
 }
+
+// CheckEmail reads the address a person typed into the input named input: the address as
+// stored (NormalizeEmail), or a form error on that input (required, or not an address) with
+// the typed value kept on the flow's nodes.
+func CheckEmail(ns flow.Nodes, input, raw string) (string, *flow.FormError) {
+	address, ok := NormalizeEmail(raw)
+	if ok {
+		return address, nil
+	}
+	fe := &flow.FormError{}
+	if raw == "" {
+		fe.AddNode(input, text.NewRequired(input))
+	} else {
+		fe.AddNode(input, text.NewInvalidEmail(raw))
+	}
+	ns.SetValue(input, raw)
+	return "", fe
+}

@@ -74,15 +74,8 @@ func (h *Handler) update(w *flow.Responder, r *http.Request) error {
 // holds) and shows the flow in sent_email.
 func (h *Handler) send(w *flow.Responder, r *http.Request, f *Flow, method, email string) error {
 	ctx := r.Context()
-	address, ok := onetime.NormalizeEmail(email)
-	if !ok {
-		fe := &flow.FormError{}
-		if email == "" {
-			fe.AddNode("email", text.NewRequired("email"))
-		} else {
-			fe.AddNode("email", text.NewInvalidEmail(email))
-		}
-		f.UI.Nodes.SetValue("email", email)
+	address, fe := onetime.CheckEmail(f.UI.Nodes, "email", email)
+	if fe != nil {
 		return h.Invalid(w, r, f, nil, fe)
 	}
 	ident, err := h.Addresses.FindByVerifiableAddress(ctx, "email", address)

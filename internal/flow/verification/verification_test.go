@@ -89,7 +89,7 @@ func TestWrongReusedExpiredCodes(t *testing.T) {
 			id := s.CreateIdentity(t, email, "a long enough password")
 			f := fc.Submit(t, fc.Start(t), map[string]string{"method": "code", "email": email})
 			code := mail.Code(t, email)
-			wrong := fmt.Sprintf("%06d", (atoi(code)+1)%1_000_000)
+			wrong := apptest.WrongCode(code, 0)
 			bad := fc.Submit(t, f, map[string]string{"method": "code", "code": wrong})
 			wantFlow(t, fc, bad, http.StatusBadRequest, "sent_email", text.ErrorValidationVerificationCodeInvalid)
 
@@ -110,7 +110,7 @@ func TestWrongReusedExpiredCodes(t *testing.T) {
 			// Brute force: the flow has had one wrong code (an expired one is not a try); four
 			// more, then it is over, even for the code sent again.
 			for i := range 4 {
-				g := fmt.Sprintf("%06d", (atoi(fresh)+1+i)%1_000_000)
+				g := apptest.WrongCode(fresh, i)
 				r := fc.Submit(t, f, map[string]string{"method": "code", "code": g})
 				wantFlow(t, fc, r, http.StatusBadRequest, "sent_email", text.ErrorValidationVerificationCodeInvalid)
 			}
@@ -126,14 +126,6 @@ func TestWrongReusedExpiredCodes(t *testing.T) {
 	}
 }
 
-func atoi(s string) int {
-	n := 0
-	for _, c := range s {
-		n = n*10 + int(c-'0')
-	}
-	return n
-}
-
 // TestUnknownAddressIsIndistinguishable: an address no identity holds gets the same reply as
 // a known one (same status, state, messages, nodes), nothing is sent to it by default, and
 // the "invalid" message when notify_unknown_recipients is on.
@@ -145,7 +137,7 @@ func TestUnknownAddressIsIndistinguishable(t *testing.T) {
 			for _, fc := range s.FlowClients(t, "verification") {
 				known := fc.Submit(t, fc.Start(t), map[string]string{"method": "code", "email": "known@example.com"})
 				unknown := fc.Submit(t, fc.Start(t), map[string]string{"method": "code", "email": "unknown@example.com"})
-				if a, b := shape(known, "known@example.com"), shape(unknown, "unknown@example.com"); a != b {
+				if a, b := apptest.Shape(known, "known@example.com"), apptest.Shape(unknown, "unknown@example.com"); a != b {
 					t.Fatalf("%s: replies differ:\nknown   %s\nunknown %s", fc.As, a, b)
 				}
 			}
@@ -160,39 +152,12 @@ func TestUnknownAddressIsIndistinguishable(t *testing.T) {
 				t.Fatalf("notify=%v: messages to the unknown address: %v", notify, toUnknown)
 			}
 			for _, m := range mail.Box.Mails() {
-				if m.To[0] == "unknown@example.com" && strings.ContainsAny(m.Text, "0123456789") && sixDigitLine(m.Text) {
+				if m.To[0] == "unknown@example.com" && apptest.HasCodeLine(m.Text) {
 					t.Fatalf("the unknown address got a code: %q", m.Text)
 				}
 			}
 		})
 	}
-}
-
-func sixDigitLine(s string) bool {
-	for _, l := range strings.Split(s, "\n") {
-		l = strings.TrimSpace(l)
-		if len(l) == 6 && strings.Trim(l, "0123456789") == "" {
-			return true
-		}
-	}
-	return false
-}
-
-// shape is a reply with what differs between any two flows (ids, tokens, times, the address
-// itself) taken out.
-func shape(f *apptest.Flow, email string) string {
-	b := string(f.Raw.Body)
-	for _, s := range []string{f.ID, f.CSRF, email} {
-		if s != "" {
-			b = strings.ReplaceAll(b, s, "X")
-		}
-	}
-	for _, k := range []string{"expires_at", "issued_at", "request_url"} {
-		if v, ok := f.Body[k].(string); ok {
-			b = strings.ReplaceAll(b, v, "T")
-		}
-	}
-	return fmt.Sprintf("%d %s", f.Status, b)
 }
 
 // TestConcurrentGuesses: 100 concurrent wrong codes on one flow over HTTP: five are judged
@@ -214,7 +179,7 @@ func TestConcurrentGuesses(t *testing.T) {
 			defer wg.Done()
 			c := s.Native(t)
 			fc := &apptest.FlowClient{S: s, C: c, Kind: "verification", As: "native"}
-			g := fmt.Sprintf("%06d", (atoi(code)+1+i)%1_000_000)
+			g := apptest.WrongCode(code, i)
 			r := fc.Submit(t, f, map[string]string{"method": "code", "code": g})
 			mu.Lock()
 			defer mu.Unlock()

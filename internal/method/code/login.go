@@ -98,15 +98,8 @@ func (m *LoginMethod) Authenticate(ctx context.Context, r *http.Request, f *logi
 // send sends a code to the account holding address (or does the same work for an address no
 // account holds) and shows the code form.
 func (m *LoginMethod) send(ctx context.Context, f *login.Flow, raw string) error {
-	address, ok := onetime.NormalizeEmail(raw)
-	if !ok {
-		fe := &flow.FormError{}
-		if raw == "" {
-			fe.AddNode("identifier", text.NewRequired("identifier"))
-		} else {
-			fe.AddNode("identifier", text.NewInvalidEmail(raw))
-		}
-		f.UI.Nodes.SetValue("identifier", raw)
+	address, fe := onetime.CheckEmail(f.UI.Nodes, "identifier", raw)
+	if fe != nil {
 		return fe
 	}
 	ident, err := m.Identities.FindByVerifiableAddress(ctx, "email", address)

@@ -1,7 +1,6 @@
 package code_test
 
 import (
-	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -81,7 +80,7 @@ func TestCodeSignInRefusals(t *testing.T) {
 	f := fc.Submit(t, fc.Start(t), map[string]string{"method": "code", "identifier": email})
 	code := mail.Code(t, email)
 	for i := range 5 {
-		w := fmt.Sprintf("%06d", (atoi(code)+1+i)%1_000_000)
+		w := apptest.WrongCode(code, i)
 		r := fc.Submit(t, f, map[string]string{"method": "code", "identifier": email, "code": w})
 		if r.Status != http.StatusBadRequest || !r.HasMessage(text.ErrorValidationLoginCodeInvalid) {
 			t.Fatalf("wrong code %d: %d %s", i, r.Status, r.Raw.Body)
@@ -94,16 +93,7 @@ func TestCodeSignInRefusals(t *testing.T) {
 
 	known := fc.Submit(t, fc.Start(t), map[string]string{"method": "code", "identifier": email})
 	unknown := fc.Submit(t, fc.Start(t), map[string]string{"method": "code", "identifier": "stranger@example.com"})
-	norm := func(f *apptest.Flow, email string) string {
-		b := strings.NewReplacer(f.ID, "X", email, "E").Replace(string(f.Raw.Body))
-		for _, k := range []string{"expires_at", "issued_at", "created_at", "updated_at"} {
-			if v, ok := f.Body[k].(string); ok {
-				b = strings.ReplaceAll(b, v, "T")
-			}
-		}
-		return fmt.Sprint(f.Status, b)
-	}
-	if a, b := norm(known, email), norm(unknown, "stranger@example.com"); a != b {
+	if a, b := apptest.Shape(known, email), apptest.Shape(unknown, "stranger@example.com"); a != b {
 		t.Fatalf("replies differ:\nknown   %s\nunknown %s", a, b)
 	}
 	mail.Deliver(t)
@@ -112,12 +102,4 @@ func TestCodeSignInRefusals(t *testing.T) {
 			t.Fatalf("the unknown address got a message: %q", m.Text)
 		}
 	}
-}
-
-func atoi(s string) int {
-	n := 0
-	for _, c := range s {
-		n = n*10 + int(c-'0')
-	}
-	return n
 }
