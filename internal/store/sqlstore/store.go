@@ -31,6 +31,9 @@ type Store struct {
 	qSessionByToken, qSessionByID string
 	// wal bounds a SQLite file's write-ahead log (nil elsewhere).
 	wal *walKeeper
+	// record, when set (tests only: the plan test), is told every statement run, rebound for
+	// the dialect, with its arguments.
+	record func(query string, args []any)
 }
 
 func newStore(d dialect, rdb, wdb *sql.DB) *Store {
@@ -97,11 +100,16 @@ type q struct {
 	// missed collects, inside a transaction, the queries that had no prepared statement yet;
 	// they are prepared on the pool once the transaction has ended.
 	missed *[]string
+	// record is Store.record.
+	record func(query string, args []any)
 }
 
 // prepared returns the statement to run query with: the pool's cached one, bound to the
 // transaction when there is one; nil when the query cannot be cached.
-func (x q) prepared(ctx context.Context, query string) *sql.Stmt {
+func (x q) prepared(ctx context.Context, query string, args []any) *sql.Stmt {
+	if x.record != nil {
+		x.record(x.d.rebind(query), args)
+	}
 	if x.stmts == nil {
 		return nil
 	}
@@ -125,28 +133,28 @@ func (x q) prepared(ctx context.Context, query string) *sql.Stmt {
 }
 
 func (x q) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
-	if st := x.prepared(ctx, query); st != nil {
+	if st := x.prepared(ctx, query, args); st != nil {
 		return st.ExecContext(ctx, args...)
 	}
 	return x.db.ExecContext(ctx, x.d.rebind(query), args...)
 }
 
 func (x q) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	if st := x.prepared(ctx, query); st != nil {
+	if st := x.prepared(ctx, query, args); st != nil {
 		return st.QueryContext(ctx, args...)
 	}
 	return x.db.QueryContext(ctx, x.d.rebind(query), args...)
 }
 
 func (x q) row(ctx context.Context, query string, args ...any) *sql.Row {
-	if st := x.prepared(ctx, query); st != nil {
+	if st := x.prepared(ctx, query, args); st != nil {
 		return st.QueryRowContext(ctx, args...)
 	}
 	return x.db.QueryRowContext(ctx, x.d.rebind(query), args...)
 }
 
-func (s *Store) reader() q { return q{d: s.d, db: s.rdb, stmts: s.rstmts} }
-func (s *Store) writer() q { return q{d: s.d, db: s.wdb, stmts: s.wstmts} }
+func (s *Store) reader() q { return q{d: s.d, db: s.rdb, stmts: s.rstmts, record: s.record} }
+func (s *Store) writer() q { return q{d: s.d, db: s.wdb, stmts: s.wstmts, record: s.record} }
 
 // maxTxAttempts bounds retries of a transaction the database aborted for a deadlock or a
 // serialization failure (PostgreSQL and MySQL only; SQLite has a single writer).
@@ -172,7 +180,7 @@ func (s *Store) tryTx(ctx context.Context, fn func(tx q) error) error {
 	var missed []string
 	// Prepared after the transaction, when the connection it held is free again.
 	defer s.prepareMissed(ctx, &missed)
-	if err := fn(q{d: s.d, db: tx, stmts: s.wstmts, tx: tx, missed: &missed}); err != nil {
+	if err := fn(q{d: s.d, db: tx, stmts: s.wstmts, tx: tx, missed: &missed, record: s.record}); err != nil {
 		_ = tx.Rollback()
 		return err
 	}

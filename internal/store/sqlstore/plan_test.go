@@ -1,0 +1,253 @@
+package sqlstore
+
+import (
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/portico-auth/portico/internal/identity"
+	"github.com/portico-auth/portico/internal/session"
+	"github.com/portico-auth/portico/internal/store"
+)
+
+// planRows are the sizes the plan test fills a PostgreSQL schema with: large enough that a
+// sequential scan of any of these tables costs more than an index lookup, small enough to
+// build in seconds.
+const (
+	planIdentities = 20000
+	planSessions   = 5 // per identity
+)
+
+// largeTables are the tables that grow with the number of people; a plan may scan the others.
+var largeTables = map[string]bool{
+	"identities": true, "identity_credentials": true, "identity_credential_identifiers": true,
+	"identity_verifiable_addresses": true, "identity_recovery_addresses": true,
+	"identity_credential_keys": true, "sessions": true, "flows": true,
+}
+
+// fillForPlans writes identities with a password credential, both addresses, sessions (token
+// hashes are SHA-256 of "t<n>") and flows in a few set-based statements, then ANALYZEs.
+func fillForPlans(t *testing.T, db *sql.DB) {
+	t.Helper()
+	ctx := context.Background()
+	stmts := []string{
+		fmt.Sprintf(`INSERT INTO identities (id, schema_id, state, traits, metadata_public, version, created_at, updated_at)
+			SELECT md5('i' || n)::uuid, 'default', 'active', '{"email":"user' || n || '@example.org"}', '{}', 1, now(), now()
+			FROM generate_series(1, %d) n`, planIdentities),
+		`INSERT INTO identity_credentials (id, identity_id, type, config, version, created_at, updated_at)
+			SELECT md5('c' || i.id)::uuid, i.id, 'password', '{"hashed_password":"$2a$04$x"}', 0, now(), now() FROM identities i`,
+		`INSERT INTO identity_credential_identifiers (credential_type, identifier, identity_id, credential_id, position)
+			SELECT 'password', (i.traits::json)->>'email', i.id, md5('c' || i.id)::uuid, 0 FROM identities i`,
+		`INSERT INTO identity_verifiable_addresses (id, identity_id, via, value, verified, status, created_at, updated_at)
+			SELECT md5('v' || i.id)::uuid, i.id, 'email', (i.traits::json)->>'email', false, 'pending', now(), now() FROM identities i`,
+		`INSERT INTO identity_recovery_addresses (id, identity_id, via, value, created_at, updated_at)
+			SELECT md5('r' || i.id)::uuid, i.id, 'email', (i.traits::json)->>'email', now(), now() FROM identities i`,
+		fmt.Sprintf(`INSERT INTO sessions (id, token_hash, identity_id, active, aal, authenticated_at, issued_at, expires_at,
+				authentication_methods, devices, created_at, updated_at, version)
+			SELECT md5('s' || n)::uuid, sha256(('t' || n)::bytea), md5('i' || (1 + n %% %d))::uuid, n %% 3 <> 0, 'aal1',
+				now() - (n || ' seconds')::interval, now() - (n || ' seconds')::interval,
+				now() + interval '1 day' - (n * 2 || ' seconds')::interval, '[]', '[]', now(), now(), 1
+			FROM generate_series(1, %d) n`, planIdentities, planIdentities*planSessions),
+		fmt.Sprintf(`INSERT INTO flows (id, kind, identity_id, expires_at, data, created_at, updated_at)
+			SELECT md5('f' || n)::uuid, 'settings', md5('i' || (1 + n %% %d))::uuid, now() + interval '1 hour' - (n || ' seconds')::interval,
+				'{}', now(), now() FROM generate_series(1, %d) n`, planIdentities, planIdentities),
+		"ANALYZE",
+	}
+	for _, q := range stmts {
+		if _, err := db.ExecContext(ctx, q); err != nil {
+			t.Fatalf("fill: %v\n%s", err, q)
+		}
+	}
+}
+
+type recorded struct {
+	query string
+	args  []any
+}
+
+// hotQueries runs every operation a request or the cleanup makes often and returns the
+// statements the store ran, once each.
+func hotQueries(t *testing.T, s *Store) []recorded {
+	t.Helper()
+	ctx := context.Background()
+	var out []recorded
+	seen := map[string]bool{}
+	s.record = func(query string, args []any) {
+		if !seen[query] {
+			seen[query] = true
+			out = append(out, recorded{query, append([]any(nil), args...)})
+		}
+	}
+	defer func() { s.record = nil }()
+	var ident uuid.UUID
+	if err := s.rdb.QueryRowContext(ctx, "SELECT md5('i' || 42)::uuid").Scan(&ident); err != nil {
+		t.Fatal(err)
+	}
+	h := sha256.Sum256([]byte("t42"))
+	check := func(what string, err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+	}
+	ss, err := s.GetSessionByToken(ctx, h[:])
+	check("session by token", err)
+	_, err = s.GetSession(ctx, ss.ID)
+	check("session by id", err)
+	_, err = s.GetIdentity(ctx, ident, true)
+	check("identity", err)
+	_, err = s.FindByCredentialsIdentifier(ctx, identity.CredentialsPassword, "user42@example.org")
+	check("identity by identifier", err)
+	_, next, err := s.ListIdentities(ctx, store.IdentityFilter{}, store.ListParams{})
+	check("identities page 1", err)
+	_, _, err = s.ListIdentities(ctx, store.IdentityFilter{}, store.ListParams{PageToken: next})
+	check("identities page 2", err)
+	_, _, err = s.ListIdentities(ctx, store.IdentityFilter{CredentialsIdentifier: "user42@example.org"}, store.ListParams{})
+	check("identities by identifier", err)
+	active := true
+	_, next, err = s.ListSessions(ctx, uuid.Nil, nil, store.ListParams{})
+	check("sessions page 1", err)
+	_, _, err = s.ListSessions(ctx, uuid.Nil, &active, store.ListParams{PageToken: next})
+	check("sessions page 2", err)
+	_, _, err = s.ListSessions(ctx, ident, &active, store.ListParams{})
+	check("an identity's sessions", err)
+	n := &session.Session{Active: true, IdentityID: ident, TokenHash: []byte("plan-test-token"), AAL: session.AAL1,
+		ExpiresAt: time.Now().Add(time.Hour)}
+	_, err = s.CreateSessionCapped(ctx, n, 3)
+	check("capped session", err)
+	check("extend", s.ExtendSession(ctx, n.ID, time.Now(), time.Now().Add(2*time.Hour)))
+	_, err = s.RevokeSessionsExcept(ctx, ident, n.ID)
+	check("revoke others", err)
+	var flowID uuid.UUID
+	check("a flow", s.rdb.QueryRowContext(ctx, "SELECT md5('f' || 42)::uuid").Scan(&flowID))
+	_, err = s.GetFlow(ctx, "settings", flowID)
+	check("get flow", err)
+	_, err = s.TrimFlows(ctx, "settings", ident, flowID, 50, 34)
+	check("trim flows", err)
+	_, err = s.DeleteSessionsExpiredBefore(ctx, time.Now(), 500)
+	check("delete expired sessions", err)
+	_, err = s.DeleteFlowsExpiredBefore(ctx, time.Now(), 500)
+	check("delete expired flows", err)
+	check("delete identity", s.DeleteIdentity(ctx, ident))
+	return out
+}
+
+// badNodes returns the nodes of an EXPLAIN (FORMAT JSON) plan that are a sequential scan of a
+// large table or a parallel plan.
+func badNodes(plan any) []string {
+	var bad []string
+	var walk func(n map[string]any)
+	walk = func(n map[string]any) {
+		typ, _ := n["Node Type"].(string)
+		rel, _ := n["Relation Name"].(string)
+		if typ == "Seq Scan" && largeTables[rel] {
+			bad = append(bad, "Seq Scan on "+rel)
+		}
+		if strings.HasPrefix(typ, "Gather") || n["Parallel Aware"] == true {
+			bad = append(bad, "parallel "+typ+" "+rel)
+		}
+		kids, _ := n["Plans"].([]any)
+		for _, k := range kids {
+			if m, ok := k.(map[string]any); ok {
+				walk(m)
+			}
+		}
+	}
+	if list, ok := plan.([]any); ok && len(list) > 0 {
+		if m, ok := list[0].(map[string]any); ok {
+			if p, ok := m["Plan"].(map[string]any); ok {
+				walk(p)
+			}
+		}
+	}
+	return bad
+}
+
+// explainAll explains each statement on db (with costs that make the planner reach for a
+// parallel plan wherever one is allowed) and returns the bad nodes per statement.
+func explainAll(t *testing.T, db *sql.DB, qs []recorded) map[string][]string {
+	t.Helper()
+	ctx := context.Background()
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	// enable_seqscan = off: a sequential scan left in a plan is one no index can replace.
+	for _, set := range []string{"enable_seqscan = off", "parallel_setup_cost = 0", "parallel_tuple_cost = 0",
+		"min_parallel_table_scan_size = 0", "min_parallel_index_scan_size = 0"} {
+		if _, err := conn.ExecContext(ctx, "SET "+set); err != nil {
+			t.Fatal(err)
+		}
+	}
+	defer func() { _, _ = conn.ExecContext(ctx, "RESET ALL") }()
+	out := map[string][]string{}
+	for _, r := range qs {
+		if strings.HasPrefix(strings.TrimSpace(r.query), "INSERT") {
+			continue // a single-row insert has no plan to speak of
+		}
+		var raw string
+		if err := conn.QueryRowContext(ctx, "EXPLAIN (FORMAT JSON) "+r.query, r.args...).Scan(&raw); err != nil {
+			t.Fatalf("explain: %v\n%s", err, r.query)
+		}
+		var plan any
+		if err := json.Unmarshal([]byte(raw), &plan); err != nil {
+			t.Fatal(err)
+		}
+		if bad := badNodes(plan); len(bad) > 0 {
+			out[r.query] = bad
+		}
+	}
+	return out
+}
+
+// TestPostgresHotQueryPlans runs every hot operation on a PostgreSQL schema with 20,000
+// identities and 100,000 sessions, records the statements the store runs, and EXPLAINs each:
+// none may scan a large table sequentially or use a parallel plan. At this size the planner
+// would rightly scan a table for 250 ids, so it is told that sequential scans are off (one
+// left in a plan is one no index can replace) and that parallel workers cost nothing (a plan
+// that would go parallel on a large database does here). Then, with the tables'
+// parallel_workers setting of migration 0011 reset, the address query of an identity page
+// must go parallel: the check can fail.
+func TestPostgresHotQueryPlans(t *testing.T) {
+	dsn := serverDSN(t, "PORTICO_TEST_POSTGRES_DSN")
+	admin, err := sql.Open("pgx", dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = admin.Close() })
+	s := openMigrated(t, postgresSchema(t, admin, dsn))
+	fillForPlans(t, s.wdb)
+	qs := hotQueries(t, s)
+	if len(qs) < 15 {
+		t.Fatalf("recorded only %d statements", len(qs))
+	}
+	for q, bad := range explainAll(t, s.wdb, qs) {
+		t.Errorf("%v in the plan of\n%s", bad, q)
+	}
+
+	var addresses []recorded
+	for _, r := range qs {
+		if strings.Contains(r.query, "FROM identity_verifiable_addresses") {
+			addresses = append(addresses, r)
+		}
+	}
+	if len(addresses) == 0 {
+		t.Fatal("no address query recorded")
+	}
+	for _, tbl := range []string{"identity_verifiable_addresses", "identity_recovery_addresses"} {
+		if _, err := s.wdb.Exec("ALTER TABLE " + tbl + " RESET (parallel_workers)"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if bad := explainAll(t, s.wdb, addresses); len(bad) == 0 {
+		t.Error("without parallel_workers = 0 the address query still has no parallel plan: the check above proves nothing")
+	}
+}
