@@ -36,6 +36,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"IdentityUpdateConflictIsAtomic", testIdentityUpdateConflictIsAtomic},
 		{"IdentityUpdateRevokingSessions", testIdentityUpdateRevokingSessions},
 		{"IdentityDeleteCascades", testIdentityDeleteCascades},
+		{"IdentityDeleteManySessions", testIdentityDeleteManySessions},
 		{"IdentityList", testIdentityList},
 		{"IdentityFindByIdentifier", testIdentityFindByIdentifier},
 		{"IdentityExternalID", testIdentityExternalID},

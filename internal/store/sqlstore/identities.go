@@ -262,8 +262,40 @@ func (s *Store) updateIdentity(ctx context.Context, id *identity.Identity, also 
 	return nil
 }
 
-// DeleteIdentity removes the identity; foreign keys cascade to everything it holds.
+// identityDeleteBatch is how many of an identity's sessions one statement of DeleteIdentity
+// deletes before the identity itself goes.
+const identityDeleteBatch = 250
+
+// DeleteIdentity removes the identity and everything it holds. Its sessions go first, in
+// batches of identityDeleteBatch, each its own short write, with a rest as long as the batch
+// on SQLite: one cascading delete of an identity with 1,000 sessions dirtied ~4,400 pages
+// (18 MB of WAL) in one write and held SQLite's single writer for 278 ms, so every sign-in and
+// settings write waited. Then one statement deletes the identity, and foreign keys cascade to
+// the rest (credentials, addresses, flows: a few rows, and any session made meanwhile). Each
+// session batch is a delete of sessions the identity's deletion would delete anyway, so a
+// deletion that fails halfway leaves the identity with fewer sessions, never a half-deleted
+// identity.
 func (s *Store) DeleteIdentity(ctx context.Context, id uuid.UUID) error {
+	del := s.d.deleteLimited("sessions", "identity_id = ?", "issued_at", identityDeleteBatch)
+	for {
+		start := time.Now()
+		res, err := s.writer().exec(ctx, del, id)
+		if err != nil {
+			return mapErr(err, "delete the identity's sessions")
+		}
+		n, err := res.RowsAffected()
+		if err != nil {
+			return mapErr(err, "delete the identity's sessions")
+		}
+		if n < identityDeleteBatch {
+			break
+		}
+		if s.SingleWriter() {
+			if err := rest(ctx, time.Since(start)); err != nil {
+				return err
+			}
+		}
+	}
 	res, err := s.writer().exec(ctx, "DELETE FROM identities WHERE id = ?", id)
 	if err != nil {
 		return mapErr(err, "delete identity")

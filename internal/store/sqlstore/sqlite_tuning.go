@@ -192,3 +192,16 @@ func (s *Store) ReclaimSpace(ctx context.Context, maxPages int) (int, error) {
 // SingleWriter reports whether the database takes one writer at a time (SQLite), so that
 // long maintenance work (cleanup) leaves room for requests between its batches.
 func (s *Store) SingleWriter() bool { return s.d.name == "sqlite" }
+
+// rest waits d (or until ctx ends): the pause a long job on a single-writer database takes
+// between two writes, so that requests get the writer in between.
+func rest(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return mapErr(ctx.Err(), "wait between batches")
+	case <-t.C:
+		return nil
+	}
+}
