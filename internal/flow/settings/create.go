@@ -2,6 +2,7 @@ package settings
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -42,7 +43,7 @@ func (h *Handler) createBrowser(w http.ResponseWriter, r *http.Request) {
 		h.deps.Errors.Write(w, r, err)
 		return
 	}
-	st, body, err := h.create(ctx, r, flow.TypeBrowser, ident, urlString(rt), token)
+	st, body, err := h.create(ctx, r, flow.TypeBrowser, ident, urlString(rt), token, nil)
 	if err != nil {
 		h.deps.Errors.Write(w, r, err)
 		return
@@ -73,7 +74,7 @@ func (h *Handler) createAPI(w http.ResponseWriter, r *http.Request) {
 		httpx.WriteError(w, r, err)
 		return
 	}
-	_, body, err := h.create(ctx, r, flow.TypeAPI, ident, urlString(rt), "")
+	_, body, err := h.create(ctx, r, flow.TypeAPI, ident, urlString(rt), "", nil)
 	if err != nil {
 		httpx.WriteError(w, r, err)
 		return
@@ -101,12 +102,28 @@ func (h *Handler) sessionIdentity(ctx context.Context, s *session.Session) (*ide
 }
 
 // create builds, fills and stores a new flow of type t for ident (with its credentials), and
-// returns it with its JSON encoding (the reply body).
-func (h *Handler) create(ctx context.Context, r *http.Request, t flow.Type, ident *identity.Identity, returnTo, csrfToken string) (*stored, []byte, error) {
+// returns it with its JSON encoding (the reply body). from, when not nil, is the flow whose
+// successful submission the new flow follows: the new flow starts with its carried internal
+// values (see Carrier).
+func (h *Handler) create(ctx context.Context, r *http.Request, t flow.Type, ident *identity.Identity, returnTo, csrfToken string, from *Flow) (*stored, []byte, error) {
 	st := &stored{Flow: Flow{
 		Base:  flow.NewBase(t, r, h.opts.Public, ActionPath, h.now(), h.opts.Lifespan),
 		State: StateShowForm,
 	}}
+	if from != nil {
+		for _, m := range h.methods {
+			if c, ok := m.(Carrier); ok {
+				for _, k := range c.CarriedKeys() {
+					if v, ok := from.internal[k]; ok {
+						if st.internal == nil {
+							st.internal = map[string]json.RawMessage{}
+						}
+						st.internal[k] = v
+					}
+				}
+			}
+		}
+	}
 	st.ReturnTo = returnTo
 	if err := h.fill(ctx, &st.Flow, ident, csrfToken); err != nil {
 		return nil, nil, err

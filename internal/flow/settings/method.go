@@ -36,6 +36,14 @@ var ErrInvalid = errors.New("settings: invalid submission")
 // browsers), in state show_form.
 var ErrReturnToUI = errors.New("settings: method asks to show the flow again")
 
+// Carrier is implemented by methods whose state in a flow's internal context outlives a
+// successful submission: the fresh flow the success shows starts with the submitted flow's
+// values of these keys (a TOTP key offered for linking stays the one offered, so its QR code
+// is not drawn anew after, say, a profile change).
+type Carrier interface {
+	CarriedKeys() []string
+}
+
 // Claimer is implemented by methods whose forms submit no "method" field (Kratos's
 // totp_unlink and lookup_secret_* buttons): a submission whose method names no method goes to
 // the first method that claims it.

@@ -227,7 +227,7 @@ func (h *Handler) apply(w http.ResponseWriter, r *http.Request, s *session.Sessi
 		token, _ = n.Input().Value.(string)
 	}
 	// The next form posts to a fresh flow, as Kratos does; this flow shows its form (showNext).
-	next, _, err := h.create(ctx, r, st.Type, sub.Identity, st.ReturnTo, token)
+	next, _, err := h.create(ctx, r, st.Type, sub.Identity, st.ReturnTo, token, &st.Flow)
 	if err != nil {
 		h.deps.Errors.Write(w, r, err)
 		return
@@ -359,7 +359,7 @@ func (h *Handler) replaceExpired(w http.ResponseWriter, r *http.Request, s *sess
 		h.deps.Errors.Write(w, r, err)
 		return
 	}
-	next, _, err := h.create(r.Context(), r, st.Type, ident, st.ReturnTo, token)
+	next, _, err := h.create(r.Context(), r, st.Type, ident, st.ReturnTo, token, nil)
 	if err != nil {
 		h.deps.Errors.Write(w, r, err)
 		return

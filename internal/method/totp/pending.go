@@ -53,6 +53,18 @@ func (p *pendingKeys) get(id uuid.UUID, version int, now time.Time) (offer, bool
 	return e.offer, true
 }
 
+// drawn returns the offer of key url if it is the one last offered to identity id (at any
+// version, in or past the window): a flow that keeps url reuses its QR code.
+func (p *pendingKeys) drawn(id uuid.UUID, url string) (offer, bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	e, ok := p.m[id]
+	if !ok || e.url != url {
+		return offer{}, false
+	}
+	return e.offer, true
+}
+
 // put makes o the key identity id's new flows offer until the window ends (or the identity
 // changes). Past pendingMax entries the expired ones go, then arbitrary ones.
 func (p *pendingKeys) put(id uuid.UUID, version int, o offer, now time.Time) {

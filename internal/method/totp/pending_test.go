@@ -64,3 +64,33 @@ func TestFlowsShareTheirKeyForAWhile(t *testing.T) {
 		t.Fatal("the key is still offered after the window")
 	}
 }
+
+// TestKeyCarriedOverASuccess: a successful profile change answers with a fresh flow (as Kratos
+// does); that flow offers the key the submitted flow offered (its QR code scanning to it), even
+// though the identity's change would otherwise bring a new key, and the key links from it.
+func TestKeyCarriedOverASuccess(t *testing.T) {
+	s := start(t)
+	p := mfatest.SignIn(t, s, "native", s.CreateIdentity(t, "carry@example.com", password))
+	_, f := p.StartSettings()
+	secret := secretOf(t, f)
+	res, done := p.Submit("settings", f, map[string]any{"method": "profile",
+		"traits": map[string]any{"email": "carry@example.com", "name": map[string]any{"first": "Ada"}}})
+	if mfatest.Str(done, "state") != "success" {
+		t.Fatalf("profile change: %d %s", res.StatusCode, res.Body)
+	}
+	if got := secretOf(t, done); got != secret {
+		t.Fatalf("after a profile change the flow offers %q, want the submitted flow's %q", got, secret)
+	}
+	if k := scanQR(t, done); k.Secret() != secret {
+		t.Fatalf("QR holds %q, want %q", k.Secret(), secret)
+	}
+	// A flow started afresh offers a new key: the identity changed.
+	if _, g := p.StartSettings(); secretOf(t, g) == secret {
+		t.Fatal("a new flow after the identity changed offers the old key")
+	}
+	// The success reply's form posts to the fresh flow, which links the carried key.
+	_, linked := p.Submit("settings", done, map[string]any{"method": "totp", "totp_code": code(t, secret, s.Clock.Now())})
+	if mfatest.Str(linked, "state") != "success" || mfatest.Node(linked, "totp", "totp_unlink") == nil {
+		t.Fatalf("link from the fresh flow: %v %v", mfatest.Str(linked, "state"), mfatest.MessageTexts(linked))
+	}
+}

@@ -53,7 +53,13 @@ type SettingsMethod struct {
 var (
 	_ settings.Method  = (*SettingsMethod)(nil)
 	_ settings.Claimer = (*SettingsMethod)(nil)
+	_ settings.Carrier = (*SettingsMethod)(nil)
 )
+
+// CarriedKeys implements settings.Carrier: after a successful submission (a profile change,
+// say) the fresh flow offers the key the submitted one offered. A link deletes the key first,
+// so a linked key is never carried.
+func (*SettingsMethod) CarriedKeys() []string { return []string{internalKeyURL} }
 
 // ID implements settings.Method.
 func (*SettingsMethod) ID() string { return ID }
@@ -101,7 +107,9 @@ func (m *SettingsMethod) offer(f *settings.Flow, ident *identity.Identity) (offe
 	if ok, err := f.Internal(internalKeyURL, &u); err != nil {
 		return offer{}, err
 	} else if ok && u != "" {
-		if o, hit := m.pending.get(ident.ID, ident.Version, now); hit && o.url == u {
+		// The flow's own key: its QR code is reused when it is the one drawn last for the
+		// identity, whatever the identity's version (the key is not being chosen here).
+		if o, hit := m.pending.drawn(ident.ID, u); hit {
 			return o, nil
 		}
 		if k, err := otp.NewKeyFromURL(u); err == nil {
