@@ -18,7 +18,8 @@ type Mail struct {
 }
 
 // StartMail starts an SMTP server for s and a courier worker that delivers s's queue to it
-// (on s's clock) whenever a test asks for mail.
+// (on s's clock) whenever a test asks for mail (Deliver, Last, Code), so a test decides when
+// mail goes out; WithCourierWorker is the alternative that delivers on its own.
 func (s *Server) StartMail(t testing.TB) *Mail {
 	t.Helper()
 	box := couriertest.Start(t, couriertest.Options{Cleartext: true})
@@ -26,13 +27,7 @@ func (s *Server) StartMail(t testing.TB) *Mail {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tpl, err := courier.LoadTemplates(context.Background(), courier.TemplateOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	q := courier.NewQueue(courier.QueueOptions{Store: s.App.Store, Templates: tpl,
-		Secrets: append(append([]string{}, s.Config.Secrets.Cipher...), s.Config.CookieSecrets()...), Now: s.Clock.Now})
-	w := &courier.Worker{Store: s.App.Store, Queue: q, Channels: map[string]courier.Channel{courier.ChannelEmail: ch}, Now: s.Clock.Now}
+	w := &courier.Worker{Store: s.App.Store, Queue: s.App.Courier, Channels: map[string]courier.Channel{courier.ChannelEmail: ch}, Now: s.Clock.Now}
 	return &Mail{Box: box, worker: w}
 }
 

@@ -161,10 +161,7 @@ func Build(ctx context.Context, cfg *config.Config, st store.Store, log *slog.Lo
 		return nil, err
 	}
 	webauthn.RegisterScript(pub)
-	ss, err := newSelfService(ctx, a)
-	if err != nil {
-		return nil, err
-	}
+	ss := newSelfService(a)
 	ss.verification(a).Register(pub)
 	if err := registerAuth(a, pub, ss); err != nil {
 		return nil, err

@@ -1,11 +1,9 @@
 package server
 
 import (
-	"context"
 	"net/url"
 
 	"github.com/portico-auth/portico/internal/config"
-	"github.com/portico-auth/portico/internal/courier"
 	"github.com/portico-auth/portico/internal/flow/recovery"
 	"github.com/portico-auth/portico/internal/flow/verification"
 	"github.com/portico-auth/portico/internal/onetime"
@@ -20,21 +18,13 @@ type selfService struct {
 }
 
 // newSelfService builds the codes (hashed under the cookie secrets, tries counted in the
-// database) and the message queue.
-func newSelfService(ctx context.Context, a *App) (*selfService, error) {
+// database); messages go through the courier's queue.
+func newSelfService(a *App) *selfService {
 	cfg := a.Config
-	tpl, err := courier.LoadTemplates(ctx, courier.TemplateOptions{})
-	if err != nil {
-		return nil, err
-	}
-	mail := courier.NewQueue(courier.QueueOptions{
-		Store: a.Store, Templates: tpl, Secrets: append(append([]string{}, cfg.Secrets.Cipher...), cfg.CookieSecrets()...),
-		Now: a.Now, Log: a.Log, Dev: cfg.Dev,
-	})
 	codes := onetime.New(cfg.CookieSecrets(), a.Store, &throttle.Throttle{Counter: a.Store}, onetime.Options{
 		Lifespan: cfg.SelfService.Methods.Code.Config.Lifespan, LinkLifespan: cfg.SelfService.Methods.Link.Config.Lifespan, Now: a.Now,
 	})
-	return &selfService{codes: codes, mail: mail}, nil
+	return &selfService{codes: codes, mail: a.Courier}
 }
 
 // recovery is the recovery flow's handler; settings starts the flow a recovered person is sent to.
