@@ -45,6 +45,8 @@ type Settings struct {
 	Passwordless bool
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
+
+	named nameMemo
 }
 
 var _ settings.Method = (*Settings)(nil)
@@ -261,7 +263,7 @@ func (m *Settings) user(ident *identity.Identity, cfg *Config, handle []byte) (*
 			u.Handle = id[:]
 		}
 	}
-	u.Name, u.Display = names(m.Schemas, ident)
+	u.Name, u.Display = m.named.names(m.Schemas, ident)
 	return u, nil
 }
 
