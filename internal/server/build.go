@@ -45,6 +45,10 @@ type App struct {
 	// when no channel can send (StartCourier runs it).
 	Courier       *courier.Queue
 	CourierWorker *courier.Worker
+	// Notices tells an identity's verified addresses that a credential changed (call
+	// Notices.CredentialChanged after a password, second factor, passkey or recovery address
+	// change is stored).
+	Notices *courier.Notifier
 
 	webauthn *webauthnMethods
 	// factors are the enabled sign-in methods as the AAL rules count them; registerAuth
@@ -130,6 +134,7 @@ func Build(ctx context.Context, cfg *config.Config, st store.Store, log *slog.Lo
 	if a.Courier, a.CourierWorker, err = NewCourier(ctx, cfg, st, log, now); err != nil {
 		return nil, err
 	}
+	a.Notices = &courier.Notifier{Queue: a.Courier, Enabled: cfg.Courier.Notices.CredentialChanged.Enabled, PublicBase: cfg.Serve.Public.BaseURL}
 
 	m := newMetrics()
 	pub := http.NewServeMux()
