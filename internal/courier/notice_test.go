@@ -85,3 +85,46 @@ func TestCredentialChangedNotice(t *testing.T) {
 		t.Fatalf("disabled notifier queued %d, %v", sent, err)
 	}
 }
+
+func TestChanges(t *testing.T) {
+	before := noticeIdentity()
+	before.RecoveryAddresses = []identity.RecoveryAddress{{Value: "ann@example.com", Via: "email"}}
+	copyOf := func() *identity.Identity {
+		c := *before
+		c.Credentials = map[identity.CredentialsType]identity.Credentials{}
+		for k, v := range before.Credentials {
+			c.Credentials[k] = v
+		}
+		c.RecoveryAddresses = append([]identity.RecoveryAddress(nil), before.RecoveryAddresses...)
+		return &c
+	}
+	for _, tc := range []struct {
+		name   string
+		change func(a *identity.Identity)
+		want   string
+	}{
+		{"nothing", func(*identity.Identity) {}, ""},
+		{"traits only", func(a *identity.Identity) { a.Traits = json.RawMessage(`{"email":"ann@example.com","name":"Ann"}`) }, ""},
+		{"recovery address case only", func(a *identity.Identity) { a.RecoveryAddresses[0].Value = "ANN@example.com" }, ""},
+		{"new password", func(a *identity.Identity) {
+			a.Credentials[identity.CredentialsPassword] = identity.Credentials{Config: json.RawMessage(`{"hashed_password":"other"}`)}
+		}, "password"},
+		{"totp added", func(a *identity.Identity) {
+			a.Credentials[identity.CredentialsTOTP] = identity.Credentials{Config: json.RawMessage(`{"totp_url":"otpauth://x"}`)}
+		}, "totp"},
+		{"password removed", func(a *identity.Identity) { delete(a.Credentials, identity.CredentialsPassword) }, "password"},
+		{"recovery address replaced", func(a *identity.Identity) {
+			a.RecoveryAddresses = []identity.RecoveryAddress{{Value: "attacker@example.com", Via: "email"}}
+		}, "recovery_address"},
+		{"passkey and recovery address", func(a *identity.Identity) {
+			a.Credentials[identity.CredentialsPasskey] = identity.Credentials{Config: json.RawMessage(`{"credentials":[]}`)}
+			a.RecoveryAddresses = append(a.RecoveryAddresses, identity.RecoveryAddress{Value: "b@example.com", Via: "email"})
+		}, "passkey,recovery_address"},
+	} {
+		after := copyOf()
+		tc.change(after)
+		if got := strings.Join(courier.Changes(before, after), ","); got != tc.want {
+			t.Errorf("%s: %q, want %q", tc.name, got, tc.want)
+		}
+	}
+}
