@@ -93,7 +93,7 @@ func (c *Config) afters() map[string]MethodAfter {
 func (a After) methods() map[string]MethodAfter {
 	return map[string]MethodAfter{
 		"password": a.Password, "profile": a.Profile, "totp": a.TOTP,
-		"lookup_secret": a.LookupSecret, "webauthn": a.WebAuthn, "passkey": a.Passkey,
+		"lookup_secret": a.LookupSecret, "webauthn": a.WebAuthn, "passkey": a.Passkey, "oidc": a.OIDC,
 	}
 }
 

@@ -225,18 +225,18 @@ tracing:
   provider: jaeger
 selfservice:
   methods:
-    oidc:
+    saml:
       enabled: true
   flows:
     login:
       after:
-        oidc:
+        saml:
           hooks: []
 `, nil, false)
 	if len(w) != 1 {
 		t.Fatalf("want one warning line, got %q", w)
 	}
-	want := "config: ignoring keys Portico does not support: courier.sms, oauth2_provider, selfservice.flows.login.after.oidc, selfservice.methods.oidc, tracing"
+	want := "config: ignoring keys Portico does not support: courier.sms, oauth2_provider, selfservice.flows.login.after.saml, selfservice.methods.saml, tracing"
 	if w[0] != want {
 		t.Fatalf("warning\n got %q\nwant %q", w[0], want)
 	}

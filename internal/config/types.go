@@ -147,6 +147,7 @@ type Methods struct {
 	Passkey      PasskeyMethod  `yaml:"passkey"`
 	Code         CodeMethod     `yaml:"code"`
 	Link         LinkMethod     `yaml:"link"`
+	OIDC         OIDCMethod     `yaml:"oidc"`
 }
 
 // CodeMethod is selfservice.methods.code: one-time codes for verification and recovery, and
@@ -308,6 +309,7 @@ type After struct {
 	LookupSecret            MethodAfter `yaml:"lookup_secret"`
 	WebAuthn                MethodAfter `yaml:"webauthn"`
 	Passkey                 MethodAfter `yaml:"passkey"`
+	OIDC                    MethodAfter `yaml:"oidc"`
 }
 
 // MethodAfter is the after-section of one method.

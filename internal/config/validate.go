@@ -43,6 +43,16 @@ func absURL(path, raw string) error {
 	return nil
 }
 
+// documentURL checks the address of a document Portico loads (an identity schema, a Jsonnet
+// mapper): file://, http(s):// or base64://.
+func documentURL(path, raw string) error {
+	u, err := url.Parse(raw)
+	if err != nil || !slices.Contains([]string{"file", "http", "https", "base64"}, u.Scheme) {
+		return invalid(path, "must be a file://, http(s):// or base64:// URL, got %q", raw)
+	}
+	return nil
+}
+
 // validate checks every key and normalises the enums that accept several spellings. It returns
 // warnings for values that work but are adjusted.
 func (c *Config) validate() ([]string, error) {
@@ -112,9 +122,8 @@ func (c *Config) validate() ([]string, error) {
 			check(invalid(p+".id", "duplicate schema id %q", s.ID))
 		}
 		seen[s.ID] = true
-		u, err := url.Parse(s.URL)
-		if err != nil || !slices.Contains([]string{"file", "http", "https", "base64"}, u.Scheme) {
-			check(invalid(p+".url", "must be a file://, http(s):// or base64:// URL, got %q", s.URL))
+		if err := documentURL(p+".url", s.URL); err != nil {
+			check(err)
 		}
 	}
 	if len(c.Identity.Schemas) > 0 && !seen[c.Identity.DefaultSchemaID] {
@@ -248,6 +257,7 @@ func (c *Config) validate() ([]string, error) {
 	}
 
 	c.validateCourier(check)
+	check(c.validateOIDC())
 
 	if len(errs) > 0 {
 		// Report the first problem only: one line, naming the key.
