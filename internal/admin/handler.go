@@ -2,6 +2,7 @@ package admin
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"net/url"
 	"strings"
@@ -43,6 +44,10 @@ type IdentityHandler struct {
 	// Factors are the enabled sign-in methods; deleting credentials never takes an identity's
 	// last usable first factor (see identity.Factors). Nil knows no method.
 	Factors *identity.Factors
+	// Reveal opens what a credential type keeps sealed in its config, for the types asked
+	// for with include_credential (the oidc method's upstream tokens); a type without an
+	// entry is shown as stored.
+	Reveal map[identity.CredentialsType]func(id uuid.UUID, config json.RawMessage) json.RawMessage
 }
 
 // NewIdentityHandler returns the admin identity API. publicBaseURL is the public listener's
@@ -69,8 +74,11 @@ func (h *IdentityHandler) render(id *identity.Identity, include []identity.Crede
 	for t, c := range out.Credentials {
 		if c.Identifiers == nil {
 			c.Identifiers = []string{}
-			out.Credentials[t] = c
 		}
+		if open := h.Reveal[t]; open != nil && len(c.Config) > 0 {
+			c.Config = open(id.ID, c.Config)
+		}
+		out.Credentials[t] = c
 	}
 	return out
 }

@@ -40,8 +40,9 @@ var computedRoutes = map[string][]string{
 }
 
 // notServed are source files whose routes `serve` does not mount by default: the profiler
-// exists only with --pprof, and its profile and trace handlers run for seconds by design.
-var notServed = map[string]bool{"pprof.go": true}
+// exists only with --pprof, and its profile and trace handlers run for seconds by design;
+// testprovider.go is the OpenID provider the oidc tests run (internal/method/oidc/oidctest).
+var notServed = map[string]bool{"pprof.go": true, "testprovider.go": true}
 
 // routeTable reads every route pattern registered with Handle or HandleFunc in the non-test
 // sources under internal/.
@@ -159,11 +160,11 @@ func TestAttackEveryRoute(t *testing.T) {
 	bodies := hostileBodies()
 	for backend, dsn := range testBackends(t) {
 		t.Run(backend, func(t *testing.T) {
-			s := apptest.Start(t, apptest.WithDSN(dsn),
+			s := apptest.Start(t, append(withOIDC(), apptest.WithDSN(dsn),
 				apptest.WithEnv("SELFSERVICE_METHODS_TOTP_ENABLED", "true"),
 				apptest.WithEnv("SELFSERVICE_METHODS_LOOKUP_SECRET_ENABLED", "true"),
 				apptest.WithEnv("SELFSERVICE_FLOWS_VERIFICATION_ENABLED", "true"),
-				apptest.WithEnv("SELFSERVICE_FLOWS_RECOVERY_ENABLED", "true"))
+				apptest.WithEnv("SELFSERVICE_FLOWS_RECOVERY_ENABLED", "true"))...)
 			attackRoutes(t, s, routes, bodies)
 		})
 	}
@@ -202,7 +203,7 @@ func attackRoutes(t *testing.T, s *apptest.Server, routes []string, bodies []hos
 		default:
 			path = strings.Replace(path, "{id}", sess.ID, 1)
 		}
-		path = strings.NewReplacer("{type}", "password", "{$}", "").Replace(path)
+		path = strings.NewReplacer("{type}", "password", "{provider}", "corp", "{$}", "").Replace(path)
 		if strings.HasSuffix(path, "/") && path != "/ui/" {
 			path += "x"
 		}

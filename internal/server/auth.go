@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"net/http"
 
 	"github.com/portico-auth/portico/internal/config"
@@ -10,13 +11,14 @@ import (
 	"github.com/portico-auth/portico/internal/flow/registration"
 	"github.com/portico-auth/portico/internal/method/code"
 	"github.com/portico-auth/portico/internal/method/lookup"
+	"github.com/portico-auth/portico/internal/method/oidc"
 	"github.com/portico-auth/portico/internal/method/password"
 	"github.com/portico-auth/portico/internal/method/totp"
 	"github.com/portico-auth/portico/internal/session"
 )
 
 // registerAuth mounts registration, login and logout on the public mux.
-func registerAuth(a *App, pub *http.ServeMux, ss *selfService) error {
+func registerAuth(ctx context.Context, a *App, pub *http.ServeMux, ss *selfService) error {
 	cfg, st, public := a.Config, a.Store, a.Config.PublicURL()
 	pw := cfg.SelfService.Methods.Password
 
@@ -53,6 +55,14 @@ func registerAuth(a *App, pub *http.ServeMux, ss *selfService) error {
 		loginMethods = append(loginMethods, a.webauthn.login...)
 		regMethods = append(regMethods, a.webauthn.registration...)
 	}
+	social, err := newOIDC(ctx, a)
+	if err != nil {
+		return err
+	}
+	if social != nil {
+		loginMethods = append(loginMethods, oidc.LoginMethod{Strategy: social})
+		regMethods = append(regMethods, oidc.RegistrationMethod{Strategy: social})
+	}
 
 	*a.factors = signInFactors(loginMethods)
 
@@ -77,6 +87,10 @@ func registerAuth(a *App, pub *http.ServeMux, ss *selfService) error {
 		rh.Verification = vh
 	}
 	rh.Register(pub)
+	if social != nil {
+		social.Login, social.Registration = lh, rh
+		social.Register(pub)
+	}
 
 	logoutReturn := cfg.SelfService.Flows.Logout.After.DefaultBrowserReturnURL
 	if logoutReturn == "" {

@@ -16,6 +16,7 @@ import (
 	"github.com/portico-auth/portico/internal/hash"
 	"github.com/portico-auth/portico/internal/identity"
 	"github.com/portico-auth/portico/internal/method/lookup"
+	"github.com/portico-auth/portico/internal/method/oidc"
 	"github.com/portico-auth/portico/internal/method/password"
 	"github.com/portico-auth/portico/internal/method/profile"
 	"github.com/portico-auth/portico/internal/method/totp"
@@ -51,6 +52,8 @@ type App struct {
 	Notices *courier.Notifier
 
 	webauthn *webauthnMethods
+	// OIDC is the oidc method, nil when it is off.
+	OIDC *oidc.Strategy
 	// factors are the enabled sign-in methods as the AAL rules count them; registerAuth
 	// fills them in from the login methods it builds.
 	factors *identity.Factors
@@ -168,8 +171,11 @@ func Build(ctx context.Context, cfg *config.Config, st store.Store, log *slog.Lo
 	webauthn.RegisterScript(pub)
 	ss := newSelfService(a)
 	ss.verification(a).Register(pub)
-	if err := registerAuth(a, pub, ss); err != nil {
+	if err := registerAuth(ctx, a, pub, ss); err != nil {
 		return nil, err
+	}
+	if a.OIDC != nil {
+		identities.Reveal = revealOIDC(a.OIDC)
 	}
 
 	var settingsMethods []settings.Method

@@ -78,8 +78,8 @@ type routeFixture struct {
 
 func newRouteFixture(t *testing.T) *routeFixture {
 	t.Helper()
-	s := apptest.Start(t, apptest.WithEnv("SELFSERVICE_METHODS_TOTP_ENABLED", "true"),
-		apptest.WithEnv("SELFSERVICE_FLOWS_VERIFICATION_ENABLED", "true"), apptest.WithEnv("SELFSERVICE_FLOWS_RECOVERY_ENABLED", "true"))
+	s := apptest.Start(t, append(withOIDC(), apptest.WithEnv("SELFSERVICE_METHODS_TOTP_ENABLED", "true"),
+		apptest.WithEnv("SELFSERVICE_FLOWS_VERIFICATION_ENABLED", "true"), apptest.WithEnv("SELFSERVICE_FLOWS_RECOVERY_ENABLED", "true"))...)
 	// A new address each time: the database may be a shared PostgreSQL or MariaDB one.
 	email := "routes-" + uuid.NewString() + "@example.com"
 	ident := s.CreateIdentity(t, email, "a-long-enough-password")
@@ -266,6 +266,16 @@ func routeCases() []routeCase {
 		{pattern: "GET /self-service/recovery", name: "link", rule: public, via: viaToken, want: [3]int{400, 400, 400},
 			req: func(t *testing.T, fx *routeFixture, _ string) (string, string, any) {
 				return http.MethodGet, "/self-service/recovery?flow=" + fx.flowID(t, "recovery") + "&token=forged", nil
+			}},
+
+		// The oidc callback: a state no browser holds is an error page, whoever calls; Apple's
+		// form post is sent on to the GET callback.
+		{pattern: "GET /self-service/methods/oidc/callback/{provider}", rule: public, via: viaBrowser, want: [3]int{303, 303, 303},
+			loc: [3]string{"/ui/error?id=", "/ui/error?id=", "/ui/error?id="}, req: get("/self-service/methods/oidc/callback/corp?state=forged&code=x")},
+		{pattern: "POST /self-service/methods/oidc/callback/{provider}", rule: public, via: viaBrowser, want: [3]int{303, 303, 303},
+			loc: [3]string{"/self-service/methods/oidc/callback/corp?", "/self-service/methods/oidc/callback/corp?", "/self-service/methods/oidc/callback/corp?"},
+			req: func(*testing.T, *routeFixture, string) (string, string, any) {
+				return http.MethodPost, "/self-service/methods/oidc/callback/corp", map[string]any{"state": "forged", "code": "x"}
 			}},
 
 		// The built-in UI reads the API with the browser's cookies, so it inherits the rules.

@@ -19,6 +19,8 @@ const (
 	InfoLoginContinue             = 1010013
 	InfoLoginEmailWithCodeSent    = 1010014
 	InfoLoginCode                 = 1010015
+	InfoLoginLink                 = 1010016
+	InfoLoginAndLink              = 1010017
 	InfoLoginPasskey              = 1010021
 	InfoLoginPassword             = 1010022
 
@@ -72,41 +74,42 @@ const (
 	InfoVerificationSuccessful        = 1080002
 	InfoVerificationEmailWithCodeSent = 1080003
 
-	ErrorValidationGeneric                      = 4000001
-	ErrorValidationRequired                     = 4000002
-	ErrorValidationMinLength                    = 4000003
-	ErrorValidationInvalidFormat                = 4000004
-	ErrorValidationPasswordPolicy               = 4000005
-	ErrorValidationInvalidCredentials           = 4000006
-	ErrorValidationDuplicateCredentials         = 4000007
-	ErrorValidationTOTPVerifierWrong            = 4000008
-	ErrorValidationIdentifierMissing            = 4000009
-	ErrorValidationAddressNotVerified           = 4000010
-	ErrorValidationNoTOTPDevice                 = 4000011
-	ErrorValidationLookupAlreadyUsed            = 4000012
-	ErrorValidationNoWebAuthnDevice             = 4000013
-	ErrorValidationNoLookup                     = 4000014
-	ErrorValidationNoWebAuthnUser               = 4000015
-	ErrorValidationLookupInvalid                = 4000016
-	ErrorValidationMaxLength                    = 4000017
-	ErrorValidationMinimum                      = 4000018
-	ErrorValidationExclusiveMinimum             = 4000019
-	ErrorValidationMaximum                      = 4000020
-	ErrorValidationExclusiveMaximum             = 4000021
-	ErrorValidationMultipleOf                   = 4000022
-	ErrorValidationMaxItems                     = 4000023
-	ErrorValidationMinItems                     = 4000024
-	ErrorValidationUniqueItems                  = 4000025
-	ErrorValidationWrongType                    = 4000026
-	ErrorValidationConst                        = 4000029
-	ErrorValidationConstGeneric                 = 4000030
-	ErrorValidationPasswordIdentifierTooSimilar = 4000031
-	ErrorValidationPasswordMinLength            = 4000032
-	ErrorValidationPasswordMaxLength            = 4000033
-	ErrorValidationPasswordTooManyBreaches      = 4000034
-	ErrorValidationAccountNotFound              = 4000037
-	ErrorValidationPasswordNewSameAsOld         = 4000039
-	ErrorValidationInvalidEmail                 = 4000040
+	ErrorValidationGeneric                        = 4000001
+	ErrorValidationRequired                       = 4000002
+	ErrorValidationMinLength                      = 4000003
+	ErrorValidationInvalidFormat                  = 4000004
+	ErrorValidationPasswordPolicy                 = 4000005
+	ErrorValidationInvalidCredentials             = 4000006
+	ErrorValidationDuplicateCredentials           = 4000007
+	ErrorValidationTOTPVerifierWrong              = 4000008
+	ErrorValidationIdentifierMissing              = 4000009
+	ErrorValidationAddressNotVerified             = 4000010
+	ErrorValidationNoTOTPDevice                   = 4000011
+	ErrorValidationLookupAlreadyUsed              = 4000012
+	ErrorValidationNoWebAuthnDevice               = 4000013
+	ErrorValidationNoLookup                       = 4000014
+	ErrorValidationNoWebAuthnUser                 = 4000015
+	ErrorValidationLookupInvalid                  = 4000016
+	ErrorValidationMaxLength                      = 4000017
+	ErrorValidationMinimum                        = 4000018
+	ErrorValidationExclusiveMinimum               = 4000019
+	ErrorValidationMaximum                        = 4000020
+	ErrorValidationExclusiveMaximum               = 4000021
+	ErrorValidationMultipleOf                     = 4000022
+	ErrorValidationMaxItems                       = 4000023
+	ErrorValidationMinItems                       = 4000024
+	ErrorValidationUniqueItems                    = 4000025
+	ErrorValidationWrongType                      = 4000026
+	ErrorValidationDuplicateCredentialsOnOIDCLink = 4000027
+	ErrorValidationConst                          = 4000029
+	ErrorValidationConstGeneric                   = 4000030
+	ErrorValidationPasswordIdentifierTooSimilar   = 4000031
+	ErrorValidationPasswordMinLength              = 4000032
+	ErrorValidationPasswordMaxLength              = 4000033
+	ErrorValidationPasswordTooManyBreaches        = 4000034
+	ErrorValidationAccountNotFound                = 4000037
+	ErrorValidationPasswordNewSameAsOld           = 4000039
+	ErrorValidationInvalidEmail                   = 4000040
 	// ErrorValidationLastFirstFactor is Portico's own id (Kratos has none for it): a
 	// settings change refused because it would remove the identity's last way to sign in.
 	ErrorValidationLastFirstFactor = 4000100
@@ -160,6 +163,8 @@ var catalogue = map[int]Entry{
 	InfoLoginContinue:             {Info, "Continue"},
 	InfoLoginEmailWithCodeSent:    {Info, "An email containing a code has been sent to the email address you provided. If you have not received an email, check the spelling of the address and make sure to use the address you registered with."},
 	InfoLoginCode:                 {Info, "Send sign in code"},
+	InfoLoginLink:                 {Info, "You tried to sign in with {provider}, but an account with the address {duplicateIdentifier} exists already. Sign in to that account with one of its ways to sign in to add {provider} to it."},
+	InfoLoginAndLink:              {Info, "Sign in and link"},
 	InfoLoginPasskey:              {Info, "Sign in with passkey"},
 	InfoLoginPassword:             {Info, "Sign in with password"},
 
@@ -201,42 +206,43 @@ var catalogue = map[int]Entry{
 	InfoNodeLabelResendOTP: {Info, "Resend code"},
 	InfoNodeLabelContinue:  {Info, "Continue"},
 
-	ErrorValidationGeneric:                      {Error, "{reason}"},
-	ErrorValidationRequired:                     {Error, "Property {property} is missing."},
-	ErrorValidationMinLength:                    {Error, "length must be >= {min_length}, but got {actual_length}"},
-	ErrorValidationInvalidFormat:                {Error, "does not match pattern \"{pattern}\""},
-	ErrorValidationPasswordPolicy:               {Error, "The password can not be used because {reason}."},
-	ErrorValidationInvalidCredentials:           {Error, "The provided credentials are invalid, check for spelling mistakes in your password or username, email address, or phone number."},
-	ErrorValidationDuplicateCredentials:         {Error, "An account with the same identifier (email, phone, username, ...) exists already."},
-	ErrorValidationTOTPVerifierWrong:            {Error, "The provided authentication code is invalid, please try again."},
-	ErrorValidationIdentifierMissing:            {Error, "Could not find any login identifiers. Did you forget to set them? This could also be caused by a server misconfiguration."},
-	ErrorValidationAddressNotVerified:           {Error, "Account not active yet. Did you forget to verify your email address?"},
-	ErrorValidationNoTOTPDevice:                 {Error, "You have no TOTP device set up."},
-	ErrorValidationLookupAlreadyUsed:            {Error, "This backup recovery code has already been used."},
-	ErrorValidationNoWebAuthnDevice:             {Error, "You have no WebAuthn device set up."},
-	ErrorValidationNoLookup:                     {Error, "You have no backup recovery codes set up."},
-	ErrorValidationNoWebAuthnUser:               {Error, "This account does not exist or has no security key set up."},
-	ErrorValidationLookupInvalid:                {Error, "The backup recovery code is not valid."},
-	ErrorValidationMaxLength:                    {Error, "length must be <= {max_length}, but got {actual_length}"},
-	ErrorValidationMinimum:                      {Error, "must be >= {minimum} but found {actual}"},
-	ErrorValidationExclusiveMinimum:             {Error, "must be > {minimum} but found {actual}"},
-	ErrorValidationMaximum:                      {Error, "must be <= {maximum} but found {actual}"},
-	ErrorValidationExclusiveMaximum:             {Error, "must be < {maximum} but found {actual}"},
-	ErrorValidationMultipleOf:                   {Error, "{actual} not multipleOf {base}"},
-	ErrorValidationMaxItems:                     {Error, "maximum {max_items} items allowed, but found {actual_items} items"},
-	ErrorValidationMinItems:                     {Error, "minimum {min_items} items allowed, but found {actual_items} items"},
-	ErrorValidationUniqueItems:                  {Error, "items at index {index_a} and {index_b} are equal"},
-	ErrorValidationWrongType:                    {Error, "expected {allowed_types}, but got {actual_type}"},
-	ErrorValidationConst:                        {Error, "must be equal to constant {expected}"},
-	ErrorValidationConstGeneric:                 {Error, "const failed"},
-	ErrorValidationPasswordIdentifierTooSimilar: {Error, "The password can not be used because it is too similar to the identifier."},
-	ErrorValidationPasswordMinLength:            {Error, "The password must be at least {min_length} characters long, but got {actual_length}."},
-	ErrorValidationPasswordMaxLength:            {Error, "The password must be at most {max_length} characters long, but got {actual_length}."},
-	ErrorValidationPasswordTooManyBreaches:      {Error, "The password has been found in data breaches and must no longer be used."},
-	ErrorValidationAccountNotFound:              {Error, "This account does not exist or has no login method configured."},
-	ErrorValidationPasswordNewSameAsOld:         {Error, "The new password must be different from the old password."},
-	ErrorValidationInvalidEmail:                 {Error, "\"{value}\" is not a valid email address."},
-	ErrorValidationLastFirstFactor:              {Error, "This is the last way to sign in to this account, so it cannot be removed. Add another sign-in method first."},
+	ErrorValidationGeneric:                        {Error, "{reason}"},
+	ErrorValidationRequired:                       {Error, "Property {property} is missing."},
+	ErrorValidationMinLength:                      {Error, "length must be >= {min_length}, but got {actual_length}"},
+	ErrorValidationInvalidFormat:                  {Error, "does not match pattern \"{pattern}\""},
+	ErrorValidationPasswordPolicy:                 {Error, "The password can not be used because {reason}."},
+	ErrorValidationInvalidCredentials:             {Error, "The provided credentials are invalid, check for spelling mistakes in your password or username, email address, or phone number."},
+	ErrorValidationDuplicateCredentials:           {Error, "An account with the same identifier (email, phone, username, ...) exists already."},
+	ErrorValidationTOTPVerifierWrong:              {Error, "The provided authentication code is invalid, please try again."},
+	ErrorValidationIdentifierMissing:              {Error, "Could not find any login identifiers. Did you forget to set them? This could also be caused by a server misconfiguration."},
+	ErrorValidationAddressNotVerified:             {Error, "Account not active yet. Did you forget to verify your email address?"},
+	ErrorValidationNoTOTPDevice:                   {Error, "You have no TOTP device set up."},
+	ErrorValidationLookupAlreadyUsed:              {Error, "This backup recovery code has already been used."},
+	ErrorValidationNoWebAuthnDevice:               {Error, "You have no WebAuthn device set up."},
+	ErrorValidationNoLookup:                       {Error, "You have no backup recovery codes set up."},
+	ErrorValidationNoWebAuthnUser:                 {Error, "This account does not exist or has no security key set up."},
+	ErrorValidationLookupInvalid:                  {Error, "The backup recovery code is not valid."},
+	ErrorValidationMaxLength:                      {Error, "length must be <= {max_length}, but got {actual_length}"},
+	ErrorValidationMinimum:                        {Error, "must be >= {minimum} but found {actual}"},
+	ErrorValidationExclusiveMinimum:               {Error, "must be > {minimum} but found {actual}"},
+	ErrorValidationMaximum:                        {Error, "must be <= {maximum} but found {actual}"},
+	ErrorValidationExclusiveMaximum:               {Error, "must be < {maximum} but found {actual}"},
+	ErrorValidationMultipleOf:                     {Error, "{actual} not multipleOf {base}"},
+	ErrorValidationMaxItems:                       {Error, "maximum {max_items} items allowed, but found {actual_items} items"},
+	ErrorValidationMinItems:                       {Error, "minimum {min_items} items allowed, but found {actual_items} items"},
+	ErrorValidationUniqueItems:                    {Error, "items at index {index_a} and {index_b} are equal"},
+	ErrorValidationWrongType:                      {Error, "expected {allowed_types}, but got {actual_type}"},
+	ErrorValidationDuplicateCredentialsOnOIDCLink: {Error, "An account with the same identifier (email, phone, username, ...) exists already. Please sign in to your existing account to link your social profile."},
+	ErrorValidationConst:                          {Error, "must be equal to constant {expected}"},
+	ErrorValidationConstGeneric:                   {Error, "const failed"},
+	ErrorValidationPasswordIdentifierTooSimilar:   {Error, "The password can not be used because it is too similar to the identifier."},
+	ErrorValidationPasswordMinLength:              {Error, "The password must be at least {min_length} characters long, but got {actual_length}."},
+	ErrorValidationPasswordMaxLength:              {Error, "The password must be at most {max_length} characters long, but got {actual_length}."},
+	ErrorValidationPasswordTooManyBreaches:        {Error, "The password has been found in data breaches and must no longer be used."},
+	ErrorValidationAccountNotFound:                {Error, "This account does not exist or has no login method configured."},
+	ErrorValidationPasswordNewSameAsOld:           {Error, "The new password must be different from the old password."},
+	ErrorValidationInvalidEmail:                   {Error, "\"{value}\" is not a valid email address."},
+	ErrorValidationLastFirstFactor:                {Error, "This is the last way to sign in to this account, so it cannot be removed. Add another sign-in method first."},
 
 	ErrorValidationLoginFlowExpired:       {Error, "The login flow expired {expired_at_unix_since_minutes} minutes ago, please try again."},
 	ErrorValidationLoginNoStrategy:        {Error, "Could not find a strategy to log you in with. Did you fill out the form correctly?"},

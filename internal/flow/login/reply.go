@@ -55,3 +55,23 @@ func (h *Handler) succeed(w *flow.Responder, r *http.Request, f *Flow, m Method,
 	}
 	return w.Finish(&res, &res.ContinueWith, h.Target(f.ReturnTo, h.ReturnURL))
 }
+
+// Complete signs ident in on flow f for method m when the method finishes outside a submission
+// to this flow (the oidc callback, a provider's redirect back). sess is the request's session
+// (refresh flows refresh it), or nil.
+func (h *Handler) Complete(w *flow.Responder, r *http.Request, f *Flow, m Method, sess *session.Session, ident *identity.Identity) error {
+	if sess != nil && !f.Refresh && f.RequestedAAL != session.AAL2 {
+		sess = nil
+	}
+	return h.succeed(w, r, f, m, sess, ident)
+}
+
+// Restart answers a method's late step (a callback) on expired flow old as a submission to it
+// is answered: a new flow with the "expired" message.
+func (h *Handler) Restart(w *flow.Responder, r *http.Request, old *Flow) error {
+	sess, err := h.Session(r)
+	if err != nil {
+		return err
+	}
+	return h.expired(w, r, old, sess)
+}

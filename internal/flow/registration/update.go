@@ -32,12 +32,7 @@ func (h *Handler) update(w *flow.Responder, r *http.Request) error {
 		return err
 	}
 	if f.Expired(h.Time()) {
-		msg := text.NewRegistrationFlowExpired(f.ExpiresAt, h.Time())
-		next, err := h.newFlow(w, r, f.ReturnTo, &msg)
-		if err != nil {
-			return err
-		}
-		return h.Expired(w, f, next)
+		return h.Restart(w, r, f)
 	}
 	if err := h.Verify(r, f, body); err != nil {
 		return err
@@ -112,4 +107,21 @@ func (h *Handler) succeed(w *flow.Responder, r *http.Request, f *Flow, m Method,
 		res.ContinueWith = append(res.ContinueWith, cw...)
 	}
 	return w.Finish(&res, &res.ContinueWith, target)
+}
+
+// Complete answers a registration that method m finished outside a submission to flow f (the
+// oidc callback) with identity ident, as a submission's success is answered.
+func (h *Handler) Complete(w *flow.Responder, r *http.Request, f *Flow, m Method, ident *identity.Identity) error {
+	return h.succeed(w, r, f, m, ident)
+}
+
+// Restart answers a method's late step (a callback) on expired flow old with a new flow
+// carrying the "expired" message.
+func (h *Handler) Restart(w *flow.Responder, r *http.Request, old *Flow) error {
+	msg := text.NewRegistrationFlowExpired(old.ExpiresAt, h.Time())
+	next, err := h.newFlow(w, r, old.ReturnTo, &msg)
+	if err != nil {
+		return err
+	}
+	return h.Expired(w, old, next)
 }

@@ -1,0 +1,142 @@
+package oidc
+
+import (
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+	"golang.org/x/oauth2"
+
+	"github.com/portico-auth/portico/internal/identity"
+)
+
+// CredentialConfig is the config of an identity's oidc credential, in Kratos's shape: one
+// entry per linked provider account. The initial tokens are sealed (seal purpose "portico
+// oidc upstream tokens", bound to the identity id and the provider's identifier); the admin
+// API opens them only for include_credential=oidc.
+type CredentialConfig struct {
+	Providers []LinkedProvider `json:"providers"`
+}
+
+// LinkedProvider is one provider account linked to an identity.
+type LinkedProvider struct {
+	Subject             string `json:"subject"`
+	Provider            string `json:"provider"`
+	InitialIDToken      string `json:"initial_id_token"`
+	InitialAccessToken  string `json:"initial_access_token"`
+	InitialRefreshToken string `json:"initial_refresh_token"`
+	Organization        string `json:"organization,omitempty"`
+}
+
+// Identifier is the credential identifier of a provider account: "<provider>:<subject>".
+func Identifier(provider, subject string) string { return provider + ":" + subject }
+
+// ReadConfig returns the identity's oidc config (empty when it has none).
+func ReadConfig(ident *identity.Identity) (*CredentialConfig, error) {
+	c := &CredentialConfig{}
+	cr, ok := ident.Credentials[CredentialsType]
+	if !ok || len(cr.Config) == 0 {
+		return c, nil
+	}
+	if err := json.Unmarshal(cr.Config, c); err != nil {
+		return nil, fmt.Errorf("decode oidc credential: %w", err)
+	}
+	return c, nil
+}
+
+// link adds provider account (provider, subject) with its tokens (sealed) to ident's oidc
+// credential, in memory.
+func (s *Strategy) link(ident *identity.Identity, provider, subject string, tok *oauth2.Token, now time.Time) error {
+	cfg, err := ReadConfig(ident)
+	if err != nil {
+		return err
+	}
+	lp := LinkedProvider{Subject: subject, Provider: provider}
+	if tok != nil {
+		aad := []byte(ident.ID.String() + "\x00" + Identifier(provider, subject))
+		idt, _ := tok.Extra("id_token").(string)
+		for _, t := range []struct {
+			dst   *string
+			plain string
+		}{{&lp.InitialIDToken, idt}, {&lp.InitialAccessToken, tok.AccessToken}, {&lp.InitialRefreshToken, tok.RefreshToken}} {
+			if t.plain == "" {
+				continue
+			}
+			if *t.dst, err = s.Tokens.Seal([]byte(t.plain), aad); err != nil {
+				return err
+			}
+		}
+	}
+	cfg.Providers = append(cfg.Providers, lp)
+	raw, err := json.Marshal(cfg)
+	if err != nil {
+		return err
+	}
+	cr := ident.Credentials[CredentialsType]
+	if cr.CreatedAt.IsZero() {
+		cr.CreatedAt = now
+	}
+	cr.Type, cr.Config, cr.UpdatedAt = CredentialsType, raw, now
+	cr.Identifiers = nil
+	for _, p := range cfg.Providers {
+		cr.Identifiers = append(cr.Identifiers, Identifier(p.Provider, p.Subject))
+	}
+	if ident.Credentials == nil {
+		ident.Credentials = map[identity.CredentialsType]identity.Credentials{}
+	}
+	ident.Credentials[CredentialsType] = cr
+	return nil
+}
+
+// RevealConfig is the oidc credential config of identity id with the initial tokens opened,
+// for the admin API's include_credential=oidc; a token no secret opens is left out, and a
+// config that cannot be read is shown without tokens.
+func (s *Strategy) RevealConfig(id uuid.UUID, raw json.RawMessage) json.RawMessage {
+	var cfg CredentialConfig
+	if err := json.Unmarshal(raw, &cfg); err != nil {
+		return json.RawMessage(`{"providers":[]}`)
+	}
+	out, err := json.Marshal(s.openTokens(id.String(), &cfg))
+	if err != nil {
+		return json.RawMessage(`{"providers":[]}`)
+	}
+	return out
+}
+
+func (s *Strategy) openTokens(id string, cfg *CredentialConfig) *CredentialConfig {
+	out := &CredentialConfig{Providers: make([]LinkedProvider, len(cfg.Providers))}
+	for i, p := range cfg.Providers {
+		aad := []byte(id + "\x00" + Identifier(p.Provider, p.Subject))
+		for _, t := range []*string{&p.InitialIDToken, &p.InitialAccessToken, &p.InitialRefreshToken} {
+			if *t == "" {
+				continue
+			}
+			plain, err := s.Tokens.Open(*t, aad)
+			if err != nil {
+				*t = ""
+				continue
+			}
+			*t = string(plain)
+		}
+		out.Providers[i] = p
+	}
+	return out
+}
+
+// linked reports whether ident has any provider account of a configured provider.
+func (s *Strategy) linked(ident *identity.Identity) bool {
+	if ident == nil {
+		return false
+	}
+	cfg, err := ReadConfig(ident)
+	if err != nil {
+		return false
+	}
+	for _, p := range cfg.Providers {
+		if _, ok := s.byID[p.Provider]; ok {
+			return true
+		}
+	}
+	return false
+}

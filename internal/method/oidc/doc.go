@@ -1,0 +1,16 @@
+// Package oidc is Kratos's "oidc" method: sign-up and sign-in with OpenID Connect and OAuth2
+// providers (generic by discovery, and the common ones with their quirks), for login and
+// registration flows.
+//
+// A submission with method=oidc and provider=<id> stores a single-use state record (the flow,
+// the provider, a PKCE verifier and a nonce, sealed) and sends the browser to the provider:
+// 303 for a browser, 422 browser_location_change_required with redirect_browser_to for an
+// SPA. The provider sends the browser back to /self-service/methods/oidc/callback/<id>; the
+// callback finds the state, checks that the same browser returns (a value derived from its
+// CSRF cookie, SameSite=Lax, so it travels with the provider's top-level redirect; Apple's
+// form_post callback is turned into such a GET by a 303 first), consumes it, exchanges the
+// code with the verifier, verifies the ID token (signature, issuer, audience, expiry, nonce)
+// and finishes the flow: the identity holding the credential identifier <provider>:<subject>
+// is signed in, or a new one is created from the claims through the provider's Jsonnet
+// mapper. Every provider error and bad token is a message on the flow, never a 500.
+package oidc

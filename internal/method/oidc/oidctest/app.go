@@ -1,0 +1,61 @@
+package oidctest
+
+import (
+	"context"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"strings"
+	"testing"
+
+	gooidc "github.com/coreos/go-oidc/v3/oidc"
+	"golang.org/x/oauth2"
+)
+
+// AppClients are the provider's other clients: mobile apps that sign in with the provider's
+// SDK and hand their ID token to Portico (native sign-in).
+var AppClients = []string{"mobile-app", "other-app"}
+
+const (
+	appSecret   = "app-secret"
+	appRedirect = "http://127.0.0.1:1/app-callback"
+)
+
+// IDToken signs the chosen person in at the provider as the app client (an authorisation
+// code flow with nonce, as a provider SDK does) and returns the ID token it is issued.
+func (p *Provider) IDToken(t testing.TB, client, nonce string) string {
+	t.Helper()
+	ctx := context.Background()
+	disco, err := gooidc.NewProvider(ctx, p.Issuer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	oc := &oauth2.Config{ClientID: client, ClientSecret: appSecret, Endpoint: disco.Endpoint(), RedirectURL: appRedirect, Scopes: []string{"openid", "email", "profile"}}
+	verifier := oauth2.GenerateVerifier()
+	next := oc.AuthCodeURL("app-state", oauth2.SetAuthURLParam("nonce", nonce), oauth2.S256ChallengeOption(verifier))
+	jar, _ := cookiejar.New(nil)
+	hc := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	for range 10 {
+		res, err := hc.Get(next)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		base, _ := url.Parse(next)
+		loc, err := base.Parse(res.Header.Get("Location"))
+		if err != nil || res.Header.Get("Location") == "" {
+			t.Fatalf("provider at %s: %d", next, res.StatusCode)
+		}
+		next = loc.String()
+		if strings.HasPrefix(next, appRedirect) {
+			tok, err := oc.Exchange(ctx, loc.Query().Get("code"), oauth2.VerifierOption(verifier))
+			if err != nil {
+				t.Fatal(err)
+			}
+			raw, _ := tok.Extra("id_token").(string)
+			return raw
+		}
+	}
+	t.Fatal("the provider never sent the app back")
+	return ""
+}

@@ -1,0 +1,218 @@
+package oidc
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strings"
+	"sync"
+
+	gooidc "github.com/coreos/go-oidc/v3/oidc"
+	"golang.org/x/oauth2"
+
+	"github.com/portico-auth/portico/internal/config"
+)
+
+// openID is a provider that speaks OpenID Connect: endpoints and keys by discovery from the
+// issuer, claims from the verified ID token (and the user info endpoint when claims_source is
+// userinfo). generic, google, microsoft, gitlab, auth0, keycloak and slack are this with a
+// default issuer and a few checks of their own.
+type openID struct {
+	cfg    config.OIDCProvider
+	client *http.Client
+	issuer string
+	// skipIssuer is set for Microsoft's multi-tenant issuers, checked against tid instead.
+	skipIssuer bool
+
+	mu    sync.Mutex
+	disco *gooidc.Provider // discovered once, retried after a failure
+}
+
+func newOpenID(p config.OIDCProvider, client *http.Client) *openID {
+	o := &openID{cfg: p, client: client, issuer: strings.TrimSuffix(p.IssuerURL, "/")}
+	switch p.Provider {
+	case "google":
+		o.issuer = defaultString(o.issuer, "https://accounts.google.com")
+	case "gitlab":
+		o.issuer = defaultString(o.issuer, "https://gitlab.com")
+	case "slack":
+		o.issuer = defaultString(o.issuer, "https://slack.com")
+	case "microsoft":
+		if o.issuer == "" {
+			o.issuer = "https://login.microsoftonline.com/" + p.MicrosoftTenant + "/v2.0"
+		}
+		// Only a tenant id has one issuer; common, organizations and consumers discover a
+		// template ({tenantid}) and every token names its own tenant.
+		o.skipIssuer = !isTenantID(p.MicrosoftTenant)
+	}
+	return o
+}
+
+func defaultString(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}
+
+// isTenantID reports whether a Microsoft tenant is a tenant's own id (a GUID) rather than
+// one of the shared names.
+func isTenantID(t string) bool {
+	switch t {
+	case "", "common", "organizations", "consumers":
+		return false
+	}
+	return true
+}
+
+func (o *openID) Config() *config.OIDCProvider { return &o.cfg }
+
+func (o *openID) ctx(ctx context.Context) context.Context {
+	ctx = gooidc.ClientContext(ctx, o.client)
+	if o.skipIssuer {
+		ctx = gooidc.InsecureIssuerURLContext(ctx, o.issuer)
+	}
+	return ctx
+}
+
+// discover returns the provider's discovery document, fetched on first use.
+func (o *openID) discover(ctx context.Context) (*gooidc.Provider, error) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.disco != nil {
+		return o.disco, nil
+	}
+	p, err := gooidc.NewProvider(o.ctx(ctx), o.issuer)
+	if err != nil {
+		return nil, fmt.Errorf("discover %s: %w", o.issuer, err)
+	}
+	o.disco = p
+	return p, nil
+}
+
+func (o *openID) OAuth2(ctx context.Context) (*oauth2.Config, error) {
+	p, err := o.discover(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return oauth2Config(&o.cfg, p.Endpoint(), gooidc.ScopeOpenID, "email", "profile"), nil
+}
+
+func (o *openID) AuthOptions() []oauth2.AuthCodeOption { return nil }
+
+func (o *openID) Claims(ctx context.Context, tok *oauth2.Token, nonce string) (*Claims, error) {
+	raw, _ := tok.Extra("id_token").(string)
+	if raw == "" {
+		return nil, claimsError("the provider sent no ID token")
+	}
+	idt, err := o.verify(ctx, raw, nonce, nil)
+	if err != nil {
+		return nil, err
+	}
+	var claims json.RawMessage
+	if err := idt.Claims(&claims); err != nil {
+		return nil, claimsError("read the ID token's claims: %v", err)
+	}
+	c, err := claimsFromJSON(claims)
+	if err != nil {
+		return nil, claimsError("%v", err)
+	}
+	if o.cfg.ClaimsSource == "userinfo" {
+		if c, err = o.userInfo(ctx, tok, c); err != nil {
+			return nil, err
+		}
+	}
+	return c, nil
+}
+
+// verify checks an ID token: signature by the provider's keys, issuer, audience (the client
+// id, or one of audiences when set), expiry and nonce.
+func (o *openID) verify(ctx context.Context, raw, nonce string, audiences []string) (*gooidc.IDToken, error) {
+	p, err := o.discover(ctx)
+	if err != nil {
+		return nil, err
+	}
+	vc := &gooidc.Config{ClientID: o.cfg.ClientID, SkipIssuerCheck: o.skipIssuer}
+	if len(audiences) > 0 {
+		vc = &gooidc.Config{SkipClientIDCheck: true, SkipIssuerCheck: o.skipIssuer}
+	}
+	idt, err := p.Verifier(vc).Verify(o.ctx(ctx), raw)
+	if err != nil {
+		return nil, claimsError("the ID token is not valid: %v", err)
+	}
+	if len(audiences) > 0 && !anyAudience(idt.Audience, audiences) {
+		return nil, claimsError("the ID token is not valid: audience %v is not accepted", idt.Audience)
+	}
+	if idt.Nonce != nonce {
+		return nil, claimsError("the ID token's nonce does not match the authorisation request")
+	}
+	if o.skipIssuer {
+		if err := checkMicrosoftIssuer(idt); err != nil {
+			return nil, err
+		}
+	}
+	if idt.Subject == "" {
+		return nil, claimsError("the ID token has no subject")
+	}
+	return idt, nil
+}
+
+func anyAudience(got, accepted []string) bool {
+	for _, g := range got {
+		for _, a := range accepted {
+			if g == a {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// checkMicrosoftIssuer checks a multi-tenant token's issuer against its own tenant id.
+func checkMicrosoftIssuer(idt *gooidc.IDToken) error {
+	var c struct {
+		TID string `json:"tid"`
+	}
+	if err := idt.Claims(&c); err != nil {
+		return claimsError("read the ID token's tenant: %v", err)
+	}
+	return microsoftIssuer(idt.Issuer, c.TID)
+}
+
+// microsoftIssuer: the issuer must be Microsoft's for exactly the token's tenant.
+func microsoftIssuer(iss, tid string) error {
+	if tid == "" {
+		return claimsError("the ID token has no tenant id")
+	}
+	if want := "https://login.microsoftonline.com/" + tid + "/v2.0"; iss != want {
+		return claimsError("the ID token's issuer %q is not the one of its tenant", iss)
+	}
+	return nil
+}
+
+// userInfo merges the user info endpoint's claims over the ID token's (the subject must be
+// the same).
+func (o *openID) userInfo(ctx context.Context, tok *oauth2.Token, c *Claims) (*Claims, error) {
+	p, err := o.discover(ctx)
+	if err != nil {
+		return nil, err
+	}
+	ui, err := p.UserInfo(o.ctx(ctx), oauth2.StaticTokenSource(tok))
+	if err != nil {
+		return nil, claimsError("read user info: %v", err)
+	}
+	if ui.Subject != c.Subject {
+		return nil, claimsError("the user info's subject is not the ID token's")
+	}
+	var raw json.RawMessage
+	if err := ui.Claims(&raw); err != nil {
+		return nil, claimsError("read user info: %v", err)
+	}
+	merged, err := claimsFromJSON(raw)
+	if err != nil {
+		return nil, claimsError("%v", err)
+	}
+	merged.Issuer = c.Issuer
+	return merged, nil
+}

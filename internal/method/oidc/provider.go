@@ -1,0 +1,104 @@
+package oidc
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"time"
+
+	"golang.org/x/oauth2"
+
+	"github.com/portico-auth/portico/internal/config"
+)
+
+// Provider is one configured provider: where to send the browser, how to exchange the code,
+// and how to read the person's claims afterwards.
+type Provider interface {
+	// Config is the provider's entry of selfservice.methods.oidc.config.providers.
+	Config() *config.OIDCProvider
+	// OAuth2 is the client configuration (endpoints, credentials, scopes); RedirectURL is
+	// set by the caller.
+	OAuth2(ctx context.Context) (*oauth2.Config, error)
+	// AuthOptions are the provider's extra authorisation parameters (Apple's form_post).
+	AuthOptions() []oauth2.AuthCodeOption
+	// Claims reads the person's claims after the exchange: from the verified ID token
+	// (whose nonce must be nonce) or from the provider's API.
+	Claims(ctx context.Context, tok *oauth2.Token, nonce string) (*Claims, error)
+}
+
+// ErrClaims marks a provider's reply Portico cannot accept (a bad or missing ID token, a
+// wrong nonce, no subject): shown on the flow as the provider's failure.
+var ErrClaims = errors.New("oidc: the provider's reply was not accepted")
+
+func claimsError(format string, args ...any) error {
+	return fmt.Errorf("%w: %s", ErrClaims, fmt.Sprintf(format, args...))
+}
+
+// New builds the provider of a configuration entry. client makes the calls to the provider
+// (discovery, token, user info); nil uses a client with a 10-second timeout.
+func New(p config.OIDCProvider, client *http.Client) (Provider, error) {
+	if client == nil {
+		client = &http.Client{Timeout: 10 * time.Second}
+	}
+	switch p.Provider {
+	case "github":
+		return newGitHub(p, client), nil
+	case "discord":
+		return newDiscord(p, client), nil
+	case "apple":
+		return newApple(p, client)
+	case "generic", "google", "microsoft", "gitlab", "auth0", "keycloak", "slack":
+		return newOpenID(p, client), nil
+	}
+	return nil, fmt.Errorf("oidc: unknown provider kind %q", p.Provider)
+}
+
+// maxAPIBytes bounds a provider API reply.
+const maxAPIBytes = 1 << 20
+
+// getJSON GETs url with the access token and returns the body of a 200 reply.
+func getJSON(ctx context.Context, client *http.Client, tok *oauth2.Token, url string, extra http.Header) ([]byte, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return nil, err
+	}
+	tok.SetAuthHeader(req)
+	req.Header.Set("Accept", "application/json")
+	for k, v := range extra {
+		req.Header[k] = v
+	}
+	res, err := client.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("call %s: %w", url, err)
+	}
+	defer res.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(res.Body, maxAPIBytes+1))
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", url, err)
+	}
+	if len(body) > maxAPIBytes {
+		return nil, claimsError("the reply of %s is larger than %d bytes", url, maxAPIBytes)
+	}
+	if res.StatusCode != http.StatusOK {
+		return nil, claimsError("%s answered %d", url, res.StatusCode)
+	}
+	return body, nil
+}
+
+// oauth2Config is the client configuration of p at endpoint ep (auth_url and token_url
+// replace its addresses when set), asking for the configured scope or def.
+func oauth2Config(p *config.OIDCProvider, ep oauth2.Endpoint, def ...string) *oauth2.Config {
+	if p.AuthURL != "" {
+		ep.AuthURL = p.AuthURL
+	}
+	if p.TokenURL != "" {
+		ep.TokenURL = p.TokenURL
+	}
+	sc := p.Scope
+	if len(sc) == 0 {
+		sc = def
+	}
+	return &oauth2.Config{ClientID: p.ClientID, ClientSecret: p.ClientSecret, Endpoint: ep, Scopes: sc}
+}

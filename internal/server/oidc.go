@@ -1,0 +1,42 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"net/url"
+
+	"github.com/google/uuid"
+
+	"github.com/portico-auth/portico/internal/identity"
+	"github.com/portico-auth/portico/internal/method/oidc"
+)
+
+// newOIDC builds the oidc method from selfservice.methods.oidc, or nil when it is off.
+func newOIDC(ctx context.Context, a *App) (*oidc.Strategy, error) {
+	m := a.Config.SelfService.Methods.OIDC
+	if !m.Enabled {
+		return nil, nil
+	}
+	secrets := append(append([]string{}, a.Config.Secrets.Cipher...), a.Config.CookieSecrets()...)
+	s, err := oidc.NewStrategy(ctx, m.Config, nil, a.Store, secrets)
+	if err != nil {
+		return nil, err
+	}
+	s.CSRF, s.Identities, s.Manager, s.Schemas = a.CSRF, a.Store, a.Identities, a.Schemas
+	s.RedirectBase, s.Now, s.Log = a.Config.PublicURL(), a.Now, a.Log
+	if m.Config.BaseRedirectURI != "" {
+		u, err := url.Parse(m.Config.BaseRedirectURI)
+		if err != nil {
+			return nil, err
+		}
+		s.RedirectBase = u
+	}
+	a.OIDC = s
+	return s, nil
+}
+
+// revealOIDC lets the admin API show the upstream tokens of the oidc credential (sealed at
+// rest) to include_credential=oidc.
+func revealOIDC(s *oidc.Strategy) map[identity.CredentialsType]func(uuid.UUID, json.RawMessage) json.RawMessage {
+	return map[identity.CredentialsType]func(uuid.UUID, json.RawMessage) json.RawMessage{oidc.CredentialsType: s.RevealConfig}
+}
