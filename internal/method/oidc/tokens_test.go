@@ -52,7 +52,7 @@ func TestUpstreamTokens(t *testing.T) {
 	var out struct {
 		Credentials struct {
 			OIDC struct {
-				Identifiers []string             `json:"identifiers"`
+				Identifiers []string              `json:"identifiers"`
 				Config      oidc.CredentialConfig `json:"config"`
 			} `json:"oidc"`
 		} `json:"credentials"`
