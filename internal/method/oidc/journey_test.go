@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/google/uuid"
+
 	"github.com/portico-auth/portico/internal/apptest"
 	"github.com/portico-auth/portico/internal/method/oidc/oidctest"
 )
@@ -22,10 +24,14 @@ const mapper = `local c = std.extVar('claims');
 }`
 
 // rig is a Portico server with one generic provider ("corp"), a real OpenID provider behind
-// it, and two people with accounts there.
+// it, and two people with accounts there: ada (verified email, signs in by default) and eve
+// (unverified email). Their subjects and addresses are new for every rig, as the database
+// may be a shared PostgreSQL or MariaDB one.
 type rig struct {
 	s  *apptest.Server
 	op *oidctest.Provider
+	// ada and eve are the subjects; adaEmail and eveEmail their addresses.
+	ada, eve, adaEmail, eveEmail string
 }
 
 func start(t *testing.T, opts ...apptest.Option) *rig {
@@ -49,10 +55,12 @@ selfservice:
 `
 	s := apptest.Start(t, append([]apptest.Option{apptest.WithConfig(cfg)}, opts...)...)
 	op.Start(t, s.PublicURL("/self-service/methods/oidc/callback/corp"))
-	op.AddUser(oidctest.User{ID: "ada", Email: "ada@example.com", EmailVerified: true, GivenName: "Ada"})
-	op.AddUser(oidctest.User{ID: "eve", Email: "eve@example.com", EmailVerified: false})
-	op.SignInAs("ada")
-	return &rig{s: s, op: op}
+	n := uuid.NewString()
+	g := &rig{s: s, op: op, ada: "ada-" + n, eve: "eve-" + n, adaEmail: "ada-" + n + "@example.com", eveEmail: "eve-" + n + "@example.com"}
+	op.AddUser(oidctest.User{ID: g.ada, Email: g.adaEmail, EmailVerified: true, GivenName: "Ada"})
+	op.AddUser(oidctest.User{ID: g.eve, Email: g.eveEmail, EmailVerified: false})
+	op.SignInAs(g.ada)
+	return g
 }
 
 func (g *rig) callbackPrefix() string { return g.s.PublicURL("/self-service/methods/oidc/callback/") }
@@ -157,7 +165,7 @@ func TestSignUpThenSignIn(t *testing.T) {
 				t.Fatal("no session after signing up")
 			}
 			traits := ident["traits"].(map[string]any)
-			if traits["email"] != "ada@example.com" || traits["name"].(map[string]any)["first"] != "Ada" {
+			if traits["email"] != g.adaEmail || traits["name"].(map[string]any)["first"] != "Ada" {
 				t.Errorf("traits: %v", traits)
 			}
 			va := ident["verifiable_addresses"].([]any)[0].(map[string]any)
@@ -168,7 +176,7 @@ func TestSignUpThenSignIn(t *testing.T) {
 			// The admin API shows the credential as Kratos does.
 			adm := g.s.Native(t).Get(g.s.AdminURL("/admin/identities/" + id))
 			creds := adm.Map(t)["credentials"].(map[string]any)["oidc"].(map[string]any)
-			if ids := creds["identifiers"].([]any); len(ids) != 1 || ids[0] != "corp:ada" {
+			if ids := creds["identifiers"].([]any); len(ids) != 1 || ids[0] != "corp:"+g.ada {
 				t.Errorf("oidc credential: %v", creds)
 			}
 

@@ -45,8 +45,9 @@ var ErrMapper = errors.New("oidc: the claims mapper failed")
 
 // Mapper evaluates one provider's Jsonnet mapper.
 type Mapper struct {
-	source string
-	slots  chan struct{}
+	source  string
+	slots   chan struct{}
+	timeout time.Duration
 }
 
 // mapperSlots is shared by every provider's mapper.
@@ -65,7 +66,7 @@ func LoadMapper(ctx context.Context, raw string, client *http.Client) (*Mapper, 
 	if _, err := jsonnet.SnippetToAST("mapper.jsonnet", string(src)); err != nil {
 		return nil, fmt.Errorf("oidc: mapper %s: %w", redact(raw), err)
 	}
-	return &Mapper{source: string(src), slots: mapperSlots}, nil
+	return &Mapper{source: string(src), slots: mapperSlots, timeout: mapperTimeout}, nil
 }
 
 func redact(raw string) string {
@@ -119,12 +120,12 @@ func (m *Mapper) Map(ctx context.Context, claims *Claims) (*Mapped, error) {
 	if err != nil {
 		return nil, err
 	}
-	ctx, cancel := context.WithTimeout(ctx, mapperTimeout)
+	ctx, cancel := context.WithTimeout(ctx, m.timeout)
 	defer cancel()
 	select {
 	case m.slots <- struct{}{}:
 	case <-ctx.Done():
-		return nil, fmt.Errorf("%w: no evaluation slot within %s", ErrMapper, mapperTimeout)
+		return nil, fmt.Errorf("%w: no evaluation slot within %s", ErrMapper, m.timeout)
 	}
 	type result struct {
 		out string
@@ -144,7 +145,7 @@ func (m *Mapper) Map(ctx context.Context, claims *Claims) (*Mapped, error) {
 	select {
 	case res = <-done:
 	case <-ctx.Done():
-		return nil, fmt.Errorf("%w: evaluation took longer than %s", ErrMapper, mapperTimeout)
+		return nil, fmt.Errorf("%w: evaluation took longer than %s", ErrMapper, m.timeout)
 	}
 	if res.err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrMapper, res.err)

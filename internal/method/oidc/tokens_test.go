@@ -33,7 +33,7 @@ func TestUpstreamTokens(t *testing.T) {
 		t.Fatalf("config %+v %v", sealed, err)
 	}
 	lp := sealed.Providers[0]
-	if lp.Provider != "corp" || lp.Subject != "ada" || lp.InitialIDToken == "" || lp.InitialAccessToken == "" ||
+	if lp.Provider != "corp" || lp.Subject != g.ada || lp.InitialIDToken == "" || lp.InitialAccessToken == "" ||
 		strings.HasPrefix(lp.InitialIDToken, "eyJ") || strings.Count(lp.InitialIDToken, ".") == 2 {
 		t.Fatalf("stored provider entry: %+v", lp)
 	}
@@ -69,7 +69,7 @@ func TestUpstreamTokens(t *testing.T) {
 	}
 	parts := strings.Split(shown[0].InitialIDToken, ".")
 	raw, err := decodeSegment(parts[1])
-	if err != nil || json.Unmarshal(raw, &claims) != nil || claims.Sub != "ada" {
+	if err != nil || json.Unmarshal(raw, &claims) != nil || claims.Sub != g.ada {
 		t.Fatalf("ID token claims %s %v", raw, err)
 	}
 }
