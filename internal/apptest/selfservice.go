@@ -1,6 +1,7 @@
 package apptest
 
 import (
+	"crypto/rand"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -177,4 +178,12 @@ func HasCodeLine(s string) bool {
 		}
 	}
 	return false
+}
+
+// Email is an address no other test uses, so that tests sharing one database
+// (PORTICO_TEST_DSN) never meet: local-<random>@example.com.
+func Email(local string) string {
+	b := make([]byte, 6)
+	_, _ = rand.Read(b)
+	return fmt.Sprintf("%s-%x@example.com", local, b)
 }

@@ -51,7 +51,7 @@ func TestVerificationAndRecoveryPages(t *testing.T) {
 	s := apptest.Start(t, apptest.WithEnv("SELFSERVICE_FLOWS_VERIFICATION_ENABLED", "true"),
 		apptest.WithEnv("SELFSERVICE_FLOWS_RECOVERY_ENABLED", "true"))
 	mail := s.StartMail(t)
-	email := "pages@example.com"
+	email := apptest.Email("pages")
 	s.CreateIdentity(t, email, "the old password of pages")
 
 	b := s.Browser(t)

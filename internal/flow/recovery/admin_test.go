@@ -15,7 +15,8 @@ import (
 // browser (with the browser's CSRF token), the code recovers the account once.
 func TestAdminRecoveryCode(t *testing.T) {
 	s, _ := start(t)
-	id := s.CreateIdentity(t, "admin-code@example.com", oldPassword)
+	email := apptest.Email("admin-code")
+	id := s.CreateIdentity(t, email, oldPassword)
 	adm := s.Native(t)
 	r := adm.PostJSON(s.AdminURL("/admin/recovery/code"), map[string]any{"identity_id": id.ID, "expires_in": "1h"})
 	var out struct {
@@ -40,14 +41,14 @@ func TestAdminRecoveryCode(t *testing.T) {
 	}
 	settingsID, _ := recoverWith(t, s, fc, f, out.RecoveryCode)
 	newPassword(t, s, fc, settingsID, "", "set after an admin's code 7")
-	s.LoginNative(t, "admin-code@example.com", "set after an admin's code 7")
+	s.LoginNative(t, email, "set after an admin's code 7")
 }
 
 // TestAdminRecoveryLink: the admin API's link signs the browser in once and sends it to a
 // settings flow; a second visit does not.
 func TestAdminRecoveryLink(t *testing.T) {
 	s, _ := start(t)
-	id := s.CreateIdentity(t, "admin-link@example.com", oldPassword)
+	id := s.CreateIdentity(t, apptest.Email("admin-link"), oldPassword)
 	r := s.Native(t).PostJSON(s.AdminURL("/admin/recovery/link"), map[string]any{"identity_id": id.ID})
 	var out struct {
 		RecoveryLink string `json:"recovery_link"`
@@ -74,7 +75,7 @@ func TestAdminRecoveryLink(t *testing.T) {
 // body without identity_id, is 400.
 func TestAdminRecoveryErrors(t *testing.T) {
 	s, _ := start(t)
-	id := s.CreateIdentity(t, "admin-errors@example.com", oldPassword)
+	id := s.CreateIdentity(t, apptest.Email("admin-errors"), oldPassword)
 	for _, tc := range []struct {
 		path string
 		body any

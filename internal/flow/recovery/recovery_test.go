@@ -132,7 +132,7 @@ func TestForgotPassword(t *testing.T) {
 	s, mail := start(t)
 	for _, fc := range s.FlowClients(t, "recovery") {
 		t.Run(fc.As, func(t *testing.T) {
-			email := fc.As + "-forgot@example.com"
+			email := apptest.Email(fc.As + "-forgot")
 			s.CreateIdentity(t, email, oldPassword)
 			f := fc.Submit(t, fc.Start(t), map[string]string{"method": "code", "email": email})
 			wantFlow(t, fc, f, http.StatusOK, "sent_email", text.InfoRecoveryEmailWithCodeSent)
@@ -165,7 +165,7 @@ func TestBadCodes(t *testing.T) {
 	s, mail := start(t)
 	for _, fc := range s.FlowClients(t, "recovery") {
 		t.Run(fc.As, func(t *testing.T) {
-			email := fc.As + "-bad@example.com"
+			email := apptest.Email(fc.As + "-bad")
 			s.CreateIdentity(t, email, oldPassword)
 			f := fc.Submit(t, fc.Start(t), map[string]string{"method": "code", "email": email})
 			code := mail.Code(t, email)
@@ -192,18 +192,19 @@ func TestUnknownAddress(t *testing.T) {
 	for _, notify := range []bool{false, true} {
 		t.Run(fmt.Sprint("notify=", notify), func(t *testing.T) {
 			s, mail := start(t, apptest.WithEnv("SELFSERVICE_FLOWS_RECOVERY_NOTIFY_UNKNOWN_RECIPIENTS", fmt.Sprint(notify)))
-			s.CreateIdentity(t, "known@example.com", oldPassword)
+			knownAddr, nobodyAddr := apptest.Email("known"), apptest.Email("nobody")
+			s.CreateIdentity(t, knownAddr, oldPassword)
 			for _, fc := range s.FlowClients(t, "recovery") {
-				known := fc.Submit(t, fc.Start(t), map[string]string{"method": "code", "email": "known@example.com"})
-				unknown := fc.Submit(t, fc.Start(t), map[string]string{"method": "code", "email": "nobody@example.com"})
-				if a, b := apptest.Shape(known, "known@example.com"), apptest.Shape(unknown, "nobody@example.com"); a != b {
+				known := fc.Submit(t, fc.Start(t), map[string]string{"method": "code", "email": knownAddr})
+				unknown := fc.Submit(t, fc.Start(t), map[string]string{"method": "code", "email": nobodyAddr})
+				if a, b := apptest.Shape(known, knownAddr), apptest.Shape(unknown, nobodyAddr); a != b {
 					t.Fatalf("%s: replies differ:\nknown   %s\nunknown %s", fc.As, a, b)
 				}
 			}
 			mail.Deliver(t)
 			n := 0
 			for _, m := range mail.Box.Mails() {
-				if m.To[0] == "nobody@example.com" {
+				if m.To[0] == nobodyAddr {
 					n++
 					if apptest.HasCodeLine(m.Text) {
 						t.Fatalf("the unknown address got a code: %q", m.Text)
@@ -221,7 +222,7 @@ func TestUnknownAddress(t *testing.T) {
 // back to the return URL (browser).
 func TestSignedInCannotRecover(t *testing.T) {
 	s, _ := start(t)
-	token := s.RegisterNative(t, "signed-in@example.com", oldPassword)
+	token := s.RegisterNative(t, apptest.Email("signed-in"), oldPassword)
 	c := s.Native(t)
 	c.Header.Set("X-Session-Token", token)
 	r := c.Get(s.PublicURL("/self-service/recovery/api"))

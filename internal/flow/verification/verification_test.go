@@ -2,6 +2,7 @@ package verification_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"strings"
@@ -49,7 +50,7 @@ func TestVerifyWithCode(t *testing.T) {
 	s, mail := start(t)
 	for _, fc := range s.FlowClients(t, "verification") {
 		t.Run(fc.As, func(t *testing.T) {
-			email := fc.As + "-verify@example.com"
+			email := apptest.Email(fc.As + "-verify")
 			id := s.CreateIdentity(t, email, "a long enough password")
 			f := fc.Start(t)
 			if f.State != "choose_method" {
@@ -85,7 +86,7 @@ func TestWrongReusedExpiredCodes(t *testing.T) {
 	s, mail := start(t)
 	for _, fc := range s.FlowClients(t, "verification") {
 		t.Run(fc.As, func(t *testing.T) {
-			email := fc.As + "-wrong@example.com"
+			email := apptest.Email(fc.As + "-wrong")
 			id := s.CreateIdentity(t, email, "a long enough password")
 			f := fc.Submit(t, fc.Start(t), map[string]string{"method": "code", "email": email})
 			code := mail.Code(t, email)
@@ -133,18 +134,19 @@ func TestUnknownAddressIsIndistinguishable(t *testing.T) {
 	for _, notify := range []bool{false, true} {
 		t.Run(fmt.Sprint("notify=", notify), func(t *testing.T) {
 			s, mail := start(t, apptest.WithEnv("SELFSERVICE_FLOWS_VERIFICATION_NOTIFY_UNKNOWN_RECIPIENTS", fmt.Sprint(notify)))
-			s.CreateIdentity(t, "known@example.com", "a long enough password")
+			knownAddr, unknownAddr := apptest.Email("known"), apptest.Email("unknown")
+			s.CreateIdentity(t, knownAddr, "a long enough password")
 			for _, fc := range s.FlowClients(t, "verification") {
-				known := fc.Submit(t, fc.Start(t), map[string]string{"method": "code", "email": "known@example.com"})
-				unknown := fc.Submit(t, fc.Start(t), map[string]string{"method": "code", "email": "unknown@example.com"})
-				if a, b := apptest.Shape(known, "known@example.com"), apptest.Shape(unknown, "unknown@example.com"); a != b {
+				known := fc.Submit(t, fc.Start(t), map[string]string{"method": "code", "email": knownAddr})
+				unknown := fc.Submit(t, fc.Start(t), map[string]string{"method": "code", "email": unknownAddr})
+				if a, b := apptest.Shape(known, knownAddr), apptest.Shape(unknown, unknownAddr); a != b {
 					t.Fatalf("%s: replies differ:\nknown   %s\nunknown %s", fc.As, a, b)
 				}
 			}
 			mail.Deliver(t)
 			var toUnknown []string
 			for _, m := range mail.Box.Mails() {
-				if m.To[0] == "unknown@example.com" {
+				if m.To[0] == unknownAddr {
 					toUnknown = append(toUnknown, m.Subject)
 				}
 			}
@@ -152,7 +154,7 @@ func TestUnknownAddressIsIndistinguishable(t *testing.T) {
 				t.Fatalf("notify=%v: messages to the unknown address: %v", notify, toUnknown)
 			}
 			for _, m := range mail.Box.Mails() {
-				if m.To[0] == "unknown@example.com" && apptest.HasCodeLine(m.Text) {
+				if m.To[0] == unknownAddr && apptest.HasCodeLine(m.Text) {
 					t.Fatalf("the unknown address got a code: %q", m.Text)
 				}
 			}
@@ -164,7 +166,7 @@ func TestUnknownAddressIsIndistinguishable(t *testing.T) {
 // (4070006), every other is refused as submitted too often, and the right code is refused after.
 func TestConcurrentGuesses(t *testing.T) {
 	s, mail := start(t)
-	email := "race@example.com"
+	email := apptest.Email("race")
 	id := s.CreateIdentity(t, email, "a long enough password")
 	fc := s.FlowClients(t, "verification")[2]
 	f := fc.Submit(t, fc.Start(t), map[string]string{"method": "code", "email": email})
@@ -172,23 +174,44 @@ func TestConcurrentGuesses(t *testing.T) {
 	const n = 100
 	var mu sync.Mutex
 	counts := map[int]int{}
+	var failures []string
 	var wg sync.WaitGroup
 	for i := range n {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			c := s.Native(t)
-			fc := &apptest.FlowClient{S: s, C: c, Kind: "verification", As: "native"}
-			g := apptest.WrongCode(code, i)
-			r := fc.Submit(t, f, map[string]string{"method": "code", "code": g})
+			body := fmt.Sprintf(`{"method":"code","code":%q}`, apptest.WrongCode(code, i))
+			req, _ := http.NewRequest(http.MethodPost, s.PublicURL("/self-service/verification?flow="+f.ID), strings.NewReader(body))
+			req.Header.Set("Content-Type", "application/json")
+			req.Header.Set("Accept", "application/json")
+			res, err := http.DefaultClient.Do(req)
 			mu.Lock()
 			defer mu.Unlock()
-			for _, m := range r.MessageIDs() {
-				counts[m]++
+			if err != nil {
+				failures = append(failures, err.Error())
+				return
+			}
+			defer res.Body.Close()
+			var reply struct {
+				UI struct {
+					Messages []struct {
+						ID int `json:"id"`
+					} `json:"messages"`
+				} `json:"ui"`
+			}
+			if err := json.NewDecoder(res.Body).Decode(&reply); err != nil || len(reply.UI.Messages) == 0 {
+				failures = append(failures, fmt.Sprintf("status %d: %v", res.StatusCode, err))
+				return
+			}
+			for _, m := range reply.UI.Messages {
+				counts[m.ID]++
 			}
 		}()
 	}
 	wg.Wait()
+	if len(failures) > 0 {
+		t.Fatalf("%d of %d requests failed: %v", len(failures), n, failures[0])
+	}
 	if counts[text.ErrorValidationVerificationCodeInvalid] != 5 || counts[text.ErrorValidationGeneric] != n-5 {
 		t.Fatalf("%d concurrent wrong codes: %v, want 5 judged and %d refused", n, counts, n-5)
 	}
@@ -222,7 +245,7 @@ selfservice:
             - hook: show_verification_ui
 `))
 	t.Run("native", func(t *testing.T) {
-		email := "signup-native@example.com"
+		email := apptest.Email("signup-native")
 		c := s.Native(t)
 		var f struct{ ID string }
 		c.Get(s.PublicURL("/self-service/registration/api")).JSON(t, &f)
@@ -261,7 +284,7 @@ selfservice:
 		wantFlow(t, fc, done, http.StatusOK, "passed_challenge", text.InfoVerificationSuccessful)
 	})
 	t.Run("browser", func(t *testing.T) {
-		email := "signup-browser@example.com"
+		email := apptest.Email("signup-browser")
 		c := s.Browser(t)
 		id, csrf := s.BrowserFlow(t, c, "registration")
 		r := c.PostForm(s.PublicURL("/self-service/registration?flow="+id), map[string][]string{
@@ -282,7 +305,7 @@ selfservice:
 // address once; a second visit or a forged token does not.
 func TestVerifyWithLink(t *testing.T) {
 	s, mail := start(t, apptest.WithEnv("SELFSERVICE_FLOWS_VERIFICATION_USE", "link"))
-	email := "link@example.com"
+	email := apptest.Email("link")
 	id := s.CreateIdentity(t, email, "a long enough password")
 	c := s.Browser(t)
 	fc := &apptest.FlowClient{S: s, C: c, Kind: "verification", As: "browser"}

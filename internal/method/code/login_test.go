@@ -21,7 +21,7 @@ func TestSignInWithCode(t *testing.T) {
 	s, mail := start(t)
 	for _, fc := range s.FlowClients(t, "login") {
 		t.Run(fc.As, func(t *testing.T) {
-			email := fc.As + "-code@example.com"
+			email := apptest.Email(fc.As + "-code")
 			id := s.CreateIdentity(t, email, "a password they forgot about")
 			f := fc.Start(t)
 			f = fc.Submit(t, f, map[string]string{"method": "code", "identifier": email})
@@ -74,7 +74,7 @@ func TestSignInWithCode(t *testing.T) {
 // unknown address gets the same reply as a known one and no message.
 func TestCodeSignInRefusals(t *testing.T) {
 	s, mail := start(t)
-	email := "refused@example.com"
+	email := apptest.Email("refused")
 	s.CreateIdentity(t, email, "a password they forgot about")
 	fc := s.FlowClients(t, "login")[2]
 	f := fc.Submit(t, fc.Start(t), map[string]string{"method": "code", "identifier": email})
@@ -92,13 +92,14 @@ func TestCodeSignInRefusals(t *testing.T) {
 	}
 
 	known := fc.Submit(t, fc.Start(t), map[string]string{"method": "code", "identifier": email})
-	unknown := fc.Submit(t, fc.Start(t), map[string]string{"method": "code", "identifier": "stranger@example.com"})
-	if a, b := apptest.Shape(known, email), apptest.Shape(unknown, "stranger@example.com"); a != b {
+	strangerAddr := apptest.Email("stranger")
+	unknown := fc.Submit(t, fc.Start(t), map[string]string{"method": "code", "identifier": strangerAddr})
+	if a, b := apptest.Shape(known, email), apptest.Shape(unknown, strangerAddr); a != b {
 		t.Fatalf("replies differ:\nknown   %s\nunknown %s", a, b)
 	}
 	mail.Deliver(t)
 	for _, m := range mail.Box.Mails() {
-		if m.To[0] == "stranger@example.com" {
+		if m.To[0] == strangerAddr {
 			t.Fatalf("the unknown address got a message: %q", m.Text)
 		}
 	}
