@@ -1,0 +1,268 @@
+// Command scale measures how Portico's storage hot paths cost on a large database against a
+// small one, in the same run. It builds both databases reproducibly (a fixed seed: identities
+// with a real bcrypt hash at cost 4, both addresses, sessions whose token hashes are the SHA-256
+// of known tokens, a third of them expired), then runs each scenario on the small and the
+// large database in turn, several interleaved rounds, and prints a Markdown table of the
+// medians with large/small ratios.
+//
+//	go run ./bench/scale -dir /tmp/scale -identities 200000               # SQLite files
+//	go run ./bench/scale -dsn 'postgres://postgres@127.0.0.1:5432/db?sslmode=disable' -identities 200000
+//
+// On PostgreSQL the two databases are the schemas scale_small and scale_large (dropped and
+// rebuilt). The scenarios call the store as the handlers do (whoami's session read, the
+// password login's identity read, an admin page of 250 identities first and deep, an
+// identity's 1,000 sessions page by page, the deletion of an identity with 1,000 sessions,
+// and a timed cleanup of expired sessions), with -clients goroutines for -duration each;
+// HTTP costs the same on both databases and is left out.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/portico-auth/portico/internal/store/sqlstore"
+)
+
+type config struct {
+	dir, dsn           string
+	identities, small  int
+	perIdentity        int
+	clients, rounds    int
+	duration, cleanFor time.Duration
+}
+
+func main() {
+	var c config
+	flag.StringVar(&c.dir, "dir", "", "directory for the SQLite files small.db and large.db (replaced)")
+	flag.StringVar(&c.dsn, "dsn", "", "PostgreSQL DSN (schemas scale_small and scale_large are replaced)")
+	flag.IntVar(&c.identities, "identities", 100000, "identities in the large database")
+	flag.IntVar(&c.small, "small", 1000, "identities in the small database")
+	flag.IntVar(&c.perIdentity, "sessions", 5, "sessions per identity (a third of them expired)")
+	flag.IntVar(&c.clients, "clients", 8, "concurrent clients per scenario")
+	flag.IntVar(&c.rounds, "rounds", 3, "interleaved rounds (the table shows medians)")
+	flag.DurationVar(&c.duration, "duration", 3*time.Second, "time per scenario per round")
+	flag.DurationVar(&c.cleanFor, "cleanup", 10*time.Second, "how long the cleanup of expired sessions is timed")
+	flag.Parse()
+	if (c.dir == "") == (c.dsn == "") {
+		fmt.Fprintln(os.Stderr, "give -dir (SQLite) or -dsn (PostgreSQL)")
+		os.Exit(2)
+	}
+	if err := run(context.Background(), c); err != nil {
+		fmt.Fprintln(os.Stderr, "scale:", err)
+		os.Exit(1)
+	}
+}
+
+type db struct {
+	name string
+	st   *sqlstore.Store
+	ds   *dataset
+	path string // SQLite file
+}
+
+func open(ctx context.Context, c config, name string, n int) (*db, error) {
+	var dsn, path string
+	if c.dir != "" {
+		path = filepath.Join(c.dir, name+".db")
+		for _, suffix := range []string{"", "-wal", "-shm"} {
+			_ = os.Remove(path + suffix)
+		}
+		dsn = "sqlite://" + path
+	} else {
+		schema := "scale_" + name
+		admin, err := sqlstore.Open(ctx, c.dsn)
+		if err != nil {
+			return nil, err
+		}
+		_, err = admin.DB().ExecContext(ctx, "DROP SCHEMA IF EXISTS "+schema+" CASCADE; CREATE SCHEMA "+schema)
+		_ = admin.Close()
+		if err != nil {
+			return nil, err
+		}
+		u, err := url.Parse(c.dsn)
+		if err != nil {
+			return nil, err
+		}
+		q := u.Query()
+		q.Set("search_path", schema)
+		u.RawQuery = q.Encode()
+		dsn = u.String()
+	}
+	st, err := sqlstore.Open(ctx, dsn)
+	if err != nil {
+		return nil, err
+	}
+	if err := st.MigrateUp(ctx, nil); err != nil {
+		return nil, err
+	}
+	start := time.Now()
+	ds, err := build(ctx, st, n, c.perIdentity, func(s string) {
+		fmt.Fprintf(os.Stderr, "  %s: %s (%s)\n", name, s, time.Since(start).Round(time.Second))
+	})
+	if err != nil {
+		return nil, err
+	}
+	fmt.Fprintf(os.Stderr, "built %s: %d identities, %d sessions in %s\n", name, len(ds.ids)+2, len(ds.ids)*c.perIdentity+2*bigSessions, time.Since(start).Round(time.Second))
+	return &db{name: name, st: st, ds: ds, path: path}, nil
+}
+
+func run(ctx context.Context, c config) error {
+	small, err := open(ctx, c, "small", c.small)
+	if err != nil {
+		return err
+	}
+	defer small.st.Close()
+	large, err := open(ctx, c, "large", c.identities)
+	if err != nil {
+		return err
+	}
+	defer large.st.Close()
+	dbs := []*db{small, large}
+
+	results := map[string]map[string][]figure{}
+	var names []string
+	for round := range c.rounds {
+		for _, sc := range scenarios {
+			for _, d := range dbs {
+				f := measure(ctx, d, sc, c)
+				if results[sc.name] == nil {
+					results[sc.name] = map[string][]figure{}
+					if round == 0 {
+						names = append(names, sc.name)
+					}
+				}
+				results[sc.name][d.name] = append(results[sc.name][d.name], f)
+				fmt.Fprintf(os.Stderr, "round %d %-28s %-5s %8.0f/s p99 %s\n", round+1, sc.name, d.name, f.rate, f.p99.Round(10*time.Microsecond))
+			}
+		}
+	}
+	// One-off measurements: an identity with 1,000 sessions deleted, and a timed cleanup.
+	once := map[string][2]string{}
+	for _, d := range dbs {
+		start := time.Now()
+		if err := d.st.DeleteIdentity(ctx, d.ds.bigVictim); err != nil {
+			return err
+		}
+		del := time.Since(start)
+		n, took, err := timedCleanup(ctx, d.st, c.cleanFor)
+		if err != nil {
+			return err
+		}
+		i := 0
+		if d.name == "large" {
+			i = 1
+		}
+		a := once["delete an identity with 1,000 sessions"]
+		a[i] = del.Round(100 * time.Microsecond).String()
+		once["delete an identity with 1,000 sessions"] = a
+		b := once["cleanup of expired sessions, rows/s"]
+		b[i] = fmt.Sprintf("%.0f (%d rows in %s)", float64(n)/took.Seconds(), n, took.Round(time.Millisecond))
+		once["cleanup of expired sessions, rows/s"] = b
+	}
+
+	backend := "SQLite"
+	if c.dsn != "" {
+		backend = "PostgreSQL"
+	}
+	fmt.Printf("%s, %s; small %d identities, large %d identities with %d sessions each (a third expired), plus 2 identities with %d sessions; %d clients, %s per scenario, median of %d interleaved rounds; GOMAXPROCS %d, load average at the end %s\n\n",
+		backend, time.Now().UTC().Format("2006-01-02 15:04 UTC"), c.small, c.identities, c.perIdentity, bigSessions, c.clients, c.duration, c.rounds, runtime.GOMAXPROCS(0), loadavg())
+	if c.dir != "" {
+		fmt.Printf("SQLite files: small %s, large %s\n\n", size(small.path), size(large.path))
+	}
+	fmt.Println("| scenario | small ops/s | small p99 | large ops/s | large p99 | large/small |")
+	fmt.Println("| --- | --- | --- | --- | --- | --- |")
+	for _, n := range names {
+		s, l := median(results[n]["small"]), median(results[n]["large"])
+		fmt.Printf("| %s | %.0f | %s | %.0f | %s | %.2f |\n", n, s.rate, s.p99.Round(10*time.Microsecond), l.rate, l.p99.Round(10*time.Microsecond), l.rate/s.rate)
+	}
+	for _, k := range []string{"delete an identity with 1,000 sessions", "cleanup of expired sessions, rows/s"} {
+		fmt.Printf("| %s | %s | | %s | | |\n", k, once[k][0], once[k][1])
+	}
+	return nil
+}
+
+type figure struct {
+	rate float64
+	p99  time.Duration
+}
+
+func median(fs []figure) figure {
+	rates := make([]float64, len(fs))
+	p99s := make([]time.Duration, len(fs))
+	for i, f := range fs {
+		rates[i], p99s[i] = f.rate, f.p99
+	}
+	slices.Sort(rates)
+	slices.Sort(p99s)
+	return figure{rates[len(rates)/2], p99s[len(p99s)/2]}
+}
+
+// measure runs one scenario on d with c.clients goroutines for c.duration.
+func measure(ctx context.Context, d *db, sc scenario, c config) figure {
+	ctx, cancel := context.WithTimeout(ctx, c.duration)
+	defer cancel()
+	var (
+		wg    sync.WaitGroup
+		mu    sync.Mutex
+		lats  []time.Duration
+		fails atomic.Int64
+	)
+	for w := range c.clients {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var mine []time.Duration
+			for i := 0; ctx.Err() == nil; i++ {
+				start := time.Now()
+				if err := sc.op(context.Background(), d, w*1_000_003+i); err != nil {
+					fails.Add(1)
+					if fails.Load() == 1 {
+						fmt.Fprintf(os.Stderr, "%s on %s: %v\n", sc.name, d.name, err)
+					}
+				}
+				mine = append(mine, time.Since(start))
+			}
+			mu.Lock()
+			lats = append(lats, mine...)
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	slices.Sort(lats)
+	if len(lats) == 0 {
+		return figure{}
+	}
+	return figure{rate: float64(len(lats)) / c.duration.Seconds(), p99: lats[len(lats)*99/100]}
+}
+
+func size(path string) string {
+	var total int64
+	for _, suffix := range []string{"", "-wal"} {
+		if fi, err := os.Stat(path + suffix); err == nil {
+			total += fi.Size()
+		}
+	}
+	return fmt.Sprintf("%.1f MB", float64(total)/1e6)
+}
+
+func loadavg() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "unknown"
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 3 {
+		return "unknown"
+	}
+	return strings.Join(f[:3], " ")
+}
