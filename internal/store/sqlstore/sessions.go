@@ -25,11 +25,6 @@ var errSessionNotFound = apierr.ErrNotFound.WithReason("the session does not exi
 const sessionCols = `s.id, s.token_hash, s.version, s.identity_id, s.active, s.aal,
 	s.authenticated_at, s.issued_at, s.expires_at, s.authentication_methods, s.devices`
 
-// sessionSelect reads sessions with their identities in one query; the identities' credentials
-// and addresses follow in loadRelations' two queries.
-const sessionSelect = "SELECT " + sessionCols + ", " + identityCols +
-	" FROM sessions s JOIN identities i ON i.id = s.identity_id "
-
 func scanSession(sc scanner) (*session.Session, error) {
 	var (
 		s                           session.Session
@@ -247,11 +242,14 @@ func (s *Store) RecordSessionAuthentication(ctx context.Context, ss *session.Ses
 	return nil
 }
 
-// ExtendSession moves expires_at of a live session of an active identity.
+// ExtendSession moves expires_at of a live session of an active identity. The identity is
+// checked by a correlated EXISTS, a primary-key lookup: as "identity_id IN (SELECT … WHERE
+// state = ?)" SQLite built the list of every active identity for each extend (3 extends a
+// second on 100,000 identities, bench/scale).
 func (s *Store) ExtendSession(ctx context.Context, id uuid.UUID, now, expiresAt time.Time) error {
 	res, err := s.writer().exec(ctx, `UPDATE sessions SET expires_at = ?, updated_at = ?
 		WHERE id = ? AND active = ? AND expires_at > ?
-		AND identity_id IN (SELECT i.id FROM identities i WHERE i.state = ?)`,
+		AND EXISTS (SELECT 1 FROM identities i WHERE i.id = sessions.identity_id AND i.state = ?)`,
 		s.d.time(normTime(expiresAt)), s.d.time(s.now()), id, true, s.d.time(normTime(now)), string(identity.StateActive))
 	if err != nil {
 		return mapErr(err, "extend session")
@@ -313,11 +311,17 @@ func (s *Store) ListSessions(ctx context.Context, identityID uuid.UUID, active *
 		where = append(where, "(s.issued_at < ? OR (s.issued_at = ? AND s.id < ?))")
 		args = append(args, s.d.time(at), s.d.time(at), id)
 	}
-	query := sessionSelect
+	// The page of sessions is chosen first, then joined with its identities: joined before
+	// the LIMIT, SQLite scanned every identity, joined all their sessions and sorted them
+	// (3 pages a second, p99 48 s for the first page of /admin/sessions at 500,000 sessions,
+	// bench/scale); the subquery walks the issued_at index and stops after one page.
+	inner := "SELECT s.* FROM sessions s"
 	if len(where) > 0 {
-		query += "WHERE " + strings.Join(where, " AND ")
+		inner += " WHERE " + strings.Join(where, " AND ")
 	}
-	query += " ORDER BY s.issued_at DESC, s.id DESC LIMIT " + strconv.Itoa(size+1)
+	const order = " ORDER BY s.issued_at DESC, s.id DESC"
+	query := "SELECT " + sessionCols + ", " + identityCols + " FROM (" + inner + order + " LIMIT " + strconv.Itoa(size+1) +
+		") s JOIN identities i ON i.id = s.identity_id" + order
 	r := s.reader()
 	out, err := queryAll(ctx, r, "list sessions", query, args, scanSession)
 	if err != nil {
