@@ -12,6 +12,7 @@ import (
 	"github.com/portico-auth/portico/internal/apierr"
 	"github.com/portico-auth/portico/internal/flow/form"
 	"github.com/portico-auth/portico/internal/session"
+	"github.com/portico-auth/portico/internal/session/sessionhttp"
 	"github.com/portico-auth/portico/internal/store"
 )
 
@@ -31,7 +32,7 @@ type Lifecycle struct {
 	// Kind is the store kind and the path segment: "login" serves /self-service/login/….
 	Kind     string
 	Flows    store.Flows
-	Sessions *session.Manager
+	Sessions *sessionhttp.Sessions
 	CSRF     *CSRF
 	ReturnTo *ReturnTo
 	Replies  *Replier

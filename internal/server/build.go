@@ -23,7 +23,7 @@ import (
 	"github.com/portico-auth/portico/internal/method/webauthn"
 	"github.com/portico-auth/portico/internal/schema"
 	"github.com/portico-auth/portico/internal/schemaapi"
-	"github.com/portico-auth/portico/internal/session"
+	"github.com/portico-auth/portico/internal/session/sessionhttp"
 	"github.com/portico-auth/portico/internal/sessionapi"
 	"github.com/portico-auth/portico/internal/store"
 	"github.com/portico-auth/portico/internal/ui"
@@ -38,7 +38,7 @@ type App struct {
 	Hasher     *hash.Hasher
 	Schemas    *schema.Registry
 	Identities *identity.Manager
-	Sessions   *session.Manager
+	Sessions   *sessionhttp.Sessions
 	CSRF       *flow.CSRF
 	ReturnTo   *flow.ReturnTo
 	Replies    *flow.Replier
@@ -119,7 +119,7 @@ func Build(ctx context.Context, cfg *config.Config, st store.Store, log *slog.Lo
 	pwc := cfg.SelfService.Methods.Password.Config
 	a.Identities.Policy = password.Policy{MinLength: pwc.MinPasswordLength, SimilarityCheck: pwc.IdentifierSimilarityCheckEnabled}
 
-	so := session.DefaultOptions()
+	so := sessionhttp.DefaultOptions()
 	so.Lifespan = cfg.Session.Lifespan
 	so.EarliestPossibleExtend = cfg.Session.EarliestPossibleExtend
 	so.MaxPerIdentity = cfg.Session.MaxPerIdentity
@@ -133,7 +133,7 @@ func Build(ctx context.Context, cfg *config.Config, st store.Store, log *slog.Lo
 	so.PublicBaseURL = cfg.Serve.Public.BaseURL
 	a.factors = &identity.Factors{}
 	so.Factors = a.factors
-	a.Sessions = session.NewManager(st, so, now)
+	a.Sessions = sessionhttp.New(st, so, now)
 	if a.Courier, a.CourierWorker, err = NewCourier(ctx, cfg, st, log, now); err != nil {
 		return nil, err
 	}

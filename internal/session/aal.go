@@ -1,8 +1,6 @@
 package session
 
 import (
-	"net/url"
-
 	"github.com/portico-auth/portico/internal/apierr"
 	"github.com/portico-auth/portico/internal/identity"
 )
@@ -12,9 +10,6 @@ const (
 	aal2RequiredReason  = "An active session was found but it does not fulfill the requested Authenticator Assurance Level. Please verify yourself with a second factor to resolve this issue."
 	aal2RequiredMessage = "Session does not fulfill the requested Authenticator Assurance Level"
 )
-
-// secondFactorMethods complete a second factor when the caller does not say otherwise.
-var secondFactorMethods = map[string]bool{"totp": true, "lookup_secret": true}
 
 // rank orders the levels; unknown levels rank lowest.
 func (a AAL) rank() int {
@@ -27,14 +22,11 @@ func (a AAL) rank() int {
 	return 0
 }
 
-// methodAAL is the level a method grants: its own when set, aal2 for TOTP and lookup
-// secrets, aal1 otherwise (a WebAuthn key used as a second factor must say aal2 itself).
+// methodAAL is the level a method grants: the one its method states (a second factor says
+// aal2), aal1 when it states none.
 func methodAAL(m AuthenticationMethod) AAL {
 	if m.AAL != "" {
 		return m.AAL
-	}
-	if secondFactorMethods[m.Method] {
-		return AAL2
 	}
 	return AAL1
 }
@@ -51,14 +43,13 @@ func computeAAL(methods []AuthenticationMethod) AAL {
 	return level
 }
 
-// RequireAAL is the one AAL rule for everything a session may do: "aal1" needs any
+// CheckAAL is the one AAL rule for everything a session may do: "aal1" needs any
 // authenticated session, "aal2" a second factor, and "highest_available" the highest level
 // the identity can reach now, judged by the enabled sign-in methods (Options.Factors), so a
 // second factor that no login can use (TOTP switched off, WebAuthn keys kept for
 // passwordless use, recovery codes all used) never demands a step-up nobody can perform.
-// A shortfall is 403 session_aal2_required pointing the browser to the aal2 login (with
-// return_to when given).
-func (m *Manager) RequireAAL(s *Session, required, returnTo string) error {
+// A shortfall is 403 session_aal2_required (sessionhttp adds where a browser steps up).
+func (m *Manager) CheckAAL(s *Session, required string) error {
 	if s.AAL.rank() >= AAL2.rank() {
 		return nil // the highest level there is: no credentials need reading
 	}
@@ -72,12 +63,9 @@ func (m *Manager) RequireAAL(s *Session, required, returnTo string) error {
 	if s.AAL.rank() >= need.rank() {
 		return nil
 	}
-	to := Aal2LoginURL(m.opts.PublicBaseURL, returnTo)
 	return apierr.ErrForbidden.WithID("session_aal2_required").
 		WithReason("%s", aal2RequiredReason).
-		WithMessage(aal2RequiredMessage).
-		WithDetail("redirect_browser_to", to).
-		WithRedirect(to)
+		WithMessage(aal2RequiredMessage)
 }
 
 // HighestAAL is the highest level ident can reach now under the enabled sign-in methods.
@@ -92,20 +80,4 @@ func (m *Manager) Factors() identity.Factors {
 		return nil
 	}
 	return *m.opts.Factors
-}
-
-// Aal2LoginURL is where a browser steps up to aal2: the browser login at aal=aal2.
-func Aal2LoginURL(publicBaseURL, returnTo string) string {
-	q := url.Values{"aal": {"aal2"}}
-	if returnTo != "" {
-		q.Set("return_to", returnTo)
-	}
-	return trimSlash(publicBaseURL) + "/self-service/login/browser?" + q.Encode()
-}
-
-func trimSlash(s string) string {
-	for len(s) > 0 && s[len(s)-1] == '/' {
-		s = s[:len(s)-1]
-	}
-	return s
 }

@@ -3,8 +3,6 @@ package session_test
 import (
 	"context"
 	"fmt"
-	"net/http"
-	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
@@ -14,6 +12,7 @@ import (
 	"github.com/portico-auth/portico/internal/identity"
 	"github.com/portico-auth/portico/internal/session"
 	"github.com/portico-auth/portico/internal/store/sqlstore"
+	"github.com/portico-auth/portico/internal/store/sqlstore/sqlstoretest"
 )
 
 type clock struct{ t time.Time }
@@ -26,14 +25,7 @@ func (c *clock) Advance(d time.Duration) { c.t = c.t.Add(d) }
 func setup(t *testing.T, opts session.Options) (*session.Manager, *sqlstore.Store, *clock, *identity.Identity) {
 	t.Helper()
 	ctx := context.Background()
-	st, err := sqlstore.Open(ctx, "memory")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = st.Close() })
-	if err := st.MigrateUp(ctx, nil); err != nil {
-		t.Fatal(err)
-	}
+	st := sqlstoretest.Memory(t)
 	clk := &clock{t: time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC)}
 	id := &identity.Identity{SchemaID: "default", State: identity.StateActive, Traits: []byte(`{"email":"a@example.com"}`),
 		Credentials: map[identity.CredentialsType]identity.Credentials{identity.CredentialsPassword: {
@@ -69,7 +61,9 @@ func TestIssueAAL(t *testing.T) {
 		want    session.AAL
 	}{
 		{"password", password(), session.AAL1},
-		{"password+totp", []session.AuthenticationMethod{{Method: "password"}, {Method: "totp"}}, session.AAL2},
+		{"password+totp", []session.AuthenticationMethod{{Method: "password"}, {Method: "totp", AAL: session.AAL2}}, session.AAL2},
+		// The level is what the method states, never inferred from its name.
+		{"unstated level", []session.AuthenticationMethod{{Method: "password"}, {Method: "totp"}}, session.AAL1},
 		{"passwordless webauthn", []session.AuthenticationMethod{{Method: "webauthn"}}, session.AAL1},
 		{"webauthn second factor", []session.AuthenticationMethod{{Method: "password"}, {Method: "webauthn", AAL: session.AAL2}}, session.AAL2},
 		{"none", nil, session.AAL0},
@@ -105,7 +99,7 @@ func TestAddMethodAndRefresh(t *testing.T) {
 	ctx := context.Background()
 	s, tok, _ := m.Issue(ctx, id, password(), session.Device{})
 	clk.Advance(time.Minute)
-	if err := m.Upgrade(ctx, s, session.AuthenticationMethod{Method: "totp"}); err != nil {
+	if err := m.Upgrade(ctx, s, session.AuthenticationMethod{Method: "totp", AAL: session.AAL2}); err != nil {
 		t.Fatal(err)
 	}
 	got, _ := st.GetSessionByToken(ctx, session.HashToken(tok))
@@ -156,127 +150,6 @@ func TestExtendWindow(t *testing.T) {
 			}
 			if !s.ExpiresAt.Equal(want) {
 				t.Fatalf("expires %v, want %v", s.ExpiresAt, want)
-			}
-		})
-	}
-}
-
-func TestFromRequest(t *testing.T) {
-	ctx := context.Background()
-	m, st, clk, id := setup(t, session.DefaultOptions())
-	s, tok, _ := m.Issue(ctx, id, password(), session.Device{})
-
-	req := func(h map[string]string) *http.Request {
-		r := httptest.NewRequest("GET", "/sessions/whoami", nil)
-		for k, v := range h {
-			r.Header.Set(k, v)
-		}
-		return r
-	}
-	for name, h := range map[string]map[string]string{
-		"x-session-token": {"X-Session-Token": tok},
-		"bearer":          {"Authorization": "Bearer " + tok},
-		"cookie":          {"Cookie": "ory_kratos_session=" + tok},
-	} {
-		got, err := m.FromRequest(ctx, req(h))
-		if err != nil || got.ID != s.ID || got.Identity == nil || got.Identity.ID != id.ID {
-			t.Errorf("%s: %v %v", name, got, err)
-		}
-	}
-
-	inactive := func(name string, r *http.Request) {
-		t.Helper()
-		_, err := m.FromRequest(ctx, r)
-		e := apierr.From(err)
-		if e.Code != 401 || e.ID != "session_inactive" || e.Reason != "No active session was found in this request." ||
-			e.Message != "request does not have a valid authentication session" {
-			t.Errorf("%s: got %v", name, err)
-		}
-	}
-	inactive("missing", req(nil))
-	inactive("unknown", req(map[string]string{"X-Session-Token": "ory_st_nope"}))
-
-	clk.Advance(25 * time.Hour)
-	inactive("expired", req(map[string]string{"X-Session-Token": tok}))
-	clk.Advance(-25 * time.Hour)
-
-	setState := func(state identity.State) {
-		t.Helper()
-		cur, err := st.GetIdentity(ctx, id.ID, true)
-		if err != nil {
-			t.Fatal(err)
-		}
-		cur.State = state
-		if err := st.UpdateIdentity(ctx, cur); err != nil {
-			t.Fatal(err)
-		}
-	}
-	setState(identity.StateInactive)
-	inactive("identity inactive", req(map[string]string{"X-Session-Token": tok}))
-	setState(identity.StateActive)
-
-	_ = st.RevokeSession(ctx, id.ID, s.ID)
-	inactive("revoked", req(map[string]string{"X-Session-Token": tok}))
-
-	_ = st.Close() // the database is gone
-	_, err := m.FromRequest(ctx, req(map[string]string{"X-Session-Token": tok}))
-	if apierr.From(err).Code != 503 {
-		t.Errorf("database failure became %v", err)
-	}
-}
-
-func TestDeviceFromRequest(t *testing.T) {
-	r := httptest.NewRequest("GET", "/", nil)
-	r.RemoteAddr = "192.0.2.7:5555"
-	r.Header.Set("User-Agent", "curl/8")
-	d := session.DeviceFromRequest(r)
-	if d.IPAddress != "192.0.2.7" || d.UserAgent != "curl/8" {
-		t.Fatalf("%+v", d)
-	}
-}
-
-func TestCookies(t *testing.T) {
-	tests := []struct {
-		name       string
-		opts       func(*session.Options)
-		persistent bool
-		secure     bool
-		sameSite   http.SameSite
-	}{
-		{"defaults", func(*session.Options) {}, true, false, http.SameSiteLaxMode},
-		{"session cookie", func(o *session.Options) { o.CookiePersistent = false }, false, false, http.SameSiteLaxMode},
-		{"secure strict", func(o *session.Options) {
-			o.Secure = true
-			o.SameSite = http.SameSiteStrictMode
-			o.CookieDomain = "example.com"
-		}, true, true, http.SameSiteStrictMode},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			o := session.DefaultOptions()
-			tt.opts(&o)
-			m, _, clk, _ := setup(t, o)
-			w := httptest.NewRecorder()
-			m.SetCookie(w, "ory_st_abc", clk.t.Add(24*time.Hour))
-			cs := w.Result().Cookies()
-			if len(cs) != 1 {
-				t.Fatal(cs)
-			}
-			c := cs[0]
-			if c.Name != "ory_kratos_session" || c.Value != "ory_st_abc" || !c.HttpOnly || c.Path != "/" || c.Secure != tt.secure || c.SameSite != tt.sameSite || c.Domain != o.CookieDomain {
-				t.Errorf("cookie %+v", c)
-			}
-			if tt.persistent != (c.MaxAge == 86400 && c.Expires.Equal(clk.t.Add(24*time.Hour))) {
-				t.Errorf("persistence: %+v", c)
-			}
-			if !tt.persistent && (c.MaxAge != 0 || !c.Expires.IsZero()) {
-				t.Errorf("session cookie carries expiry: %+v", c)
-			}
-			w = httptest.NewRecorder()
-			m.ClearCookie(w)
-			c = w.Result().Cookies()[0]
-			if c.MaxAge >= 0 || c.Value != "" || !c.HttpOnly {
-				t.Errorf("clear: %+v", c)
 			}
 		})
 	}

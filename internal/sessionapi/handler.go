@@ -12,6 +12,7 @@ import (
 	"github.com/portico-auth/portico/internal/httpx"
 	"github.com/portico-auth/portico/internal/identity"
 	"github.com/portico-auth/portico/internal/session"
+	"github.com/portico-auth/portico/internal/session/sessionhttp"
 	"github.com/portico-auth/portico/internal/store"
 )
 
@@ -26,14 +27,14 @@ type Store interface {
 
 // Handler serves the session endpoints.
 type Handler struct {
-	mgr           *session.Manager
+	mgr           *sessionhttp.Sessions
 	store         Store
 	publicBaseURL string
 }
 
 // New returns the session handlers. publicBaseURL is where browsers are sent to step up to
 // aal2 (e.g. "http://127.0.0.1:4433").
-func New(mgr *session.Manager, st Store, publicBaseURL string) *Handler {
+func New(mgr *sessionhttp.Sessions, st Store, publicBaseURL string) *Handler {
 	return &Handler{mgr: mgr, store: st, publicBaseURL: publicBaseURL}
 }
 

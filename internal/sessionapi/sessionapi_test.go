@@ -16,6 +16,7 @@ import (
 	"github.com/portico-auth/portico/internal/apierr"
 	"github.com/portico-auth/portico/internal/identity"
 	"github.com/portico-auth/portico/internal/session"
+	"github.com/portico-auth/portico/internal/session/sessionhttp"
 	"github.com/portico-auth/portico/internal/sessionapi"
 )
 
@@ -26,7 +27,7 @@ func (c *clock) Now() time.Time { return c.t }
 type env struct {
 	t      *testing.T
 	st     backend
-	mgr    *session.Manager
+	mgr    *sessionhttp.Sessions
 	clk    *clock
 	public *httptest.Server
 	admin  *httptest.Server
@@ -39,8 +40,7 @@ func newEnv(t *testing.T, opts session.Options) *env {
 	if opts.Factors == nil {
 		opts.Factors = &passwordAndTOTP
 	}
-	opts.PublicBaseURL = "http://public.example"
-	mgr := session.NewManager(st, opts, clk.Now)
+	mgr := sessionhttp.New(st, sessionhttp.Options{Options: opts, PublicBaseURL: "http://public.example"}, clk.Now)
 	h := sessionapi.New(mgr, st, "http://public.example")
 	pub, adm := http.NewServeMux(), http.NewServeMux()
 	h.RegisterPublic(pub)
@@ -78,7 +78,11 @@ func (e *env) login(id *identity.Identity, methods ...string) (*session.Session,
 	e.t.Helper()
 	var ms []session.AuthenticationMethod
 	for _, m := range methods {
-		ms = append(ms, session.AuthenticationMethod{Method: m})
+		aal := session.AAL1
+		if m == "totp" {
+			aal = session.AAL2 // as the TOTP login method states
+		}
+		ms = append(ms, session.AuthenticationMethod{Method: m, AAL: aal})
 	}
 	s, tok, err := e.mgr.Issue(context.Background(), id, ms, session.Device{IPAddress: "127.0.0.1", UserAgent: "test"})
 	if err != nil {
@@ -413,7 +417,7 @@ func (downStore) GetSessionByToken(context.Context, []byte) (*session.Session, e
 func TestWhoamiDatabaseDown(t *testing.T) {
 	e := newEnv(t, session.DefaultOptions())
 	_, tok := e.login(e.identity("ada@example.com", false), "password")
-	mgr := session.NewManager(downStore{e.st}, session.DefaultOptions(), e.clk.Now)
+	mgr := sessionhttp.New(downStore{e.st}, sessionhttp.DefaultOptions(), e.clk.Now)
 	mux := http.NewServeMux()
 	sessionapi.New(mgr, e.st, "http://public.example").RegisterPublic(mux)
 	srv := httptest.NewServer(mux)

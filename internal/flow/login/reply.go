@@ -6,6 +6,7 @@ import (
 	"github.com/portico-auth/portico/internal/flow"
 	"github.com/portico-auth/portico/internal/identity"
 	"github.com/portico-auth/portico/internal/session"
+	"github.com/portico-auth/portico/internal/session/sessionhttp"
 )
 
 // success is the reply to a successful login (Kratos's successfulNativeLogin); browser flows
@@ -32,7 +33,7 @@ func (h *Handler) succeed(w *flow.Responder, r *http.Request, f *Flow, m Method,
 		err = h.Sessions.Refresh(ctx, sess)
 		token = h.Sessions.TokenFromRequest(r)
 	default:
-		sess, token, err = h.Sessions.Issue(ctx, ident.Public(public), []session.AuthenticationMethod{method}, session.DeviceFromRequest(r))
+		sess, token, err = h.Sessions.Issue(ctx, ident.Public(public), []session.AuthenticationMethod{method}, sessionhttp.DeviceFromRequest(r))
 	}
 	if err != nil {
 		return err

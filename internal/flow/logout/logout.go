@@ -14,6 +14,7 @@ import (
 	"github.com/portico-auth/portico/internal/flow"
 	"github.com/portico-auth/portico/internal/httpx"
 	"github.com/portico-auth/portico/internal/session"
+	"github.com/portico-auth/portico/internal/session/sessionhttp"
 )
 
 // Sessions is the part of the session store the logout flow needs. It never writes a session
@@ -26,7 +27,7 @@ type Sessions interface {
 // Handler serves the logout endpoints.
 type Handler struct {
 	Store    Sessions
-	Sessions *session.Manager
+	Sessions *sessionhttp.Sessions
 	// Tokens derives and checks the one logout token of each session.
 	Tokens   *session.LogoutTokens
 	ReturnTo *flow.ReturnTo

@@ -9,6 +9,7 @@ import (
 	"github.com/portico-auth/portico/internal/flow/form"
 	"github.com/portico-auth/portico/internal/onetime"
 	"github.com/portico-auth/portico/internal/session"
+	"github.com/portico-auth/portico/internal/session/sessionhttp"
 	"github.com/portico-auth/portico/internal/store"
 	"github.com/portico-auth/portico/internal/text"
 )
@@ -138,7 +139,7 @@ func (h *Handler) recovered(w *flow.Responder, r *http.Request, f *Flow, c *stor
 			return err
 		}
 	}
-	sess, token, err := h.Sessions.Issue(ctx, ident.Public(h.Public.String()), []session.AuthenticationMethod{{Method: amr, AAL: session.AAL1}}, session.DeviceFromRequest(r))
+	sess, token, err := h.Sessions.Issue(ctx, ident.Public(h.Public.String()), []session.AuthenticationMethod{{Method: amr, AAL: session.AAL1}}, sessionhttp.DeviceFromRequest(r))
 	if err != nil {
 		return err
 	}

@@ -7,6 +7,7 @@ import (
 	"github.com/portico-auth/portico/internal/flow/form"
 	"github.com/portico-auth/portico/internal/identity"
 	"github.com/portico-auth/portico/internal/session"
+	"github.com/portico-auth/portico/internal/session/sessionhttp"
 	"github.com/portico-auth/portico/internal/text"
 )
 
@@ -75,7 +76,7 @@ func (h *Handler) succeed(w *flow.Responder, r *http.Request, f *Flow, m Method,
 	w.Log().DebugContext(ctx, "registration succeeded", "identity_id", ident.ID, "method", m.ID())
 	res := success{Identity: pub}
 	if h.IssueSession {
-		sess, token, err := h.Sessions.Issue(ctx, pub, []session.AuthenticationMethod{{Method: m.ID(), AAL: session.AAL1}}, session.DeviceFromRequest(r))
+		sess, token, err := h.Sessions.Issue(ctx, pub, []session.AuthenticationMethod{{Method: m.ID(), AAL: session.AAL1}}, sessionhttp.DeviceFromRequest(r))
 		if err != nil {
 			return err
 		}

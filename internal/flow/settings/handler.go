@@ -13,6 +13,7 @@ import (
 	"github.com/portico-auth/portico/internal/flow"
 	"github.com/portico-auth/portico/internal/identity"
 	"github.com/portico-auth/portico/internal/session"
+	"github.com/portico-auth/portico/internal/session/sessionhttp"
 	"github.com/portico-auth/portico/internal/store"
 )
 
@@ -79,7 +80,7 @@ type Deps struct {
 	Store Store
 	// Identities stores identity changes (satisfied by *identity.Manager).
 	Identities Identities
-	Sessions   *session.Manager
+	Sessions   *sessionhttp.Sessions
 	CSRF       *flow.CSRF
 	ReturnTo   *flow.ReturnTo
 	Errors     *flow.ErrorWriter
