@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"fmt"
 )
@@ -91,4 +92,25 @@ func (s *Sealer) Open(sealed string, aad []byte) ([]byte, error) {
 		}
 	}
 	return nil, ErrOpen
+}
+
+// SealJSON seals the JSON encoding of v (see Seal).
+func (s *Sealer) SealJSON(v any, aad []byte) (string, error) {
+	plain, err := json.Marshal(v)
+	if err != nil {
+		return "", fmt.Errorf("seal: %w", err)
+	}
+	return s.Seal(plain, aad)
+}
+
+// OpenJSON opens what SealJSON produced into v.
+func (s *Sealer) OpenJSON(sealed string, aad []byte, v any) error {
+	plain, err := s.Open(sealed, aad)
+	if err != nil {
+		return err
+	}
+	if err := json.Unmarshal(plain, v); err != nil {
+		return fmt.Errorf("%w: %w", ErrOpen, err)
+	}
+	return nil
 }

@@ -77,3 +77,25 @@ func flip(s string) string {
 	}
 	return string(b)
 }
+
+func TestSealJSON(t *testing.T) {
+	s := seal.New(seal.PurposeLookupCodes, []string{"a-cipher-secret-of-32-characters"})
+	sealed, err := s.SealJSON([]string{"abc123", "def456"}, []byte("identity-1"))
+	if err != nil || strings.Contains(sealed, "abc123") {
+		t.Fatalf("sealed %q, %v", sealed, err)
+	}
+	var got []string
+	if err := s.OpenJSON(sealed, []byte("identity-1"), &got); err != nil || len(got) != 2 || got[1] != "def456" {
+		t.Fatalf("open = %v, %v", got, err)
+	}
+	if err := s.OpenJSON(sealed, []byte("identity-2"), &got); !errors.Is(err, seal.ErrOpen) {
+		t.Fatalf("other owner = %v", err)
+	}
+	notJSON, _ := s.Seal([]byte("not json"), nil)
+	if err := s.OpenJSON(notJSON, nil, &got); !errors.Is(err, seal.ErrOpen) {
+		t.Fatalf("not JSON = %v", err)
+	}
+	if _, err := seal.New(seal.PurposeLookupCodes, nil).SealJSON([]string{"x"}, nil); !errors.Is(err, seal.ErrNoKey) {
+		t.Fatalf("no key = %v", err)
+	}
+}

@@ -74,42 +74,9 @@ func hashCode(salt, code string) string {
 	return hex.EncodeToString(sum[:])
 }
 
-// sealer encrypts the plain codes for reveal, bound to one identity (the shared seal
-// package under its own purpose). Without a secret it seals nothing: codes can then only be
-// regenerated, never revealed.
-type sealer struct{ s *seal.Sealer }
-
-func newSealer(secrets []string) *sealer {
-	return &sealer{s: seal.New(seal.PurposeLookupCodes, secrets)}
-}
-
-func (s *sealer) enabled() bool { return s != nil && s.s.CanSeal() }
-
-func (s *sealer) seal(codes []string, aad []byte) (string, error) {
-	if !s.enabled() {
-		return "", nil
-	}
-	plain, err := json.Marshal(codes)
-	if err != nil {
-		return "", err
-	}
-	return s.s.Seal(plain, aad)
-}
-
-func (s *sealer) open(sealed string, aad []byte) ([]string, error) {
-	plain, err := s.s.Open(sealed, aad)
-	if err != nil {
-		return nil, fmt.Errorf("open recovery codes: %w", err)
-	}
-	var codes []string
-	if err := json.Unmarshal(plain, &codes); err != nil {
-		return nil, fmt.Errorf("open recovery codes: %w", err)
-	}
-	return codes, nil
-}
-
-// newConfig hashes (and seals) codes for ident.
-func newConfig(s *sealer, ident *identity.Identity, codes []string) (Config, error) {
+// newConfig hashes codes for ident and, when s can seal, seals them bound to ident for reveal
+// (without a secret codes can only be regenerated, never revealed).
+func newConfig(s *seal.Sealer, ident *identity.Identity, codes []string) (Config, error) {
 	salt := make([]byte, 16)
 	if _, err := rand.Read(salt); err != nil {
 		return Config{}, fmt.Errorf("recovery code salt: %w", err)
@@ -118,11 +85,13 @@ func newConfig(s *sealer, ident *identity.Identity, codes []string) (Config, err
 	for i, c := range codes {
 		cfg.RecoveryCodes[i] = Code{Hash: hashCode(cfg.Salt, c)}
 	}
-	sealed, err := s.seal(codes, ident.ID[:])
-	if err != nil {
-		return Config{}, fmt.Errorf("seal recovery codes: %w", err)
+	if s.CanSeal() {
+		sealed, err := s.SealJSON(codes, ident.ID[:])
+		if err != nil {
+			return Config{}, fmt.Errorf("seal recovery codes: %w", err)
+		}
+		cfg.Sealed = sealed
 	}
-	cfg.Sealed = sealed
 	return cfg, nil
 }
 

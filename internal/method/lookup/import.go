@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/portico-auth/portico/internal/identity"
+	"github.com/portico-auth/portico/internal/seal"
 )
 
 // ImportedCode is a recovery code brought from another system in plain text (Kratos keeps
@@ -28,7 +29,7 @@ func Import(ident *identity.Identity, secrets []string, codes []ImportedCode, no
 		}
 		plain[i] = c.Code
 	}
-	cfg, err := newConfig(newSealer(secrets), ident, plain)
+	cfg, err := newConfig(seal.New(seal.PurposeLookupCodes, secrets), ident, plain)
 	if err != nil {
 		return err
 	}

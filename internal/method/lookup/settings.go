@@ -10,6 +10,7 @@ import (
 	"github.com/portico-auth/portico/internal/flow"
 	"github.com/portico-auth/portico/internal/flow/settings"
 	"github.com/portico-auth/portico/internal/identity"
+	"github.com/portico-auth/portico/internal/seal"
 	"github.com/portico-auth/portico/internal/session"
 	"github.com/portico-auth/portico/internal/text"
 )
@@ -54,7 +55,7 @@ var (
 // Changes are stored through the submission (settings.Submission.Save).
 type SettingsMethod struct {
 	sessions Sessions
-	sealer   *sealer
+	sealer   *seal.Sealer
 	now      func() time.Time
 }
 
@@ -69,7 +70,7 @@ func NewSettings(sessions Sessions, secrets []string, now func() time.Time) *Set
 	if now == nil {
 		now = time.Now
 	}
-	return &SettingsMethod{sessions: sessions, sealer: newSealer(secrets), now: now}
+	return &SettingsMethod{sessions: sessions, sealer: seal.New(seal.PurposeLookupCodes, secrets), now: now}
 }
 
 // ID implements settings.Method.
@@ -91,7 +92,7 @@ func (m *SettingsMethod) Nodes(_ context.Context, f *settings.Flow, ident *ident
 		f.UI.Nodes.Append(button(fieldRegenerate, text.InfoSettingsRegenerateLookup))
 		return nil
 	}
-	if m.sealer.enabled() {
+	if m.sealer.CanSeal() {
 		f.UI.Nodes.Append(button(fieldReveal, text.InfoSettingsRevealLookup))
 	} else {
 		f.UI.Nodes.Append(button(fieldRegenerate, text.InfoSettingsRegenerateLookup))
@@ -195,10 +196,11 @@ func (m *SettingsMethod) reveal(f *settings.Flow, sub *settings.Submission) erro
 	if !ok || len(cfg.RecoveryCodes) == 0 {
 		return ErrNothingToReveal
 	}
-	if cfg.Sealed == "" || !m.sealer.enabled() {
+	if cfg.Sealed == "" || !m.sealer.CanSeal() {
 		return ErrRevealUnavailable
 	}
-	codes, err := m.sealer.open(cfg.Sealed, ident.ID[:])
+	var codes []string
+	err = m.sealer.OpenJSON(cfg.Sealed, ident.ID[:], &codes)
 	if err != nil || len(codes) != len(cfg.RecoveryCodes) {
 		return ErrRevealUnavailable.WithCause(errors.Join(err, errors.New("sealed codes do not match")))
 	}
