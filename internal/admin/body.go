@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"net/http"
-	"strings"
 
 	"github.com/portico-auth/portico/internal/apierr"
 	"github.com/portico-auth/portico/internal/httpx"
@@ -101,12 +100,7 @@ func decodeStrict(r *http.Request, v any) error {
 	if err := httpx.DecodeJSON(r, &raw); err != nil {
 		return err
 	}
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		return apierr.ErrBadRequest.WithReason("Unable to decode JSON body: %s", strings.TrimPrefix(err.Error(), "json: ")).WithCause(err)
-	}
-	return nil
+	return strictUnmarshal(raw, v)
 }
 
 // nullIfEmpty keeps absent metadata as JSON null.

@@ -1,6 +1,7 @@
 package admin
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 
@@ -18,18 +19,26 @@ func (h *IdentityHandler) create(w http.ResponseWriter, r *http.Request) {
 		httpx.WriteError(w, r, err)
 		return
 	}
-	if missingTraits(body.Traits) {
-		httpx.WriteError(w, r, apierr.ErrBadRequest.WithReason("The field traits is required."))
-		return
-	}
-	if err := checkExternalID(body.ExternalID); err != nil {
-		httpx.WriteError(w, r, err)
-		return
-	}
-	plain, hashed, err := body.Credentials.password()
+	id, err := h.createFrom(r.Context(), &body)
 	if err != nil {
 		httpx.WriteError(w, r, err)
 		return
+	}
+	w.Header().Set("Location", "/admin/identities/"+id.ID.String())
+	httpx.WriteJSON(w, http.StatusCreated, h.render(id, nil))
+}
+
+// createFrom checks a createIdentityBody and creates the identity.
+func (h *IdentityHandler) createFrom(ctx context.Context, body *createBody) (*identity.Identity, error) {
+	if missingTraits(body.Traits) {
+		return nil, apierr.ErrBadRequest.WithReason("The field traits is required.")
+	}
+	if err := checkExternalID(body.ExternalID); err != nil {
+		return nil, err
+	}
+	plain, hashed, err := body.Credentials.password()
+	if err != nil {
+		return nil, err
 	}
 	id := &identity.Identity{
 		SchemaID:            body.SchemaID,
@@ -44,15 +53,12 @@ func (h *IdentityHandler) create(w http.ResponseWriter, r *http.Request) {
 	if org := nullIfEmpty(body.OrganizationID); org != nil {
 		var oid uuid.UUID
 		if err := json.Unmarshal(org, &oid); err != nil {
-			httpx.WriteError(w, r, apierr.ErrBadRequest.WithReason("organization_id is not a UUID."))
-			return
+			return nil, apierr.ErrBadRequest.WithReason("organization_id is not a UUID.")
 		}
 		id.OrganizationID = &oid
 	}
-	if err := h.mgr.Create(r.Context(), id, identity.CreateOptions{Password: plain, HashedPassword: hashed}); err != nil {
-		httpx.WriteError(w, r, err)
-		return
+	if err := h.mgr.Create(ctx, id, identity.CreateOptions{Password: plain, HashedPassword: hashed}); err != nil {
+		return nil, err
 	}
-	w.Header().Set("Location", "/admin/identities/"+id.ID.String())
-	httpx.WriteJSON(w, http.StatusCreated, h.render(id, nil))
+	return id, nil
 }

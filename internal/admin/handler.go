@@ -60,6 +60,7 @@ func NewIdentityHandler(mgr IdentityManager, st IdentityStore, schemas Schemas, 
 func (h *IdentityHandler) Register(mux *http.ServeMux) {
 	mux.HandleFunc("POST /admin/identities", h.create)
 	mux.HandleFunc("GET /admin/identities", h.list)
+	mux.HandleFunc("PATCH /admin/identities", h.batchPatch)
 	mux.HandleFunc("GET /admin/identities/{id}", h.get)
 	mux.HandleFunc("PUT /admin/identities/{id}", h.update)
 	mux.HandleFunc("PATCH /admin/identities/{id}", h.patch)

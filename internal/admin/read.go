@@ -64,6 +64,13 @@ func (h *IdentityHandler) list(w http.ResponseWriter, r *http.Request) {
 	if ci := q.Get("credentials_identifier"); ci != "" {
 		f.CredentialsIdentifier = identity.NormalizeIdentifier(ci)
 	}
+	if sim := q.Get("preview_credentials_identifier_similar"); sim != "" {
+		if f.CredentialsIdentifier != "" {
+			httpx.WriteError(w, r, apierr.ErrBadRequest.WithReason("Only one of credentials_identifier and preview_credentials_identifier_similar can be used."))
+			return
+		}
+		f.CredentialsIdentifierSimilar = identity.NormalizeIdentifier(sim)
+	}
 	for _, v := range q["ids"] {
 		for _, part := range strings.Split(v, ",") {
 			if part = strings.TrimSpace(part); part == "" {
@@ -81,7 +88,7 @@ func (h *IdentityHandler) list(w http.ResponseWriter, r *http.Request) {
 		httpx.WriteError(w, r, apierr.ErrBadRequest.WithReason("The ids filter holds more than %d ids.", maxIDs))
 		return
 	}
-	if f.CredentialsIdentifier != "" && len(f.IDs) > 0 {
+	if (f.CredentialsIdentifier != "" || f.CredentialsIdentifierSimilar != "") && len(f.IDs) > 0 {
 		httpx.WriteError(w, r, apierr.ErrBadRequest.WithReason("The credentials_identifier and ids filters cannot be combined."))
 		return
 	}

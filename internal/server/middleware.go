@@ -10,6 +10,7 @@ import (
 	"runtime/debug"
 	"time"
 
+	"github.com/portico-auth/portico/internal/admin"
 	"github.com/portico-auth/portico/internal/apierr"
 	"github.com/portico-auth/portico/internal/httpx"
 )
@@ -92,7 +93,7 @@ func instrument(listener string, mux http.Handler, m *metrics, log *slog.Logger,
 			httpx.NoStore(w)
 		}
 		if r.Body != nil {
-			r.Body = http.MaxBytesReader(w, r.Body, httpx.MaxBodyBytes)
+			r.Body = http.MaxBytesReader(w, r.Body, bodyLimit(listener, r))
 		}
 		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
 		defer func() {
@@ -142,4 +143,14 @@ func logNoted(r *http.Request, log *slog.Logger, err error, requestID string) {
 	case apierr.From(err).Code >= 500:
 		log.ErrorContext(r.Context(), "request failed", "error", err, "method", r.Method, "path", r.URL.Path, "request_id", requestID)
 	}
+}
+
+// bodyLimit is the largest body a request may send: httpx.MaxBodyBytes, except for the admin
+// batch import (up to 1,000 identities in one body), which bounds its own body and each
+// identity in it.
+func bodyLimit(listener string, r *http.Request) int64 {
+	if listener == "admin" && r.Method == http.MethodPatch && r.URL.Path == "/admin/identities" {
+		return admin.MaxBatchBodyBytes
+	}
+	return httpx.MaxBodyBytes
 }

@@ -27,6 +27,10 @@ type IdentityFilter struct {
 	// CredentialsIdentifier keeps identities holding a credential with exactly this identifier
 	// (already normalised by the caller).
 	CredentialsIdentifier string
+	// CredentialsIdentifierSimilar keeps identities holding a credential whose identifier
+	// starts with this (already normalised) text: Kratos's
+	// preview_credentials_identifier_similar, for a search box.
+	CredentialsIdentifierSimilar string
 	// IDs keeps only these identities (empty = all).
 	IDs []uuid.UUID
 }

@@ -40,6 +40,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"IdentityList", testIdentityList},
 		{"IdentityFindByIdentifier", testIdentityFindByIdentifier},
 		{"IdentityExternalID", testIdentityExternalID},
+		{"IdentityListSimilar", testIdentityListSimilar},
 		{"IdentityConcurrentCreate", testIdentityConcurrentCreate},
 		{"IdentityConcurrentUpdate", testIdentityConcurrentUpdate},
 		{"IdentityDiffedWrites", testIdentityDiffedWrites},

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/google/uuid"
 
@@ -346,6 +347,12 @@ func (s *Store) ListIdentities(ctx context.Context, f store.IdentityFilter, p st
 	if f.CredentialsIdentifier != "" {
 		where = append(where, "i.id IN (SELECT ci.identity_id FROM identity_credential_identifiers ci WHERE ci.identifier = ?)")
 		args = append(args, f.CredentialsIdentifier)
+	}
+	if f.CredentialsIdentifierSimilar != "" {
+		// A prefix compared character by character (not LIKE: SQLite's ignores ASCII case, the
+		// others do not), so that every backend finds the same identities.
+		where = append(where, "i.id IN (SELECT ci.identity_id FROM identity_credential_identifiers ci WHERE SUBSTR(ci.identifier, 1, ?) = ?)")
+		args = append(args, utf8.RuneCountInString(f.CredentialsIdentifierSimilar), f.CredentialsIdentifierSimilar)
 	}
 	if len(f.IDs) > 0 {
 		where = append(where, "i.id IN ("+placeholders(len(f.IDs))+")")
