@@ -19,7 +19,7 @@ func main() {
 		SilenceErrors: true,
 		Version:       version.Version,
 	}
-	root.AddCommand(serveCmd(), migrateCmd(), cleanupCmd(), importCmd(), courierCmd(), versionCmd())
+	root.AddCommand(serveCmd(), migrateCmd(), cleanupCmd(), importCmd(), identitiesCmd(), courierCmd(), versionCmd())
 	if err := root.Execute(); err != nil {
 		// One clear line, never a stack trace.
 		fmt.Fprintln(os.Stderr, "portico:", err)
