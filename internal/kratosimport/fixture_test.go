@@ -18,8 +18,8 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/portico-auth/portico/internal/apptest"
-	"github.com/portico-auth/portico/internal/kratosimport"
 	"github.com/portico-auth/portico/internal/apptest/mfatest"
+	"github.com/portico-auth/portico/internal/kratosimport"
 	"github.com/portico-auth/portico/internal/testdb"
 )
 

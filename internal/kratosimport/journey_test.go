@@ -16,8 +16,8 @@ import (
 	pqtotp "github.com/pquerna/otp/totp"
 
 	"github.com/portico-auth/portico/internal/apptest"
-	"github.com/portico-auth/portico/internal/identity"
 	"github.com/portico-auth/portico/internal/apptest/mfatest"
+	"github.com/portico-auth/portico/internal/identity"
 	"github.com/portico-auth/portico/internal/method/webauthn/webauthntest"
 	"github.com/portico-auth/portico/internal/store"
 )
