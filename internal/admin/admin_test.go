@@ -21,7 +21,7 @@ import (
 	"github.com/portico-auth/portico/internal/identity"
 	"github.com/portico-auth/portico/internal/kratosexamples"
 	"github.com/portico-auth/portico/internal/schema"
-	"github.com/portico-auth/portico/internal/store/sqlstore"
+	"github.com/portico-auth/portico/internal/store/sqlstore/sqlstoretest"
 )
 
 const testSchema = `{
@@ -59,14 +59,7 @@ type env struct {
 func newEnv(t *testing.T) *env {
 	t.Helper()
 	ctx := context.Background()
-	st, err := sqlstore.Open(ctx, "memory")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = st.Close() })
-	if err := st.MigrateUp(ctx, nil); err != nil {
-		t.Fatal(err)
-	}
+	st := sqlstoretest.Memory(t)
 	reg, err := schema.NewRegistry(ctx, []schema.Source{
 		{ID: "default", URL: "base64://" + base64.StdEncoding.EncodeToString([]byte(testSchema))},
 	}, "default", nil)

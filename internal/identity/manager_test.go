@@ -14,6 +14,7 @@ import (
 	"github.com/portico-auth/portico/internal/identity"
 	"github.com/portico-auth/portico/internal/schema"
 	"github.com/portico-auth/portico/internal/store/sqlstore"
+	"github.com/portico-auth/portico/internal/store/sqlstore/sqlstoretest"
 )
 
 const managerSchema = `{
@@ -30,14 +31,7 @@ const managerSchema = `{
 func newManager(t *testing.T) (*identity.Manager, *sqlstore.Store) {
 	t.Helper()
 	ctx := context.Background()
-	st, err := sqlstore.Open(ctx, "memory")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = st.Close() })
-	if err := st.MigrateUp(ctx, nil); err != nil {
-		t.Fatal(err)
-	}
+	st := sqlstoretest.Memory(t)
 	reg, err := schema.NewRegistry(ctx, []schema.Source{{ID: "default", URL: "base64://" + base64.StdEncoding.EncodeToString([]byte(managerSchema))}}, "default", nil)
 	if err != nil {
 		t.Fatal(err)
