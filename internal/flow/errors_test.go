@@ -44,8 +44,8 @@ func (s *memErrors) GetError(_ context.Context, id uuid.UUID) ([]byte, error) {
 
 var fixedNow = time.Date(2026, 11, 24, 20, 0, 0, 0, time.UTC)
 
-func newErrorWriter() *ErrorWriter {
-	return &ErrorWriter{Store: &memErrors{}, ErrorUIURL: "http://127.0.0.1:4455/error?lang=en", Now: func() time.Time { return fixedNow }}
+func newErrorWriter() *Replier {
+	return &Replier{Store: &memErrors{}, ErrorUIURL: "http://127.0.0.1:4455/error?lang=en", Now: func() time.Time { return fixedNow }}
 }
 
 func TestErrorWriterJSON(t *testing.T) {

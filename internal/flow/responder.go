@@ -31,7 +31,8 @@ type Replier struct {
 // (Responder.SetType).
 func (p *Replier) Handler(t Type, h HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		rw := &Responder{ResponseWriter: w, r: r, p: p, json: WantsJSON(r)}
+		wants := WantsJSON(r)
+		rw := &Responder{ResponseWriter: w, r: r, p: p, json: wants, wants: wants}
 		if t != "" {
 			rw.SetType(t)
 		}
@@ -45,7 +46,7 @@ func (p *Replier) Handler(t Type, h HandlerFunc) http.HandlerFunc {
 // which the SDKs call).
 func (p *Replier) JSONHandler(h HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		rw := &Responder{ResponseWriter: w, r: r, p: p, json: true, fixed: true}
+		rw := &Responder{ResponseWriter: w, r: r, p: p, json: true, fixed: true, wants: WantsJSON(r)}
 		if err := h(rw, r); err != nil {
 			rw.Error(err)
 		}
@@ -55,13 +56,9 @@ func (p *Replier) JSONHandler(h HandlerFunc) http.HandlerFunc {
 // Write answers r with err, negotiated as for a request to no flow (the server's checks
 // before routing).
 func (p *Replier) Write(w http.ResponseWriter, r *http.Request, err error) {
-	(&Responder{ResponseWriter: w, r: r, p: p, json: WantsJSON(r)}).Error(err)
+	wants := WantsJSON(r)
+	(&Responder{ResponseWriter: w, r: r, p: p, json: wants, wants: wants}).Error(err)
 }
-
-// ErrorWriter is the former name of Replier.
-//
-// Deprecated: use Replier; this alias goes once the settings flow is ported.
-type ErrorWriter = Replier
 
 // Responder answers one request. "JSON or browser?" is decided here, once: from the content
 // negotiation (WantsJSON) and, once the flow is known, from its type (API flows always get
@@ -73,13 +70,15 @@ type Responder struct {
 	typ   Type
 	json  bool
 	fixed bool
+	// wants is the content negotiation alone (WantsJSON).
+	wants bool
 }
 
 // SetType records the type of the flow the request is about.
 func (w *Responder) SetType(t Type) {
 	w.typ = t
 	if !w.fixed {
-		w.json = t == TypeAPI || WantsJSON(w.r)
+		w.json = t == TypeAPI || w.wants
 	}
 }
 
@@ -88,6 +87,11 @@ func (w *Responder) Type() Type { return w.typ }
 
 // JSON reports whether the caller gets JSON rather than redirects.
 func (w *Responder) JSON() bool { return w.json }
+
+// WantsJSON is the request's content negotiation alone, whatever the flow (see the package
+// function WantsJSON): an endpoint that always answers JSON may still send a browser
+// somewhere (the settings flow's reads send a browser without a session to the login UI).
+func (w *Responder) WantsJSON() bool { return w.wants }
 
 // Log is the server's logger.
 func (w *Responder) Log() *slog.Logger { return w.p.Log }
@@ -98,6 +102,12 @@ func (w *Responder) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 // Reply writes v as JSON with status, never cached.
 func (w *Responder) Reply(status int, v any) error {
 	Reply(w.ResponseWriter, status, v)
+	return nil
+}
+
+// ReplyEncoded writes body, already encoded JSON, with status, never cached.
+func (w *Responder) ReplyEncoded(status int, body []byte) error {
+	ReplyEncoded(w.ResponseWriter, status, body)
 	return nil
 }
 
@@ -112,6 +122,14 @@ func (w *Responder) Redirect(target string) error {
 func (w *Responder) Show(status int, f any, ui string) error {
 	if w.json {
 		return w.Reply(status, f)
+	}
+	return w.Redirect(ui)
+}
+
+// ShowEncoded is Show for a flow already encoded as body.
+func (w *Responder) ShowEncoded(status int, body []byte, ui string) error {
+	if w.json {
+		return w.ReplyEncoded(status, body)
 	}
 	return w.Redirect(ui)
 }

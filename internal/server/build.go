@@ -194,8 +194,8 @@ func Build(ctx context.Context, cfg *config.Config, st store.Store, log *slog.Lo
 		})
 	}
 	settingsMethods = append(settingsMethods, a.webauthn.settings...)
-	sh := settings.New(settings.OptionsFromConfig(cfg), settings.Deps{
-		Store: st, Identities: a.Identities, Sessions: a.Sessions, CSRF: a.CSRF, ReturnTo: a.ReturnTo, Errors: a.Replies, Now: now, Log: log,
+	sh := settings.New(a.lifecycle(config.FlowSettings), settings.OptionsFromConfig(cfg), settings.Deps{
+		Store: st, Identities: a.Identities,
 	}, settingsMethods...)
 	sh.Register(pub)
 	rh := ss.recovery(a, sh)

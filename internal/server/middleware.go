@@ -55,7 +55,7 @@ func newRequestID() string {
 }
 
 // errorWriter answers a request with an error: Kratos's error JSON, or the error page for a
-// browser (satisfied by *flow.ErrorWriter).
+// browser (satisfied by *flow.Replier).
 type errorWriter interface {
 	Write(w http.ResponseWriter, r *http.Request, err error)
 }

@@ -38,11 +38,6 @@ type Method interface {
 // shown again (200, or back to the login UI).
 var ErrPending = errors.New("login: the flow waits for its next step")
 
-// FormError is flow.FormError, as the second-factor methods still name it.
-//
-// Deprecated: use flow.FormError.
-type FormError = flow.FormError
-
 // ErrInvalidCredentials is the one answer to a wrong identifier or password.
 func ErrInvalidCredentials() *flow.FormError {
 	return flow.NewFormError(text.NewInvalidCredentials())

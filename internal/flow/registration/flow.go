@@ -32,14 +32,9 @@ type Method interface {
 	// Nodes adds the method's nodes (trait inputs included) to a new flow.
 	Nodes(ctx context.Context, f *Flow) error
 	// Register validates the submission and creates the identity. A submission the user must
-	// correct is a *FormError; any other error is written as an error reply.
+	// correct is a *flow.FormError; any other error is written as an error reply.
 	Register(ctx context.Context, r *http.Request, f *Flow, body form.Values) (*identity.Identity, error)
 }
-
-// FormError is flow.FormError, as the passkey method still names it.
-//
-// Deprecated: use flow.FormError.
-type FormError = flow.FormError
 
 var (
 	// ErrDisabled answers every registration endpoint when registration is switched off.

@@ -1,6 +1,7 @@
 package settings
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
@@ -16,6 +17,7 @@ import (
 
 	"github.com/portico-auth/portico/internal/apierr"
 	"github.com/portico-auth/portico/internal/flow"
+	"github.com/portico-auth/portico/internal/flow/form"
 	"github.com/portico-auth/portico/internal/session"
 	"github.com/portico-auth/portico/internal/store"
 )
@@ -55,8 +57,8 @@ type parkedChange struct {
 
 // parkChange stores body as st's parked change for session s and, for a browser flow, sets
 // the continuity cookie on w. The flow is not saved here.
-func (h *Handler) parkChange(ctx context.Context, w http.ResponseWriter, s *session.Session, st *stored, body Body) error {
-	plain, err := body.encode()
+func (h *Handler) parkChange(ctx context.Context, w http.ResponseWriter, s *session.Session, st *stored, body form.Values) error {
+	plain, err := json.Marshal(body)
 	if err != nil {
 		return apierr.ErrInternal.WithCause(fmt.Errorf("encode parked settings change: %w", err))
 	}
@@ -171,12 +173,18 @@ func (h *Handler) dropParked(ctx context.Context, st *stored) error {
 }
 
 // open decrypts the parked submission.
-func (h *Handler) openParked(p *parkedChange) (Body, error) {
+func (h *Handler) openParked(p *parkedChange) (form.Values, error) {
 	plain, err := h.sealer.open(p.sealed, p.id[:])
 	if err != nil {
 		return nil, err
 	}
-	return decodeStoredBody(plain)
+	dec := json.NewDecoder(bytes.NewReader(plain))
+	dec.UseNumber() // as form.Decode reads a JSON submission
+	var body form.Values
+	if err := dec.Decode(&body); err != nil {
+		return nil, err
+	}
+	return body, nil
 }
 
 // continuityCookie is the continuity cookie carrying value until expires ("" and a past
@@ -184,7 +192,7 @@ func (h *Handler) openParked(p *parkedChange) (Body, error) {
 // SameSite=Strict keeps a cross-site link or form from carrying it, so only a navigation
 // that starts on the site (the refresh login's redirect) can resume a change.
 func (h *Handler) continuityCookie(value string, expires time.Time) *http.Cookie {
-	o := h.deps.Sessions.Options()
+	o := h.Sessions.Options()
 	c := &http.Cookie{
 		Name: ContinuityCookieName, Value: value, Path: o.CookiePath, Domain: o.CookieDomain,
 		HttpOnly: true, Secure: o.Secure, SameSite: http.SameSiteStrictMode,
@@ -194,6 +202,6 @@ func (h *Handler) continuityCookie(value string, expires time.Time) *http.Cookie
 		return c
 	}
 	c.Expires = expires.UTC()
-	c.MaxAge = max(int(expires.Sub(h.now()).Seconds()), 1)
+	c.MaxAge = max(int(expires.Sub(h.Time()).Seconds()), 1)
 	return c
 }

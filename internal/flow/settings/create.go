@@ -10,82 +10,51 @@ import (
 
 	"github.com/portico-auth/portico/internal/apierr"
 	"github.com/portico-auth/portico/internal/flow"
-	"github.com/portico-auth/portico/internal/httpx"
 	"github.com/portico-auth/portico/internal/identity"
 	"github.com/portico-auth/portico/internal/session"
 )
 
-// createBrowser is createBrowserSettingsFlow: GET /self-service/settings/browser.
-func (h *Handler) createBrowser(w http.ResponseWriter, r *http.Request) {
+// create is createBrowserSettingsFlow (GET /self-service/settings/browser) and
+// createNativeSettingsFlow (GET /self-service/settings/api, which needs no CSRF token, sets no
+// cookie and always answers JSON).
+func (h *Handler) create(w *flow.Responder, r *http.Request) error {
 	ctx := r.Context()
-	// The CSRF cookie is handed out before anything else, so that even the 401 carries it
-	// (as Kratos does) and the login that follows can use it.
-	token := h.deps.CSRF.Token(w, r)
 	rawReturnTo := r.URL.Query().Get("return_to")
+	token, authReturnTo := "", ""
+	if w.Type() == flow.TypeBrowser {
+		// The CSRF cookie is handed out before anything else, so that even the 401 carries it
+		// (as Kratos does) and the login that follows can use it.
+		token = h.CSRF.Token(w, r)
+		authReturnTo = rawReturnTo
+	}
 	// The session layer's one rule: an active session at the settings flow's required_aal.
-	s, err := h.deps.Sessions.Authorize(ctx, r, h.opts.RequiredAAL, rawReturnTo)
-	if err != nil {
-		if errors.Is(err, session.ErrNoActiveSession) && !flow.WantsJSON(r) {
-			// Without a session, return_to is not judged here: the login endpoint does that.
-			flow.Redirect(w, r, h.loginBrowserURL(url.Values{"return_to": {rawReturnTo}}))
-			return
-		}
-		h.deps.Errors.Write(w, r, err)
-		return
+	s, err := h.Sessions.Authorize(ctx, r, h.opts.RequiredAAL, authReturnTo)
+	if errors.Is(err, session.ErrNoActiveSession) && !w.JSON() {
+		// Without a session, return_to is not judged here: the login endpoint does that.
+		return w.Redirect(h.loginBrowserURL(url.Values{"return_to": {rawReturnTo}}))
 	}
-	rt, err := h.deps.ReturnTo.Check(rawReturnTo)
 	if err != nil {
-		h.deps.Errors.Write(w, r, err)
-		return
+		return err
+	}
+	returnTo, err := h.CheckReturnTo(r)
+	if err != nil {
+		return err
 	}
 	ident, err := h.sessionIdentity(ctx, s)
 	if err != nil {
-		h.deps.Errors.Write(w, r, err)
-		return
+		return err
 	}
-	st, body, err := h.create(ctx, r, flow.TypeBrowser, ident, urlString(rt), token, nil)
+	st, body, err := h.newFlow(ctx, r, w.Type(), ident, returnTo, token, nil)
 	if err != nil {
-		h.deps.Errors.Write(w, r, err)
-		return
+		return err
 	}
-	if flow.WantsJSON(r) {
-		flow.ReplyEncoded(w, http.StatusOK, body)
-		return
-	}
-	flow.Redirect(w, r, h.uiURL(st.ID))
-}
-
-// createAPI is createNativeSettingsFlow: GET /self-service/settings/api. It needs no CSRF
-// token, sets no cookie, and always answers JSON.
-func (h *Handler) createAPI(w http.ResponseWriter, r *http.Request) {
-	ctx := r.Context()
-	s, err := h.deps.Sessions.Authorize(ctx, r, h.opts.RequiredAAL, "")
-	if err != nil {
-		httpx.WriteError(w, r, err)
-		return
-	}
-	rt, err := h.deps.ReturnTo.Check(r.URL.Query().Get("return_to"))
-	if err != nil {
-		httpx.WriteError(w, r, err)
-		return
-	}
-	ident, err := h.sessionIdentity(ctx, s)
-	if err != nil {
-		httpx.WriteError(w, r, err)
-		return
-	}
-	_, body, err := h.create(ctx, r, flow.TypeAPI, ident, urlString(rt), "", nil)
-	if err != nil {
-		httpx.WriteError(w, r, err)
-		return
-	}
-	flow.ReplyEncoded(w, http.StatusOK, body)
+	return w.ShowEncoded(http.StatusOK, body, h.UI(st.ID))
 }
 
 // changePassword answers GET /.well-known/change-password (RFC 8615's well-known URL for
 // password managers) with the settings UI.
 func (h *Handler) changePassword(w http.ResponseWriter, r *http.Request) {
-	flow.Redirect(w, r, h.opts.UIURL)
+	flow.Redirect(w, r, h.UIURL)
 }
 
 // sessionIdentity is the session's identity with its credentials: the session read already
@@ -101,13 +70,13 @@ func (h *Handler) sessionIdentity(ctx context.Context, s *session.Session) (*ide
 	return ident, nil
 }
 
-// create builds, fills and stores a new flow of type t for ident (with its credentials), and
+// newFlow builds, fills and stores a new flow of type t for ident (with its credentials), and
 // returns it with its JSON encoding (the reply body). from, when not nil, is the flow whose
 // successful submission the new flow follows: the new flow starts with its carried internal
 // values (see Carrier).
-func (h *Handler) create(ctx context.Context, r *http.Request, t flow.Type, ident *identity.Identity, returnTo, csrfToken string, from *Flow) (*stored, []byte, error) {
+func (h *Handler) newFlow(ctx context.Context, r *http.Request, t flow.Type, ident *identity.Identity, returnTo, csrfToken string, from *Flow) (*stored, []byte, error) {
 	st := &stored{Flow: Flow{
-		Base:  flow.NewBase(t, r, h.opts.Public, ActionPath, h.now(), h.opts.Lifespan),
+		Base:  flow.NewBase(t, r, h.Public, ActionPath, h.Time(), h.Lifespan),
 		State: StateShowForm,
 	}}
 	if from != nil {
@@ -158,7 +127,7 @@ const trimSlack = 16
 // fill (re)builds the flow's identity and nodes: the CSRF token first, then every method's
 // nodes, in Kratos's group order (see order.go).
 func (h *Handler) fill(ctx context.Context, f *Flow, ident *identity.Identity, csrfToken string) error {
-	f.Identity = publicIdentity(ident, h.opts.Public)
+	f.Identity = ident.Public(h.public)
 	f.UI.Nodes = flow.Nodes{}
 	f.clearSecrets()
 	f.UI.Nodes.Append(flow.NewCSRFNode(csrfToken))
@@ -173,7 +142,7 @@ func (h *Handler) fill(ctx context.Context, f *Flow, ident *identity.Identity, c
 
 // loginBrowserURL is <public>/self-service/login/browser with the non-empty parameters of q.
 func (h *Handler) loginBrowserURL(q url.Values) string {
-	u := flow.JoinPath(h.opts.Public, "/self-service/login/browser")
+	u := flow.JoinPath(h.Public, "/self-service/login/browser")
 	for k, v := range q {
 		if len(v) == 0 || v[0] == "" {
 			delete(q, k)
@@ -183,11 +152,4 @@ func (h *Handler) loginBrowserURL(q url.Values) string {
 		return u
 	}
 	return u + "?" + q.Encode()
-}
-
-func urlString(u *url.URL) string {
-	if u == nil {
-		return ""
-	}
-	return u.String()
 }

@@ -1,10 +1,7 @@
 package settings
 
 import (
-	"encoding/base64"
 	"encoding/json"
-	"net/url"
-	"strings"
 
 	"github.com/google/uuid"
 
@@ -57,21 +54,4 @@ type stored struct {
 	Pending string `json:"portico_pending,omitempty"`
 	// Internal is Flow.internal as stored.
 	Internal map[string]json.RawMessage `json:"portico_internal,omitempty"`
-}
-
-// publicIdentity is the identity as a flow shows it: no credentials at all, its schema_url
-// on the public listener, empty address lists as [].
-func publicIdentity(id *identity.Identity, public *url.URL) *identity.Identity {
-	c := *id
-	c.Credentials = nil
-	c.MetadataAdmin = nil
-	c.SchemaURL = strings.TrimSuffix(public.String(), "/") + "/schemas/" +
-		base64.RawURLEncoding.EncodeToString([]byte(id.SchemaID))
-	if c.VerifiableAddresses == nil {
-		c.VerifiableAddresses = []identity.VerifiableAddress{}
-	}
-	if c.RecoveryAddresses == nil {
-		c.RecoveryAddresses = []identity.RecoveryAddress{}
-	}
-	return &c
 }

@@ -20,7 +20,6 @@ var (
 	// it without an error id, with its own reason (creating a flow answers session_inactive
 	// instead: that comes from the session layer's Authorize).
 	errNoSession = apierr.ErrUnauthorized.WithReason("A valid Ory Session Cookie or Ory Session Token is missing.")
-	errNotFound  = apierr.ErrNotFound.WithReason("The settings flow could not be found.")
 	// ErrIdentityMismatch is the 403 for a flow that belongs to another identity.
 	ErrIdentityMismatch = apierr.ErrForbidden.WithID("security_identity_mismatch").
 				WithReason("The settings flow belongs to another identity. Initialize a new settings flow.")
@@ -28,42 +27,36 @@ var (
 
 // get is getSettingsFlow: GET /self-service/settings/flows?id=. Errors are always JSON except
 // for a browser without a session, which is sent to the login UI.
-func (h *Handler) get(w http.ResponseWriter, r *http.Request) {
+func (h *Handler) get(w *flow.Responder, r *http.Request) error {
 	ctx := r.Context()
-	s, ok := h.requireSession(w, r)
-	if !ok {
-		return
+	s, err := h.requireSession(w, r)
+	if s == nil {
+		return err
 	}
 	rec, err := h.loadRecord(ctx, r.URL.Query().Get("id"))
 	if err != nil {
-		httpx.WriteError(w, r, err)
-		return
+		return err
 	}
 	// The record's columns say whose flow it is and until when.
 	if rec.IdentityID == nil || *rec.IdentityID != s.IdentityID {
-		httpx.WriteError(w, r, ErrIdentityMismatch)
-		return
+		return ErrIdentityMismatch
 	}
 	// Reading a flow needs the AAL creating and submitting one need: the flow shows the
 	// identity and may show secrets (a TOTP key, recovery codes awaiting confirmation).
-	if err := h.deps.Sessions.RequireAAL(s, h.opts.RequiredAAL, ""); err != nil {
-		httpx.WriteError(w, r, err)
-		return
+	if err := h.Sessions.RequireAAL(s, h.opts.RequiredAAL, ""); err != nil {
+		return err
 	}
-	if !h.now().Before(rec.ExpiresAt) {
+	if !h.Time().Before(rec.ExpiresAt) {
 		st, err := decode(rec, h.sealer)
 		if err != nil {
-			httpx.WriteError(w, r, apierr.ErrInternal.WithCause(err))
-			return
+			return apierr.ErrInternal.WithCause(err)
 		}
-		httpx.WriteError(w, r, st.GoneForRead(h.opts.Public, "settings"))
-		return
+		return st.GoneForRead(h.Public, Kind)
 	}
-	ident := publicIdentity(s.Identity, h.opts.Public)
+	ident := s.Identity.Public(h.public)
 	p, err := openPrivate(rec, h.sealer)
 	if err != nil {
-		httpx.WriteError(w, r, apierr.ErrInternal.WithCause(err))
-		return
+		return apierr.ErrInternal.WithCause(err)
 	}
 	if !hasOnceFor(p.Secrets, s.ID) {
 		// The stored document is the reply once the identity is attached and the sealed
@@ -74,49 +67,42 @@ func (h *Handler) get(w http.ResponseWriter, r *http.Request) {
 			doc, err = appendMember(doc[:len(doc):len(doc)], "identity", ident)
 		}
 		if err != nil {
-			httpx.WriteError(w, r, apierr.ErrInternal.WithCause(err))
-			return
+			return apierr.ErrInternal.WithCause(err)
 		}
-		flow.ReplyEncoded(w, http.StatusOK, doc)
-		return
+		return w.ReplyEncoded(http.StatusOK, doc)
 	}
 	// A secret shown once waits for this session: show it and drop it from the stored flow.
 	st, err := decode(rec, h.sealer)
 	if err != nil {
-		httpx.WriteError(w, r, apierr.ErrInternal.WithCause(err))
-		return
+		return apierr.ErrInternal.WithCause(err)
 	}
 	st.Identity = ident
-	if !st.takeOnce(s.ID) {
-		h.replyFlow(w, r, st, http.StatusOK, nil)
-		return
+	var body []byte
+	if st.takeOnce(s.ID) {
+		if body, err = h.save(ctx, st); err != nil {
+			return err
+		}
 	}
-	body, err := h.save(ctx, st)
-	if err != nil {
-		httpx.WriteError(w, r, err)
-		return
-	}
-	flow.ReplyEncoded(w, http.StatusOK, body)
+	return h.showFlow(w, st, http.StatusOK, body)
 }
 
 // requireSession finds the request's session. Without one, a JSON caller gets 401 (without an
-// error id) and a browser a 302 to the login UI; ok is then false.
-func (h *Handler) requireSession(w http.ResponseWriter, r *http.Request) (*session.Session, bool) {
-	s, err := h.deps.Sessions.FromRequest(r.Context(), r)
+// error id) and a browser a 302 to the login UI: the session is then nil, with the error to
+// return (nil once the browser is redirected).
+func (h *Handler) requireSession(w *flow.Responder, r *http.Request) (*session.Session, error) {
+	s, err := h.Sessions.FromRequest(r.Context(), r)
 	if err == nil {
-		return s, true
+		return s, nil
 	}
 	if !errors.Is(err, session.ErrNoActiveSession) {
-		httpx.WriteError(w, r, err)
-		return nil, false
+		return nil, err
 	}
-	if !flow.WantsJSON(r) {
+	if !w.WantsJSON() {
 		httpx.NoStore(w)
 		http.Redirect(w, r, h.opts.LoginUIURL, http.StatusFound)
-		return nil, false
+		return nil, nil
 	}
-	httpx.WriteError(w, r, errNoSession)
-	return nil, false
+	return nil, errNoSession
 }
 
 // load finds a settings flow by its id; a malformed or unknown id is 404.
@@ -136,11 +122,11 @@ func (h *Handler) load(ctx context.Context, raw string) (*stored, error) {
 func (h *Handler) loadRecord(ctx context.Context, raw string) (*store.FlowRecord, error) {
 	id, err := uuid.Parse(raw)
 	if err != nil {
-		return nil, errNotFound
+		return nil, h.NotFound()
 	}
 	rec, err := h.deps.Store.GetFlow(ctx, Kind, id)
 	if errors.Is(err, apierr.ErrNotFound) {
-		return nil, errNotFound
+		return nil, h.NotFound()
 	}
 	if err != nil {
 		return nil, fmt.Errorf("load settings flow: %w", err)
@@ -174,8 +160,6 @@ func (h *Handler) owns(s *session.Session, st *stored) error {
 	if !st.ownedBy(s.IdentityID) || s.Identity == nil {
 		return ErrIdentityMismatch
 	}
-	st.Identity = publicIdentity(s.Identity, h.opts.Public)
+	st.Identity = s.Identity.Public(h.public)
 	return nil
 }
-
-// expiredForGet is the 410 of reading an expired flow: no error id, only where to start anew.

@@ -2,18 +2,16 @@ package settings
 
 import (
 	"context"
-	"log/slog"
 	"net/http"
-	"net/url"
 	"time"
 
 	"github.com/google/uuid"
 
 	"github.com/portico-auth/portico/internal/config"
 	"github.com/portico-auth/portico/internal/flow"
+	"github.com/portico-auth/portico/internal/flow/form"
 	"github.com/portico-auth/portico/internal/identity"
 	"github.com/portico-auth/portico/internal/session"
-	"github.com/portico-auth/portico/internal/session/sessionhttp"
 	"github.com/portico-auth/portico/internal/store"
 )
 
@@ -25,15 +23,11 @@ type Store interface {
 	RevokeSessionsExcept(ctx context.Context, identityID, keep uuid.UUID) (int, error)
 }
 
-// Options are the settings flow's configuration.
+// Options are the settings flow's own configuration (the lifecycle holds the rest: public
+// URL, ui_url, lifespan).
 type Options struct {
-	// Public is the public base URL.
-	Public *url.URL
-	// UIURL is selfservice.flows.settings.ui_url; LoginUIURL selfservice.flows.login.ui_url.
-	UIURL      string
+	// LoginUIURL is selfservice.flows.login.ui_url, where a browser without a session goes.
 	LoginUIURL string
-	// Lifespan is how long a flow can be used.
-	Lifespan time.Duration
 	// PrivilegedMaxAge is how recent the session's authentication must be for changes of
 	// credentials and identifiers.
 	PrivilegedMaxAge time.Duration
@@ -54,10 +48,7 @@ func OptionsFromConfig(cfg *config.Config) Options {
 	sf := cfg.SelfService.Flows.Settings
 	secrets := append(append([]string{}, cfg.Secrets.Cipher...), cfg.CookieSecrets()...)
 	return Options{
-		Public:           cfg.PublicURL(),
-		UIURL:            cfg.FlowUIURL(config.FlowSettings),
 		LoginUIURL:       cfg.FlowUIURL(config.FlowLogin),
-		Lifespan:         sf.Lifespan,
 		PrivilegedMaxAge: sf.PrivilegedSessionMaxAge,
 		RequiredAAL:      sf.RequiredAAL,
 		AfterURL: func(method string) string {
@@ -80,14 +71,6 @@ type Deps struct {
 	Store Store
 	// Identities stores identity changes (satisfied by *identity.Manager).
 	Identities Identities
-	Sessions   *sessionhttp.Sessions
-	CSRF       *flow.CSRF
-	ReturnTo   *flow.ReturnTo
-	Errors     *flow.ErrorWriter
-	// Now is the clock; time.Now when nil.
-	Now func() time.Time
-	// Log is the server's logger; slog.Default() when nil.
-	Log *slog.Logger
 }
 
 // Identities validates and stores changed identities.
@@ -96,33 +79,33 @@ type Identities interface {
 	UpdateRevokingSessions(ctx context.Context, id *identity.Identity, keep uuid.UUID) error
 }
 
-// Handler serves the settings flow's endpoints.
+// Handler serves the settings flow's endpoints. The lifecycle (Kind "settings") does what
+// every flow does; the handler adds the settings flow's own steps: the session it belongs to,
+// its sealed storage, privileged sessions and parked changes, and its methods.
 type Handler struct {
+	flow.Lifecycle
 	opts    Options
 	deps    Deps
 	methods []Method
 	sealer  *sealer
+	// public is the public base URL as identities' schema_url is built on it.
+	public string
 }
 
 // New returns the settings handler with the given methods, in node order.
-func New(o Options, d Deps, methods ...Method) *Handler {
-	if d.Now == nil {
-		d.Now = time.Now
-	}
-	return &Handler{opts: o, deps: d, methods: methods, sealer: newSealer(o.Secrets)}
+func New(l flow.Lifecycle, o Options, d Deps, methods ...Method) *Handler {
+	return &Handler{Lifecycle: l, opts: o, deps: d, methods: methods, sealer: newSealer(o.Secrets), public: l.Public.String()}
 }
 
 // Register adds the settings endpoints to the public mux.
 func (h *Handler) Register(mux *http.ServeMux) {
-	mux.HandleFunc("GET /self-service/settings/browser", h.createBrowser)
-	mux.HandleFunc("GET /self-service/settings/api", h.createAPI)
-	mux.HandleFunc("GET /self-service/settings/flows", h.get)
-	mux.HandleFunc("POST /self-service/settings", h.update)
-	mux.HandleFunc("GET /self-service/settings", h.resume)
+	mux.HandleFunc("GET /self-service/settings/browser", h.Replies.Handler(flow.TypeBrowser, h.create))
+	mux.HandleFunc("GET /self-service/settings/api", h.Replies.Handler(flow.TypeAPI, h.create))
+	mux.HandleFunc("GET /self-service/settings/flows", h.Replies.JSONHandler(h.get))
+	mux.HandleFunc("POST /self-service/settings", h.Replies.Handler("", h.update))
+	mux.HandleFunc("GET /self-service/settings", h.Replies.Handler("", h.resume))
 	mux.HandleFunc("GET /.well-known/change-password", h.changePassword)
 }
-
-func (h *Handler) now() time.Time { return h.deps.Now().UTC() }
 
 func (h *Handler) method(id string) Method {
 	for _, m := range h.methods {
@@ -134,7 +117,7 @@ func (h *Handler) method(id string) Method {
 }
 
 // claimant is the first method claiming a submission that names no known method.
-func (h *Handler) claimant(body Body) Method {
+func (h *Handler) claimant(body form.Values) Method {
 	for _, m := range h.methods {
 		if c, ok := m.(Claimer); ok && c.Claims(body) {
 			return m
@@ -143,12 +126,7 @@ func (h *Handler) claimant(body Body) Method {
 	return nil
 }
 
-// uiURL is the settings UI showing flow id.
-func (h *Handler) uiURL(id uuid.UUID) string {
-	return flow.AppendQuery(h.opts.UIURL, "flow", id.String())
-}
-
 // privileged reports whether s may change credentials and identifiers now.
 func (h *Handler) privileged(s *session.Session) bool {
-	return !h.now().After(s.AuthenticatedAt.Add(h.opts.PrivilegedMaxAge))
+	return !h.Time().After(s.AuthenticatedAt.Add(h.opts.PrivilegedMaxAge))
 }

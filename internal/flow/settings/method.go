@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 
+	"github.com/portico-auth/portico/internal/flow/form"
 	"github.com/portico-auth/portico/internal/identity"
 	"github.com/portico-auth/portico/internal/session"
 	"github.com/portico-auth/portico/internal/text"
@@ -48,7 +49,7 @@ type Carrier interface {
 // totp_unlink and lookup_secret_* buttons): a submission whose method names no method goes to
 // the first method that claims it.
 type Claimer interface {
-	Claims(body Body) bool
+	Claims(body form.Values) bool
 }
 
 // ErrPrivilegeRequired is returned by Submission.RequirePrivileged when the session's
@@ -62,9 +63,11 @@ type Submission struct {
 	// Identity is the signed-in identity with its credentials loaded; a method changes it and
 	// stores it with Save.
 	Identity *identity.Identity
-	Body     Body
+	Body     form.Values
 
 	privileged bool
+	// redirected: the reply to the submission sends a browser to the UI (not JSON).
+	redirected bool
 	save       func(context.Context, *identity.Identity) error
 	// factors and couldSignIn guard Save: a change may not take the last usable first factor
 	// of an identity that had one (see identity.Factors.KeepsSignIn). flow gets the message.
@@ -75,7 +78,7 @@ type Submission struct {
 
 // newSubmission prepares the submission of body for ident, noting whether ident can sign
 // in before any method changes it.
-func newSubmission(r *http.Request, s *session.Session, ident *identity.Identity, body Body, f *Flow, factors identity.Factors) *Submission {
+func newSubmission(r *http.Request, s *session.Session, ident *identity.Identity, body form.Values, f *Flow, factors identity.Factors) *Submission {
 	return &Submission{Request: r, Session: s, Identity: ident, Body: body, flow: f,
 		factors: factors, couldSignIn: len(factors.FirstFactors(ident)) > 0}
 }

@@ -3,6 +3,8 @@ package settings
 import (
 	"bytes"
 	"testing"
+
+	"github.com/portico-auth/portico/internal/flow/form"
 )
 
 func TestSealerRoundTripAndRotation(t *testing.T) {
@@ -31,9 +33,9 @@ func TestSealerRoundTripAndRotation(t *testing.T) {
 }
 
 func TestDecodeFormBodyNests(t *testing.T) {
-	b := Body{}
-	setPath(b, []string{"traits", "name", "first"}, "Ada")
-	setPath(b, []string{"traits", "email"}, "a@example.com")
+	b := form.Values{}
+	b.Set("traits.name.first", "Ada")
+	b.Set("traits.email", "a@example.com")
 	tr := b.Object("traits")
 	if tr["email"] != "a@example.com" || tr["name"].(map[string]any)["first"] != "Ada" {
 		t.Errorf("body %v", b)

@@ -18,7 +18,7 @@ import (
 // showing msg, and returns its id and page. csrfToken is the browser's masked token ("" for
 // an API flow).
 func (h *Handler) StartRecovered(ctx context.Context, r *http.Request, t flow.Type, ident *identity.Identity, csrfToken string, msg text.Message) (uuid.UUID, string, error) {
-	st, _, err := h.create(ctx, r, t, ident, "", csrfToken, nil)
+	st, _, err := h.newFlow(ctx, r, t, ident, "", csrfToken, nil)
 	if err != nil {
 		return uuid.Nil, "", err
 	}
@@ -30,5 +30,5 @@ func (h *Handler) StartRecovered(ctx context.Context, r *http.Request, t flow.Ty
 	if err := h.deps.Store.UpdateFlow(ctx, e.rec); err != nil {
 		return uuid.Nil, "", fmt.Errorf("store settings flow: %w", err)
 	}
-	return st.ID, h.uiURL(st.ID), nil
+	return st.ID, h.UI(st.ID), nil
 }

@@ -31,7 +31,7 @@ func TestStoredLayoutServesEveryArrangement(t *testing.T) {
 			t.Run(name, func(t *testing.T) {
 				st := &stored{Flow: Flow{Base: flow.NewBase(flow.TypeBrowser, httptest.NewRequest("GET", "/x", nil), public, ActionPath, time.Now(), time.Hour), State: StateShowForm}}
 				id := identity.Identity{ID: uuid.New(), SchemaID: "default", Traits: json.RawMessage(`{"email":"a<b>@example.com"}`)}
-				st.Identity = publicIdentity(&id, public)
+				st.Identity = id.Public(public.String())
 				st.UI.AddMessage(text.NewSettingsSaved())
 				for i := range nodes {
 					n := flow.NewInput(flow.GroupDefault, flow.InputAttributes{Name: "n" + string(rune('a'+i)), Type: flow.InputText, Value: strings.Repeat("v&", i)}, nil)

@@ -59,7 +59,7 @@ func (f *Flow) AppendSecret(nodes ...flow.Node) { f.appendMarked(secretMark{}, n
 // flow by sub's session; never again.
 func (f *Flow) AppendOnce(sub *Submission, nodes ...flow.Node) {
 	m := secretMark{once: true}
-	if sub != nil && sub.Session != nil && sub.Request != nil && !flow.WantsJSON(sub.Request) {
+	if sub != nil && sub.Session != nil && sub.redirected {
 		id := sub.Session.ID
 		m.reader = &id
 	}

@@ -19,7 +19,7 @@ import (
 // LoginMethod is a backup recovery code as a second factor at login (aal2).
 type LoginMethod struct {
 	Identities Identities
-	// Now is the clock; time.Now when nil.
+	// Now is the clock (required: internal/server defaults it once).
 	Now func() time.Time
 }
 
@@ -64,14 +64,14 @@ func (*LoginMethod) Nodes(_ context.Context, f *login.Flow, _ *identity.Identity
 // (through the identity's optimistic version) before it counts, so it works exactly once.
 func (m *LoginMethod) Authenticate(ctx context.Context, _ *http.Request, _ *login.Flow, ident *identity.Identity, body form.Values) (*identity.Identity, error) {
 	fail := func(id int) error {
-		return &login.FormError{Messages: []text.Message{text.New(id, nil)}}
+		return &flow.FormError{Messages: []text.Message{text.New(id, nil)}}
 	}
 	if ident == nil {
 		return nil, login.ErrInvalidCredentials()
 	}
 	code := body.String("lookup_secret")
 	if code == "" {
-		return nil, &login.FormError{Nodes: map[string][]text.Message{"lookup_secret": {text.NewRequired("lookup_secret")}}}
+		return nil, &flow.FormError{Nodes: map[string][]text.Message{"lookup_secret": {text.NewRequired("lookup_secret")}}}
 	}
 	cfg, ok, err := readConfig(ident)
 	if err != nil {
@@ -87,10 +87,7 @@ func (m *LoginMethod) Authenticate(ctx context.Context, _ *http.Request, _ *logi
 	if cfg.RecoveryCodes[i].UsedAt != nil {
 		return nil, fail(text.ErrorValidationLookupAlreadyUsed)
 	}
-	now := time.Now()
-	if m.Now != nil {
-		now = m.Now()
-	}
+	now := m.Now()
 	used := now.UTC().Round(time.Second)
 	cfg.RecoveryCodes[i].UsedAt = &used
 	if err := writeConfig(ident, cfg, now.UTC()); err != nil {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/portico-auth/portico/internal/apierr"
 	"github.com/portico-auth/portico/internal/flow"
+	"github.com/portico-auth/portico/internal/flow/form"
 	"github.com/portico-auth/portico/internal/flow/settings"
 	"github.com/portico-auth/portico/internal/identity"
 	"github.com/portico-auth/portico/internal/seal"
@@ -65,11 +66,8 @@ var (
 )
 
 // NewSettings returns the settings method. secrets seal the codes for reveal (the first seals,
-// all open); without any, codes can only be regenerated, never revealed. now may be nil.
+// all open); without any, codes can only be regenerated, never revealed. now is the clock.
 func NewSettings(sessions Sessions, secrets []string, now func() time.Time) *SettingsMethod {
-	if now == nil {
-		now = time.Now
-	}
 	return &SettingsMethod{sessions: sessions, sealer: seal.New(seal.PurposeLookupCodes, secrets), now: now}
 }
 
@@ -77,7 +75,7 @@ func NewSettings(sessions Sessions, secrets []string, now func() time.Time) *Set
 func (*SettingsMethod) ID() string { return ID }
 
 // Claims implements settings.Claimer: Kratos's lookup buttons submit no method (or "lookup").
-func (*SettingsMethod) Claims(b settings.Body) bool {
+func (*SettingsMethod) Claims(b form.Values) bool {
 	m := b.String("method")
 	if m != "" && m != "lookup" {
 		return false

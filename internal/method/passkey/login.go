@@ -35,7 +35,7 @@ type Login struct {
 	Schemas    identity.Schemas
 	// Public is the public base URL (the script's address).
 	Public *url.URL
-	// Now is the clock; time.Now when nil.
+	// Now is the clock (required: internal/server defaults it once).
 	Now func() time.Time
 }
 
@@ -59,12 +59,7 @@ func (*Login) Available(ident *identity.Identity) bool {
 	return err == nil && len(cfg.Credentials) > 0
 }
 
-func (m *Login) now() time.Time {
-	if m.Now != nil {
-		return m.Now().UTC()
-	}
-	return time.Now().UTC()
-}
+func (m *Login) now() time.Time { return m.Now().UTC() }
 
 // Nodes implements login.Method: passkey_login (hidden), passkey_login_trigger with request
 // options (discoverable on a first login, the identity's passkeys on a refresh) and the
@@ -104,7 +99,7 @@ func (m *Login) user(ident *identity.Identity) (*webauthn.User, *webauthn.Config
 	return &webauthn.User{Handle: cfg.UserHandle, Name: ident.ID.String(), Display: ident.ID.String(), Keys: cfg.Credentials}, cfg, nil
 }
 
-func fail(msg text.Message) *login.FormError { return &login.FormError{Messages: []text.Message{msg}} }
+func fail(msg text.Message) *flow.FormError { return &flow.FormError{Messages: []text.Message{msg}} }
 
 // Authenticate implements login.Method: the assertion's user handle names the identity
 // (which must be the signed-in one on a refresh); the rest is checked as for WebAuthn.
@@ -114,7 +109,7 @@ func (m *Login) Authenticate(ctx context.Context, _ *http.Request, f *login.Flow
 	}
 	raw := webauthn.RawField(body, "passkey_login")
 	if len(raw) == 0 {
-		return nil, &login.FormError{Nodes: map[string][]text.Message{"passkey_login": {text.NewRequired("passkey_login")}}}
+		return nil, &flow.FormError{Nodes: map[string][]text.Message{"passkey_login": {text.NewRequired("passkey_login")}}}
 	}
 	now := m.now()
 	sd, err := m.Ceremonies.Load(ctx, f.ID, purpose, now)

@@ -40,7 +40,7 @@ type Registration struct {
 	Schemas    identity.Schemas
 	// Public is the public base URL (the script's address).
 	Public *url.URL
-	// Now is the clock; time.Now when nil.
+	// Now is the clock (required: internal/server defaults it once).
 	Now func() time.Time
 }
 
@@ -49,12 +49,7 @@ var _ registration.Method = (*Registration)(nil)
 // ID implements registration.Method.
 func (*Registration) ID() string { return string(identity.CredentialsPasskey) }
 
-func (m *Registration) now() time.Time {
-	if m.Now != nil {
-		return m.Now().UTC()
-	}
-	return time.Now().UTC()
-}
+func (m *Registration) now() time.Time { return m.Now().UTC() }
 
 // Nodes implements registration.Method: the trait inputs (unless another method added them),
 // the hidden passkey_register input, passkey_register_trigger with creation options for a new
@@ -98,7 +93,7 @@ func (m *Registration) Nodes(ctx context.Context, f *registration.Flow) error {
 }
 
 func refuse(msg text.Message) error {
-	return &registration.FormError{Messages: []text.Message{msg}}
+	return &flow.FormError{Messages: []text.Message{msg}}
 }
 
 // Register implements registration.Method: the traits must satisfy the schema; the browser's

@@ -21,7 +21,7 @@ import (
 // LoginMethod is TOTP as a second factor at login (aal2).
 type LoginMethod struct {
 	Identities Identities
-	// Now is the clock; time.Now when nil.
+	// Now is the clock (required: internal/server defaults it once).
 	Now func() time.Time
 }
 
@@ -52,7 +52,7 @@ func (*LoginMethod) Nodes(_ context.Context, f *login.Flow, _ *identity.Identity
 // one) fails.
 func (m *LoginMethod) Authenticate(ctx context.Context, _ *http.Request, _ *login.Flow, ident *identity.Identity, body form.Values) (*identity.Identity, error) {
 	wrong := func(msg text.Message) error {
-		return &login.FormError{Nodes: map[string][]text.Message{"totp_code": {msg}}}
+		return &flow.FormError{Nodes: map[string][]text.Message{"totp_code": {msg}}}
 	}
 	if ident == nil {
 		return nil, login.ErrInvalidCredentials()
@@ -66,16 +66,13 @@ func (m *LoginMethod) Authenticate(ctx context.Context, _ *http.Request, _ *logi
 		return nil, apierr.ErrInternal.WithCause(err)
 	}
 	if !ok {
-		return nil, &login.FormError{Messages: []text.Message{text.New(text.ErrorValidationNoTOTPDevice, nil)}}
+		return nil, &flow.FormError{Messages: []text.Message{text.New(text.ErrorValidationNoTOTPDevice, nil)}}
 	}
 	k, err := otp.NewKeyFromURL(cfg.TOTPURL)
 	if err != nil {
 		return nil, apierr.ErrInternal.WithCause(fmt.Errorf("decode totp key: %w", err))
 	}
-	now := time.Now()
-	if m.Now != nil {
-		now = m.Now()
-	}
+	now := m.Now()
 	step, ok := matchStep(k, code, now)
 	if !ok || step <= cfg.LastUsedStep {
 		return nil, wrong(text.NewTOTPWrong())

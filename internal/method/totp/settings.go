@@ -10,6 +10,7 @@ import (
 
 	"github.com/portico-auth/portico/internal/apierr"
 	"github.com/portico-auth/portico/internal/flow"
+	"github.com/portico-auth/portico/internal/flow/form"
 	"github.com/portico-auth/portico/internal/flow/settings"
 	"github.com/portico-auth/portico/internal/identity"
 	"github.com/portico-auth/portico/internal/session"
@@ -43,7 +44,7 @@ type SettingsMethod struct {
 	Schemas  identity.Schemas
 	// Issuer is selfservice.methods.totp.config.issuer (the public host by default).
 	Issuer string
-	// Now is the clock; time.Now when nil.
+	// Now is the clock (required: internal/server defaults it once).
 	Now func() time.Time
 
 	// pending is the key new flows of an identity offer (see pending.go).
@@ -64,15 +65,10 @@ func (*SettingsMethod) CarriedKeys() []string { return []string{internalKeyURL} 
 // ID implements settings.Method.
 func (*SettingsMethod) ID() string { return ID }
 
-func (m *SettingsMethod) now() time.Time {
-	if m.Now != nil {
-		return m.Now().UTC()
-	}
-	return time.Now().UTC()
-}
+func (m *SettingsMethod) now() time.Time { return m.Now().UTC() }
 
 // Claims implements settings.Claimer: the unlink button submits no method.
-func (*SettingsMethod) Claims(b settings.Body) bool { return truthy(b["totp_unlink"]) }
+func (*SettingsMethod) Claims(b form.Values) bool { return truthy(b["totp_unlink"]) }
 
 // Nodes implements settings.Method: the unlink button when an app is linked; otherwise the QR
 // code, the secret as text, the code input and the save button, for a key kept in the flow.

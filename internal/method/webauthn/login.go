@@ -28,7 +28,7 @@ type Login struct {
 	Schemas    identity.Schemas
 	// Public is the public base URL (the script's address).
 	Public *url.URL
-	// Now is the clock; time.Now when nil.
+	// Now is the clock (required: internal/server defaults it once).
 	Now func() time.Time
 }
 
@@ -49,12 +49,7 @@ func (*Login) Available(ident *identity.Identity) bool {
 	return err == nil && len(cfg.Credentials) > 0
 }
 
-func (m *Login) now() time.Time {
-	if m.Now != nil {
-		return m.Now().UTC()
-	}
-	return time.Now().UTC()
-}
+func (m *Login) now() time.Time { return m.Now().UTC() }
 
 // Nodes implements login.Method: the hidden webauthn_login input, the trigger carrying the
 // assertion options for the identity's keys, and the script. Browser flows only.
@@ -110,21 +105,21 @@ func (m *Login) user(ident *identity.Identity, cfg *Config) *User {
 // identity's keys with a growing counter.
 func (m *Login) Authenticate(ctx context.Context, _ *http.Request, f *login.Flow, ident *identity.Identity, body form.Values) (*identity.Identity, error) {
 	if f.Type != flow.TypeBrowser {
-		return nil, &login.FormError{Messages: []text.Message{text.New(text.ErrorValidationLoginNoStrategy, nil)}}
+		return nil, &flow.FormError{Messages: []text.Message{text.New(text.ErrorValidationLoginNoStrategy, nil)}}
 	}
 	if ident == nil {
-		return nil, &login.FormError{Messages: []text.Message{text.New(text.ErrorValidationNoWebAuthnUser, nil)}}
+		return nil, &flow.FormError{Messages: []text.Message{text.New(text.ErrorValidationNoWebAuthnUser, nil)}}
 	}
 	raw := RawField(body, "webauthn_login")
 	if len(raw) == 0 {
-		return nil, &login.FormError{Nodes: map[string][]text.Message{"webauthn_login": {text.NewRequired("webauthn_login")}}}
+		return nil, &flow.FormError{Nodes: map[string][]text.Message{"webauthn_login": {text.NewRequired("webauthn_login")}}}
 	}
 	cfg, err := ReadConfig(ident, identity.CredentialsWebAuthn)
 	if err != nil {
 		return nil, err
 	}
 	if len(cfg.Credentials) == 0 {
-		return nil, &login.FormError{Messages: []text.Message{text.New(text.ErrorValidationNoWebAuthnDevice, nil)}}
+		return nil, &flow.FormError{Messages: []text.Message{text.New(text.ErrorValidationNoWebAuthnDevice, nil)}}
 	}
 	now := m.now()
 	sd, err := m.Ceremonies.Load(ctx, f.ID, PurposeWebAuthnLogin, now)
@@ -149,15 +144,15 @@ func (m *Login) Authenticate(ctx context.Context, _ *http.Request, f *login.Flow
 // assertion or a cloned authenticator).
 const ErrCloned = "The security key's signature counter did not increase: the response was replayed or the key was cloned."
 
-func loginFailure(err error) *login.FormError {
-	return &login.FormError{Messages: []text.Message{FailureMessage(err)}}
+func loginFailure(err error) *flow.FormError {
+	return &flow.FormError{Messages: []text.Message{FailureMessage(err)}}
 }
 
 // Used finishes a verified assertion: a counter that did not grow is refused, otherwise the
 // ceremony is consumed and the key's new counter stored on the identity.
 func Used(ctx context.Context, c *Ceremonies, ids Updater, f *login.Flow, purpose string, ident *identity.Identity, t identity.CredentialsType, cfg *Config, cred *lib.Credential, now time.Time) error {
 	if cred.Authenticator.CloneWarning {
-		return &login.FormError{Messages: []text.Message{text.NewGeneric(ErrCloned)}}
+		return &flow.FormError{Messages: []text.Message{text.NewGeneric(ErrCloned)}}
 	}
 	if err := c.Consume(ctx, f.ID, purpose); err != nil {
 		if errors.Is(err, ErrNoCeremony) {

@@ -43,7 +43,7 @@ type Settings struct {
 	// Passwordless marks new WebAuthn keys as first factors (selfservice.methods.webauthn.
 	// config.passwordless); passkeys always are.
 	Passwordless bool
-	// Now is the clock; time.Now when nil.
+	// Now is the clock (required: internal/server defaults it once).
 	Now func() time.Time
 
 	named nameMemo
@@ -54,12 +54,7 @@ var _ settings.Method = (*Settings)(nil)
 // ID implements settings.Method.
 func (m *Settings) ID() string { return m.Variant.Method }
 
-func (m *Settings) now() time.Time {
-	if m.Now != nil {
-		return m.Now().UTC()
-	}
-	return time.Now().UTC()
-}
+func (m *Settings) now() time.Time { return m.Now().UTC() }
 
 // Nodes implements settings.Method: a remove button per key, the display name input (WebAuthn
 // only), the hidden answer input, the trigger carrying fresh creation options and the script.
