@@ -77,7 +77,3 @@ func match(accept, typ, sub string) (q float64, spec int) {
 	}
 	return q, spec
 }
-
-// ReplyJSON reports whether a flow's reply is JSON: always for an API flow, and for a browser
-// flow when the caller asks for JSON.
-func ReplyJSON(t Type, r *http.Request) bool { return t == TypeAPI || WantsJSON(r) }
