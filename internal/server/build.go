@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/portico-auth/portico/internal/admin"
+	"github.com/portico-auth/portico/internal/clientaddr"
 	"github.com/portico-auth/portico/internal/config"
 	"github.com/portico-auth/portico/internal/courier"
 	"github.com/portico-auth/portico/internal/flow"
@@ -194,8 +195,12 @@ func Build(ctx context.Context, cfg *config.Config, st store.Store, log *slog.Lo
 		})
 	}
 	settingsMethods = append(settingsMethods, a.webauthn.settings...)
+	addrs, err := clientaddr.New(cfg.Serve.Public.TrustedProxies)
+	if err != nil {
+		return nil, fmt.Errorf("serve.public.trusted_proxies: %w", err)
+	}
 	sh := settings.New(a.lifecycle(config.FlowSettings), settings.OptionsFromConfig(cfg), settings.Deps{
-		Store: st, Identities: a.Identities,
+		Store: st, Identities: a.Identities, Changed: credentialNotices(a, addrs),
 	}, settingsMethods...)
 	sh.Register(pub)
 	rh := ss.recovery(a, sh)

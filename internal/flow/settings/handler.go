@@ -71,6 +71,10 @@ type Deps struct {
 	Store Store
 	// Identities stores identity changes (satisfied by *identity.Manager).
 	Identities Identities
+	// Changed, when set, is told of every stored change: before is the identity as the
+	// session saw it, after as it was saved (the server sends credential_changed notices
+	// from it). It runs after the change is stored and cannot fail the request.
+	Changed func(r *http.Request, before, after *identity.Identity)
 }
 
 // Identities validates and stores changed identities.

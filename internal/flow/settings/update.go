@@ -174,6 +174,7 @@ func (h *Handler) apply(w *flow.Responder, r *http.Request, s *session.Session, 
 	// The session read loaded the identity with its credentials moments ago, so it is not read
 	// again: the method changes a copy (the session's stays as the flow shows it), and the
 	// store's version check refuses the write if the identity changed in between.
+	before := ident
 	ident = detach(ident)
 	st.Active = m.ID()
 	sub := newSubmission(r, s, ident, body, &st.Flow, h.Sessions.Factors())
@@ -198,6 +199,9 @@ func (h *Handler) apply(w *flow.Responder, r *http.Request, s *session.Session, 
 		return h.showFlow(w, st, http.StatusOK, body)
 	case err != nil:
 		return err
+	}
+	if h.deps.Changed != nil {
+		h.deps.Changed(r, before, sub.Identity)
 	}
 	return h.succeed(w, r, st, m, sub.Identity)
 }
