@@ -79,7 +79,7 @@ func timedCleanup(ctx context.Context, st *sqlstore.Store, d time.Duration) (int
 	ctx, cancel := context.WithTimeout(ctx, d)
 	defer cancel()
 	start := time.Now()
-	c, err := cleanup.Run(ctx, st, time.Now(), cleanup.Retention{Flows: time.Hour, Sessions: time.Hour, LoginFailures: time.Hour, Errors: time.Hour}, 500, nil)
+	c, err := cleanup.Run(ctx, st, time.Now(), cleanup.Retention{Flows: time.Hour, Sessions: time.Hour, LoginFailures: time.Hour, Errors: time.Hour, Messages: time.Hour}, 500, nil)
 	if err != nil && ctx.Err() == nil {
 		return 0, 0, err
 	}

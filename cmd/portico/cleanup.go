@@ -50,7 +50,7 @@ func cleanupCmd() *cobra.Command {
 			}
 			keep := cleanup.Default
 			if cmd.Flags().Changed("older-than") {
-				keep = cleanup.Retention{Flows: olderThan, Sessions: olderThan, LoginFailures: olderThan, Errors: olderThan}
+				keep = cleanup.Retention{Flows: olderThan, Sessions: olderThan, LoginFailures: olderThan, Errors: olderThan, Messages: olderThan}
 			}
 			out := cmd.OutOrStdout()
 			fmt.Fprintf(out, "deleting flows expired over %s ago, sessions and login failures over %s ago\n", keep.Flows, keep.Sessions)
@@ -59,8 +59,8 @@ func cleanupCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(out, "done: %d flows, %d sessions and %d login-failure counters deleted (and %d self-service errors) in %s\n",
-				c.Flows, c.Sessions, c.LoginFailures, c.Errors, time.Since(start).Round(time.Millisecond))
+			fmt.Fprintf(out, "done: %d flows, %d sessions and %d login-failure counters deleted (and %d self-service errors, %d courier messages) in %s\n",
+				c.Flows, c.Sessions, c.LoginFailures, c.Errors, c.Messages, time.Since(start).Round(time.Millisecond))
 			if c.ReclaimedPages > 0 {
 				fmt.Fprintf(out, "%d free pages handed back to the file system\n", c.ReclaimedPages)
 			}

@@ -1,5 +1,5 @@
 // Package cleanup deletes what has expired — self-service flows, sessions, login-failure
-// counters and stored self-service errors — in small, paced batches, so tables stay bounded
+// counters, stored self-service errors and delivered courier messages — in small, paced batches, so tables stay bounded
 // without long locks and without stalling SQLite's single writer (anyone can make the server
 // store a flow or an error). The server's background loop and the `portico cleanup` command
 // both run it.
@@ -17,6 +17,7 @@ type Store interface {
 	DeleteSessionsExpiredBefore(ctx context.Context, t time.Time, limit int) (int, error)
 	DeleteFailuresBefore(ctx context.Context, t time.Time, limit int) (int, error)
 	DeleteErrorsBefore(ctx context.Context, t time.Time, limit int) (int, error)
+	DeleteMessagesBefore(ctx context.Context, t time.Time, limit int) (int, error)
 }
 
 // Retention is how long rows are kept after they expire.
@@ -29,16 +30,19 @@ type Retention struct {
 	LoginFailures time.Duration
 	// Errors: counted from their creation; the error UI reads one right after the redirect.
 	Errors time.Duration
+	// Messages: the courier's sent and abandoned messages, counted from their creation
+	// (queued ones are never deleted); the admin API lists them until then.
+	Messages time.Duration
 }
 
 // Default is what the server keeps. Flows get an hour, not a day: at 2,000 flows a second a
 // day of flows is 170 million rows (bench/results/churn-2026-11-28.md).
-var Default = Retention{Flows: time.Hour, Sessions: 24 * time.Hour, LoginFailures: 24 * time.Hour, Errors: time.Hour}
+var Default = Retention{Flows: time.Hour, Sessions: 24 * time.Hour, LoginFailures: 24 * time.Hour, Errors: time.Hour, Messages: 7 * 24 * time.Hour}
 
 // Counts are the rows deleted per table, and the free pages handed back to the file system.
 type Counts struct {
-	Flows, Sessions, LoginFailures, Errors int
-	ReclaimedPages                         int
+	Flows, Sessions, LoginFailures, Errors, Messages int
+	ReclaimedPages                                   int
 }
 
 // Progress is told after every batch: the table, the rows deleted from it so far, and whether
@@ -90,6 +94,7 @@ func Run(ctx context.Context, st Store, now time.Time, r Retention, batch int, p
 		{"sessions", st.DeleteSessionsExpiredBefore, now.Add(-r.Sessions), &c.Sessions},
 		{"login failures", st.DeleteFailuresBefore, now.Add(-r.LoginFailures), &c.LoginFailures},
 		{"self-service errors", st.DeleteErrorsBefore, now.Add(-r.Errors), &c.Errors},
+		{"courier messages", st.DeleteMessagesBefore, now.Add(-r.Messages), &c.Messages},
 	}
 	for _, t := range tables {
 		size := batch

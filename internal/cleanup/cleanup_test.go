@@ -8,14 +8,15 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/portico-auth/portico/internal/store"
 	"github.com/portico-auth/portico/internal/store/sqlstore"
 )
 
 // fakeStore has a number of expired rows per table and records the cutoffs it was given.
 type fakeStore struct {
-	flows, sessions, failures, errors int
-	cutoffs                           map[string]time.Time
-	fail                              error
+	flows, sessions, failures, errors, messages int
+	cutoffs                                     map[string]time.Time
+	fail                                        error
 }
 
 func take(left *int, limit int) int {
@@ -47,9 +48,14 @@ func (f *fakeStore) DeleteErrorsBefore(_ context.Context, t time.Time, limit int
 	return take(&f.errors, limit), nil
 }
 
+func (f *fakeStore) DeleteMessagesBefore(_ context.Context, t time.Time, limit int) (int, error) {
+	f.cutoffs["messages"] = t
+	return take(&f.messages, limit), nil
+}
+
 func TestRun(t *testing.T) {
 	now := time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)
-	st := &fakeStore{flows: 25, sessions: 3, failures: 2, errors: 12, cutoffs: map[string]time.Time{}}
+	st := &fakeStore{flows: 25, sessions: 3, failures: 2, errors: 12, messages: 4, cutoffs: map[string]time.Time{}}
 	var batches, dones int
 	c, err := Run(context.Background(), st, now, Default, 10, func(table string, deleted int, done bool) {
 		batches++
@@ -60,13 +66,14 @@ func TestRun(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c != (Counts{Flows: 25, Sessions: 3, LoginFailures: 2, Errors: 12}) {
+	if c != (Counts{Flows: 25, Sessions: 3, LoginFailures: 2, Errors: 12, Messages: 4}) {
 		t.Fatalf("counts %+v", c)
 	}
-	if batches != 7 || dones != 4 {
-		t.Fatalf("progress called %d times (%d done), want 7 (4 done)", batches, dones)
+	if batches != 8 || dones != 5 {
+		t.Fatalf("progress called %d times (%d done), want 8 (5 done)", batches, dones)
 	}
-	if st.cutoffs["flows"] != now.Add(-time.Hour) || st.cutoffs["sessions"] != now.Add(-24*time.Hour) || st.cutoffs["failures"] != now.Add(-24*time.Hour) || st.cutoffs["errors"] != now.Add(-time.Hour) {
+	if st.cutoffs["flows"] != now.Add(-time.Hour) || st.cutoffs["sessions"] != now.Add(-24*time.Hour) || st.cutoffs["failures"] != now.Add(-24*time.Hour) || st.cutoffs["errors"] != now.Add(-time.Hour) ||
+		st.cutoffs["messages"] != now.Add(-7*24*time.Hour) {
 		t.Fatalf("cutoffs %v", st.cutoffs)
 	}
 }
@@ -134,5 +141,47 @@ func TestPaced(t *testing.T) {
 		if got := paced(tc.size, tc.max, tc.took); got != tc.want {
 			t.Errorf("paced(%d, %d, %s) = %d, want %d", tc.size, tc.max, tc.took, got, tc.want)
 		}
+	}
+}
+
+// TestRunDeletesDeliveredMessages: the courier's sent messages go once older than the
+// retention, on a real store; a message still queued stays whatever its age.
+func TestRunDeletesDeliveredMessages(t *testing.T) {
+	ctx := context.Background()
+	st, err := sqlstore.Open(ctx, "memory")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if err := st.MigrateUp(ctx, nil); err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	for range 3 {
+		if err := st.EnqueueMessage(ctx, &store.Message{Type: "email", Channel: "email", Recipient: "a@example.com",
+			TemplateType: "credential_changed", Payload: []byte("sealed"), CreatedAt: now}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	claim := uuid.New()
+	claimed, err := st.ClaimMessages(ctx, claim, now, time.Minute, 2)
+	if err != nil || len(claimed) != 2 {
+		t.Fatalf("claimed %d, %v", len(claimed), err)
+	}
+	for _, m := range claimed {
+		if err := st.FinishMessage(ctx, m.ID, claim, now, store.MessageOutcome{Status: store.MessageSent}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if c, err := Run(ctx, st, now, Default, 10, nil); err != nil || c.Messages != 0 {
+		t.Fatalf("fresh messages deleted: %+v, %v", c, err)
+	}
+	c, err := Run(ctx, st, now.Add(Default.Messages+time.Minute), Default, 1, nil)
+	if err != nil || c.Messages != 2 {
+		t.Fatalf("old messages: %+v, %v; want the 2 sent ones deleted", c, err)
+	}
+	left, _, err := st.ListMessages(ctx, store.MessageFilter{}, store.ListParams{})
+	if err != nil || len(left) != 1 || left[0].Status != store.MessageQueued {
+		t.Fatalf("left %d messages, %v; want the queued one", len(left), err)
 	}
 }

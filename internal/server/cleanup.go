@@ -10,7 +10,7 @@ import (
 // cleanupBatch bounds each delete so a cleanup never holds long locks.
 const cleanupBatch = 500
 
-// StartCleanup deletes expired flows, sessions and login-failure counters (cleanup.Default
+// StartCleanup deletes expired flows, sessions, login-failure counters and delivered courier messages (cleanup.Default
 // retention) in small batches every ten minutes until ctx is done or the returned stop
 // function is called. Every instance may run it: the deletes are small and idempotent.
 func (a *App) StartCleanup(ctx context.Context) (stop func()) {
