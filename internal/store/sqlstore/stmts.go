@@ -53,12 +53,19 @@ func (c *stmtCache) get(ctx context.Context, query string) (*sql.Stmt, error) {
 		return nil, err
 	}
 	c.mu.Lock()
-	defer c.mu.Unlock()
-	if prev := c.m[query]; prev != nil {
-		_ = st.Close() // another caller prepared it first
+	prev := c.m[query]
+	if prev == nil {
+		c.m[query] = st
+	}
+	c.mu.Unlock()
+	if prev != nil {
+		// Another caller prepared it first. Closed without the cache's lock held: closing
+		// waits for every connection the statement was used on, and one of them may be a
+		// transaction waiting on a row lock whose holder needs the cache (lookup) to finish —
+		// a deadlock seen on MariaDB with 100 concurrent capped sign-ins.
+		_ = st.Close()
 		return prev, nil
 	}
-	c.m[query] = st
 	return st, nil
 }
 
