@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -86,6 +87,7 @@ func importKratosCmd() *cobra.Command {
 				DryRun:    dryRun,
 				Progress:  cmd.ErrOrStderr(),
 				BatchSize: batch,
+				Now:       time.Now,
 			}
 			if kc != nil {
 				opts.KratosSchemas, opts.KratosSchemaDocs = kc.SchemaURLs, kc.SchemaDocs

@@ -48,7 +48,7 @@ type Options struct {
 	Progress io.Writer
 	// BatchSize is how many identities are read at once (1,000 when 0).
 	BatchSize int
-	// Now is the clock (time.Now when nil): sessions expired at now are left behind.
+	// Now is the clock (required; the command gives time.Now): sessions expired at now are left behind.
 	Now func() time.Time
 }
 
@@ -57,12 +57,7 @@ type importer struct {
 	opts Options
 }
 
-func (im *importer) now() time.Time {
-	if im.opts.Now != nil {
-		return im.opts.Now()
-	}
-	return time.Now()
-}
+func (im *importer) now() time.Time { return im.opts.Now() }
 
 func (im *importer) kratosSchemaURL(id string) string { return im.opts.KratosSchemas[id] }
 

@@ -61,8 +61,9 @@ type Strategy struct {
 	// RedirectBase is the base of the callback URL given to providers (the public base URL,
 	// or selfservice.methods.oidc.config.base_redirect_uri).
 	RedirectBase *url.URL
-	Now          func() time.Time
-	Log          *slog.Logger
+	// Now and Log are required (the server sets its clock and logger).
+	Now func() time.Time
+	Log *slog.Logger
 }
 
 // NewStrategy builds the providers and loads their mappers; client makes every call to the
@@ -96,12 +97,7 @@ func NewStrategy(ctx context.Context, cfg config.OIDCConfig, client *http.Client
 // Providers are the configured providers in configuration order.
 func (s *Strategy) Providers() []Provider { return s.providers }
 
-func (s *Strategy) now() time.Time {
-	if s.Now != nil {
-		return s.Now().UTC()
-	}
-	return time.Now().UTC()
-}
+func (s *Strategy) now() time.Time { return s.Now().UTC() }
 
 // CallbackURL is the redirect URI registered at the provider.
 func (s *Strategy) CallbackURL(provider string) string {
