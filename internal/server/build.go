@@ -51,6 +51,9 @@ type App struct {
 	// Notices.CredentialChanged after a password, second factor, passkey or recovery address
 	// change is stored).
 	Notices *courier.Notifier
+	// Addresses reads a request's client address (serve.public.trusted_proxies), for the
+	// login throttle and the notices alike.
+	Addresses *clientaddr.Resolver
 
 	webauthn *webauthnMethods
 	// OIDC is the oidc method, nil when it is off.
@@ -138,6 +141,9 @@ func Build(ctx context.Context, cfg *config.Config, st store.Store, log *slog.Lo
 	if a.Courier, a.CourierWorker, err = NewCourier(ctx, cfg, st, log, now); err != nil {
 		return nil, err
 	}
+	if a.Addresses, err = clientaddr.New(cfg.Serve.Public.TrustedProxies); err != nil {
+		return nil, fmt.Errorf("serve.public.trusted_proxies: %w", err)
+	}
 	a.Notices = &courier.Notifier{Queue: a.Courier, Enabled: cfg.Courier.Notices.CredentialChanged.Enabled, PublicBase: cfg.Serve.Public.BaseURL}
 
 	m := newMetrics()
@@ -195,12 +201,8 @@ func Build(ctx context.Context, cfg *config.Config, st store.Store, log *slog.Lo
 		})
 	}
 	settingsMethods = append(settingsMethods, a.webauthn.settings...)
-	addrs, err := clientaddr.New(cfg.Serve.Public.TrustedProxies)
-	if err != nil {
-		return nil, fmt.Errorf("serve.public.trusted_proxies: %w", err)
-	}
 	sh := settings.New(a.lifecycle(config.FlowSettings), settings.OptionsFromConfig(cfg), settings.Deps{
-		Store: st, Identities: a.Identities, Changed: credentialNotices(a, addrs),
+		Store: st, Identities: a.Identities, Changed: credentialNotices(a),
 	}, settingsMethods...)
 	sh.Register(pub)
 	rh := ss.recovery(a, sh)

@@ -3,7 +3,6 @@ package server
 import (
 	"net/http"
 
-	"github.com/portico-auth/portico/internal/clientaddr"
 	"github.com/portico-auth/portico/internal/courier"
 	"github.com/portico-auth/portico/internal/identity"
 )
@@ -12,14 +11,14 @@ import (
 // second factor, a passkey or the recovery addresses queues a credential_changed notice to
 // the verified email addresses the identity had before the change, naming the device that
 // made it. A notice that cannot be queued is logged; the change itself stands.
-func credentialNotices(a *App, addrs *clientaddr.Resolver) func(r *http.Request, before, after *identity.Identity) {
+func credentialNotices(a *App) func(r *http.Request, before, after *identity.Identity) {
 	if a.Notices == nil || !a.Notices.Enabled {
 		return nil
 	}
 	return func(r *http.Request, before, after *identity.Identity) {
 		for _, what := range courier.Changes(before, after) {
 			ip := ""
-			if addr := addrs.Address(r); addr.IsValid() {
+			if addr := a.Addresses.Address(r); addr.IsValid() {
 				ip = addr.String()
 			}
 			_, err := a.Notices.CredentialChanged(r.Context(), before, courier.Change{

@@ -1,9 +1,6 @@
 package server
 
 import (
-	"fmt"
-
-	"github.com/portico-auth/portico/internal/clientaddr"
 	"github.com/portico-auth/portico/internal/throttle"
 )
 
@@ -11,10 +8,6 @@ import (
 // per trusted device) and the second-factor limit, all counted in the database so that they
 // hold across instances.
 func newLoginThrottles(a *App) (*throttle.Login, throttle.Limit, error) {
-	addrs, err := clientaddr.New(a.Config.Serve.Public.TrustedProxies)
-	if err != nil {
-		return nil, throttle.Limit{}, fmt.Errorf("serve.public.trusted_proxies: %w", err)
-	}
 	so := a.Sessions.Options()
 	t := &throttle.Throttle{Counter: a.Store}
 	pw := &throttle.Login{
@@ -22,7 +15,7 @@ func newLoginThrottles(a *App) (*throttle.Login, throttle.Limit, error) {
 		Devices: throttle.NewDevices(a.Config.CookieSecrets(), throttle.DeviceOptions{
 			Path: so.CookiePath, Domain: so.CookieDomain, Secure: so.Secure, SameSite: so.SameSite, Now: a.Now,
 		}),
-		Addresses: addrs,
+		Addresses: a.Addresses,
 	}
 	return pw, throttle.Limit{Throttle: t, Budget: throttle.DefaultFactor}, nil
 }
