@@ -123,10 +123,16 @@ func incrementalVacuumNew(ctx context.Context, w *sql.DB, q url.Values) error {
 	}
 	defer conn.Close()
 	var tables, mode int
-	if err := conn.QueryRowContext(ctx, "SELECT COUNT(*) FROM sqlite_master").Scan(&tables); err != nil {
-		return mapErr(err, "open sqlite database")
+	err = conn.QueryRowContext(ctx, "SELECT COUNT(*) FROM sqlite_master").Scan(&tables)
+	if err == nil {
+		err = conn.QueryRowContext(ctx, "PRAGMA auto_vacuum").Scan(&mode)
 	}
-	if err := conn.QueryRowContext(ctx, "PRAGMA auto_vacuum").Scan(&mode); err != nil {
+	if isSQLiteBusy(err) {
+		// Another process is setting the new file up (its VACUUM or `migrate up` holds the
+		// lock): this best-effort step is its business, not ours.
+		return nil
+	}
+	if err != nil {
 		return mapErr(err, "open sqlite database")
 	}
 	if tables > 0 || mode == 2 {
