@@ -218,6 +218,11 @@ func (im *importer) convertSession(ks kSession) (*session.Session, string) {
 			return nil, fmt.Sprintf("unreadable authentication_methods: %v", err)
 		}
 	}
+	if aal == session.AAL2 && len(methods) > 0 && session.LevelOf(methods) != session.AAL2 {
+		// Portico's one rule: two methods of one kind (two email codes) are not aal2, even
+		// when Kratos counted them so.
+		aal = session.AAL1
+	}
 	devices := ks.Devices
 	if devices == nil {
 		devices = []session.Device{}

@@ -31,16 +31,25 @@ func methodAAL(m AuthenticationMethod) AAL {
 	return AAL1
 }
 
-// computeAAL is aal2 once a second factor was completed, aal1 after any other method, and
-// aal0 without methods.
-func computeAAL(methods []AuthenticationMethod) AAL {
-	level := AAL0
-	for _, m := range methods {
-		if a := methodAAL(m); a.rank() > level.rank() {
-			level = a
+// LevelOf is the level a session reaches with methods, the one rule for every session: aal2
+// only when the methods include a first factor and a second factor of a different kind (two
+// email codes, or a security key used once as each, are one kind twice and stay aal1), aal1
+// after any method, aal0 without methods.
+func LevelOf(methods []AuthenticationMethod) AAL {
+	if len(methods) == 0 {
+		return AAL0
+	}
+	for _, second := range methods {
+		if methodAAL(second) != AAL2 {
+			continue
+		}
+		for _, first := range methods {
+			if methodAAL(first) == AAL1 && first.Method != second.Method {
+				return AAL2
+			}
 		}
 	}
-	return level
+	return AAL1
 }
 
 // CheckAAL is the one AAL rule for everything a session may do: "aal1" needs any

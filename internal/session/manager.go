@@ -68,7 +68,7 @@ func (m *Manager) Issue(ctx context.Context, ident *identity.Identity, methods [
 		ExpiresAt:             now.Add(m.opts.Lifespan),
 		AuthenticatedAt:       now,
 		IssuedAt:              now,
-		AAL:                   computeAAL(ms),
+		AAL:                   LevelOf(ms),
 		AuthenticationMethods: ms,
 		Identity:              ident,
 		IdentityID:            ident.ID,
@@ -93,7 +93,7 @@ func (m *Manager) AddMethod(ctx context.Context, s *Session, method Authenticati
 	}
 	return m.recordAuthentication(ctx, s, now, "add session method", func(c *Session) {
 		c.AuthenticationMethods = append(c.AuthenticationMethods, method)
-		c.AAL = computeAAL(c.AuthenticationMethods)
+		c.AAL = LevelOf(c.AuthenticationMethods)
 		c.AuthenticatedAt = now
 	})
 }
