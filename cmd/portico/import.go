@@ -82,7 +82,7 @@ func importKratosCmd() *cobra.Command {
 			opts := kratosimport.Options{
 				Target:    st,
 				Schemas:   schemas,
-				Secrets:   append(append([]string{}, cfg.Secrets.Cipher...), cfg.CookieSecrets()...),
+				Secrets:   cfg.SealSecrets(),
 				Sessions:  sessions,
 				DryRun:    dryRun,
 				Progress:  cmd.ErrOrStderr(),

@@ -162,6 +162,12 @@ func (c *Config) CookieSecrets() []string {
 	return c.Secrets.Default
 }
 
+// SealSecrets are the keys that seal secrets at rest (pending settings, lookup codes, oidc
+// tokens, courier messages): secrets.cipher, then the cookie secrets; the first seals, all open.
+func (c *Config) SealSecrets() []string {
+	return append(append([]string{}, c.Secrets.Cipher...), c.CookieSecrets()...)
+}
+
 // NeedsCookieSecret reports whether no cookie secret is configured; the caller then generates
 // one and persists it (it needs the database, which config does not know).
 func (c *Config) NeedsCookieSecret() bool { return len(c.CookieSecrets()) == 0 }

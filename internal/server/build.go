@@ -193,7 +193,7 @@ func Build(ctx context.Context, cfg *config.Config, st store.Store, log *slog.Lo
 		settingsMethods = append(settingsMethods, password.NewSettings(a.Identities, a.Hasher))
 	}
 	if cfg.MethodEnabled("lookup_secret") {
-		settingsMethods = append(settingsMethods, lookup.NewSettings(a.Sessions, append(append([]string{}, cfg.Secrets.Cipher...), cfg.CookieSecrets()...), now))
+		settingsMethods = append(settingsMethods, lookup.NewSettings(a.Sessions, cfg.SealSecrets(), now))
 	}
 	if cfg.MethodEnabled("totp") {
 		settingsMethods = append(settingsMethods, &totp.SettingsMethod{
@@ -201,7 +201,7 @@ func Build(ctx context.Context, cfg *config.Config, st store.Store, log *slog.Lo
 		})
 	}
 	settingsMethods = append(settingsMethods, a.webauthn.settings...)
-	sh := settings.New(a.lifecycle(config.FlowSettings), settings.OptionsFromConfig(cfg), settings.Deps{
+	sh := settings.New(a.lifecycle(config.FlowSettings), settingsOptions(cfg), settings.Deps{
 		Store: st, Identities: a.Identities, Changed: credentialNotices(a),
 	}, settingsMethods...)
 	sh.Register(pub)

@@ -62,7 +62,7 @@ func NewCourier(ctx context.Context, cfg *config.Config, st store.Messages, log 
 		ids = append(ids, id)
 	}
 	q := courier.NewQueue(courier.QueueOptions{
-		Store: st, Templates: tpl, Secrets: append(append([]string{}, cfg.Secrets.Cipher...), cfg.CookieSecrets()...),
+		Store: st, Templates: tpl, Secrets: cfg.SealSecrets(),
 		Channels: ids, Now: now, Log: log, Dev: cfg.Dev,
 	})
 	if len(channels) == 0 {

@@ -17,8 +17,7 @@ func newOIDC(ctx context.Context, a *App) (*oidc.Strategy, error) {
 	if !m.Enabled {
 		return nil, nil
 	}
-	secrets := append(append([]string{}, a.Config.Secrets.Cipher...), a.Config.CookieSecrets()...)
-	s, err := oidc.NewStrategy(ctx, m.Config, nil, a.Store, secrets)
+	s, err := oidc.NewStrategy(ctx, m.Config, nil, a.Store, a.Config.SealSecrets())
 	if err != nil {
 		return nil, err
 	}

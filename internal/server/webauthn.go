@@ -3,6 +3,7 @@ package server
 import (
 	"fmt"
 
+	"github.com/portico-auth/portico/internal/config"
 	"github.com/portico-auth/portico/internal/flow/login"
 	"github.com/portico-auth/portico/internal/flow/registration"
 	"github.com/portico-auth/portico/internal/flow/settings"
@@ -24,7 +25,7 @@ func newWebAuthnMethods(a *App) (*webauthnMethods, error) {
 	ceremonies := &webauthn.Ceremonies{Flows: a.Store}
 	out := &webauthnMethods{}
 	if wa := cfg.SelfService.Methods.WebAuthn; wa.Enabled {
-		rp, err := webauthn.NewRelyingParty(wa.Config.RP)
+		rp, err := webauthn.NewRelyingParty(rpOptions(wa.Config.RP))
 		if err != nil {
 			return nil, fmt.Errorf("selfservice.methods.webauthn: %w", err)
 		}
@@ -39,7 +40,7 @@ func newWebAuthnMethods(a *App) (*webauthnMethods, error) {
 		}
 	}
 	if pk := cfg.SelfService.Methods.Passkey; pk.Enabled {
-		rp, err := webauthn.NewRelyingParty(pk.Config.RP)
+		rp, err := webauthn.NewRelyingParty(rpOptions(pk.Config.RP))
 		if err != nil {
 			return nil, fmt.Errorf("selfservice.methods.passkey: %w", err)
 		}
@@ -52,4 +53,13 @@ func newWebAuthnMethods(a *App) (*webauthnMethods, error) {
 		})
 	}
 	return out, nil
+}
+
+// rpOptions reads selfservice.methods.<m>.config.rp: origins, else the single origin.
+func rpOptions(rp config.RP) webauthn.RPOptions {
+	origins := rp.Origins
+	if len(origins) == 0 && rp.Origin != "" {
+		origins = []string{rp.Origin}
+	}
+	return webauthn.RPOptions{ID: rp.ID, DisplayName: rp.DisplayName, Origins: origins}
 }

@@ -7,7 +7,6 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/portico-auth/portico/internal/config"
 	"github.com/portico-auth/portico/internal/flow"
 	"github.com/portico-auth/portico/internal/flow/form"
 	"github.com/portico-auth/portico/internal/identity"
@@ -41,29 +40,6 @@ type Options struct {
 	RevokeOtherSessions func(method string) bool
 	// Secrets encrypt pending submissions (the first seals, all open).
 	Secrets []string
-}
-
-// OptionsFromConfig reads the settings flow's options from cfg.
-func OptionsFromConfig(cfg *config.Config) Options {
-	sf := cfg.SelfService.Flows.Settings
-	secrets := append(append([]string{}, cfg.Secrets.Cipher...), cfg.CookieSecrets()...)
-	return Options{
-		LoginUIURL:       cfg.FlowUIURL(config.FlowLogin),
-		PrivilegedMaxAge: sf.PrivilegedSessionMaxAge,
-		RequiredAAL:      sf.RequiredAAL,
-		AfterURL: func(method string) string {
-			// Only the settings flow's own after URLs count here: without them Kratos sends the
-			// browser back to the settings UI, not to selfservice.default_browser_return_url.
-			if u := cfg.ReturnURL(config.FlowSettings, method); u != cfg.SelfService.DefaultBrowserReturnURL {
-				return u
-			}
-			return ""
-		},
-		RevokeOtherSessions: func(method string) bool {
-			return cfg.HasHook(config.FlowSettings, method, "revoke_active_sessions")
-		},
-		Secrets: secrets,
-	}
 }
 
 // Deps are the collaborators of the settings handler.

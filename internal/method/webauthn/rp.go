@@ -9,23 +9,28 @@ import (
 	"github.com/go-webauthn/webauthn/protocol"
 	lib "github.com/go-webauthn/webauthn/webauthn"
 
-	"github.com/portico-auth/portico/internal/config"
 	"github.com/portico-auth/portico/internal/text"
 )
 
 // ceremonyTimeout is how long the browser may take; the flow's own lifespan bounds it as well.
 const ceremonyTimeout = 5 * time.Minute
 
-// NewRelyingParty builds the library's relying party from selfservice.methods.<m>.config.rp.
-func NewRelyingParty(rp config.RP) (*lib.WebAuthn, error) {
-	origins := rp.Origins
-	if len(origins) == 0 && rp.Origin != "" {
-		origins = []string{rp.Origin}
-	}
+// RPOptions describe the relying party (the server fills them from
+// selfservice.methods.<m>.config.rp).
+type RPOptions struct {
+	// ID is the relying party's id, a registrable domain of the origins.
+	ID          string
+	DisplayName string
+	// Origins are the origins a browser answer may come from.
+	Origins []string
+}
+
+// NewRelyingParty builds the library's relying party.
+func NewRelyingParty(rp RPOptions) (*lib.WebAuthn, error) {
 	w, err := lib.New(&lib.Config{
 		RPID:                  rp.ID,
 		RPDisplayName:         rp.DisplayName,
-		RPOrigins:             origins,
+		RPOrigins:             rp.Origins,
 		AttestationPreference: protocol.PreferNoAttestation,
 		Timeouts: lib.TimeoutsConfig{
 			Login:        lib.TimeoutConfig{Enforce: true, Timeout: ceremonyTimeout, TimeoutUVD: ceremonyTimeout},
