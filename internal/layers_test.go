@@ -50,6 +50,72 @@ func layerOf(pkg string) int {
 // package is placed in the table here and in docs/ARCHITECTURE.md. Tests (_test.go files) may
 // import anything, which is how a lower package's tests drive a whole server through apptest.
 func TestImportsRunDownward(t *testing.T) {
+	imports := moduleImports(t)
+	for pkg, deps := range imports {
+		from := layerOf(pkg)
+		if from < 0 {
+			t.Errorf("package %s is in no layer: add it to the layer table (internal/layers_test.go and docs/ARCHITECTURE.md)", pkg)
+			continue
+		}
+		for dep := range deps {
+			to := layerOf(dep)
+			if to >= 0 && to < from {
+				t.Errorf("%s (%s) imports %s (%s), a layer above it", pkg, layers[from].name, dep, layers[to].name)
+			}
+		}
+	}
+}
+
+// configReaders are the rows whose packages may read internal/config: the binary, the
+// assembly and the whole-server tests. Flows, methods and everything below are handed their
+// options by internal/server, so that one place maps configuration keys to behaviour.
+var configReaders = map[string]bool{"binary and tools": true, "tests only (whole servers)": true, "assembly": true}
+
+// TestOnlyAssemblyReadsConfig fails when a package outside configReaders imports
+// internal/config.
+func TestOnlyAssemblyReadsConfig(t *testing.T) {
+	for pkg, deps := range moduleImports(t) {
+		if row := layerOf(pkg); deps["internal/config"] && row >= 0 && !configReaders[layers[row].name] {
+			t.Errorf("%s (%s) imports internal/config: build its options in internal/server instead", pkg, layers[row].name)
+		}
+	}
+}
+
+// TestLayerOf pins the longest-match rule the table relies on.
+func TestLayerOf(t *testing.T) {
+	for pkg, want := range map[string]string{
+		"internal/flow":                "flow machinery and the services flows call",
+		"internal/flow/form":           "flow machinery and the services flows call",
+		"internal/flow/login":          "HTTP endpoints",
+		"internal/flow/recovery":       "HTTP endpoints",
+		"internal/apptest/mfatest":     "tests only (whole servers)",
+		"internal/method/webauthn":     "methods",
+		"internal/store/sqlstore":      "storage",
+		"internal/session":             "domain",
+		"internal/session/sessionhttp": "flow machinery and the services flows call",
+		"internal/sessionapi":          "HTTP endpoints",
+		"cmd/portico":                  "binary and tools",
+		"internal/method/totp/qrcode":  "methods",
+		"internal/store/migrations":    "storage",
+	} {
+		row := layerOf(pkg)
+		if row < 0 || layers[row].name != want {
+			got := "none"
+			if row >= 0 {
+				got = layers[row].name
+			}
+			t.Errorf("layerOf(%s) = %s, want %s", pkg, got, want)
+		}
+	}
+	if layerOf("internal/unknown") != -1 || layerOf("internal/flowx") != -1 {
+		t.Error("a package outside every row must be in no layer")
+	}
+}
+
+// moduleImports maps each package of the module (a module-relative path) to the module
+// packages its non-test code imports.
+func moduleImports(t *testing.T) map[string]map[string]bool {
+	t.Helper()
 	module := modulePath(t, filepath.Join("..", "go.mod"))
 	imports := map[string]map[string]bool{} // package -> module packages its non-test code imports
 	err := filepath.WalkDir("..", func(p string, d fs.DirEntry, err error) error {
@@ -91,50 +157,7 @@ func TestImportsRunDownward(t *testing.T) {
 	if len(imports["internal/server"]) == 0 {
 		t.Fatalf("found no imports of internal/server under %s: the walk is broken", module)
 	}
-	for pkg, deps := range imports {
-		from := layerOf(pkg)
-		if from < 0 {
-			t.Errorf("package %s is in no layer: add it to the layer table (internal/layers_test.go and docs/ARCHITECTURE.md)", pkg)
-			continue
-		}
-		for dep := range deps {
-			to := layerOf(dep)
-			if to >= 0 && to < from {
-				t.Errorf("%s (%s) imports %s (%s), a layer above it", pkg, layers[from].name, dep, layers[to].name)
-			}
-		}
-	}
-}
-
-// TestLayerOf pins the longest-match rule the table relies on.
-func TestLayerOf(t *testing.T) {
-	for pkg, want := range map[string]string{
-		"internal/flow":                "flow machinery and the services flows call",
-		"internal/flow/form":           "flow machinery and the services flows call",
-		"internal/flow/login":          "HTTP endpoints",
-		"internal/flow/recovery":       "HTTP endpoints",
-		"internal/apptest/mfatest":     "tests only (whole servers)",
-		"internal/method/webauthn":     "methods",
-		"internal/store/sqlstore":      "storage",
-		"internal/session":             "domain",
-		"internal/session/sessionhttp": "flow machinery and the services flows call",
-		"internal/sessionapi":          "HTTP endpoints",
-		"cmd/portico":                  "binary and tools",
-		"internal/method/totp/qrcode":  "methods",
-		"internal/store/migrations":    "storage",
-	} {
-		row := layerOf(pkg)
-		if row < 0 || layers[row].name != want {
-			got := "none"
-			if row >= 0 {
-				got = layers[row].name
-			}
-			t.Errorf("layerOf(%s) = %s, want %s", pkg, got, want)
-		}
-	}
-	if layerOf("internal/unknown") != -1 || layerOf("internal/flowx") != -1 {
-		t.Error("a package outside every row must be in no layer")
-	}
+	return imports
 }
 
 func modulePath(t *testing.T, goMod string) string {

@@ -9,6 +9,7 @@ import (
 	"github.com/portico-auth/portico/internal/flow/login"
 	"github.com/portico-auth/portico/internal/flow/logout"
 	"github.com/portico-auth/portico/internal/flow/registration"
+	"github.com/portico-auth/portico/internal/flow/verification"
 	"github.com/portico-auth/portico/internal/method/code"
 	"github.com/portico-auth/portico/internal/method/lookup"
 	"github.com/portico-auth/portico/internal/method/oidc"
@@ -17,90 +18,111 @@ import (
 	"github.com/portico-auth/portico/internal/session"
 )
 
-// registerAuth mounts registration, login and logout on the public mux.
-func registerAuth(ctx context.Context, a *App, pub *http.ServeMux, ss *selfService) error {
-	cfg, st, public := a.Config, a.Store, a.Config.PublicURL()
-	pw := cfg.SelfService.Methods.Password
+// signIn is what the login and registration flows are made of: the methods
+// selfservice.methods enables and the second-factor limit.
+type signIn struct {
+	// identities loads the identity behind a session (the store).
+	identities   login.Identities
+	login        []login.Method
+	registration []registration.Method
+	// devices is the password method (it remembers a signed-in device), nil when it is off.
+	devices        login.DeviceRememberer
+	factorThrottle login.Throttle
+	// social is the oidc method, nil when it is off; it finishes the login and registration
+	// flows after a provider's callback.
+	social *oidc.Strategy
+}
 
+// newSignIn builds the login and registration methods from the shared components (webauthn
+// and passkey are built before, with the settings methods).
+func newSignIn(ctx context.Context, a *App, ss *selfService) (*signIn, error) {
+	cfg, st := a.Config, a.Store
 	pwThrottle, factorThrottle, err := newLoginThrottles(a)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	var loginMethods []login.Method
-	var pwLogin *password.LoginMethod
-	var regMethods []registration.Method
-	if pw.Enabled {
-		pwLogin = &password.LoginMethod{
+	m := &signIn{identities: st, factorThrottle: factorThrottle}
+	if cfg.SelfService.Methods.Password.Enabled {
+		pwLogin := &password.LoginMethod{
 			Identities: st, Hasher: a.Hasher, Updater: a.Identities, Schemas: a.Schemas,
 			Throttle: pwThrottle, Now: a.Now, Log: a.Log,
 		}
-		loginMethods = append(loginMethods, pwLogin)
-		regMethods = append(regMethods, &password.RegistrationMethod{Identities: a.Identities, Schemas: a.Schemas})
+		m.devices = pwLogin
+		m.login = append(m.login, pwLogin)
+		m.registration = append(m.registration, &password.RegistrationMethod{Identities: a.Identities, Schemas: a.Schemas})
 	}
 	// Second factors (aal2 flows only).
 	if cfg.MethodEnabled("totp") {
-		loginMethods = append(loginMethods, &totp.LoginMethod{Identities: a.Identities, Now: a.Now})
+		m.login = append(m.login, &totp.LoginMethod{Identities: a.Identities, Now: a.Now})
 	}
 	if cfg.MethodEnabled("lookup_secret") {
-		loginMethods = append(loginMethods, &lookup.LoginMethod{Identities: a.Identities, Now: a.Now})
+		m.login = append(m.login, &lookup.LoginMethod{Identities: a.Identities, Now: a.Now})
 	}
 
 	if cfg.SelfService.Methods.Code.PasswordlessEnabled {
 		lc := a.lifecycle(config.FlowLogin)
-		loginMethods = append(loginMethods, &code.LoginMethod{
+		m.login = append(m.login, &code.LoginMethod{
 			Codes: ss.codes, Mail: ss.mail, Identities: st, UIURL: lc.UI, Now: a.Now,
 		})
 	}
 	if a.webauthn != nil {
-		loginMethods = append(loginMethods, a.webauthn.login...)
-		regMethods = append(regMethods, a.webauthn.registration...)
+		m.login = append(m.login, a.webauthn.login...)
+		m.registration = append(m.registration, a.webauthn.registration...)
 	}
-	social, err := newOIDC(ctx, a)
-	if err != nil {
-		return err
+	if m.social, err = newOIDC(ctx, a); err != nil {
+		return nil, err
 	}
-	if social != nil {
-		loginMethods = append(loginMethods, oidc.LoginMethod{Strategy: social})
-		regMethods = append(regMethods, oidc.RegistrationMethod{Strategy: social})
+	if m.social != nil {
+		m.login = append(m.login, oidc.LoginMethod{Strategy: m.social})
+		m.registration = append(m.registration, oidc.RegistrationMethod{Strategy: m.social})
 	}
+	return m, nil
+}
 
-	*a.factors = signInFactors(loginMethods)
-
+// registerAuth mounts the login and registration flows, made of the methods m, on the public
+// mux; lifecycle gives each flow kind its lifecycle, verification (nil when off) is the flow a
+// sign-up continues with.
+func registerAuth(pub *http.ServeMux, cfg *config.Config, m *signIn, lifecycle func(kind string) flow.Lifecycle, verification *verification.Handler) {
 	lh := &login.Handler{
-		Lifecycle: a.lifecycle(config.FlowLogin), Identities: st,
-		ReturnURL: cfg.ReturnURL(config.FlowLogin, "password"), Methods: loginMethods,
+		Lifecycle: lifecycle(config.FlowLogin), Identities: m.identities,
+		ReturnURL: cfg.ReturnURL(config.FlowLogin, "password"), Methods: m.login,
 		// Its own scope, so that password attempts on a crafted identifier cannot count here.
-		FactorThrottle: factorThrottle,
+		FactorThrottle: m.factorThrottle,
 	}
-	if pwLogin != nil {
-		lh.Devices = pwLogin
+	if m.devices != nil {
+		lh.Devices = m.devices
 	}
 	lh.Register(pub)
 
 	rh := &registration.Handler{
-		Lifecycle: a.lifecycle(config.FlowRegistration), Enabled: cfg.SelfService.Flows.Registration.Enabled,
+		Lifecycle: lifecycle(config.FlowRegistration), Enabled: cfg.SelfService.Flows.Registration.Enabled,
 		ReturnURL:    cfg.ReturnURL(config.FlowRegistration, "password"),
-		IssueSession: cfg.HasHook(config.FlowRegistration, "password", "session"), Methods: regMethods,
+		IssueSession: cfg.HasHook(config.FlowRegistration, "password", "session"), Methods: m.registration,
 		ShowVerificationUI: cfg.HasHook(config.FlowRegistration, "password", "show_verification_ui"),
 	}
-	if vh := ss.verification(a); vh.Enabled {
-		rh.Verification = vh
+	if verification != nil {
+		rh.Verification = verification
 	}
 	rh.Register(pub)
-	if social != nil {
-		social.Login, social.Registration = lh, rh
-		social.Register(pub)
+	if m.social != nil {
+		m.social.Login, m.social.Registration = lh, rh
+		m.social.Register(pub)
 	}
+}
 
-	logoutReturn := cfg.SelfService.Flows.Logout.After.DefaultBrowserReturnURL
-	if logoutReturn == "" {
-		logoutReturn = cfg.SelfService.DefaultBrowserReturnURL
+// newLogout is the logout flow's handler: its tokens are signed with the cookie secrets, and
+// a browser goes to selfservice.flows.logout.after.default_browser_return_url (else the
+// default return URL).
+func newLogout(a *App) *logout.Handler {
+	cfg := a.Config
+	ret := cfg.SelfService.Flows.Logout.After.DefaultBrowserReturnURL
+	if ret == "" {
+		ret = cfg.SelfService.DefaultBrowserReturnURL
 	}
-	(&logout.Handler{
-		Store: st, Sessions: a.Sessions, Tokens: session.NewLogoutTokens(cfg.CookieSecrets()), ReturnTo: a.ReturnTo,
-		Replies: a.Replies, Public: public, ReturnURL: logoutReturn,
-	}).Register(pub)
-	return nil
+	return &logout.Handler{
+		Store: a.Store, Sessions: a.Sessions, Tokens: session.NewLogoutTokens(cfg.CookieSecrets()), ReturnTo: a.ReturnTo,
+		Replies: a.Replies, Public: cfg.PublicURL(), ReturnURL: ret,
+	}
 }
 
 // lifecycle is the shared lifecycle of the flow kind k, configured from

@@ -58,8 +58,8 @@ type App struct {
 	webauthn *webauthnMethods
 	// OIDC is the oidc method, nil when it is off.
 	OIDC *oidc.Strategy
-	// factors are the enabled sign-in methods as the AAL rules count them; registerAuth
-	// fills them in from the login methods it builds.
+	// factors are the enabled sign-in methods as the AAL rules count them; Build fills them
+	// in from the login methods once they are built.
 	factors *identity.Factors
 
 	// Public and Admin are the instrumented handlers of the two listeners.
@@ -177,10 +177,19 @@ func Build(ctx context.Context, cfg *config.Config, st store.Store, log *slog.Lo
 	}
 	webauthn.RegisterScript(pub)
 	ss := newSelfService(a)
-	ss.verification(a).Register(pub)
-	if err := registerAuth(ctx, a, pub, ss); err != nil {
+	vh := ss.verification(a)
+	vh.Register(pub)
+	methods, err := newSignIn(ctx, a, ss)
+	if err != nil {
 		return nil, err
 	}
+	*a.factors = signInFactors(methods.login)
+	a.OIDC = methods.social
+	if !vh.Enabled {
+		vh = nil
+	}
+	registerAuth(pub, cfg, methods, a.lifecycle, vh)
+	newLogout(a).Register(pub)
 	if a.OIDC != nil {
 		identities.Reveal = revealOIDC(a.OIDC)
 	}

@@ -17,7 +17,11 @@ func newOIDC(ctx context.Context, a *App) (*oidc.Strategy, error) {
 	if !m.Enabled {
 		return nil, nil
 	}
-	s, err := oidc.NewStrategy(ctx, m.Config, nil, a.Store, a.Config.SealSecrets())
+	providers := make([]oidc.ProviderConfig, len(m.Config.Providers))
+	for i, p := range m.Config.Providers {
+		providers[i] = oidc.ProviderConfig(p)
+	}
+	s, err := oidc.NewStrategy(ctx, providers, nil, a.Store, a.Config.SealSecrets())
 	if err != nil {
 		return nil, err
 	}
@@ -30,7 +34,6 @@ func newOIDC(ctx context.Context, a *App) (*oidc.Strategy, error) {
 		}
 		s.RedirectBase = u
 	}
-	a.OIDC = s
 	return s, nil
 }
 

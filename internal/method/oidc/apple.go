@@ -13,8 +13,6 @@ import (
 	jose "github.com/go-jose/go-jose/v4"
 	"github.com/go-jose/go-jose/v4/jwt"
 	"golang.org/x/oauth2"
-
-	"github.com/portico-auth/portico/internal/config"
 )
 
 // apple is Sign in with Apple: OpenID Connect whose callback is a form_post (a cross-site
@@ -26,7 +24,7 @@ type apple struct {
 	now func() time.Time
 }
 
-func newApple(p config.OIDCProvider, client *http.Client) (*apple, error) {
+func newApple(p ProviderConfig, client *http.Client) (*apple, error) {
 	if p.IssuerURL == "" {
 		p.IssuerURL = "https://appleid.apple.com"
 	}

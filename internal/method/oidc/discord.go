@@ -6,23 +6,21 @@ import (
 	"net/http"
 
 	"golang.org/x/oauth2"
-
-	"github.com/portico-auth/portico/internal/config"
 )
 
 // discord signs in with Discord's OAuth2: the claims come from /users/@me (id, username,
 // email and whether Discord verified it).
 type discord struct {
-	cfg    config.OIDCProvider
+	cfg    ProviderConfig
 	client *http.Client
 	api    string
 }
 
-func newDiscord(p config.OIDCProvider, client *http.Client) *discord {
+func newDiscord(p ProviderConfig, client *http.Client) *discord {
 	return &discord{cfg: p, client: client, api: defaultString(p.IssuerURL, "https://discord.com/api")}
 }
 
-func (d *discord) Config() *config.OIDCProvider { return &d.cfg }
+func (d *discord) Config() *ProviderConfig { return &d.cfg }
 
 func (d *discord) OAuth2(context.Context) (*oauth2.Config, error) {
 	ep := oauth2.Endpoint{AuthURL: "https://discord.com/oauth2/authorize", TokenURL: "https://discord.com/api/oauth2/token", AuthStyle: oauth2.AuthStyleInParams}

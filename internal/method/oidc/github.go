@@ -8,25 +8,23 @@ import (
 
 	"golang.org/x/oauth2"
 	"golang.org/x/oauth2/endpoints"
-
-	"github.com/portico-auth/portico/internal/config"
 )
 
 // gitHub signs in with GitHub's OAuth2 apps, which have no OpenID Connect: the subject is
 // the numeric user id from /user, and the email the primary verified one from /user/emails
 // (the profile's public email may be unset or unverified).
 type gitHub struct {
-	cfg    config.OIDCProvider
+	cfg    ProviderConfig
 	client *http.Client
 	// api is GitHub's REST API base (issuer_url replaces it for GitHub Enterprise).
 	api string
 }
 
-func newGitHub(p config.OIDCProvider, client *http.Client) *gitHub {
+func newGitHub(p ProviderConfig, client *http.Client) *gitHub {
 	return &gitHub{cfg: p, client: client, api: defaultString(p.IssuerURL, "https://api.github.com")}
 }
 
-func (g *gitHub) Config() *config.OIDCProvider { return &g.cfg }
+func (g *gitHub) Config() *ProviderConfig { return &g.cfg }
 
 func (g *gitHub) OAuth2(context.Context) (*oauth2.Config, error) {
 	return oauth2Config(&g.cfg, endpoints.GitHub, "user:email"), nil

@@ -10,8 +10,6 @@ import (
 
 	gooidc "github.com/coreos/go-oidc/v3/oidc"
 	"golang.org/x/oauth2"
-
-	"github.com/portico-auth/portico/internal/config"
 )
 
 // openID is a provider that speaks OpenID Connect: endpoints and keys by discovery from the
@@ -19,7 +17,7 @@ import (
 // userinfo). generic, google, microsoft, gitlab, auth0, keycloak and slack are this with a
 // default issuer and a few checks of their own.
 type openID struct {
-	cfg    config.OIDCProvider
+	cfg    ProviderConfig
 	client *http.Client
 	issuer string
 	// skipIssuer is set for Microsoft's multi-tenant issuers, checked against tid instead.
@@ -29,7 +27,7 @@ type openID struct {
 	disco *gooidc.Provider // discovered once, retried after a failure
 }
 
-func newOpenID(p config.OIDCProvider, client *http.Client) *openID {
+func newOpenID(p ProviderConfig, client *http.Client) *openID {
 	o := &openID{cfg: p, client: client, issuer: strings.TrimSuffix(p.IssuerURL, "/")}
 	switch p.Provider {
 	case "google":
@@ -66,7 +64,7 @@ func isTenantID(t string) bool {
 	return true
 }
 
-func (o *openID) Config() *config.OIDCProvider { return &o.cfg }
+func (o *openID) Config() *ProviderConfig { return &o.cfg }
 
 func (o *openID) ctx(ctx context.Context) context.Context {
 	ctx = gooidc.ClientContext(ctx, o.client)

@@ -9,15 +9,13 @@ import (
 	"time"
 
 	"golang.org/x/oauth2"
-
-	"github.com/portico-auth/portico/internal/config"
 )
 
 // Provider is one configured provider: where to send the browser, how to exchange the code,
 // and how to read the person's claims afterwards.
 type Provider interface {
 	// Config is the provider's entry of selfservice.methods.oidc.config.providers.
-	Config() *config.OIDCProvider
+	Config() *ProviderConfig
 	// OAuth2 is the client configuration (endpoints, credentials, scopes); RedirectURL is
 	// set by the caller.
 	OAuth2(ctx context.Context) (*oauth2.Config, error)
@@ -38,7 +36,7 @@ func claimsError(format string, args ...any) error {
 
 // New builds the provider of a configuration entry. client makes the calls to the provider
 // (discovery, token, user info); nil uses a client with a 10-second timeout.
-func New(p config.OIDCProvider, client *http.Client) (Provider, error) {
+func New(p ProviderConfig, client *http.Client) (Provider, error) {
 	if client == nil {
 		client = &http.Client{Timeout: 10 * time.Second}
 	}
@@ -89,7 +87,7 @@ func getJSON(ctx context.Context, client *http.Client, tok *oauth2.Token, url st
 
 // oauth2Config is the client configuration of p at endpoint ep (auth_url and token_url
 // replace its addresses when set), asking for the configured scope or def.
-func oauth2Config(p *config.OIDCProvider, ep oauth2.Endpoint, def ...string) *oauth2.Config {
+func oauth2Config(p *ProviderConfig, ep oauth2.Endpoint, def ...string) *oauth2.Config {
 	if p.AuthURL != "" {
 		ep.AuthURL = p.AuthURL
 	}

@@ -16,8 +16,6 @@ import (
 	jose "github.com/go-jose/go-jose/v4"
 	"github.com/go-jose/go-jose/v4/jwt"
 	"golang.org/x/oauth2"
-
-	"github.com/portico-auth/portico/internal/config"
 )
 
 // api is a provider API on loopback: each path answers its JSON, and only to the bearer
@@ -59,7 +57,7 @@ func TestGitHubClaims(t *testing.T) {
 				"/user":        `{"id":583231,"login":"octocat","name":"The Octocat","email":"public@example.com","avatar_url":"https://a/b.png"}`,
 				"/user/emails": tc.emails,
 			})
-			p, err := New(config.OIDCProvider{ID: "gh", Provider: "github", ClientID: "c", ClientSecret: "s", IssuerURL: base}, nil)
+			p, err := New(ProviderConfig{ID: "gh", Provider: "github", ClientID: "c", ClientSecret: "s", IssuerURL: base}, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -79,7 +77,7 @@ func TestGitHubClaims(t *testing.T) {
 		})
 	}
 	base := api(t, map[string]string{"/user": `{"login":"no-id"}`})
-	p, _ := New(config.OIDCProvider{ID: "gh", Provider: "github", ClientID: "c", ClientSecret: "s", IssuerURL: base}, nil)
+	p, _ := New(ProviderConfig{ID: "gh", Provider: "github", ClientID: "c", ClientSecret: "s", IssuerURL: base}, nil)
 	if _, err := p.Claims(context.Background(), tok, ""); err == nil {
 		t.Fatal("a user without an id was accepted")
 	}
@@ -90,7 +88,7 @@ func TestGitHubClaims(t *testing.T) {
 
 func TestDiscordClaims(t *testing.T) {
 	base := api(t, map[string]string{"/users/@me": `{"id":"80351110224678912","username":"nelly","global_name":"Nelly","email":"nelly@example.com","verified":true,"avatar":"8342729096ea3675442027381ff50dfe","locale":"en-US"}`})
-	p, err := New(config.OIDCProvider{ID: "d", Provider: "discord", ClientID: "c", ClientSecret: "s", IssuerURL: base}, nil)
+	p, err := New(ProviderConfig{ID: "d", Provider: "discord", ClientID: "c", ClientSecret: "s", IssuerURL: base}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -111,19 +109,19 @@ func TestDiscordClaims(t *testing.T) {
 // TestOpenIDDefaults: the issuer each OpenID kind discovers from.
 func TestOpenIDDefaults(t *testing.T) {
 	for _, tc := range []struct {
-		p          config.OIDCProvider
+		p          ProviderConfig
 		issuer     string
 		skipIssuer bool
 	}{
-		{config.OIDCProvider{Provider: "google"}, "https://accounts.google.com", false},
-		{config.OIDCProvider{Provider: "gitlab"}, "https://gitlab.com", false},
-		{config.OIDCProvider{Provider: "gitlab", IssuerURL: "https://git.example.com/"}, "https://git.example.com", false},
-		{config.OIDCProvider{Provider: "slack"}, "https://slack.com", false},
-		{config.OIDCProvider{Provider: "microsoft", MicrosoftTenant: "common"}, "https://login.microsoftonline.com/common/v2.0", true},
-		{config.OIDCProvider{Provider: "microsoft", MicrosoftTenant: "organizations"}, "https://login.microsoftonline.com/organizations/v2.0", true},
-		{config.OIDCProvider{Provider: "microsoft", MicrosoftTenant: "9188040d-6c67-4c5b-b112-36a304b66dad"}, "https://login.microsoftonline.com/9188040d-6c67-4c5b-b112-36a304b66dad/v2.0", false},
-		{config.OIDCProvider{Provider: "keycloak", IssuerURL: "https://kc.example.com/realms/r"}, "https://kc.example.com/realms/r", false},
-		{config.OIDCProvider{Provider: "auth0", IssuerURL: "https://t.eu.auth0.com/"}, "https://t.eu.auth0.com", false},
+		{ProviderConfig{Provider: "google"}, "https://accounts.google.com", false},
+		{ProviderConfig{Provider: "gitlab"}, "https://gitlab.com", false},
+		{ProviderConfig{Provider: "gitlab", IssuerURL: "https://git.example.com/"}, "https://git.example.com", false},
+		{ProviderConfig{Provider: "slack"}, "https://slack.com", false},
+		{ProviderConfig{Provider: "microsoft", MicrosoftTenant: "common"}, "https://login.microsoftonline.com/common/v2.0", true},
+		{ProviderConfig{Provider: "microsoft", MicrosoftTenant: "organizations"}, "https://login.microsoftonline.com/organizations/v2.0", true},
+		{ProviderConfig{Provider: "microsoft", MicrosoftTenant: "9188040d-6c67-4c5b-b112-36a304b66dad"}, "https://login.microsoftonline.com/9188040d-6c67-4c5b-b112-36a304b66dad/v2.0", false},
+		{ProviderConfig{Provider: "keycloak", IssuerURL: "https://kc.example.com/realms/r"}, "https://kc.example.com/realms/r", false},
+		{ProviderConfig{Provider: "auth0", IssuerURL: "https://t.eu.auth0.com/"}, "https://t.eu.auth0.com", false},
 	} {
 		o := newOpenID(tc.p, http.DefaultClient)
 		if o.issuer != tc.issuer || o.skipIssuer != tc.skipIssuer {
@@ -151,7 +149,7 @@ func TestAppleClientSecret(t *testing.T) {
 	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	der, _ := x509.MarshalPKCS8PrivateKey(key)
 	pemKey := string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}))
-	p, err := New(config.OIDCProvider{ID: "apple", Provider: "apple", ClientID: "com.example.web", AppleTeamID: "TEAM123", ApplePrivateKeyID: "KEY456", ApplePrivateKey: pemKey}, nil)
+	p, err := New(ProviderConfig{ID: "apple", Provider: "apple", ClientID: "com.example.web", AppleTeamID: "TEAM123", ApplePrivateKeyID: "KEY456", ApplePrivateKey: pemKey}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -182,7 +180,7 @@ func TestAppleClientSecret(t *testing.T) {
 	if u := (&oauth2.Config{ClientID: "c"}).AuthCodeURL("s", p.AuthOptions()...); !strings.Contains(u, "response_mode=form_post") {
 		t.Errorf("apple's authorisation request: %s", u)
 	}
-	if _, err := New(config.OIDCProvider{ID: "apple", Provider: "apple", ClientID: "c", ApplePrivateKey: "not pem"}, nil); err == nil {
+	if _, err := New(ProviderConfig{ID: "apple", Provider: "apple", ClientID: "c", ApplePrivateKey: "not pem"}, nil); err == nil {
 		t.Error("a bad key was accepted")
 	}
 }

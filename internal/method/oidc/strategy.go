@@ -13,7 +13,6 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/portico-auth/portico/internal/apierr"
-	"github.com/portico-auth/portico/internal/config"
 	"github.com/portico-auth/portico/internal/flow"
 	"github.com/portico-auth/portico/internal/flow/login"
 	"github.com/portico-auth/portico/internal/flow/registration"
@@ -66,10 +65,10 @@ type Strategy struct {
 	Log *slog.Logger
 }
 
-// NewStrategy builds the providers and loads their mappers; client makes every call to the
-// providers (nil: a 10-second timeout). secrets seal the state's secrets and the upstream
-// tokens.
-func NewStrategy(ctx context.Context, cfg config.OIDCConfig, client *http.Client, flows store.Flows, secrets []string) (*Strategy, error) {
+// NewStrategy builds the providers (in configuration order) and loads their mappers; client
+// makes every call to the providers (nil: a 10-second timeout). secrets seal the state's
+// secrets and the upstream tokens.
+func NewStrategy(ctx context.Context, providers []ProviderConfig, client *http.Client, flows store.Flows, secrets []string) (*Strategy, error) {
 	if client == nil {
 		client = &http.Client{Timeout: 10 * time.Second}
 	}
@@ -78,7 +77,7 @@ func NewStrategy(ctx context.Context, cfg config.OIDCConfig, client *http.Client
 		States: &States{Flows: flows, Sealer: seal.New(sealPurposeState, secrets)},
 		Tokens: seal.New(sealPurposeTokens, secrets),
 	}
-	for _, pc := range cfg.Providers {
+	for _, pc := range providers {
 		p, err := New(pc, client)
 		if err != nil {
 			return nil, err
