@@ -270,6 +270,7 @@ func TestValidationErrors(t *testing.T) {
 		{"short cookie secret", "secrets:\n  cookie: [long-enough-secret-1, short]\n", nil, "config: secrets.cookie[1]: must be at least 16 characters, got 5"},
 		{"cipher length", "secrets:\n  cipher: [tooshort]\n", nil, "config: secrets.cipher[0]: must be exactly 32 characters, got 8"},
 		{"aal", "session:\n  whoami:\n    required_aal: aal3\n", nil, `config: session.whoami.required_aal: must be one of highest_available, aal1, got "aal3"`},
+		{"enrol without a second factor", "selfservice:\n  flows:\n    settings:\n      required_aal: aal2_enrol\n", nil, "config: selfservice.flows.settings.required_aal: aal2_enrol needs a second factor to enrol: enable totp, lookup_secret or webauthn (not passwordless)"},
 		{"same site", "cookies:\n  same_site: sometimes\n", nil, `config: cookies.same_site: must be one of Lax, Strict, None, got "sometimes"`},
 		{"log level", "log:\n  level: loud\n", nil, `config: log.level: must be one of debug, info, warn, error, got "loud"`},
 		{"log format", "log:\n  format: xml\n", nil, `config: log.format: must be one of json, text, got "xml"`},

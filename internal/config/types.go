@@ -258,7 +258,7 @@ type SettingsFlow struct {
 	UIURL                   string        `yaml:"ui_url"`
 	Lifespan                time.Duration `yaml:"lifespan"`
 	PrivilegedSessionMaxAge time.Duration `yaml:"privileged_session_max_age"`
-	RequiredAAL             string        `yaml:"required_aal"`
+	RequiredAAL             string        `yaml:"required_aal"` // highest_available | aal1 | aal2_enrol (Portico's own)
 	After                   After         `yaml:"after"`
 }
 

@@ -15,6 +15,10 @@ import (
 const (
 	AALHighestAvailable = "highest_available"
 	AAL1                = "aal1"
+	// AAL2Enrol (selfservice.flows.settings.required_aal only, Portico's own) is
+	// highest_available plus forced enrolment: an identity without a second factor is held to
+	// a settings flow that only offers second-factor enrolment until it has one.
+	AAL2Enrol = "aal2_enrol"
 )
 
 // bcryptProductionMinCost is the lowest bcrypt cost outside dev mode; Kratos raises lower costs
@@ -174,7 +178,12 @@ func (c *Config) validate() ([]string, error) {
 	positive("selfservice.flows.recovery.lifespan", f.Recovery.Lifespan)
 
 	check(oneOf("session.whoami.required_aal", c.Session.WhoAmI.RequiredAAL, AALHighestAvailable, AAL1))
-	check(oneOf("selfservice.flows.settings.required_aal", f.Settings.RequiredAAL, AALHighestAvailable, AAL1))
+	check(oneOf("selfservice.flows.settings.required_aal", f.Settings.RequiredAAL, AALHighestAvailable, AAL1, AAL2Enrol))
+	if m := c.SelfService.Methods; f.Settings.RequiredAAL == AAL2Enrol && !m.TOTP.Enabled && !m.LookupSecret.Enabled &&
+		(!m.WebAuthn.Enabled || m.WebAuthn.Config.Passwordless) {
+		// Enrolment nobody can perform would hold every identity back for good.
+		check(invalid("selfservice.flows.settings.required_aal", "aal2_enrol needs a second factor to enrol: enable totp, lookup_secret or webauthn (not passwordless)"))
+	}
 	c.Session.Cookie.SameSite = canonicalSameSite(c.Session.Cookie.SameSite)
 	c.Cookies.SameSite = canonicalSameSite(c.Cookies.SameSite)
 	check(oneOf("cookies.same_site", c.Cookies.SameSite, "Lax", "Strict", "None"))

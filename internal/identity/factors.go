@@ -36,6 +36,16 @@ func (fs Factors) HighestAAL(i *Identity) string {
 	return "aal1"
 }
 
+// IsSecond reports whether method is an enabled second factor.
+func (fs Factors) IsSecond(method string) bool {
+	for _, f := range fs {
+		if f.Second && f.Method == method {
+			return true
+		}
+	}
+	return false
+}
+
 // FirstFactors lists the first-factor methods the identity can sign in with now.
 func (fs Factors) FirstFactors(i *Identity) []string {
 	var out []string

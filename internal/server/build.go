@@ -134,6 +134,7 @@ func Build(ctx context.Context, cfg *config.Config, st store.Store, log *slog.Lo
 	so.SameSite = sameSite(cfg.Session.Cookie.SameSite)
 	so.Secure = secure
 	so.WhoamiRequiredAAL = cfg.Session.WhoAmI.RequiredAAL
+	so.EnrolSecondFactor = cfg.SelfService.Flows.Settings.RequiredAAL == config.AAL2Enrol
 	so.PublicBaseURL = cfg.Serve.Public.BaseURL
 	a.factors = &identity.Factors{}
 	so.Factors = a.factors

@@ -9,6 +9,8 @@ import (
 const (
 	aal2RequiredReason  = "An active session was found but it does not fulfill the requested Authenticator Assurance Level. Please verify yourself with a second factor to resolve this issue."
 	aal2RequiredMessage = "Session does not fulfill the requested Authenticator Assurance Level"
+	// Portico's words when the identity has no second factor yet and must enrol one.
+	enrolRequiredReason = "A second factor is required for this account but none is set up yet. Please set one up in the settings flow to continue."
 )
 
 // rank orders the levels; unknown levels rank lowest.
@@ -58,15 +60,26 @@ func LevelOf(methods []AuthenticationMethod) AAL {
 // second factor that no login can use (TOTP switched off, WebAuthn keys kept for
 // passwordless use, recovery codes all used) never demands a step-up nobody can perform.
 // A shortfall is 403 session_aal2_required (sessionhttp adds where a browser steps up).
+//
+// Under forced enrolment (Options.EnrolSecondFactor) a session that MustEnrol is refused
+// whatever is required, with the same id and details.enrol_second_factor (sessionhttp sends a
+// browser to the settings flow instead of the aal2 login), except for RequireEnrolment (the
+// settings flow, which then offers only the enrolment) and RequireAnySession (logout).
 func (m *Manager) CheckAAL(s *Session, required string) error {
-	if s.AAL.rank() >= AAL2.rank() {
+	if required == RequireAnySession || s.AAL.rank() >= AAL2.rank() {
 		return nil // the highest level there is: no credentials need reading
+	}
+	if required != RequireEnrolment && m.MustEnrol(s) {
+		return apierr.ErrForbidden.WithID("session_aal2_required").
+			WithReason("%s", enrolRequiredReason).
+			WithMessage(aal2RequiredMessage).
+			WithDetail("enrol_second_factor", true)
 	}
 	need := AAL1
 	switch required {
 	case string(AAL2):
 		need = AAL2
-	case RequireHighestAvailable:
+	case RequireHighestAvailable, RequireEnrolment:
 		need = m.HighestAAL(s.Identity)
 	}
 	if s.AAL.rank() >= need.rank() {
@@ -75,6 +88,20 @@ func (m *Manager) CheckAAL(s *Session, required string) error {
 	return apierr.ErrForbidden.WithID("session_aal2_required").
 		WithReason("%s", aal2RequiredReason).
 		WithMessage(aal2RequiredMessage)
+}
+
+// MustEnrol reports whether s is held to second-factor enrolment: enrolment is forced, s is
+// below aal2 and its identity (with its credentials) has no usable second factor.
+func (m *Manager) MustEnrol(s *Session) bool {
+	return m.MustEnrolAt(s.AAL, s.Identity)
+}
+
+// MustEnrolAt is MustEnrol for a session at level aal of ident. Its credentials must be
+// loaded (every session read loads them): without them nothing can be judged, and an
+// identity is never held back on a guess.
+func (m *Manager) MustEnrolAt(aal AAL, ident *identity.Identity) bool {
+	return m.opts.EnrolSecondFactor && aal.rank() < AAL2.rank() && ident != nil && ident.Credentials != nil &&
+		m.HighestAAL(ident).rank() < AAL2.rank()
 }
 
 // HighestAAL is the highest level ident can reach now under the enabled sign-in methods.

@@ -10,6 +10,14 @@ import (
 const (
 	RequireHighestAvailable = "highest_available"
 	RequireAAL1             = "aal1"
+	// RequireEnrolment is the settings flow's level under forced enrolment
+	// (selfservice.flows.settings.required_aal: aal2_enrol): highest_available, and a session
+	// that must enrol a second factor (Manager.MustEnrol) passes, for the flow offers it
+	// nothing but the enrolment.
+	RequireEnrolment = "aal2_enrol"
+	// RequireAnySession lets every active session through, also one that must enrol a second
+	// factor first: signing out works at any level and in any state.
+	RequireAnySession = "any"
 )
 
 // Options configure a Manager (sessionhttp.Options adds the cookie's).
@@ -31,6 +39,10 @@ type Options struct {
 	// past it, in the same transaction (session.max_per_identity; 0 = no cap). An API client
 	// that signs in for every call would otherwise pile up live sessions for good.
 	MaxPerIdentity int
+	// EnrolSecondFactor forces enrolment (selfservice.flows.settings.required_aal:
+	// aal2_enrol): a session whose identity has no usable second factor is refused by every
+	// check but RequireEnrolment and RequireAnySession until the identity has one.
+	EnrolSecondFactor bool
 }
 
 // DefaultOptions are Kratos's defaults.

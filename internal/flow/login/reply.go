@@ -25,6 +25,7 @@ func (h *Handler) succeed(w *flow.Responder, r *http.Request, f *Flow, m Method,
 	method := session.AuthenticationMethod{Method: m.ID(), AAL: m.AAL()}
 	var token string
 	var err error
+	issued := false
 	switch {
 	case sess != nil && f.RequestedAAL == session.AAL2:
 		err = h.Sessions.Upgrade(ctx, sess, method)
@@ -34,6 +35,7 @@ func (h *Handler) succeed(w *flow.Responder, r *http.Request, f *Flow, m Method,
 		token = h.Sessions.TokenFromRequest(r)
 	default:
 		sess, token, err = h.Sessions.Issue(ctx, ident.Public(public), []session.AuthenticationMethod{method}, sessionhttp.DeviceFromRequest(r))
+		issued = true
 	}
 	if err != nil {
 		return err
@@ -54,7 +56,14 @@ func (h *Handler) succeed(w *flow.Responder, r *http.Request, f *Flow, m Method,
 	} else {
 		h.Sessions.SetCookie(w, token, sess.ExpiresAt)
 	}
-	return w.Finish(&res, &res.ContinueWith, h.Target(f.ReturnTo, h.ReturnURL))
+	target := h.Target(f.ReturnTo, h.ReturnURL)
+	if issued && h.Sessions.MustEnrolAt(sess.AAL, ident) {
+		// Forced enrolment: a new session without a second factor goes to the settings flow
+		// that offers only the enrolment, and on to return_to from there. A refresh or step-up
+		// keeps its return_to (a refresh may be the one a parked enrolment waits for).
+		target = sessionhttp.EnrolURL(public, f.ReturnTo)
+	}
+	return w.Finish(&res, &res.ContinueWith, target)
 }
 
 // Complete signs ident in on flow f for method m when the method finishes outside a submission

@@ -66,7 +66,7 @@ func (h *Handler) createBrowser(w *flow.Responder, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	s, err := h.Sessions.Authorize(ctx, r, session.RequireAAL1, "") // signing out works at any level
+	s, err := h.Sessions.Authorize(ctx, r, session.RequireAnySession, "") // signing out works at any level, also before a forced enrolment
 	if err != nil {
 		return err
 	}
@@ -92,7 +92,7 @@ func (h *Handler) logoutBrowser(w *flow.Responder, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	s, err := h.Sessions.Authorize(ctx, r, session.RequireAAL1, "") // signing out works at any level
+	s, err := h.Sessions.Authorize(ctx, r, session.RequireAnySession, "") // signing out works at any level, also before a forced enrolment
 	if err != nil {
 		return err
 	}

@@ -44,7 +44,7 @@ func (h *Handler) create(w *flow.Responder, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	st, body, err := h.newFlow(ctx, r, w.Type(), ident, returnTo, token, nil)
+	st, body, err := h.newFlow(ctx, r, w.Type(), ident, returnTo, token, nil, h.enrolOnly(s.AAL, ident))
 	if err != nil {
 		return err
 	}
@@ -73,8 +73,8 @@ func (h *Handler) sessionIdentity(ctx context.Context, s *session.Session) (*ide
 // newFlow builds, fills and stores a new flow of type t for ident (with its credentials), and
 // returns it with its JSON encoding (the reply body). from, when not nil, is the flow whose
 // successful submission the new flow follows: the new flow starts with its carried internal
-// values (see Carrier).
-func (h *Handler) newFlow(ctx context.Context, r *http.Request, t flow.Type, ident *identity.Identity, returnTo, csrfToken string, from *Flow) (*stored, []byte, error) {
+// values (see Carrier). enrolOnly shows only the second-factor enrolment (see enrol.go).
+func (h *Handler) newFlow(ctx context.Context, r *http.Request, t flow.Type, ident *identity.Identity, returnTo, csrfToken string, from *Flow, enrolOnly bool) (*stored, []byte, error) {
 	st := &stored{Flow: Flow{
 		Base:  flow.NewBase(t, r, h.Public, ActionPath, h.Time(), h.Lifespan),
 		State: StateShowForm,
@@ -94,7 +94,7 @@ func (h *Handler) newFlow(ctx context.Context, r *http.Request, t flow.Type, ide
 		}
 	}
 	st.ReturnTo = returnTo
-	if err := h.fill(ctx, &st.Flow, ident, csrfToken); err != nil {
+	if err := h.fill(ctx, &st.Flow, ident, csrfToken, enrolOnly); err != nil {
 		return nil, nil, err
 	}
 	e, err := encode(st, h.sealer)
@@ -125,13 +125,17 @@ const MaxFlowsPerIdentity = 50
 const trimSlack = 16
 
 // fill (re)builds the flow's identity and nodes: the CSRF token first, then every method's
-// nodes, in Kratos's group order (see order.go).
-func (h *Handler) fill(ctx context.Context, f *Flow, ident *identity.Identity, csrfToken string) error {
+// nodes (only those that enrol a second factor when enrolOnly), in Kratos's group order (see
+// order.go).
+func (h *Handler) fill(ctx context.Context, f *Flow, ident *identity.Identity, csrfToken string, enrolOnly bool) error {
 	f.Identity = ident.Public(h.public)
 	f.UI.Nodes = flow.Nodes{}
 	f.clearSecrets()
 	f.UI.Nodes.Append(flow.NewCSRFNode(csrfToken))
 	for _, m := range h.methods {
+		if enrolOnly && !h.enrols(m) {
+			continue
+		}
 		if err := m.Nodes(ctx, f, ident); err != nil {
 			return fmt.Errorf("settings method %s nodes: %w", m.ID(), err)
 		}

@@ -30,7 +30,8 @@ type Options struct {
 	// PrivilegedMaxAge is how recent the session's authentication must be for changes of
 	// credentials and identifiers.
 	PrivilegedMaxAge time.Duration
-	// RequiredAAL is "highest_available" or "aal1".
+	// RequiredAAL is "highest_available", "aal1" or "aal2_enrol" (highest_available with
+	// forced second-factor enrolment, see enrol.go).
 	RequiredAAL string
 	// AfterURL is where a browser goes after a successful update with method when the flow
 	// has no return_to; "" sends it back to the flow's UI.

@@ -10,6 +10,7 @@ import (
 	"github.com/portico-auth/portico/internal/apierr"
 	"github.com/portico-auth/portico/internal/flow"
 	"github.com/portico-auth/portico/internal/identity"
+	"github.com/portico-auth/portico/internal/session"
 	"github.com/portico-auth/portico/internal/text"
 )
 
@@ -18,7 +19,8 @@ import (
 // showing msg, and returns its id and page. csrfToken is the browser's masked token ("" for
 // an API flow).
 func (h *Handler) StartRecovered(ctx context.Context, r *http.Request, t flow.Type, ident *identity.Identity, csrfToken string, msg text.Message) (uuid.UUID, string, error) {
-	st, _, err := h.newFlow(ctx, r, t, ident, "", csrfToken, nil)
+	// The recovery's session is a new aal1 one: under forced enrolment it must enrol first.
+	st, _, err := h.newFlow(ctx, r, t, ident, "", csrfToken, nil, h.enrolOnly(session.AAL1, ident))
 	if err != nil {
 		return uuid.Nil, "", err
 	}

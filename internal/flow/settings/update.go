@@ -171,6 +171,11 @@ func (h *Handler) apply(w *flow.Responder, r *http.Request, s *session.Session, 
 	if err != nil {
 		return err
 	}
+	if h.enrolOnly(s.AAL, ident) && !h.enrols(m) {
+		// Forced enrolment: nothing but the enrolment the flow offers is accepted.
+		st.UI.AddMessage(text.New(text.ErrorValidationSettingsNoStrategy, nil))
+		return h.invalid(w, r, st)
+	}
 	// The session read loaded the identity with its credentials moments ago, so it is not read
 	// again: the method changes a copy (the session's stays as the flow shows it), and the
 	// store's version check refuses the write if the identity changed in between.
@@ -203,20 +208,21 @@ func (h *Handler) apply(w *flow.Responder, r *http.Request, s *session.Session, 
 	if h.deps.Changed != nil {
 		h.deps.Changed(r, before, sub.Identity)
 	}
-	return h.succeed(w, r, st, m, sub.Identity)
+	return h.succeed(w, r, s, st, m, sub.Identity)
 }
 
 // succeed answers a change that was stored: the flow shows the form of a fresh flow (as
 // Kratos does) with message 1050001, and a browser goes to the flow's return_to, the method's
 // after URL, or back to the settings UI.
-func (h *Handler) succeed(w *flow.Responder, r *http.Request, st *stored, m Method, ident *identity.Identity) error {
+func (h *Handler) succeed(w *flow.Responder, r *http.Request, s *session.Session, st *stored, m Method, ident *identity.Identity) error {
 	ctx := r.Context()
 	token := ""
 	if n := st.UI.Nodes.FindIn(flow.GroupDefault, "csrf_token"); n != nil && n.Input() != nil {
 		token, _ = n.Input().Value.(string)
 	}
 	// The next form posts to a fresh flow, as Kratos does; this flow shows its form (showNext).
-	next, _, err := h.newFlow(ctx, r, st.Type, ident, st.ReturnTo, token, &st.Flow)
+	// An enrolment that lifted the session to aal2 opens the whole form again.
+	next, _, err := h.newFlow(ctx, r, st.Type, ident, st.ReturnTo, token, &st.Flow, h.enrolOnly(s.AAL, ident))
 	if err != nil {
 		return err
 	}
@@ -328,7 +334,7 @@ func (h *Handler) replaceExpired(w *flow.Responder, r *http.Request, s *session.
 	if err != nil {
 		return err
 	}
-	next, _, err := h.newFlow(r.Context(), r, st.Type, ident, st.ReturnTo, token, nil)
+	next, _, err := h.newFlow(r.Context(), r, st.Type, ident, st.ReturnTo, token, nil, h.enrolOnly(s.AAL, ident))
 	if err != nil {
 		return err
 	}

@@ -55,13 +55,17 @@ func (s *Sessions) Authorize(ctx context.Context, r *http.Request, required, ret
 }
 
 // RequireAAL is session.Manager.CheckAAL with the way out for a browser: a shortfall (403
-// session_aal2_required) points to the aal2 login, with return_to when given.
+// session_aal2_required) points to the aal2 login, with return_to when given; a session that
+// must enrol a second factor first points to the settings flow instead (EnrolURL).
 func (s *Sessions) RequireAAL(sess *session.Session, required, returnTo string) error {
 	err := s.CheckAAL(sess, required)
 	if err == nil {
 		return nil
 	}
 	to := Aal2LoginURL(s.opts.PublicBaseURL, returnTo)
+	if s.MustEnrol(sess) {
+		to = EnrolURL(s.opts.PublicBaseURL, returnTo)
+	}
 	return apierr.From(err).WithDetail("redirect_browser_to", to).WithRedirect(to)
 }
 
@@ -72,6 +76,16 @@ func Aal2LoginURL(publicBaseURL, returnTo string) string {
 		q.Set("return_to", returnTo)
 	}
 	return strings.TrimRight(publicBaseURL, "/") + "/self-service/login/browser?" + q.Encode()
+}
+
+// EnrolURL is where a browser enrols the second factor forced enrolment asks for: a new
+// browser settings flow, which then offers only the enrolment, with return_to when given.
+func EnrolURL(publicBaseURL, returnTo string) string {
+	u := strings.TrimRight(publicBaseURL, "/") + "/self-service/settings/browser"
+	if returnTo != "" {
+		u += "?" + url.Values{"return_to": {returnTo}}.Encode()
+	}
+	return u
 }
 
 // DeviceFromRequest describes the device a request comes from: the client IP (RemoteAddr

@@ -1,0 +1,25 @@
+package settings
+
+import (
+	"github.com/portico-auth/portico/internal/identity"
+	"github.com/portico-auth/portico/internal/session"
+)
+
+// Forced enrolment (selfservice.flows.settings.required_aal: aal2_enrol): a session whose
+// identity has no usable second factor is refused everywhere else (the session layer's
+// CheckAAL) and sent here, where a flow shows only the methods that enrol a second factor and
+// accepts no other submission. Enrolling TOTP or recovery codes lifts the session to aal2,
+// so the flow that follows the success, and every other route, is open again: login, enrol,
+// done, with no second login in between.
+
+// enrolOnly reports whether a session at level aal of ident (with its credentials) is held
+// to second-factor enrolment.
+func (h *Handler) enrolOnly(aal session.AAL, ident *identity.Identity) bool {
+	return h.Sessions.MustEnrolAt(aal, ident)
+}
+
+// enrols reports whether m enrols a second factor: an enabled login method of the same name
+// accepts its credential as a second factor (so WebAuthn counts unless it is passwordless).
+func (h *Handler) enrols(m Method) bool {
+	return h.Sessions.Factors().IsSecond(m.ID())
+}
