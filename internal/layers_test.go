@@ -27,7 +27,7 @@ var layers = []struct {
 	{"flow machinery and the services flows call", []string{"internal/flow", "internal/flow/form", "internal/session/sessionhttp", "internal/courier/", "internal/courier", "internal/onetime"}},
 	{"configuration", []string{"internal/config"}},
 	{"storage", []string{"internal/store/", "internal/store"}},
-	{"domain", []string{"internal/identity", "internal/session", "internal/schema", "internal/hash", "internal/throttle", "internal/seal"}},
+	{"domain", []string{"internal/identity", "internal/session", "internal/schema", "internal/hash", "internal/throttle", "internal/seal", "internal/audit"}},
 	{"support", []string{"internal/httpx", "internal/clientaddr", "internal/cleanup", "internal/version", "internal/text", "internal/apierr", "internal/testdb", "internal/kratosexamples", "internal/urlsource"}},
 }
 

@@ -25,8 +25,8 @@ func cleanupCmd() *cobra.Command {
 		Use:   "cleanup",
 		Short: "Delete expired flows, sessions and login-failure counters in small batches",
 		Long: "Deletes, in small batches, the flows that expired over an hour ago and the sessions and\n" +
-			"login-failure counters that expired over a day ago (what `serve` does every ten minutes);\n" +
-			"--older-than sets one retention for all three.",
+			"login-failure counters that expired over a day ago, and audit events older than audit.retention\n" +
+			"(what `serve` does every ten minutes); --older-than sets one retention for all but the audit events.",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if cmd.Flags().Changed("older-than") && olderThan < 0 {
@@ -52,6 +52,9 @@ func cleanupCmd() *cobra.Command {
 			if cmd.Flags().Changed("older-than") {
 				keep = cleanup.Retention{Flows: olderThan, Sessions: olderThan, LoginFailures: olderThan, Errors: olderThan, Messages: olderThan}
 			}
+			// The audit trail keeps its configured retention: --older-than is for what expired,
+			// not for the record of what happened.
+			keep.Events = cfg.Audit.Retention
 			out := cmd.OutOrStdout()
 			fmt.Fprintf(out, "deleting flows expired over %s ago, sessions and login failures over %s ago\n", keep.Flows, keep.Sessions)
 			start := time.Now()
@@ -59,8 +62,8 @@ func cleanupCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(out, "done: %d flows, %d sessions and %d login-failure counters deleted (and %d self-service errors, %d courier messages) in %s\n",
-				c.Flows, c.Sessions, c.LoginFailures, c.Errors, c.Messages, time.Since(start).Round(time.Millisecond))
+			fmt.Fprintf(out, "done: %d flows, %d sessions and %d login-failure counters deleted (and %d self-service errors, %d courier messages, %d audit events) in %s\n",
+				c.Flows, c.Sessions, c.LoginFailures, c.Errors, c.Messages, c.Events, time.Since(start).Round(time.Millisecond))
 			if c.ReclaimedPages > 0 {
 				fmt.Fprintf(out, "%d free pages handed back to the file system\n", c.ReclaimedPages)
 			}

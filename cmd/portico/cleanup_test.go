@@ -68,7 +68,7 @@ func TestCleanupCommand(t *testing.T) {
 		wantOut           []string
 	}{
 		{"default keeps flows an hour and sessions a day", []string{"--batch", "2"}, 5, 5,
-			[]string{"flows: 5 deleted", "sessions: 5 deleted", "done: 5 flows, 5 sessions and 0 login-failure counters deleted (and 0 self-service errors, 0 courier messages)"}},
+			[]string{"flows: 5 deleted", "sessions: 5 deleted", "done: 5 flows, 5 sessions and 0 login-failure counters deleted (and 0 self-service errors, 0 courier messages, 0 audit events)", "audit events: 0 deleted"}},
 		{"zero retention deletes every expired row", []string{"--older-than", "0s", "--batch", "100"}, 8, 8,
 			[]string{"flows: 8 deleted", "done: 8 flows, 8 sessions and 0 login-failure counters deleted"}},
 	}

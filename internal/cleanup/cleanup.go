@@ -1,5 +1,5 @@
 // Package cleanup deletes what has expired — self-service flows, sessions, login-failure
-// counters, stored self-service errors and delivered courier messages — in small, paced batches, so tables stay bounded
+// counters, stored self-service errors, delivered courier messages and old audit events — in small, paced batches, so tables stay bounded
 // without long locks and without stalling SQLite's single writer (anyone can make the server
 // store a flow or an error). The server's background loop and the `portico cleanup` command
 // both run it.
@@ -18,6 +18,7 @@ type Store interface {
 	DeleteFailuresBefore(ctx context.Context, t time.Time, limit int) (int, error)
 	DeleteErrorsBefore(ctx context.Context, t time.Time, limit int) (int, error)
 	DeleteMessagesBefore(ctx context.Context, t time.Time, limit int) (int, error)
+	DeleteEventsBefore(ctx context.Context, t time.Time, limit int) (int, error)
 }
 
 // Retention is how long rows are kept after they expire.
@@ -33,16 +34,19 @@ type Retention struct {
 	// Messages: the courier's sent and abandoned messages, counted from their creation
 	// (queued ones are never deleted); the admin API lists them until then.
 	Messages time.Duration
+	// Events: the audit trail, counted from each event (audit.retention).
+	Events time.Duration
 }
 
 // Default is what the server keeps. Flows get an hour, not a day: at 2,000 flows a second a
 // day of flows is 170 million rows (bench/results/churn-2026-11-28.md).
-var Default = Retention{Flows: time.Hour, Sessions: 24 * time.Hour, LoginFailures: 24 * time.Hour, Errors: time.Hour, Messages: 7 * 24 * time.Hour}
+var Default = Retention{Flows: time.Hour, Sessions: 24 * time.Hour, LoginFailures: 24 * time.Hour, Errors: time.Hour, Messages: 7 * 24 * time.Hour,
+	Events: 90 * 24 * time.Hour}
 
 // Counts are the rows deleted per table, and the free pages handed back to the file system.
 type Counts struct {
-	Flows, Sessions, LoginFailures, Errors, Messages int
-	ReclaimedPages                                   int
+	Flows, Sessions, LoginFailures, Errors, Messages, Events int
+	ReclaimedPages                                           int
 }
 
 // Progress is told after every batch: the table, the rows deleted from it so far, and whether
@@ -95,6 +99,7 @@ func Run(ctx context.Context, st Store, now time.Time, r Retention, batch int, p
 		{"login failures", st.DeleteFailuresBefore, now.Add(-r.LoginFailures), &c.LoginFailures},
 		{"self-service errors", st.DeleteErrorsBefore, now.Add(-r.Errors), &c.Errors},
 		{"courier messages", st.DeleteMessagesBefore, now.Add(-r.Messages), &c.Messages},
+		{"audit events", st.DeleteEventsBefore, now.Add(-r.Events), &c.Events},
 	}
 	for _, t := range tables {
 		size := batch

@@ -8,15 +8,16 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/portico-auth/portico/internal/audit"
 	"github.com/portico-auth/portico/internal/store"
-	"github.com/portico-auth/portico/internal/store/sqlstore"
+	"github.com/portico-auth/portico/internal/store/sqlstore/sqlstoretest"
 )
 
 // fakeStore has a number of expired rows per table and records the cutoffs it was given.
 type fakeStore struct {
-	flows, sessions, failures, errors, messages int
-	cutoffs                                     map[string]time.Time
-	fail                                        error
+	flows, sessions, failures, errors, messages, events int
+	cutoffs                                             map[string]time.Time
+	fail                                                error
 }
 
 func take(left *int, limit int) int {
@@ -53,9 +54,14 @@ func (f *fakeStore) DeleteMessagesBefore(_ context.Context, t time.Time, limit i
 	return take(&f.messages, limit), nil
 }
 
+func (f *fakeStore) DeleteEventsBefore(_ context.Context, t time.Time, limit int) (int, error) {
+	f.cutoffs["events"] = t
+	return take(&f.events, limit), nil
+}
+
 func TestRun(t *testing.T) {
 	now := time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)
-	st := &fakeStore{flows: 25, sessions: 3, failures: 2, errors: 12, messages: 4, cutoffs: map[string]time.Time{}}
+	st := &fakeStore{flows: 25, sessions: 3, failures: 2, errors: 12, messages: 4, events: 7, cutoffs: map[string]time.Time{}}
 	var batches, dones int
 	c, err := Run(context.Background(), st, now, Default, 10, func(table string, deleted int, done bool) {
 		batches++
@@ -66,14 +72,14 @@ func TestRun(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c != (Counts{Flows: 25, Sessions: 3, LoginFailures: 2, Errors: 12, Messages: 4}) {
+	if c != (Counts{Flows: 25, Sessions: 3, LoginFailures: 2, Errors: 12, Messages: 4, Events: 7}) {
 		t.Fatalf("counts %+v", c)
 	}
-	if batches != 8 || dones != 5 {
-		t.Fatalf("progress called %d times (%d done), want 8 (5 done)", batches, dones)
+	if batches != 9 || dones != 6 {
+		t.Fatalf("progress called %d times (%d done), want 9 (6 done)", batches, dones)
 	}
 	if st.cutoffs["flows"] != now.Add(-time.Hour) || st.cutoffs["sessions"] != now.Add(-24*time.Hour) || st.cutoffs["failures"] != now.Add(-24*time.Hour) || st.cutoffs["errors"] != now.Add(-time.Hour) ||
-		st.cutoffs["messages"] != now.Add(-7*24*time.Hour) {
+		st.cutoffs["messages"] != now.Add(-7*24*time.Hour) || st.cutoffs["events"] != now.Add(-90*24*time.Hour) {
 		t.Fatalf("cutoffs %v", st.cutoffs)
 	}
 }
@@ -94,14 +100,7 @@ func TestRunStopsOnError(t *testing.T) {
 // anonymous request can create, are deleted once older than the retention, on a real store.
 func TestRunDeletesStoredErrors(t *testing.T) {
 	ctx := context.Background()
-	st, err := sqlstore.Open(ctx, "memory")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	if err := st.MigrateUp(ctx, nil); err != nil {
-		t.Fatal(err)
-	}
+	st := sqlstoretest.Memory(t)
 	ids := []uuid.UUID{uuid.New(), uuid.New(), uuid.New()}
 	for _, id := range ids {
 		if err := st.CreateError(ctx, id, []byte(`{"code":400}`)); err != nil {
@@ -148,14 +147,7 @@ func TestPaced(t *testing.T) {
 // retention, on a real store; a message still queued stays whatever its age.
 func TestRunDeletesDeliveredMessages(t *testing.T) {
 	ctx := context.Background()
-	st, err := sqlstore.Open(ctx, "memory")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	if err := st.MigrateUp(ctx, nil); err != nil {
-		t.Fatal(err)
-	}
+	st := sqlstoretest.Memory(t)
 	now := time.Now()
 	for range 3 {
 		if err := st.EnqueueMessage(ctx, &store.Message{Type: "email", Channel: "email", Recipient: "a@example.com",
@@ -183,5 +175,31 @@ func TestRunDeletesDeliveredMessages(t *testing.T) {
 	left, _, err := st.ListMessages(ctx, store.MessageFilter{}, store.ListParams{})
 	if err != nil || len(left) != 1 || left[0].Status != store.MessageQueued {
 		t.Fatalf("left %d messages, %v; want the queued one", len(left), err)
+	}
+}
+
+// TestRunDeletesOldEvents: audit events go once older than their retention, on a real store;
+// newer ones stay.
+func TestRunDeletesOldEvents(t *testing.T) {
+	ctx := context.Background()
+	st := sqlstoretest.Memory(t)
+	now := time.Now()
+	id := uuid.New()
+	for _, age := range []time.Duration{3 * time.Hour, 2 * time.Hour, time.Minute} {
+		ev := audit.New(audit.SignIn, id, nil)
+		ev.Time = now.Add(-age)
+		if err := st.RecordEvents(ctx, ev); err != nil {
+			t.Fatal(err)
+		}
+	}
+	keep := Default
+	keep.Events = time.Hour
+	c, err := Run(ctx, st, now, keep, 1, nil)
+	if err != nil || c.Events != 2 {
+		t.Fatalf("old events: %+v, %v; want the 2 older than an hour deleted", c, err)
+	}
+	left, _, err := st.ListEvents(ctx, id, store.ListParams{})
+	if err != nil || len(left) != 1 {
+		t.Fatalf("left %d events, %v; want the newest", len(left), err)
 	}
 }

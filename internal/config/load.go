@@ -141,9 +141,13 @@ func defaults() *Config {
 			Worker:           CourierWorker{PullCount: 10, PullWait: time.Second},
 			Notices:          CourierNotices{CredentialChanged: Toggle{Enabled: true}},
 		},
-		Log: Log{Level: "info"},
+		Log:   Log{Level: "info"},
+		Audit: Audit{Retention: DefaultAuditRetention},
 	}
 }
+
+// DefaultAuditRetention is how long audit events are kept unless audit.retention says otherwise.
+const DefaultAuditRetention = 90 * 24 * time.Hour
 
 // derive fills the defaults that depend on other keys or on dev mode.
 func (c *Config) derive() {

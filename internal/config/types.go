@@ -14,6 +14,7 @@ type Config struct {
 	Cookies     Cookies     `yaml:"cookies"`
 	SelfService SelfService `yaml:"selfservice"`
 	Courier     Courier     `yaml:"courier"`
+	Audit       Audit       `yaml:"audit"`
 	Log         Log         `yaml:"log"`
 
 	// Dev is set by LoadOptions.Dev: development defaults, and cookies without Secure on http.
@@ -330,4 +331,15 @@ type Log struct {
 	Format              string `yaml:"format"`                // json | text
 	LeakSensitiveValues bool   `yaml:"leak_sensitive_values"` // accepted, ignored: Portico never logs secrets
 	RedactionText       string `yaml:"redaction_text"`        // accepted, ignored
+}
+
+// Audit configures the audit trail of security events (Portico's own: Kratos keeps none).
+type Audit struct {
+	// Retention is how long an event is kept (audit.retention, default 90 days); the cleanup
+	// loop and `portico cleanup` delete older ones.
+	Retention time.Duration `yaml:"retention"`
+	// ShowInSettings (audit.show_in_settings, off by default) adds the person's own recent
+	// events to the settings flow as text nodes of the group "default": off, a Kratos client
+	// sees the settings flow exactly as Kratos sends it.
+	ShowInSettings bool `yaml:"show_in_settings"`
 }

@@ -176,6 +176,7 @@ func (c *Config) validate() ([]string, error) {
 	positive("selfservice.flows.registration.lifespan", f.Registration.Lifespan)
 	positive("selfservice.flows.verification.lifespan", f.Verification.Lifespan)
 	positive("selfservice.flows.recovery.lifespan", f.Recovery.Lifespan)
+	positive("audit.retention", c.Audit.Retention)
 
 	check(oneOf("session.whoami.required_aal", c.Session.WhoAmI.RequiredAAL, AALHighestAvailable, AAL1))
 	check(oneOf("selfservice.flows.settings.required_aal", f.Settings.RequiredAAL, AALHighestAvailable, AAL1, AAL2Enrol))

@@ -10,8 +10,8 @@ import (
 // cleanupBatch bounds each delete so a cleanup never holds long locks.
 const cleanupBatch = 500
 
-// StartCleanup deletes expired flows, sessions, login-failure counters and delivered courier messages (cleanup.Default
-// retention) in small batches every ten minutes until ctx is done or the returned stop
+// StartCleanup deletes expired flows, sessions, login-failure counters and delivered courier
+// messages (cleanup.Default retention) and audit events older than audit.retention in small batches every ten minutes until ctx is done or the returned stop
 // function is called. Every instance may run it: the deletes are small and idempotent.
 func (a *App) StartCleanup(ctx context.Context) (stop func()) {
 	ctx, cancel := context.WithCancel(ctx)
@@ -20,8 +20,10 @@ func (a *App) StartCleanup(ctx context.Context) (stop func()) {
 		defer close(done)
 		t := time.NewTicker(10 * time.Minute)
 		defer t.Stop()
+		keep := cleanup.Default
+		keep.Events = a.Config.Audit.Retention
 		for {
-			if _, err := cleanup.Run(ctx, a.Store, a.Now(), cleanup.Default, cleanupBatch, nil); err != nil && ctx.Err() == nil {
+			if _, err := cleanup.Run(ctx, a.Store, a.Now(), keep, cleanupBatch, nil); err != nil && ctx.Err() == nil {
 				a.Log.Warn("cleanup", "error", err)
 			}
 			select {

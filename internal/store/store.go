@@ -255,6 +255,7 @@ type Store interface {
 	Codes
 	Addresses
 	Messages
+	Events
 	// Ping checks that the database answers.
 	Ping(ctx context.Context) error
 	// Close releases the connections.

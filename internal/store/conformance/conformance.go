@@ -72,6 +72,10 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"MessagesQueue", testMessagesQueue},
 		{"MessagesClaimFinish", testMessagesClaimFinish},
 		{"MessagesConcurrentClaim", testMessagesConcurrentClaim},
+		{"EventsRecordList", testEventsRecordList},
+		{"EventsWithChange", testEventsWithChange},
+		{"EventsConcurrentUpdate", testEventsConcurrentUpdate},
+		{"EventsDeleteBefore", testEventsDeleteBefore},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

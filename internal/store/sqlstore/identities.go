@@ -297,11 +297,15 @@ func (s *Store) DeleteIdentity(ctx context.Context, id uuid.UUID) error {
 			}
 		}
 	}
-	res, err := s.writer().exec(ctx, "DELETE FROM identities WHERE id = ?", id)
-	if err != nil {
-		return mapErr(err, "delete identity")
-	}
-	return affected(res, errIdentityNotFound)
+	// The identity itself, with the audit events ctx carries (the sessions' batches above
+	// carry none: they are not the change the events tell of).
+	return s.audited(ctx, func(x q) error {
+		res, err := x.exec(ctx, "DELETE FROM identities WHERE id = ?", id)
+		if err != nil {
+			return mapErr(err, "delete identity")
+		}
+		return affected(res, errIdentityNotFound)
+	})
 }
 
 // GetIdentity loads one identity; withCredentials also loads credential configs.

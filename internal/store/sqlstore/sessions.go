@@ -370,29 +370,45 @@ func decodeSessionToken(tok string) (time.Time, uuid.UUID, error) {
 	return time.UnixMicro(micros).UTC(), id, nil
 }
 
-// RevokeSession deactivates one session (of identityID, unless that is uuid.Nil).
+// RevokeSession deactivates one session (of identityID, unless that is uuid.Nil); with the
+// audit events ctx carries when it found the session.
 func (s *Store) RevokeSession(ctx context.Context, identityID, sessionID uuid.UUID) error {
 	query, args := "UPDATE sessions SET active = ?, updated_at = ? WHERE id = ?", []any{false, s.d.time(s.now()), sessionID}
 	if identityID != uuid.Nil {
 		query, args = query+" AND identity_id = ?", append(args, identityID)
 	}
-	res, err := s.writer().exec(ctx, query, args...)
-	if err != nil {
-		return mapErr(err, "revoke session")
-	}
-	return affected(res, errSessionNotFound)
+	return s.audited(ctx, func(x q) error {
+		res, err := x.exec(ctx, query, args...)
+		if err != nil {
+			return mapErr(err, "revoke session")
+		}
+		return affected(res, errSessionNotFound)
+	})
 }
 
-// RevokeSessionsExcept deactivates every active session of the identity except keep.
+// RevokeSessionsExcept deactivates every active session of the identity except keep; with the
+// audit events ctx carries when it deactivated any.
 func (s *Store) RevokeSessionsExcept(ctx context.Context, identityID, keep uuid.UUID) (int, error) {
-	res, err := s.writer().exec(ctx, `UPDATE sessions SET active = ?, updated_at = ?
-		WHERE identity_id = ? AND id <> ? AND active = ?`, false, s.d.time(s.now()), identityID, keep, true)
-	if err != nil {
-		return 0, mapErr(err, "revoke sessions")
+	var n int64
+	err := s.audited(ctx, func(x q) error {
+		res, err := x.exec(ctx, `UPDATE sessions SET active = ?, updated_at = ?
+			WHERE identity_id = ? AND id <> ? AND active = ?`, false, s.d.time(s.now()), identityID, keep, true)
+		if err != nil {
+			return mapErr(err, "revoke sessions")
+		}
+		if n, err = res.RowsAffected(); err != nil {
+			return mapErr(err, "revoke sessions")
+		}
+		if n == 0 {
+			return errNothingAudited
+		}
+		return nil
+	})
+	if errors.Is(err, errNothingAudited) {
+		return 0, nil
 	}
-	n, err := res.RowsAffected()
 	if err != nil {
-		return 0, mapErr(err, "revoke sessions")
+		return 0, err
 	}
 	return int(n), nil
 }

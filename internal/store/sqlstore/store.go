@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/portico-auth/portico/internal/audit"
 	"github.com/portico-auth/portico/internal/store"
 )
 
@@ -180,13 +181,21 @@ func (s *Store) tryTx(ctx context.Context, fn func(tx q) error) error {
 	var missed []string
 	// Prepared after the transaction, when the connection it held is free again.
 	defer s.prepareMissed(ctx, &missed)
-	if err := fn(q{d: s.d, db: tx, stmts: s.wstmts, tx: tx, missed: &missed, record: s.record}); err != nil {
+	x := q{d: s.d, db: tx, stmts: s.wstmts, tx: tx, missed: &missed, record: s.record}
+	if err := fn(x); err != nil {
+		_ = tx.Rollback()
+		return err
+	}
+	// The audit events the context carries go with this change (store.Events).
+	evs := audit.Pending(ctx)
+	if err := s.insertEvents(ctx, x, evs); err != nil {
 		_ = tx.Rollback()
 		return err
 	}
 	if err := tx.Commit(); err != nil {
 		return mapErr(err, "commit transaction")
 	}
+	audit.Written(ctx, len(evs))
 	return nil
 }
 

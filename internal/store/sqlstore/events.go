@@ -1,0 +1,113 @@
+package sqlstore
+
+import (
+	"context"
+	"encoding/base64"
+	"errors"
+	"strconv"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/portico-auth/portico/internal/audit"
+	"github.com/portico-auth/portico/internal/store"
+)
+
+const eventCols = "id, identity_id, session_id, type, address, user_agent, details, created_at"
+
+// RecordEvents stores events on their own, one insert each (one for a sign-in).
+func (s *Store) RecordEvents(ctx context.Context, evs ...audit.Event) error {
+	return s.insertEvents(ctx, s.writer(), evs)
+}
+
+// insertEvents inserts evs, bounded, with x (a transaction when they go with a change).
+func (s *Store) insertEvents(ctx context.Context, x q, evs []audit.Event) error {
+	now := s.now()
+	for _, ev := range evs {
+		ev = ev.Bounded(now)
+		_, err := x.exec(ctx, "INSERT INTO audit_events ("+eventCols+") VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+			ev.ID, nullUUID(ev.IdentityID), nullUUID(ev.SessionID), ev.Type, ev.Address, ev.UserAgent,
+			string(ev.Details), s.d.time(ev.Time))
+		if err != nil {
+			return mapErr(err, "record audit event")
+		}
+	}
+	return nil
+}
+
+// errNothingAudited rolls back an audited write that changed nothing, so that its events are
+// not stored; audited callers turn it back into their own "nothing" result.
+var errNothingAudited = errors.New("sqlstore: the audited write changed nothing")
+
+// audited runs fn with the writer; when ctx carries audit events, fn runs in a transaction
+// that stores them too (tryTx), so an fn that fails stores none.
+func (s *Store) audited(ctx context.Context, fn func(x q) error) error {
+	if len(audit.Pending(ctx)) == 0 {
+		return fn(s.writer())
+	}
+	return s.inTx(ctx, fn)
+}
+
+func scanEvent(sc scanner) (audit.Event, error) {
+	var (
+		ev            audit.Event
+		ident, sessID uuid.NullUUID
+		details       string
+		at            timeCol
+	)
+	if err := sc.Scan(&ev.ID, &ident, &sessID, &ev.Type, &ev.Address, &ev.UserAgent, &details, &at); err != nil {
+		return ev, err
+	}
+	if ident.Valid {
+		u := ident.UUID
+		ev.IdentityID = &u
+	}
+	if sessID.Valid {
+		u := sessID.UUID
+		ev.SessionID = &u
+	}
+	ev.Details = []byte(details)
+	ev.Time = at.T
+	return ev, nil
+}
+
+// ListEvents returns a page of an identity's events, newest first (created_at, then id).
+func (s *Store) ListEvents(ctx context.Context, identityID uuid.UUID, p store.ListParams) ([]audit.Event, string, error) {
+	size := pageSize(p.PageSize)
+	query, args := "SELECT "+eventCols+" FROM audit_events WHERE identity_id = ?", []any{identityID}
+	if p.PageToken != "" {
+		at, id, err := decodeSessionToken(p.PageToken)
+		if err != nil {
+			return nil, "", err
+		}
+		query += " AND (created_at < ? OR (created_at = ? AND id < ?))"
+		args = append(args, s.d.time(at), s.d.time(at), id)
+	}
+	query += " ORDER BY created_at DESC, id DESC LIMIT " + strconv.Itoa(size+1)
+	out, err := queryAll(ctx, s.reader(), "list audit events", query, args, scanEvent)
+	if err != nil {
+		return nil, "", err
+	}
+	next := ""
+	if len(out) > size {
+		out = out[:size]
+		next = timeIDToken(out[size-1].Time, out[size-1].ID)
+	}
+	return out, next, nil
+}
+
+// timeIDToken is the page token of a listing ordered by a time and an id, newest first (read
+// back by decodeSessionToken).
+func timeIDToken(t time.Time, id uuid.UUID) string {
+	return base64.RawURLEncoding.EncodeToString([]byte(strconv.FormatInt(t.UnixMicro(), 10) + "_" + id.String()))
+}
+
+// DeleteEventsBefore deletes at most limit (≤ 0: all) events that happened before t.
+func (s *Store) DeleteEventsBefore(ctx context.Context, t time.Time, limit int) (int, error) {
+	res, err := s.writer().exec(ctx, s.d.deleteLimited("audit_events", "created_at < ?", "created_at", limit), s.d.time(t))
+	if err != nil {
+		return 0, mapErr(err, "delete old audit events")
+	}
+	n, err := res.RowsAffected()
+	return int(n), err
+}
