@@ -125,8 +125,9 @@ func defaults() *Config {
 				Link:    LinkMethod{Enabled: true, Config: LinkConfig{Lifespan: 15 * time.Minute}},
 			},
 			Flows: Flows{
-				Settings: SettingsFlow{Lifespan: hour, PrivilegedSessionMaxAge: hour, RequiredAAL: AALHighestAvailable},
-				Login:    LoginFlow{Lifespan: hour},
+				Settings: SettingsFlow{Lifespan: hour, PrivilegedSessionMaxAge: hour, RequiredAAL: AALHighestAvailable,
+					RevokeOtherSessionsOnCredentialChange: true},
+				Login: LoginFlow{Lifespan: hour},
 				Registration: RegistrationFlow{Enabled: true, Lifespan: hour, After: After{
 					Password: MethodAfter{Hooks: []Hook{{Hook: "session"}}},
 				}},

@@ -261,6 +261,11 @@ type SettingsFlow struct {
 	PrivilegedSessionMaxAge time.Duration `yaml:"privileged_session_max_age"`
 	RequiredAAL             string        `yaml:"required_aal"` // highest_available | aal1 | aal2_enrol (Portico's own)
 	After                   After         `yaml:"after"`
+	// RevokeOtherSessionsOnCredentialChange (Portico's own, default true) ends every other
+	// session of the identity, in the change's transaction, when a settings change touches a
+	// credential or the recovery addresses; false keeps Kratos's default, where only the
+	// revoke_active_sessions hook of the method does.
+	RevokeOtherSessionsOnCredentialChange bool `yaml:"revoke_other_sessions_on_credential_change"`
 }
 
 // LoginFlow is selfservice.flows.login.

@@ -1,7 +1,6 @@
 package courier
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"strings"
@@ -20,7 +19,7 @@ const (
 	ChangeLookupSecret    = "lookup_secret"
 	ChangeWebAuthn        = "webauthn"
 	ChangePasskey         = "passkey"
-	ChangeRecoveryAddress = "recovery_address"
+	ChangeRecoveryAddress = identity.ChangeRecoveryAddress
 )
 
 // maxDeviceText bounds the user agent and address a notice quotes.
@@ -76,51 +75,16 @@ func (n *Notifier) CredentialChanged(ctx context.Context, before *identity.Ident
 	return sent, errors.Join(errs...)
 }
 
-// Changes lists what changed between before and after that deserves a notice: each of the
-// credential types above whose stored credential differs (added, removed or replaced), and
-// ChangeRecoveryAddress when the set of recovery addresses differs. A profile edit that touches
-// neither yields nothing. The call site of a settings success is then
+// Changes lists what changed between before and after that deserves a notice
+// (identity.CredentialChanges: the credential types whose stored credential differs, and
+// ChangeRecoveryAddress when the set of recovery addresses differs). A profile edit that
+// touches neither yields nothing. The call site of a settings success is then
 //
 //	for _, what := range courier.Changes(before, after) {
 //		notices.CredentialChanged(ctx, before, courier.Change{What: what, At: now, UserAgent: ua, IPAddress: ip})
 //	}
 func Changes(before, after *identity.Identity) []string {
-	if before == nil || after == nil {
-		return nil
-	}
-	var out []string
-	for _, t := range []identity.CredentialsType{identity.CredentialsPassword, identity.CredentialsTOTP,
-		identity.CredentialsLookupSecret, identity.CredentialsWebAuthn, identity.CredentialsPasskey} {
-		b, inB := before.Credentials[t]
-		a, inA := after.Credentials[t]
-		if inB != inA || !bytes.Equal(b.Config, a.Config) {
-			out = append(out, string(t))
-		}
-	}
-	if !sameRecoveryAddresses(before.RecoveryAddresses, after.RecoveryAddresses) {
-		out = append(out, ChangeRecoveryAddress)
-	}
-	return out
-}
-
-func sameRecoveryAddresses(a, b []identity.RecoveryAddress) bool {
-	set := func(l []identity.RecoveryAddress) map[string]bool {
-		m := map[string]bool{}
-		for _, x := range l {
-			m[x.Via+"\x00"+strings.ToLower(x.Value)] = true
-		}
-		return m
-	}
-	sa, sb := set(a), set(b)
-	if len(sa) != len(sb) {
-		return false
-	}
-	for k := range sa {
-		if !sb[k] {
-			return false
-		}
-	}
-	return true
+	return identity.CredentialChanges(before, after)
 }
 
 // deviceText makes a client-supplied string safe to quote in a message: one line of printable

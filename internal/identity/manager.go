@@ -125,9 +125,13 @@ func (m *Manager) Update(ctx context.Context, id *Identity) error {
 }
 
 // UpdateRevokingSessions is Update that also deactivates every other active session of the
-// identity (all but keep) in the same transaction.
-func (m *Manager) UpdateRevokingSessions(ctx context.Context, id *Identity, keep uuid.UUID) error {
+// identity (all but keep) in the same transaction when revoke, asked with the identity as it
+// will be stored (addresses derived from the traits), says so; a nil revoke always does.
+func (m *Manager) UpdateRevokingSessions(ctx context.Context, id *Identity, keep uuid.UUID, revoke func(*Identity) bool) error {
 	return m.update(ctx, id, func(ctx context.Context, id *Identity) error {
+		if revoke != nil && !revoke(id) {
+			return m.store.UpdateIdentity(ctx, id)
+		}
 		return m.store.UpdateIdentityRevokingSessions(ctx, id, keep)
 	})
 }

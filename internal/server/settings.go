@@ -24,6 +24,7 @@ func settingsOptions(cfg *config.Config) settings.Options {
 		RevokeOtherSessions: func(method string) bool {
 			return cfg.HasHook(config.FlowSettings, method, "revoke_active_sessions")
 		},
-		Secrets: cfg.SealSecrets(),
+		RevokeOnCredentialChange: sf.RevokeOtherSessionsOnCredentialChange,
+		Secrets:                  cfg.SealSecrets(),
 	}
 }

@@ -39,6 +39,10 @@ type Options struct {
 	// RevokeOtherSessions reports whether the revoke_active_sessions hook runs after a
 	// successful update with method.
 	RevokeOtherSessions func(method string) bool
+	// RevokeOnCredentialChange ends the identity's other sessions whenever a change touches a
+	// credential or the recovery addresses (identity.CredentialChanges), whatever the hooks
+	// say (selfservice.flows.settings.revoke_other_sessions_on_credential_change).
+	RevokeOnCredentialChange bool
 	// Secrets encrypt pending submissions (the first seals, all open).
 	Secrets []string
 }
@@ -57,7 +61,9 @@ type Deps struct {
 // Identities validates and stores changed identities.
 type Identities interface {
 	Update(ctx context.Context, id *identity.Identity) error
-	UpdateRevokingSessions(ctx context.Context, id *identity.Identity, keep uuid.UUID) error
+	// UpdateRevokingSessions also ends the identity's sessions other than keep, in the same
+	// transaction, when revoke approves the identity as it will be stored.
+	UpdateRevokingSessions(ctx context.Context, id *identity.Identity, keep uuid.UUID, revoke func(*identity.Identity) bool) error
 }
 
 // Handler serves the settings flow's endpoints. The lifecycle (Kind "settings") does what

@@ -183,11 +183,11 @@ func (h *Handler) apply(w *flow.Responder, r *http.Request, s *session.Session, 
 	ident = detach(ident)
 	st.Active = m.ID()
 	sub := newSubmission(r, s, ident, body, &st.Flow, h.Sessions.Factors())
-	sub.privileged, sub.save, sub.redirected = h.privileged(s), h.deps.Identities.Update, !w.JSON()
-	if h.opts.RevokeOtherSessions != nil && h.opts.RevokeOtherSessions(m.ID()) {
-		sub.save = func(ctx context.Context, id *identity.Identity) error {
-			return h.deps.Identities.UpdateRevokingSessions(ctx, id, s.ID)
-		}
+	sub.privileged, sub.redirected = h.privileged(s), !w.JSON()
+	sub.save = func(ctx context.Context, id *identity.Identity) error {
+		return h.deps.Identities.UpdateRevokingSessions(ctx, id, s.ID, func(after *identity.Identity) bool {
+			return h.revokesOthers(m, before, after)
+		})
 	}
 	err = m.Update(ctx, &st.Flow, sub)
 	switch {
@@ -209,6 +209,18 @@ func (h *Handler) apply(w *flow.Responder, r *http.Request, s *session.Session, 
 		h.deps.Changed(r, before, sub.Identity)
 	}
 	return h.succeed(w, r, s, st, m, sub.Identity)
+}
+
+// revokesOthers reports whether storing after (the identity was before) ends the identity's
+// other sessions in the same transaction: when the method's settings hooks include
+// revoke_active_sessions (Kratos's way), or, with RevokeOnCredentialChange, when the change
+// touches a credential or the recovery addresses, so that a credential an attacker may know
+// never outlives the change that replaced it.
+func (h *Handler) revokesOthers(m Method, before, after *identity.Identity) bool {
+	if h.opts.RevokeOtherSessions != nil && h.opts.RevokeOtherSessions(m.ID()) {
+		return true
+	}
+	return h.opts.RevokeOnCredentialChange && len(identity.CredentialChanges(before, after)) > 0
 }
 
 // succeed answers a change that was stored: the flow shows the form of a fresh flow (as

@@ -220,29 +220,6 @@ func TestUpdatePassword(t *testing.T) {
 	})
 }
 
-func TestUpdatePasswordRevokesOtherSessions(t *testing.T) {
-	for _, hook := range []bool{false, true} {
-		t.Run(map[bool]string{false: "without hook", true: "with revoke_active_sessions"}[hook], func(t *testing.T) {
-			var opts []apptest.Option
-			if hook {
-				opts = append(opts, apptest.WithEnv("SELFSERVICE_FLOWS_SETTINGS_AFTER_PASSWORD_HOOKS", `[{"hook":"revoke_active_sessions"}]`))
-			}
-			fx := newFixture(t, opts...)
-			other := fx.s.IssueSession(t, fx.ident, "aal1")
-			c := fx.spa(t)
-			f := fx.newBrowserFlow(t, c)
-			wantSuccess(t, fx, submit(fx, c, f, map[string]any{"method": "password", "password": "a brand new passphrase"}), f)
-			_, err := fx.s.App.Sessions.FromToken(context.Background(), other)
-			if hook != (err != nil) {
-				t.Errorf("other session error %v", err)
-			}
-			if _, err := fx.s.App.Sessions.FromToken(context.Background(), fx.token); err != nil {
-				t.Errorf("the current session was revoked: %v", err)
-			}
-		})
-	}
-}
-
 // TestUpdatePrivileged covers changes that need a recent authentication: 403 with the refresh
 // URL at the top level only, and the parked change applied after the refresh login.
 func TestUpdatePrivileged(t *testing.T) {
