@@ -211,10 +211,17 @@ func Build(ctx context.Context, cfg *config.Config, st store.Store, log *slog.Lo
 		})
 	}
 	settingsMethods = append(settingsMethods, a.webauthn.settings...)
+	if a.OIDC != nil {
+		a.OIDC.Factors = a.factors
+		settingsMethods = append(settingsMethods, oidc.SettingsMethod{Strategy: a.OIDC})
+	}
 	sh := settings.New(a.lifecycle(config.FlowSettings), settingsOptions(cfg), settings.Deps{
 		Store: st, Identities: a.Identities, Changed: credentialNotices(a),
 	}, settingsMethods...)
 	sh.Register(pub)
+	if a.OIDC != nil {
+		a.OIDC.Settings = sh
+	}
 	rh := ss.recovery(a, sh)
 	rh.Register(pub)
 	rh.RegisterAdmin(adm)

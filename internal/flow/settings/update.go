@@ -167,6 +167,13 @@ func (h *Handler) apply(w *flow.Responder, r *http.Request, s *session.Session, 
 		st.UI.AddMessage(text.New(text.ErrorValidationSettingsNoStrategy, nil))
 		return h.invalid(w, r, st)
 	}
+	return h.run(w, r, s, st, body, m, m.Update)
+}
+
+// run applies change, a submission of body to method m (or a change m completes later, see
+// Continue), to the session's identity and answers with the outcome.
+func (h *Handler) run(w *flow.Responder, r *http.Request, s *session.Session, st *stored, body form.Values, m Method, change func(context.Context, *Flow, *Submission) error) error {
+	ctx := r.Context()
 	ident, err := h.sessionIdentity(ctx, s)
 	if err != nil {
 		return err
@@ -189,8 +196,12 @@ func (h *Handler) apply(w *flow.Responder, r *http.Request, s *session.Session, 
 			return h.revokesOthers(m, before, after)
 		})
 	}
-	err = m.Update(ctx, &st.Flow, sub)
+	err = change(ctx, &st.Flow, sub)
 	switch {
+	case errors.Is(err, ErrPrivilegeRequired) && body == nil:
+		// A change completed outside a submission has nothing to park: the person submits
+		// again after the refresh login.
+		return h.refreshRequired(st)
 	case errors.Is(err, ErrPrivilegeRequired):
 		return h.park(w, r, s, st, body)
 	case errors.Is(err, ErrInvalid):

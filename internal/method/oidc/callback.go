@@ -14,6 +14,7 @@ import (
 	"github.com/portico-auth/portico/internal/flow/form"
 	"github.com/portico-auth/portico/internal/flow/login"
 	"github.com/portico-auth/portico/internal/flow/registration"
+	"github.com/portico-auth/portico/internal/flow/settings"
 	"github.com/portico-auth/portico/internal/identity"
 	"github.com/portico-auth/portico/internal/text"
 )
@@ -83,6 +84,8 @@ func (s *Strategy) callback(w *flow.Responder, r *http.Request) error {
 		return s.finishLogin(w, r, p, st)
 	case registration.Kind:
 		return s.finishRegistration(w, r, p, st)
+	case settings.Kind:
+		return s.finishSettings(w, r, p, st)
 	}
 	return ErrInvalidState
 }

@@ -48,27 +48,74 @@ func ReadConfig(ident *identity.Identity) (*CredentialConfig, error) {
 // link adds provider account (provider, subject) with its tokens (sealed) to ident's oidc
 // credential, in memory.
 func (s *Strategy) link(ident *identity.Identity, provider, subject string, tok *oauth2.Token, now time.Time) error {
+	lp, err := s.account(ident.ID, provider, subject, tok)
+	if err != nil {
+		return err
+	}
+	return addAccount(ident, lp, now)
+}
+
+// account is provider account (provider, subject) as identity id's credential keeps it, its
+// tokens sealed for that identity.
+func (s *Strategy) account(id uuid.UUID, provider, subject string, tok *oauth2.Token) (LinkedProvider, error) {
+	lp := LinkedProvider{Subject: subject, Provider: provider}
+	if tok == nil {
+		return lp, nil
+	}
+	aad := []byte(id.String() + "\x00" + Identifier(provider, subject))
+	idt, _ := tok.Extra("id_token").(string)
+	for _, t := range []struct {
+		dst   *string
+		plain string
+	}{{&lp.InitialIDToken, idt}, {&lp.InitialAccessToken, tok.AccessToken}, {&lp.InitialRefreshToken, tok.RefreshToken}} {
+		if t.plain == "" {
+			continue
+		}
+		var err error
+		if *t.dst, err = s.Tokens.Seal([]byte(t.plain), aad); err != nil {
+			return lp, err
+		}
+	}
+	return lp, nil
+}
+
+// addAccount adds lp to ident's oidc credential, in memory.
+func addAccount(ident *identity.Identity, lp LinkedProvider, now time.Time) error {
 	cfg, err := ReadConfig(ident)
 	if err != nil {
 		return err
 	}
-	lp := LinkedProvider{Subject: subject, Provider: provider}
-	if tok != nil {
-		aad := []byte(ident.ID.String() + "\x00" + Identifier(provider, subject))
-		idt, _ := tok.Extra("id_token").(string)
-		for _, t := range []struct {
-			dst   *string
-			plain string
-		}{{&lp.InitialIDToken, idt}, {&lp.InitialAccessToken, tok.AccessToken}, {&lp.InitialRefreshToken, tok.RefreshToken}} {
-			if t.plain == "" {
-				continue
-			}
-			if *t.dst, err = s.Tokens.Seal([]byte(t.plain), aad); err != nil {
-				return err
-			}
+	cfg.Providers = append(cfg.Providers, lp)
+	return writeConfig(ident, cfg, now)
+}
+
+// removeAccount removes account (provider, subject) from ident's oidc credential, in memory
+// (the credential goes when its last account does), and reports whether it was there.
+func removeAccount(ident *identity.Identity, provider, subject string, now time.Time) (bool, error) {
+	cfg, err := ReadConfig(ident)
+	if err != nil {
+		return false, err
+	}
+	kept := cfg.Providers[:0:0]
+	for _, p := range cfg.Providers {
+		if p.Provider != provider || p.Subject != subject {
+			kept = append(kept, p)
 		}
 	}
-	cfg.Providers = append(cfg.Providers, lp)
+	if len(kept) == len(cfg.Providers) {
+		return false, nil
+	}
+	if len(kept) == 0 {
+		delete(ident.Credentials, CredentialsType)
+		return true, nil
+	}
+	cfg.Providers = kept
+	return true, writeConfig(ident, cfg, now)
+}
+
+// writeConfig stores cfg as ident's oidc credential, in memory, with one identifier per
+// account.
+func writeConfig(ident *identity.Identity, cfg *CredentialConfig, now time.Time) error {
 	raw, err := json.Marshal(cfg)
 	if err != nil {
 		return err

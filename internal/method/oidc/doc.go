@@ -13,4 +13,9 @@
 // and finishes the flow: the identity holding the credential identifier <provider>:<subject>
 // is signed in, or a new one is created from the claims through the provider's Jsonnet
 // mapper. Every provider error and bad token is a message on the flow, never a 500.
+//
+// In settings flows the method links provider accounts ("link": to the provider, and the
+// callback finishes the same settings flow through settings.Handler.Continue) and unlinks
+// them ("unlink"), both with a privileged session; an account that is the identity's last
+// way to sign in cannot be unlinked.
 package oidc

@@ -116,6 +116,19 @@ func (g *rig) begin(t *testing.T, c *apptest.Client, kind string) string {
 	return g.atProvider(t, c, res.Header.Get("Location"))
 }
 
+// signUp signs the provider's current person up through a browser registration flow and
+// returns the browser and the new identity's id.
+func (g *rig) signUp(t *testing.T) (*apptest.Client, string) {
+	t.Helper()
+	b := g.s.Browser(t)
+	b.Get(g.begin(t, b, "registration"))
+	id, _ := g.whoami(t, b)
+	if id == "" {
+		t.Fatal("not signed up")
+	}
+	return b, id
+}
+
 // whoami is the identity the client's session belongs to ("" without a session).
 func (g *rig) whoami(t *testing.T, c *apptest.Client) (string, map[string]any) {
 	t.Helper()

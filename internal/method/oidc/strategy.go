@@ -16,6 +16,7 @@ import (
 	"github.com/portico-auth/portico/internal/flow"
 	"github.com/portico-auth/portico/internal/flow/login"
 	"github.com/portico-auth/portico/internal/flow/registration"
+	"github.com/portico-auth/portico/internal/flow/settings"
 	"github.com/portico-auth/portico/internal/identity"
 	"github.com/portico-auth/portico/internal/seal"
 	"github.com/portico-auth/portico/internal/store"
@@ -57,6 +58,11 @@ type Strategy struct {
 	// Login and Registration finish their flows after the callback.
 	Login        *login.Handler
 	Registration *registration.Handler
+	// Settings finishes a link after the callback (nil: no link in settings).
+	Settings *settings.Handler
+	// Factors are the server's sign-in methods: an account is offered for unlinking only when
+	// the identity keeps a way to sign in without it.
+	Factors *identity.Factors
 	// RedirectBase is the base of the callback URL given to providers (the public base URL,
 	// or selfservice.methods.oidc.config.base_redirect_uri).
 	RedirectBase *url.URL

@@ -18,12 +18,7 @@ import (
 // include_credential=oidc, and then they are the tokens the provider issued.
 func TestUpstreamTokens(t *testing.T) {
 	g := start(t)
-	b := g.s.Browser(t)
-	b.Get(g.begin(t, b, "registration"))
-	id, _ := g.whoami(t, b)
-	if id == "" {
-		t.Fatal("not signed up")
-	}
+	_, id := g.signUp(t)
 	stored, err := g.s.App.Store.GetIdentity(context.Background(), uuid.MustParse(id), true)
 	if err != nil {
 		t.Fatal(err)
