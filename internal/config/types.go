@@ -199,6 +199,9 @@ type PasswordConfig struct {
 	IgnoreNetworkErrors              bool   `yaml:"ignore_network_errors"`  // accepted, ignored
 	MinPasswordLength                int    `yaml:"min_password_length"`
 	IdentifierSimilarityCheckEnabled bool   `yaml:"identifier_similarity_check_enabled"`
+	// RequireCurrentPassword (Portico's own, default false) makes a settings password change
+	// of an identity that has a password name the current one too.
+	RequireCurrentPassword bool `yaml:"require_current_password"`
 }
 
 // TOTPMethod is the TOTP method.

@@ -16,6 +16,7 @@ import (
 	"github.com/portico-auth/portico/internal/method/password"
 	"github.com/portico-auth/portico/internal/method/totp"
 	"github.com/portico-auth/portico/internal/session"
+	"github.com/portico-auth/portico/internal/throttle"
 )
 
 // signIn is what the login and registration flows are made of: the methods
@@ -28,6 +29,9 @@ type signIn struct {
 	// devices is the password method (it remembers a signed-in device), nil when it is off.
 	devices        login.DeviceRememberer
 	factorThrottle login.Throttle
+	// passwordThrottle is the sign-in budget of passwords, which settings' current-password
+	// check draws on too.
+	passwordThrottle *throttle.Login
 	// social is the oidc method, nil when it is off; it finishes the login and registration
 	// flows after a provider's callback.
 	social *oidc.Strategy
@@ -41,7 +45,7 @@ func newSignIn(ctx context.Context, a *App, ss *selfService) (*signIn, error) {
 	if err != nil {
 		return nil, err
 	}
-	m := &signIn{identities: st, factorThrottle: factorThrottle}
+	m := &signIn{identities: st, factorThrottle: factorThrottle, passwordThrottle: pwThrottle}
 	if cfg.SelfService.Methods.Password.Enabled {
 		pwLogin := &password.LoginMethod{
 			Identities: st, Hasher: a.Hasher, Updater: a.Identities, Schemas: a.Schemas,

@@ -200,7 +200,9 @@ func Build(ctx context.Context, cfg *config.Config, st store.Store, log *slog.Lo
 		settingsMethods = append(settingsMethods, profile.New(schemas))
 	}
 	if pw := cfg.SelfService.Methods.Password; pw.Enabled {
-		settingsMethods = append(settingsMethods, password.NewSettings(a.Identities, a.Hasher))
+		pws := password.NewSettings(a.Identities, a.Hasher)
+		pws.RequireCurrent, pws.Throttle, pws.Now = pw.Config.RequireCurrentPassword, methods.passwordThrottle, now
+		settingsMethods = append(settingsMethods, pws)
 	}
 	if cfg.MethodEnabled("lookup_secret") {
 		settingsMethods = append(settingsMethods, lookup.NewSettings(a.Sessions, cfg.SealSecrets(), now))

@@ -34,6 +34,12 @@ func NewTOTPSecret(secret string) Message {
 // NewLabelPassword is the label of a password input.
 func NewLabelPassword() Message { return New(InfoNodeLabelPassword, nil) }
 
+// NewLabelCurrentPassword is the label of the settings flow's current_password input.
+func NewLabelCurrentPassword() Message { return New(InfoNodeLabelCurrentPassword, nil) }
+
+// NewCurrentPasswordWrong refuses a settings password change whose current password is wrong.
+func NewCurrentPasswordWrong() Message { return New(ErrorValidationCurrentPasswordWrong, nil) }
+
 // NewLabelSave is the label of a settings submit button.
 func NewLabelSave() Message { return New(InfoNodeLabelSave, nil) }
 

@@ -61,6 +61,9 @@ const (
 	InfoNodeLabelEmail     = 1070007
 	InfoNodeLabelResendOTP = 1070008
 	InfoNodeLabelContinue  = 1070009
+	// InfoNodeLabelCurrentPassword is Portico's own id: the label of the settings flow's
+	// current_password input (require_current_password).
+	InfoNodeLabelCurrentPassword = 1070100
 
 	InfoRecoverySuccessful        = 1060001
 	InfoRecoveryEmailSent         = 1060002
@@ -113,6 +116,10 @@ const (
 	// ErrorValidationLastFirstFactor is Portico's own id (Kratos has none for it): a
 	// settings change refused because it would remove the identity's last way to sign in.
 	ErrorValidationLastFirstFactor = 4000100
+	// ErrorValidationCurrentPasswordWrong is Portico's own id (Kratos asks for no current
+	// password): the current password given with a new one in settings is not the identity's
+	// (selfservice.methods.password.config.require_current_password).
+	ErrorValidationCurrentPasswordWrong = 4000101
 
 	ErrorValidationLoginFlowExpired       = 4010001
 	ErrorValidationLoginNoStrategy        = 4010002
@@ -196,15 +203,16 @@ var catalogue = map[int]Entry{
 	InfoSettingsAddPasskey:       {Info, "Add passkey"},
 	InfoSettingsRemovePasskey:    {Info, "Remove passkey \"{display_name}\""},
 
-	InfoNodeLabelPassword:  {Info, "Password"},
-	InfoNodeLabelGenerated: {Info, "{title}"},
-	InfoNodeLabelSave:      {Info, "Save"},
-	InfoNodeLabelID:        {Info, "ID"},
-	InfoNodeLabelSubmit:    {Info, "Submit"},
-	InfoNodeLabelVerifyOTP: {Info, "Verify code"},
-	InfoNodeLabelEmail:     {Info, "Email"},
-	InfoNodeLabelResendOTP: {Info, "Resend code"},
-	InfoNodeLabelContinue:  {Info, "Continue"},
+	InfoNodeLabelPassword:        {Info, "Password"},
+	InfoNodeLabelCurrentPassword: {Info, "Current password"},
+	InfoNodeLabelGenerated:       {Info, "{title}"},
+	InfoNodeLabelSave:            {Info, "Save"},
+	InfoNodeLabelID:              {Info, "ID"},
+	InfoNodeLabelSubmit:          {Info, "Submit"},
+	InfoNodeLabelVerifyOTP:       {Info, "Verify code"},
+	InfoNodeLabelEmail:           {Info, "Email"},
+	InfoNodeLabelResendOTP:       {Info, "Resend code"},
+	InfoNodeLabelContinue:        {Info, "Continue"},
 
 	ErrorValidationGeneric:                        {Error, "{reason}"},
 	ErrorValidationRequired:                       {Error, "Property {property} is missing."},
@@ -212,6 +220,7 @@ var catalogue = map[int]Entry{
 	ErrorValidationInvalidFormat:                  {Error, "does not match pattern \"{pattern}\""},
 	ErrorValidationPasswordPolicy:                 {Error, "The password can not be used because {reason}."},
 	ErrorValidationInvalidCredentials:             {Error, "The provided credentials are invalid, check for spelling mistakes in your password or username, email address, or phone number."},
+	ErrorValidationCurrentPasswordWrong:           {Error, "The current password is not correct."},
 	ErrorValidationDuplicateCredentials:           {Error, "An account with the same identifier (email, phone, username, ...) exists already."},
 	ErrorValidationTOTPVerifierWrong:              {Error, "The provided authentication code is invalid, please try again."},
 	ErrorValidationIdentifierMissing:              {Error, "Could not find any login identifiers. Did you forget to set them? This could also be caused by a server misconfiguration."},

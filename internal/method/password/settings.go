@@ -5,12 +5,14 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/portico-auth/portico/internal/flow"
 	"github.com/portico-auth/portico/internal/flow/settings"
 	"github.com/portico-auth/portico/internal/hash"
 	"github.com/portico-auth/portico/internal/identity"
 	"github.com/portico-auth/portico/internal/text"
+	"github.com/portico-auth/portico/internal/throttle"
 )
 
 // SettingsIdentities replaces and stores an identity's password (satisfied by
@@ -30,6 +32,16 @@ type SettingsComparer interface {
 type SettingsMethod struct {
 	identities SettingsIdentities
 	hasher     SettingsComparer
+
+	// RequireCurrent (selfservice.methods.password.config.require_current_password) makes a
+	// new password of an identity that has one need the current password as well.
+	RequireCurrent bool
+	// Throttle counts every current-password attempt against the sign-in budgets of the
+	// identity's identifier (and the client's address, or its trusted device), before the hash
+	// is compared: settings is no way around the sign-in limits. nil means no limit.
+	Throttle *throttle.Login
+	// Now is the clock (required with Throttle: internal/server sets it).
+	Now func() time.Time
 }
 
 var _ settings.Method = (*SettingsMethod)(nil)
@@ -42,8 +54,18 @@ func NewSettings(identities SettingsIdentities, hasher SettingsComparer) *Settin
 // ID implements settings.Method.
 func (*SettingsMethod) ID() string { return string(identity.CredentialsPassword) }
 
-// Nodes implements settings.Method: the new-password input and the password submit button.
-func (m *SettingsMethod) Nodes(_ context.Context, f *settings.Flow, _ *identity.Identity) error {
+// CurrentPasswordField is the input that carries the current password.
+const CurrentPasswordField = "current_password"
+
+// Nodes implements settings.Method: the current-password input (with RequireCurrent, when the
+// identity has a password), the new-password input and the password submit button.
+func (m *SettingsMethod) Nodes(_ context.Context, f *settings.Flow, ident *identity.Identity) error {
+	if m.RequireCurrent && currentHash(ident) != "" {
+		f.UI.Nodes.Append(flow.NewInput(flow.GroupPassword, flow.InputAttributes{
+			Name: CurrentPasswordField, Type: flow.InputPassword, Required: true,
+			Autocomplete: flow.AutocompleteCurrentPassword,
+		}, ptr(text.NewLabelCurrentPassword())))
+	}
 	label := text.NewLabelPassword()
 	f.UI.Nodes.Append(
 		flow.NewInput(flow.GroupPassword, flow.InputAttributes{
@@ -72,6 +94,11 @@ func (m *SettingsMethod) Update(ctx context.Context, f *settings.Flow, sub *sett
 	if err := sub.RequirePrivileged(); err != nil {
 		return err
 	}
+	if m.RequireCurrent {
+		if err := m.checkCurrent(ctx, f, sub); err != nil {
+			return err
+		}
+	}
 	// The policy first: a refused password costs no hash comparison.
 	if err := m.identities.CheckPassword(sub.Identity, pw); err != nil {
 		var refused *identity.PasswordRefusedError
@@ -80,16 +107,13 @@ func (m *SettingsMethod) Update(ctx context.Context, f *settings.Flow, sub *sett
 		}
 		return err
 	}
-	if c, ok := sub.Identity.Credentials[identity.CredentialsPassword]; ok && len(c.Config) > 0 {
-		var cfg identity.PasswordConfig
-		if err := json.Unmarshal(c.Config, &cfg); err == nil && cfg.HashedPassword != "" {
-			err := m.hasher.Compare(ctx, []byte(pw), cfg.HashedPassword)
-			if err == nil {
-				return refuse(text.NewPasswordSameAsOld())
-			}
-			if !errors.Is(err, hash.ErrMismatch) {
-				return fmt.Errorf("compare with the current password: %w", err)
-			}
+	if hashed := currentHash(sub.Identity); hashed != "" {
+		err := m.hasher.Compare(ctx, []byte(pw), hashed)
+		if err == nil {
+			return refuse(text.NewPasswordSameAsOld())
+		}
+		if !errors.Is(err, hash.ErrMismatch) {
+			return fmt.Errorf("compare with the current password: %w", err)
 		}
 	}
 	if err := m.identities.SetPassword(ctx, sub.Identity, pw, ""); err != nil {
@@ -99,4 +123,58 @@ func (m *SettingsMethod) Update(ctx context.Context, f *settings.Flow, sub *sett
 		return fmt.Errorf("store password: %w", err)
 	}
 	return nil
+}
+
+// checkCurrent refuses the submission unless its current_password is the identity's password
+// (an identity without one, setting its first, has none to give). The attempt is reserved in
+// the sign-in throttle before the hash is compared: a wrong one stays counted, a right one
+// clears the identifier's failures, one that could not be evaluated is given back.
+func (m *SettingsMethod) checkCurrent(ctx context.Context, f *settings.Flow, sub *settings.Submission) error {
+	hashed := currentHash(sub.Identity)
+	if hashed == "" {
+		return nil
+	}
+	refuse := func(msg text.Message) error {
+		if !f.UI.Nodes.AddMessage(CurrentPasswordField, msg) {
+			f.UI.AddMessage(msg)
+		}
+		return settings.ErrInvalid
+	}
+	current := sub.Body.String(CurrentPasswordField)
+	if current == "" {
+		return refuse(text.NewRequired(CurrentPasswordField))
+	}
+	key := identity.NormalizeIdentifier(passwordIdentifier(sub.Identity))
+	res, err := m.Throttle.Reserve(ctx, sub.Request, key, sub.Identity.ID, m.Now())
+	if err != nil {
+		return throttled(err)
+	}
+	err = m.hasher.Compare(ctx, []byte(current), hashed)
+	switch {
+	case err == nil:
+		return res.Succeeded(ctx)
+	case errors.Is(err, hash.ErrMismatch):
+		return refuse(text.NewCurrentPasswordWrong())
+	default:
+		if cerr := res.Cancel(ctx); cerr != nil {
+			err = errors.Join(err, cerr)
+		}
+		return fmt.Errorf("compare the current password: %w", err)
+	}
+}
+
+// currentHash is ident's stored password hash, "" when it has none.
+func currentHash(ident *identity.Identity) string {
+	if ident == nil {
+		return ""
+	}
+	c, ok := ident.Credentials[identity.CredentialsPassword]
+	if !ok || len(c.Config) == 0 {
+		return ""
+	}
+	var cfg identity.PasswordConfig
+	if err := json.Unmarshal(c.Config, &cfg); err != nil {
+		return ""
+	}
+	return cfg.HashedPassword
 }
