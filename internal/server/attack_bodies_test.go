@@ -32,6 +32,12 @@ var computedRoutes = map[string][]string{
 	`health.go: "GET " + prefix + "/version"`:      {"GET /version", "GET /admin/version"},
 	`script.go: "GET " + ScriptPath`:               {"GET " + webauthn.ScriptPath},
 	`handler.go: "GET /ui/" + k.name`:              {"GET /ui/login", "GET /ui/registration", "GET /ui/settings", "GET /ui/verification", "GET /ui/recovery"},
+	// The verification and recovery flows' routes (onetime.Exchange.Mount).
+	`exchange.go: "GET " + path + "/browser"`: {"GET /self-service/verification/browser", "GET /self-service/recovery/browser"},
+	`exchange.go: "GET " + path + "/api"`:     {"GET /self-service/verification/api", "GET /self-service/recovery/api"},
+	`exchange.go: "GET " + path + "/flows"`:   {"GET /self-service/verification/flows", "GET /self-service/recovery/flows"},
+	`exchange.go: "POST " + path`:             {"POST /self-service/verification", "POST /self-service/recovery"},
+	`exchange.go: "GET " + path`:              {"GET /self-service/verification", "GET /self-service/recovery"},
 	// The public routes the admin listener sends on with 307 (redirect.go's publicOnAdmin).
 	`redirect.go: p`: {"GET /self-service/", "POST /self-service/", "GET /schemas", "GET /schemas/{id}",
 		"GET /sessions/whoami", "POST /sessions/whoami", "PUT /sessions/whoami"},

@@ -32,10 +32,18 @@ func (s *selfService) recovery(a *App, settings recovery.Settings) *recovery.Han
 	cfg := a.Config
 	rc := cfg.SelfService.Flows.Recovery
 	return &recovery.Handler{
-		Lifecycle: a.lifecycle(config.FlowRecovery), Enabled: rc.Enabled, Use: rc.Use,
-		Codes: s.codes, Mail: s.mail, Identities: a.Store, Settings: settings, NotifyUnknown: rc.NotifyUnknownRecipients,
+		Exchange:   exchange[*recovery.Flow](a, s, config.FlowRecovery, rc.Enabled, rc.Use, rc.NotifyUnknownRecipients),
+		Identities: a.Store, Settings: settings,
 		ReturnURL: cfg.ReturnURL(config.FlowRecovery, rc.Use), PrivilegedFor: cfg.SelfService.Flows.Settings.PrivilegedSessionMaxAge,
-		LinkBase: linkBase(cfg),
+	}
+}
+
+// exchange is the code-or-link exchange of the flow kind k (verification or recovery),
+// configured from selfservice.flows.<k>.
+func exchange[F onetime.ChallengeFlow](a *App, s *selfService, k string, enabled bool, use string, notifyUnknown bool) onetime.Exchange[F] {
+	return onetime.Exchange[F]{
+		Lifecycle: a.lifecycle(k), Enabled: enabled, Use: use, Codes: s.codes, Mail: s.mail,
+		NotifyUnknown: notifyUnknown, LinkBase: linkBase(a.Config),
 	}
 }
 
@@ -55,8 +63,7 @@ func (s *selfService) verification(a *App) *verification.Handler {
 	cfg := a.Config
 	v := cfg.SelfService.Flows.Verification
 	return &verification.Handler{
-		Lifecycle: a.lifecycle(config.FlowVerification), Enabled: v.Enabled, Use: v.Use,
-		Codes: s.codes, Mail: s.mail, Addresses: a.Store, NotifyUnknown: v.NotifyUnknownRecipients,
-		ReturnURL: cfg.ReturnURL(config.FlowVerification, v.Use), LinkBase: linkBase(cfg),
+		Exchange:  exchange[*verification.Flow](a, s, config.FlowVerification, v.Enabled, v.Use, v.NotifyUnknownRecipients),
+		Addresses: a.Store, ReturnURL: cfg.ReturnURL(config.FlowVerification, v.Use),
 	}
 }

@@ -85,7 +85,7 @@ func (h *Handler) adminFlow(r *http.Request, method string) (*Flow, *identity.Id
 	if ident.State != "" && ident.State != identity.StateActive {
 		return nil, nil, 0, apierr.ErrBadRequest.WithReason("The identity is not active and cannot be recovered.")
 	}
-	f := &Flow{Base: flow.NewBase(t, r, h.Public, h.ActionPath(), h.Time(), life), State: StateSentEmail, Active: method}
+	f := &Flow{Challenge: onetime.Challenge{Base: flow.NewBase(t, r, h.Public, h.ActionPath(), h.Time(), life), State: StateSentEmail, Active: method}}
 	f.UI.Nodes.Append(flow.NewCSRFNode(""))
 	return f, ident, life, nil
 }
@@ -97,7 +97,7 @@ func (h *Handler) adminCode(w *flow.Responder, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	h.sent(f, onetime.MethodCode, "")
+	h.Sent(h.spec(), f, onetime.MethodCode, "")
 	if err := h.Create(r.Context(), f, nil); err != nil {
 		return err
 	}
@@ -122,7 +122,7 @@ func (h *Handler) adminLink(w *flow.Responder, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return w.Reply(http.StatusOK, linkForIdentity{RecoveryLink: h.tokenURL(f)(iss.Secret), ExpiresAt: iss.ExpiresAt})
+	return w.Reply(http.StatusOK, linkForIdentity{RecoveryLink: h.TokenURL(f)(iss.Secret), ExpiresAt: iss.ExpiresAt})
 }
 
 // adminTarget is where an admin's code counts its tries: an address of its own per identity,
@@ -135,5 +135,5 @@ func (h *Handler) adminTarget(f *Flow, ident *identity.Identity, life time.Durat
 // openURL opens flow f in a browser: the public endpoint gives the browser its CSRF token on
 // the flow and sends it to the flow's page.
 func (h *Handler) openURL(f *Flow) string {
-	return f.ActionURL(h.LinkBase, "/self-service/recovery")
+	return f.ActionURL(h.LinkBase, h.ActionPath())
 }

@@ -2,6 +2,7 @@ package recovery
 
 import (
 	"github.com/portico-auth/portico/internal/flow"
+	"github.com/portico-auth/portico/internal/onetime"
 )
 
 // Kind is the store kind of recovery flows.
@@ -9,9 +10,9 @@ const Kind = "recovery"
 
 // States of a recovery flow.
 const (
-	StateChooseMethod    = "choose_method"
-	StateSentEmail       = "sent_email"
-	StatePassedChallenge = "passed_challenge"
+	StateChooseMethod    = onetime.StateChooseMethod
+	StateSentEmail       = onetime.StateSentEmail
+	StatePassedChallenge = onetime.StatePassedChallenge
 )
 
 // Authentication methods a recovery records on the session it issues (Kratos's names).
@@ -22,9 +23,6 @@ const (
 
 // Flow is a recovery flow as Kratos serialises it.
 type Flow struct {
-	flow.Base
-	Active           string              `json:"active,omitempty"`
-	State            string              `json:"state"`
-	ContinueWith     []flow.ContinueWith `json:"continue_with,omitempty"`
-	TransientPayload map[string]any      `json:"transient_payload,omitempty"`
+	onetime.Challenge
+	ContinueWith []flow.ContinueWith `json:"continue_with,omitempty"`
 }

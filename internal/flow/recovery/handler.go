@@ -3,7 +3,6 @@ package recovery
 import (
 	"context"
 	"net/http"
-	"net/url"
 	"time"
 
 	"github.com/google/uuid"
@@ -12,6 +11,7 @@ import (
 	"github.com/portico-auth/portico/internal/flow"
 	"github.com/portico-auth/portico/internal/identity"
 	"github.com/portico-auth/portico/internal/onetime"
+	"github.com/portico-auth/portico/internal/store"
 	"github.com/portico-auth/portico/internal/text"
 )
 
@@ -31,27 +31,17 @@ type Settings interface {
 }
 
 // Handler serves the recovery flow's public endpoints and the admin API's recovery codes and
-// links.
+// links. The exchange of codes and links is onetime.Exchange's; what is recovery's own is in
+// spec and recovered.
 type Handler struct {
-	flow.Lifecycle
-	// Enabled is selfservice.flows.recovery.enabled.
-	Enabled bool
-	// Use is selfservice.flows.recovery.use: "code" or "link".
-	Use        string
-	Codes      *onetime.Codes
-	Mail       onetime.Mailer
+	onetime.Exchange[*Flow]
 	Identities Identities
 	Settings   Settings
-	// NotifyUnknown is selfservice.flows.recovery.notify_unknown_recipients.
-	NotifyUnknown bool
 	// ReturnURL is where a browser that already has a session is sent.
 	ReturnURL string
 	// PrivilegedFor is selfservice.flows.settings.privileged_session_max_age: how long the
 	// recovered session may change the password without signing in again.
 	PrivilegedFor time.Duration
-	// LinkBase is the base of the links sent (selfservice.methods.link.config.base_url, or
-	// the public base URL).
-	LinkBase *url.URL
 }
 
 var (
@@ -62,69 +52,55 @@ var (
 				WithReason("A valid session was detected and thus recovery is not possible.")
 )
 
+// texts are the recovery flow's messages.
+var texts = onetime.Texts{
+	Expired:      text.NewRecoveryFlowExpired,
+	RetrySuccess: text.ErrorValidationRecoveryRetrySuccess, NoStrategy: text.ErrorValidationRecoveryNoStrategy,
+	CodeInvalid: text.ErrorValidationRecoveryCodeInvalid, TokenInvalid: text.ErrorValidationRecoveryTokenInvalid,
+	CodeLabel: text.InfoNodeLabelRecoveryCode, CodeSent: text.InfoRecoveryEmailWithCodeSent, LinkSent: text.InfoRecoveryEmailSent,
+}
+
 // Register adds the recovery endpoints to the public mux.
 func (h *Handler) Register(mux *http.ServeMux) {
-	mux.HandleFunc("GET /self-service/recovery/browser", h.Replies.Handler(flow.TypeBrowser, h.enabled(h.create)))
-	mux.HandleFunc("GET /self-service/recovery/api", h.Replies.Handler(flow.TypeAPI, h.enabled(h.create)))
-	mux.HandleFunc("GET /self-service/recovery/flows", h.Replies.JSONHandler(h.enabled(h.get)))
-	mux.HandleFunc("POST /self-service/recovery", h.Replies.Handler("", h.enabled(h.update)))
-	mux.HandleFunc("GET /self-service/recovery", h.Replies.Handler("", h.enabled(h.link)))
+	h.Mount(mux, h.spec())
 }
 
-func (h *Handler) enabled(next flow.HandlerFunc) flow.HandlerFunc {
-	return func(w *flow.Responder, r *http.Request) error {
-		if !h.Enabled {
-			return ErrDisabled
-		}
-		return next(w, r)
+// spec is what recovery does its own way: its addresses are the recovery addresses, a signed-in
+// caller is refused, an admin's code flow takes codes whatever the configured method, a link
+// without a token hands the browser its CSRF token, and a right code or link signs the person
+// in (recovered).
+func (h *Handler) spec() *onetime.Spec[*Flow] {
+	return &onetime.Spec[*Flow]{
+		Purpose: onetime.PurposeRecovery, Texts: texts, Disabled: ErrDisabled,
+		New: func() *Flow { return &Flow{} }, Fresh: h.newFlow, CodeURL: h.codeURL,
+		Find: h.Identities.FindByRecoveryAddress, Refuse: h.refuse, CodeAnyway: true,
+		Unlinked: h.unlinked,
+		Passed: func(w *flow.Responder, r *http.Request, f *Flow, c *store.Code, method string) error {
+			if method == onetime.MethodLink {
+				return h.recovered(w, r, f, c, AMRLink)
+			}
+			return h.recovered(w, r, f, c, AMRCode)
+		},
 	}
 }
 
-// create answers createBrowserRecoveryFlow and createNativeRecoveryFlow.
-func (h *Handler) create(w *flow.Responder, r *http.Request) error {
-	returnTo, err := h.CheckReturnTo(r)
-	if err != nil {
-		return err
+// refuse refuses a caller with a session, but for a submission to a completed flow.
+func (h *Handler) refuse(r *http.Request, state, returnTo string) (error, string, error) {
+	sess, err := h.Session(r)
+	if err != nil || sess == nil || state == StatePassedChallenge {
+		return nil, "", err
 	}
-	if sess, err := h.Session(r); err != nil {
-		return err
-	} else if sess != nil {
-		return w.RefuseOrRedirect(ErrAlreadyLoggedIn, h.Target(returnTo, h.ReturnURL))
-	}
-	f := h.newFlow(w, r, returnTo)
-	if err := h.Create(r.Context(), f, nil); err != nil {
-		return err
-	}
-	return w.Show(http.StatusOK, f, h.UI(f.ID))
+	return ErrAlreadyLoggedIn, h.Target(returnTo, h.ReturnURL), nil
 }
 
 // newFlow builds a flow in choose_method (not stored).
 func (h *Handler) newFlow(w *flow.Responder, r *http.Request, returnTo string) *Flow {
-	f := &Flow{Base: h.Begin(w, r, returnTo), State: StateChooseMethod}
+	f := &Flow{Challenge: onetime.Challenge{Base: h.Begin(w, r, returnTo), State: StateChooseMethod}}
 	onetime.AskAddressNodes(&f.UI.Nodes, h.Use, "")
 	return f
-}
-
-// replacement stores a new flow in place of old (expired, out of tries, a bad link) showing msg.
-func (h *Handler) replacement(w *flow.Responder, r *http.Request, old *Flow, msg text.Message) (*Flow, error) {
-	f := h.newFlow(w, r, old.ReturnTo)
-	f.UI.AddMessage(msg)
-	return f, h.Create(r.Context(), f, nil)
-}
-
-// get answers getRecoveryFlow.
-func (h *Handler) get(w *flow.Responder, r *http.Request) error {
-	return h.Get(w, r, &Flow{})
 }
 
 // codeURL is the flow's page (the link in a code message: the code is typed in).
 func (h *Handler) codeURL(f *Flow) func(string) string {
 	return func(string) string { return h.UI(f.ID) }
-}
-
-// tokenURL is the link method's link: GET /self-service/recovery?flow=&token=.
-func (h *Handler) tokenURL(f *Flow) func(string) string {
-	return func(token string) string {
-		return flow.AppendQuery(f.ActionURL(h.LinkBase, "/self-service/recovery"), "token", token)
-	}
 }

@@ -1,7 +1,7 @@
 package verification
 
 import (
-	"github.com/portico-auth/portico/internal/flow"
+	"github.com/portico-auth/portico/internal/onetime"
 )
 
 // Kind is the store kind of verification flows.
@@ -9,16 +9,12 @@ const Kind = "verification"
 
 // States of a verification flow.
 const (
-	StateChooseMethod    = "choose_method"
-	StateSentEmail       = "sent_email"
-	StatePassedChallenge = "passed_challenge"
+	StateChooseMethod    = onetime.StateChooseMethod
+	StateSentEmail       = onetime.StateSentEmail
+	StatePassedChallenge = onetime.StatePassedChallenge
 )
 
 // Flow is a verification flow as Kratos serialises it.
 type Flow struct {
-	flow.Base
-	// Active is the method in use once an address was submitted.
-	Active           string         `json:"active,omitempty"`
-	State            string         `json:"state"`
-	TransientPayload map[string]any `json:"transient_payload,omitempty"`
+	onetime.Challenge
 }

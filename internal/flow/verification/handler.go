@@ -2,8 +2,8 @@ package verification
 
 import (
 	"context"
+	"errors"
 	"net/http"
-	"net/url"
 	"time"
 
 	"github.com/google/uuid"
@@ -12,6 +12,8 @@ import (
 	"github.com/portico-auth/portico/internal/flow"
 	"github.com/portico-auth/portico/internal/identity"
 	"github.com/portico-auth/portico/internal/onetime"
+	"github.com/portico-auth/portico/internal/store"
+	"github.com/portico-auth/portico/internal/text"
 )
 
 // Addresses finds identities by address and marks addresses (satisfied by the store).
@@ -21,72 +23,53 @@ type Addresses interface {
 	SetAddressStatus(ctx context.Context, identityID uuid.UUID, via, value, status string, now time.Time) error
 }
 
-// Handler serves the verification flow's public endpoints.
+// Handler serves the verification flow's public endpoints. The exchange of codes and links is
+// onetime.Exchange's; what is verification's own is in spec.
 type Handler struct {
-	flow.Lifecycle
-	// Enabled is selfservice.flows.verification.enabled.
-	Enabled bool
-	// Use is selfservice.flows.verification.use: "code" or "link".
-	Use       string
-	Codes     *onetime.Codes
-	Mail      onetime.Mailer
+	onetime.Exchange[*Flow]
 	Addresses Addresses
-	// NotifyUnknown is selfservice.flows.verification.notify_unknown_recipients.
-	NotifyUnknown bool
 	// ReturnURL is where the completed flow's "continue" link goes without a return_to.
 	ReturnURL string
-	// LinkBase is the base of the links sent (selfservice.methods.link.config.base_url, or
-	// the public base URL).
-	LinkBase *url.URL
 }
 
 // ErrDisabled answers every verification endpoint while the flow is off.
 var ErrDisabled = apierr.ErrBadRequest.WithReason("Verification is not allowed because it was disabled.")
 
+// texts are the verification flow's messages.
+var texts = onetime.Texts{
+	Expired:      text.NewVerificationFlowExpired,
+	RetrySuccess: text.ErrorValidationVerificationRetrySuccess, NoStrategy: text.ErrorValidationVerificationNoStrategy,
+	CodeInvalid: text.ErrorValidationVerificationCodeInvalid, TokenInvalid: text.ErrorValidationVerificationTokenInvalid,
+	CodeLabel: text.InfoNodeLabelVerificationCode, CodeSent: text.InfoVerificationEmailWithCodeSent, LinkSent: text.InfoVerificationEmailSent,
+}
+
 // Register adds the verification endpoints to the public mux.
 func (h *Handler) Register(mux *http.ServeMux) {
-	mux.HandleFunc("GET /self-service/verification/browser", h.Replies.Handler(flow.TypeBrowser, h.enabled(h.create)))
-	mux.HandleFunc("GET /self-service/verification/api", h.Replies.Handler(flow.TypeAPI, h.enabled(h.create)))
-	mux.HandleFunc("GET /self-service/verification/flows", h.Replies.JSONHandler(h.enabled(h.get)))
-	mux.HandleFunc("POST /self-service/verification", h.Replies.Handler("", h.enabled(h.update)))
-	mux.HandleFunc("GET /self-service/verification", h.Replies.Handler("", h.enabled(h.link)))
+	h.Mount(mux, h.spec())
 }
 
-func (h *Handler) enabled(next flow.HandlerFunc) flow.HandlerFunc {
-	return func(w *flow.Responder, r *http.Request) error {
-		if !h.Enabled {
-			return ErrDisabled
-		}
-		return next(w, r)
+// spec is what verification does its own way: its addresses are the verifiable ones, a message
+// sent marks the address "sent", a right code or link marks it verified.
+func (h *Handler) spec() *onetime.Spec[*Flow] {
+	return &onetime.Spec[*Flow]{
+		Purpose: onetime.PurposeVerification, Texts: texts, Disabled: ErrDisabled,
+		New: func() *Flow { return &Flow{} }, Fresh: h.newFlow, CodeURL: h.codeURL,
+		Find: h.Addresses.FindByVerifiableAddress,
+		MessageSent: func(ctx context.Context, ident *identity.Identity, address string) error {
+			if err := h.Addresses.SetAddressStatus(ctx, ident.ID, "email", address, "sent", h.Time()); err != nil && !errors.Is(err, apierr.ErrNotFound) {
+				return err
+			}
+			return nil
+		},
+		Passed: h.passed,
 	}
-}
-
-// create answers createBrowserVerificationFlow and createNativeVerificationFlow.
-func (h *Handler) create(w *flow.Responder, r *http.Request) error {
-	returnTo, err := h.CheckReturnTo(r)
-	if err != nil {
-		return err
-	}
-	f, err := h.newFlow(w, r, returnTo)
-	if err != nil {
-		return err
-	}
-	if err := h.Create(r.Context(), f, nil); err != nil {
-		return err
-	}
-	return w.Show(http.StatusOK, f, h.UI(f.ID))
 }
 
 // newFlow builds a flow in choose_method (not stored).
-func (h *Handler) newFlow(w *flow.Responder, r *http.Request, returnTo string) (*Flow, error) {
-	f := &Flow{Base: h.Begin(w, r, returnTo), State: StateChooseMethod}
+func (h *Handler) newFlow(w *flow.Responder, r *http.Request, returnTo string) *Flow {
+	f := &Flow{onetime.Challenge{Base: h.Begin(w, r, returnTo), State: StateChooseMethod}}
 	onetime.AskAddressNodes(&f.UI.Nodes, h.Use, "")
-	return f, nil
-}
-
-// get answers getVerificationFlow.
-func (h *Handler) get(w *flow.Responder, r *http.Request) error {
-	return h.Get(w, r, &Flow{})
+	return f
 }
 
 // codeURL is the flow's page with the code filled in (the link in a code message).
@@ -96,14 +79,21 @@ func (h *Handler) codeURL(f *Flow) func(string) string {
 	}
 }
 
-// tokenURL is the link method's link: GET /self-service/verification?flow=&token=.
-func (h *Handler) tokenURL(f *Flow) func(string) string {
-	return func(token string) string {
-		return flow.AppendQuery(f.ActionURL(h.LinkBase, "/self-service/verification"), "token", token)
+// passed completes f after a right code or link (method): the address is verified.
+func (h *Handler) passed(w *flow.Responder, r *http.Request, f *Flow, c *store.Code, method string) error {
+	if err := h.Addresses.MarkAddressVerified(r.Context(), *c.IdentityID, c.Via, c.Address, h.Time()); errors.Is(err, apierr.ErrNotFound) {
+		// The address was removed from the identity after the code was sent.
+		return onetime.ErrInvalid
+	} else if err != nil {
+		return err
 	}
-}
-
-// continueTo is where the completed flow's "continue" link goes.
-func (h *Handler) continueTo(f *Flow) string {
-	return h.Target(f.ReturnTo, h.ReturnURL)
+	f.State = StatePassedChallenge
+	f.UI.Nodes.Remove(flow.GroupCode, flow.GroupLink)
+	onetime.ContinueNode(&f.UI.Nodes, method, h.Target(f.ReturnTo, h.ReturnURL))
+	f.UI.ResetMessages()
+	f.UI.AddMessage(text.New(text.InfoVerificationSuccessful, nil))
+	if err := h.Save(r.Context(), f, nil); err != nil {
+		return err
+	}
+	return w.Show(http.StatusOK, f, h.UI(f.ID))
 }

@@ -1,13 +1,10 @@
 package verification
 
 import (
-	"errors"
 	"net/http"
 
-	"github.com/portico-auth/portico/internal/apierr"
 	"github.com/portico-auth/portico/internal/flow"
 	"github.com/portico-auth/portico/internal/identity"
-	"github.com/portico-auth/portico/internal/onetime"
 )
 
 // Start begins the verification of a new identity's unverified email addresses (after a
@@ -19,28 +16,18 @@ func (h *Handler) Start(w *flow.Responder, r *http.Request, ident *identity.Iden
 		return nil, nil
 	}
 	ctx := r.Context()
+	s := h.spec()
 	var out []flow.ContinueWith
 	for _, a := range ident.VerifiableAddresses {
 		if a.Verified || a.Via != "email" {
 			continue
 		}
-		f, err := h.newFlow(w, r, returnTo)
-		if err != nil {
-			return nil, err
-		}
-		h.sent(f, h.Use, a.Value)
+		f := h.newFlow(w, r, returnTo)
+		h.Sent(s, f, h.Use, a.Value)
 		if err := h.Create(ctx, f, nil); err != nil {
 			return nil, err
 		}
-		d := onetime.Dispatch{Purpose: onetime.PurposeVerification, Method: h.Use, FlowID: f.ID, Via: a.Via,
-			Address: a.Value, Identity: ident, RequestURL: f.RequestURL, URL: h.codeURL(f)}
-		if h.Use == onetime.MethodLink {
-			d.URL = h.tokenURL(f)
-		}
-		if err := h.Codes.Send(ctx, h.Mail, d); err != nil {
-			return nil, err
-		}
-		if err := h.Addresses.SetAddressStatus(ctx, ident.ID, a.Via, a.Value, "sent", h.Time()); err != nil && !errors.Is(err, apierr.ErrNotFound) {
+		if err := h.Dispatch(ctx, s, f, h.Use, ident, a.Value); err != nil {
 			return nil, err
 		}
 		item := flow.ContinueWithFlow{ID: f.ID, VerifiableAddress: a.Value}
