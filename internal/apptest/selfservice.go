@@ -80,7 +80,8 @@ func (fc *FlowClient) read(t testing.TB, r *Response) *Flow {
 
 // Submit posts values to flow f as the client would. A browser's form gets a 303: the flow
 // it is sent to is read back and returned with Status 303 (and Raw the 303 itself); a
-// redirect elsewhere (out of the flow) is returned with Body nil.
+// redirect elsewhere (out of the flow) is returned with Body nil. An SPA and a native app send
+// JSON, where a dotted name ("traits.email") becomes nested objects, as Kratos's SDKs send it.
 func (fc *FlowClient) Submit(t testing.TB, f *Flow, values map[string]string) *Flow {
 	t.Helper()
 	target := fc.S.PublicURL("/self-service/" + fc.Kind + "?flow=" + f.ID)
@@ -97,7 +98,16 @@ func (fc *FlowClient) Submit(t testing.TB, f *Flow, values map[string]string) *F
 		body["csrf_token"] = f.CSRF
 	}
 	for k, v := range values {
-		body[k] = v
+		obj, parts := body, strings.Split(k, ".")
+		for _, p := range parts[:len(parts)-1] {
+			next, ok := obj[p].(map[string]any)
+			if !ok {
+				next = map[string]any{}
+				obj[p] = next
+			}
+			obj = next
+		}
+		obj[parts[len(parts)-1]] = v
 	}
 	return fc.read(t, fc.C.PostJSON(target, body))
 }

@@ -19,7 +19,7 @@ type Mailer interface {
 
 // Dispatch is a code or link to send for a flow.
 type Dispatch struct {
-	Purpose string // PurposeVerification or PurposeRecovery
+	Purpose string // PurposeVerification, PurposeRecovery, PurposeLogin or PurposeRegistration
 	Method  string // MethodCode or MethodLink
 	FlowID  uuid.UUID
 	Via     string
@@ -35,6 +35,9 @@ type Dispatch struct {
 	RequestURL string
 	// Lifespan overrides the code's configured lifespan when set.
 	Lifespan time.Duration
+	// Traits are the traits of an identity not created yet: a sign-up code goes to the
+	// address they give (with no Identity) and its message shows them.
+	Traits map[string]any
 }
 
 // Send makes the code or link token of d and queues its message. Past the address's send budget
@@ -59,12 +62,17 @@ func (c *Codes) Send(ctx context.Context, mail Mailer, d Dispatch) error {
 	if err != nil {
 		return err
 	}
-	if d.Identity == nil && (!d.NotifyUnknown || d.Purpose == PurposeLogin) {
+	signUp := d.Purpose == PurposeRegistration
+	if d.Identity == nil && !signUp && (!d.NotifyUnknown || d.Purpose == PurposeLogin) {
 		// (There is no "invalid" message for a sign-in code.)
 		return nil
 	}
-	req := courier.Request{Template: template(d.Purpose, d.Method, d.Identity != nil), To: d.Address,
+	req := courier.Request{Template: template(d.Purpose, d.Method, d.Identity != nil || signUp), To: d.Address,
 		Channel: channel(d.Via), Data: courier.TemplateData{RequestURL: d.RequestURL}}
+	if signUp {
+		req.Data.RegistrationCode, req.Data.Traits = iss.Secret, d.Traits
+		req.Data.ExpiresInMinutes = int(iss.ExpiresAt.Sub(c.opts.Now()).Round(time.Minute).Minutes())
+	}
 	if d.Identity != nil {
 		if req.Data.Identity, err = courier.IdentityData(d.Identity); err != nil {
 			return err
@@ -114,5 +122,6 @@ func template(purpose, method string, known bool) courier.TemplateType {
 		{PurposeRecovery, MethodLink, true}:      courier.RecoveryValid,
 		{PurposeRecovery, MethodLink, false}:     courier.RecoveryInvalid,
 		{PurposeLogin, MethodCode, true}:         courier.LoginCodeValid,
+		{PurposeRegistration, MethodCode, true}:  courier.RegistrationCodeValid,
 	}[key{purpose, method, known}]
 }

@@ -63,10 +63,19 @@ func newSignIn(ctx context.Context, a *App, ss *selfService) (*signIn, error) {
 		m.login = append(m.login, &lookup.LoginMethod{Identities: a.Identities, Now: a.Now})
 	}
 
+	lc, rc := a.lifecycle(config.FlowLogin), a.lifecycle(config.FlowRegistration)
 	if cfg.SelfService.Methods.Code.PasswordlessEnabled {
-		lc := a.lifecycle(config.FlowLogin)
 		m.login = append(m.login, &code.LoginMethod{
 			Codes: ss.codes, Mail: ss.mail, Identities: st, UIURL: lc.UI, Now: a.Now,
+		})
+		m.registration = append(m.registration, &code.RegistrationMethod{
+			Codes: ss.codes, Mail: ss.mail, Identities: a.Identities, Schemas: a.Schemas,
+			UIURL: rc.UI, Now: a.Now,
+		})
+	}
+	if cfg.SelfService.Methods.Code.MFAEnabled {
+		m.login = append(m.login, &code.SecondFactor{
+			Codes: ss.codes, Mail: ss.mail, UIURL: lc.UI,
 		})
 	}
 	if a.webauthn != nil {

@@ -21,6 +21,8 @@ const (
 	InfoLoginCode                 = 1010015
 	InfoLoginLink                 = 1010016
 	InfoLoginAndLink              = 1010017
+	InfoLoginCodeMFA              = 1010019
+	InfoLoginAAL2CodeAddress      = 1010023
 	InfoLoginPasskey              = 1010021
 	InfoLoginPassword             = 1010022
 
@@ -29,6 +31,8 @@ const (
 	InfoRegistration         = 1040001
 	InfoRegistrationWith     = 1040002
 	InfoRegistrationContinue = 1040003
+	InfoRegistrationCodeSent = 1040005
+	InfoRegistrationCode     = 1040006
 	InfoRegistrationPasskey  = 1040007
 
 	InfoSettingsUpdateSuccess    = 1050001
@@ -71,6 +75,7 @@ const (
 
 	InfoNodeLabelRecoveryCode     = 1070010
 	InfoNodeLabelVerificationCode = 1070011
+	InfoNodeLabelRegistrationCode = 1070012
 	InfoNodeLabelLoginCode        = 1070013
 
 	InfoVerificationEmailSent         = 1080001
@@ -110,6 +115,7 @@ const (
 	ErrorValidationPasswordMinLength              = 4000032
 	ErrorValidationPasswordMaxLength              = 4000033
 	ErrorValidationPasswordTooManyBreaches        = 4000034
+	ErrorValidationTraitsMismatch                 = 4000036
 	ErrorValidationAccountNotFound                = 4000037
 	ErrorValidationPasswordNewSameAsOld           = 4000039
 	ErrorValidationInvalidEmail                   = 4000040
@@ -129,9 +135,11 @@ const (
 	ErrorValidationVerificationNoStrategy = 4010006
 	ErrorValidationLoginRetrySuccess      = 4010007
 	ErrorValidationLoginCodeInvalid       = 4010008
+	ErrorValidationLoginAddressUnknown    = 4010010
 
 	ErrorValidationRegistrationFlowExpired  = 4040001
 	ErrorValidationRegistrationRetrySuccess = 4040002
+	ErrorValidationRegistrationCodeInvalid  = 4040003
 
 	ErrorValidationSettingsFlowExpired = 4050001
 
@@ -172,6 +180,8 @@ var catalogue = map[int]Entry{
 	InfoLoginCode:                 {Info, "Send sign in code"},
 	InfoLoginLink:                 {Info, "You tried to sign in with {provider}, but an account with the address {duplicateIdentifier} exists already. Sign in to that account with one of its ways to sign in to add {provider} to it."},
 	InfoLoginAndLink:              {Info, "Sign in and link"},
+	InfoLoginCodeMFA:              {Info, "Request code to continue"},
+	InfoLoginAAL2CodeAddress:      {Info, "Send code to {address}"},
 	InfoLoginPasskey:              {Info, "Sign in with passkey"},
 	InfoLoginPassword:             {Info, "Sign in with password"},
 
@@ -180,6 +190,8 @@ var catalogue = map[int]Entry{
 	InfoRegistration:         {Info, "Sign up"},
 	InfoRegistrationWith:     {Info, "Sign up with {provider}"},
 	InfoRegistrationContinue: {Info, "Continue"},
+	InfoRegistrationCodeSent: {Info, "An email containing a code has been sent to the email address you provided. If you have not received an email, check the spelling of the address and retry the registration."},
+	InfoRegistrationCode:     {Info, "Sign up with code"},
 	InfoRegistrationPasskey:  {Info, "Sign up with passkey"},
 
 	InfoSettingsUpdateSuccess:    {Success, "Your changes have been saved!"},
@@ -248,6 +260,7 @@ var catalogue = map[int]Entry{
 	ErrorValidationPasswordMinLength:              {Error, "The password must be at least {min_length} characters long, but got {actual_length}."},
 	ErrorValidationPasswordMaxLength:              {Error, "The password must be at most {max_length} characters long, but got {actual_length}."},
 	ErrorValidationPasswordTooManyBreaches:        {Error, "The password has been found in data breaches and must no longer be used."},
+	ErrorValidationTraitsMismatch:                 {Error, "The provided traits do not match the traits previously associated with this flow."},
 	ErrorValidationAccountNotFound:                {Error, "This account does not exist or has no login method configured."},
 	ErrorValidationPasswordNewSameAsOld:           {Error, "The new password must be different from the old password."},
 	ErrorValidationInvalidEmail:                   {Error, "\"{value}\" is not a valid email address."},
@@ -261,9 +274,11 @@ var catalogue = map[int]Entry{
 	ErrorValidationVerificationNoStrategy: {Error, "Could not find a strategy to verify your account with. Did you fill out the form correctly?"},
 	ErrorValidationLoginRetrySuccess:      {Error, retrySuccess},
 	ErrorValidationLoginCodeInvalid:       {Error, "The login code is invalid or has already been used. Please try again."},
+	ErrorValidationLoginAddressUnknown:    {Error, "The address you entered does not match any known addresses in the current account."},
 
 	ErrorValidationRegistrationFlowExpired:  {Error, "The registration flow expired {expired_at_unix_since_minutes} minutes ago, please try again."},
 	ErrorValidationRegistrationRetrySuccess: {Error, retrySuccess},
+	ErrorValidationRegistrationCodeInvalid:  {Error, "The registration code is invalid or has already been used. Please try again."},
 
 	ErrorValidationSettingsFlowExpired: {Error, "The settings flow expired {expired_at_unix_since_minutes} minutes ago, please try again."},
 
@@ -287,6 +302,7 @@ var catalogue = map[int]Entry{
 	InfoNodeLabelRecoveryCode:     {Info, "Recovery code"},
 	InfoNodeLabelVerificationCode: {Info, "Verification code"},
 	InfoNodeLabelLoginCode:        {Info, "Login code"},
+	InfoNodeLabelRegistrationCode: {Info, "Registration code"},
 
 	InfoVerificationEmailSent:         {Info, "An email containing a verification link has been sent to the email address you provided. If you have not received an email, check the spelling of the address and make sure to use the address you registered with."},
 	InfoVerificationSuccessful:        {Success, "You successfully verified your email address."},

@@ -2,6 +2,7 @@ package registration
 
 import (
 	"context"
+	"errors"
 	"net/http"
 
 	"github.com/portico-auth/portico/internal/apierr"
@@ -32,9 +33,15 @@ type Method interface {
 	// Nodes adds the method's nodes (trait inputs included) to a new flow.
 	Nodes(ctx context.Context, f *Flow) error
 	// Register validates the submission and creates the identity. A submission the user must
-	// correct is a *flow.FormError; any other error is written as an error reply.
+	// correct is a *flow.FormError; ErrPending keeps the flow going (a code was sent); any
+	// other error is written as an error reply.
 	Register(ctx context.Context, r *http.Request, f *Flow, body form.Values) (*identity.Identity, error)
 }
+
+// ErrPending is what Register returns when the submission moved the flow on without
+// creating an identity (a sign-up code was sent): the flow, as the method changed it, is stored
+// and shown again (200, or back to the registration UI).
+var ErrPending = errors.New("registration: the flow waits for its next step")
 
 var (
 	// ErrDisabled answers every registration endpoint when registration is switched off.

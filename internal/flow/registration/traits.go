@@ -9,6 +9,7 @@ import (
 	"github.com/portico-auth/portico/internal/flow"
 	"github.com/portico-auth/portico/internal/flow/form"
 	"github.com/portico-auth/portico/internal/schema"
+	"github.com/portico-auth/portico/internal/text"
 )
 
 // AddTraitNodes appends one input per trait of s (group default), unless another method of
@@ -19,6 +20,23 @@ func AddTraitNodes(f *Flow, s *schema.Schema) {
 			f.UI.Nodes.Append(flow.TraitInput(flow.GroupDefault, tf, nil))
 		}
 	}
+}
+
+// Created turns the error of creating a sign-up's identity into what the person sees: a
+// duplicate identifier or address (4000007) or the schema's problems, added to fe; nil stays
+// nil, and any other error is returned as it is.
+func Created(err error, fe *flow.FormError) error {
+	var ve *schema.ValidationError
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, apierr.ErrConflict):
+		return &flow.FormError{Messages: []text.Message{text.NewDuplicateCredentials()}}
+	case errors.As(err, &ve):
+		fe.AddProblems(ve)
+		return fe
+	}
+	return err
 }
 
 // ReadTraits reads the submitted traits (form strings converted to the schema's types), shows

@@ -1,6 +1,7 @@
 package registration
 
 import (
+	"errors"
 	"net/http"
 
 	"github.com/portico-auth/portico/internal/flow"
@@ -57,6 +58,12 @@ func (h *Handler) update(w *flow.Responder, r *http.Request) error {
 	ident, err := m.Register(r.Context(), r, f, body)
 	if fe, ok := flow.AsFormError(err); ok {
 		return h.Invalid(w, r, f, nil, fe)
+	}
+	if errors.Is(err, ErrPending) {
+		if err := h.Save(r.Context(), f, nil); err != nil {
+			return err
+		}
+		return w.Show(http.StatusOK, f, h.UI(f.ID))
 	}
 	if err != nil {
 		return err

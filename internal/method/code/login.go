@@ -112,23 +112,36 @@ func (m *LoginMethod) send(ctx context.Context, f *login.Flow, raw string) error
 	if ident != nil && ident.State != "" && ident.State != identity.StateActive {
 		ident = nil // an inactive account gets no code, and the reply does not say so
 	}
+	return sendLoginCode(ctx, m.Codes, m.Mail, m.UIURL, f, ident, "identifier", address)
+}
+
+// sendLoginCode sends a sign-in code for f to address (held by ident; nil when no identity
+// holds it, and then nothing goes out) and shows the code form, with address kept in the
+// hidden input field. It returns login.ErrPending.
+func sendLoginCode(ctx context.Context, codes *onetime.Codes, mail onetime.Mailer, uiURL func(uuid.UUID) string,
+	f *login.Flow, ident *identity.Identity, field, address string) error {
 	d := onetime.Dispatch{Purpose: onetime.PurposeLogin, Method: onetime.MethodCode, FlowID: f.ID, Via: "email",
 		Address: address, Identity: ident, RequestURL: f.RequestURL,
-		URL: func(code string) string { return flow.AppendQuery(m.UIURL(f.ID), "code", code) }}
-	if err := m.Codes.Send(ctx, m.Mail, d); err != nil {
+		URL: func(code string) string { return flow.AppendQuery(uiURL(f.ID), "code", code) }}
+	if err := codes.Send(ctx, mail, d); err != nil {
 		return err
 	}
 	f.State = StateSentEmail
 	f.UI.Nodes.Remove(flow.GroupCode)
-	label := text.New(text.InfoNodeLabelLoginCode, nil)
+	f.UI.Nodes.Append(flow.NewInput(flow.GroupCode, flow.InputAttributes{Name: field, Type: flow.InputHidden, Value: address}, nil))
+	codeNodes(&f.UI.Nodes, text.New(text.InfoNodeLabelLoginCode, nil))
+	f.UI.AddMessage(text.New(text.InfoLoginEmailWithCodeSent, nil))
+	return login.ErrPending
+}
+
+// codeNodes appends the form that takes a code just sent: the code (labelled label), the
+// button that submits it and the one that sends another.
+func codeNodes(nodes *flow.Nodes, label text.Message) {
 	resend := text.New(text.InfoNodeLabelResendOTP, nil)
-	f.UI.Nodes.Append(
-		flow.NewInput(flow.GroupCode, flow.InputAttributes{Name: "identifier", Type: flow.InputHidden, Value: address}, nil),
+	nodes.Append(
 		flow.NewInput(flow.GroupCode, flow.InputAttributes{Name: "code", Type: flow.InputText, Required: true,
 			Pattern: "[0-9]+", MaxLength: onetime.Digits, Autocomplete: flow.AutocompleteOneTimeCode}, &label),
 		flow.NewSubmit(flow.GroupCode, ID, text.New(text.InfoNodeLabelContinue, nil)),
 		flow.NewInput(flow.GroupCode, flow.InputAttributes{Name: "resend", Type: flow.InputSubmit, Value: ID}, &resend),
 	)
-	f.UI.AddMessage(text.New(text.InfoLoginEmailWithCodeSent, nil))
-	return login.ErrPending
 }

@@ -5,12 +5,10 @@ import (
 	"errors"
 	"net/http"
 
-	"github.com/portico-auth/portico/internal/apierr"
 	"github.com/portico-auth/portico/internal/flow"
 	"github.com/portico-auth/portico/internal/flow/form"
 	"github.com/portico-auth/portico/internal/flow/registration"
 	"github.com/portico-auth/portico/internal/identity"
-	"github.com/portico-auth/portico/internal/schema"
 	"github.com/portico-auth/portico/internal/text"
 )
 
@@ -67,18 +65,12 @@ func (m *RegistrationMethod) Register(ctx context.Context, _ *http.Request, f *r
 		return nil, fe
 	}
 	err = m.Identities.Create(ctx, ident, identity.CreateOptions{Password: password})
-	var ve *schema.ValidationError
 	var refused *identity.PasswordRefusedError
-	switch {
-	case errors.As(err, &refused):
+	if errors.As(err, &refused) {
 		fe.AddNode("password", refused.Message)
 		return nil, fe
-	case errors.Is(err, apierr.ErrConflict):
-		return nil, &flow.FormError{Messages: []text.Message{text.NewDuplicateCredentials()}}
-	case errors.As(err, &ve):
-		fe.AddProblems(ve)
-		return nil, fe
-	case err != nil:
+	}
+	if err := registration.Created(err, fe); err != nil {
 		return nil, err
 	}
 	return ident, nil
