@@ -3,6 +3,8 @@ package apptest
 import (
 	"context"
 	"regexp"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -54,13 +56,21 @@ func (m *Mail) Last(t testing.TB, to string) couriertest.Mail {
 
 var sixDigits = regexp.MustCompile(`(?m)^\s*(\d{6})\s*$`)
 
-// Code delivers the queue and returns the one-time code of the newest message to to.
+// Code delivers the queue and returns the one-time code of the newest message to to that
+// carries one (a notice, such as credential_changed after a new password, may arrive after the
+// code and is passed over).
 func (m *Mail) Code(t testing.TB, to string) string {
 	t.Helper()
 	msg := m.Last(t, to)
-	c := sixDigits.FindStringSubmatch(msg.Text)
-	if c == nil {
-		t.Fatalf("no code in the message to %s: %q", to, msg.Text)
+	mails := m.Box.Mails()
+	for i := len(mails) - 1; i >= 0; i-- {
+		if !slices.ContainsFunc(mails[i].To, func(r string) bool { return strings.EqualFold(r, to) }) {
+			continue
+		}
+		if c := sixDigits.FindStringSubmatch(mails[i].Text); c != nil {
+			return c[1]
+		}
 	}
-	return c[1]
+	t.Fatalf("no code in the messages to %s; the newest: %q", to, msg.Text)
+	return ""
 }
