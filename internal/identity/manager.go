@@ -136,6 +136,12 @@ func (m *Manager) UpdateRevokingSessions(ctx context.Context, id *Identity, keep
 	})
 }
 
+// UpdateWith is Update that stores the validated identity with save instead: a store call
+// that writes more rows in the identity's transaction (store.Identities.UpdateIdentityWith).
+func (m *Manager) UpdateWith(ctx context.Context, id *Identity, save func(context.Context, *Identity) error) error {
+	return m.update(ctx, id, save)
+}
+
 func (m *Manager) update(ctx context.Context, id *Identity, save func(context.Context, *Identity) error) error {
 	s, err := m.schemaFor(id)
 	if err != nil {

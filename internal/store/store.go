@@ -51,6 +51,11 @@ type Identities interface {
 	// transaction, every active session of the identity except keep (a credential change with
 	// the revoke_active_sessions hook: never a new password with the old sessions still alive).
 	UpdateIdentityRevokingSessions(ctx context.Context, id *identity.Identity, keep uuid.UUID) error
+	// UpdateIdentityWith is UpdateIdentity that writes w's rows in the same transaction: a
+	// settings change stores the identity, the fresh flow its reply shows and the submitted
+	// flow's success in one write (on SQLite's single writer, one transaction instead of
+	// three). A version conflict or a failure writes none of them.
+	UpdateIdentityWith(ctx context.Context, id *identity.Identity, w IdentityWrites) error
 	// DeleteIdentity removes the identity and everything that belongs to it (sessions too).
 	DeleteIdentity(ctx context.Context, id uuid.UUID) error
 	// ListIdentities returns a page ordered by id and the token of the next page ("" = last).
@@ -58,6 +63,27 @@ type Identities interface {
 	// FindByCredentialsIdentifier finds the identity holding a credential of type t with the
 	// given (normalised) identifier, with credential configs loaded.
 	FindByCredentialsIdentifier(ctx context.Context, t identity.CredentialsType, identifier string) (*identity.Identity, error)
+}
+
+// IdentityWrites are the rows UpdateIdentityWith writes beside the identity.
+type IdentityWrites struct {
+	// RevokeSessionsExcept, when not nil, deactivates every active session of the identity
+	// except this one (as UpdateIdentityRevokingSessions does).
+	RevokeSessionsExcept *uuid.UUID
+	// Flows, when set, is called once before the transaction begins with a copy of the
+	// identity as the update will store it (the next version, updated_at, the ids and times
+	// of new rows), so that flows showing it can be built without holding the write; the
+	// flows it returns are written in the transaction. An error it returns is returned as is
+	// and nothing is written.
+	Flows func(stored *identity.Identity) ([]FlowWrite, error)
+}
+
+// FlowWrite is one flow written by UpdateIdentityWith: Record replaces the stored flow of
+// its id (as UpdateFlow does), or is inserted when Create is set or no such row is left (an
+// identity's flow cap may have trimmed it meanwhile).
+type FlowWrite struct {
+	Record *FlowRecord
+	Create bool
 }
 
 // Sessions persists sessions. A session loaded by GetSession or GetSessionByToken carries its

@@ -8,6 +8,8 @@ import (
 	"net/http"
 	"net/url"
 
+	"github.com/google/uuid"
+
 	"github.com/portico-auth/portico/internal/apierr"
 	"github.com/portico-auth/portico/internal/flow"
 	"github.com/portico-auth/portico/internal/identity"
@@ -75,6 +77,21 @@ func (h *Handler) sessionIdentity(ctx context.Context, s *session.Session) (*ide
 // successful submission the new flow follows: the new flow starts with its carried internal
 // values (see Carrier). enrolOnly shows only the second-factor enrolment (see enrol.go).
 func (h *Handler) newFlow(ctx context.Context, r *http.Request, t flow.Type, ident *identity.Identity, returnTo, csrfToken string, from *Flow, enrolOnly bool) (*stored, []byte, error) {
+	st, e, err := h.buildFlow(ctx, r, t, ident, returnTo, csrfToken, from, enrolOnly)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := h.deps.Store.CreateFlow(ctx, e.rec); err != nil {
+		return nil, nil, fmt.Errorf("store settings flow: %w", err)
+	}
+	if err := h.trim(ctx, ident.ID, st.ID); err != nil {
+		return nil, nil, err
+	}
+	return st, e.body, nil
+}
+
+// buildFlow builds and fills a new flow as newFlow does, and encodes it, without storing it.
+func (h *Handler) buildFlow(ctx context.Context, r *http.Request, t flow.Type, ident *identity.Identity, returnTo, csrfToken string, from *Flow, enrolOnly bool) (*stored, encoded, error) {
 	st := &stored{Flow: Flow{
 		Base:  flow.NewBase(t, r, h.Public, ActionPath, h.Time(), h.Lifespan),
 		State: StateShowForm,
@@ -95,15 +112,17 @@ func (h *Handler) newFlow(ctx context.Context, r *http.Request, t flow.Type, ide
 	}
 	st.ReturnTo = returnTo
 	if err := h.fill(ctx, &st.Flow, ident, csrfToken, enrolOnly); err != nil {
-		return nil, nil, err
+		return nil, encoded{}, err
 	}
 	e, err := encode(st, h.sealer)
 	if err != nil {
-		return nil, nil, apierr.ErrInternal.WithCause(err)
+		return nil, encoded{}, apierr.ErrInternal.WithCause(err)
 	}
-	if err := h.deps.Store.CreateFlow(ctx, e.rec); err != nil {
-		return nil, nil, fmt.Errorf("store settings flow: %w", err)
-	}
+	return st, e, nil
+}
+
+// trim keeps the settings flows of an identity under the cap, flow keep among them.
+func (h *Handler) trim(ctx context.Context, identityID, keep uuid.UUID) error {
 	// Each flow row holds the traits (up to identity.traits_max_bytes): an identity keeps at
 	// most MaxFlowsPerIdentity settings flows, the least recently written going first (a
 	// refusal would lock the owner out of their own settings until flows expire; the flows
@@ -111,10 +130,10 @@ func (h *Handler) newFlow(ctx context.Context, r *http.Request, t flow.Type, ide
 	// Past the cap it trims down to MaxFlowsPerIdentity-trimSlack, so an identity at the cap
 	// pays the delete once per trimSlack new flows, not on each (one write less per flow on
 	// SQLite's single writer).
-	if _, err := h.deps.Store.TrimFlows(ctx, Kind, ident.ID, st.ID, MaxFlowsPerIdentity, MaxFlowsPerIdentity-trimSlack); err != nil {
-		return nil, nil, fmt.Errorf("trim settings flows: %w", err)
+	if _, err := h.deps.Store.TrimFlows(ctx, Kind, identityID, keep, MaxFlowsPerIdentity, MaxFlowsPerIdentity-trimSlack); err != nil {
+		return fmt.Errorf("trim settings flows: %w", err)
 	}
-	return st, e.body, nil
+	return nil
 }
 
 // MaxFlowsPerIdentity is how many settings flows (live or kept after expiry) one identity

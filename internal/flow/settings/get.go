@@ -140,8 +140,15 @@ func (h *Handler) save(ctx context.Context, st *stored) ([]byte, error) {
 	if err != nil {
 		return nil, apierr.ErrInternal.WithCause(err)
 	}
-	rec := e.rec
-	err = h.deps.Store.UpdateFlow(ctx, rec)
+	if err := h.storeRecord(ctx, e.rec); err != nil {
+		return nil, err
+	}
+	return e.body, nil
+}
+
+// storeRecord writes the record of a flow that was stored before.
+func (h *Handler) storeRecord(ctx context.Context, rec *store.FlowRecord) error {
+	err := h.deps.Store.UpdateFlow(ctx, rec)
 	if errors.Is(err, apierr.ErrNotFound) {
 		// The identity's flow cap removed this flow while the request used it (the flow made
 		// after a successful update counts against the cap): it is stored again, so a change
@@ -149,9 +156,9 @@ func (h *Handler) save(ctx context.Context, st *stored) ([]byte, error) {
 		err = h.deps.Store.CreateFlow(ctx, rec)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("store settings flow: %w", err)
+		return fmt.Errorf("store settings flow: %w", err)
 	}
-	return e.body, nil
+	return nil
 }
 
 // owns checks that st belongs to s's identity and attaches that identity to it: a flow is

@@ -20,6 +20,7 @@ type Store interface {
 	store.Flows
 	GetIdentity(ctx context.Context, id uuid.UUID, withCredentials bool) (*identity.Identity, error)
 	RevokeSessionsExcept(ctx context.Context, identityID, keep uuid.UUID) (int, error)
+	UpdateIdentityWith(ctx context.Context, id *identity.Identity, w store.IdentityWrites) error
 }
 
 // Options are the settings flow's own configuration (the lifecycle holds the rest: public
@@ -64,6 +65,8 @@ type Identities interface {
 	// UpdateRevokingSessions also ends the identity's sessions other than keep, in the same
 	// transaction, when revoke approves the identity as it will be stored.
 	UpdateRevokingSessions(ctx context.Context, id *identity.Identity, keep uuid.UUID, revoke func(*identity.Identity) bool) error
+	// UpdateWith validates id as Update does and stores it with save.
+	UpdateWith(ctx context.Context, id *identity.Identity, save func(context.Context, *identity.Identity) error) error
 }
 
 // Handler serves the settings flow's endpoints. The lifecycle (Kind "settings") does what

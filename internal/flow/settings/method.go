@@ -69,6 +69,8 @@ type Submission struct {
 	// redirected: the reply to the submission sends a browser to the UI (not JSON).
 	redirected bool
 	save       func(context.Context, *identity.Identity) error
+	// finish stores a change with the flows its success shows (see Finish).
+	finish func(context.Context, *identity.Identity) error
 	// factors and couldSignIn guard Save: a change may not take the last usable first factor
 	// of an identity that had one (see identity.Factors.KeepsSignIn). flow gets the message.
 	factors     identity.Factors
@@ -98,6 +100,18 @@ func (s *Submission) Save(ctx context.Context, id *identity.Identity) error {
 		return ErrInvalid
 	}
 	return s.save(ctx, id)
+}
+
+// Finish is Save for a method's last step: the change, the fresh flow the success reply shows
+// and the submitted flow's success are stored in one transaction (one write instead of three
+// on SQLite's single writer). The method returns nil right after a Finish that succeeded:
+// what it changes in the flow afterwards is not stored. A failure is reported as by Save and
+// stores nothing.
+func (s *Submission) Finish(ctx context.Context, id *identity.Identity) error {
+	if s.finish == nil || !s.factors.KeepsSignIn(s.couldSignIn, id) {
+		return s.Save(ctx, id) // Save refuses the latter, with the flow's message
+	}
+	return s.finish(ctx, id)
 }
 
 // RequirePrivileged returns ErrPrivilegeRequired unless the session was authenticated

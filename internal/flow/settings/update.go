@@ -3,16 +3,20 @@ package settings
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"slices"
 	"time"
+
+	"github.com/google/uuid"
 
 	"github.com/portico-auth/portico/internal/apierr"
 	"github.com/portico-auth/portico/internal/flow"
 	"github.com/portico-auth/portico/internal/flow/form"
 	"github.com/portico-auth/portico/internal/identity"
 	"github.com/portico-auth/portico/internal/session"
+	"github.com/portico-auth/portico/internal/store"
 	"github.com/portico-auth/portico/internal/text"
 )
 
@@ -196,6 +200,34 @@ func (h *Handler) run(w *flow.Responder, r *http.Request, s *session.Session, st
 			return h.revokesOthers(m, before, after)
 		})
 	}
+	// A method's last save (Submission.Finish) stores the change with the flows its success
+	// shows, in one transaction.
+	var done *success
+	sub.finish = func(ctx context.Context, id *identity.Identity) error {
+		return h.deps.Identities.UpdateWith(ctx, id, func(ctx context.Context, id *identity.Identity) error {
+			var (
+				sc     *success
+				revoke *uuid.UUID
+			)
+			if h.revokesOthers(m, before, id) {
+				revoke = &s.ID
+			}
+			err := h.deps.Store.UpdateIdentityWith(ctx, id, store.IdentityWrites{
+				RevokeSessionsExcept: revoke,
+				Flows: func(view *identity.Identity) ([]store.FlowWrite, error) {
+					var err error
+					if sc, err = h.success(ctx, r, s, st, view); err != nil {
+						return nil, err
+					}
+					return []store.FlowWrite{{Record: sc.nextRec, Create: true}, {Record: sc.rec}}, nil
+				},
+			})
+			if err == nil {
+				done = sc
+			}
+			return err
+		})
+	}
 	err = change(ctx, &st.Flow, sub)
 	switch {
 	case errors.Is(err, ErrPrivilegeRequired) && body == nil:
@@ -219,6 +251,14 @@ func (h *Handler) run(w *flow.Responder, r *http.Request, s *session.Session, st
 	if h.deps.Changed != nil {
 		h.deps.Changed(r, before, sub.Identity)
 	}
+	if done != nil {
+		// Stored with the change; the flow cap is kept after the commit (a read, mostly).
+		*st = *done.st
+		if err := h.trim(ctx, sub.Identity.ID, done.nextRec.ID); err != nil {
+			return err
+		}
+		return h.succeeded(w, st, m, done.body)
+	}
 	return h.succeed(w, r, s, st, m, sub.Identity)
 }
 
@@ -234,29 +274,67 @@ func (h *Handler) revokesOthers(m Method, before, after *identity.Identity) bool
 	return h.opts.RevokeOnCredentialChange && len(identity.CredentialChanges(before, after)) > 0
 }
 
-// succeed answers a change that was stored: the flow shows the form of a fresh flow (as
-// Kratos does) with message 1050001, and a browser goes to the flow's return_to, the method's
-// after URL, or back to the settings UI.
-func (h *Handler) succeed(w *flow.Responder, r *http.Request, s *session.Session, st *stored, m Method, ident *identity.Identity) error {
-	ctx := r.Context()
+// success is a change's outcome before it is stored: the submitted flow in its success state
+// and the fresh flow it shows, both encoded.
+type success struct {
+	st      *stored
+	rec     *store.FlowRecord // st's record
+	body    []byte            // st's reply
+	nextRec *store.FlowRecord // the fresh flow's record, to insert
+}
+
+// success builds the outcome of a change of st stored as ident (with its credentials): the
+// flow shows the form of a fresh flow (as Kratos does) with message 1050001. st itself is not
+// changed (the outcome is a copy), so a store that refuses the change leaves it as it was.
+func (h *Handler) success(ctx context.Context, r *http.Request, s *session.Session, st *stored, ident *identity.Identity) (*success, error) {
 	token := ""
 	if n := st.UI.Nodes.FindIn(flow.GroupDefault, "csrf_token"); n != nil && n.Input() != nil {
 		token, _ = n.Input().Value.(string)
 	}
 	// The next form posts to a fresh flow, as Kratos does; this flow shows its form (showNext).
 	// An enrolment that lifted the session to aal2 opens the whole form again.
-	next, _, err := h.newFlow(ctx, r, st.Type, ident, st.ReturnTo, token, &st.Flow, h.enrolOnly(s.AAL, ident))
+	next, ne, err := h.buildFlow(ctx, r, st.Type, ident, st.ReturnTo, token, &st.Flow, h.enrolOnly(s.AAL, ident))
+	if err != nil {
+		return nil, err
+	}
+	done := *st
+	done.UI.Messages = slices.Clone(st.UI.Messages)
+	done.showNext(&next.Flow)
+	done.State = StateSuccess
+	done.Active = "" // Kratos's success reply names no active method (recorded: settings-api-totp-enrolled)
+	done.UI.AddMessage(text.NewSettingsSaved())
+	e, err := encode(&done, h.sealer)
+	if err != nil {
+		return nil, apierr.ErrInternal.WithCause(err)
+	}
+	return &success{st: &done, rec: e.rec, body: e.body, nextRec: ne.rec}, nil
+}
+
+// succeed stores and answers a change that a method stored on its own (Submission.Save): the
+// fresh flow, then st's success.
+func (h *Handler) succeed(w *flow.Responder, r *http.Request, s *session.Session, st *stored, m Method, ident *identity.Identity) error {
+	ctx := r.Context()
+	sc, err := h.success(ctx, r, s, st, ident)
 	if err != nil {
 		return err
 	}
-	st.showNext(&next.Flow)
-	st.State = StateSuccess
-	st.Active = "" // Kratos's success reply names no active method (recorded: settings-api-totp-enrolled)
-	st.UI.AddMessage(text.NewSettingsSaved())
-	saved, err := h.save(ctx, st)
-	if err != nil {
+	if err := h.deps.Store.CreateFlow(ctx, sc.nextRec); err != nil {
+		return fmt.Errorf("store settings flow: %w", err)
+	}
+	if err := h.trim(ctx, ident.ID, sc.nextRec.ID); err != nil {
 		return err
 	}
+	if err := h.storeRecord(ctx, sc.rec); err != nil {
+		return err
+	}
+	*st = *sc.st
+	return h.succeeded(w, st, m, sc.body)
+}
+
+// succeeded answers a stored success of st (saved is its reply): a browser goes to the flow's
+// return_to, the method's after URL, or back to the settings UI.
+func (h *Handler) succeeded(w *flow.Responder, st *stored, m Method, saved []byte) error {
+	var err error
 	fallback := ""
 	if h.opts.AfterURL != nil {
 		fallback = h.opts.AfterURL(m.ID())

@@ -119,7 +119,7 @@ func (m *SettingsMethod) Update(ctx context.Context, f *settings.Flow, sub *sett
 	if err := m.identities.SetPassword(ctx, sub.Identity, pw, ""); err != nil {
 		return fmt.Errorf("set password: %w", err)
 	}
-	if err := sub.Save(ctx, sub.Identity); err != nil {
+	if err := sub.Finish(ctx, sub.Identity); err != nil {
 		return fmt.Errorf("store password: %w", err)
 	}
 	return nil

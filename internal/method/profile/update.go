@@ -61,7 +61,7 @@ func (m *Method) Update(ctx context.Context, f *settings.Flow, sub *settings.Sub
 	}
 	updated := *sub.Identity
 	updated.Traits = raw
-	if err := sub.Save(ctx, &updated); err != nil {
+	if err := sub.Finish(ctx, &updated); err != nil {
 		switch {
 		case errors.Is(err, apierr.ErrConflict) && !isStale(err):
 			node := firstIdentifierNode(fields, changed)

@@ -35,6 +35,8 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"IdentityUpdate", testIdentityUpdate},
 		{"IdentityUpdateConflictIsAtomic", testIdentityUpdateConflictIsAtomic},
 		{"IdentityUpdateRevokingSessions", testIdentityUpdateRevokingSessions},
+		{"IdentityUpdateWith", testIdentityUpdateWith},
+		{"IdentityUpdateWithConcurrent", testIdentityUpdateWithConcurrent},
 		{"IdentityDeleteCascades", testIdentityDeleteCascades},
 		{"IdentityDeleteManySessions", testIdentityDeleteManySessions},
 		{"IdentityList", testIdentityList},

@@ -268,6 +268,22 @@ func testIdentityDiffedWritesConflict(t *testing.T, s store.Store) {
 		}()
 	}
 	wg.Wait()
+	winner := oneWinner(t, errs)
+	got, err := s.GetIdentity(ctx(t), id.ID, true)
+	must(t, err)
+	w := copies[winner]
+	if got.Version != 2 || string(got.Traits) != string(w.Traits) {
+		t.Errorf("stored v%d %s, want v2 %s", got.Version, got.Traits, w.Traits)
+	}
+	if a, b := describeChildren(got), describeChildren(w); a != b {
+		t.Errorf("stored children (winner %d):\n%s\nwant:\n%s", winner, a, b)
+	}
+}
+
+// oneWinner returns the index of the one update of errs that succeeded; the others must be
+// version conflicts.
+func oneWinner(t *testing.T, errs []error) int {
+	t.Helper()
 	winner := -1
 	for i, err := range errs {
 		switch {
@@ -284,13 +300,5 @@ func testIdentityDiffedWritesConflict(t *testing.T, s store.Store) {
 	if winner < 0 {
 		t.Fatal("no update applied")
 	}
-	got, err := s.GetIdentity(ctx(t), id.ID, true)
-	must(t, err)
-	w := copies[winner]
-	if got.Version != 2 || string(got.Traits) != string(w.Traits) {
-		t.Errorf("stored v%d %s, want v2 %s", got.Version, got.Traits, w.Traits)
-	}
-	if a, b := describeChildren(got), describeChildren(w); a != b {
-		t.Errorf("stored children (winner %d):\n%s\nwant:\n%s", winner, a, b)
-	}
+	return winner
 }

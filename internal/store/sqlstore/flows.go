@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"time"
 
@@ -16,15 +17,31 @@ var errFlowNotFound = apierr.ErrNotFound.WithReason("the flow does not exist")
 
 // CreateFlow stores a new flow; a zero ID is filled in.
 func (s *Store) CreateFlow(ctx context.Context, f *store.FlowRecord) error {
+	return s.insertFlow(ctx, s.writer(), f, s.now())
+}
+
+func (s *Store) insertFlow(ctx context.Context, tx q, f *store.FlowRecord, now time.Time) error {
 	if f.ID == uuid.Nil {
 		f.ID = uuid.New()
 	}
 	f.ExpiresAt = normTime(f.ExpiresAt)
-	now := s.d.time(s.now())
-	_, err := s.writer().exec(ctx, `INSERT INTO flows (id, kind, identity_id, expires_at, data, private, created_at, updated_at)
+	at := s.d.time(now)
+	_, err := tx.exec(ctx, `INSERT INTO flows (id, kind, identity_id, expires_at, data, private, created_at, updated_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, f.ID, f.Kind, nullUUID(f.IdentityID), s.d.time(f.ExpiresAt), string(f.Data),
-		textOrNil(f.Private), now, now)
+		textOrNil(f.Private), at, at)
 	return mapUnique(err, "insert flow", "a flow with this id already exists")
+}
+
+// writeFlow is one flow of UpdateIdentityWith: replaced, or inserted when w says so or its
+// row is gone.
+func (s *Store) writeFlow(ctx context.Context, tx q, w store.FlowWrite, now time.Time) error {
+	if !w.Create {
+		err := s.replaceFlow(ctx, tx, w.Record, now)
+		if !errors.Is(err, errFlowNotFound) {
+			return err
+		}
+	}
+	return s.insertFlow(ctx, tx, w.Record, now)
 }
 
 // GetFlow loads a flow of the given kind.
@@ -58,9 +75,13 @@ func (s *Store) GetFlow(ctx context.Context, kind string, id uuid.UUID) (*store.
 
 // UpdateFlow replaces Data, Private, IdentityID and ExpiresAt.
 func (s *Store) UpdateFlow(ctx context.Context, f *store.FlowRecord) error {
+	return s.replaceFlow(ctx, s.writer(), f, s.now())
+}
+
+func (s *Store) replaceFlow(ctx context.Context, tx q, f *store.FlowRecord, now time.Time) error {
 	f.ExpiresAt = normTime(f.ExpiresAt)
-	res, err := s.writer().exec(ctx, "UPDATE flows SET identity_id = ?, expires_at = ?, data = ?, private = ?, updated_at = ? WHERE id = ?",
-		nullUUID(f.IdentityID), s.d.time(f.ExpiresAt), string(f.Data), textOrNil(f.Private), s.d.time(s.now()), f.ID)
+	res, err := tx.exec(ctx, "UPDATE flows SET identity_id = ?, expires_at = ?, data = ?, private = ?, updated_at = ? WHERE id = ?",
+		nullUUID(f.IdentityID), s.d.time(f.ExpiresAt), string(f.Data), textOrNil(f.Private), s.d.time(now), f.ID)
 	if err != nil {
 		return mapErr(err, "update flow")
 	}

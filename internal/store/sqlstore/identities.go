@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/base64"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -210,9 +211,46 @@ func (s *Store) UpdateIdentity(ctx context.Context, id *identity.Identity) error
 // one transaction.
 func (s *Store) UpdateIdentityRevokingSessions(ctx context.Context, id *identity.Identity, keep uuid.UUID) error {
 	return s.updateIdentity(ctx, id, func(tx q) error {
-		if _, err := tx.exec(ctx, "UPDATE sessions SET active = ?, updated_at = ? WHERE identity_id = ? AND id <> ? AND active = ?",
-			false, s.d.time(s.now()), id.ID, keep, true); err != nil {
-			return mapErr(err, "update identity: revoke sessions")
+		return s.revokeOthers(ctx, tx, id.ID, keep, s.now())
+	})
+}
+
+// revokeOthers deactivates every active session of the identity but keep.
+func (s *Store) revokeOthers(ctx context.Context, tx q, identityID, keep uuid.UUID, now time.Time) error {
+	if _, err := tx.exec(ctx, "UPDATE sessions SET active = ?, updated_at = ? WHERE identity_id = ? AND id <> ? AND active = ?",
+		false, s.d.time(now), identityID, keep, true); err != nil {
+		return mapErr(err, "update identity: revoke sessions")
+	}
+	return nil
+}
+
+// UpdateIdentityWith updates the identity and writes w's rows in one transaction.
+func (s *Store) UpdateIdentityWith(ctx context.Context, id *identity.Identity, w store.IdentityWrites) error {
+	now := s.now()
+	var flows []store.FlowWrite
+	if w.Flows != nil {
+		// The copy the flows are built from is the identity as this update stores it; its
+		// lists are its own, so a builder cannot change what is written.
+		s.prepareIdentity(id, now)
+		view := *id
+		view.Version, view.UpdatedAt = id.Version+1, now
+		view.VerifiableAddresses = slices.Clone(id.VerifiableAddresses)
+		view.RecoveryAddresses = slices.Clone(id.RecoveryAddresses)
+		var err error
+		if flows, err = w.Flows(&view); err != nil {
+			return err
+		}
+	}
+	return s.updateIdentityAt(ctx, id, now, func(tx q) error {
+		if w.RevokeSessionsExcept != nil {
+			if err := s.revokeOthers(ctx, tx, id.ID, *w.RevokeSessionsExcept, now); err != nil {
+				return err
+			}
+		}
+		for _, f := range flows {
+			if err := s.writeFlow(ctx, tx, f, now); err != nil {
+				return err
+			}
 		}
 		return nil
 	})
@@ -221,7 +259,11 @@ func (s *Store) UpdateIdentityRevokingSessions(ctx context.Context, id *identity
 // updateIdentity replaces the stored identity and, when also is set, runs it in the same
 // transaction.
 func (s *Store) updateIdentity(ctx context.Context, id *identity.Identity, also func(tx q) error) error {
-	now := s.now()
+	return s.updateIdentityAt(ctx, id, s.now(), also)
+}
+
+// updateIdentityAt is updateIdentity with now, the updated_at it stores.
+func (s *Store) updateIdentityAt(ctx context.Context, id *identity.Identity, now time.Time, also func(tx q) error) error {
 	updatedAt := now
 	s.prepareIdentity(id, now)
 	err := s.inTx(ctx, func(tx q) error {
