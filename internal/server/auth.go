@@ -105,6 +105,9 @@ func registerAuth(pub *http.ServeMux, cfg *config.Config, m *signIn, lifecycle f
 	if m.devices != nil {
 		lh.Devices = m.devices
 	}
+	if m.social != nil {
+		lh.Links = m.social.Links
+	}
 	lh.Register(pub)
 
 	rh := &registration.Handler{

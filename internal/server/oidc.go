@@ -27,6 +27,7 @@ func newOIDC(ctx context.Context, a *App) (*oidc.Strategy, error) {
 	}
 	s.CSRF, s.Identities, s.Manager, s.Schemas = a.CSRF, a.Store, a.Identities, a.Schemas
 	s.RedirectBase, s.Now, s.Log = a.Config.PublicURL(), a.Now, a.Log
+	s.Links.CSRF, s.Links.Identities, s.Links.Manager, s.Links.Now = a.CSRF, a.Store, a.Identities, a.Now
 	if m.Config.BaseRedirectURI != "" {
 		u, err := url.Parse(m.Config.BaseRedirectURI)
 		if err != nil {

@@ -33,6 +33,8 @@ type Handler struct {
 	// Devices remembers the client after a first-factor sign-in, so that its later attempts
 	// draw on a throttle budget of their own (a device cookie); nil remembers nothing.
 	Devices DeviceRememberer
+	// Links are the account links pending on login flows (nil: none).
+	Links PendingLinks
 }
 
 // Throttle reserves an attempt for a subject before it is evaluated (satisfied by

@@ -49,6 +49,21 @@ func (h *Handler) update(w *flow.Responder, r *http.Request) error {
 	case sess != nil:
 		return w.RefuseOrRedirect(ErrAlreadyLoggedIn, h.Target(f.ReturnTo, h.ReturnURL))
 	}
+	// A flow waiting for an existing identity to sign in before a provider account is linked
+	// to it accepts that identity only, as a refresh does.
+	linking := false
+	if ident == nil && h.Links != nil {
+		target, err := h.Links.Target(ctx, r, f)
+		if err != nil {
+			return err
+		}
+		if target != nil {
+			if ident, err = h.Identities.GetIdentity(ctx, *target, true); err != nil {
+				return err
+			}
+			linking = true
+		}
+	}
 
 	f.UI.ResetMessages()
 	m := h.method(body.String("method"), f.RequestedAAL)
@@ -82,6 +97,15 @@ func (h *Handler) update(w *flow.Responder, r *http.Request) error {
 	}
 	if err != nil {
 		return err
+	}
+	if linking {
+		err := h.Links.Complete(ctx, r, f, authed)
+		if fe, ok := flow.AsFormError(err); ok {
+			return h.Invalid(w, r, f, rec.IdentityID, fe)
+		}
+		if err != nil {
+			return err
+		}
 	}
 	return h.succeed(w, r, f, m, sess, authed)
 }

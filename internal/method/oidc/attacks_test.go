@@ -155,11 +155,7 @@ func TestProviderFailures(t *testing.T) {
 			}
 			for _, kind := range []string{"registration", "login"} {
 				b := g.s.Browser(t)
-				res := b.Get(g.begin(t, b, kind))
-				loc := res.Header.Get("Location")
-				if res.StatusCode != http.StatusSeeOther || !strings.HasPrefix(loc, g.s.Config.FlowUIURL(kind)) {
-					t.Fatalf("%s: %d to %s %s", kind, res.StatusCode, loc, res.Body)
-				}
+				loc := g.backTo(t, b, kind, kind)
 				if ids := g.flowMessages(t, b, kind, loc); len(ids) != 1 || ids[0] != text.ErrorValidationGeneric {
 					t.Errorf("%s: messages %v", kind, ids)
 				}

@@ -140,7 +140,18 @@ func (s *Strategy) finishLogin(w *flow.Responder, r *http.Request, p Provider, s
 	}
 	f.UI.ResetMessages()
 	ident, err := s.resolve(ctx, r, p, st, sess == nil)
-	if fe, ok := flow.AsFormError(err); ok {
+	var lr *linkRequired
+	if errors.As(err, &lr) && sess == nil {
+		fe, aerr := s.askToLink(ctx, r, f, lr)
+		if aerr != nil {
+			return aerr
+		}
+		return s.Login.Invalid(w, r, f, nil, fe)
+	}
+	if fe, ok := flow.AsFormError(err); ok || lr != nil {
+		if !ok {
+			fe = flow.NewFormError(text.New(text.ErrorValidationDuplicateCredentialsOnOIDCLink, nil))
+		}
 		return s.Login.Invalid(w, r, f, nil, fe)
 	}
 	if err != nil {
@@ -148,6 +159,27 @@ func (s *Strategy) finishLogin(w *flow.Responder, r *http.Request, p Provider, s
 	}
 	if sess != nil && (f.Refresh || f.RequestedAAL != "aal1") && sess.IdentityID != ident.ID {
 		return s.Login.Invalid(w, r, f, nil, login.ErrInvalidCredentials())
+	}
+	if sess == nil {
+		// A flow waiting for an existing identity to sign in (safe account linking) accepts
+		// that identity only, and links the waiting account to it (Kratos #3439: an identity
+		// that signs in with a provider account of its own).
+		target, err := s.Links.Target(ctx, r, f)
+		if err != nil {
+			return err
+		}
+		if target != nil && *target != ident.ID {
+			return s.Login.Invalid(w, r, f, nil, login.ErrInvalidCredentials())
+		}
+		if target != nil {
+			err := s.Links.Complete(ctx, r, f, ident)
+			if fe, ok := flow.AsFormError(err); ok {
+				return s.Login.Invalid(w, r, f, nil, fe)
+			}
+			if err != nil {
+				return err
+			}
+		}
 	}
 	return s.Login.Complete(w, r, f, LoginMethod{s}, sess, ident)
 }
@@ -167,6 +199,12 @@ func (s *Strategy) finishRegistration(w *flow.Responder, r *http.Request, p Prov
 	}
 	f.UI.ResetMessages()
 	ident, err := s.resolve(ctx, r, p, st, true)
+	var lr *linkRequired
+	if errors.As(err, &lr) {
+		// The person has an account already: a login flow asks them to sign in to it, then
+		// links the provider account (never back to registration: no loop, Kratos #3785).
+		return s.switchToLogin(w, r, f, lr)
+	}
 	if fe, ok := flow.AsFormError(err); ok {
 		return s.Registration.Invalid(w, r, f, nil, fe)
 	}
@@ -206,7 +244,35 @@ func (s *Strategy) signInOrUp(ctx context.Context, p Provider, c *Claims, tok *o
 		if found, ferr := s.Identities.FindByCredentialsIdentifier(ctx, CredentialsType, id); ferr == nil {
 			return found, nil
 		}
+		// An identifier of the new identity is taken. When the provider vouches for the
+		// address and an identity holds it, that identity may sign in and link the account.
+		owner, addr, err := s.verifiedOwner(ctx, c)
+		if err != nil {
+			return nil, err
+		}
+		if owner != nil {
+			account, err := s.account(owner.ID, p.Config().ID, c.Subject, tok)
+			if err != nil {
+				return nil, err
+			}
+			return nil, &linkRequired{Target: owner, Address: addr, Account: account, Label: label(p)}
+		}
 		return nil, flow.NewFormError(text.New(text.ErrorValidationDuplicateCredentialsOnOIDCLink, nil))
 	}
 	return ident, err
+}
+
+// switchToLogin answers a registration's callback for a provider account that may be linked
+// to an existing identity: a new login flow of the same browser asks that identity to sign in.
+func (s *Strategy) switchToLogin(w *flow.Responder, r *http.Request, reg *registration.Flow, lr *linkRequired) error {
+	ctx := r.Context()
+	f, err := s.Login.Start(w, r, reg.ReturnTo)
+	if err != nil {
+		return err
+	}
+	fe, err := s.askToLink(ctx, r, f, lr)
+	if err != nil {
+		return err
+	}
+	return s.Login.Invalid(w, r, f, nil, fe)
 }

@@ -18,4 +18,9 @@
 // callback finishes the same settings flow through settings.Handler.Continue) and unlinks
 // them ("unlink"), both with a privileged session; an account that is the identity's last
 // way to sign in cannot be unlinked.
+//
+// Safe account linking (links.go): a new provider account whose verified address an existing
+// identity holds waits, sealed and bound to the login flow and its browser, until that
+// identity signs in on the flow with one of its own methods (login.PendingLinks); then it is
+// linked, once. An unverified address never leads to a link.
 package oidc

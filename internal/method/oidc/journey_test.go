@@ -116,6 +116,18 @@ func (g *rig) begin(t *testing.T, c *apptest.Client, kind string) string {
 	return g.atProvider(t, c, res.Header.Get("Location"))
 }
 
+// backTo has browser c come back from the provider through a flow of kind and returns where
+// the callback sends it, which must be the UI of a flow of kind want (the flow shows why).
+func (g *rig) backTo(t *testing.T, c *apptest.Client, kind, want string) string {
+	t.Helper()
+	res := c.Get(g.begin(t, c, kind))
+	loc := res.Header.Get("Location")
+	if res.StatusCode != http.StatusSeeOther || !strings.HasPrefix(loc, g.s.Config.FlowUIURL(want)+"?") {
+		t.Fatalf("%s callback: %d to %q (want the %s UI) %s", kind, res.StatusCode, loc, want, res.Body)
+	}
+	return loc
+}
+
 // signUp signs the provider's current person up through a browser registration flow and
 // returns the browser and the new identity's id.
 func (g *rig) signUp(t *testing.T) (*apptest.Client, string) {

@@ -59,7 +59,7 @@ func (m LoginMethod) Nodes(_ context.Context, f *login.Flow, ident *identity.Ide
 func (m LoginMethod) Authenticate(ctx context.Context, r *http.Request, f *login.Flow, ident *identity.Identity, body form.Values) (*identity.Identity, error) {
 	provider := body.String("provider")
 	if f.Type == flow.TypeAPI {
-		found, err := m.nativeSignIn(ctx, provider, body)
+		found, err := m.nativeSignIn(ctx, r, f, provider, body)
 		if err != nil {
 			return nil, err
 		}

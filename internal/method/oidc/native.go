@@ -5,9 +5,12 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
+	"net/http"
 
 	"github.com/portico-auth/portico/internal/flow"
 	"github.com/portico-auth/portico/internal/flow/form"
+	"github.com/portico-auth/portico/internal/flow/login"
 	"github.com/portico-auth/portico/internal/identity"
 	"github.com/portico-auth/portico/internal/text"
 )
@@ -62,18 +65,37 @@ func (s *Strategy) native(ctx context.Context, id string, body form.Values) (Pro
 	return p, c, nil
 }
 
-func (m LoginMethod) nativeSignIn(ctx context.Context, id string, body form.Values) (*identity.Identity, error) {
+// nativeSignIn signs a native app in with the ID token it submitted to API login flow f; an
+// account that may be linked to an existing identity turns f into a flow waiting for that
+// identity to sign in (see links.go).
+func (m LoginMethod) nativeSignIn(ctx context.Context, r *http.Request, f *login.Flow, id string, body form.Values) (*identity.Identity, error) {
 	p, c, err := m.native(ctx, id, body)
 	if err != nil {
 		return nil, err
 	}
-	return m.signInOrUp(ctx, p, c, nil, true)
+	ident, err := m.signInOrUp(ctx, p, c, nil, true)
+	var lr *linkRequired
+	if errors.As(err, &lr) {
+		fe, err := m.askToLink(ctx, r, f, lr)
+		if err != nil {
+			return nil, err
+		}
+		return nil, fe
+	}
+	return ident, err
 }
 
+// nativeSignUp signs a native app up; an account whose address an existing identity holds
+// is 4000027 (the app signs in through a login flow to link it).
 func (m RegistrationMethod) nativeSignUp(ctx context.Context, id string, body form.Values) (*identity.Identity, error) {
 	p, c, err := m.native(ctx, id, body)
 	if err != nil {
 		return nil, err
 	}
-	return m.signInOrUp(ctx, p, c, nil, true)
+	ident, err := m.signInOrUp(ctx, p, c, nil, true)
+	var lr *linkRequired
+	if errors.As(err, &lr) {
+		return nil, flow.NewFormError(text.New(text.ErrorValidationDuplicateCredentialsOnOIDCLink, nil))
+	}
+	return ident, err
 }

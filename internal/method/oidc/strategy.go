@@ -33,6 +33,7 @@ const CredentialsType identity.CredentialsType = "oidc"
 type Identities interface {
 	FindByCredentialsIdentifier(ctx context.Context, t identity.CredentialsType, identifier string) (*identity.Identity, error)
 	GetIdentity(ctx context.Context, id uuid.UUID, withCredentials bool) (*identity.Identity, error)
+	FindByVerifiableAddress(ctx context.Context, via, value string) (*identity.Identity, error)
 }
 
 // Manager creates and updates identities (satisfied by *identity.Manager).
@@ -48,7 +49,10 @@ type Strategy struct {
 	byID      map[string]Provider
 	mappers   map[string]*Mapper
 
-	States     *States
+	States *States
+	// Links are the provider accounts waiting on login flows for an existing identity to sign
+	// in (safe account linking); the server sets their collaborators.
+	Links      *Links
 	CSRF       *flow.CSRF
 	Identities Identities
 	Manager    Manager
@@ -82,6 +86,7 @@ func NewStrategy(ctx context.Context, providers []ProviderConfig, client *http.C
 		byID: map[string]Provider{}, mappers: map[string]*Mapper{},
 		States: &States{Flows: flows, Sealer: seal.New(sealPurposeState, secrets)},
 		Tokens: seal.New(sealPurposeTokens, secrets),
+		Links:  &Links{Flows: flows, Sealer: seal.New(sealPurposeLink, secrets)},
 	}
 	for _, pc := range providers {
 		p, err := New(pc, client)
