@@ -185,7 +185,7 @@ func parityCases() []parityCase {
 				return u.enrolTOTP(t, s), u
 			},
 			differs: []onPurpose{{"identity.verifiable_addresses[].status",
-				"Kratos's settings hook sends a verification message (status sent); Portico has no courier or verification flow yet, so the address stays pending"}},
+				"the recorded identity signed up with Kratos's verification on (a message at sign-up made it sent); the test's identity is made by the admin API with verification off, so its address stays pending"}},
 		},
 		{
 			name: "createNativeLoginFlow", json: "login-api-flow.json",

@@ -217,9 +217,12 @@ func Build(ctx context.Context, cfg *config.Config, st store.Store, log *slog.Lo
 		a.OIDC.Factors = a.factors
 		settingsMethods = append(settingsMethods, oidc.SettingsMethod{Strategy: a.OIDC})
 	}
-	sh := settings.New(a.lifecycle(config.FlowSettings), settingsOptions(cfg), settings.Deps{
-		Store: st, Identities: a.Identities, Changed: credentialNotices(a),
-	}, settingsMethods...)
+	deps := settings.Deps{Store: st, Identities: a.Identities, Changed: credentialNotices(a)}
+	if vh != nil {
+		// Kratos's verification hook: an address a settings change adds gets a message.
+		deps.Verification = vh
+	}
+	sh := settings.New(a.lifecycle(config.FlowSettings), settingsOptions(cfg), deps, settingsMethods...)
 	sh.Register(pub)
 	if a.OIDC != nil {
 		a.OIDC.Settings = sh

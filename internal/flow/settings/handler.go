@@ -57,6 +57,15 @@ type Deps struct {
 	// session saw it, after as it was saved (the server sends credential_changed notices
 	// from it). It runs after the change is stored and cannot fail the request.
 	Changed func(r *http.Request, before, after *identity.Identity)
+	// Verification, when set, starts the verification of the addresses a stored change added
+	// (satisfied by the verification flow's handler; nil while that flow is off).
+	Verification Verifier
+}
+
+// Verifier starts verification flows for the unverified addresses after has and before had not,
+// and returns the continue_with items (show_verification_ui) pointing to them.
+type Verifier interface {
+	StartChanged(w *flow.Responder, r *http.Request, before, after *identity.Identity, returnTo string) ([]flow.ContinueWith, error)
 }
 
 // Identities validates and stores changed identities.

@@ -251,15 +251,34 @@ func (h *Handler) run(w *flow.Responder, r *http.Request, s *session.Session, st
 	if h.deps.Changed != nil {
 		h.deps.Changed(r, before, sub.Identity)
 	}
+	var cw []flow.ContinueWith
+	if h.deps.Verification != nil {
+		if cw, err = h.deps.Verification.StartChanged(w, r, before, sub.Identity, st.ReturnTo); err != nil {
+			// The change is stored; the person can ask for a verification message later.
+			w.Log().WarnContext(ctx, "start verification after a settings change", "identity_id", sub.Identity.ID, "error", err)
+		}
+	}
 	if done != nil {
 		// Stored with the change; the flow cap is kept after the commit (a read, mostly).
 		*st = *done.st
 		if err := h.trim(ctx, sub.Identity.ID, done.nextRec.ID); err != nil {
 			return err
 		}
-		return h.succeeded(w, st, m, done.body)
+		return h.succeeded(w, st, m, done.body, cw)
 	}
-	return h.succeed(w, r, s, st, m, sub.Identity)
+	return h.succeed(w, r, s, st, m, sub.Identity, cw)
+}
+
+// markSent shows the addresses verification messages just went to as "sent", as the
+// verification flow stored them.
+func markSent(ident *identity.Identity, cw []flow.ContinueWith) {
+	for _, c := range cw {
+		for i, a := range ident.VerifiableAddresses {
+			if c.Flow != nil && a.Value == c.Flow.VerifiableAddress && !a.Verified {
+				ident.VerifiableAddresses[i].Status = "sent"
+			}
+		}
+	}
 }
 
 // revokesOthers reports whether storing after (the identity was before) ends the identity's
@@ -312,7 +331,7 @@ func (h *Handler) success(ctx context.Context, r *http.Request, s *session.Sessi
 
 // succeed stores and answers a change that a method stored on its own (Submission.Save): the
 // fresh flow, then st's success.
-func (h *Handler) succeed(w *flow.Responder, r *http.Request, s *session.Session, st *stored, m Method, ident *identity.Identity) error {
+func (h *Handler) succeed(w *flow.Responder, r *http.Request, s *session.Session, st *stored, m Method, ident *identity.Identity, cw []flow.ContinueWith) error {
 	ctx := r.Context()
 	sc, err := h.success(ctx, r, s, st, ident)
 	if err != nil {
@@ -328,13 +347,22 @@ func (h *Handler) succeed(w *flow.Responder, r *http.Request, s *session.Session
 		return err
 	}
 	*st = *sc.st
-	return h.succeeded(w, st, m, sc.body)
+	return h.succeeded(w, st, m, sc.body, cw)
 }
 
 // succeeded answers a stored success of st (saved is its reply): a browser goes to the flow's
-// return_to, the method's after URL, or back to the settings UI.
-func (h *Handler) succeeded(w *flow.Responder, st *stored, m Method, saved []byte) error {
+// return_to, the method's after URL, or back to the settings UI. cw, the verification flows the
+// change started, is part of a JSON reply's continue_with (and their addresses show as sent).
+func (h *Handler) succeeded(w *flow.Responder, st *stored, m Method, saved []byte, cw []flow.ContinueWith) error {
 	var err error
+	if len(cw) > 0 && st.Identity != nil {
+		markSent(st.Identity, cw)
+		e, err := encode(st, h.sealer)
+		if err != nil {
+			return apierr.ErrInternal.WithCause(err)
+		}
+		saved = e.body
+	}
 	fallback := ""
 	if h.opts.AfterURL != nil {
 		fallback = h.opts.AfterURL(m.ID())
@@ -349,7 +377,10 @@ func (h *Handler) succeeded(w *flow.Responder, st *stored, m Method, saved []byt
 	if st.Type == flow.TypeBrowser {
 		// A browser flow answered as JSON (an SPA) says where the browser would have been
 		// sent, as Kratos does; it is part of this reply only, never stored with the flow.
-		if saved, err = appendMember(saved, "continue_with", []flow.ContinueWith{flow.RedirectBrowserTo(to)}); err != nil {
+		cw = append(cw, flow.RedirectBrowserTo(to))
+	}
+	if len(cw) > 0 {
+		if saved, err = appendMember(saved, "continue_with", cw); err != nil {
 			return apierr.ErrInternal.WithCause(err)
 		}
 	}

@@ -5,6 +5,7 @@
 // passed_challenge. An address no identity holds gets the same reply, and the same work is
 // done for it (a code is made and never sent); it gets the "invalid" message only when
 // notify_unknown_recipients is on. Codes and links come from internal/onetime, the messages go
-// through the courier's queue. Registration starts a flow here for each new address (Start)
-// and points to it with continue_with show_verification_ui.
+// through the courier's queue. Registration starts a flow here for each new address (Start),
+// a settings change for each address it added (StartChanged), and both point to it with
+// continue_with show_verification_ui.
 package verification

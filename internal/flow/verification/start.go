@@ -12,6 +12,28 @@ import (
 // continue_with item show_verification_ui pointing to it (with the flow's page for browser
 // flows). With the flow turned off it does nothing.
 func (h *Handler) Start(w *flow.Responder, r *http.Request, ident *identity.Identity, returnTo string) ([]flow.ContinueWith, error) {
+	return h.start(w, r, ident, returnTo, func(identity.VerifiableAddress) bool { return true })
+}
+
+// StartChanged begins, as Start does, the verification of the unverified email addresses that
+// after has and before had not: a settings change that added an address or changed one (Kratos's
+// verification hook of the settings flow). An address that stays is left alone.
+func (h *Handler) StartChanged(w *flow.Responder, r *http.Request, before, after *identity.Identity, returnTo string) ([]flow.ContinueWith, error) {
+	return h.start(w, r, after, returnTo, func(a identity.VerifiableAddress) bool {
+		if before == nil {
+			return true
+		}
+		for _, b := range before.VerifiableAddresses {
+			if b.Via == a.Via && b.Value == a.Value {
+				return false
+			}
+		}
+		return true
+	})
+}
+
+// start begins the verification of ident's unverified email addresses that want accepts.
+func (h *Handler) start(w *flow.Responder, r *http.Request, ident *identity.Identity, returnTo string, want func(identity.VerifiableAddress) bool) ([]flow.ContinueWith, error) {
 	if !h.Enabled || ident == nil {
 		return nil, nil
 	}
@@ -19,7 +41,7 @@ func (h *Handler) Start(w *flow.Responder, r *http.Request, ident *identity.Iden
 	s := h.spec()
 	var out []flow.ContinueWith
 	for _, a := range ident.VerifiableAddresses {
-		if a.Verified || a.Via != "email" {
+		if a.Verified || a.Via != "email" || !want(a) {
 			continue
 		}
 		f := h.newFlow(w, r, returnTo)

@@ -335,3 +335,80 @@ func TestVerifyWithLink(t *testing.T) {
 		t.Fatalf("the link a second time: %s", again.Raw.Body)
 	}
 }
+
+// TestSettingsChangeStartsVerification: as a browser, an SPA and a native app, a profile change
+// that gives the identity a new address sends a verification message there (Kratos's verification
+// hook of the settings flow): JSON replies carry continue_with show_verification_ui for it, and the
+// code from the real message verifies it. A change that keeps the address sends nothing.
+func TestSettingsChangeStartsVerification(t *testing.T) {
+	s, mail := start(t)
+	for _, as := range []string{"browser", "spa", "native"} {
+		t.Run(as, func(t *testing.T) {
+			old, email := apptest.Email(as+"-before"), apptest.Email(as+"-after")
+			id := s.CreateIdentity(t, old, "a long enough password")
+			c := s.Browser(t)
+			if as == "native" {
+				c = s.Native(t)
+				c.Header.Set("X-Session-Token", s.LoginNative(t, old, "a long enough password"))
+			} else {
+				s.LoginBrowser(t, c, old, "a long enough password")
+				if as == "spa" {
+					c.Header.Set("Accept", "application/json")
+				}
+			}
+			fc := &apptest.FlowClient{S: s, C: c, Kind: "settings", As: as}
+			f := fc.Start(t)
+			same := fc.Submit(t, f, map[string]string{"method": "profile", "traits.email": old, "traits.name.first": "Same"})
+			if same.State != "success" || strings.Contains(string(same.Raw.Body), "show_verification_ui") {
+				t.Fatalf("a change that keeps the address: %d %s", same.Status, same.Raw.Body)
+			}
+			done := fc.Submit(t, fc.Start(t), map[string]string{"method": "profile", "traits.email": email, "traits.name.first": "New"})
+			if done.State != "success" {
+				t.Fatalf("the new address: %d %s", done.Status, done.Raw.Body)
+			}
+			if got := address(t, s, id); got.Value != email || got.Status != "sent" || got.Verified {
+				t.Fatalf("the new address after the change: %+v", got)
+			}
+			var flowID string
+			if as != "browser" {
+				var res struct {
+					ContinueWith []struct {
+						Action string `json:"action"`
+						Flow   struct {
+							ID                string `json:"id"`
+							VerifiableAddress string `json:"verifiable_address"`
+						} `json:"flow"`
+					} `json:"continue_with"`
+					Identity struct {
+						VerifiableAddresses []identity.VerifiableAddress `json:"verifiable_addresses"`
+					} `json:"identity"`
+				}
+				done.Raw.JSON(t, &res)
+				if len(res.ContinueWith) == 0 || res.ContinueWith[0].Action != "show_verification_ui" || res.ContinueWith[0].Flow.VerifiableAddress != email ||
+					res.Identity.VerifiableAddresses[0].Status != "sent" {
+					t.Fatalf("%s: the reply: %s", as, done.Raw.Body)
+				}
+				flowID = res.ContinueWith[0].Flow.ID
+			}
+			code := mail.Code(t, email)
+			vc := &apptest.FlowClient{S: s, C: c, Kind: "verification", As: as}
+			if flowID == "" {
+				// A browser is sent back to the settings page; it verifies in a new flow.
+				vf := vc.Submit(t, vc.Start(t), map[string]string{"method": "code", "email": email})
+				code, flowID = mail.Code(t, email), vf.ID
+			}
+			passed := vc.Submit(t, vc.Read(t, flowID), map[string]string{"method": "code", "code": code})
+			wantFlow(t, vc, passed, http.StatusOK, "passed_challenge", text.InfoVerificationSuccessful)
+			if got := address(t, s, id); !got.Verified {
+				t.Fatalf("not verified: %+v", got)
+			}
+		})
+	}
+	// Only the new addresses got a message.
+	mail.Deliver(t)
+	for _, m := range mail.Box.Mails() {
+		if strings.Contains(m.To[0], "-before") && strings.Contains(strings.ToLower(m.Subject), "verif") {
+			t.Fatalf("a verification message to an address that stayed: %s", m)
+		}
+	}
+}
