@@ -76,6 +76,10 @@ var (
 	ErrUnprocessable = newKind(http.StatusUnprocessableEntity, "The request was well-formed but was unable to be followed due to semantic errors")
 	ErrInternal      = newKind(http.StatusInternalServerError, "An internal server error occurred, please contact the system administrator")
 	ErrUnavailable   = newKind(http.StatusServiceUnavailable, "The service is temporarily unavailable, please try again later")
+	// ErrBadGateway and ErrGatewayTimeout are a service Portico calls (a web hook) that answered
+	// wrongly, could not be reached, or did not answer in time.
+	ErrBadGateway     = newKind(http.StatusBadGateway, "An upstream service answered with an error or could not be reached")
+	ErrGatewayTimeout = newKind(http.StatusGatewayTimeout, "An upstream service did not answer in time")
 )
 
 func (e *Error) clone() *Error {

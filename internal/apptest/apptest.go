@@ -161,6 +161,12 @@ func Start(t testing.TB, opts ...Option) *Server {
 	if err != nil {
 		t.Fatalf("apptest: build: %v", err)
 	}
+	t.Cleanup(func() {
+		// Background web hook calls end before the test does (and before the apps they call).
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		_ = app.WebHooks.Wait(ctx)
+	})
 	s := &Server{App: app, Clock: clock, Config: cfg}
 	if o.courier {
 		if app.CourierWorker == nil {

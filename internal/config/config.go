@@ -91,10 +91,12 @@ func (c *Config) afters() map[string]MethodAfter {
 }
 
 func (a After) methods() map[string]MethodAfter {
-	return map[string]MethodAfter{
-		"password": a.Password, "profile": a.Profile, "totp": a.TOTP,
-		"lookup_secret": a.LookupSecret, "webauthn": a.WebAuthn, "passkey": a.Passkey, "oidc": a.OIDC,
+	ms := []MethodAfter{a.Password, a.Profile, a.TOTP, a.LookupSecret, a.WebAuthn, a.Passkey, a.OIDC}
+	out := make(map[string]MethodAfter, len(ms))
+	for i, name := range AfterMethods() {
+		out[name] = ms[i]
 	}
+	return out
 }
 
 func (c *Config) after(flow string) (After, bool) {
@@ -142,6 +144,29 @@ func (c *Config) AfterHooks(flow, method string) []Hook {
 		out = append(out, m.Hooks...)
 	}
 	return append(out, a.Hooks...)
+}
+
+// BeforeHooks returns selfservice.flows.<flow>.before.hooks.
+func (c *Config) BeforeHooks(flow string) []Hook {
+	f := c.SelfService.Flows
+	switch flow {
+	case FlowLogin:
+		return f.Login.Before.Hooks
+	case FlowRegistration:
+		return f.Registration.Before.Hooks
+	case FlowSettings:
+		return f.Settings.Before.Hooks
+	case FlowVerification:
+		return f.Verification.Before.Hooks
+	case FlowRecovery:
+		return f.Recovery.Before.Hooks
+	}
+	return nil
+}
+
+// AfterMethods are the method keys of an after-section (selfservice.flows.<flow>.after.<method>).
+func AfterMethods() []string {
+	return []string{"password", "profile", "totp", "lookup_secret", "webauthn", "passkey", "oidc"}
 }
 
 // HasHook reports whether AfterHooks(flow, method) contains the named hook.

@@ -136,6 +136,15 @@ type SelfService struct {
 	AllowedReturnURLs       []string `yaml:"allowed_return_urls"`
 	Methods                 Methods  `yaml:"methods"`
 	Flows                   Flows    `yaml:"flows"`
+	// WebHooks bounds the calls of every web_hook (Portico's keys; Kratos has none).
+	WebHooks WebHooks `yaml:"web_hooks"`
+}
+
+// WebHooks is selfservice.web_hooks: how long one attempt of a web hook's call may take and
+// how many attempts a call gets (0: 10s and 3).
+type WebHooks struct {
+	Timeout  time.Duration `yaml:"timeout"`
+	Attempts int           `yaml:"attempts"`
 }
 
 // Methods lists the credential methods.
@@ -263,6 +272,7 @@ type SettingsFlow struct {
 	Lifespan                time.Duration `yaml:"lifespan"`
 	PrivilegedSessionMaxAge time.Duration `yaml:"privileged_session_max_age"`
 	RequiredAAL             string        `yaml:"required_aal"` // highest_available | aal1 | aal2_enrol (Portico's own)
+	Before                  Before        `yaml:"before"`
 	After                   After         `yaml:"after"`
 	// RevokeOtherSessionsOnCredentialChange (Portico's own, default true) ends every other
 	// session of the identity, in the change's transaction, when a settings change touches a
@@ -275,6 +285,7 @@ type SettingsFlow struct {
 type LoginFlow struct {
 	UIURL    string        `yaml:"ui_url"`
 	Lifespan time.Duration `yaml:"lifespan"`
+	Before   Before        `yaml:"before"`
 	After    After         `yaml:"after"`
 }
 
@@ -283,6 +294,7 @@ type RegistrationFlow struct {
 	Enabled  bool          `yaml:"enabled"`
 	UIURL    string        `yaml:"ui_url"`
 	Lifespan time.Duration `yaml:"lifespan"`
+	Before   Before        `yaml:"before"`
 	After    After         `yaml:"after"`
 }
 
@@ -302,6 +314,7 @@ type ToggleFlow struct {
 	UIURL    string        `yaml:"ui_url"`
 	Lifespan time.Duration `yaml:"lifespan"`
 	Use      string        `yaml:"use"` // code | link
+	Before   Before        `yaml:"before"`
 	After    MethodAfter   `yaml:"after"`
 	// NotifyUnknownRecipients sends the "invalid" message to an address no identity holds
 	// (Kratos's default false: nothing is sent; the reply is the same either way).
@@ -319,6 +332,11 @@ type After struct {
 	WebAuthn                MethodAfter `yaml:"webauthn"`
 	Passkey                 MethodAfter `yaml:"passkey"`
 	OIDC                    MethodAfter `yaml:"oidc"`
+}
+
+// Before is what runs when a flow is created: its hooks (web_hook only).
+type Before struct {
+	Hooks []Hook `yaml:"hooks"`
 }
 
 // MethodAfter is the after-section of one method.

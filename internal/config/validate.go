@@ -237,6 +237,14 @@ func (c *Config) validate() ([]string, error) {
 			check(oneOf(fmt.Sprintf("%s.hooks[%d].hook", path, i), hk.Hook, knownHooks...))
 		}
 	}
+	for _, name := range FlowNames {
+		for i, hk := range c.BeforeHooks(name) {
+			check(oneOf(fmt.Sprintf("selfservice.flows.%s.before.hooks[%d].hook", name, i), hk.Hook, "web_hook"))
+		}
+	}
+	if c.SelfService.WebHooks.Timeout < 0 || c.SelfService.WebHooks.Attempts < 0 || c.SelfService.WebHooks.Attempts > 10 {
+		check(invalid("selfservice.web_hooks", "timeout must not be negative and attempts must be 0 to 10"))
+	}
 
 	if pw := c.SelfService.Methods.Password.Config; pw.MinPasswordLength < 6 {
 		check(invalid("selfservice.methods.password.config.min_password_length", "must be at least 6, got %d", pw.MinPasswordLength))

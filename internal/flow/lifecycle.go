@@ -27,7 +27,7 @@ func (b *Base) base() *Base { return b }
 // storing its flows by kind, CSRF, return_to, expiry (410 with use_flow_id), showing a
 // rejected submission (FormError) and where a browser goes next. A flow package (login,
 // registration, settings, …) holds one and keeps only what is its own: its fields, its
-// methods' nodes and its success. All fields are required (UIURL may be "").
+// methods' nodes and its success. All fields are required (UIURL may be "", Hooks nil).
 type Lifecycle struct {
 	// Kind is the store kind and the path segment: "login" serves /self-service/login/….
 	Kind     string
@@ -44,6 +44,8 @@ type Lifecycle struct {
 	// Lifespan is selfservice.flows.<kind>.lifespan.
 	Lifespan time.Duration
 	Now      func() time.Time
+	// Hooks are the kind's web hooks (nil: none); see RunBefore, PrePersist and RunAfter.
+	Hooks *Hooks
 }
 
 // Time is the current time in UTC.

@@ -78,7 +78,8 @@ func NormalizeIdentifier(s string) string { return schema.NormalizeValue(s, fals
 
 // Create validates the identity against its schema (the default one when SchemaID is empty),
 // fills in addresses and credential identifiers from the traits, sets the password credential
-// when opts carries one, and stores it. Invalid input is ErrBadRequest, a duplicate identifier
+// when opts carries one, and stores it. A BeforeSave carried by ctx runs first (see
+// WithBeforeSave). Invalid input is ErrBadRequest, a duplicate identifier
 // ErrConflict.
 func (m *Manager) Create(ctx context.Context, id *Identity, opts CreateOptions) error {
 	s, err := m.schemaFor(id)
@@ -97,6 +98,9 @@ func (m *Manager) Create(ctx context.Context, id *Identity, opts CreateOptions) 
 	}
 	id.CreatedAt, id.UpdatedAt = now, now
 	id.StateChangedAt = &now
+	if err := runBeforeSave(ctx, id); err != nil {
+		return err
+	}
 	ex, err := m.apply(s, id, now)
 	if err != nil {
 		return err
@@ -119,7 +123,7 @@ func (m *Manager) Create(ctx context.Context, id *Identity, opts CreateOptions) 
 // Update re-validates the identity and stores it: credential identifiers (password, WebAuthn)
 // follow the traits, addresses that stay keep their id and verification status. id.Version must
 // be the version that was loaded; a concurrent change is ErrConflict. A nil StateChangedAt
-// (the caller changed the state) is set to now.
+// (the caller changed the state) is set to now. A BeforeSave carried by ctx runs first.
 func (m *Manager) Update(ctx context.Context, id *Identity) error {
 	return m.update(ctx, id, m.store.UpdateIdentity)
 }
@@ -143,6 +147,9 @@ func (m *Manager) UpdateWith(ctx context.Context, id *Identity, save func(contex
 }
 
 func (m *Manager) update(ctx context.Context, id *Identity, save func(context.Context, *Identity) error) error {
+	if err := runBeforeSave(ctx, id); err != nil {
+		return err
+	}
 	s, err := m.schemaFor(id)
 	if err != nil {
 		return err

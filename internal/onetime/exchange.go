@@ -130,6 +130,9 @@ func (e *Exchange[F]) create(s *Spec[F]) flow.HandlerFunc {
 			return err
 		}
 		f := s.Fresh(w, r, returnTo)
+		if err := e.RunBefore(r, f); err != nil {
+			return err
+		}
 		if err := e.Create(r.Context(), f, nil); err != nil {
 			return err
 		}

@@ -147,5 +147,6 @@ func (a *App) lifecycle(k string) flow.Lifecycle {
 	return flow.Lifecycle{
 		Kind: k, Flows: a.Store, Sessions: a.Sessions, CSRF: a.CSRF, ReturnTo: a.ReturnTo, Replies: a.Replies,
 		Public: a.Config.PublicURL(), UIURL: a.Config.FlowUIURL(k), Lifespan: a.Config.FlowLifespan(k), Now: a.Now,
+		Hooks: a.hooks[k],
 	}
 }

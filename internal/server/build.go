@@ -28,6 +28,7 @@ import (
 	"github.com/portico-auth/portico/internal/sessionapi"
 	"github.com/portico-auth/portico/internal/store"
 	"github.com/portico-auth/portico/internal/ui"
+	"github.com/portico-auth/portico/internal/webhook"
 )
 
 // App is a built Portico: the shared components and the two listeners' handlers.
@@ -54,6 +55,11 @@ type App struct {
 	// Addresses reads a request's client address (serve.public.trusted_proxies), for the
 	// login throttle and the notices alike.
 	Addresses *clientaddr.Resolver
+
+	// WebHooks makes every web hook's calls (Wait lets background calls finish); hooks are
+	// each flow's, by kind (see lifecycle).
+	WebHooks *webhook.Caller
+	hooks    map[string]*flow.Hooks
 
 	webauthn *webauthnMethods
 	// OIDC is the oidc method, nil when it is off.
@@ -144,6 +150,9 @@ func Build(ctx context.Context, cfg *config.Config, st store.Store, log *slog.Lo
 	}
 	if a.Addresses, err = clientaddr.New(cfg.Serve.Public.TrustedProxies); err != nil {
 		return nil, fmt.Errorf("serve.public.trusted_proxies: %w", err)
+	}
+	if err := newWebHooks(ctx, a); err != nil {
+		return nil, err
 	}
 	a.Notices = &courier.Notifier{Queue: a.Courier, Enabled: cfg.Courier.Notices.CredentialChanged.Enabled, PublicBase: cfg.Serve.Public.BaseURL}
 

@@ -113,6 +113,9 @@ func (h *Handler) newFlow(w *flow.Responder, r *http.Request, opts options, sess
 	if ident != nil {
 		owner = &ident.ID
 	}
+	if err := h.RunBefore(r, f); err != nil {
+		return nil, err
+	}
 	if err := h.Create(ctx, f, owner); err != nil {
 		return nil, err
 	}

@@ -3,6 +3,8 @@ package login
 import (
 	"net/http"
 
+	"github.com/google/uuid"
+
 	"github.com/portico-auth/portico/internal/flow"
 	"github.com/portico-auth/portico/internal/identity"
 	"github.com/portico-auth/portico/internal/session"
@@ -23,6 +25,18 @@ func (h *Handler) succeed(w *flow.Responder, r *http.Request, f *Flow, m Method,
 	ctx := r.Context()
 	public := h.Public.String()
 	method := session.AuthenticationMethod{Method: m.ID(), AAL: m.AAL()}
+	// The after hooks the flow waits for run before the session is written, so one that
+	// refuses the login leaves no session behind.
+	if err := h.RunAfter(r, f, m.ID(), ident, nil); err != nil {
+		if fe, ok := flow.AsFormError(err); ok {
+			var owner *uuid.UUID
+			if sess != nil {
+				owner = &sess.IdentityID
+			}
+			return h.Invalid(w, r, f, owner, fe)
+		}
+		return err
+	}
 	var token string
 	var err error
 	issued := false
@@ -50,6 +64,7 @@ func (h *Handler) succeed(w *flow.Responder, r *http.Request, f *Flow, m Method,
 		h.Devices.Remember(w, ident)
 	}
 
+	h.SendAfter(r, f, m.ID(), ident, sess)
 	res := success{Session: sess}
 	if f.Type == flow.TypeAPI {
 		res.SessionToken = token

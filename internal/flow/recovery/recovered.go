@@ -31,6 +31,14 @@ func (h *Handler) recovered(w *flow.Responder, r *http.Request, f *Flow, c *stor
 			return err
 		}
 	}
+	// The after hooks the flow waits for run before the session exists: one that refuses
+	// leaves the person signed out, the refusal shown on the flow.
+	if err := h.RunAfter(r, f, "", ident, nil); err != nil {
+		if fe, ok := flow.AsFormError(err); ok {
+			return h.Invalid(w, r, f, nil, fe)
+		}
+		return err
+	}
 	sess, token, err := h.Sessions.Issue(ctx, ident.Public(h.Public.String()), []session.AuthenticationMethod{{Method: amr, AAL: session.AAL1}}, sessionhttp.DeviceFromRequest(r))
 	if err != nil {
 		return err
@@ -56,6 +64,7 @@ func (h *Handler) recovered(w *flow.Responder, r *http.Request, f *Flow, c *stor
 		return err
 	}
 	w.Log().DebugContext(ctx, "recovery succeeded", "identity_id", ident.ID, "session_id", sess.ID, "method", amr)
+	h.SendAfter(r, f, "", ident, sess)
 	if f.Type == flow.TypeAPI {
 		f.ContinueWith = append([]flow.ContinueWith{flow.SetSessionToken(token)}, f.ContinueWith...)
 		return w.Reply(http.StatusOK, f)

@@ -41,6 +41,9 @@ func (h *Handler) newFlow(w *flow.Responder, r *http.Request, returnTo string, m
 	if msg != nil {
 		f.UI.AddMessage(*msg)
 	}
+	if err := h.RunBefore(r, f); err != nil {
+		return nil, err
+	}
 	if err := h.Create(r.Context(), f, nil); err != nil {
 		return nil, err
 	}

@@ -55,7 +55,9 @@ func (h *Handler) update(w *flow.Responder, r *http.Request) error {
 	if m == nil {
 		return h.Invalid(w, r, f, nil, flow.NewFormError(text.New(text.ErrorValidationRegistrationNoStrategy, nil)))
 	}
-	ident, err := m.Register(r.Context(), r, f, body)
+	// The after hooks that may refuse the sign-up or set its traits and metadata run when the
+	// method stores the identity (identity.Manager), before anything is written.
+	ident, err := m.Register(h.PrePersist(r, f, m.ID()), r, f, body)
 	if fe, ok := flow.AsFormError(err); ok {
 		return h.Invalid(w, r, f, nil, fe)
 	}
@@ -95,6 +97,10 @@ func (h *Handler) succeed(w *flow.Responder, r *http.Request, f *Flow, m Method,
 			h.Sessions.SetCookie(w, token, sess.ExpiresAt)
 		}
 	}
+	if err := h.RunAfter(r, f, m.ID(), ident, res.Session); err != nil {
+		return err
+	}
+	h.SendAfter(r, f, m.ID(), ident, res.Session)
 	target := h.Target(f.ReturnTo, h.ReturnURL)
 	if h.Verification != nil {
 		cw, err := h.Verification.Start(w, r, ident, f.ReturnTo)

@@ -81,6 +81,12 @@ func (h *Handler) newFlow(ctx context.Context, r *http.Request, t flow.Type, ide
 	if err != nil {
 		return nil, nil, err
 	}
+	if from == nil {
+		// A flow that follows a successful submission is no new start: no before hooks.
+		if err := h.RunBefore(r, &st.Flow); err != nil {
+			return nil, nil, err
+		}
+	}
 	if err := h.deps.Store.CreateFlow(ctx, e.rec); err != nil {
 		return nil, nil, fmt.Errorf("store settings flow: %w", err)
 	}

@@ -228,7 +228,13 @@ func (h *Handler) run(w *flow.Responder, r *http.Request, s *session.Session, st
 			return err
 		})
 	}
-	err = change(ctx, &st.Flow, sub)
+	// The after hooks that may refuse the change or set traits and metadata run when the
+	// method saves the identity (identity.Manager), before anything is written.
+	err = change(h.PrePersist(r, &st.Flow, m.ID()), &st.Flow, sub)
+	if fe, ok := flow.AsFormError(err); ok {
+		st.UI.ShowMessages(fe.Messages, fe.Nodes)
+		return h.invalid(w, r, st)
+	}
 	switch {
 	case errors.Is(err, ErrPrivilegeRequired) && body == nil:
 		// A change completed outside a submission has nothing to park: the person submits
@@ -251,6 +257,10 @@ func (h *Handler) run(w *flow.Responder, r *http.Request, s *session.Session, st
 	if h.deps.Changed != nil {
 		h.deps.Changed(r, before, sub.Identity)
 	}
+	if err := h.RunAfter(r, &st.Flow, m.ID(), sub.Identity, s); err != nil {
+		return err
+	}
+	h.SendAfter(r, &st.Flow, m.ID(), sub.Identity, s)
 	var cw []flow.ContinueWith
 	if h.deps.Verification != nil {
 		if cw, err = h.deps.Verification.StartChanged(w, r, before, sub.Identity, st.ReturnTo); err != nil {

@@ -87,6 +87,13 @@ func (h *Handler) passed(w *flow.Responder, r *http.Request, f *Flow, c *store.C
 	} else if err != nil {
 		return err
 	}
+	// A refusal of an after hook is shown on the flow (the address stays verified).
+	if err := h.RunAfter(r, f, "", nil, nil); err != nil {
+		if fe, ok := flow.AsFormError(err); ok {
+			return h.Invalid(w, r, f, nil, fe)
+		}
+		return err
+	}
 	f.State = StatePassedChallenge
 	f.UI.Nodes.Remove(flow.GroupCode, flow.GroupLink)
 	onetime.ContinueNode(&f.UI.Nodes, method, h.Target(f.ReturnTo, h.ReturnURL))
@@ -95,5 +102,6 @@ func (h *Handler) passed(w *flow.Responder, r *http.Request, f *Flow, c *store.C
 	if err := h.Save(r.Context(), f, nil); err != nil {
 		return err
 	}
+	h.SendAfter(r, f, "", nil, nil)
 	return w.Show(http.StatusOK, f, h.UI(f.ID))
 }

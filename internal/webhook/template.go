@@ -1,0 +1,101 @@
+package webhook
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/google/go-jsonnet"
+	"github.com/google/go-jsonnet/ast"
+
+	"github.com/portico-auth/portico/internal/urlsource"
+)
+
+// Bounds of a body template. The template is the operator's, but it runs on what people
+// type into forms, so one evaluation may not hold a request for long or build a huge body,
+// and only a few run at once: go-jsonnet cannot be stopped, so an evaluation past its time
+// keeps its slot until it ends on its own.
+const (
+	maxTemplateSource = 256 << 10
+	maxBody           = 1 << 20
+	templateStack     = 500
+	templateTimeout   = 2 * time.Second
+	templateSlots     = 4
+)
+
+// ErrCancel is a template that answered `error "cancel"`: Kratos's way for a template to
+// skip the call.
+var ErrCancel = errors.New("webhook: the template cancelled the call")
+
+var slots = make(chan struct{}, templateSlots)
+
+// template is a parsed body template.
+type template struct {
+	name string
+	node ast.Node
+}
+
+// loadTemplate reads and parses the template raw names (nil for none).
+func loadTemplate(ctx context.Context, raw string, client *http.Client) (*template, error) {
+	if raw == "" {
+		return nil, nil
+	}
+	src, err := urlsource.Read(ctx, raw, client, maxTemplateSource)
+	if err != nil {
+		return nil, fmt.Errorf("body %s: %w", urlsource.Redact(raw), err)
+	}
+	name := urlsource.Redact(raw)
+	node, err := jsonnet.SnippetToAST(name, string(src))
+	if err != nil {
+		return nil, fmt.Errorf("body %s: %w", name, err)
+	}
+	return &template{name: name, node: node}, nil
+}
+
+// render evaluates the template with ctxJSON as its argument ctx. It sees nothing else: no
+// files, no environment.
+func (t *template) render(ctx context.Context, ctxJSON []byte) ([]byte, error) {
+	ctx, cancel := context.WithTimeout(ctx, templateTimeout)
+	defer cancel()
+	select {
+	case slots <- struct{}{}:
+	case <-ctx.Done():
+		return nil, fmt.Errorf("webhook: no Jsonnet slot free within %s", templateTimeout)
+	}
+	type result struct {
+		out string
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		defer func() { <-slots }()
+		vm := jsonnet.MakeVM()
+		vm.MaxStack = templateStack
+		vm.Importer(&jsonnet.MemoryImporter{Data: map[string]jsonnet.Contents{}})
+		vm.TLACode("ctx", string(ctxJSON))
+		out, err := vm.Evaluate(t.node)
+		done <- result{out, err}
+	}()
+	select {
+	case <-ctx.Done():
+		return nil, fmt.Errorf("webhook: the body template %s ran past %s", t.name, templateTimeout)
+	case r := <-done:
+		var line string
+		if r.err != nil {
+			// go-jsonnet returns its errors formatted, so the cancel is told by its text.
+			line, _, _ = strings.Cut(r.err.Error(), "\n")
+		}
+		switch {
+		case r.err != nil && line == (jsonnet.RuntimeError{Msg: "cancel"}).Error():
+			return nil, ErrCancel
+		case r.err != nil:
+			return nil, fmt.Errorf("webhook: the body template %s failed: %s", t.name, line)
+		case len(r.out) > maxBody:
+			return nil, fmt.Errorf("webhook: the body template %s built more than %d bytes", t.name, maxBody)
+		}
+		return []byte(r.out), nil
+	}
+}
