@@ -48,6 +48,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"IdentityDiffedWrites", testIdentityDiffedWrites},
 		{"IdentityDiffedWritesConflict", testIdentityDiffedWritesConflict},
 		{"SessionCreateGet", testSessionCreateGet},
+		{"SessionIdentityFresh", testSessionIdentityFresh},
 		{"SessionRecordAuthentication", testSessionRecordAuthentication},
 		{"SessionExtend", testSessionExtend},
 		{"SessionWritersNeverRevive", testSessionWritersNeverRevive},

@@ -341,6 +341,7 @@ func (s *Store) DeleteIdentity(ctx context.Context, id uuid.UUID) error {
 	}
 	// The identity itself, with the audit events ctx carries (the sessions' batches above
 	// carry none: they are not the change the events tell of).
+	defer s.rels.drop(id)
 	return s.audited(ctx, func(x q) error {
 		res, err := x.exec(ctx, "DELETE FROM identities WHERE id = ?", id)
 		if err != nil {

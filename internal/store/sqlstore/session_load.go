@@ -68,6 +68,12 @@ ORDER BY k, o1, o2, r_created`)
 	return b.String()
 }
 
+// sessionRowQuery reads the session (where, one "?" argument, alias s) and its identity row,
+// in scanSession's order.
+func sessionRowQuery(where string) string {
+	return "SELECT " + sessionCols + ", " + identityCols + " FROM sessions s JOIN identities i ON i.id = s.identity_id WHERE " + where
+}
+
 // sessionLoadCols is the number of columns before the relation columns: k, the session's
 // and the identity's.
 const sessionLoadCols = 1 + 11 + 12

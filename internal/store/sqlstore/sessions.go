@@ -196,19 +196,29 @@ func (s *Store) insertSession(ctx context.Context, x q, ss *session.Session, met
 
 // GetSessionByToken finds a session by the SHA-256 of its token.
 func (s *Store) GetSessionByToken(ctx context.Context, tokenHash []byte) (*session.Session, error) {
-	return s.getSession(ctx, s.qSessionByToken, tokenHash)
+	return s.getSession(ctx, s.qSessionRowByToken, s.qSessionByToken, tokenHash)
 }
 
 // GetSession finds a session by id.
 func (s *Store) GetSession(ctx context.Context, id uuid.UUID) (*session.Session, error) {
-	return s.getSession(ctx, s.qSessionByID, id)
+	return s.getSession(ctx, s.qSessionRowByID, s.qSessionByID, id)
 }
 
 // getSession loads a session with its identity, the identity's credentials (with configs:
 // the settings and login methods need them, and loading them here saves those requests a
-// second read of the identity) and addresses, in one query (see sessionLoadQuery).
-func (s *Store) getSession(ctx context.Context, query string, arg any) (*session.Session, error) {
-	ss, err := s.loadSession(ctx, query, arg)
+// second read of the identity) and addresses: the session and identity rows (rowQuery), with
+// the relations remembered for the identity's version (relationCache); otherwise all of them
+// in one query (loadQuery, see sessionLoadQuery), whose relations are remembered.
+func (s *Store) getSession(ctx context.Context, rowQuery, loadQuery string, arg any) (*session.Session, error) {
+	ss, err := scanSession(s.reader().row(ctx, rowQuery, arg))
+	if err == nil {
+		if s.rels.fill(ss.Identity) {
+			return ss, nil
+		}
+		if ss, err = s.loadSession(ctx, loadQuery, arg); err == nil {
+			s.rels.put(ss.Identity)
+		}
+	}
 	if err == sql.ErrNoRows {
 		return nil, errSessionNotFound
 	}

@@ -30,6 +30,10 @@ type Store struct {
 	// qSessionByToken and qSessionByID are the one-round-trip session reads of this
 	// dialect (see sessionLoadQuery), built once so that they are fixed strings.
 	qSessionByToken, qSessionByID string
+	// qSessionRowByToken and qSessionRowByID read the session and identity rows only, for
+	// an identity whose relations are in rels.
+	qSessionRowByToken, qSessionRowByID string
+	rels                                *relationCache
 	// wal bounds a SQLite file's write-ahead log (nil elsewhere).
 	wal *walKeeper
 	// record, when set (tests only: the plan test), is told every statement run, rebound for
@@ -39,7 +43,9 @@ type Store struct {
 
 func newStore(d dialect, rdb, wdb *sql.DB) *Store {
 	s := &Store{Now: time.Now, d: d, rdb: rdb, wdb: wdb, rstmts: newStmtCache(rdb, d),
-		qSessionByToken: sessionLoadQuery(d, "s.token_hash = ?"), qSessionByID: sessionLoadQuery(d, "s.id = ?")}
+		qSessionByToken: sessionLoadQuery(d, "s.token_hash = ?"), qSessionByID: sessionLoadQuery(d, "s.id = ?"),
+		qSessionRowByToken: sessionRowQuery("s.token_hash = ?"), qSessionRowByID: sessionRowQuery("s.id = ?"),
+		rels: newRelationCache(relationCacheSize)}
 	s.wstmts = s.rstmts
 	if wdb != rdb {
 		s.wstmts = newStmtCache(wdb, d)
