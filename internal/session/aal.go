@@ -1,6 +1,8 @@
 package session
 
 import (
+	"time"
+
 	"github.com/portico-auth/portico/internal/apierr"
 	"github.com/portico-auth/portico/internal/identity"
 )
@@ -116,4 +118,35 @@ func (m *Manager) Factors() identity.Factors {
 		return nil
 	}
 	return *m.opts.Factors
+}
+
+// Privileged reports whether s may change credentials and identifiers of ident (loaded with
+// its credentials) now: a first factor completed within maxAge and, when ident can reach aal2
+// (HighestAAL), a second factor of another kind completed within maxAge too. A refresh login
+// that proved only the password does not make the session of an identity with a second factor
+// privileged, nor does a step-up that proved only the second factor.
+func (m *Manager) Privileged(s *Session, ident *identity.Identity, maxAge time.Duration) bool {
+	now := m.now()
+	var fresh []AuthenticationMethod
+	for _, meth := range s.AuthenticationMethods {
+		if !now.After(meth.CompletedAt.Add(maxAge)) {
+			fresh = append(fresh, meth)
+		}
+	}
+	if !m.FreshFirstFactor(s, maxAge) {
+		return false
+	}
+	return ident == nil || m.HighestAAL(ident) != AAL2 || LevelOf(fresh) == AAL2
+}
+
+// FreshFirstFactor reports whether s completed a first factor within maxAge: what is left
+// for a refresh of an identity with a second factor is then that factor alone.
+func (m *Manager) FreshFirstFactor(s *Session, maxAge time.Duration) bool {
+	now := m.now()
+	for _, meth := range s.AuthenticationMethods {
+		if methodAAL(meth) == AAL1 && !now.After(meth.CompletedAt.Add(maxAge)) {
+			return true
+		}
+	}
+	return false
 }

@@ -92,10 +92,23 @@ func (m *Manager) AddMethod(ctx context.Context, s *Session, method Authenticati
 		method.CompletedAt = now
 	}
 	return m.recordAuthentication(ctx, s, now, "add session method", func(c *Session) {
-		c.AuthenticationMethods = append(c.AuthenticationMethods, method)
+		c.AuthenticationMethods = recordMethod(c.AuthenticationMethods, method)
 		c.AAL = LevelOf(c.AuthenticationMethods)
 		c.AuthenticatedAt = now
 	})
+}
+
+// recordMethod adds method to methods; a method already listed at the same level is moved
+// to the end with its new completion time instead, so a session's list stays bounded however
+// often it is refreshed or stepped up.
+func recordMethod(methods []AuthenticationMethod, method AuthenticationMethod) []AuthenticationMethod {
+	out := methods[:0:0]
+	for _, m := range methods {
+		if m.Method != method.Method || methodAAL(m) != methodAAL(method) {
+			out = append(out, m)
+		}
+	}
+	return append(out, method)
 }
 
 // Upgrade is AddMethod under the name the login flow uses for an aal2 step-up.
@@ -103,13 +116,11 @@ func (m *Manager) Upgrade(ctx context.Context, s *Session, method Authentication
 	return m.AddMethod(ctx, s, method)
 }
 
-// Refresh marks the session as re-authenticated now (a refresh login), which renews its
-// privileged window. A session revoked or expired in the meantime is ErrNoActiveSession.
-func (m *Manager) Refresh(ctx context.Context, s *Session) error {
-	now := m.now()
-	return m.recordAuthentication(ctx, s, now, "refresh session", func(c *Session) {
-		c.AuthenticatedAt = now
-	})
+// Refresh records a refresh login with method: the method is completed now (see Privileged)
+// and the session counts as authenticated now. A session revoked or expired in the meantime
+// is ErrNoActiveSession.
+func (m *Manager) Refresh(ctx context.Context, s *Session, method AuthenticationMethod) error {
+	return m.AddMethod(ctx, s, method)
 }
 
 // maxRecordAttempts bounds the re-reads when other authentications of the same session are

@@ -107,7 +107,7 @@ func TestAddMethodAndRefresh(t *testing.T) {
 		t.Fatalf("after step-up: %+v", got)
 	}
 	clk.Advance(time.Hour)
-	if err := m.Refresh(ctx, got); err != nil {
+	if err := m.Refresh(ctx, got, session.AuthenticationMethod{Method: "password", AAL: session.AAL1}); err != nil {
 		t.Fatal(err)
 	}
 	got, _ = st.GetSessionByToken(ctx, session.HashToken(tok))
@@ -166,7 +166,7 @@ func TestWritesNeverReviveARevokedSession(t *testing.T) {
 	// s is the copy a request read before the revocation.
 	for name, write := range map[string]func() error{
 		"upgrade": func() error { return m.Upgrade(ctx, s, session.AuthenticationMethod{Method: "totp"}) },
-		"refresh": func() error { return m.Refresh(ctx, s) },
+		"refresh": func() error { return m.Refresh(ctx, s, session.AuthenticationMethod{Method: "password"}) },
 		"extend":  func() error { _, err := m.Extend(ctx, s); return err },
 	} {
 		err := write()

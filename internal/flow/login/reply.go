@@ -45,7 +45,15 @@ func (h *Handler) succeed(w *flow.Responder, r *http.Request, f *Flow, m Method,
 		err = h.Sessions.Upgrade(ctx, sess, method)
 		token = h.Sessions.TokenFromRequest(r)
 	case sess != nil && f.Refresh:
-		err = h.Sessions.Refresh(ctx, sess)
+		// The first factor is recorded either way; an identity with a second factor is asked
+		// for it next, on this flow (see refresh.go).
+		var next *identity.Identity
+		if next, err = h.secondStepIdentity(ctx, f, m, sess); err != nil {
+			return err
+		}
+		if err = h.Sessions.Refresh(ctx, sess, method); err == nil && next != nil {
+			return h.secondStep(w, r, f, next)
+		}
 		token = h.Sessions.TokenFromRequest(r)
 	default:
 		sess, token, err = h.Sessions.Issue(ctx, ident.Public(public), []session.AuthenticationMethod{method}, sessionhttp.DeviceFromRequest(r))

@@ -125,7 +125,10 @@ func (h *Handler) claimant(body form.Values) Method {
 	return nil
 }
 
-// privileged reports whether s may change credentials and identifiers now.
-func (h *Handler) privileged(s *session.Session) bool {
-	return !h.Time().After(s.AuthenticatedAt.Add(h.opts.PrivilegedMaxAge))
+// privileged reports whether s may change credentials and identifiers of ident now: a first
+// factor within privileged_session_max_age and, when ident has a usable second factor, that
+// second factor too (session.Manager.Privileged), so a refresh login that proved only the
+// password is not enough for an identity with a second factor.
+func (h *Handler) privileged(s *session.Session, ident *identity.Identity) bool {
+	return h.Sessions.Privileged(s, ident, h.opts.PrivilegedMaxAge)
 }

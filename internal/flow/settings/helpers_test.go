@@ -239,7 +239,7 @@ func (fx *fixture) refresh(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := fx.s.App.Sessions.Refresh(ctx, sess); err != nil {
+	if err := fx.s.App.Sessions.Refresh(ctx, sess, session.AuthenticationMethod{Method: "password", AAL: session.AAL1}); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -106,9 +106,14 @@ func (h *Handler) resume(w *flow.Responder, r *http.Request) error {
 		// identity gained a higher level since): the change is dropped, not kept for later.
 		return h.discardParked(w, r, st, p, aalErr)
 	}
-	if !h.privileged(s) {
-		// The parker has not re-authenticated yet: the change waits for its refresh login.
-		return h.refreshRequired(st)
+	ident, err := h.sessionIdentity(ctx, s)
+	if err != nil {
+		return err
+	}
+	if !h.privileged(s, ident) {
+		// The parker has not re-authenticated yet (with every factor its identity has): the
+		// change waits for its refresh login.
+		return h.refreshRequired(st, s)
 	}
 	won, err := h.consume(ctx, p.id)
 	if err != nil {
@@ -194,7 +199,7 @@ func (h *Handler) run(w *flow.Responder, r *http.Request, s *session.Session, st
 	ident = detach(ident)
 	st.Active = m.ID()
 	sub := newSubmission(r, s, ident, body, &st.Flow, h.Sessions.Factors())
-	sub.privileged, sub.redirected = h.privileged(s), !w.JSON()
+	sub.privileged, sub.redirected = h.privileged(s, before), !w.JSON()
 	sub.save = func(ctx context.Context, id *identity.Identity) error {
 		return h.deps.Identities.UpdateRevokingSessions(ctx, id, s.ID, func(after *identity.Identity) bool {
 			return h.revokesOthers(m, before, after)
@@ -239,7 +244,7 @@ func (h *Handler) run(w *flow.Responder, r *http.Request, s *session.Session, st
 	case errors.Is(err, ErrPrivilegeRequired) && body == nil:
 		// A change completed outside a submission has nothing to park: the person submits
 		// again after the refresh login.
-		return h.refreshRequired(st)
+		return h.refreshRequired(st, s)
 	case errors.Is(err, ErrPrivilegeRequired):
 		return h.park(w, r, s, st, body)
 	case errors.Is(err, ErrInvalid):
@@ -452,14 +457,20 @@ func (h *Handler) park(w *flow.Responder, r *http.Request, s *session.Session, s
 	if _, err := h.save(r.Context(), st); err != nil {
 		return err
 	}
-	return h.refreshRequired(st)
+	return h.refreshRequired(st, s)
 }
 
 // refreshRequired is 403 session_refresh_required; redirect_browser_to is only at the top
-// level of the reply, as Kratos sends it.
-func (h *Handler) refreshRequired(st *stored) *apierr.Error {
+// level of the reply, as Kratos sends it. It points to a refresh login, which asks for every
+// factor the identity has; when s proved its first factor recently and lacks only the second
+// (a recovery session, or a refresh left after its first step), to the second-factor refresh.
+func (h *Handler) refreshRequired(st *stored, s *session.Session) *apierr.Error {
 	back := st.ActionURL(h.Public, ActionPath)
-	to := h.loginBrowserURL(url.Values{"refresh": {"true"}, "return_to": {back}})
+	q := url.Values{"refresh": {"true"}, "return_to": {back}}
+	if h.Sessions.FreshFirstFactor(s, h.opts.PrivilegedMaxAge) {
+		q.Set("aal", string(session.AAL2))
+	}
+	to := h.loginBrowserURL(q)
 	return apierr.ErrForbidden.WithID("session_refresh_required").
 		WithReason("The login session is too old and thus not allowed to update these fields. Please re-authenticate.").
 		WithRedirect(to)

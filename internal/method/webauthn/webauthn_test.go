@@ -235,6 +235,12 @@ func TestRejected(t *testing.T) {
 				}
 			}
 			r, bad := p.Submit("settings", f, map[string]any{"method": "webauthn", "webauthn_register": string(resp)})
+			if tc.replay && r.StatusCode == http.StatusForbidden && mfatest.Str(r.Map(t), "error", "id") == "session_refresh_required" {
+				// The first registration gave the identity a second factor this session has
+				// not proved: it is no longer privileged, and the replay is refused before
+				// its ceremony is even looked at (issue 18 item 1).
+				return
+			}
 			if r.StatusCode != http.StatusBadRequest || !slices.Contains(mfatest.MessageIDs(bad), text.ErrorValidationGeneric) ||
 				!strings.Contains(strings.ToLower(mfatest.MessageTexts(bad)), tc.reason) {
 				t.Fatalf("%d %v %s", r.StatusCode, mfatest.MessageTexts(bad), r.Body)
