@@ -134,11 +134,24 @@ func (v Values) Get(path string) any {
 }
 
 // String returns the value at path as a string: strings as they are, numbers and booleans
-// printed, anything else "".
+// printed, anything else "". A form field sent more than once with one value each time is that
+// value: a browser sends both the hidden method input and the submit button of a code form
+// (Kratos's nodes have both), method=code twice; differing values stay "".
 func (v Values) String(path string) string {
 	switch x := v.Get(path).(type) {
 	case string:
 		return x
+	case []any:
+		if !v.IsForm() || len(x) == 0 {
+			return ""
+		}
+		first, _ := x[0].(string)
+		for _, y := range x[1:] {
+			if s, _ := y.(string); s != first {
+				return ""
+			}
+		}
+		return first
 	case json.Number:
 		return x.String()
 	case bool:

@@ -23,6 +23,14 @@ func TestDecode(t *testing.T) {
 		{"json nested", "application/json; charset=utf-8",
 			`{"method":"password","traits":{"email":"a@b.c","age":42}}`,
 			map[string]string{"method": "password", "traits.email": "a@b.c", "traits.age": "42", "missing": ""}, false},
+		{"a field sent twice with one value (hidden method and its button)", "application/x-www-form-urlencoded",
+			"method=code&code=123456&method=code",
+			map[string]string{"method": "code", "code": "123456"}, false},
+		{"a field sent twice with two values", "application/x-www-form-urlencoded",
+			"method=code&method=link",
+			map[string]string{"method": ""}, false},
+		{"a JSON list is no string", "application/json", `{"method":["code","code"]}`,
+			map[string]string{"method": ""}, false},
 		{"broken json", "application/json", `{"method":`, nil, true},
 	}
 	for _, tt := range tests {
