@@ -74,6 +74,20 @@ func WithConfig(yaml string) Option {
 	return func(o *options) { o.yaml = yaml }
 }
 
+// ShowVerificationUI is a configuration (for WithConfig) whose password sign-up signs in and
+// continues to the verification of the new address (the session and show_verification_ui
+// hooks), as Kratos's quickstart does.
+const ShowVerificationUI = `
+selfservice:
+  flows:
+    registration:
+      after:
+        password:
+          hooks:
+            - hook: session
+            - hook: show_verification_ui
+`
+
 // WithLogger gives the server this logger instead of one that discards everything.
 func WithLogger(l *slog.Logger) Option {
 	return func(o *options) { o.log = l }

@@ -21,16 +21,7 @@ func TestVerificationAndRecoveryJourney(t *testing.T) {
 	s := apptest.Start(t,
 		apptest.WithEnv("SELFSERVICE_FLOWS_VERIFICATION_ENABLED", "true"),
 		apptest.WithEnv("SELFSERVICE_FLOWS_RECOVERY_ENABLED", "true"),
-		apptest.WithConfig(`
-selfservice:
-  flows:
-    registration:
-      after:
-        password:
-          hooks:
-            - hook: session
-            - hook: show_verification_ui
-`))
+		apptest.WithConfig(apptest.ShowVerificationUI))
 	mail := s.StartMail(t)
 	ctx := newBrowser(t, 90*time.Second)
 	shots := screenshotDir(t)

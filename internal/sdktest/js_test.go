@@ -32,23 +32,10 @@ const jsDir = "testdata/js"
 // installed once with `npm ci` into the user's cache folder, keyed by the lock file.
 func TestJourneysThroughJavaScriptSDK(t *testing.T) {
 	node, script := installSDK(t)
-	s := apptest.Start(t, apptest.WithConfig(`
-selfservice:
-  methods:
-    code:
-      passwordless_enabled: true
-  flows:
-    verification:
-      enabled: true
-    recovery:
-      enabled: true
-    registration:
-      after:
-        password:
-          hooks:
-            - hook: session
-            - hook: show_verification_ui
-`))
+	s := apptest.Start(t, apptest.WithConfig(apptest.ShowVerificationUI),
+		apptest.WithEnv("SELFSERVICE_METHODS_CODE_PASSWORDLESS_ENABLED", "true"),
+		apptest.WithEnv("SELFSERVICE_FLOWS_VERIFICATION_ENABLED", "true"),
+		apptest.WithEnv("SELFSERVICE_FLOWS_RECOVERY_ENABLED", "true"))
 	mail := s.StartMail(t)
 	email := apptest.Email("jssdk")
 

@@ -234,16 +234,7 @@ func TestDisabled(t *testing.T) {
 // show_verification_ui hook) answers with continue_with show_verification_ui; the code from
 // the message verifies the address in that flow.
 func TestRegistrationStartsVerification(t *testing.T) {
-	s, mail := start(t, apptest.WithConfig(`
-selfservice:
-  flows:
-    registration:
-      after:
-        password:
-          hooks:
-            - hook: session
-            - hook: show_verification_ui
-`))
+	s, mail := start(t, apptest.WithConfig(apptest.ShowVerificationUI))
 	t.Run("native", func(t *testing.T) {
 		email := apptest.Email("signup-native")
 		c := s.Native(t)
