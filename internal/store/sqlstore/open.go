@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"os"
 	"runtime"
 	"strconv"
 	"strings"
@@ -115,7 +116,11 @@ func openSQLiteFile(ctx context.Context, path, query string) (*Store, error) {
 	q.Del("_txlock")
 	q.Del("_journal_mode")
 	q.Del("_journal")
-	wal, err := sqliteTuning(q)
+	var size int64
+	if fi, err := os.Stat(path); err == nil {
+		size = fi.Size()
+	}
+	wal, err := sqliteTuning(q, size)
 	if err != nil {
 		return nil, err
 	}

@@ -10,16 +10,21 @@ import (
 // TestSQLiteTuning: a SQLite file gets the default page cache, memory map and journal size
 // limit unless its DSN sets them, and Portico's WAL parameters are read and refused when bad.
 func TestSQLiteTuning(t *testing.T) {
+	for _, c := range []struct{ size, want int64 }{{0, 0}, {sqliteMmapFrom - 1, 0}, {sqliteMmapFrom, 1 << 30}, {3 << 30, 1 << 30}} {
+		if got := sqliteMmapSize(c.size); got != c.want {
+			t.Errorf("a file of %d bytes maps %d, want %d", c.size, got, c.want)
+		}
+	}
 	ctx := context.Background()
 	tests := []struct {
 		name, params string
 		want         map[string]int64
 		keeper       bool
 	}{
-		{"defaults", "", map[string]int64{"cache_size": -32768, "mmap_size": 1 << 30, "journal_size_limit": 64 << 20, "auto_vacuum": 2}, true},
+		{"defaults", "", map[string]int64{"cache_size": -2000, "mmap_size": 0, "journal_size_limit": 64 << 20, "auto_vacuum": 2}, true},
 		{"the DSN's own", "_pragma=cache_size(-1000)&_pragma=MMAP_SIZE%20=%200&wal_max_size=0&_auto_vacuum=none",
 			map[string]int64{"cache_size": -1000, "mmap_size": 0, "journal_size_limit": 64 << 20, "auto_vacuum": 0}, false},
-		{"wal size with a unit", "wal_max_size=16MB&wal_check_interval=2s", map[string]int64{"cache_size": -32768}, true},
+		{"wal size with a unit", "wal_max_size=16MB&wal_check_interval=2s", map[string]int64{"cache_size": -2000}, true},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
