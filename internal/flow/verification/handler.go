@@ -18,6 +18,7 @@ import (
 
 // Addresses finds identities by address and marks addresses (satisfied by the store).
 type Addresses interface {
+	GetIdentity(ctx context.Context, id uuid.UUID, withCredentials bool) (*identity.Identity, error)
 	FindByVerifiableAddress(ctx context.Context, via, value string) (*identity.Identity, error)
 	MarkAddressVerified(ctx context.Context, identityID uuid.UUID, via, value string, now time.Time) error
 	SetAddressStatus(ctx context.Context, identityID uuid.UUID, via, value, status string, now time.Time) error
@@ -87,8 +88,16 @@ func (h *Handler) passed(w *flow.Responder, r *http.Request, f *Flow, c *store.C
 	} else if err != nil {
 		return err
 	}
+	// The after hooks' ctx.identity is the identity as it is now, the address verified.
+	var ident *identity.Identity
+	if h.Hooks != nil {
+		var err error
+		if ident, err = h.Addresses.GetIdentity(r.Context(), *c.IdentityID, false); err != nil {
+			return err
+		}
+	}
 	// A refusal of an after hook is shown on the flow (the address stays verified).
-	if err := h.RunAfter(r, f, "", nil, nil); err != nil {
+	if err := h.RunAfter(r, f, "", ident, nil); err != nil {
 		if fe, ok := flow.AsFormError(err); ok {
 			return h.Invalid(w, r, f, nil, fe)
 		}
@@ -102,6 +111,6 @@ func (h *Handler) passed(w *flow.Responder, r *http.Request, f *Flow, c *store.C
 	if err := h.Save(r.Context(), f, nil); err != nil {
 		return err
 	}
-	h.SendAfter(r, f, "", nil, nil)
+	h.SendAfter(r, f, "", ident, nil)
 	return w.Show(http.StatusOK, f, h.UI(f.ID))
 }

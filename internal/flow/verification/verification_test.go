@@ -2,6 +2,7 @@ package verification_test
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -401,5 +402,48 @@ func TestSettingsChangeStartsVerification(t *testing.T) {
 		if strings.Contains(m.To[0], "-before") && strings.Contains(strings.ToLower(m.Subject), "verif") {
 			t.Fatalf("a verification message to an address that stayed: %s", m)
 		}
+	}
+}
+
+// TestAfterHookSeesVerifiedIdentity: a web hook in selfservice.flows.verification.after runs
+// once the address is verified, and its ctx.identity is the identity with that address verified.
+func TestAfterHookSeesVerifiedIdentity(t *testing.T) {
+	app := apptest.StartHookApp(t, nil)
+	body := "base64://" + base64.StdEncoding.EncodeToString([]byte(`function(ctx) { flow_id: ctx.flow.id, identity: if std.objectHas(ctx, "identity") then ctx.identity else null }`))
+	s, mail := start(t, apptest.WithConfig(fmt.Sprintf(`selfservice:
+  flows:
+    verification:
+      after:
+        hooks:
+          - hook: web_hook
+            config: {url: %s/verified, method: POST, body: %q}
+`, app.URL, body)))
+	email := apptest.Email("hooked")
+	id := s.CreateIdentity(t, email, "a long enough password")
+	fc := &apptest.FlowClient{S: s, C: s.Native(t), Kind: "verification", As: "native"}
+	f := fc.Submit(t, fc.Start(t), map[string]string{"method": "code", "email": email})
+	if len(app.Calls("/verified")) != 0 {
+		t.Fatal("the after hook ran before the code")
+	}
+	done := fc.Submit(t, f, map[string]string{"method": "code", "code": mail.Code(t, email)})
+	wantFlow(t, fc, done, http.StatusOK, "passed_challenge", text.InfoVerificationSuccessful)
+	calls := app.Calls("/verified")
+	if len(calls) != 1 {
+		t.Fatalf("%d calls to the after hook", len(calls))
+	}
+	var got struct {
+		FlowID   string `json:"flow_id"`
+		Identity *struct {
+			ID                  string                       `json:"id"`
+			VerifiableAddresses []identity.VerifiableAddress `json:"verifiable_addresses"`
+		} `json:"identity"`
+	}
+	b, _ := json.Marshal(calls[0].Body)
+	if err := json.Unmarshal(b, &got); err != nil {
+		t.Fatal(err)
+	}
+	if got.FlowID != f.ID || got.Identity == nil || got.Identity.ID != id.ID.String() ||
+		len(got.Identity.VerifiableAddresses) != 1 || !got.Identity.VerifiableAddresses[0].Verified {
+		t.Fatalf("the hook's ctx: %s", b)
 	}
 }
