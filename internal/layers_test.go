@@ -24,7 +24,7 @@ var layers = []struct {
 	{"assembly", []string{"internal/server", "internal/kratosimport/", "internal/kratosimport"}},
 	{"methods", []string{"internal/method/"}},
 	{"HTTP endpoints", []string{"internal/flow/", "internal/sessionapi", "internal/admin", "internal/schemaapi", "internal/ui"}},
-	{"flow machinery and the services flows call", []string{"internal/flow", "internal/flow/form", "internal/session/sessionhttp", "internal/courier/", "internal/courier", "internal/onetime", "internal/webhook"}},
+	{"flow machinery and the services flows call", []string{"internal/flow", "internal/flow/form", "internal/session/sessionhttp", "internal/courier/", "internal/courier", "internal/onetime", "internal/webhook", "internal/audit/audithttp"}},
 	{"configuration", []string{"internal/config"}},
 	{"storage", []string{"internal/store/", "internal/store"}},
 	{"domain", []string{"internal/identity", "internal/session", "internal/schema", "internal/hash", "internal/throttle", "internal/seal", "internal/audit"}},

@@ -125,7 +125,7 @@ func (h *IdentityHandler) batchCreate(r *http.Request, it patchItem) (uuid.UUID,
 	if err := strictUnmarshal(it.Create, &body); err != nil {
 		return uuid.Nil, err
 	}
-	id, err := h.createFrom(r.Context(), &body)
+	id, err := h.createFrom(r, &body)
 	if err != nil {
 		return uuid.Nil, err
 	}

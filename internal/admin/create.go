@@ -1,13 +1,13 @@
 package admin
 
 import (
-	"context"
 	"encoding/json"
 	"net/http"
 
 	"github.com/google/uuid"
 
 	"github.com/portico-auth/portico/internal/apierr"
+	"github.com/portico-auth/portico/internal/audit"
 	"github.com/portico-auth/portico/internal/httpx"
 	"github.com/portico-auth/portico/internal/identity"
 )
@@ -19,7 +19,7 @@ func (h *IdentityHandler) create(w http.ResponseWriter, r *http.Request) {
 		httpx.WriteError(w, r, err)
 		return
 	}
-	id, err := h.createFrom(r.Context(), &body)
+	id, err := h.createFrom(r, &body)
 	if err != nil {
 		httpx.WriteError(w, r, err)
 		return
@@ -29,7 +29,7 @@ func (h *IdentityHandler) create(w http.ResponseWriter, r *http.Request) {
 }
 
 // createFrom checks a createIdentityBody and creates the identity.
-func (h *IdentityHandler) createFrom(ctx context.Context, body *createBody) (*identity.Identity, error) {
+func (h *IdentityHandler) createFrom(r *http.Request, body *createBody) (*identity.Identity, error) {
 	if missingTraits(body.Traits) {
 		return nil, apierr.ErrBadRequest.WithReason("The field traits is required.")
 	}
@@ -57,6 +57,7 @@ func (h *IdentityHandler) createFrom(ctx context.Context, body *createBody) (*id
 		}
 		id.OrganizationID = &oid
 	}
+	ctx := h.adminChange(r, audit.IdentityCreated, nil, id, nil)
 	if err := h.mgr.Create(ctx, id, identity.CreateOptions{Password: plain, HashedPassword: hashed}); err != nil {
 		return nil, err
 	}

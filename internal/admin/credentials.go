@@ -5,6 +5,7 @@ import (
 	"net/http"
 
 	"github.com/portico-auth/portico/internal/apierr"
+	"github.com/portico-auth/portico/internal/audit"
 	"github.com/portico-auth/portico/internal/httpx"
 	"github.com/portico-auth/portico/internal/identity"
 )
@@ -51,12 +52,14 @@ func (h *IdentityHandler) deleteCredentials(w http.ResponseWriter, r *http.Reque
 		factors = *h.Factors
 	}
 	could := len(factors.FirstFactors(ident)) > 0
+	before := audit.Snapshot(ident)
 	delete(ident.Credentials, t)
 	if !factors.KeepsSignIn(could, ident) {
 		httpx.WriteError(w, r, errLastFirstFactor)
 		return
 	}
-	if err := h.mgr.Update(r.Context(), ident); err != nil {
+	ctx := h.adminChange(r, audit.IdentityCredentialDeleted, before, ident, map[string]any{"type": string(t)})
+	if err := h.mgr.Update(ctx, ident); err != nil {
 		httpx.WriteError(w, r, fmt.Errorf("delete %s credentials: %w", t, err))
 		return
 	}

@@ -3,6 +3,7 @@ package admin
 import (
 	"context"
 	"encoding/json"
+	"maps"
 	"net/http"
 	"net/url"
 	"strings"
@@ -10,6 +11,8 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/portico-auth/portico/internal/apierr"
+	"github.com/portico-auth/portico/internal/audit"
+	"github.com/portico-auth/portico/internal/audit/audithttp"
 	"github.com/portico-auth/portico/internal/identity"
 	"github.com/portico-auth/portico/internal/schema"
 	"github.com/portico-auth/portico/internal/store"
@@ -48,6 +51,15 @@ type IdentityHandler struct {
 	// for with include_credential (the oidc method's upstream tokens); a type without an
 	// entry is shown as stored.
 	Reveal map[identity.CredentialsType]func(id uuid.UUID, config json.RawMessage) json.RawMessage
+	// Audit records every change an administrator makes to an identity, in the write that
+	// makes it (nil records nothing); Events reads the trail back.
+	Audit  *audithttp.Recorder
+	Events EventStore
+}
+
+// EventStore reads an identity's audit trail (satisfied by store.Events).
+type EventStore interface {
+	ListEvents(ctx context.Context, identityID uuid.UUID, p store.ListParams) ([]audit.Event, string, error)
 }
 
 // NewIdentityHandler returns the admin identity API. publicBaseURL is the public listener's
@@ -66,6 +78,7 @@ func (h *IdentityHandler) Register(mux *http.ServeMux) {
 	mux.HandleFunc("PATCH /admin/identities/{id}", h.patch)
 	mux.HandleFunc("DELETE /admin/identities/{id}", h.delete)
 	mux.HandleFunc("DELETE /admin/identities/{id}/credentials/{type}", h.deleteCredentials)
+	mux.HandleFunc("GET /admin/identities/{id}/events", h.events)
 }
 
 // render prepares an identity for the wire: schema_url set, credential configs hidden except
@@ -104,4 +117,16 @@ func includedCredentials(q url.Values) []identity.CredentialsType {
 		}
 	}
 	return out
+}
+
+// adminChange returns r's context carrying the events of an administrator's change to ident:
+// what changed since before (audit.Changes), then typ, computed when the store writes ident
+// (once the manager has derived its addresses). before nil: typ alone.
+func (h *IdentityHandler) adminChange(r *http.Request, typ string, before, ident *identity.Identity, details map[string]any) context.Context {
+	return h.Audit.WithFunc(r.Context(), r, true, func() []audit.Event {
+		d := map[string]any{"by": audit.ByAdmin}
+		maps.Copy(d, details)
+		// The change itself last, so that the trail (newest first) shows it above its parts.
+		return append(audit.Changes(before, ident, audit.ByAdmin), audit.New(typ, ident.ID, d))
+	})
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/portico-auth/portico/internal/apierr"
+	"github.com/portico-auth/portico/internal/audit"
 	"github.com/portico-auth/portico/internal/httpx"
 	"github.com/portico-auth/portico/internal/identity"
 	"github.com/portico-auth/portico/internal/store"
@@ -45,7 +46,8 @@ func (h *IdentityHandler) delete(w http.ResponseWriter, r *http.Request) {
 		httpx.WriteError(w, r, err)
 		return
 	}
-	if err := h.store.DeleteIdentity(r.Context(), id); err != nil {
+	ctx := h.Audit.WithAdmin(r, audit.New(audit.IdentityDeleted, id, map[string]any{"by": audit.ByAdmin}))
+	if err := h.store.DeleteIdentity(ctx, id); err != nil {
 		httpx.WriteError(w, r, err)
 		return
 	}

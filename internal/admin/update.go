@@ -10,6 +10,7 @@ import (
 	jsonpatch "github.com/evanphx/json-patch/v5"
 
 	"github.com/portico-auth/portico/internal/apierr"
+	"github.com/portico-auth/portico/internal/audit"
 	"github.com/portico-auth/portico/internal/httpx"
 	"github.com/portico-auth/portico/internal/identity"
 )
@@ -49,6 +50,7 @@ func (h *IdentityHandler) update(w http.ResponseWriter, r *http.Request) {
 		httpx.WriteError(w, r, err)
 		return
 	}
+	before := audit.Snapshot(ident)
 	if ident.State != body.State {
 		h.touchState(ident)
 	}
@@ -68,7 +70,7 @@ func (h *IdentityHandler) update(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	if err := h.mgr.Update(r.Context(), ident); err != nil {
+	if err := h.mgr.Update(h.adminChange(r, audit.IdentityUpdated, before, ident, nil), ident); err != nil {
 		httpx.WriteError(w, r, err)
 		return
 	}
@@ -185,6 +187,7 @@ func (h *IdentityHandler) patch(w http.ResponseWriter, r *http.Request) {
 		httpx.WriteError(w, r, apierr.ErrBadRequest.WithReason("The patched identity is invalid: %s", strings.TrimPrefix(err.Error(), "json: ")).WithCause(err))
 		return
 	}
+	before := audit.Snapshot(ident)
 	if next.State != ident.State {
 		h.touchState(ident)
 	}
@@ -200,7 +203,7 @@ func (h *IdentityHandler) patch(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ident.ExternalID = next.ExternalID
-	if err := h.mgr.Update(r.Context(), ident); err != nil {
+	if err := h.mgr.Update(h.adminChange(r, audit.IdentityUpdated, before, ident, nil), ident); err != nil {
 		httpx.WriteError(w, r, err)
 		return
 	}

@@ -37,17 +37,20 @@ func TestPendingWrittenOnce(t *testing.T) {
 	if With(ctx) != ctx {
 		t.Error("With without events made a new context")
 	}
-	ctx = With(ctx, New(SessionRevoked, uuid.Nil, nil))
-	if p := Pending(ctx); len(p) != 2 || p[0].Type != SignIn {
-		t.Fatalf("pending = %v", p)
+	calls := 0
+	ctx = WithFunc(ctx, func() []Event { calls++; return []Event{New(SessionRevoked, uuid.Nil, nil)} })
+	evs, done := Pending(ctx)
+	if len(evs) != 2 || evs[0].Type != SignIn || evs[1].Type != SessionRevoked || calls != 1 {
+		t.Fatalf("pending = %v (%d calls)", evs, calls)
 	}
-	Written(ctx, 1)
-	if p := Pending(ctx); len(p) != 1 || p[0].Type != SessionRevoked {
-		t.Fatalf("pending after one written = %v", p)
+	// Attached after Pending was read: not marked by its done.
+	ctx = With(ctx, New(IdentityUpdated, uuid.Nil, nil))
+	done()
+	if evs, _ := Pending(ctx); len(evs) != 1 || evs[0].Type != IdentityUpdated {
+		t.Fatalf("pending after done = %v", evs)
 	}
-	Written(ctx, 5)
-	if len(Pending(ctx)) != 0 || len(Pending(context.Background())) != 0 {
-		t.Fatal("events left")
+	if evs, _ := Pending(context.Background()); len(evs) != 0 {
+		t.Fatal("events on a bare context")
 	}
 }
 

@@ -2,6 +2,7 @@ package audit
 
 import (
 	"bytes"
+	"maps"
 	"slices"
 	"sort"
 	"strings"
@@ -46,6 +47,15 @@ func Changes(before, after *identity.Identity, by string) []Event {
 		out = append(out, New(typ, id, map[string]any{"type": string(t), "by": by}))
 	}
 	return append(out, addressChanges(before.VerifiableAddresses, after.VerifiableAddresses, id, by)...)
+}
+
+// Snapshot returns a copy of id that later changes to id's credentials and addresses leave
+// as it is, for Changes once the change is made.
+func Snapshot(id *identity.Identity) *identity.Identity {
+	c := *id
+	c.Credentials = maps.Clone(id.Credentials)
+	c.VerifiableAddresses = slices.Clone(id.VerifiableAddresses)
+	return &c
 }
 
 // addressChanges compares the verifiable addresses of each kind (via).

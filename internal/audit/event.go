@@ -61,7 +61,7 @@ type Event struct {
 	ID uuid.UUID `json:"id"`
 	// Type is one of the constants above.
 	Type string    `json:"type"`
-	Time time.Time `json:"time"`
+	Time time.Time `json:"created_at"`
 	// IdentityID is the identity the event concerns; nil when there is none (an attempt on an
 	// identifier no identity holds).
 	IdentityID *uuid.UUID `json:"identity_id"`
@@ -70,7 +70,7 @@ type Event struct {
 	SessionID *uuid.UUID `json:"session_id"`
 	// Address is the client's address (serve.public.trusted_proxies rule), "" when unknown or
 	// when the admin API made the change.
-	Address   string `json:"address"`
+	Address   string `json:"ip_address"`
 	UserAgent string `json:"user_agent"`
 	// Details is a small JSON object (MaxDetails bytes), "{}" when there is nothing to add.
 	Details json.RawMessage `json:"details"`
@@ -98,12 +98,18 @@ func (ev Event) WithSession(id uuid.UUID) Event {
 	return ev
 }
 
-// Bounded returns ev ready to store: an id and a time (now) when it has none, the user agent
+// Bounded returns ev ready to store: an id (NewV7) and a time (now) when it has none, the user agent
 // and address cut to their bounds on a character boundary, details that are no JSON object
 // or longer than MaxDetails replaced by {"truncated":true}.
 func (ev Event) Bounded(now time.Time) Event {
 	if ev.ID == uuid.Nil {
-		ev.ID = uuid.New()
+		// Time-ordered (version 7, increasing within the process), so that events of one
+		// instant list in the order they were recorded: the trail is ordered by time, then id.
+		id, err := uuid.NewV7()
+		if err != nil {
+			id = uuid.New()
+		}
+		ev.ID = id
 	}
 	if ev.Time.IsZero() {
 		ev.Time = now

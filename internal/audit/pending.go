@@ -7,10 +7,11 @@ import (
 
 type pendingKey struct{}
 
-// pending holds the events a context carries until a store writes them.
+// pending holds what a context carries until a store writes it: each item gives its events
+// when the write runs.
 type pending struct {
-	mu  sync.Mutex
-	evs []Event
+	mu    sync.Mutex
+	items []func() []Event
 }
 
 // With returns ctx carrying evs for the next store write made with it: the store writes them
@@ -21,34 +22,40 @@ func With(ctx context.Context, evs ...Event) context.Context {
 	if len(evs) == 0 {
 		return ctx
 	}
+	evs = append([]Event(nil), evs...)
+	return WithFunc(ctx, func() []Event { return evs })
+}
+
+// WithFunc is With for events known only when the write runs: f is called inside the store's
+// transaction (again if the transaction is retried), e.g. to compare an identity with what it
+// was once the identity manager has derived its addresses (Changes).
+func WithFunc(ctx context.Context, f func() []Event) context.Context {
 	if p, ok := ctx.Value(pendingKey{}).(*pending); ok {
 		p.mu.Lock()
-		p.evs = append(p.evs, evs...)
+		p.items = append(p.items, f)
 		p.mu.Unlock()
 		return ctx
 	}
-	return context.WithValue(ctx, pendingKey{}, &pending{evs: append([]Event(nil), evs...)})
+	return context.WithValue(ctx, pendingKey{}, &pending{items: []func() []Event{f}})
 }
 
-// Pending returns the events ctx carries that no write has stored yet. A store calls it in
-// each attempt of a transaction and, once the transaction committed, Written.
-func Pending(ctx context.Context) []Event {
+// Pending returns the events ctx carries that no write has stored yet, and done, which marks
+// them stored: a store calls Pending in each attempt of a transaction and done once it
+// committed.
+func Pending(ctx context.Context) (evs []Event, done func()) {
 	p, ok := ctx.Value(pendingKey{}).(*pending)
 	if !ok {
-		return nil
+		return nil, func() {}
 	}
 	p.mu.Lock()
-	defer p.mu.Unlock()
-	return append([]Event(nil), p.evs...)
-}
-
-// Written tells ctx that its first n pending events are stored.
-func Written(ctx context.Context, n int) {
-	p, ok := ctx.Value(pendingKey{}).(*pending)
-	if !ok {
-		return
+	items := append([]func() []Event(nil), p.items...)
+	p.mu.Unlock()
+	for _, f := range items {
+		evs = append(evs, f()...)
 	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.evs = p.evs[min(n, len(p.evs)):]
+	return evs, func() {
+		p.mu.Lock()
+		defer p.mu.Unlock()
+		p.items = p.items[min(len(items), len(p.items)):]
+	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 
+	"github.com/portico-auth/portico/internal/audit/audithttp"
 	"github.com/portico-auth/portico/internal/config"
 	"github.com/portico-auth/portico/internal/flow"
 	"github.com/portico-auth/portico/internal/flow/login"
@@ -35,6 +36,8 @@ type signIn struct {
 	// social is the oidc method, nil when it is off; it finishes the login and registration
 	// flows after a provider's callback.
 	social *oidc.Strategy
+	// audit records sign-ins and refused attempts.
+	audit *audithttp.Recorder
 }
 
 // newSignIn builds the login and registration methods from the shared components (webauthn
@@ -45,7 +48,7 @@ func newSignIn(ctx context.Context, a *App, ss *selfService) (*signIn, error) {
 	if err != nil {
 		return nil, err
 	}
-	m := &signIn{identities: st, factorThrottle: factorThrottle, passwordThrottle: pwThrottle}
+	m := &signIn{identities: st, factorThrottle: factorThrottle, passwordThrottle: pwThrottle, audit: a.Audit}
 	if cfg.SelfService.Methods.Password.Enabled {
 		pwLogin := &password.LoginMethod{
 			Identities: st, Hasher: a.Hasher, Updater: a.Identities, Schemas: a.Schemas,
@@ -100,7 +103,7 @@ func registerAuth(pub *http.ServeMux, cfg *config.Config, m *signIn, lifecycle f
 		Lifecycle: lifecycle(config.FlowLogin), Identities: m.identities,
 		ReturnURL: cfg.ReturnURL(config.FlowLogin, "password"), Methods: m.login,
 		// Its own scope, so that password attempts on a crafted identifier cannot count here.
-		FactorThrottle: m.factorThrottle,
+		FactorThrottle: m.factorThrottle, Audit: m.audit,
 	}
 	if m.devices != nil {
 		lh.Devices = m.devices
@@ -137,7 +140,7 @@ func newLogout(a *App) *logout.Handler {
 	}
 	return &logout.Handler{
 		Store: a.Store, Sessions: a.Sessions, Tokens: session.NewLogoutTokens(cfg.CookieSecrets()), ReturnTo: a.ReturnTo,
-		Replies: a.Replies, Public: cfg.PublicURL(), ReturnURL: ret,
+		Replies: a.Replies, Public: cfg.PublicURL(), ReturnURL: ret, Audit: a.Audit,
 	}
 }
 

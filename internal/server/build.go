@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/portico-auth/portico/internal/admin"
+	"github.com/portico-auth/portico/internal/audit/audithttp"
 	"github.com/portico-auth/portico/internal/clientaddr"
 	"github.com/portico-auth/portico/internal/config"
 	"github.com/portico-auth/portico/internal/courier"
@@ -55,6 +56,9 @@ type App struct {
 	// Addresses reads a request's client address (serve.public.trusted_proxies), for the
 	// login throttle and the notices alike.
 	Addresses *clientaddr.Resolver
+	// Audit records the audit trail's events (sign-ins, refused attempts, credential and
+	// address changes, revocations, admin changes) with the request's address and device.
+	Audit *audithttp.Recorder
 
 	// WebHooks makes every web hook's calls (Wait lets background calls finish); hooks are
 	// each flow's, by kind (see lifecycle).
@@ -151,6 +155,7 @@ func Build(ctx context.Context, cfg *config.Config, st store.Store, log *slog.Lo
 	if a.Addresses, err = clientaddr.New(cfg.Serve.Public.TrustedProxies); err != nil {
 		return nil, fmt.Errorf("serve.public.trusted_proxies: %w", err)
 	}
+	a.Audit = &audithttp.Recorder{Store: st, Addresses: a.Addresses, Now: now, Log: log}
 	if err := newWebHooks(ctx, a); err != nil {
 		return nil, err
 	}
@@ -174,11 +179,13 @@ func Build(ctx context.Context, cfg *config.Config, st store.Store, log *slog.Lo
 	registerPublicRedirects(adm, public)
 	identities := admin.NewIdentityHandler(a.Identities, st, schemas, public)
 	identities.Factors = a.factors
+	identities.Audit, identities.Events = a.Audit, st
 	identities.Register(adm)
 	admin.NewCourierHandler(st, a.Courier).Register(adm)
 	schemaapi.New(schemas).Register(pub)
 
 	sessions := sessionapi.New(a.Sessions, st, cfg.Serve.Public.BaseURL)
+	sessions.Audit = a.Audit
 	sessions.RegisterPublic(pub)
 	sessions.RegisterAdmin(adm)
 	a.Replies.Register(pub)
@@ -226,7 +233,7 @@ func Build(ctx context.Context, cfg *config.Config, st store.Store, log *slog.Lo
 		a.OIDC.Factors = a.factors
 		settingsMethods = append(settingsMethods, oidc.SettingsMethod{Strategy: a.OIDC})
 	}
-	deps := settings.Deps{Store: st, Identities: a.Identities, Changed: credentialNotices(a)}
+	deps := settings.Deps{Store: st, Identities: a.Identities, Changed: credentialNotices(a), Audit: a.Audit}
 	if vh != nil {
 		// Kratos's verification hook: an address a settings change adds gets a message.
 		deps.Verification = vh

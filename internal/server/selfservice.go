@@ -35,6 +35,7 @@ func (s *selfService) recovery(a *App, settings recovery.Settings) *recovery.Han
 		Exchange:   exchange[*recovery.Flow](a, s, config.FlowRecovery, rc.Enabled, rc.Use, rc.NotifyUnknownRecipients),
 		Identities: a.Store, Settings: settings,
 		ReturnURL: cfg.ReturnURL(config.FlowRecovery, rc.Use), PrivilegedFor: cfg.SelfService.Flows.Settings.PrivilegedSessionMaxAge,
+		Audit: a.Audit,
 	}
 }
 
@@ -64,6 +65,6 @@ func (s *selfService) verification(a *App) *verification.Handler {
 	v := cfg.SelfService.Flows.Verification
 	return &verification.Handler{
 		Exchange:  exchange[*verification.Flow](a, s, config.FlowVerification, v.Enabled, v.Use, v.NotifyUnknownRecipients),
-		Addresses: a.Store, ReturnURL: cfg.ReturnURL(config.FlowVerification, v.Use),
+		Addresses: a.Store, ReturnURL: cfg.ReturnURL(config.FlowVerification, v.Use), Audit: a.Audit,
 	}
 }

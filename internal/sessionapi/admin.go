@@ -7,6 +7,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/portico-auth/portico/internal/apierr"
+	"github.com/portico-auth/portico/internal/audit"
 	"github.com/portico-auth/portico/internal/httpx"
 )
 
@@ -101,7 +102,17 @@ func (h *Handler) adminDisable(w http.ResponseWriter, r *http.Request) {
 		httpx.WriteError(w, r, err)
 		return
 	}
-	if err := h.store.RevokeSession(r.Context(), uuid.Nil, id); err != nil {
+	ctx := r.Context()
+	if h.Audit != nil {
+		// The trail is kept per identity, so the session's identity is read first.
+		s, err := h.store.GetSession(ctx, id)
+		if err != nil {
+			httpx.WriteError(w, r, err)
+			return
+		}
+		ctx = h.Audit.WithAdmin(r, audit.New(audit.SessionRevoked, s.IdentityID, map[string]any{"by": audit.ByAdmin}).WithSession(id))
+	}
+	if err := h.store.RevokeSession(ctx, uuid.Nil, id); err != nil {
 		httpx.WriteError(w, r, err)
 		return
 	}
@@ -115,7 +126,8 @@ func (h *Handler) adminRevokeIdentity(w http.ResponseWriter, r *http.Request) {
 		httpx.WriteError(w, r, err)
 		return
 	}
-	if _, err := h.store.RevokeSessionsExcept(r.Context(), id, uuid.Nil); err != nil {
+	ctx := h.Audit.WithAdmin(r, audit.New(audit.SessionRevoked, id, map[string]any{"by": audit.ByAdmin, "all": true}))
+	if _, err := h.store.RevokeSessionsExcept(ctx, id, uuid.Nil); err != nil {
 		httpx.WriteError(w, r, err)
 		return
 	}

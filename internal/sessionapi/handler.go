@@ -9,6 +9,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/portico-auth/portico/internal/apierr"
+	"github.com/portico-auth/portico/internal/audit/audithttp"
 	"github.com/portico-auth/portico/internal/httpx"
 	"github.com/portico-auth/portico/internal/identity"
 	"github.com/portico-auth/portico/internal/session"
@@ -30,6 +31,8 @@ type Handler struct {
 	mgr           *sessionhttp.Sessions
 	store         Store
 	publicBaseURL string
+	// Audit records each revocation in the revoking write (nil records nothing).
+	Audit *audithttp.Recorder
 }
 
 // New returns the session handlers. publicBaseURL is where browsers are sent to step up to

@@ -5,6 +5,7 @@ import (
 	"net/http"
 
 	"github.com/portico-auth/portico/internal/apierr"
+	"github.com/portico-auth/portico/internal/audit"
 	"github.com/portico-auth/portico/internal/httpx"
 	"github.com/portico-auth/portico/internal/session"
 )
@@ -79,7 +80,8 @@ func (h *Handler) revokeMyOthers(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	n, err := h.store.RevokeSessionsExcept(r.Context(), s.IdentityID, s.ID)
+	ctx := h.Audit.With(r, audit.New(audit.SessionRevoked, s.IdentityID, map[string]any{"by": audit.BySelf, "others": true}).WithSession(s.ID))
+	n, err := h.store.RevokeSessionsExcept(ctx, s.IdentityID, s.ID)
 	if err != nil {
 		httpx.WriteError(w, r, err)
 		return
@@ -103,7 +105,8 @@ func (h *Handler) revokeMine(w http.ResponseWriter, r *http.Request) {
 		httpx.WriteError(w, r, apierr.ErrBadRequest.WithReason("You are not allowed to revoke your current session; use the logout flow instead."))
 		return
 	}
-	if err := h.store.RevokeSession(r.Context(), s.IdentityID, id); err != nil {
+	ctx := h.Audit.With(r, audit.New(audit.SessionRevoked, s.IdentityID, map[string]any{"by": audit.BySelf}).WithSession(id))
+	if err := h.store.RevokeSession(ctx, s.IdentityID, id); err != nil {
 		httpx.WriteError(w, r, err)
 		return
 	}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/portico-auth/portico/internal/audit/audithttp"
 	"github.com/portico-auth/portico/internal/flow"
 	"github.com/portico-auth/portico/internal/identity"
 	"github.com/portico-auth/portico/internal/throttle"
@@ -35,6 +36,8 @@ type Handler struct {
 	Devices DeviceRememberer
 	// Links are the account links pending on login flows (nil: none).
 	Links PendingLinks
+	// Audit records sign-ins and refused attempts (nil records nothing).
+	Audit *audithttp.Recorder
 }
 
 // Throttle reserves an attempt for a subject before it is evaluated (satisfied by

@@ -68,6 +68,7 @@ func (h *Handler) succeed(w *flow.Responder, r *http.Request, f *Flow, m Method,
 		w.Log().WarnContext(ctx, "store completed login flow", "error", err)
 	}
 	w.Log().DebugContext(ctx, "login succeeded", "identity_id", sess.IdentityID, "session_id", sess.ID, "method", m.ID())
+	h.recordSignIn(r, sess, m.ID())
 	if h.Devices != nil && m.AAL() == session.AAL1 {
 		h.Devices.Remember(w, ident)
 	}

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"net/http"
 
+	"github.com/google/uuid"
+
 	"github.com/portico-auth/portico/internal/flow"
 	"github.com/portico-auth/portico/internal/flow/form"
 	"github.com/portico-auth/portico/internal/identity"
@@ -76,6 +78,7 @@ func (h *Handler) update(w *flow.Responder, r *http.Request) error {
 	if h.FactorThrottle != nil && m.AAL() == session.AAL2 && ident != nil {
 		reserved, err = h.FactorThrottle.Reserve(ctx, ident.ID.String(), h.Time())
 		if _, limited := throttle.IsLimited(err); limited {
+			h.recordRefusal(r, m.ID(), &ident.ID, sess, err)
 			err = ErrTooManyFactorAttempts.WithCause(err)
 		}
 		if err != nil {
@@ -86,6 +89,11 @@ func (h *Handler) update(w *flow.Responder, r *http.Request) error {
 	if terr := settleFactorAttempt(r, reserved, err); terr != nil {
 		return terr
 	}
+	var signedIn *uuid.UUID
+	if ident != nil {
+		signedIn = &ident.ID
+	}
+	h.recordRefusal(r, m.ID(), signedIn, sess, err)
 	if fe, ok := flow.AsFormError(err); ok {
 		return h.Invalid(w, r, f, rec.IdentityID, fe)
 	}

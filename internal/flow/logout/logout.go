@@ -11,6 +11,8 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/portico-auth/portico/internal/apierr"
+	"github.com/portico-auth/portico/internal/audit"
+	"github.com/portico-auth/portico/internal/audit/audithttp"
 	"github.com/portico-auth/portico/internal/flow"
 	"github.com/portico-auth/portico/internal/httpx"
 	"github.com/portico-auth/portico/internal/session"
@@ -36,6 +38,8 @@ type Handler struct {
 	// ReturnURL is selfservice.flows.logout.after.default_browser_return_url (or the global
 	// default): where a browser goes after logging out without return_to.
 	ReturnURL string
+	// Audit records each logout in the revoking write (nil records nothing).
+	Audit *audithttp.Recorder
 }
 
 var (
@@ -99,7 +103,7 @@ func (h *Handler) logoutBrowser(w *flow.Responder, r *http.Request) error {
 	if !h.Tokens.Verify(s.ID, token) {
 		return errTokenMismatch
 	}
-	if err := h.Store.RevokeSession(ctx, s.IdentityID, s.ID); err != nil {
+	if err := h.Store.RevokeSession(h.audited(r, s), s.IdentityID, s.ID); err != nil {
 		return err
 	}
 	h.Sessions.ClearCookie(w)
@@ -134,11 +138,16 @@ func (h *Handler) logoutNative(w *flow.Responder, r *http.Request) error {
 		return err
 	}
 	if s.Active {
-		if err := h.Store.RevokeSession(ctx, s.IdentityID, s.ID); err != nil {
+		if err := h.Store.RevokeSession(h.audited(r, s), s.IdentityID, s.ID); err != nil {
 			return err
 		}
 	}
 	return noContent(w)
+}
+
+// audited is the request's context carrying the audit event of s's logout.
+func (h *Handler) audited(r *http.Request, s *session.Session) context.Context {
+	return h.Audit.With(r, audit.New(audit.SessionRevoked, s.IdentityID, map[string]any{"by": audit.ByLogout}).WithSession(s.ID))
 }
 
 // noContent is the 204 of a logout, never cached.

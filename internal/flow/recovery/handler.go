@@ -8,6 +8,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/portico-auth/portico/internal/apierr"
+	"github.com/portico-auth/portico/internal/audit/audithttp"
 	"github.com/portico-auth/portico/internal/flow"
 	"github.com/portico-auth/portico/internal/identity"
 	"github.com/portico-auth/portico/internal/onetime"
@@ -42,6 +43,8 @@ type Handler struct {
 	// PrivilegedFor is selfservice.flows.settings.privileged_session_max_age: how long the
 	// recovered session may change the password without signing in again.
 	PrivilegedFor time.Duration
+	// Audit records the verified address and the sign-in of a recovery (nil records nothing).
+	Audit *audithttp.Recorder
 }
 
 var (

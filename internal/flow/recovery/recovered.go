@@ -5,6 +5,7 @@ import (
 	"net/http"
 
 	"github.com/portico-auth/portico/internal/apierr"
+	"github.com/portico-auth/portico/internal/audit"
 	"github.com/portico-auth/portico/internal/flow"
 	"github.com/portico-auth/portico/internal/session"
 	"github.com/portico-auth/portico/internal/session/sessionhttp"
@@ -27,7 +28,8 @@ func (h *Handler) recovered(w *flow.Responder, r *http.Request, f *Flow, c *stor
 		return err
 	}
 	if c.Via == "email" {
-		if err := h.Identities.MarkAddressVerified(ctx, ident.ID, c.Via, c.Address, h.Time()); err != nil && !errors.Is(err, apierr.ErrNotFound) {
+		verified := h.Audit.With(r, audit.New(audit.AddressVerified, ident.ID, map[string]any{"via": c.Via, "by": audit.BySelf}))
+		if err := h.Identities.MarkAddressVerified(verified, ident.ID, c.Via, c.Address, h.Time()); err != nil && !errors.Is(err, apierr.ErrNotFound) {
 			return err
 		}
 	}
@@ -65,6 +67,7 @@ func (h *Handler) recovered(w *flow.Responder, r *http.Request, f *Flow, c *stor
 	}
 	w.Log().DebugContext(ctx, "recovery succeeded", "identity_id", ident.ID, "session_id", sess.ID, "method", amr)
 	h.SendAfter(r, f, "", ident, sess)
+	h.Audit.Record(r, audit.New(audit.SignIn, ident.ID, map[string]any{"method": amr, "methods": []string{amr}, "aal": string(sess.AAL)}).WithSession(sess.ID))
 	if f.Type == flow.TypeAPI {
 		f.ContinueWith = append([]flow.ContinueWith{flow.SetSessionToken(token)}, f.ContinueWith...)
 		return w.Reply(http.StatusOK, f)

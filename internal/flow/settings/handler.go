@@ -7,6 +7,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/portico-auth/portico/internal/audit/audithttp"
 	"github.com/portico-auth/portico/internal/flow"
 	"github.com/portico-auth/portico/internal/flow/form"
 	"github.com/portico-auth/portico/internal/identity"
@@ -57,6 +58,9 @@ type Deps struct {
 	// session saw it, after as it was saved (the server sends credential_changed notices
 	// from it). It runs after the change is stored and cannot fail the request.
 	Changed func(r *http.Request, before, after *identity.Identity)
+	// Audit records the credential and address changes of a stored change in the write that
+	// stores it, with the session that made it (nil records nothing).
+	Audit *audithttp.Recorder
 	// Verification, when set, starts the verification of the addresses a stored change added
 	// (satisfied by the verification flow's handler; nil while that flow is off).
 	Verification Verifier

@@ -12,6 +12,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/portico-auth/portico/internal/apierr"
+	"github.com/portico-auth/portico/internal/audit"
 	"github.com/portico-auth/portico/internal/flow"
 	"github.com/portico-auth/portico/internal/flow/form"
 	"github.com/portico-auth/portico/internal/identity"
@@ -201,6 +202,7 @@ func (h *Handler) run(w *flow.Responder, r *http.Request, s *session.Session, st
 	sub := newSubmission(r, s, ident, body, &st.Flow, h.Sessions.Factors())
 	sub.privileged, sub.redirected = h.privileged(s, before), !w.JSON()
 	sub.save = func(ctx context.Context, id *identity.Identity) error {
+		ctx = h.audited(ctx, r, s, before, id)
 		return h.deps.Identities.UpdateRevokingSessions(ctx, id, s.ID, func(after *identity.Identity) bool {
 			return h.revokesOthers(m, before, after)
 		})
@@ -209,6 +211,7 @@ func (h *Handler) run(w *flow.Responder, r *http.Request, s *session.Session, st
 	// shows, in one transaction.
 	var done *success
 	sub.finish = func(ctx context.Context, id *identity.Identity) error {
+		ctx = h.audited(ctx, r, s, before, id)
 		return h.deps.Identities.UpdateWith(ctx, id, func(ctx context.Context, id *identity.Identity) error {
 			var (
 				sc     *success
@@ -294,6 +297,18 @@ func markSent(ident *identity.Identity, cw []flow.ContinueWith) {
 			}
 		}
 	}
+}
+
+// audited returns ctx carrying the audit events of the change from before to id that session s
+// makes, computed when the store writes id (once the manager has derived its addresses).
+func (h *Handler) audited(ctx context.Context, r *http.Request, s *session.Session, before, id *identity.Identity) context.Context {
+	return h.deps.Audit.WithFunc(ctx, r, false, func() []audit.Event {
+		evs := audit.Changes(before, id, audit.BySelf)
+		for i := range evs {
+			evs[i] = evs[i].WithSession(s.ID)
+		}
+		return evs
+	})
 }
 
 // revokesOthers reports whether storing after (the identity was before) ends the identity's

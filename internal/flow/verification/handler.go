@@ -9,6 +9,8 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/portico-auth/portico/internal/apierr"
+	"github.com/portico-auth/portico/internal/audit"
+	"github.com/portico-auth/portico/internal/audit/audithttp"
 	"github.com/portico-auth/portico/internal/flow"
 	"github.com/portico-auth/portico/internal/identity"
 	"github.com/portico-auth/portico/internal/onetime"
@@ -31,6 +33,8 @@ type Handler struct {
 	Addresses Addresses
 	// ReturnURL is where the completed flow's "continue" link goes without a return_to.
 	ReturnURL string
+	// Audit records each verified address in the write that marks it (nil records nothing).
+	Audit *audithttp.Recorder
 }
 
 // ErrDisabled answers every verification endpoint while the flow is off.
@@ -82,7 +86,8 @@ func (h *Handler) codeURL(f *Flow) func(string) string {
 
 // passed completes f after a right code or link (method): the address is verified.
 func (h *Handler) passed(w *flow.Responder, r *http.Request, f *Flow, c *store.Code, method string) error {
-	if err := h.Addresses.MarkAddressVerified(r.Context(), *c.IdentityID, c.Via, c.Address, h.Time()); errors.Is(err, apierr.ErrNotFound) {
+	verified := h.Audit.With(r, audit.New(audit.AddressVerified, *c.IdentityID, map[string]any{"via": c.Via, "by": audit.BySelf}))
+	if err := h.Addresses.MarkAddressVerified(verified, *c.IdentityID, c.Via, c.Address, h.Time()); errors.Is(err, apierr.ErrNotFound) {
 		// The address was removed from the identity after the code was sent.
 		return onetime.ErrInvalid
 	} else if err != nil {

@@ -123,7 +123,10 @@ func (m *LoginMethod) Authenticate(ctx context.Context, r *http.Request, f *logi
 	// Counted before the hash, so concurrent attempts cannot all pass one check.
 	res, err := m.Throttle.Reserve(ctx, r, key, identityID, m.now())
 	if err != nil {
-		return nil, throttled(err)
+		if _, limited := throttle.IsLimited(err); limited {
+			return nil, login.Refused(identityID, throttled(err))
+		}
+		return nil, err
 	}
 	ok, err := m.verify(ctx, found, hashed, password)
 	if err != nil {
@@ -133,9 +136,10 @@ func (m *LoginMethod) Authenticate(ctx context.Context, r *http.Request, f *logi
 		}
 		return nil, err
 	}
-	// A failure stays counted.
+	// A failure stays counted; the audit trail names the identity the identifier belongs to
+	// (login.Refused), never the identifier.
 	if !ok || (found.State != "" && found.State != identity.StateActive) || (ident != nil && found.ID != ident.ID) {
-		return nil, login.ErrInvalidCredentials()
+		return nil, login.Refused(identityID, login.ErrInvalidCredentials())
 	}
 	if err := res.Succeeded(ctx); err != nil {
 		return nil, err

@@ -193,7 +193,7 @@ func (s *Store) tryTx(ctx context.Context, fn func(tx q) error) error {
 		return err
 	}
 	// The audit events the context carries go with this change (store.Events).
-	evs := audit.Pending(ctx)
+	evs, written := audit.Pending(ctx)
 	if err := s.insertEvents(ctx, x, evs); err != nil {
 		_ = tx.Rollback()
 		return err
@@ -201,7 +201,7 @@ func (s *Store) tryTx(ctx context.Context, fn func(tx q) error) error {
 	if err := tx.Commit(); err != nil {
 		return mapErr(err, "commit transaction")
 	}
-	audit.Written(ctx, len(evs))
+	written()
 	return nil
 }
 
