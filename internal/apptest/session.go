@@ -2,9 +2,12 @@ package apptest
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"net/url"
 	"testing"
+
+	"github.com/google/uuid"
 
 	"github.com/portico-auth/portico/internal/identity"
 	"github.com/portico-auth/portico/internal/session"
@@ -56,4 +59,18 @@ func (c *Client) SetSessionCookie(s *Server, token string) {
 	}
 	name := s.App.Sessions.Options().CookieName
 	c.HTTP.Jar.SetCookies(u, []*http.Cookie{{Name: name, Value: token, Path: "/"}})
+}
+
+// PasswordIs reports whether the stored password of identity id is pw.
+func (s *Server) PasswordIs(t testing.TB, id uuid.UUID, pw string) bool {
+	t.Helper()
+	ident, err := s.App.Store.GetIdentity(context.Background(), id, true)
+	if err != nil {
+		t.Fatalf("apptest: load identity: %v", err)
+	}
+	var cfg identity.PasswordConfig
+	if err := json.Unmarshal(ident.Credentials[identity.CredentialsPassword].Config, &cfg); err != nil {
+		t.Fatalf("apptest: password config: %v", err)
+	}
+	return s.App.Hasher.Compare(context.Background(), []byte(pw), cfg.HashedPassword) == nil
 }

@@ -53,8 +53,15 @@ type Party struct {
 // SignIn gives a client of kind a fresh aal1 password session of ident.
 func SignIn(t testing.TB, s *apptest.Server, kind string, ident *identity.Identity) *Party {
 	t.Helper()
+	return SignInWith(t, s, kind, ident, session.AAL1)
+}
+
+// SignInWith gives a client of kind a fresh session of ident at aal, as if methods had just
+// been completed (see apptest.Server.IssueSession).
+func SignInWith(t testing.TB, s *apptest.Server, kind string, ident *identity.Identity, aal session.AAL, methods ...string) *Party {
+	t.Helper()
 	p := Anonymous(t, s, kind)
-	tok := s.IssueSession(t, ident, session.AAL1)
+	tok := s.IssueSession(t, ident, aal, methods...)
 	if kind == "native" {
 		p.Token = tok
 		p.C.Header.Set("X-Session-Token", tok)

@@ -1,15 +1,12 @@
 package password_test
 
 import (
-	"context"
-	"encoding/json"
 	"net/http"
 	"strings"
 	"testing"
 
 	"github.com/portico-auth/portico/internal/apptest"
 	"github.com/portico-auth/portico/internal/apptest/mfatest"
-	"github.com/portico-auth/portico/internal/identity"
 	"github.com/portico-auth/portico/internal/text"
 )
 
@@ -17,20 +14,6 @@ const (
 	oldPassword   = "the old passphrase of ada"
 	requireOption = "SELFSERVICE_METHODS_PASSWORD_CONFIG_REQUIRE_CURRENT_PASSWORD"
 )
-
-// passwordIs reports whether ident's stored password is pw.
-func passwordIs(t *testing.T, s *apptest.Server, ident *identity.Identity, pw string) bool {
-	t.Helper()
-	id, err := s.App.Store.GetIdentity(context.Background(), ident.ID, true)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var cfg identity.PasswordConfig
-	if err := json.Unmarshal(id.Credentials[identity.CredentialsPassword].Config, &cfg); err != nil {
-		t.Fatal(err)
-	}
-	return s.App.Hasher.Compare(context.Background(), []byte(pw), cfg.HashedPassword) == nil
-}
 
 // TestCurrentPasswordRequired is issue 18 item 2 as each client sees it: with
 // require_current_password the password group shows a current_password input before the new
@@ -84,13 +67,13 @@ func TestCurrentPasswordRequired(t *testing.T) {
 					if strings.Contains(string(res.Body), c.current+`"`) && c.current != "" {
 						t.Errorf("current %q: the password travels back", c.current)
 					}
-					if !passwordIs(t, s, ident, oldPassword) {
+					if !s.PasswordIs(t, ident.ID, oldPassword) {
 						t.Fatalf("current %q: the password was changed", c.current)
 					}
 					f = shown
 				}
 				_, done := p.Submit("settings", f, map[string]any{"method": "password", "password": newPassword, "current_password": oldPassword})
-				if mfatest.Str(done, "state") != "success" || !passwordIs(t, s, ident, newPassword) {
+				if mfatest.Str(done, "state") != "success" || !s.PasswordIs(t, ident.ID, newPassword) {
 					t.Fatalf("right current password: %s %v", mfatest.Str(done, "state"), mfatest.MessageTexts(done))
 				}
 			})
@@ -119,7 +102,7 @@ func TestCurrentPasswordCountsTowardSignInThrottle(t *testing.T) {
 	if res.StatusCode != http.StatusTooManyRequests {
 		t.Fatalf("sixth try: %d %s", res.StatusCode, res.Body)
 	}
-	if passwordIs(t, s, ident, "a new passphrase") {
+	if s.PasswordIs(t, ident.ID, "a new passphrase") {
 		t.Fatal("changed past the limit")
 	}
 	login := s.Native(t)

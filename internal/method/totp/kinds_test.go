@@ -25,13 +25,7 @@ func TestAAL2NeedsTwoKinds(t *testing.T) {
 				{[]string{"code", "code"}, session.AAL1},
 				{[]string{"code", "totp"}, session.AAL2},
 			} {
-				p := mfatest.Anonymous(t, s, kind)
-				tok := s.IssueSession(t, ident, session.AAL2, c.methods...)
-				if kind == "native" {
-					p.C.Header.Set("X-Session-Token", tok)
-				} else {
-					p.C.SetSessionCookie(s, tok)
-				}
+				p := mfatest.SignInWith(t, s, kind, ident, session.AAL2, c.methods...)
 				w := p.Whoami()
 				settings := p.JSONGet("/self-service/settings/" + map[bool]string{true: "api", false: "browser"}[kind == "native"])
 				if c.want == session.AAL1 {

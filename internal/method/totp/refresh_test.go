@@ -2,7 +2,6 @@ package totp_test
 
 import (
 	"context"
-	"encoding/json"
 	"net/http"
 	"net/url"
 	"strings"
@@ -10,30 +9,13 @@ import (
 	"testing"
 	"time"
 
-	"github.com/google/uuid"
-
 	"github.com/portico-auth/portico/internal/apptest"
 	"github.com/portico-auth/portico/internal/apptest/mfatest"
 	"github.com/portico-auth/portico/internal/courier"
-	"github.com/portico-auth/portico/internal/identity"
 	"github.com/portico-auth/portico/internal/session"
 	"github.com/portico-auth/portico/internal/store"
 	"github.com/portico-auth/portico/internal/text"
 )
-
-// signInAAL2 gives a client of kind a fresh password+TOTP session of ident.
-func signInAAL2(t *testing.T, s *apptest.Server, kind string, ident *identity.Identity) *mfatest.Party {
-	t.Helper()
-	p := mfatest.Anonymous(t, s, kind)
-	tok := s.IssueSession(t, ident, session.AAL2, "password", "totp")
-	if kind == "native" {
-		p.Token = tok
-		p.C.Header.Set("X-Session-Token", tok)
-	} else {
-		p.C.SetSessionCookie(s, tok)
-	}
-	return p
-}
 
 // post submits fields to a flow's action without following anything: a form for the
 // browser, JSON otherwise.
@@ -116,12 +98,12 @@ func TestRefreshAsksForEveryFactor(t *testing.T) {
 			if err := s.App.Store.MarkAddressVerified(context.Background(), ident.ID, "email", email, s.Clock.Now()); err != nil {
 				t.Fatal(err)
 			}
-			secret := enrol(t, signInAAL2(t, s, "spa", ident))
+			secret := enrol(t, mfatest.SignInWith(t, s, "spa", ident, session.AAL2, "password", "totp"))
 			ident, err := s.App.Store.GetIdentity(context.Background(), ident.ID, true)
 			if err != nil {
 				t.Fatal(err)
 			}
-			p := signInAAL2(t, s, kind, ident)
+			p := mfatest.SignInWith(t, s, kind, ident, session.AAL2, "password", "totp")
 			before := credentialNotices(t, s, email)
 
 			// The session's authentication grows old; the change is parked.
@@ -160,7 +142,7 @@ func TestRefreshAsksForEveryFactor(t *testing.T) {
 			if to := refreshTarget(t, p, r); !strings.Contains(to, "aal=aal2") || !strings.Contains(to, "refresh=true") {
 				t.Fatalf("resume after the first factor only: %d %s -> %q", r.StatusCode, r.Body, to)
 			}
-			if !passwordIs(t, s, ident.ID, password) {
+			if !s.PasswordIs(t, ident.ID, password) {
 				t.Fatal("the change was applied after the first factor only")
 			}
 
@@ -212,7 +194,7 @@ func TestRefreshAsksForEveryFactor(t *testing.T) {
 			if len(bad) > 0 || (kind != "browser" && len(applied) != 1) {
 				t.Fatalf("100 resumes: applied by %d replies, other replies %v", len(applied), bad)
 			}
-			if !passwordIs(t, s, ident.ID, newPassword) {
+			if !s.PasswordIs(t, ident.ID, newPassword) {
 				t.Fatal("the parked change was not applied after the full refresh")
 			}
 			if got := credentialNotices(t, s, email) - before; got != 1 {
@@ -222,16 +204,68 @@ func TestRefreshAsksForEveryFactor(t *testing.T) {
 	}
 }
 
-// passwordIs reports whether the stored password of identity id is pw.
-func passwordIs(t *testing.T, s *apptest.Server, id uuid.UUID, pw string) bool {
-	t.Helper()
-	ident, err := s.App.Store.GetIdentity(context.Background(), id, true)
-	if err != nil {
-		t.Fatal(err)
+// TestRefreshNeedsBothFactorsFresh: a step-up with the second factor alone does not make a
+// stale session privileged (the change stays parked and the client is sent to the full
+// refresh), and a session whose first factor is fresh but whose second is not is sent to the
+// second-factor refresh, which then completes it — each client kind.
+func TestRefreshNeedsBothFactorsFresh(t *testing.T) {
+	s := start(t, apptest.WithEnv("SELFSERVICE_FLOWS_SETTINGS_LIFESPAN", "10h"))
+	for _, kind := range mfatest.Kinds {
+		t.Run(kind, func(t *testing.T) {
+			email := kind + "-fresh@example.com"
+			ident := s.CreateIdentity(t, email, password)
+			secret := enrol(t, mfatest.SignInWith(t, s, "spa", ident, session.AAL2, "password", "totp"))
+			p := mfatest.SignInWith(t, s, kind, ident, session.AAL2, "password", "totp")
+			s.Clock.Advance(2 * time.Hour)
+			_, sf := p.StartSettings()
+			settingsID := mfatest.Str(sf, "id")
+			back := url.QueryEscape(s.PublicURL("/self-service/settings?flow=" + settingsID))
+			const newPassword = "a new passphrase after two fresh factors"
+			if to := refreshTarget(t, p, post(p, sf, map[string]string{"method": "password", "password": newPassword})); !strings.Contains(to, "refresh=true") {
+				t.Fatalf("stale change not parked: %q", to)
+			}
+			secondFactor := func(q string) {
+				t.Helper()
+				_, lf := p.StartLogin(q)
+				if lf == nil || mfatest.Node(lf, "totp", "totp_code") == nil {
+					t.Fatalf("login %s: no TOTP step: %v", q, lf)
+				}
+				s.Clock.Advance(time.Minute) // a new TOTP window: codes are not replayed
+				r := post(p, lf, map[string]string{"method": "totp", "totp_code": code(t, secret, s.Clock.Now())})
+				if r.StatusCode != http.StatusOK && r.StatusCode != http.StatusSeeOther {
+					t.Fatalf("login %s, TOTP: %d %s", q, r.StatusCode, r.Body)
+				}
+			}
+
+			// The second factor alone, on a fresh aal2 refresh, is not enough.
+			secondFactor("refresh=true&aal=aal2&return_to=" + back)
+			to := refreshTarget(t, p, resume(p, settingsID))
+			if !strings.Contains(to, "refresh=true") || strings.Contains(to, "aal=aal2") {
+				t.Fatalf("after the second factor alone: sent to %q, want the full refresh", to)
+			}
+			if !s.PasswordIs(t, ident.ID, password) {
+				t.Fatal("applied after the second factor alone")
+			}
+
+			// The first factor of a refresh, then the flow is left: the session lacks only the
+			// second factor, and is sent to that step alone.
+			s.Clock.Advance(2 * time.Hour)
+			_, lf := p.StartLogin("refresh=true&return_to=" + back)
+			if _, step := p.Submit("login", lf, map[string]any{"method": "password", "identifier": email, "password": password}); mfatest.Str(step, "requested_aal") != "aal2" {
+				t.Fatalf("no second step: %v", step)
+			}
+			to = refreshTarget(t, p, resume(p, settingsID))
+			if !strings.Contains(to, "aal=aal2") || !strings.Contains(to, "refresh=true") {
+				t.Fatalf("after the first factor: sent to %q, want the second-factor refresh", to)
+			}
+			secondFactor(apptest.URL(t, to).RawQuery)
+			r := resume(p, settingsID)
+			if (kind == "browser" && r.StatusCode != http.StatusSeeOther) || (kind != "browser" && mfatest.Str(r.Map(t), "state") != "success") {
+				t.Fatalf("resume after both factors: %d %s", r.StatusCode, r.Body)
+			}
+			if !s.PasswordIs(t, ident.ID, newPassword) {
+				t.Fatal("not applied after both factors")
+			}
+		})
 	}
-	var cfg identity.PasswordConfig
-	if err := json.Unmarshal(ident.Credentials[identity.CredentialsPassword].Config, &cfg); err != nil {
-		t.Fatal(err)
-	}
-	return s.App.Hasher.Compare(context.Background(), []byte(pw), cfg.HashedPassword) == nil
 }
