@@ -1,5 +1,5 @@
-// The verification, recovery and code sign-in journeys of a native app, driven by Ory's
-// JavaScript SDK (@ory/client, the version pinned in package.json and package-lock.json).
+// The verification, recovery, code sign-in and code sign-up journeys of a native app, driven
+// by Ory's JavaScript SDK (@ory/client, the version pinned in package.json and package-lock.json).
 // js_test.go starts a whole Portico with an in-process SMTP server, runs this script with
 // PORTICO_URL set, and answers its requests for codes:
 //
@@ -142,6 +142,32 @@ async function signInByCode(email) {
   check(session.active && session.authentication_methods.some((m) => m.method === 'code'), 'the session is by code', session)
 }
 
+// signUpByCode: the traits → the code from the message → a new identity, signed in by code,
+// with its address verified; a wrong code first is refused.
+async function signUpByCode(email) {
+  const { data: flow } = await ory.createNativeRegistrationFlow()
+  const traits = { email, name: { first: 'Kim' } }
+  const sent = await replyOf(ory.updateRegistrationFlow({
+    flow: flow.id,
+    updateRegistrationFlowBody: { method: 'code', traits },
+  }))
+  check(sent.state === 'sent_email' && messageIds(sent).includes(1040005), 'the sign-up code is sent', sent)
+  const code = await codeFor(email)
+  const wrong = await replyOf(ory.updateRegistrationFlow({
+    flow: flow.id,
+    updateRegistrationFlowBody: { method: 'code', traits, code: code === '000000' ? '111111' : '000000' },
+  }))
+  check(!wrong.session_token && messageIds(wrong).includes(4040003), 'a wrong sign-up code is refused', wrong)
+  const { data: done } = await ory.updateRegistrationFlow({
+    flow: flow.id,
+    updateRegistrationFlowBody: { method: 'code', traits, code },
+  })
+  check(done.session_token, 'the code signs up', done)
+  const { data: session } = await ory.toSession({ xSessionToken: done.session_token })
+  const addr = session.identity.verifiable_addresses.find((a) => a.value === email)
+  check(addr && addr.verified && session.authentication_methods.some((m) => m.method === 'code'), 'signed up by code, address verified', session)
+}
+
 async function main() {
   const email = process.env.PORTICO_EMAIL || 'jay@example.com'
   const first = 'a first passphrase of some length'
@@ -152,6 +178,8 @@ async function main() {
   console.log('ok recovery, settings and sign-in')
   await signInByCode(email)
   console.log('ok sign-in by code')
+  await signUpByCode(process.env.PORTICO_EMAIL_CODE || 'kim@example.com')
+  console.log('ok sign-up by code')
   process.exit(0)
 }
 
