@@ -138,6 +138,17 @@ func messageViews(prefix string, msgs []text.Message) []messageView {
 
 var unsafeID = regexp.MustCompile(`[^A-Za-z0-9_-]+`)
 
+// hiddenOnly are the hidden inputs among nodes.
+func hiddenOnly(nodes []flow.Node) []flow.Node {
+	var out []flow.Node
+	for _, n := range nodes {
+		if a := n.Input(); a != nil && a.Type == flow.InputHidden {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
 func elementID(parts ...string) string {
 	return unsafeID.ReplaceAllString(strings.Join(parts, "-"), "_")
 }
@@ -181,8 +192,14 @@ func buildContainer(c flow.Container) containerView {
 	for _, g := range groups {
 		f := formView{ID: "form-" + elementID(string(g)), Group: string(g), Title: groupTitle(g), Action: c.Action, Method: method, ShowTitle: len(groups) > 1}
 		nodes := append(append([]flow.Node{}, defaults...), byGroup[g]...)
-		if g == flow.GroupDefault {
+		switch g {
+		case flow.GroupDefault:
 			nodes = defaults
+		case flow.GroupOIDC:
+			// A provider button sends the browser to the provider: the form carries the CSRF
+			// token only, not the identifier or traits inputs (a required one left empty would
+			// stop the browser from submitting it).
+			nodes = append(hiddenOnly(defaults), byGroup[g]...)
 		}
 		for _, n := range nodes {
 			nv, ok := buildNode(f.ID, n)

@@ -69,6 +69,9 @@ func (h *Handler) update(w *flow.Responder, r *http.Request) error {
 
 	f.UI.ResetMessages()
 	m := h.method(body.String("method"), f.RequestedAAL)
+	if c := flow.Claimant(h.Methods, body); m == nil && c != nil && c.AAL() == f.RequestedAAL {
+		m = c
+	}
 	if m == nil {
 		return h.Invalid(w, r, f, rec.IdentityID, flow.NewFormError(text.New(text.ErrorValidationLoginNoStrategy, nil)))
 	}

@@ -53,6 +53,9 @@ func (h *Handler) update(w *flow.Responder, r *http.Request) error {
 		}
 	}
 	if m == nil {
+		m = flow.Claimant(h.Methods, body)
+	}
+	if m == nil {
 		return h.Invalid(w, r, f, nil, flow.NewFormError(text.New(text.ErrorValidationRegistrationNoStrategy, nil)))
 	}
 	// The after hooks that may refuse the sign-up or set its traits and metadata run when the

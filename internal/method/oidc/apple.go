@@ -4,10 +4,13 @@ import (
 	"context"
 	"crypto/ecdsa"
 	"crypto/x509"
+	"encoding/json"
 	"encoding/pem"
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
+	"strings"
 	"time"
 
 	jose "github.com/go-jose/go-jose/v4"
@@ -90,4 +93,37 @@ func (a *apple) clientSecret() (string, error) {
 // email scope is requested.
 func (a *apple) AuthOptions() []oauth2.AuthCodeOption {
 	return []oauth2.AuthCodeOption{oauth2.SetAuthURLParam("response_mode", "form_post")}
+}
+
+// maxAppleUser bounds the "user" field Apple posts with its first callback.
+const maxAppleUser = 4 << 10
+
+// callbackClaims adds the name Apple sends once, on a person's first authorisation, as the
+// "user" field of its form post ({"name":{"firstName":…,"lastName":…},"email":…}): the ID
+// token never carries it. The field comes through the browser, unsigned, so it fills in only
+// the name the token lacks and never the address; a field that is too large or not JSON is
+// ignored.
+func (a *apple) callbackClaims(q url.Values, c *Claims) {
+	raw := q.Get("user")
+	if raw == "" || len(raw) > maxAppleUser {
+		return
+	}
+	var u struct {
+		Name struct {
+			FirstName string `json:"firstName"`
+			LastName  string `json:"lastName"`
+		} `json:"name"`
+	}
+	if json.Unmarshal([]byte(raw), &u) != nil {
+		return
+	}
+	if c.GivenName == "" {
+		c.GivenName = u.Name.FirstName
+	}
+	if c.FamilyName == "" {
+		c.FamilyName = u.Name.LastName
+	}
+	if c.Name == "" {
+		c.Name = strings.TrimSpace(c.GivenName + " " + c.FamilyName)
+	}
 }

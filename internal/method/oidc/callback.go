@@ -118,6 +118,9 @@ func (s *Strategy) exchange(ctx context.Context, r *http.Request, p Provider, st
 	if err != nil {
 		return nil, nil, s.providerFailure(ctx, p, err)
 	}
+	if a, ok := p.(*apple); ok {
+		a.callbackClaims(q, c)
+	}
 	if c.Subject == "" {
 		return nil, nil, s.providerFailure(ctx, p, errors.New("the claims have no subject"))
 	}

@@ -1,7 +1,6 @@
 package oidc_test
 
 import (
-	"encoding/base64"
 	"net/http"
 	"net/url"
 	"strings"
@@ -37,22 +36,7 @@ type rig struct {
 func start(t *testing.T, opts ...apptest.Option) *rig {
 	t.Helper()
 	op := oidctest.New(t)
-	cfg := `
-selfservice:
-  methods:
-    oidc:
-      enabled: true
-      config:
-        providers:
-          - id: corp
-            provider: generic
-            label: Corp ID
-            client_id: ` + op.ClientID + `
-            client_secret: ` + op.ClientSecret + `
-            issuer_url: ` + op.Issuer + `
-            additional_id_token_audiences: [mobile-app]
-            mapper_url: base64://` + base64.StdEncoding.EncodeToString([]byte(mapper)) + `
-`
+	cfg := op.PorticoConfig(mapper)
 	s := apptest.Start(t, append([]apptest.Option{apptest.WithConfig(cfg)}, opts...)...)
 	op.Start(t, s.PublicURL("/self-service/methods/oidc/callback/corp"))
 	n := uuid.NewString()
@@ -257,5 +241,19 @@ func TestSPA(t *testing.T) {
 	}
 	if id, _ := g.whoami(t, spa); id == "" {
 		t.Fatal("no session")
+	}
+}
+
+// TestProviderButtonWithoutMethod: the provider buttons post "provider" without "method" (as
+// Kratos's UIs do); login and registration send the browser to the provider all the same.
+func TestProviderButtonWithoutMethod(t *testing.T) {
+	g := start(t)
+	for _, kind := range []string{"registration", "login"} {
+		b := g.s.Browser(t)
+		id, csrf := g.s.BrowserFlow(t, b, kind)
+		res := b.PostForm(g.s.PublicURL("/self-service/"+kind+"?flow="+id), url.Values{"provider": {"corp"}, "csrf_token": {csrf}})
+		if res.StatusCode != http.StatusSeeOther || !strings.HasPrefix(res.Header.Get("Location"), g.op.Issuer) {
+			t.Fatalf("%s: %d to %s", kind, res.StatusCode, res.Header.Get("Location"))
+		}
 	}
 }

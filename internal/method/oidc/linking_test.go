@@ -38,7 +38,8 @@ func TestNoLinkOnUnverifiedAddress(t *testing.T) {
 	}
 }
 
-// TestBuiltInUIButtons: the built-in UI renders one button per provider with its label.
+// TestBuiltInUIButtons: the built-in UI renders one button per provider with its label, and
+// lets its form go to the provider.
 func TestBuiltInUIButtons(t *testing.T) {
 	g := start(t)
 	b := g.s.Browser(t)
@@ -48,6 +49,12 @@ func TestBuiltInUIButtons(t *testing.T) {
 		body := string(page.Body)
 		if page.StatusCode != http.StatusOK || !strings.Contains(body, `name="provider" value="corp"`) || !strings.Contains(body, label) {
 			t.Fatalf("%s page: %d\n%s", kind, page.StatusCode, body)
+		}
+		// The button's form is redirected to the provider: the page's form-action allows it
+		// (browsers apply form-action to that redirect).
+		op := apptest.URL(t, g.op.Issuer)
+		if csp := page.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "form-action 'self'") || !strings.Contains(csp, " "+op.Scheme+"://"+op.Host) {
+			t.Errorf("%s page CSP %q does not allow the provider %s", kind, csp, op.Host)
 		}
 	}
 }

@@ -19,6 +19,9 @@ type LoginMethod struct{ *Strategy }
 
 var _ login.Method = LoginMethod{}
 
+// Claims implements flow.Claimer: a provider button submits no method.
+func (LoginMethod) Claims(body form.Values) bool { return claims(body) }
+
 // ID implements login.Method.
 func (LoginMethod) ID() string { return ID }
 

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"time"
 
 	"golang.org/x/oauth2"
@@ -99,4 +100,32 @@ func oauth2Config(p *ProviderConfig, ep oauth2.Endpoint, def ...string) *oauth2.
 		sc = def
 	}
 	return &oauth2.Config{ClientID: p.ClientID, ClientSecret: p.ClientSecret, Endpoint: ep, Scopes: sc}
+}
+
+// FormOrigins are where a browser's form submission with the oidc method is redirected: the
+// providers' authorisation endpoints (auth_url, else the issuer of an OpenID provider, else the
+// provider's fixed endpoint). A page whose Content-Security-Policy limits form-action must allow
+// them, as browsers apply it to the redirect that follows a submission.
+func (s *Strategy) FormOrigins() []string {
+	var out []string
+	for _, p := range s.providers {
+		raw := p.Config().AuthURL
+		if raw == "" {
+			switch v := p.(type) {
+			case *openID:
+				raw = v.issuer
+			case *apple:
+				raw = v.issuer
+			default:
+				// github and discord: fixed endpoints, no discovery.
+				if oc, err := p.OAuth2(context.Background()); err == nil {
+					raw = oc.Endpoint.AuthURL
+				}
+			}
+		}
+		if u, err := url.Parse(raw); err == nil && (u.Scheme == "https" || u.Scheme == "http") && u.Host != "" {
+			out = append(out, u.Scheme+"://"+u.Host)
+		}
+	}
+	return out
 }

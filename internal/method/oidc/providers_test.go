@@ -9,6 +9,7 @@ import (
 	"encoding/pem"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -199,5 +200,35 @@ func TestMicrosoftIssuer(t *testing.T) {
 		if err := microsoftIssuer(tc.iss, tc.tid); (err == nil) != tc.ok {
 			t.Errorf("%s / %s: %v", tc.iss, tc.tid, err)
 		}
+	}
+}
+
+// TestAppleUserField: the name Apple posts once as "user" fills in the names the ID token
+// lacks, never replaces one it has, never sets the address; a bad or oversized field is
+// ignored.
+func TestAppleUserField(t *testing.T) {
+	a := &apple{openID: &openID{}}
+	user := `{"name":{"firstName":"Ada","lastName":"Lovelace"},"email":"someone-else@example.com"}`
+	for _, tc := range []struct {
+		name      string
+		user      string
+		before    Claims
+		wantGiven string
+		wantName  string
+	}{
+		{"first callback", user, Claims{Email: "ada@privaterelay.appleid.com"}, "Ada", "Ada Lovelace"},
+		{"the token's name wins", user, Claims{GivenName: "Augusta", Name: "Augusta"}, "Augusta", "Augusta"},
+		{"later callbacks carry none", "", Claims{}, "", ""},
+		{"not JSON", "{", Claims{}, "", ""},
+		{"too large", `{"name":{"firstName":"` + strings.Repeat("x", 5000) + `"}}`, Claims{}, "", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := tc.before
+			email := c.Email
+			a.callbackClaims(url.Values{"user": {tc.user}}, &c)
+			if c.GivenName != tc.wantGiven || c.Name != tc.wantName || c.Email != email {
+				t.Fatalf("claims %+v", c)
+			}
+		})
 	}
 }

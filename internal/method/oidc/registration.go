@@ -18,6 +18,9 @@ type RegistrationMethod struct{ *Strategy }
 
 var _ registration.Method = RegistrationMethod{}
 
+// Claims implements flow.Claimer: a provider button submits no method.
+func (RegistrationMethod) Claims(body form.Values) bool { return claims(body) }
+
 // ID implements registration.Method.
 func (RegistrationMethod) ID() string { return ID }
 

@@ -14,6 +14,7 @@ import (
 
 	"github.com/portico-auth/portico/internal/apierr"
 	"github.com/portico-auth/portico/internal/flow"
+	"github.com/portico-auth/portico/internal/flow/form"
 	"github.com/portico-auth/portico/internal/flow/login"
 	"github.com/portico-auth/portico/internal/flow/registration"
 	"github.com/portico-auth/portico/internal/flow/settings"
@@ -113,6 +114,10 @@ func (s *Strategy) now() time.Time { return s.Now().UTC() }
 func (s *Strategy) CallbackURL(provider string) string {
 	return flow.JoinPath(s.RedirectBase, "/self-service/methods/oidc/callback/"+url.PathEscape(provider))
 }
+
+// claims is Kratos's rule for the oidc method's login and registration buttons, which submit
+// "provider" without "method" (flow.Claimer).
+func claims(body form.Values) bool { return body.String("provider") != "" }
 
 // label is the provider's label, or its id.
 func label(p Provider) string {

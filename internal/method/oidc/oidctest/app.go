@@ -2,6 +2,7 @@ package oidctest
 
 import (
 	"context"
+	"encoding/base64"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
@@ -58,4 +59,26 @@ func (p *Provider) IDToken(t testing.TB, client, nonce string) string {
 	}
 	t.Fatal("the provider never sent the app back")
 	return ""
+}
+
+// PorticoConfig is the YAML that switches Portico's oidc method on with one generic provider,
+// "corp" (label "Corp ID"), at this provider, mapping claims with the Jsonnet mapper; native
+// apps' ID tokens for AppClients[0] are accepted too.
+func (p *Provider) PorticoConfig(mapper string) string {
+	return `
+selfservice:
+  methods:
+    oidc:
+      enabled: true
+      config:
+        providers:
+          - id: corp
+            provider: generic
+            label: Corp ID
+            client_id: ` + p.ClientID + `
+            client_secret: ` + p.ClientSecret + `
+            issuer_url: ` + p.Issuer + `
+            additional_id_token_audiences: [` + AppClients[0] + `]
+            mapper_url: base64://` + base64.StdEncoding.EncodeToString([]byte(mapper)) + `
+`
 }
