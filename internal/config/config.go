@@ -227,6 +227,8 @@ func (c *Config) MethodEnabled(name string) bool {
 		return m.Code.Enabled
 	case "link":
 		return m.Link.Enabled
+	case "delete_account":
+		return m.DeleteAccount.Enabled
 	}
 	return false
 }

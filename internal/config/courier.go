@@ -96,6 +96,7 @@ type CourierTemplates struct {
 	LoginCode         TemplatePair `yaml:"login_code"`
 	RegistrationCode  TemplatePair `yaml:"registration_code"`
 	CredentialChanged TemplatePair `yaml:"credential_changed"`
+	AccountDeleted    TemplatePair `yaml:"account_deleted"`
 }
 
 // TemplatePair is a template group's valid and invalid variants.
@@ -137,6 +138,7 @@ func (c *Config) TemplateOverrides() map[string]string {
 		"recovery": t.Recovery, "recovery_code": t.RecoveryCode, "verification": t.Verification,
 		"verification_code": t.VerificationCode, "login_code": t.LoginCode,
 		"registration_code": t.RegistrationCode, "credential_changed": t.CredentialChanged,
+		"account_deleted": t.AccountDeleted,
 	} {
 		for variant, m := range map[string]MessageTemplate{"valid": pair.Valid, "invalid": pair.Invalid} {
 			for part, u := range map[string]string{

@@ -158,6 +158,8 @@ type Methods struct {
 	Code         CodeMethod     `yaml:"code"`
 	Link         LinkMethod     `yaml:"link"`
 	OIDC         OIDCMethod     `yaml:"oidc"`
+	// DeleteAccount is Portico's own settings method delete_account (off by default).
+	DeleteAccount Method `yaml:"delete_account"`
 }
 
 // CodeMethod is selfservice.methods.code: one-time codes for verification and recovery, and

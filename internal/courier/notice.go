@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/portico-auth/portico/internal/identity"
+	"github.com/portico-auth/portico/internal/store"
 )
 
 // What a credential_changed notice reports (TemplateData.Change): the credential types, and a
@@ -51,28 +52,71 @@ func (n *Notifier) CredentialChanged(ctx context.Context, before *identity.Ident
 	if n == nil || !n.Enabled || before == nil {
 		return 0, nil
 	}
-	ident, err := IdentityData(before.Public(n.PublicBase))
+	data, err := n.data(before, c)
 	if err != nil {
 		return 0, err
 	}
-	data := TemplateData{Identity: ident, Change: c.What, ChangedAt: c.At.UTC().Format(time.RFC3339),
-		UserAgent: deviceText(c.UserAgent), IPAddress: deviceText(c.IPAddress)}
-	seen := map[string]bool{}
 	var errs []error
 	sent := 0
-	for _, a := range before.VerifiableAddresses {
-		to := strings.ToLower(a.Value)
-		if !a.Verified || a.Via != "email" || seen[to] {
-			continue
-		}
-		seen[to] = true
-		if _, err := n.Queue.Enqueue(ctx, Request{Template: CredentialChanged, To: a.Value, Data: data}); err != nil {
+	for _, to := range verifiedEmails(before) {
+		if _, err := n.Queue.Enqueue(ctx, Request{Template: CredentialChanged, To: to, Data: data}); err != nil {
 			errs = append(errs, err)
 			continue
 		}
 		sent++
 	}
 	return sent, errors.Join(errs...)
+}
+
+// AccountDeleted prepares, without queueing them, the account_deleted messages to every
+// verified email address of ident, which is deleting itself now (c.What is not used): the
+// store queues them in the deletion's own transaction, so a notice exists exactly when the
+// deletion happened. It does not depend on courier.notices.credential_changed.enabled: the
+// deletion itself is opt-in (selfservice.methods.delete_account.enabled).
+func (n *Notifier) AccountDeleted(ident *identity.Identity, c Change) ([]*store.Message, error) {
+	if n == nil || n.Queue == nil || ident == nil {
+		return nil, nil
+	}
+	data, err := n.data(ident, c)
+	if err != nil {
+		return nil, err
+	}
+	data.Change = ""
+	var out []*store.Message
+	for _, to := range verifiedEmails(ident) {
+		m, err := n.Queue.Prepare(Request{Template: AccountDeleted, To: to, Data: data})
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, m)
+	}
+	return out, nil
+}
+
+// data is the template data of a notice about ident: the identity, what changed, when and
+// from which device.
+func (n *Notifier) data(ident *identity.Identity, c Change) (TemplateData, error) {
+	id, err := IdentityData(ident.Public(n.PublicBase))
+	if err != nil {
+		return TemplateData{}, err
+	}
+	return TemplateData{Identity: id, Change: c.What, ChangedAt: c.At.UTC().Format(time.RFC3339),
+		UserAgent: deviceText(c.UserAgent), IPAddress: deviceText(c.IPAddress)}, nil
+}
+
+// verifiedEmails lists ident's verified email addresses, each once (case-insensitively).
+func verifiedEmails(ident *identity.Identity) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, a := range ident.VerifiableAddresses {
+		to := strings.ToLower(a.Value)
+		if !a.Verified || a.Via != "email" || seen[to] {
+			continue
+		}
+		seen[to] = true
+		out = append(out, a.Value)
+	}
+	return out
 }
 
 // Changes lists what changed between before and after that deserves a notice

@@ -36,6 +36,7 @@ func TestBuiltInTemplates(t *testing.T) {
 		courier.LoginCodeValid:          {"LCODE33"},
 		courier.RegistrationCodeValid:   {"GCODE44"},
 		courier.CredentialChanged:       {"password was changed", "2031-02-03T04:05:06Z", "Firefox", "192.0.2.7"},
+		courier.AccountDeleted:          {"account was deleted", "2031-02-03T04:05:06Z", "Firefox", "192.0.2.7"},
 	}
 	for _, tt := range courier.TemplateTypes {
 		c, err := tpl.Render(tt, courier.ChannelEmail, full)

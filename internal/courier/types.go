@@ -9,7 +9,7 @@ import (
 // TemplateType names a message template, as Kratos does (the message's template_type).
 type TemplateType string
 
-// Kratos's template types, and Portico's credential_changed notice.
+// Kratos's template types, and Portico's credential_changed and account_deleted notices.
 const (
 	RecoveryInvalid         TemplateType = "recovery_invalid"
 	RecoveryValid           TemplateType = "recovery_valid"
@@ -23,18 +23,20 @@ const (
 	RegistrationCodeValid   TemplateType = "registration_code_valid"
 	// CredentialChanged tells an identity's verified addresses that a credential changed.
 	CredentialChanged TemplateType = "credential_changed"
+	// AccountDeleted tells an identity's verified addresses that it deleted itself.
+	AccountDeleted TemplateType = "account_deleted"
 )
 
 // TemplateTypes lists every template type in a stable order.
 var TemplateTypes = []TemplateType{
 	RecoveryInvalid, RecoveryValid, RecoveryCodeInvalid, RecoveryCodeValid,
 	VerificationInvalid, VerificationValid, VerificationCodeInvalid, VerificationCodeValid,
-	LoginCodeValid, RegistrationCodeValid, CredentialChanged,
+	LoginCodeValid, RegistrationCodeValid, CredentialChanged, AccountDeleted,
 }
 
 // group and variant split a type into the configuration's key and directory names:
 // "recovery_code_valid" is courier.templates.recovery_code.valid and the override directory
-// recovery_code/valid. credential_changed has only a valid variant.
+// recovery_code/valid. credential_changed and account_deleted have only a valid variant.
 func (t TemplateType) split() (group, variant string) {
 	s := string(t)
 	for _, v := range []string{"invalid", "valid"} {
@@ -95,6 +97,7 @@ type TemplateData struct {
 
 	// credential_changed: Change is what changed (a Change value), ChangedAt when (RFC 3339,
 	// UTC), UserAgent and IPAddress the device that changed it. Never the secret.
+	// account_deleted has ChangedAt, UserAgent and IPAddress of the deletion.
 	Change    string `json:",omitempty"`
 	ChangedAt string `json:",omitempty"`
 	UserAgent string `json:",omitempty"`

@@ -38,6 +38,8 @@ const (
 	GroupLink            Group = "link"
 	GroupIdentifierFirst Group = "identifier_first"
 	GroupCaptcha         Group = "captcha"
+	// GroupDeleteAccount is Portico's own settings group: deleting the account.
+	GroupDeleteAccount Group = "delete_account"
 )
 
 // Attributes is one of *InputAttributes, *TextAttributes, *ImageAttributes,

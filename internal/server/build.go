@@ -17,6 +17,7 @@ import (
 	"github.com/portico-auth/portico/internal/flow/settings"
 	"github.com/portico-auth/portico/internal/hash"
 	"github.com/portico-auth/portico/internal/identity"
+	"github.com/portico-auth/portico/internal/method/deleteaccount"
 	"github.com/portico-auth/portico/internal/method/lookup"
 	"github.com/portico-auth/portico/internal/method/oidc"
 	"github.com/portico-auth/portico/internal/method/password"
@@ -232,6 +233,12 @@ func Build(ctx context.Context, cfg *config.Config, st store.Store, log *slog.Lo
 	if a.OIDC != nil {
 		a.OIDC.Factors = a.factors
 		settingsMethods = append(settingsMethods, oidc.SettingsMethod{Strategy: a.OIDC})
+	}
+	if cfg.MethodEnabled("delete_account") {
+		// Last: its group is shown after every other.
+		settingsMethods = append(settingsMethods, &deleteaccount.Method{
+			Store: st, Notices: a.Notices, ClientAddress: clientAddress(a), Audit: a.Audit, Now: now, Log: log,
+		})
 	}
 	deps := settings.Deps{Store: st, Identities: a.Identities, Changed: credentialNotices(a), Audit: a.Audit}
 	if vh != nil {

@@ -58,6 +58,14 @@ type Identities interface {
 	UpdateIdentityWith(ctx context.Context, id *identity.Identity, w IdentityWrites) error
 	// DeleteIdentity removes the identity and everything that belongs to it (sessions too).
 	DeleteIdentity(ctx context.Context, id uuid.UUID) error
+	// DeleteAccount is an identity deleting itself: in one transaction it removes identity id
+	// with everything it holds (credentials, identifiers, addresses, sessions, flows, one-time
+	// codes, also those sent to its addresses by flows not tied to it) and queues notices,
+	// but only while session sessionID of that identity is live at now. Otherwise nothing
+	// changes and the error is session.ErrInactive (a revoked session deletes nothing); an
+	// identity that is gone is ErrNotFound. A session, flow or identity update written
+	// concurrently is either deleted with it or refused: never a half-deleted identity.
+	DeleteAccount(ctx context.Context, id, sessionID uuid.UUID, now time.Time, notices []*Message) error
 	// ListIdentities returns a page ordered by id and the token of the next page ("" = last).
 	ListIdentities(ctx context.Context, f IdentityFilter, p ListParams) ([]*identity.Identity, string, error)
 	// FindByCredentialsIdentifier finds the identity holding a credential of type t with the

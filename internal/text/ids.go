@@ -55,6 +55,11 @@ const (
 	InfoSettingsRemoveWebAuthn   = 1050018
 	InfoSettingsAddPasskey       = 1050019
 	InfoSettingsRemovePasskey    = 1050020
+	// InfoSettingsDeleteAccount and InfoSettingsDeleteAccountConfirm are Portico's own ids
+	// (Kratos has no account deletion): the delete_account group's button and the label of
+	// its confirm field, which names the word to type.
+	InfoSettingsDeleteAccount        = 1050100
+	InfoSettingsDeleteAccountConfirm = 1050101
 
 	InfoNodeLabelPassword  = 1070001
 	InfoNodeLabelGenerated = 1070002
@@ -126,6 +131,9 @@ const (
 	// password): the current password given with a new one in settings is not the identity's
 	// (selfservice.methods.password.config.require_current_password).
 	ErrorValidationCurrentPasswordWrong = 4000101
+	// ErrorValidationDeleteAccountConfirm is Portico's own id: the confirm field of an account
+	// deletion does not hold the word it asks for.
+	ErrorValidationDeleteAccountConfirm = 4000110
 
 	ErrorValidationLoginFlowExpired       = 4010001
 	ErrorValidationLoginNoStrategy        = 4010002
@@ -264,6 +272,9 @@ var catalogue = map[int]Entry{
 	ErrorValidationAccountNotFound:                {Error, "This account does not exist or has no login method configured."},
 	ErrorValidationPasswordNewSameAsOld:           {Error, "The new password must be different from the old password."},
 	ErrorValidationInvalidEmail:                   {Error, "\"{value}\" is not a valid email address."},
+	InfoSettingsDeleteAccount:                     {Info, "Delete account"},
+	InfoSettingsDeleteAccountConfirm:              {Info, "Type {confirmation} to delete this account and everything it holds for good"},
+	ErrorValidationDeleteAccountConfirm:           {Error, "Type {confirmation} exactly to confirm the deletion of this account."},
 	ErrorValidationLastFirstFactor:                {Error, "This is the last way to sign in to this account, so it cannot be removed. Add another sign-in method first."},
 
 	ErrorValidationLoginFlowExpired:       {Error, "The login flow expired {expired_at_unix_since_minutes} minutes ago, please try again."},

@@ -47,6 +47,7 @@ var chrome = map[string]string{
 	"group.oidc":               "Social sign-in",
 	"group.code":               "One-time code",
 	"group.link":               "Email link",
+	"group.delete_account":     "Delete account",
 	"skip":                     "Skip to content",
 }
 

@@ -37,6 +37,11 @@ var ErrInvalid = errors.New("settings: invalid submission")
 // browsers), in state show_form.
 var ErrReturnToUI = errors.New("settings: method asks to show the flow again")
 
+// ErrIdentityDeleted tells the handler that the method deleted the identity, and with it its
+// sessions and this flow: nothing is stored or shown any more; the person is sent on (see
+// Handler.deleted).
+var ErrIdentityDeleted = errors.New("settings: the identity deleted itself")
+
 // Carrier is implemented by methods whose state in a flow's internal context outlives a
 // successful submission: the fresh flow the success shows starts with the submitted flow's
 // values of these keys (a TOTP key offered for linking stays the one offered, so its QR code

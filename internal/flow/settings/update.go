@@ -252,6 +252,8 @@ func (h *Handler) run(w *flow.Responder, r *http.Request, s *session.Session, st
 		return h.park(w, r, s, st, body)
 	case errors.Is(err, ErrInvalid):
 		return h.invalid(w, r, st)
+	case errors.Is(err, ErrIdentityDeleted):
+		return h.deleted(w, st)
 	case errors.Is(err, ErrReturnToUI):
 		st.State = StateShowForm
 		body, err := h.save(ctx, st)
@@ -415,6 +417,21 @@ func (h *Handler) succeeded(w *flow.Responder, st *stored, m Method, saved []byt
 		}
 	}
 	return w.ReplyEncoded(http.StatusOK, saved)
+}
+
+// deleted answers a submission after which the identity is gone (ErrIdentityDeleted), its
+// sessions and this flow with it: a browser's session cookie is cleared and the browser sent
+// to the flow's return_to or else the login UI (303; an SPA gets 200 with that place as
+// continue_with redirect_browser_to); an app gets 200 with an empty continue_with, its token
+// being dead. There is no flow left to show.
+func (h *Handler) deleted(w *flow.Responder, st *stored) error {
+	if st.Type == flow.TypeBrowser {
+		h.Sessions.ClearCookie(w)
+	}
+	res := struct {
+		ContinueWith []flow.ContinueWith `json:"continue_with"`
+	}{ContinueWith: []flow.ContinueWith{}}
+	return w.Finish(&res, &res.ContinueWith, h.Target(st.ReturnTo, h.opts.LoginUIURL))
 }
 
 // detach returns a copy of id that a method can change without changing id: its own

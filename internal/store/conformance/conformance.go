@@ -39,6 +39,8 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"IdentityUpdateWithConcurrent", testIdentityUpdateWithConcurrent},
 		{"IdentityDeleteCascades", testIdentityDeleteCascades},
 		{"IdentityDeleteManySessions", testIdentityDeleteManySessions},
+		{"AccountDelete", testAccountDelete},
+		{"AccountDeleteConcurrent", testAccountDeleteConcurrent},
 		{"IdentityList", testIdentityList},
 		{"IdentityFindByIdentifier", testIdentityFindByIdentifier},
 		{"IdentityExternalID", testIdentityExternalID},
