@@ -113,3 +113,47 @@ func waitText(t *testing.T, ctx context.Context, sel, want string) {
 	body, _ := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("body")))
 	t.Fatalf("%s never said %q; the page:\n%s", sel, want, body)
 }
+
+// TestCodeSignUpAndSignInJourney: with passwordless codes on, a person signs up on
+// /ui/registration with the code form (traits, then the code from the real message), lands
+// signed in, signs out, and signs in on /ui/login with a code.
+func TestCodeSignUpAndSignInJourney(t *testing.T) {
+	s := apptest.Start(t, apptest.WithEnv("SELFSERVICE_METHODS_CODE_PASSWORDLESS_ENABLED", "true"))
+	mail := s.StartMail(t)
+	ctx := newBrowser(t, 90*time.Second)
+	shots := screenshotDir(t)
+	address := apptest.Email("katherine")
+
+	step(t, ctx, "open registration", chromedp.Navigate(s.PublicURL("/ui/registration")), page("registration"))
+	form := `#form-code `
+	step(t, ctx, "ask for a sign-up code",
+		chromedp.SendKeys(chromedp.CSS(form+`input[name="traits.email"]`), address),
+		chromedp.SendKeys(chromedp.CSS(form+`input[name="traits.name.first"]`), "Katherine"),
+		chromedp.Click(chromedp.CSS(form+`button[name="method"][value="code"]`)),
+		page("registration"),
+		chromedp.WaitVisible(chromedp.CSS(form+`input[name="code"]`)),
+	)
+	screenshots(t, ctx, shots, "codes-11-signup-code-sent")
+	step(t, ctx, "sign up with the code from the message",
+		chromedp.SendKeys(chromedp.CSS(form+`input[name="code"]`), mail.Code(t, address)),
+		chromedp.Click(chromedp.CSS(form+`button[name="method"][value="code"]`)),
+		page("welcome"),
+	)
+	if got := text(t, ctx, "#traits"); !strings.Contains(got, address) || !strings.Contains(got, "Katherine") {
+		t.Fatalf("welcome page traits = %q", got)
+	}
+
+	step(t, ctx, "sign out", chromedp.Click(chromedp.CSS("#logout")), page("login"))
+	step(t, ctx, "ask for a sign-in code",
+		chromedp.SendKeys(chromedp.CSS(form+`input[name="identifier"]`), address),
+		chromedp.Click(chromedp.CSS(form+`button[name="method"][value="code"]`)),
+		page("login"),
+		chromedp.WaitVisible(chromedp.CSS(form+`input[name="code"]`)),
+	)
+	screenshots(t, ctx, shots, "codes-12-signin-code-sent")
+	step(t, ctx, "sign in with the code from the message",
+		chromedp.SendKeys(chromedp.CSS(form+`input[name="code"]`), mail.Code(t, address)),
+		chromedp.Click(chromedp.CSS(form+`button[name="method"][value="code"]`)),
+		page("welcome"),
+	)
+}

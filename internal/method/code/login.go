@@ -52,13 +52,15 @@ func (*LoginMethod) AAL() session.AAL { return session.AAL1 }
 // Available implements login.Method: offered on first sign-ins, not to re-authenticate.
 func (*LoginMethod) Available(ident *identity.Identity) bool { return ident == nil }
 
-// Nodes implements login.Method: the address and the button that sends the code.
+// Nodes implements login.Method: the address and the button that sends the code. The address
+// is the flow's one identifier input (group default, as Kratos has it): the password method's
+// when it is on, so a form never carries two fields named identifier.
 func (*LoginMethod) Nodes(_ context.Context, f *login.Flow, _ *identity.Identity) error {
-	label := text.New(text.InfoNodeLabelEmail, nil)
-	f.UI.Nodes.Append(
-		flow.NewInput(flow.GroupCode, flow.InputAttributes{Name: "identifier", Type: flow.InputEmail, Required: true, Autocomplete: flow.AutocompleteEmail}, &label),
-		flow.NewSubmit(flow.GroupCode, ID, text.New(text.InfoLoginCode, nil)),
-	)
+	if f.UI.Nodes.Find("identifier") == nil {
+		label := text.New(text.InfoNodeLabelEmail, nil)
+		f.UI.Nodes.Append(flow.NewInput(flow.GroupDefault, flow.InputAttributes{Name: "identifier", Type: flow.InputEmail, Required: true, Autocomplete: flow.AutocompleteEmail}, &label))
+	}
+	f.UI.Nodes.Append(flow.NewSubmit(flow.GroupCode, ID, text.New(text.InfoLoginCode, nil)))
 	return nil
 }
 
@@ -117,7 +119,8 @@ func (m *LoginMethod) send(ctx context.Context, f *login.Flow, raw string) error
 
 // sendLoginCode sends a sign-in code for f to address (held by ident; nil when no identity
 // holds it, and then nothing goes out) and shows the code form, with address kept in the
-// hidden input field. It returns login.ErrPending.
+// hidden input field (the identifier replaces the flow's identifier input, so the forms carry
+// it once). It returns login.ErrPending.
 func sendLoginCode(ctx context.Context, codes *onetime.Codes, mail onetime.Mailer, uiURL func(uuid.UUID) string,
 	f *login.Flow, ident *identity.Identity, field, address string) error {
 	d := onetime.Dispatch{Purpose: onetime.PurposeLogin, Method: onetime.MethodCode, FlowID: f.ID, Via: "email",
@@ -128,7 +131,11 @@ func sendLoginCode(ctx context.Context, codes *onetime.Codes, mail onetime.Maile
 	}
 	f.State = StateSentEmail
 	f.UI.Nodes.Remove(flow.GroupCode)
-	f.UI.Nodes.Append(flow.NewInput(flow.GroupCode, flow.InputAttributes{Name: field, Type: flow.InputHidden, Value: address}, nil))
+	kept := flow.NewInput(flow.GroupCode, flow.InputAttributes{Name: field, Type: flow.InputHidden, Value: address}, nil)
+	if field == "identifier" {
+		kept.Group = flow.GroupDefault
+	}
+	f.UI.Nodes.Upsert(kept)
 	codeNodes(&f.UI.Nodes, text.New(text.InfoNodeLabelLoginCode, nil))
 	f.UI.AddMessage(text.New(text.InfoLoginEmailWithCodeSent, nil))
 	return login.ErrPending
