@@ -12,7 +12,7 @@ import (
 // before the new password.
 func TestSettingsPageShowsCurrentPassword(t *testing.T) {
 	s := apptest.Start(t, apptest.WithEnv("SELFSERVICE_METHODS_PASSWORD_CONFIG_REQUIRE_CURRENT_PASSWORD", "true"))
-	b := s.BrowserWithSession(t, s.CreateIdentity(t, "ada@example.com", "a very secret passphrase 1"))
+	b := s.BrowserWithSession(t, s.CreateIdentity(t, apptest.Email("ada"), "a very secret passphrase 1"))
 	body := string(b.Get(location(t, b.Get(s.PublicURL("/self-service/settings/browser")))).Body)
 	current := strings.Index(body, `name="current_password"`)
 	next := strings.Index(body, `name="password"`)

@@ -22,8 +22,9 @@ func TestCredentialChangeRevokesOtherSessions(t *testing.T) {
 	pw := func(kind string) map[string]any {
 		return map[string]any{"method": "password", "password": "a brand new passphrase for " + kind}
 	}
-	name := func(kind string) map[string]any { return profileBody("a@example.com", "Grace "+kind) }
-	address := func(kind string) map[string]any { return profileBody(kind+"@example.com", "Ada") }
+	var email string // the identity's address in the running case
+	name := func(kind string) map[string]any { return profileBody(email, "Grace "+kind) }
+	address := func(kind string) map[string]any { return profileBody(apptest.Email(kind), "Ada") }
 	cases := []struct {
 		name    string
 		opts    []apptest.Option
@@ -46,7 +47,8 @@ func TestCredentialChangeRevokesOtherSessions(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			s := apptest.Start(t, tc.opts...)
-			ident := s.CreateIdentity(t, "a@example.com", password)
+			email = apptest.Email("revoke")
+			ident := s.CreateIdentity(t, email, password)
 			for _, kind := range mfatest.Kinds {
 				other := s.IssueSession(t, ident, session.AAL1)
 				p := mfatest.SignIn(t, s, kind, ident)

@@ -29,7 +29,7 @@ func TestCurrentPasswordRequired(t *testing.T) {
 		s := apptest.Start(t, opts...)
 		for _, kind := range mfatest.Kinds {
 			t.Run(map[bool]string{false: "off", true: "on"}[on]+"/"+kind, func(t *testing.T) {
-				ident := s.CreateIdentity(t, kind+"-current@example.com", oldPassword)
+				ident := s.CreateIdentity(t, apptest.Email(kind+"-current"), oldPassword)
 				p := mfatest.SignIn(t, s, kind, ident)
 				_, f := p.StartSettings()
 				names := strings.Join(mfatest.Names(f), " ")
@@ -87,7 +87,7 @@ func TestCurrentPasswordRequired(t *testing.T) {
 // a browser that never signed in to the identity.
 func TestCurrentPasswordCountsTowardSignInThrottle(t *testing.T) {
 	s := apptest.Start(t, apptest.WithEnv(requireOption, "true"))
-	email := "throttled@example.com"
+	email := apptest.Email("throttled")
 	ident := s.CreateIdentity(t, email, oldPassword)
 	p := mfatest.SignIn(t, s, "native", ident)
 	_, f := p.StartSettings()

@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"testing"
 
+	"github.com/portico-auth/portico/internal/apptest"
 	"github.com/portico-auth/portico/internal/apptest/mfatest"
 	"github.com/portico-auth/portico/internal/session"
 )
@@ -14,7 +15,7 @@ import (
 // are aal2.
 func TestAAL2NeedsTwoKinds(t *testing.T) {
 	s := start(t)
-	ident := s.CreateIdentity(t, "kinds@example.com", password)
+	ident := s.CreateIdentity(t, apptest.Email("kinds"), password)
 	enrol(t, mfatest.SignIn(t, s, "spa", ident))
 	for _, kind := range mfatest.Kinds {
 		t.Run(kind, func(t *testing.T) {

@@ -93,7 +93,7 @@ func TestRefreshAsksForEveryFactor(t *testing.T) {
 	s := start(t, apptest.WithEnv("SELFSERVICE_FLOWS_SETTINGS_LIFESPAN", "10h"))
 	for _, kind := range mfatest.Kinds {
 		t.Run(kind, func(t *testing.T) {
-			email := kind + "-refresh@example.com"
+			email := apptest.Email(kind + "-refresh")
 			ident := s.CreateIdentity(t, email, password)
 			if err := s.App.Store.MarkAddressVerified(context.Background(), ident.ID, "email", email, s.Clock.Now()); err != nil {
 				t.Fatal(err)
@@ -212,7 +212,7 @@ func TestRefreshNeedsBothFactorsFresh(t *testing.T) {
 	s := start(t, apptest.WithEnv("SELFSERVICE_FLOWS_SETTINGS_LIFESPAN", "10h"))
 	for _, kind := range mfatest.Kinds {
 		t.Run(kind, func(t *testing.T) {
-			email := kind + "-fresh@example.com"
+			email := apptest.Email(kind + "-fresh")
 			ident := s.CreateIdentity(t, email, password)
 			secret := enrol(t, mfatest.SignInWith(t, s, "spa", ident, session.AAL2, "password", "totp"))
 			p := mfatest.SignInWith(t, s, kind, ident, session.AAL2, "password", "totp")

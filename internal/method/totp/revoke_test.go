@@ -20,7 +20,7 @@ func TestLinkingTOTPRevokesOtherSessions(t *testing.T) {
 		}
 		s := start(t, opts...)
 		for _, kind := range mfatest.Kinds {
-			ident := s.CreateIdentity(t, kind+"-revoke@example.com", password)
+			ident := s.CreateIdentity(t, apptest.Email(kind+"-revoke"), password)
 			other := s.IssueSession(t, ident, session.AAL1)
 			p := mfatest.SignIn(t, s, kind, ident)
 			enrol(t, p)
