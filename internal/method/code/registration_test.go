@@ -1,8 +1,11 @@
 package code_test
 
 import (
+	"context"
+	"fmt"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/portico-auth/portico/internal/apptest"
@@ -104,9 +107,9 @@ func TestSignUpWithCode(t *testing.T) {
 	}
 }
 
-// TestSignUpWithCodeRefusals: a code proves the address it was sent to and no other; an address
-// that has an account gets a code like any other (the reply does not tell), and the second step
-// refuses it as a duplicate; the code is single use.
+// TestSignUpWithCodeRefusals: a code proves the address it was sent to and no other; the code
+// is single use; five wrong codes end it; an address that has an account gets a code like any
+// other (the reply does not tell), and the second step refuses it as a duplicate.
 func TestSignUpWithCodeRefusals(t *testing.T) {
 	s, mail := start(t)
 	fc := s.FlowClients(t, "registration")[2]
@@ -123,6 +126,20 @@ func TestSignUpWithCodeRefusals(t *testing.T) {
 		t.Fatalf("the used code: %d %s", again.Status, again.Raw.Body)
 	}
 
+	// Five wrong codes end the code: the right one no longer signs anybody up.
+	guessed := apptest.Email("guessed")
+	g := fc.Start(t)
+	signUp(t, fc, g, guessed, "")
+	right := mail.Code(t, guessed)
+	for i := range 5 {
+		if r := signUp(t, fc, g, guessed, apptest.WrongCode(right, i)); !r.HasMessage(text.ErrorValidationRegistrationCodeInvalid) {
+			t.Fatalf("wrong code %d: %d %s", i, r.Status, r.Raw.Body)
+		}
+	}
+	if r := signUp(t, fc, g, guessed, right); r.Status != http.StatusBadRequest || !r.HasMessage(text.ErrorValidationGeneric) {
+		t.Fatalf("the right code after five wrong ones: %d %s", r.Status, r.Raw.Body)
+	}
+
 	taken := apptest.Email("taken")
 	s.CreateIdentity(t, taken, "a password of the owner")
 	newcomer := apptest.Email("newcomer")
@@ -134,5 +151,54 @@ func TestSignUpWithCodeRefusals(t *testing.T) {
 	dup := signUp(t, fc, a, taken, mail.Code(t, taken))
 	if dup.Status != http.StatusBadRequest || !dup.HasMessage(text.ErrorValidationDuplicateCredentials) {
 		t.Fatalf("a sign-up for a taken address: %d %s", dup.Status, dup.Raw.Body)
+	}
+}
+
+// TestSignUpCodeRace: 100 concurrent submissions of the right code to one flow create one
+// identity and one session; every other submission is refused (the code is used once).
+func TestSignUpCodeRace(t *testing.T) {
+	s, mail := start(t)
+	fc := s.FlowClients(t, "registration")[2]
+	email := apptest.Email("race")
+	f := fc.Start(t)
+	signUp(t, fc, f, email, "")
+	code := mail.Code(t, email)
+	body := fmt.Sprintf(`{"method":"code","code":%q,"traits":{"email":%q}}`, code, email)
+	const n = 100
+	statuses := make([]int, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			req, _ := http.NewRequest(http.MethodPost, s.PublicURL("/self-service/registration?flow="+f.ID), strings.NewReader(body))
+			req.Header.Set("Content-Type", "application/json")
+			req.Header.Set("Accept", "application/json")
+			res, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			_ = res.Body.Close()
+			statuses[i] = res.StatusCode
+		}()
+	}
+	wg.Wait()
+	created := 0
+	for i, st := range statuses {
+		switch st {
+		case http.StatusOK:
+			created++
+		case http.StatusBadRequest:
+		default:
+			t.Errorf("submission %d: status %d", i, st)
+		}
+	}
+	if created != 1 {
+		t.Fatalf("%d of %d concurrent submissions of one code signed up, want 1", created, n)
+	}
+	// The address is unique among identities, so one identity holds it.
+	if _, err := s.App.Store.FindByVerifiableAddress(context.Background(), "email", email); err != nil {
+		t.Fatalf("no identity holds %s after the race: %v", email, err)
 	}
 }
