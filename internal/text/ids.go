@@ -134,6 +134,10 @@ const (
 	// ErrorValidationDeleteAccountConfirm is Portico's own id: the confirm field of an account
 	// deletion does not hold the word it asks for.
 	ErrorValidationDeleteAccountConfirm = 4000110
+	// ErrorValidationLastSecondFactor is Portico's own id: under forced enrolment
+	// (selfservice.flows.settings.required_aal: aal2_enrol) a settings change may not remove
+	// the identity's last second factor.
+	ErrorValidationLastSecondFactor = 4000111
 
 	ErrorValidationLoginFlowExpired       = 4010001
 	ErrorValidationLoginNoStrategy        = 4010002
@@ -274,6 +278,7 @@ var catalogue = map[int]Entry{
 	ErrorValidationInvalidEmail:                   {Error, "\"{value}\" is not a valid email address."},
 	InfoSettingsDeleteAccount:                     {Info, "Delete account"},
 	InfoSettingsDeleteAccountConfirm:              {Info, "Type {confirmation} to delete this account and everything it holds for good"},
+	ErrorValidationLastSecondFactor:               {Error, "A second factor is required for this account, so its last one cannot be removed. Add another one first."},
 	ErrorValidationDeleteAccountConfirm:           {Error, "Type {confirmation} exactly to confirm the deletion of this account."},
 	ErrorValidationLastFirstFactor:                {Error, "This is the last way to sign in to this account, so it cannot be removed. Add another sign-in method first."},
 

@@ -152,8 +152,17 @@ func TestForcedEnrolment(t *testing.T) {
 			if w.StatusCode != http.StatusOK || mfatest.Str(w.Map(t), "authenticator_assurance_level") != "aal2" {
 				t.Fatalf("whoami after enrolment: %d %s", w.StatusCode, w.Body)
 			}
-			if _, f := p.StartSettings(); f == nil || !strings.Contains(groups(f), "profile") {
+			_, f = p.StartSettings()
+			if f == nil || !strings.Contains(groups(f), "profile") {
 				t.Fatalf("settings after enrolment: %v", mfatest.Names(f))
+			}
+			// The second factor cannot be taken away again while it is required.
+			res, un := p.Submit("settings", f, map[string]any{"totp_unlink": true})
+			if kind != "browser" && res.StatusCode != http.StatusBadRequest {
+				t.Fatalf("unlink the last second factor: %d %s", res.StatusCode, res.Body)
+			}
+			if !mfatest.Has(mfatest.MessageIDs(un), text.ErrorValidationLastSecondFactor) || mfatest.Node(un, "totp", "totp_unlink") == nil {
+				t.Fatalf("unlink the last second factor: messages %v, nodes %v", mfatest.MessageIDs(un), mfatest.Names(un))
 			}
 		})
 	}

@@ -80,7 +80,10 @@ type Submission struct {
 	// of an identity that had one (see identity.Factors.KeepsSignIn). flow gets the message.
 	factors     identity.Factors
 	couldSignIn bool
-	flow        *Flow
+	// keepSecond: forced enrolment is on and the identity has a usable second factor, so a
+	// change may not take its last one (see enrol.go).
+	keepSecond bool
+	flow       *Flow
 }
 
 // newSubmission prepares the submission of body for ident, noting whether ident can sign
@@ -97,14 +100,31 @@ func newSubmission(r *http.Request, s *session.Session, ident *identity.Identity
 // Every method's change passes here, so no method can remove the last way to sign in
 // (the last passkey, say): such a change is refused with message 4000100 on the flow and
 // ErrInvalid, and nothing is stored.
+//
+// Under forced enrolment (aal2_enrol) no change may take the last usable second factor
+// either: refused with message 4000111.
 func (s *Submission) Save(ctx context.Context, id *identity.Identity) error {
-	if !s.factors.KeepsSignIn(s.couldSignIn, id) {
+	if msg := s.refusal(id); msg != nil {
 		if s.flow != nil {
-			s.flow.UI.AddMessage(text.New(text.ErrorValidationLastFirstFactor, nil))
+			s.flow.UI.AddMessage(*msg)
 		}
 		return ErrInvalid
 	}
 	return s.save(ctx, id)
+}
+
+// refusal is the message of a change Save may not store (see Save), or nil.
+func (s *Submission) refusal(id *identity.Identity) *text.Message {
+	var m text.Message
+	switch {
+	case !s.factors.KeepsSignIn(s.couldSignIn, id):
+		m = text.New(text.ErrorValidationLastFirstFactor, nil)
+	case s.keepSecond && s.factors.HighestAAL(id) != "aal2":
+		m = text.New(text.ErrorValidationLastSecondFactor, nil)
+	default:
+		return nil
+	}
+	return &m
 }
 
 // Finish is Save for a method's last step: the change, the fresh flow the success reply shows
@@ -113,7 +133,7 @@ func (s *Submission) Save(ctx context.Context, id *identity.Identity) error {
 // what it changes in the flow afterwards is not stored. A failure is reported as by Save and
 // stores nothing.
 func (s *Submission) Finish(ctx context.Context, id *identity.Identity) error {
-	if s.finish == nil || !s.factors.KeepsSignIn(s.couldSignIn, id) {
+	if s.finish == nil || s.refusal(id) != nil {
 		return s.Save(ctx, id) // Save refuses the latter, with the flow's message
 	}
 	return s.finish(ctx, id)

@@ -201,6 +201,7 @@ func (h *Handler) run(w *flow.Responder, r *http.Request, s *session.Session, st
 	st.Active = m.ID()
 	sub := newSubmission(r, s, ident, body, &st.Flow, h.Sessions.Factors())
 	sub.privileged, sub.redirected = h.privileged(s, before), !w.JSON()
+	sub.keepSecond = h.secondFactorRequired(before)
 	sub.save = func(ctx context.Context, id *identity.Identity) error {
 		ctx = h.audited(ctx, r, s, before, id)
 		return h.deps.Identities.UpdateRevokingSessions(ctx, id, s.ID, func(after *identity.Identity) bool {
