@@ -332,3 +332,27 @@ func TestNodeName(t *testing.T) {
 		}
 	}
 }
+
+// TestBackgroundBound: past maxBackground calls in flight, a background call is dropped at
+// once instead of waiting or piling up.
+func TestBackgroundBound(t *testing.T) {
+	release := make(chan struct{})
+	var calls atomic.Int32
+	app := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {
+		calls.Add(1)
+		<-release
+	}))
+	defer app.Close()
+	c := newCaller(t, Options{Timeout: time.Minute})
+	h := load(t, c, map[string]any{"url": app.URL, "method": "POST", "response": map[string]any{"ignore": true}})
+	for range maxBackground + 50 {
+		c.Send(h, &Input{})
+	}
+	close(release)
+	if err := c.Wait(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if n := calls.Load(); n != maxBackground {
+		t.Fatalf("%d calls, want %d", n, maxBackground)
+	}
+}

@@ -63,10 +63,11 @@ func register(t *testing.T, s *apptest.Server, c *apptest.Client, email string) 
 	})
 }
 
-// identities is how many identities the admin API lists.
-func identities(t *testing.T, s *apptest.Server) int {
+// identities is how many identities the admin API finds for email (tests may share one
+// database: PORTICO_TEST_DSN).
+func identities(t *testing.T, s *apptest.Server, email string) int {
 	t.Helper()
-	r := s.Native(t).Get(s.AdminURL("/admin/identities"))
+	r := s.Native(t).Get(s.AdminURL("/admin/identities?credentials_identifier=" + url.QueryEscape(email)))
 	var list []map[string]any
 	r.JSON(t, &list)
 	return len(list)
@@ -78,9 +79,10 @@ const refusal = `{"messages":[{"instance_ptr":"#/traits/email","messages":[{"id"
 // the node its pointer names, for an app and for a browser, and no identity is stored. Once
 // the app accepts, the same flow completes.
 func TestWebHookInterrupt(t *testing.T) {
+	guest, stranger, other := apptest.Email("guest"), apptest.Email("stranger"), apptest.Email("other")
 	app := apptest.StartHookApp(t, func(c apptest.HookCall) (int, string) {
 		if id, _ := c.Body["identity"].(map[string]any); id != nil {
-			if tr, _ := id["traits"].(map[string]any); tr["email"] == "guest@example.com" {
+			if tr, _ := id["traits"].(map[string]any); tr["email"] == guest {
 				return http.StatusOK, ""
 			}
 		}
@@ -90,24 +92,24 @@ func TestWebHookInterrupt(t *testing.T) {
 
 	t.Run("api", func(t *testing.T) {
 		c := s.Native(t)
-		r := register(t, s, c, "stranger@example.com")
+		r := register(t, s, c, stranger)
 		if r.StatusCode != http.StatusBadRequest {
 			t.Fatalf("status %d: %s", r.StatusCode, r.Body)
 		}
 		var f flowReply
 		r.JSON(t, &f)
-		if v, ids := f.node("traits.email"); len(ids) != 1 || ids[0] != 4000099 || v != "stranger@example.com" {
+		if v, ids := f.node("traits.email"); len(ids) != 1 || ids[0] != 4000099 || v != stranger {
 			t.Fatalf("email node %v %v\n%s", v, ids, r.Body)
 		}
 		if !strings.Contains(string(r.Body), "This address is not on the guest list.") || !strings.Contains(string(r.Body), `"list":"beta"`) {
 			t.Errorf("message text or context lost: %s", r.Body)
 		}
-		if n := identities(t, s); n != 0 {
+		if n := identities(t, s, stranger); n != 0 {
 			t.Fatalf("%d identities stored after a refusal", n)
 		}
 		// The same flow goes through once the app says yes.
 		r = c.PostJSON(s.PublicURL("/self-service/registration?flow="+f.ID), map[string]any{
-			"method": "password", "password": "a fine password", "traits": map[string]any{"email": "guest@example.com"},
+			"method": "password", "password": "a fine password", "traits": map[string]any{"email": guest},
 		})
 		if r.StatusCode != http.StatusOK || r.Map(t)["session_token"] == nil {
 			t.Fatalf("accepted: %d %s", r.StatusCode, r.Body)
@@ -118,7 +120,7 @@ func TestWebHookInterrupt(t *testing.T) {
 		b := s.Browser(t)
 		id, csrf := s.BrowserFlow(t, b, "registration")
 		r := b.PostForm(s.PublicURL("/self-service/registration?flow="+id), url.Values{
-			"csrf_token": {csrf}, "method": {"password"}, "password": {"a fine password"}, "traits.email": {"other@example.com"},
+			"csrf_token": {csrf}, "method": {"password"}, "password": {"a fine password"}, "traits.email": {other},
 		})
 		if r.StatusCode != http.StatusSeeOther || !strings.Contains(r.Header.Get("Location"), id) {
 			t.Fatalf("status %d to %q: %s", r.StatusCode, r.Header.Get("Location"), r.Body)
@@ -129,8 +131,8 @@ func TestWebHookInterrupt(t *testing.T) {
 		if _, ids := f.node("traits.email"); len(ids) != 1 || ids[0] != 4000099 {
 			t.Fatalf("email node messages %v\n%s", ids, g.Body)
 		}
-		if n := identities(t, s); n != 1 {
-			t.Fatalf("%d identities, want only the guest's", n)
+		if n := identities(t, s, other); n != 0 {
+			t.Fatalf("%d identities stored after a refusal", n)
 		}
 		// The hook saw the browser's headers but none of its credentials.
 		calls := app.Calls("")
@@ -151,10 +153,11 @@ func TestWebHookInterrupt(t *testing.T) {
 // TestWebHookParse: a parse hook's answer sets the traits and metadata the identity is stored
 // with; traits it sets are validated like submitted ones.
 func TestWebHookParse(t *testing.T) {
+	parsed, bad := apptest.Email("parsed"), apptest.Email("bad")
 	app := apptest.StartHookApp(t, func(c apptest.HookCall) (int, string) {
 		id, _ := c.Body["identity"].(map[string]any)
 		tr, _ := id["traits"].(map[string]any)
-		if tr["email"] == "bad@example.com" {
+		if tr["email"] == bad {
 			return http.StatusOK, `{"identity":{"traits":{"email":"not an address"}}}`
 		}
 		return http.StatusOK, fmt.Sprintf(`{"identity":{"traits":{"email":%q,"name":{"first":"Set","last":"ByApp"}},
@@ -162,7 +165,7 @@ func TestWebHookParse(t *testing.T) {
 	})
 	s := withHook(t, app.URL, "response:\n  parse: true\nauth:\n  type: api_key\n  config: {name: X-Portico-Key, value: hook-secret, in: header}")
 	c := s.Native(t)
-	r := register(t, s, c, "parsed@example.com")
+	r := register(t, s, c, parsed)
 	if r.StatusCode != http.StatusOK {
 		t.Fatalf("status %d: %s", r.StatusCode, r.Body)
 	}
@@ -177,7 +180,7 @@ func TestWebHookParse(t *testing.T) {
 		MetadataAdmin  map[string]any `json:"metadata_admin"`
 	}
 	g.JSON(t, &stored)
-	if stored.Traits.Name.First != "Set" || stored.Traits.Email != "parsed@example.com" ||
+	if stored.Traits.Name.First != "Set" || stored.Traits.Email != parsed ||
 		stored.MetadataPublic["plan"] != "gold" || stored.MetadataAdmin["crm_id"] != "c-42" {
 		t.Fatalf("stored identity: %s", g.Body)
 	}
@@ -186,14 +189,14 @@ func TestWebHookParse(t *testing.T) {
 		t.Fatalf("calls %d, key %q", len(calls), calls[0].Header.Get("X-Portico-Key"))
 	}
 
-	r = register(t, s, c, "bad@example.com")
+	r = register(t, s, c, bad)
 	var f flowReply
 	r.JSON(t, &f)
 	if _, ids := f.node("traits.email"); r.StatusCode != http.StatusBadRequest || len(ids) == 0 {
 		t.Fatalf("invalid traits from the app: %d %s", r.StatusCode, r.Body)
 	}
-	if n := identities(t, s); n != 1 {
-		t.Fatalf("%d identities", n)
+	if n := identities(t, s, bad) + identities(t, s, "not an address"); n != 0 {
+		t.Fatalf("%d identities stored with the app's invalid traits", n)
 	}
 }
 
@@ -213,7 +216,7 @@ func TestWebHookIgnore(t *testing.T) {
 	defer close(release)
 	s = withHook(t, app.URL, "response:\n  ignore: true", apptest.WithEnv("SELFSERVICE_WEB_HOOKS_TIMEOUT", "30s"))
 	replied := make(chan int, 1)
-	go func() { replied <- register(t, s, s.Native(t), "ignored@example.com").StatusCode }()
+	go func() { replied <- register(t, s, s.Native(t), apptest.Email("ignored")).StatusCode }()
 	select {
 	case code := <-found:
 		if code != http.StatusOK {
@@ -257,22 +260,26 @@ func TestWebHookFailures(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			s := withHook(t, tt.url, "can_interrupt: true")
-			r := register(t, s, s.Native(t), "someone@example.com")
+			someone := apptest.Email("someone")
+			r := register(t, s, s.Native(t), someone)
 			e, _ := r.Map(t)["error"].(map[string]any)
 			if r.StatusCode != tt.status || e == nil || !strings.Contains(fmt.Sprint(e["reason"]), tt.reason) {
 				t.Fatalf("status %d: %s", r.StatusCode, r.Body)
 			}
-			if n := identities(t, s); n != 0 {
+			if n := identities(t, s, someone); n != 0 {
 				t.Fatalf("%d identities stored", n)
 			}
 			// A browser is sent to the error page.
 			b := s.Browser(t)
 			id, csrf := s.BrowserFlow(t, b, "registration")
 			res := b.PostForm(s.PublicURL("/self-service/registration?flow="+id), url.Values{
-				"csrf_token": {csrf}, "method": {"password"}, "password": {"a fine password"}, "traits.email": {"someone@example.com"},
+				"csrf_token": {csrf}, "method": {"password"}, "password": {"a fine password"}, "traits.email": {someone},
 			})
 			if res.StatusCode != http.StatusSeeOther || !strings.Contains(res.Header.Get("Location"), "error") {
 				t.Fatalf("browser: %d to %q", res.StatusCode, res.Header.Get("Location"))
+			}
+			if n := identities(t, s, someone); n != 0 {
+				t.Fatalf("%d identities stored", n)
 			}
 		})
 	}
@@ -306,5 +313,59 @@ func TestWebHookBefore(t *testing.T) {
 	r := c.Get(s.PublicURL("/self-service/registration/api"))
 	if e, _ := r.Map(t)["error"].(map[string]any); r.StatusCode != http.StatusForbidden || e["reason"] != "Sign-ups are closed." {
 		t.Fatalf("refused: %d %s", r.StatusCode, r.Body)
+	}
+}
+
+// TestWebHookConcurrent: 120 sign-ups at once, each judged by the hook on its own identity
+// (the hook's context is the request's, never another's): exactly the accepted ones are
+// stored.
+func TestWebHookConcurrent(t *testing.T) {
+	app := apptest.StartHookApp(t, func(c apptest.HookCall) (int, string) {
+		id, _ := c.Body["identity"].(map[string]any)
+		tr, _ := id["traits"].(map[string]any)
+		if strings.HasPrefix(fmt.Sprint(tr["email"]), "no-") {
+			return http.StatusForbidden, refusal
+		}
+		return http.StatusOK, fmt.Sprintf(`{"identity":{"metadata_public":{"email":%q}}}`, tr["email"])
+	})
+	s := withHook(t, app.URL, "response:\n  parse: true", apptest.WithEnv("SELFSERVICE_WEB_HOOKS_TIMEOUT", "30s"))
+	const n = 120
+	emails := make([]string, n)
+	for i := range emails {
+		emails[i] = apptest.Email("yes")
+		if i%2 == 1 {
+			emails[i] = apptest.Email("no")
+		}
+	}
+	codes := make(chan int, n)
+	for _, email := range emails {
+		go func() {
+			c := s.Native(t)
+			f := c.Get(s.PublicURL("/self-service/registration/api")).Map(t)
+			codes <- c.PostJSON(s.PublicURL("/self-service/registration?flow="+fmt.Sprint(f["id"])), map[string]any{
+				"method": "password", "password": "a fine password", "traits": map[string]any{"email": email},
+			}).StatusCode
+		}()
+	}
+	count := map[int]int{}
+	for range n {
+		count[<-codes]++
+	}
+	if count[http.StatusOK] != n/2 || count[http.StatusBadRequest] != n/2 {
+		t.Fatalf("statuses %v", count)
+	}
+	for _, email := range emails {
+		r := s.Native(t).Get(s.AdminURL("/admin/identities?credentials_identifier=" + url.QueryEscape(email)))
+		var list []struct {
+			MetadataPublic struct{ Email string } `json:"metadata_public"`
+		}
+		r.JSON(t, &list)
+		want := 0
+		if strings.HasPrefix(email, "yes-") {
+			want = 1
+		}
+		if len(list) != want || (want == 1 && list[0].MetadataPublic.Email != email) {
+			t.Errorf("%s: stored %+v", email, list)
+		}
 	}
 }
