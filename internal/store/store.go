@@ -84,6 +84,12 @@ type IdentityWrites struct {
 	// flows it returns are written in the transaction. An error it returns is returned as is
 	// and nothing is written.
 	Flows func(stored *identity.Identity) ([]FlowWrite, error)
+	// Stored, when set, is the identity as read at id.Version with credential configs and
+	// addresses (a session read or GetIdentity with credentials): the update compares id with
+	// it instead of reading the child rows again inside the transaction. It is used only when
+	// its id and version are id's; the version check makes it the stored state whenever the
+	// update succeeds (a version is never stored twice).
+	Stored *identity.Identity
 }
 
 // FlowWrite is one flow written by UpdateIdentityWith: Record replaces the stored flow of

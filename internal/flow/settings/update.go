@@ -223,6 +223,9 @@ func (h *Handler) run(w *flow.Responder, r *http.Request, s *session.Session, st
 			}
 			err := h.deps.Store.UpdateIdentityWith(ctx, id, store.IdentityWrites{
 				RevokeSessionsExcept: revoke,
+				// The session read loaded it in one statement (or from the store's memory of
+				// that version): the store need not read the child rows again.
+				Stored: before,
 				Flows: func(view *identity.Identity) ([]store.FlowWrite, error) {
 					var err error
 					if sc, err = h.success(ctx, r, s, st, view); err != nil {

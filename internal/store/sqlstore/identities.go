@@ -241,7 +241,7 @@ func (s *Store) UpdateIdentityWith(ctx context.Context, id *identity.Identity, w
 			return err
 		}
 	}
-	return s.updateIdentityAt(ctx, id, now, func(tx q) error {
+	return s.updateIdentityAt(ctx, id, now, w.Stored, func(tx q) error {
 		if w.RevokeSessionsExcept != nil {
 			if err := s.revokeOthers(ctx, tx, id.ID, *w.RevokeSessionsExcept, now); err != nil {
 				return err
@@ -259,11 +259,12 @@ func (s *Store) UpdateIdentityWith(ctx context.Context, id *identity.Identity, w
 // updateIdentity replaces the stored identity and, when also is set, runs it in the same
 // transaction.
 func (s *Store) updateIdentity(ctx context.Context, id *identity.Identity, also func(tx q) error) error {
-	return s.updateIdentityAt(ctx, id, s.now(), also)
+	return s.updateIdentityAt(ctx, id, s.now(), nil, also)
 }
 
-// updateIdentityAt is updateIdentity with now, the updated_at it stores.
-func (s *Store) updateIdentityAt(ctx context.Context, id *identity.Identity, now time.Time, also func(tx q) error) error {
+// updateIdentityAt is updateIdentity with now, the updated_at it stores, and stored, the
+// identity as read at id.Version when the caller has it (see store.IdentityWrites.Stored).
+func (s *Store) updateIdentityAt(ctx context.Context, id *identity.Identity, now time.Time, stored *identity.Identity, also func(tx q) error) error {
 	updatedAt := now
 	s.prepareIdentity(id, now)
 	err := s.inTx(ctx, func(tx q) error {
@@ -289,7 +290,7 @@ func (s *Store) updateIdentityAt(ctx context.Context, id *identity.Identity, now
 			}
 			return apierr.ErrConflict.WithReason("the identity was changed by someone else, reload it and try again")
 		}
-		if err := s.writeChildren(ctx, tx, id); err != nil {
+		if err := s.writeChildren(ctx, tx, id, stored); err != nil {
 			return err
 		}
 		if also != nil {

@@ -24,10 +24,17 @@ import (
 // Deletions run first, then updates, then insertions, so a value that moves between rows (an
 // address re-created under a new id, an identifier whose credential is replaced) never meets
 // its old row in a unique index.
-func (s *Store) writeChildren(ctx context.Context, tx q, id *identity.Identity) error {
-	old := &identity.Identity{ID: id.ID, Credentials: map[identity.CredentialsType]identity.Credentials{}}
-	if err := s.loadRelations(ctx, tx, []*identity.Identity{old}, true); err != nil {
-		return err
+//
+// stored, when it is the identity as read at id.Version (see store.IdentityWrites.Stored), is
+// what is compared with, and nothing is read: the update of the identity row has just proven
+// that version is the stored one.
+func (s *Store) writeChildren(ctx context.Context, tx q, id, stored *identity.Identity) error {
+	old := stored
+	if old == nil || old.ID != id.ID || old.Version != id.Version || old.Credentials == nil {
+		old = &identity.Identity{ID: id.ID, Credentials: map[identity.CredentialsType]identity.Credentials{}}
+		if err := s.loadRelations(ctx, tx, []*identity.Identity{old}, true); err != nil {
+			return err
+		}
 	}
 	creds, err := diffCredentials(ctx, tx, old, id)
 	if err != nil {
