@@ -241,6 +241,9 @@ func Build(ctx context.Context, cfg *config.Config, st store.Store, log *slog.Lo
 		})
 	}
 	deps := settings.Deps{Store: st, Identities: a.Identities, Changed: credentialNotices(a), Audit: a.Audit}
+	if cfg.Audit.ShowInSettings {
+		deps.Activity = &audithttp.Activity{Events: st, Max: recentActivity}
+	}
 	if vh != nil {
 		// Kratos's verification hook: an address a settings change adds gets a message.
 		deps.Verification = vh
@@ -271,6 +274,10 @@ func Build(ctx context.Context, cfg *config.Config, st store.Store, log *slog.Lo
 	a.Admin = instrument("admin", newAdminGuard(cfg).wrap(adm), m, log, nil)
 	return a, nil
 }
+
+// recentActivity is how many of a person's own audit events the settings flow shows
+// (audit.show_in_settings).
+const recentActivity = 10
 
 // totpIssuer is selfservice.methods.totp.config.issuer, else the public base URL's host name.
 func totpIssuer(cfg *config.Config) string {

@@ -60,6 +60,11 @@ const (
 	// its confirm field, which names the word to type.
 	InfoSettingsDeleteAccount        = 1050100
 	InfoSettingsDeleteAccountConfirm = 1050101
+	// InfoSettingsRecentActivity and InfoSettingsActivityEvent are Portico's own ids (Kratos
+	// keeps no audit trail): the label of a person's recent account activity in settings
+	// (audit.show_in_settings) and one entry of it.
+	InfoSettingsRecentActivity = 1050110
+	InfoSettingsActivityEvent  = 1050111
 
 	InfoNodeLabelPassword  = 1070001
 	InfoNodeLabelGenerated = 1070002
@@ -226,6 +231,8 @@ var catalogue = map[int]Entry{
 	InfoSettingsRemoveWebAuthn:   {Info, "Remove security key \"{display_name}\""},
 	InfoSettingsAddPasskey:       {Info, "Add passkey"},
 	InfoSettingsRemovePasskey:    {Info, "Remove passkey \"{display_name}\""},
+	InfoSettingsRecentActivity:   {Info, "Recent activity on your account"},
+	InfoSettingsActivityEvent:    {Info, "{summary} — {created_at}, {device}"},
 
 	InfoNodeLabelPassword:        {Info, "Password"},
 	InfoNodeLabelCurrentPassword: {Info, "Current password"},

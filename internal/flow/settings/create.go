@@ -150,8 +150,8 @@ const MaxFlowsPerIdentity = 50
 const trimSlack = 16
 
 // fill (re)builds the flow's identity and nodes: the CSRF token first, then every method's
-// nodes (only those that enrol a second factor when enrolOnly), in Kratos's group order (see
-// order.go).
+// nodes (only those that enrol a second factor when enrolOnly) and the recent activity when
+// it is shown, in Kratos's group order (see order.go).
 func (h *Handler) fill(ctx context.Context, f *Flow, ident *identity.Identity, csrfToken string, enrolOnly bool) error {
 	f.Identity = ident.Public(h.public)
 	f.UI.Nodes = flow.Nodes{}
@@ -164,6 +164,13 @@ func (h *Handler) fill(ctx context.Context, f *Flow, ident *identity.Identity, c
 		if err := m.Nodes(ctx, f, ident); err != nil {
 			return fmt.Errorf("settings method %s nodes: %w", m.ID(), err)
 		}
+	}
+	if h.deps.Activity != nil && !enrolOnly {
+		nodes, err := h.deps.Activity.Nodes(ctx, ident.ID)
+		if err != nil {
+			return err
+		}
+		f.UI.Nodes.Append(nodes...)
 	}
 	sortGroups(f.UI.Nodes)
 	return nil

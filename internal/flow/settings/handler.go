@@ -61,6 +61,9 @@ type Deps struct {
 	// Audit records the credential and address changes of a stored change in the write that
 	// stores it, with the session that made it (nil records nothing).
 	Audit *audithttp.Recorder
+	// Activity, when set (audit.show_in_settings), adds the person's own recent audit events
+	// to every settings flow (nil: the flow is Kratos's).
+	Activity Activity
 	// Verification, when set, starts the verification of the addresses a stored change added
 	// (satisfied by the verification flow's handler; nil while that flow is off).
 	Verification Verifier
@@ -70,6 +73,12 @@ type Deps struct {
 // and returns the continue_with items (show_verification_ui) pointing to them.
 type Verifier interface {
 	StartChanged(w *flow.Responder, r *http.Request, before, after *identity.Identity, returnTo string) ([]flow.ContinueWith, error)
+}
+
+// Activity gives the nodes that show an identity its own recent account activity (satisfied
+// by *audithttp.Activity).
+type Activity interface {
+	Nodes(ctx context.Context, identityID uuid.UUID) ([]flow.Node, error)
 }
 
 // Identities validates and stores changed identities.
