@@ -12,10 +12,11 @@ import (
 	"github.com/portico-auth/portico/internal/text"
 )
 
-// startEnrol starts Portico with TOTP and recovery codes on and, unless off, forced
+// startEnrol starts Portico with recovery, TOTP and recovery codes on and, unless off, forced
 // enrolment (selfservice.flows.settings.required_aal: aal2_enrol).
 func startEnrol(t *testing.T, on bool) *apptest.Server {
 	opts := []apptest.Option{
+		apptest.WithEnv("SELFSERVICE_FLOWS_RECOVERY_ENABLED", "true"),
 		apptest.WithEnv("SELFSERVICE_METHODS_TOTP_ENABLED", "true"),
 		apptest.WithEnv("SELFSERVICE_METHODS_TOTP_CONFIG_ISSUER", "Portico Test"),
 		apptest.WithEnv("SELFSERVICE_METHODS_LOOKUP_SECRET_ENABLED", "true"),
@@ -184,5 +185,41 @@ func TestForcedEnrolmentOff(t *testing.T) {
 				t.Fatalf("settings: %v", mfatest.Names(f))
 			}
 		})
+	}
+}
+
+// TestForcedEnrolmentAfterRecovery: the settings flow a recovery opens for an identity without
+// a second factor offers only the enrolment too (its new session is aal1), as a native app.
+func TestForcedEnrolmentAfterRecovery(t *testing.T) {
+	s := startEnrol(t, true)
+	mail := s.StartMail(t)
+	email := apptest.Email("enrol-recovery")
+	s.CreateIdentity(t, email, password)
+	app := s.Native(t)
+	var rf struct{ ID string }
+	app.Get(s.PublicURL("/self-service/recovery/api")).JSON(t, &rf)
+	if res := app.PostJSON(s.PublicURL("/self-service/recovery?flow="+rf.ID), map[string]any{"method": "code", "email": email}); res.StatusCode != http.StatusOK {
+		t.Fatalf("send recovery code: %d %s", res.StatusCode, res.Body)
+	}
+	res := app.PostJSON(s.PublicURL("/self-service/recovery?flow="+rf.ID), map[string]any{"method": "code", "code": mail.Code(t, email)})
+	var out struct {
+		ContinueWith []struct {
+			OrySessionToken string `json:"ory_session_token"`
+			Flow            struct {
+				ID string `json:"id"`
+			} `json:"flow"`
+		} `json:"continue_with"`
+	}
+	res.JSON(t, &out)
+	if res.StatusCode != http.StatusOK || len(out.ContinueWith) != 2 {
+		t.Fatalf("recovery: %d %s", res.StatusCode, res.Body)
+	}
+	app.Header.Set("X-Session-Token", out.ContinueWith[0].OrySessionToken)
+	f := app.Get(s.PublicURL("/self-service/settings/flows?id=" + out.ContinueWith[1].Flow.ID))
+	if f.StatusCode != http.StatusOK {
+		t.Fatalf("recovery's settings flow: %d %s", f.StatusCode, f.Body)
+	}
+	if got := groups(f.Map(t)); got != "default lookup_secret totp" {
+		t.Fatalf("recovery's settings flow groups %q", got)
 	}
 }
