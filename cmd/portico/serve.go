@@ -70,10 +70,18 @@ func serveCmd() *cobra.Command {
 				adminHandler = server.WithPprof(adminHandler, cfg)
 				log.Warn("profiling is on: /debug/pprof/ is served on the admin listener")
 			}
-			return server.Run(ctx, log, 30*time.Second,
+			err = server.Run(ctx, log, 30*time.Second,
 				server.Listener{Name: "public", Addr: addr(cfg.Serve.Public), BaseURL: cfg.Serve.Public.BaseURL, Handler: app.Public},
 				server.Listener{Name: "admin", Addr: addr(cfg.Serve.Admin), BaseURL: cfg.Serve.Admin.BaseURL, Handler: adminHandler, Private: true},
 			)
+			// Web hooks sent in the background (response.ignore) by the last requests get a
+			// while to arrive before the process ends.
+			wctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			if werr := app.WebHooks.Wait(wctx); werr != nil {
+				log.Warn("web hooks still in flight at exit", "error", werr)
+			}
+			return err
 		},
 	}
 	cmd.Flags().StringVarP(&cfgPath, "config", "c", "", "configuration file (YAML)")

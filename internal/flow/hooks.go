@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"net/textproto"
+	"net/url"
 	"strings"
 
 	"github.com/portico-auth/portico/internal/apierr"
@@ -177,7 +178,7 @@ var hookHeaders = map[string]bool{
 func (l *Lifecycle) hookInput(r *http.Request, f Flow, ident *identity.Identity, sess *session.Session) *webhook.Input {
 	in := &webhook.Input{
 		Flow: f, RequestHeaders: http.Header{}, RequestMethod: r.Method,
-		RequestURL: RequestURL(l.Public, r), RequestCookies: map[string]string{},
+		RequestURL: hookURL(l.Public, r), RequestCookies: map[string]string{},
 	}
 	for k, v := range r.Header {
 		if hookHeaders[textproto.CanonicalMIMEHeaderKey(k)] {
@@ -199,4 +200,18 @@ func (l *Lifecycle) hookInput(r *http.Request, f Flow, ident *identity.Identity,
 		in.Session = sess
 	}
 	return in
+}
+
+// hookURL is r's URL on the public base URL without the secrets a link carries (a
+// verification or recovery link's token or code, used up by now but never the app's).
+func hookURL(public *url.URL, r *http.Request) string {
+	q := r.URL.Query()
+	if !q.Has("token") && !q.Has("code") {
+		return RequestURL(public, r)
+	}
+	q.Del("token")
+	q.Del("code")
+	c := *r.URL
+	c.RawQuery = q.Encode()
+	return Echo(JoinPath(public, c.RequestURI()))
 }
