@@ -202,20 +202,12 @@ func TestForcedEnrolmentAfterRecovery(t *testing.T) {
 		t.Fatalf("send recovery code: %d %s", res.StatusCode, res.Body)
 	}
 	res := app.PostJSON(s.PublicURL("/self-service/recovery?flow="+rf.ID), map[string]any{"method": "code", "code": mail.Code(t, email)})
-	var out struct {
-		ContinueWith []struct {
-			OrySessionToken string `json:"ory_session_token"`
-			Flow            struct {
-				ID string `json:"id"`
-			} `json:"flow"`
-		} `json:"continue_with"`
-	}
-	res.JSON(t, &out)
-	if res.StatusCode != http.StatusOK || len(out.ContinueWith) != 2 {
+	cw, _ := mfatest.Walk(res.Map(t), "continue_with").([]any)
+	if res.StatusCode != http.StatusOK || len(cw) != 2 {
 		t.Fatalf("recovery: %d %s", res.StatusCode, res.Body)
 	}
-	app.Header.Set("X-Session-Token", out.ContinueWith[0].OrySessionToken)
-	f := app.Get(s.PublicURL("/self-service/settings/flows?id=" + out.ContinueWith[1].Flow.ID))
+	app.Header.Set("X-Session-Token", mfatest.Str(cw[0], "ory_session_token"))
+	f := app.Get(s.PublicURL("/self-service/settings/flows?id=" + mfatest.Str(cw[1], "flow", "id")))
 	if f.StatusCode != http.StatusOK {
 		t.Fatalf("recovery's settings flow: %d %s", f.StatusCode, f.Body)
 	}
