@@ -2,9 +2,6 @@ package main
 
 import (
 	"errors"
-	"os"
-	"os/signal"
-	"syscall"
 
 	"github.com/spf13/cobra"
 
@@ -12,12 +9,7 @@ import (
 )
 
 func courierCmd() *cobra.Command {
-	cmd := &cobra.Command{
-		Use:   "courier",
-		Short: "Deliver the messages Portico queues (email over SMTP, SMS and email over HTTP)",
-	}
-	cmd.AddCommand(courierWatchCmd())
-	return cmd
+	return commandGroup("courier", "Deliver the messages Portico queues (email over SMTP, SMS and email over HTTP)", courierWatchCmd())
 }
 
 func courierWatchCmd() *cobra.Command {
@@ -28,25 +20,12 @@ func courierWatchCmd() *cobra.Command {
 		Short: "Deliver queued messages until stopped (any number may run beside serve: each message is sent once)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			cfg, warnings, err := loadConfig(cfgPath, dev)
-			if err != nil {
-				return err
-			}
 			// Message content is sealed with the same secrets serve uses.
-			if err := cfg.CheckServeSecrets(); err != nil {
-				return err
-			}
-			log := newLogger(cfg)
-			for _, w := range warnings {
-				log.Warn(w)
-			}
-			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
-			defer stop()
-			st, err := openForServing(ctx, cfg, dev, log)
+			ctx, cfg, log, st, stop, err := startServing(cmd, cfgPath, dev)
 			if err != nil {
 				return err
 			}
-			defer st.Close()
+			defer stop()
 			_, worker, err := server.NewCourier(ctx, cfg, st, log, nil)
 			if err != nil {
 				return err

@@ -13,12 +13,7 @@ import (
 )
 
 func importCmd() *cobra.Command {
-	cmd := &cobra.Command{
-		Use:   "import",
-		Short: "Import from another identity server",
-	}
-	cmd.AddCommand(importKratosCmd())
-	return cmd
+	return commandGroup("import", "Import from another identity server", importKratosCmd())
 }
 
 func importKratosCmd() *cobra.Command {

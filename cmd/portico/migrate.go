@@ -19,12 +19,16 @@ func migrateCmd() *cobra.Command {
 	cmd.PersistentFlags().StringVarP(&cfgPath, "config", "c", "", "configuration file (YAML)")
 	cmd.PersistentFlags().DurationVar(&lockTimeout, "lock-timeout", sqlstore.DefaultMigrationLockTimeout, "how long to wait while another process migrates the same database")
 
-	up := func(cmd *cobra.Command) error {
+	// open opens the configured database as it is (no migration, no check).
+	open := func(cmd *cobra.Command) (*sqlstore.Store, error) {
 		cfg, _, err := loadConfig(cfgPath, false)
 		if err != nil {
-			return err
+			return nil, err
 		}
-		st, err := openStore(cmd.Context(), cfg.DSN)
+		return openStore(cmd.Context(), cfg.DSN)
+	}
+	up := func(cmd *cobra.Command) error {
+		st, err := open(cmd)
 		if err != nil {
 			return err
 		}
@@ -58,11 +62,7 @@ func migrateCmd() *cobra.Command {
 		Short: "List migrations and whether they are applied",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			cfg, _, err := loadConfig(cfgPath, false)
-			if err != nil {
-				return err
-			}
-			st, err := openStore(cmd.Context(), cfg.DSN)
+			st, err := open(cmd)
 			if err != nil {
 				return err
 			}

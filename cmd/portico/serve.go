@@ -29,26 +29,11 @@ func serveCmd() *cobra.Command {
 		Short: "Run the public and admin listeners",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			cfg, warnings, err := loadConfig(cfgPath, dev)
+			ctx, cfg, log, st, stop, err := startServing(cmd, cfgPath, dev)
 			if err != nil {
 				return err
 			}
-			// Before anything starts: a server without secrets would fail later, per request.
-			if err := cfg.CheckServeSecrets(); err != nil {
-				return err
-			}
-			log := newLogger(cfg)
-			for _, w := range warnings {
-				log.Warn(w)
-			}
-			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
-
-			st, err := openForServing(ctx, cfg, dev, log)
-			if err != nil {
-				return err
-			}
-			defer st.Close()
 			app, err := server.Build(ctx, cfg, st, log, nil)
 			if err != nil {
 				return err
@@ -107,6 +92,32 @@ func watchCourier(cmd *cobra.Command, app *server.App, flag bool, log *slog.Logg
 		return false, nil
 	}
 	return true, nil
+}
+
+// startServing is how serve and courier watch begin: the configuration loaded and its secrets
+// checked (before anything starts: without them a server would fail later, per request, and
+// the courier could not open the sealed messages), the logger with the configuration's
+// warnings, a context that ends on SIGINT or SIGTERM, and the store opened for serving. stop
+// closes the store and the signal watch.
+func startServing(cmd *cobra.Command, cfgPath string, dev bool) (ctx context.Context, cfg *config.Config, log *slog.Logger, st *sqlstore.Store, stop func(), err error) {
+	cfg, warnings, err := loadConfig(cfgPath, dev)
+	if err != nil {
+		return nil, nil, nil, nil, nil, err
+	}
+	if err := cfg.CheckServeSecrets(); err != nil {
+		return nil, nil, nil, nil, nil, err
+	}
+	log = newLogger(cfg)
+	for _, w := range warnings {
+		log.Warn(w)
+	}
+	ctx, stopSignals := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+	st, err = openForServing(ctx, cfg, dev, log)
+	if err != nil {
+		stopSignals()
+		return nil, nil, nil, nil, nil, err
+	}
+	return ctx, cfg, log, st, func() { st.Close(); stopSignals() }, nil
 }
 
 // openForServing opens the database for a long-running command (serve, courier watch):

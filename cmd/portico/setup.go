@@ -8,10 +8,19 @@ import (
 	"os"
 	"strings"
 
+	"github.com/spf13/cobra"
+
 	"github.com/portico-auth/portico/internal/apierr"
 	"github.com/portico-auth/portico/internal/config"
 	"github.com/portico-auth/portico/internal/store/sqlstore"
 )
+
+// commandGroup is a command that only holds its sub-commands.
+func commandGroup(use, short string, subs ...*cobra.Command) *cobra.Command {
+	cmd := &cobra.Command{Use: use, Short: short}
+	cmd.AddCommand(subs...)
+	return cmd
+}
 
 // loadConfig reads the file (if any) and the environment; warnings go to the log.
 func loadConfig(path string, dev bool) (*config.Config, []string, error) {
