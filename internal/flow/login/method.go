@@ -33,6 +33,13 @@ type Method interface {
 	Authenticate(ctx context.Context, r *http.Request, f *Flow, ident *identity.Identity, body form.Values) (*identity.Identity, error)
 }
 
+// SecondFactor is embedded by the methods of second factors (TOTP, backup codes, WebAuthn
+// keys): they reach aal2.
+type SecondFactor struct{}
+
+// AAL implements Method: aal2.
+func (SecondFactor) AAL() session.AAL { return session.AAL2 }
+
 // ErrPending is what Authenticate returns when the submission moved the flow on without
 // signing anyone in (a sign-in code was sent): the flow, as the method changed it, is stored and
 // shown again (200, or back to the login UI).

@@ -3,6 +3,7 @@ package settings
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 
 	"github.com/portico-auth/portico/internal/flow/form"
@@ -84,6 +85,26 @@ type Submission struct {
 	// change may not take its last one (see enrol.go).
 	keepSecond bool
 	flow       *Flow
+}
+
+// MethodRecorder records a completed method on a session (satisfied by
+// *sessionhttp.Sessions).
+type MethodRecorder interface {
+	AddMethod(ctx context.Context, s *session.Session, m session.AuthenticationMethod) error
+}
+
+// SecondFactorSetUp records on the submission's session that it completed the second factor
+// method it has just set up (as Kratos does: setting up a factor proves possession of it, so
+// the session is not locked out of the settings it is using). Nothing is recorded without
+// sessions or a session.
+func (s *Submission) SecondFactorSetUp(ctx context.Context, sessions MethodRecorder, method string) error {
+	if sessions == nil || s.Session == nil {
+		return nil
+	}
+	if err := sessions.AddMethod(ctx, s.Session, session.AuthenticationMethod{Method: method, AAL: session.AAL2}); err != nil {
+		return fmt.Errorf("record %s on session: %w", method, err)
+	}
+	return nil
 }
 
 // newSubmission prepares the submission of body for ident, noting whether ident can sign

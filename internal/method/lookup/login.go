@@ -12,12 +12,12 @@ import (
 	"github.com/portico-auth/portico/internal/flow/form"
 	"github.com/portico-auth/portico/internal/flow/login"
 	"github.com/portico-auth/portico/internal/identity"
-	"github.com/portico-auth/portico/internal/session"
 	"github.com/portico-auth/portico/internal/text"
 )
 
 // LoginMethod is a backup recovery code as a second factor at login (aal2).
 type LoginMethod struct {
+	login.SecondFactor
 	Identities Identities
 	// Now is the clock (required: internal/server defaults it once).
 	Now func() time.Time
@@ -27,9 +27,6 @@ var _ login.Method = (*LoginMethod)(nil)
 
 // ID implements login.Method.
 func (*LoginMethod) ID() string { return ID }
-
-// AAL implements login.Method.
-func (*LoginMethod) AAL() session.AAL { return session.AAL2 }
 
 // Available implements login.Method: for an identity with at least one unused code. Codes
 // that are all used up are no second factor: offering them would make an aal2 login nobody

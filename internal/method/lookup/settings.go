@@ -12,7 +12,6 @@ import (
 	"github.com/portico-auth/portico/internal/flow/settings"
 	"github.com/portico-auth/portico/internal/identity"
 	"github.com/portico-auth/portico/internal/seal"
-	"github.com/portico-auth/portico/internal/session"
 	"github.com/portico-auth/portico/internal/text"
 )
 
@@ -37,10 +36,8 @@ type Identities interface {
 	Update(ctx context.Context, id *identity.Identity) error
 }
 
-// Sessions records a completed method on a session (satisfied by *session.Manager).
-type Sessions interface {
-	AddMethod(ctx context.Context, s *session.Session, m session.AuthenticationMethod) error
-}
+// Sessions records a completed method on a session.
+type Sessions = settings.MethodRecorder
 
 var (
 	// ErrNotGenerated answers a confirmation without freshly generated codes.
@@ -175,13 +172,7 @@ func (m *SettingsMethod) confirm(ctx context.Context, f *settings.Flow, sub *set
 		return fmt.Errorf("store recovery codes: %w", err)
 	}
 	f.DeleteInternal(internalKeyCodes)
-	// As Kratos does: setting up the factor counts as having completed it on this session.
-	if m.sessions != nil && sub.Session != nil {
-		if err := m.sessions.AddMethod(ctx, sub.Session, session.AuthenticationMethod{Method: ID, AAL: session.AAL2}); err != nil {
-			return fmt.Errorf("record lookup_secret on session: %w", err)
-		}
-	}
-	return nil
+	return sub.SecondFactorSetUp(ctx, m.sessions, ID)
 }
 
 // reveal shows the stored codes (used ones as "used at") with disable and regenerate.

@@ -14,12 +14,12 @@ import (
 	"github.com/portico-auth/portico/internal/flow/form"
 	"github.com/portico-auth/portico/internal/flow/login"
 	"github.com/portico-auth/portico/internal/identity"
-	"github.com/portico-auth/portico/internal/session"
 	"github.com/portico-auth/portico/internal/text"
 )
 
 // LoginMethod is TOTP as a second factor at login (aal2).
 type LoginMethod struct {
+	login.SecondFactor
 	Identities Identities
 	// Now is the clock (required: internal/server defaults it once).
 	Now func() time.Time
@@ -29,9 +29,6 @@ var _ login.Method = (*LoginMethod)(nil)
 
 // ID implements login.Method.
 func (*LoginMethod) ID() string { return ID }
-
-// AAL implements login.Method.
-func (*LoginMethod) AAL() session.AAL { return session.AAL2 }
 
 // Available implements login.Method: for an identity with a linked app.
 func (*LoginMethod) Available(ident *identity.Identity) bool {

@@ -13,7 +13,6 @@ import (
 	"github.com/portico-auth/portico/internal/flow/form"
 	"github.com/portico-auth/portico/internal/flow/settings"
 	"github.com/portico-auth/portico/internal/identity"
-	"github.com/portico-auth/portico/internal/session"
 	"github.com/portico-auth/portico/internal/text"
 )
 
@@ -29,10 +28,8 @@ type Identities interface {
 	Update(ctx context.Context, id *identity.Identity) error
 }
 
-// Sessions records a completed method on a session (satisfied by *session.Manager).
-type Sessions interface {
-	AddMethod(ctx context.Context, s *session.Session, m session.AuthenticationMethod) error
-}
+// Sessions records a completed method on a session.
+type Sessions = settings.MethodRecorder
 
 // ErrNoPendingKey answers a link attempt on a flow that never offered a key.
 var ErrNoPendingKey = apierr.ErrBadRequest.WithReason("This settings flow holds no TOTP key to link. Please start a new settings flow.")
@@ -219,14 +216,7 @@ func (m *SettingsMethod) link(ctx context.Context, f *settings.Flow, sub *settin
 		return fmt.Errorf("link totp: %w", err)
 	}
 	f.DeleteInternal(internalKeyURL)
-	// Linking proves possession of the app: the session has completed the second factor, so
-	// it is not locked out of the settings it is using (as Kratos does).
-	if m.Sessions != nil && sub.Session != nil {
-		if err := m.Sessions.AddMethod(ctx, sub.Session, session.AuthenticationMethod{Method: ID, AAL: session.AAL2}); err != nil {
-			return fmt.Errorf("record totp on session: %w", err)
-		}
-	}
-	return nil
+	return sub.SecondFactorSetUp(ctx, m.Sessions, ID)
 }
 
 func ptr[T any](v T) *T { return &v }

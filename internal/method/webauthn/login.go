@@ -15,13 +15,13 @@ import (
 	"github.com/portico-auth/portico/internal/flow/form"
 	"github.com/portico-auth/portico/internal/flow/login"
 	"github.com/portico-auth/portico/internal/identity"
-	"github.com/portico-auth/portico/internal/session"
 	"github.com/portico-auth/portico/internal/text"
 )
 
 // Login is WebAuthn as a second factor of the login flow (aal2), used when
 // selfservice.methods.webauthn.config.passwordless is off.
 type Login struct {
+	login.SecondFactor
 	RP         *lib.WebAuthn
 	Ceremonies *Ceremonies
 	Identities Updater
@@ -36,9 +36,6 @@ var _ login.Method = (*Login)(nil)
 
 // ID implements login.Method.
 func (*Login) ID() string { return WebAuthnVariant.Method }
-
-// AAL implements login.Method.
-func (*Login) AAL() session.AAL { return session.AAL2 }
 
 // Available implements login.Method: for an identity holding at least one key.
 func (*Login) Available(ident *identity.Identity) bool {
