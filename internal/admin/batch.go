@@ -54,11 +54,10 @@ type patchResult struct {
 // Kratos's error object). When not one identity was created the reply is the first item's
 // error (400, or 409 for a conflict), as Kratos answers, with every item's result in
 // details.identities.
-func (h *IdentityHandler) batchPatch(w http.ResponseWriter, r *http.Request) {
+func (h *IdentityHandler) batchPatch(w http.ResponseWriter, r *http.Request) error {
 	items, err := decodeBatch(r)
 	if err != nil {
-		httpx.WriteError(w, r, err)
-		return
+		return err
 	}
 	results := make([]patchResult, len(items))
 	var (
@@ -107,10 +106,10 @@ func (h *IdentityHandler) batchPatch(w http.ResponseWriter, r *http.Request) {
 	wg.Wait()
 	if created == 0 && len(results) > 0 {
 		first := *results[0].Error
-		httpx.WriteError(w, r, first.WithDetail("identities", results))
-		return
+		return first.WithDetail("identities", results)
 	}
 	httpx.WriteJSON(w, http.StatusOK, map[string]any{"identities": results})
+	return nil
 }
 
 // batchCreate creates one item and returns its id.

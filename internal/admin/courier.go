@@ -28,8 +28,8 @@ func NewCourierHandler(st store.Messages, queue *courier.Queue) *CourierHandler 
 
 // Register adds the courier routes to the admin mux.
 func (h *CourierHandler) Register(mux *http.ServeMux) {
-	mux.HandleFunc("GET /admin/courier/messages", h.list)
-	mux.HandleFunc("GET /admin/courier/messages/{id}", h.get)
+	mux.Handle("GET /admin/courier/messages", httpx.HandlerFunc(h.list))
+	mux.Handle("GET /admin/courier/messages/{id}", httpx.HandlerFunc(h.get))
 }
 
 // messageJSON is Kratos's message schema.
@@ -81,27 +81,23 @@ var messageStatuses = []string{store.MessageQueued, store.MessageProcessing, sto
 
 // list is listCourierMessages: newest first, filtered by status and recipient, paged by
 // page_size and page_token with a Link header.
-func (h *CourierHandler) list(w http.ResponseWriter, r *http.Request) {
+func (h *CourierHandler) list(w http.ResponseWriter, r *http.Request) error {
 	httpx.NoStore(w) // bodies carry one-time codes
 	q := r.URL.Query()
 	size, err := pageSize(q)
 	if err != nil {
-		httpx.WriteError(w, r, err)
-		return
+		return err
 	}
 	f := store.MessageFilter{Status: q.Get("status"), Recipient: q.Get("recipient")}
 	if f.Status != "" && !slices.Contains(messageStatuses, f.Status) {
-		httpx.WriteError(w, r, apierr.ErrBadRequest.WithReason("status must be one of queued, processing, sent, abandoned"))
-		return
+		return apierr.ErrBadRequest.WithReason("status must be one of queued, processing, sent, abandoned")
 	}
 	if len(f.Recipient) > 320 || !utf8.ValidString(f.Recipient) {
-		httpx.WriteError(w, r, apierr.ErrBadRequest.WithReason("recipient is not a valid address"))
-		return
+		return apierr.ErrBadRequest.WithReason("recipient is not a valid address")
 	}
 	msgs, next, err := h.store.ListMessages(r.Context(), f, store.ListParams{PageSize: size, PageToken: q.Get("page_token")})
 	if err != nil {
-		httpx.WriteError(w, r, err)
-		return
+		return err
 	}
 	w.Header().Set("Link", linkHeader(r.URL, size, next))
 	out := make([]messageJSON, 0, len(msgs))
@@ -109,20 +105,20 @@ func (h *CourierHandler) list(w http.ResponseWriter, r *http.Request) {
 		out = append(out, h.view(m))
 	}
 	httpx.WriteJSON(w, http.StatusOK, out)
+	return nil
 }
 
 // get is getCourierMessage, with the message's dispatches.
-func (h *CourierHandler) get(w http.ResponseWriter, r *http.Request) {
+func (h *CourierHandler) get(w http.ResponseWriter, r *http.Request) error {
 	httpx.NoStore(w)
 	id, err := identityID(r) // the {id} path value, parsed as on every admin route
 	if err != nil {
-		httpx.WriteError(w, r, err)
-		return
+		return err
 	}
 	m, err := h.store.GetMessage(r.Context(), id)
 	if err != nil {
-		httpx.WriteError(w, r, err)
-		return
+		return err
 	}
 	httpx.WriteJSON(w, http.StatusOK, h.view(m))
+	return nil
 }

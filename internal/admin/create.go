@@ -13,19 +13,18 @@ import (
 )
 
 // create is createIdentity: 201 with the identity, credentials without their configs.
-func (h *IdentityHandler) create(w http.ResponseWriter, r *http.Request) {
+func (h *IdentityHandler) create(w http.ResponseWriter, r *http.Request) error {
 	var body createBody
 	if err := decodeStrict(r, &body); err != nil {
-		httpx.WriteError(w, r, err)
-		return
+		return err
 	}
 	id, err := h.createFrom(r, &body)
 	if err != nil {
-		httpx.WriteError(w, r, err)
-		return
+		return err
 	}
 	w.Header().Set("Location", "/admin/identities/"+id.ID.String())
 	httpx.WriteJSON(w, http.StatusCreated, h.render(id, nil))
+	return nil
 }
 
 // createFrom checks a createIdentityBody and creates the identity.

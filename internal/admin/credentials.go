@@ -6,7 +6,6 @@ import (
 
 	"github.com/portico-auth/portico/internal/apierr"
 	"github.com/portico-auth/portico/internal/audit"
-	"github.com/portico-auth/portico/internal/httpx"
 	"github.com/portico-auth/portico/internal/identity"
 )
 
@@ -27,25 +26,21 @@ var errLastFirstFactor = apierr.ErrBadRequest.WithReason("You cannot remove the 
 // that cannot be deleted this way, and 400 when the deletion would take the identity's last
 // usable first factor (a password is deletable only while another sign-in method remains).
 // 204 once removed. Removing the last usable second factor lowers the highest AAL to aal1.
-func (h *IdentityHandler) deleteCredentials(w http.ResponseWriter, r *http.Request) {
+func (h *IdentityHandler) deleteCredentials(w http.ResponseWriter, r *http.Request) error {
 	id, err := identityID(r)
 	if err != nil {
-		httpx.WriteError(w, r, err)
-		return
+		return err
 	}
 	t := identity.CredentialsType(r.PathValue("type"))
 	ident, err := h.store.GetIdentity(r.Context(), id, true)
 	if err != nil {
-		httpx.WriteError(w, r, err)
-		return
+		return err
 	}
 	if !ident.HasCredentials(t) {
-		httpx.WriteError(w, r, apierr.ErrNotFound.WithReason("You tried to remove a %s credential but this user has no such credential set up.", t))
-		return
+		return apierr.ErrNotFound.WithReason("You tried to remove a %s credential but this user has no such credential set up.", t)
 	}
 	if !deletableCredentials[t] {
-		httpx.WriteError(w, r, apierr.ErrBadRequest.WithReason("Credentials type %s cannot be deleted.", t))
-		return
+		return apierr.ErrBadRequest.WithReason("Credentials type %s cannot be deleted.", t)
 	}
 	var factors identity.Factors
 	if h.Factors != nil {
@@ -55,13 +50,12 @@ func (h *IdentityHandler) deleteCredentials(w http.ResponseWriter, r *http.Reque
 	before := audit.Snapshot(ident)
 	delete(ident.Credentials, t)
 	if !factors.KeepsSignIn(could, ident) {
-		httpx.WriteError(w, r, errLastFirstFactor)
-		return
+		return errLastFirstFactor
 	}
 	ctx := h.adminChange(r, audit.IdentityCredentialDeleted, before, ident, map[string]any{"type": string(t)})
 	if err := h.mgr.Update(ctx, ident); err != nil {
-		httpx.WriteError(w, r, fmt.Errorf("delete %s credentials: %w", t, err))
-		return
+		return fmt.Errorf("delete %s credentials: %w", t, err)
 	}
 	w.WriteHeader(http.StatusNoContent)
+	return nil
 }

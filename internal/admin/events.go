@@ -13,31 +13,28 @@ import (
 // newest first, paged as the other admin lists are (page_size, page_token, a Link header).
 // The trail outlives the identity (until audit.retention), so a deleted identity's events are
 // listed too; an id with none is an empty list.
-func (h *IdentityHandler) events(w http.ResponseWriter, r *http.Request) {
+func (h *IdentityHandler) events(w http.ResponseWriter, r *http.Request) error {
 	httpx.NoStore(w)
 	if h.Events == nil {
-		httpx.WriteError(w, r, apierr.ErrNotFound.WithReason("The audit trail is not kept."))
-		return
+		return apierr.ErrNotFound.WithReason("The audit trail is not kept.")
 	}
 	id, err := identityID(r)
 	if err != nil {
-		httpx.WriteError(w, r, err)
-		return
+		return err
 	}
 	q := r.URL.Query()
 	size, err := pageSize(q)
 	if err != nil {
-		httpx.WriteError(w, r, err)
-		return
+		return err
 	}
 	evs, next, err := h.Events.ListEvents(r.Context(), id, store.ListParams{PageSize: size, PageToken: q.Get("page_token")})
 	if err != nil {
-		httpx.WriteError(w, r, err)
-		return
+		return err
 	}
 	w.Header().Set("Link", linkHeader(r.URL, size, next))
 	if evs == nil {
 		evs = []audit.Event{}
 	}
 	httpx.WriteJSON(w, http.StatusOK, evs)
+	return nil
 }

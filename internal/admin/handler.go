@@ -13,6 +13,7 @@ import (
 	"github.com/portico-auth/portico/internal/apierr"
 	"github.com/portico-auth/portico/internal/audit"
 	"github.com/portico-auth/portico/internal/audit/audithttp"
+	"github.com/portico-auth/portico/internal/httpx"
 	"github.com/portico-auth/portico/internal/identity"
 	"github.com/portico-auth/portico/internal/schema"
 	"github.com/portico-auth/portico/internal/store"
@@ -70,15 +71,15 @@ func NewIdentityHandler(mgr IdentityManager, st IdentityStore, schemas Schemas, 
 
 // Register adds the admin identity routes to mux.
 func (h *IdentityHandler) Register(mux *http.ServeMux) {
-	mux.HandleFunc("POST /admin/identities", h.create)
-	mux.HandleFunc("GET /admin/identities", h.list)
-	mux.HandleFunc("PATCH /admin/identities", h.batchPatch)
-	mux.HandleFunc("GET /admin/identities/{id}", h.get)
-	mux.HandleFunc("PUT /admin/identities/{id}", h.update)
-	mux.HandleFunc("PATCH /admin/identities/{id}", h.patch)
-	mux.HandleFunc("DELETE /admin/identities/{id}", h.delete)
-	mux.HandleFunc("DELETE /admin/identities/{id}/credentials/{type}", h.deleteCredentials)
-	mux.HandleFunc("GET /admin/identities/{id}/events", h.events)
+	mux.Handle("POST /admin/identities", httpx.HandlerFunc(h.create))
+	mux.Handle("GET /admin/identities", httpx.HandlerFunc(h.list))
+	mux.Handle("PATCH /admin/identities", httpx.HandlerFunc(h.batchPatch))
+	mux.Handle("GET /admin/identities/{id}", httpx.HandlerFunc(h.get))
+	mux.Handle("PUT /admin/identities/{id}", httpx.HandlerFunc(h.update))
+	mux.Handle("PATCH /admin/identities/{id}", httpx.HandlerFunc(h.patch))
+	mux.Handle("DELETE /admin/identities/{id}", httpx.HandlerFunc(h.delete))
+	mux.Handle("DELETE /admin/identities/{id}/credentials/{type}", httpx.HandlerFunc(h.deleteCredentials))
+	mux.Handle("GET /admin/identities/{id}/events", httpx.HandlerFunc(h.events))
 }
 
 // render prepares an identity for the wire: schema_url set, credential configs hidden except

@@ -24,43 +24,40 @@ const (
 )
 
 // get is getIdentity.
-func (h *IdentityHandler) get(w http.ResponseWriter, r *http.Request) {
+func (h *IdentityHandler) get(w http.ResponseWriter, r *http.Request) error {
 	id, err := identityID(r)
 	if err != nil {
-		httpx.WriteError(w, r, err)
-		return
+		return err
 	}
 	include := includedCredentials(r.URL.Query())
 	ident, err := h.store.GetIdentity(r.Context(), id, len(include) > 0)
 	if err != nil {
-		httpx.WriteError(w, r, err)
-		return
+		return err
 	}
 	httpx.WriteJSON(w, http.StatusOK, h.render(ident, include))
+	return nil
 }
 
 // delete is deleteIdentity: 204, or 404 for an unknown identity.
-func (h *IdentityHandler) delete(w http.ResponseWriter, r *http.Request) {
+func (h *IdentityHandler) delete(w http.ResponseWriter, r *http.Request) error {
 	id, err := identityID(r)
 	if err != nil {
-		httpx.WriteError(w, r, err)
-		return
+		return err
 	}
 	ctx := h.Audit.WithAdmin(r, audit.New(audit.IdentityDeleted, id, map[string]any{"by": audit.ByAdmin}))
 	if err := h.store.DeleteIdentity(ctx, id); err != nil {
-		httpx.WriteError(w, r, err)
-		return
+		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
+	return nil
 }
 
 // list is listIdentities: a JSON array and a Link header pointing at the first and next pages.
-func (h *IdentityHandler) list(w http.ResponseWriter, r *http.Request) {
+func (h *IdentityHandler) list(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
 	size, err := pageSize(q)
 	if err != nil {
-		httpx.WriteError(w, r, err)
-		return
+		return err
 	}
 	var f store.IdentityFilter
 	if ci := q.Get("credentials_identifier"); ci != "" {
@@ -68,8 +65,7 @@ func (h *IdentityHandler) list(w http.ResponseWriter, r *http.Request) {
 	}
 	if sim := q.Get("preview_credentials_identifier_similar"); sim != "" {
 		if f.CredentialsIdentifier != "" {
-			httpx.WriteError(w, r, apierr.ErrBadRequest.WithReason("Only one of credentials_identifier and preview_credentials_identifier_similar can be used."))
-			return
+			return apierr.ErrBadRequest.WithReason("Only one of credentials_identifier and preview_credentials_identifier_similar can be used.")
 		}
 		f.CredentialsIdentifierSimilar = identity.NormalizeIdentifier(sim)
 	}
@@ -80,19 +76,16 @@ func (h *IdentityHandler) list(w http.ResponseWriter, r *http.Request) {
 			}
 			id, err := uuid.Parse(part)
 			if err != nil {
-				httpx.WriteError(w, r, apierr.ErrBadRequest.WithReason("The ids filter holds a malformed id %q.", part))
-				return
+				return apierr.ErrBadRequest.WithReason("The ids filter holds a malformed id %q.", part)
 			}
 			f.IDs = append(f.IDs, id)
 		}
 	}
 	if len(f.IDs) > maxIDs {
-		httpx.WriteError(w, r, apierr.ErrBadRequest.WithReason("The ids filter holds more than %d ids.", maxIDs))
-		return
+		return apierr.ErrBadRequest.WithReason("The ids filter holds more than %d ids.", maxIDs)
 	}
 	if (f.CredentialsIdentifier != "" || f.CredentialsIdentifierSimilar != "") && len(f.IDs) > 0 {
-		httpx.WriteError(w, r, apierr.ErrBadRequest.WithReason("The credentials_identifier and ids filters cannot be combined."))
-		return
+		return apierr.ErrBadRequest.WithReason("The credentials_identifier and ids filters cannot be combined.")
 	}
 	p := store.ListParams{PageSize: size, PageToken: q.Get("page_token")}
 	if len(f.IDs) > 0 {
@@ -118,8 +111,7 @@ func (h *IdentityHandler) list(w http.ResponseWriter, r *http.Request) {
 		ids, next, err = h.store.ListIdentities(r.Context(), f, p)
 	}
 	if err != nil {
-		httpx.WriteError(w, r, err)
-		return
+		return err
 	}
 	if len(f.IDs) == 0 {
 		w.Header().Set("Link", linkHeader(r.URL, size, next))
@@ -129,6 +121,7 @@ func (h *IdentityHandler) list(w http.ResponseWriter, r *http.Request) {
 		out = append(out, h.render(id, include))
 	}
 	httpx.WriteJSON(w, http.StatusOK, out)
+	return nil
 }
 
 // pageSize reads page_size (or the deprecated per_page).

@@ -17,16 +17,14 @@ import (
 
 // update is updateIdentity (PUT): the whole identity except credentials is replaced; a
 // password in credentials.password.config replaces the password.
-func (h *IdentityHandler) update(w http.ResponseWriter, r *http.Request) {
+func (h *IdentityHandler) update(w http.ResponseWriter, r *http.Request) error {
 	id, err := identityID(r)
 	if err != nil {
-		httpx.WriteError(w, r, err)
-		return
+		return err
 	}
 	var body updateBody
 	if err := decodeStrict(r, &body); err != nil {
-		httpx.WriteError(w, r, err)
-		return
+		return err
 	}
 	switch {
 	case body.SchemaID == "":
@@ -37,18 +35,15 @@ func (h *IdentityHandler) update(w http.ResponseWriter, r *http.Request) {
 		err = apierr.ErrBadRequest.WithReason("The field state is required.")
 	}
 	if err != nil {
-		httpx.WriteError(w, r, err)
-		return
+		return err
 	}
 	plain, hashed, err := body.Credentials.password()
 	if err != nil {
-		httpx.WriteError(w, r, err)
-		return
+		return err
 	}
 	ident, err := h.store.GetIdentity(r.Context(), id, true)
 	if err != nil {
-		httpx.WriteError(w, r, err)
-		return
+		return err
 	}
 	before := audit.Snapshot(ident)
 	if ident.State != body.State {
@@ -60,21 +55,19 @@ func (h *IdentityHandler) update(w http.ResponseWriter, r *http.Request) {
 	ident.MetadataPublic = nullIfEmpty(body.MetadataPublic)
 	ident.MetadataAdmin = nullIfEmpty(body.MetadataAdmin)
 	if err := checkExternalID(body.ExternalID); err != nil {
-		httpx.WriteError(w, r, err)
-		return
+		return err
 	}
 	ident.ExternalID = body.ExternalID
 	if plain != "" || hashed != "" {
 		if err := h.mgr.SetPassword(r.Context(), ident, plain, hashed); err != nil {
-			httpx.WriteError(w, r, err)
-			return
+			return err
 		}
 	}
 	if err := h.mgr.Update(h.adminChange(r, audit.IdentityUpdated, before, ident, nil), ident); err != nil {
-		httpx.WriteError(w, r, err)
-		return
+		return err
 	}
 	httpx.WriteJSON(w, http.StatusOK, h.render(ident, nil))
+	return nil
 }
 
 // touchState marks a state change: the manager stamps a nil StateChangedAt with its clock.
@@ -121,71 +114,58 @@ func patchOptions() *jsonpatch.ApplyOptions {
 }
 
 // patch is patchIdentity: an RFC 6902 JSON Patch against the identity's JSON.
-func (h *IdentityHandler) patch(w http.ResponseWriter, r *http.Request) {
+func (h *IdentityHandler) patch(w http.ResponseWriter, r *http.Request) error {
 	id, err := identityID(r)
 	if err != nil {
-		httpx.WriteError(w, r, err)
-		return
+		return err
 	}
 	var raw json.RawMessage
 	if err := httpx.DecodeJSON(r, &raw); err != nil {
-		httpx.WriteError(w, r, err)
-		return
+		return err
 	}
 	p, err := jsonpatch.DecodePatch(raw)
 	if err != nil {
-		httpx.WriteError(w, r, apierr.ErrBadRequest.WithReason("The JSON Patch document is invalid: %s", err).WithCause(err))
-		return
+		return apierr.ErrBadRequest.WithReason("The JSON Patch document is invalid: %s", err).WithCause(err)
 	}
 	if len(p) > maxPatchOperations {
-		httpx.WriteError(w, r, apierr.ErrBadRequest.WithReason("A JSON Patch may hold at most %d operations.", maxPatchOperations))
-		return
+		return apierr.ErrBadRequest.WithReason("A JSON Patch may hold at most %d operations.", maxPatchOperations)
 	}
 	for _, op := range p {
 		path, perr := op.Path()
 		if perr != nil {
-			httpx.WriteError(w, r, apierr.ErrBadRequest.WithReason("A JSON Patch operation has no path."))
-			return
+			return apierr.ErrBadRequest.WithReason("A JSON Patch operation has no path.")
 		}
 		from, _ := op.From()
 		if forbiddenPath(path) || (from != "" && op.Kind() == "move" && forbiddenPath(from)) {
-			httpx.WriteError(w, r, apierr.ErrBadRequest.WithReason("The JSON Patch may not change %s.", path))
-			return
+			return apierr.ErrBadRequest.WithReason("The JSON Patch may not change %s.", path)
 		}
 	}
 	ident, err := h.store.GetIdentity(r.Context(), id, true)
 	if err != nil {
-		httpx.WriteError(w, r, err)
-		return
+		return err
 	}
 	doc, err := json.Marshal(h.render(ident, nil))
 	if err != nil {
-		httpx.WriteError(w, r, err)
-		return
+		return err
 	}
 	patched, err := p.ApplyWithOptions(doc, patchOptions())
 	var tooBig *jsonpatch.AccumulatedCopySizeError
 	switch {
 	case errors.As(err, &tooBig):
-		httpx.WriteError(w, r, errPatchTooLarge.WithCause(err))
-		return
+		return errPatchTooLarge.WithCause(err)
 	case err != nil:
-		httpx.WriteError(w, r, apierr.ErrBadRequest.WithReason("The JSON Patch could not be applied: %s", err).WithCause(err))
-		return
+		return apierr.ErrBadRequest.WithReason("The JSON Patch could not be applied: %s", err).WithCause(err)
 	case len(patched) > httpx.MaxBodyBytes:
-		httpx.WriteError(w, r, errPatchTooLarge)
-		return
+		return errPatchTooLarge
 	}
 	// The patched document is held to the limits a PUT body is: it is what gets stored.
 	if err := httpx.DefaultLimits.CheckJSON(patched); err != nil {
-		httpx.WriteError(w, r, err)
-		return
+		return err
 	}
 	var next patchable
 	dec := json.NewDecoder(bytes.NewReader(patched))
 	if err := dec.Decode(&next); err != nil {
-		httpx.WriteError(w, r, apierr.ErrBadRequest.WithReason("The patched identity is invalid: %s", strings.TrimPrefix(err.Error(), "json: ")).WithCause(err))
-		return
+		return apierr.ErrBadRequest.WithReason("The patched identity is invalid: %s", strings.TrimPrefix(err.Error(), "json: ")).WithCause(err)
 	}
 	before := audit.Snapshot(ident)
 	if next.State != ident.State {
@@ -199,13 +179,12 @@ func (h *IdentityHandler) patch(w http.ResponseWriter, r *http.Request) {
 	ident.VerifiableAddresses = next.VerifiableAddresses
 	ident.RecoveryAddresses = next.RecoveryAddresses
 	if err := checkExternalID(next.ExternalID); err != nil {
-		httpx.WriteError(w, r, err)
-		return
+		return err
 	}
 	ident.ExternalID = next.ExternalID
 	if err := h.mgr.Update(h.adminChange(r, audit.IdentityUpdated, before, ident, nil), ident); err != nil {
-		httpx.WriteError(w, r, err)
-		return
+		return err
 	}
 	httpx.WriteJSON(w, http.StatusOK, h.render(ident, nil))
+	return nil
 }

@@ -105,3 +105,14 @@ func DecodeJSON(r *http.Request, v any) error {
 	}
 	return nil
 }
+
+// HandlerFunc is an API handler that returns its error instead of writing it: ServeHTTP writes
+// a returned error with WriteError, so that a handler has one way to fail.
+type HandlerFunc func(w http.ResponseWriter, r *http.Request) error
+
+// ServeHTTP calls f and writes the error it returns, if any.
+func (f HandlerFunc) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if err := f(w, r); err != nil {
+		WriteError(w, r, err)
+	}
+}

@@ -31,8 +31,8 @@ func New(schemas Schemas) *Handler { return &Handler{schemas: schemas} }
 
 // Register adds the routes to mux.
 func (h *Handler) Register(mux *http.ServeMux) {
-	mux.HandleFunc("GET /schemas", h.list)
-	mux.HandleFunc("GET /schemas/{id}", h.get)
+	mux.Handle("GET /schemas", httpx.HandlerFunc(h.list))
+	mux.Handle("GET /schemas/{id}", httpx.HandlerFunc(h.get))
 }
 
 // container is identitySchemaContainer.
@@ -48,15 +48,14 @@ const (
 
 // list is listIdentitySchemas. Schemas are few; page_size and page_token (an offset) are
 // honoured so that generated clients that page do not loop.
-func (h *Handler) list(w http.ResponseWriter, r *http.Request) {
+func (h *Handler) list(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
 	size := defaultPageSize
 	for _, key := range []string{"page_size", "per_page"} {
 		if v := q.Get(key); v != "" {
 			n, err := strconv.Atoi(v)
 			if err != nil || n < 1 {
-				httpx.WriteError(w, r, apierr.ErrBadRequest.WithReason("The page size must be a positive integer."))
-				return
+				return apierr.ErrBadRequest.WithReason("The page size must be a positive integer.")
 			}
 			size = min(n, maxPageSize)
 			break
@@ -66,8 +65,7 @@ func (h *Handler) list(w http.ResponseWriter, r *http.Request) {
 	if v := q.Get("page_token"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 0 {
-			httpx.WriteError(w, r, apierr.ErrBadRequest.WithReason("The page token is invalid."))
-			return
+			return apierr.ErrBadRequest.WithReason("The page token is invalid.")
 		}
 		offset = n
 	}
@@ -82,10 +80,11 @@ func (h *Handler) list(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Link", link)
 	httpx.WriteJSON(w, http.StatusOK, out)
+	return nil
 }
 
 // get is getIdentitySchema: the raw schema document.
-func (h *Handler) get(w http.ResponseWriter, r *http.Request) {
+func (h *Handler) get(w http.ResponseWriter, r *http.Request) error {
 	id := r.PathValue("id")
 	s, err := h.schemas.Get(id)
 	if errors.Is(err, apierr.ErrNotFound) {
@@ -99,10 +98,10 @@ func (h *Handler) get(w http.ResponseWriter, r *http.Request) {
 		if errors.Is(err, apierr.ErrNotFound) {
 			err = apierr.ErrNotFound.WithReason("The requested identity schema does not exist.").WithCause(err)
 		}
-		httpx.WriteError(w, r, err)
-		return
+		return err
 	}
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.WriteHeader(http.StatusOK)
 	_, _ = w.Write(s.Raw)
+	return nil
 }

@@ -43,20 +43,20 @@ func New(mgr *sessionhttp.Sessions, st Store, publicBaseURL string) *Handler {
 
 // RegisterPublic adds the public endpoints to mux.
 func (h *Handler) RegisterPublic(mux *http.ServeMux) {
-	mux.HandleFunc("GET /sessions/whoami", h.whoami)
-	mux.HandleFunc("GET /sessions", h.listMine)
-	mux.HandleFunc("DELETE /sessions", h.revokeMyOthers)
-	mux.HandleFunc("DELETE /sessions/{id}", h.revokeMine)
+	mux.Handle("GET /sessions/whoami", httpx.HandlerFunc(h.whoami))
+	mux.Handle("GET /sessions", httpx.HandlerFunc(h.listMine))
+	mux.Handle("DELETE /sessions", httpx.HandlerFunc(h.revokeMyOthers))
+	mux.Handle("DELETE /sessions/{id}", httpx.HandlerFunc(h.revokeMine))
 }
 
 // RegisterAdmin adds the admin endpoints to mux.
 func (h *Handler) RegisterAdmin(mux *http.ServeMux) {
-	mux.HandleFunc("GET /admin/sessions", h.adminList)
-	mux.HandleFunc("GET /admin/sessions/{id}", h.adminGet)
-	mux.HandleFunc("PATCH /admin/sessions/{id}/extend", h.adminExtend)
-	mux.HandleFunc("DELETE /admin/sessions/{id}", h.adminDisable)
-	mux.HandleFunc("GET /admin/identities/{id}/sessions", h.adminListIdentity)
-	mux.HandleFunc("DELETE /admin/identities/{id}/sessions", h.adminRevokeIdentity)
+	mux.Handle("GET /admin/sessions", httpx.HandlerFunc(h.adminList))
+	mux.Handle("GET /admin/sessions/{id}", httpx.HandlerFunc(h.adminGet))
+	mux.Handle("PATCH /admin/sessions/{id}/extend", httpx.HandlerFunc(h.adminExtend))
+	mux.Handle("DELETE /admin/sessions/{id}", httpx.HandlerFunc(h.adminDisable))
+	mux.Handle("GET /admin/identities/{id}/sessions", httpx.HandlerFunc(h.adminListIdentity))
+	mux.Handle("DELETE /admin/identities/{id}/sessions", httpx.HandlerFunc(h.adminRevokeIdentity))
 }
 
 // pathID parses the {id} path value; a malformed one is a 400 as in Kratos.

@@ -32,36 +32,34 @@ var errWhoamiUnauthorized = apierr.ErrUnauthorized.
 
 // whoami answers toSession: the caller's session with its identity, if it is active and
 // strong enough for session.whoami.required_aal.
-func (h *Handler) whoami(w http.ResponseWriter, r *http.Request) {
+func (h *Handler) whoami(w http.ResponseWriter, r *http.Request) error {
 	s, err := h.mgr.Authorize(r.Context(), r, h.mgr.Options().WhoamiRequiredAAL, "")
 	if errors.Is(err, session.ErrNoActiveSession) {
 		err = errWhoamiUnauthorized.WithCause(err)
 	}
 	if err != nil {
-		httpx.WriteError(w, r, err)
-		return
+		return err
 	}
 	w.Header().Set("X-Kratos-Authenticated-Identity-Id", s.IdentityID.String())
 	writeJSON(w, http.StatusOK, h.render(s, expandPublic))
+	return nil
 }
 
 // listMine answers listMySessions: the caller's other active sessions, newest first. A page
 // that held the current session is one shorter; the Link header still leads on.
-func (h *Handler) listMine(w http.ResponseWriter, r *http.Request) {
+func (h *Handler) listMine(w http.ResponseWriter, r *http.Request) error {
 	s, ok := h.authorize(w, r)
 	if !ok {
-		return
+		return nil
 	}
 	p, err := parsePage(r, 500)
 	if err != nil {
-		httpx.WriteError(w, r, err)
-		return
+		return err
 	}
 	active := true
 	list, next, err := h.store.ListSessions(r.Context(), s.IdentityID, &active, p)
 	if err != nil {
-		httpx.WriteError(w, r, err)
-		return
+		return err
 	}
 	now := h.mgr.Now()
 	others := make([]*session.Session, 0, len(list))
@@ -72,43 +70,42 @@ func (h *Handler) listMine(w http.ResponseWriter, r *http.Request) {
 	}
 	setLink(w, r, p, next)
 	writeJSON(w, http.StatusOK, h.renderAll(others, expandPublic))
+	return nil
 }
 
 // revokeMyOthers answers disableMyOtherSessions with the number of sessions revoked.
-func (h *Handler) revokeMyOthers(w http.ResponseWriter, r *http.Request) {
+func (h *Handler) revokeMyOthers(w http.ResponseWriter, r *http.Request) error {
 	s, ok := h.authorize(w, r)
 	if !ok {
-		return
+		return nil
 	}
 	ctx := h.Audit.With(r, audit.New(audit.SessionRevoked, s.IdentityID, map[string]any{"by": audit.BySelf, "others": true}).WithSession(s.ID))
 	n, err := h.store.RevokeSessionsExcept(ctx, s.IdentityID, s.ID)
 	if err != nil {
-		httpx.WriteError(w, r, err)
-		return
+		return err
 	}
 	writeJSON(w, http.StatusOK, map[string]int{"count": n})
+	return nil
 }
 
 // revokeMine answers disableMySession: another of the caller's sessions is revoked; the
 // current one cannot be (that is what logout is for), and someone else's is not found.
-func (h *Handler) revokeMine(w http.ResponseWriter, r *http.Request) {
+func (h *Handler) revokeMine(w http.ResponseWriter, r *http.Request) error {
 	s, ok := h.authorize(w, r)
 	if !ok {
-		return
+		return nil
 	}
 	id, err := pathID(r, "session")
 	if err != nil {
-		httpx.WriteError(w, r, err)
-		return
+		return err
 	}
 	if id == s.ID {
-		httpx.WriteError(w, r, apierr.ErrBadRequest.WithReason("You are not allowed to revoke your current session; use the logout flow instead."))
-		return
+		return apierr.ErrBadRequest.WithReason("You are not allowed to revoke your current session; use the logout flow instead.")
 	}
 	ctx := h.Audit.With(r, audit.New(audit.SessionRevoked, s.IdentityID, map[string]any{"by": audit.BySelf}).WithSession(id))
 	if err := h.store.RevokeSession(ctx, s.IdentityID, id); err != nil {
-		httpx.WriteError(w, r, err)
-		return
+		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
+	return nil
 }
