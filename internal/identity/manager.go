@@ -82,14 +82,8 @@ func NormalizeIdentifier(s string) string { return schema.NormalizeValue(s, fals
 // WithBeforeSave). Invalid input is ErrBadRequest, a duplicate identifier
 // ErrConflict.
 func (m *Manager) Create(ctx context.Context, id *Identity, opts CreateOptions) error {
-	s, err := m.schemaFor(id)
+	s, err := m.prepare(id)
 	if err != nil {
-		return err
-	}
-	if id.State == "" {
-		id.State = StateActive
-	}
-	if err := checkState(id.State); err != nil {
 		return err
 	}
 	now := m.now()
@@ -150,14 +144,8 @@ func (m *Manager) update(ctx context.Context, id *Identity, save func(context.Co
 	if err := runBeforeSave(ctx, id); err != nil {
 		return err
 	}
-	s, err := m.schemaFor(id)
+	s, err := m.prepare(id)
 	if err != nil {
-		return err
-	}
-	if id.State == "" {
-		id.State = StateActive
-	}
-	if err := checkState(id.State); err != nil {
 		return err
 	}
 	now := m.now()
@@ -204,6 +192,22 @@ func (m *Manager) SetPassword(ctx context.Context, id *Identity, password, hashe
 	}
 	setIdentifiers(id, CredentialsPassword, ex.PasswordIdentifiers, now)
 	return nil
+}
+
+// prepare is the start of a create or an update: id's schema (the default one when it names
+// none), and its state (active when it has none), which must be a known one.
+func (m *Manager) prepare(id *Identity) (*schema.Schema, error) {
+	s, err := m.schemaFor(id)
+	if err != nil {
+		return nil, err
+	}
+	if id.State == "" {
+		id.State = StateActive
+	}
+	if err := checkState(id.State); err != nil {
+		return nil, err
+	}
+	return s, nil
 }
 
 func (m *Manager) schemaFor(id *Identity) (*schema.Schema, error) {

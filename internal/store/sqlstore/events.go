@@ -89,11 +89,7 @@ func (s *Store) ListEvents(ctx context.Context, identityID uuid.UUID, p store.Li
 	if err != nil {
 		return nil, "", err
 	}
-	next := ""
-	if len(out) > size {
-		out = out[:size]
-		next = timeIDToken(out[size-1].Time, out[size-1].ID)
-	}
+	out, next := nextPage(out, size, func(e audit.Event) (time.Time, uuid.UUID) { return e.Time, e.ID })
 	return out, next, nil
 }
 

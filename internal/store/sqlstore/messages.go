@@ -3,7 +3,6 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
-	"encoding/base64"
 	"strconv"
 	"strings"
 	"time"
@@ -122,12 +121,7 @@ func (s *Store) ListMessages(ctx context.Context, f store.MessageFilter, p store
 	if err != nil {
 		return nil, "", err
 	}
-	next := ""
-	if len(out) > size {
-		out = out[:size]
-		last := out[size-1]
-		next = base64.RawURLEncoding.EncodeToString([]byte(strconv.FormatInt(last.CreatedAt.UnixMicro(), 10) + "_" + last.ID.String()))
-	}
+	out, next := nextPage(out, size, func(m *store.Message) (time.Time, uuid.UUID) { return m.CreatedAt, m.ID })
 	return out, next, nil
 }
 

@@ -337,12 +337,7 @@ func (s *Store) ListSessions(ctx context.Context, identityID uuid.UUID, active *
 	if err != nil {
 		return nil, "", err
 	}
-	next := ""
-	if len(out) > size {
-		out = out[:size]
-		last := out[size-1]
-		next = base64.RawURLEncoding.EncodeToString([]byte(strconv.FormatInt(last.IssuedAt.UnixMicro(), 10) + "_" + last.ID.String()))
-	}
+	out, next := nextPage(out, size, func(ss *session.Session) (time.Time, uuid.UUID) { return ss.IssuedAt, ss.ID })
 	// One identity object per identity, shared by its sessions, loaded in two queries.
 	byID := map[uuid.UUID]*identity.Identity{}
 	var ids []*identity.Identity
@@ -360,6 +355,17 @@ func (s *Store) ListSessions(ctx context.Context, identityID uuid.UUID, active *
 	return out, next, nil
 }
 
+// nextPage cuts out, read with one row more than size, to a page of size and returns the token
+// of the page after it (key gives a row's time and id), or "" when out is the last page.
+func nextPage[T any](out []T, size int, key func(T) (time.Time, uuid.UUID)) ([]T, string) {
+	if len(out) <= size {
+		return out, ""
+	}
+	out = out[:size]
+	return out, timeIDToken(key(out[size-1]))
+}
+
+// decodeSessionToken reads a token of timeIDToken back.
 func decodeSessionToken(tok string) (time.Time, uuid.UUID, error) {
 	b, err := base64.RawURLEncoding.DecodeString(tok)
 	if err != nil {
