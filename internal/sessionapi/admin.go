@@ -8,13 +8,11 @@ import (
 
 	"github.com/portico-auth/portico/internal/apierr"
 	"github.com/portico-auth/portico/internal/audit"
-	"github.com/portico-auth/portico/internal/httpx"
 )
 
 // adminList answers listSessions: every session, filtered by ?active=, expanded per ?expand=.
 func (h *Handler) adminList(w http.ResponseWriter, r *http.Request) error {
-	h.list(w, r, uuid.Nil, 1000)
-	return nil
+	return h.list(w, r, uuid.Nil, 1000)
 }
 
 // adminListIdentity answers listIdentitySessions; an unknown identity is 404.
@@ -23,35 +21,31 @@ func (h *Handler) adminListIdentity(w http.ResponseWriter, r *http.Request) erro
 	if err != nil {
 		return err
 	}
-	h.list(w, r, id, 500)
-	return nil
+	return h.list(w, r, id, 500)
 }
 
-func (h *Handler) list(w http.ResponseWriter, r *http.Request, identityID uuid.UUID, maxSize int) {
+func (h *Handler) list(w http.ResponseWriter, r *http.Request, identityID uuid.UUID, maxSize int) error {
 	p, err := parsePage(r, maxSize)
 	if err != nil {
-		httpx.WriteError(w, r, err)
-		return
+		return err
 	}
 	active, err := parseActive(r)
 	if err != nil {
-		httpx.WriteError(w, r, err)
-		return
+		return err
 	}
 	e := expandAll
 	if identityID == uuid.Nil {
 		if e, err = parseExpand(r.URL.Query()["expand"]); err != nil {
-			httpx.WriteError(w, r, err)
-			return
+			return err
 		}
 	}
 	list, next, err := h.store.ListSessions(r.Context(), identityID, active, p)
 	if err != nil {
-		httpx.WriteError(w, r, err)
-		return
+		return err
 	}
 	setLink(w, r, p, next)
 	writeJSON(w, http.StatusOK, h.renderAll(list, e))
+	return nil
 }
 
 // adminGet answers getSession, expanded per ?expand=.

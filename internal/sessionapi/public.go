@@ -6,21 +6,15 @@ import (
 
 	"github.com/portico-auth/portico/internal/apierr"
 	"github.com/portico-auth/portico/internal/audit"
-	"github.com/portico-auth/portico/internal/httpx"
 	"github.com/portico-auth/portico/internal/session"
 )
 
 // authorize applies the session layer's one rule to every public session route: an active
 // session meeting session.whoami.required_aal. Listing and revoking sessions reveal devices
 // and end the owner's stronger sessions, so they need exactly what whoami needs. When the
-// rule refuses, the reply is written and ok is false.
-func (h *Handler) authorize(w http.ResponseWriter, r *http.Request) (s *session.Session, ok bool) {
-	s, err := h.mgr.Authorize(r.Context(), r, h.mgr.Options().WhoamiRequiredAAL, "")
-	if err != nil {
-		httpx.WriteError(w, r, err)
-		return nil, false
-	}
-	return s, true
+// rule refuses, the refusal is the error.
+func (h *Handler) authorize(r *http.Request) (*session.Session, error) {
+	return h.mgr.Authorize(r.Context(), r, h.mgr.Options().WhoamiRequiredAAL, "")
 }
 
 // errWhoamiUnauthorized is Kratos's toSession reply for a request without an active session
@@ -48,9 +42,9 @@ func (h *Handler) whoami(w http.ResponseWriter, r *http.Request) error {
 // listMine answers listMySessions: the caller's other active sessions, newest first. A page
 // that held the current session is one shorter; the Link header still leads on.
 func (h *Handler) listMine(w http.ResponseWriter, r *http.Request) error {
-	s, ok := h.authorize(w, r)
-	if !ok {
-		return nil
+	s, err := h.authorize(r)
+	if err != nil {
+		return err
 	}
 	p, err := parsePage(r, 500)
 	if err != nil {
@@ -75,9 +69,9 @@ func (h *Handler) listMine(w http.ResponseWriter, r *http.Request) error {
 
 // revokeMyOthers answers disableMyOtherSessions with the number of sessions revoked.
 func (h *Handler) revokeMyOthers(w http.ResponseWriter, r *http.Request) error {
-	s, ok := h.authorize(w, r)
-	if !ok {
-		return nil
+	s, err := h.authorize(r)
+	if err != nil {
+		return err
 	}
 	ctx := h.Audit.With(r, audit.New(audit.SessionRevoked, s.IdentityID, map[string]any{"by": audit.BySelf, "others": true}).WithSession(s.ID))
 	n, err := h.store.RevokeSessionsExcept(ctx, s.IdentityID, s.ID)
@@ -91,9 +85,9 @@ func (h *Handler) revokeMyOthers(w http.ResponseWriter, r *http.Request) error {
 // revokeMine answers disableMySession: another of the caller's sessions is revoked; the
 // current one cannot be (that is what logout is for), and someone else's is not found.
 func (h *Handler) revokeMine(w http.ResponseWriter, r *http.Request) error {
-	s, ok := h.authorize(w, r)
-	if !ok {
-		return nil
+	s, err := h.authorize(r)
+	if err != nil {
+		return err
 	}
 	id, err := pathID(r, "session")
 	if err != nil {
