@@ -208,7 +208,7 @@ func TestCreateErrors(t *testing.T) {
 		{"unknown schema", `{"schema_id":"nope","traits":{"email":"x@example.com"}}`, 400, "nope"},
 		{"bad state", `{"schema_id":"default","state":"banned","traits":{"email":"x@example.com"}}`, 400, "state"},
 		{"unsupported hash", `{"schema_id":"default","traits":{"email":"x@example.com"},"credentials":{"password":{"config":{"hashed_password":"$md5$abc"}}}}`, 400, "hashed password"},
-		{"unsupported credential", `{"schema_id":"default","traits":{"email":"x@example.com"},"credentials":{"oidc":{"config":{}}}}`, 400, "oidc"},
+		{"unsupported credential", `{"schema_id":"default","traits":{"email":"x@example.com"},"credentials":{"totp":{"config":{}}}}`, 400, "totp"},
 		{"duplicate", `{"schema_id":"default","traits":{"email":"TAKEN@example.com"},"credentials":{"password":{"config":{"password":"whatever123"}}}}`, 409, "exists already"},
 	}
 	for _, tt := range tests {

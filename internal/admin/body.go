@@ -17,14 +17,15 @@ type passwordConfig struct {
 	UsePasswordMigrationHook bool   `json:"use_password_migration_hook"`
 }
 
-// credentialsBody is identityWithCredentials. Only password import is supported; the other
-// types are accepted by name so that their use gets a clear 400 instead of "unknown field".
+// credentialsBody is identityWithCredentials. Password and oidc import are supported; the
+// other types are accepted by name so that their use gets a clear 400 instead of "unknown
+// field".
 type credentialsBody struct {
 	Password *struct {
 		Config *passwordConfig `json:"config"`
 	} `json:"password"`
 	LookupSecret json.RawMessage `json:"lookup_secret"`
-	OIDC         json.RawMessage `json:"oidc"`
+	OIDC         *oidcImport     `json:"oidc"`
 	Passkey      json.RawMessage `json:"passkey"`
 	SAML         json.RawMessage `json:"saml"`
 	TOTP         json.RawMessage `json:"totp"`
@@ -36,7 +37,7 @@ func (c *credentialsBody) password() (plain, hashed string, err error) {
 		return "", "", nil
 	}
 	for name, raw := range map[string]json.RawMessage{
-		"lookup_secret": c.LookupSecret, "oidc": c.OIDC, "passkey": c.Passkey, "saml": c.SAML, "totp": c.TOTP, "webauthn": c.WebAuthn,
+		"lookup_secret": c.LookupSecret, "passkey": c.Passkey, "saml": c.SAML, "totp": c.TOTP, "webauthn": c.WebAuthn,
 	} {
 		if len(raw) > 0 && string(raw) != "null" {
 			return "", "", apierr.ErrBadRequest.WithReason("Importing %s credentials is not supported.", name)

@@ -39,6 +39,12 @@ func (h *IdentityHandler) createFrom(r *http.Request, body *createBody) (*identi
 	if err != nil {
 		return nil, err
 	}
+	var social *identity.Credentials
+	if body.Credentials != nil {
+		if social, err = body.Credentials.OIDC.credential(); err != nil {
+			return nil, err
+		}
+	}
 	id := &identity.Identity{
 		SchemaID:            body.SchemaID,
 		Traits:              body.Traits,
@@ -55,6 +61,9 @@ func (h *IdentityHandler) createFrom(r *http.Request, body *createBody) (*identi
 			return nil, apierr.ErrBadRequest.WithReason("organization_id is not a UUID.")
 		}
 		id.OrganizationID = &oid
+	}
+	if social != nil {
+		id.Credentials = map[identity.CredentialsType]identity.Credentials{identity.CredentialsOIDC: *social}
 	}
 	ctx := h.adminChange(r, audit.IdentityCreated, nil, id, nil)
 	if err := h.mgr.Create(ctx, id, identity.CreateOptions{Password: plain, HashedPassword: hashed}); err != nil {

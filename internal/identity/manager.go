@@ -99,6 +99,13 @@ func (m *Manager) Create(ctx context.Context, id *Identity, opts CreateOptions) 
 	if err != nil {
 		return err
 	}
+	for t, c := range id.Credentials {
+		// Credentials the caller brought (an oidc link, an import) are as new as the identity.
+		if c.CreatedAt.IsZero() {
+			c.CreatedAt, c.UpdatedAt = now, now
+			id.Credentials[t] = c
+		}
+	}
 	if opts.Password != "" || opts.HashedPassword != "" {
 		if err := m.setPassword(ctx, id, opts.Password, opts.HashedPassword, now); err != nil {
 			return err

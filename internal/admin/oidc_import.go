@@ -1,0 +1,84 @@
+package admin
+
+import (
+	"encoding/json"
+
+	"github.com/portico-auth/portico/internal/apierr"
+	"github.com/portico-auth/portico/internal/identity"
+)
+
+// oidcImport is identityWithCredentialsOidc: provider accounts linked when the identity is
+// created (Kratos's social sign-in import).
+type oidcImport struct {
+	Config *struct {
+		Providers []oidcImportProvider `json:"providers"`
+	} `json:"config"`
+}
+
+// oidcImportProvider is identityWithCredentialsOidcConfigProvider.
+type oidcImportProvider struct {
+	Provider     string          `json:"provider"`
+	Subject      string          `json:"subject"`
+	UseAutoLink  bool            `json:"use_auto_link"`
+	Organization json.RawMessage `json:"organization"`
+}
+
+// oidcAccount is one account as the oidc method keeps it in the credential's config (its
+// upstream tokens empty: an import has none).
+type oidcAccount struct {
+	Subject             string `json:"subject"`
+	Provider            string `json:"provider"`
+	InitialIDToken      string `json:"initial_id_token"`
+	InitialAccessToken  string `json:"initial_access_token"`
+	InitialRefreshToken string `json:"initial_refresh_token"`
+}
+
+// Bounds of an import: accounts per identity, and the length of a provider id or subject.
+const (
+	maxOIDCAccounts = 100
+	maxOIDCField    = 255
+)
+
+// credential checks the imported accounts and returns the oidc credential holding them
+// (identifiers "<provider>:<subject>"), or nil when none are given. use_auto_link (linking on
+// the provider's address at the first sign-in, without a subject) and organizations are
+// refused: Portico links by address only after the person proves the existing account.
+func (o *oidcImport) credential() (*identity.Credentials, error) {
+	if o == nil || o.Config == nil || len(o.Config.Providers) == 0 {
+		return nil, nil
+	}
+	ps := o.Config.Providers
+	if len(ps) > maxOIDCAccounts {
+		return nil, apierr.ErrBadRequest.WithReason("At most %d oidc accounts can be imported per identity.", maxOIDCAccounts)
+	}
+	cr := &identity.Credentials{Type: identity.CredentialsOIDC}
+	accounts := make([]oidcAccount, 0, len(ps))
+	seen := map[string]bool{}
+	for i, p := range ps {
+		switch {
+		case p.Provider == "" || p.Subject == "":
+			return nil, apierr.ErrBadRequest.WithReason("credentials.oidc.config.providers[%d]: provider and subject are required.", i)
+		case len(p.Provider) > maxOIDCField || len(p.Subject) > maxOIDCField:
+			return nil, apierr.ErrBadRequest.WithReason("credentials.oidc.config.providers[%d]: provider and subject are at most %d bytes.", i, maxOIDCField)
+		case p.UseAutoLink:
+			return nil, apierr.ErrBadRequest.WithReason("credentials.oidc.config.providers[%d]: use_auto_link is not supported.", i)
+		case len(nullIfEmpty(p.Organization)) > 0:
+			return nil, apierr.ErrBadRequest.WithReason("credentials.oidc.config.providers[%d]: organizations are not supported.", i)
+		}
+		id := p.Provider + ":" + p.Subject
+		if seen[id] {
+			return nil, apierr.ErrBadRequest.WithReason("credentials.oidc.config.providers[%d]: the account %s is given twice.", i, id)
+		}
+		seen[id] = true
+		accounts = append(accounts, oidcAccount{Subject: p.Subject, Provider: p.Provider})
+		cr.Identifiers = append(cr.Identifiers, id)
+	}
+	raw, err := json.Marshal(struct {
+		Providers []oidcAccount `json:"providers"`
+	}{accounts})
+	if err != nil {
+		return nil, err
+	}
+	cr.Config = raw
+	return cr, nil
+}
