@@ -127,7 +127,7 @@ func TestSMTPDelivery(t *testing.T) {
 			if n := r.tick(t); n != 1 {
 				t.Fatalf("tick claimed %d messages", n)
 			}
-			got := box.WaitFor("Ann@example.com", 5*time.Second)
+			got := box.WaitFor("Ann@example.com", 30*time.Second)
 			if got.Subject != "Please verify your email address" || !strings.Contains(got.Text, "482913") ||
 				!strings.Contains(got.HTML, "<strong>482913</strong>") ||
 				!strings.Contains(got.HTML, `href="https://portico.test/verify?code=482913"`) {
@@ -188,7 +188,7 @@ func TestSMTPOutage(t *testing.T) {
 	box.Restart()
 	r.clock.Advance(2 * courier.DefaultRetryBase)
 	r.tick(t)
-	box.WaitFor("ann@example.com", 5*time.Second)
+	box.WaitFor("ann@example.com", 30*time.Second)
 	got = r.message(t, m)
 	if got.Status != store.MessageSent || got.SendCount != 3 || len(got.Dispatches) != 3 ||
 		got.Dispatches[0].Status != store.DispatchFailed || got.Dispatches[2].Status != store.DispatchSuccess {

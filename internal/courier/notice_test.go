@@ -43,7 +43,7 @@ func TestCredentialChangedNotice(t *testing.T) {
 		t.Fatalf("queued %d, %v; want the two verified email addresses", sent, err)
 	}
 	r.tick(t)
-	mails := box.WaitCount(2, 5*time.Second)
+	mails := box.WaitCount(2, 30*time.Second)
 	to := map[string]bool{}
 	for _, m := range mails {
 		to[m.To[0]] = true
