@@ -3,6 +3,8 @@ package conformance
 import (
 	"encoding/json"
 	"errors"
+	"maps"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -164,7 +166,12 @@ func testEventsWithChange(t *testing.T, s store.Store) {
 func testEventsConcurrentUpdate(t *testing.T, s store.Store) {
 	id := create(t, s, "trail-race@example.com")
 	won := concurrently(t, 100, func() (bool, error) {
+		// Each update gets its own identity: the store fills in the credentials and
+		// addresses it is given, so copies sharing one map would race.
 		c := *id
+		c.Credentials = maps.Clone(id.Credentials)
+		c.VerifiableAddresses = slices.Clone(id.VerifiableAddresses)
+		c.RecoveryAddresses = slices.Clone(id.RecoveryAddresses)
 		c.MetadataPublic = json.RawMessage(`{"plan":"raced"}`)
 		err := s.UpdateIdentity(audit.With(ctx(t), audit.New(audit.IdentityUpdated, id.ID, nil)), &c)
 		if errors.Is(err, apierr.ErrConflict) {
