@@ -16,6 +16,8 @@ import (
 	"strings"
 	texttemplate "text/template"
 
+	"github.com/Masterminds/sprig/v3"
+
 	"github.com/portico-auth/portico/internal/urlsource"
 )
 
@@ -165,15 +167,18 @@ func readFileMax(path string) ([]byte, error) {
 	return b, nil
 }
 
+// parseTemplate parses a template with Sprig's hermetic function set, the one Kratos's
+// courier offers (so its templates and operators' overrides that use upper, default, trim…
+// render here too): no env, no clock, no random, so a message renders the same every time.
 func parseTemplate(name, src string, html bool) (executor, error) {
 	var (
 		ex  executor
 		err error
 	)
 	if html {
-		ex, err = htmltemplate.New(name).Parse(src)
+		ex, err = htmltemplate.New(name).Funcs(sprig.HermeticHtmlFuncMap()).Parse(src)
 	} else {
-		ex, err = texttemplate.New(name).Parse(src)
+		ex, err = texttemplate.New(name).Funcs(sprig.HermeticTxtFuncMap()).Parse(src)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("courier: parse template %s: %w", name, err)

@@ -149,3 +149,35 @@ func TestTemplateOverrides(t *testing.T) {
 		}
 	}
 }
+
+// TestTemplateOverridesSprig: overrides may use Sprig's hermetic functions, as Kratos's
+// templates may, in text and HTML; the functions that read the clock, the environment or
+// randomness are not there, so a template that calls one does not load.
+func TestTemplateOverridesSprig(t *testing.T) {
+	b64 := func(s string) string { return "base64://" + base64.StdEncoding.EncodeToString([]byte(s)) }
+	tpl, err := courier.LoadTemplates(t.Context(), courier.TemplateOptions{Overrides: map[string]string{
+		"login_code.valid.email.subject":        b64(`{{ .To | upper }} {{ .Nothing | default "friend" }}`),
+		"login_code.valid.email.body.plaintext": b64(`{{ .LoginCode | trunc 3 }}{{ repeat 2 "-" }}`),
+		"login_code.valid.email.body.html":      b64(`<p>{{ .To | title | quote }}</p>`),
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := full
+	d.To = "ann@example.org"
+	d.LoginCode = "123456"
+	c, err := tpl.Render(courier.LoginCodeValid, courier.ChannelEmail, d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Subject != "ANN@EXAMPLE.ORG friend" || c.Body != "123--" || c.HTMLBody != "<p>&#34;Ann@Example.Org&#34;</p>" {
+		t.Fatalf("rendered = %q / %q / %q", c.Subject, c.Body, c.HTMLBody)
+	}
+	for _, fn := range []string{`{{ now }}`, `{{ env "HOME" }}`, `{{ randAlpha 4 }}`, `{{ uuidv4 }}`} {
+		if _, err := courier.LoadTemplates(t.Context(), courier.TemplateOptions{Overrides: map[string]string{
+			"login_code.valid.email.subject": b64(fn),
+		}}); err == nil {
+			t.Errorf("%s: loaded", fn)
+		}
+	}
+}
