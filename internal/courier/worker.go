@@ -11,6 +11,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/portico-auth/portico/internal/retry"
 	"github.com/portico-auth/portico/internal/store"
 )
 
@@ -89,21 +90,11 @@ func (w *Worker) defaults() {
 	if w.id == uuid.Nil {
 		w.id = uuid.New()
 	}
-	if w.PullCount <= 0 {
-		w.PullCount = DefaultPullCount
-	}
-	if w.PullWait <= 0 {
-		w.PullWait = DefaultPullWait
-	}
-	if w.SendTimeout <= 0 {
-		w.SendTimeout = DefaultSendTimeout
-	}
-	if w.RetryBase <= 0 {
-		w.RetryBase = DefaultRetryBase
-	}
-	if w.RetryMax <= 0 {
-		w.RetryMax = DefaultRetryMax
-	}
+	retry.Default(&w.PullCount, DefaultPullCount)
+	retry.Default(&w.PullWait, DefaultPullWait)
+	retry.Default(&w.SendTimeout, DefaultSendTimeout)
+	retry.Default(&w.RetryBase, DefaultRetryBase)
+	retry.Default(&w.RetryMax, DefaultRetryMax)
 	if w.Log == nil {
 		w.Log = slog.New(slog.DiscardHandler)
 	}
@@ -174,7 +165,7 @@ func (w *Worker) deliver(ctx context.Context, m *store.Message) {
 			out.Status = store.MessageAbandoned
 		default:
 			out.Status = store.MessageQueued
-			out.RetryAt = now.Add(w.backoff(attempts))
+			out.RetryAt = now.Add(retry.Backoff(w.RetryBase, w.RetryMax, attempts))
 		}
 	}
 	if ferr := w.Store.FinishMessage(ctx, m.ID, w.id, now, out); ferr != nil {
@@ -205,15 +196,6 @@ func (w *Worker) send(ctx context.Context, m *store.Message) error {
 	defer cancel()
 	return ch.Send(ctx, Outgoing{ID: m.ID, Recipient: m.Recipient, TemplateType: TemplateType(m.TemplateType),
 		MessageType: m.Type, Content: c})
-}
-
-// backoff is the wait before the retry that follows the n-th failed attempt.
-func (w *Worker) backoff(n int) time.Duration {
-	d := w.RetryBase
-	for i := 1; i < n && d < w.RetryMax; i++ {
-		d *= 2
-	}
-	return min(d, w.RetryMax)
 }
 
 // clip bounds an error kept with a message to one valid UTF-8 line.

@@ -13,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/portico-auth/portico/internal/retry"
 	"github.com/portico-auth/portico/internal/urlsource"
 )
 
@@ -59,15 +60,9 @@ func NewCaller(o Options) *Caller {
 	client := *o.Client
 	client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	o.Client = &client
-	if o.Timeout <= 0 {
-		o.Timeout = DefaultTimeout
-	}
-	if o.Attempts <= 0 {
-		o.Attempts = DefaultAttempts
-	}
-	if o.Backoff <= 0 {
-		o.Backoff = firstBackoff
-	}
+	retry.Default(&o.Timeout, DefaultTimeout)
+	retry.Default(&o.Attempts, DefaultAttempts)
+	retry.Default(&o.Backoff, firstBackoff)
 	return &Caller{o: o, slots: make(chan struct{}, maxBackground)}
 }
 
@@ -194,7 +189,6 @@ func (c *Caller) render(ctx context.Context, h *Hook, data []byte) ([]byte, erro
 // attempts makes the call up to Attempts times, waiting Backoff (doubled each time) between
 // attempts that may succeed when tried again.
 func (c *Caller) attempts(ctx context.Context, h *Hook, body []byte, retryTimeouts bool) (int, []byte, error) {
-	wait := c.o.Backoff
 	for i := 1; ; i++ {
 		status, reply, err := c.once(ctx, h, body)
 		again := status == http.StatusTooManyRequests || status == http.StatusBadGateway ||
@@ -204,11 +198,10 @@ func (c *Caller) attempts(ctx context.Context, h *Hook, body []byte, retryTimeou
 			return status, reply, err
 		}
 		select {
-		case <-time.After(wait):
+		case <-time.After(retry.Backoff(c.o.Backoff, 0, i)):
 		case <-ctx.Done():
 			return status, reply, err
 		}
-		wait *= 2
 	}
 }
 
