@@ -46,18 +46,10 @@ func (h *IdentityHandler) update(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	before := audit.Snapshot(ident)
-	if ident.State != body.State {
-		h.touchState(ident)
-	}
-	ident.SchemaID = body.SchemaID
-	ident.Traits = body.Traits
-	ident.State = body.State
-	ident.MetadataPublic = nullIfEmpty(body.MetadataPublic)
-	ident.MetadataAdmin = nullIfEmpty(body.MetadataAdmin)
-	if err := checkExternalID(body.ExternalID); err != nil {
+	if err := h.replace(ident, patchable{SchemaID: body.SchemaID, Traits: body.Traits, State: body.State,
+		MetadataPublic: body.MetadataPublic, MetadataAdmin: body.MetadataAdmin, ExternalID: body.ExternalID}); err != nil {
 		return err
 	}
-	ident.ExternalID = body.ExternalID
 	if plain != "" || hashed != "" {
 		if err := h.mgr.SetPassword(r.Context(), ident, plain, hashed); err != nil {
 			return err
@@ -67,6 +59,24 @@ func (h *IdentityHandler) update(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	httpx.WriteJSON(w, http.StatusOK, h.render(ident, nil))
+	return nil
+}
+
+// replace gives ident the fields a PUT or a JSON Patch sets (the addresses only a patch
+// sets are left to it), after checking the external id.
+func (h *IdentityHandler) replace(ident *identity.Identity, next patchable) error {
+	if err := checkExternalID(next.ExternalID); err != nil {
+		return err
+	}
+	if next.State != ident.State {
+		h.touchState(ident)
+	}
+	ident.SchemaID = next.SchemaID
+	ident.Traits = next.Traits
+	ident.State = next.State
+	ident.MetadataPublic = nullIfEmpty(next.MetadataPublic)
+	ident.MetadataAdmin = nullIfEmpty(next.MetadataAdmin)
+	ident.ExternalID = next.ExternalID
 	return nil
 }
 
@@ -168,20 +178,11 @@ func (h *IdentityHandler) patch(w http.ResponseWriter, r *http.Request) error {
 		return apierr.ErrBadRequest.WithReason("The patched identity is invalid: %s", strings.TrimPrefix(err.Error(), "json: ")).WithCause(err)
 	}
 	before := audit.Snapshot(ident)
-	if next.State != ident.State {
-		h.touchState(ident)
-	}
-	ident.SchemaID = next.SchemaID
-	ident.Traits = next.Traits
-	ident.State = next.State
-	ident.MetadataPublic = nullIfEmpty(next.MetadataPublic)
-	ident.MetadataAdmin = nullIfEmpty(next.MetadataAdmin)
-	ident.VerifiableAddresses = next.VerifiableAddresses
-	ident.RecoveryAddresses = next.RecoveryAddresses
-	if err := checkExternalID(next.ExternalID); err != nil {
+	if err := h.replace(ident, next); err != nil {
 		return err
 	}
-	ident.ExternalID = next.ExternalID
+	ident.VerifiableAddresses = next.VerifiableAddresses
+	ident.RecoveryAddresses = next.RecoveryAddresses
 	if err := h.mgr.Update(h.adminChange(r, audit.IdentityUpdated, before, ident, nil), ident); err != nil {
 		return err
 	}
