@@ -1,11 +1,15 @@
 package main
 
 import (
+	"context"
 	"errors"
+	"log/slog"
 
 	"github.com/spf13/cobra"
 
+	"github.com/portico-auth/portico/internal/config"
 	"github.com/portico-auth/portico/internal/server"
+	"github.com/portico-auth/portico/internal/store/sqlstore"
 )
 
 func courierCmd() *cobra.Command {
@@ -13,19 +17,10 @@ func courierCmd() *cobra.Command {
 }
 
 func courierWatchCmd() *cobra.Command {
-	var cfgPath string
-	var dev bool
-	cmd := &cobra.Command{
-		Use:   "watch",
-		Short: "Deliver queued messages until stopped (any number may run beside serve: each message is sent once)",
-		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			// Message content is sealed with the same secrets serve uses.
-			ctx, cfg, log, st, stop, err := startServing(cmd, cfgPath, dev)
-			if err != nil {
-				return err
-			}
-			defer stop()
+	// Message content is sealed with the same secrets serve uses.
+	return servingCmd("watch", "Deliver queued messages until stopped (any number may run beside serve: each message is sent once)",
+		"development mode (as serve --dev: SQLite default, automatic migrations, the generated cookie secret)",
+		func(ctx context.Context, _ *cobra.Command, cfg *config.Config, log *slog.Logger, st *sqlstore.Store) error {
 			_, worker, err := server.NewCourier(ctx, cfg, st, log, nil)
 			if err != nil {
 				return err
@@ -34,9 +29,5 @@ func courierWatchCmd() *cobra.Command {
 				return errors.New("no channel can send messages: set courier.smtp.connection_uri (or courier.delivery_strategy: http)")
 			}
 			return worker.Run(ctx)
-		},
-	}
-	cmd.Flags().StringVarP(&cfgPath, "config", "c", "", "configuration file (YAML)")
-	cmd.Flags().BoolVar(&dev, "dev", false, "development mode (as serve --dev: SQLite default, automatic migrations, the generated cookie secret)")
-	return cmd
+		})
 }

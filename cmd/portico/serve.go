@@ -22,18 +22,10 @@ import (
 )
 
 func serveCmd() *cobra.Command {
-	var cfgPath string
-	var dev, pprof, watchFlag bool
-	cmd := &cobra.Command{
-		Use:   "serve",
-		Short: "Run the public and admin listeners",
-		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			ctx, cfg, log, st, stop, err := startServing(cmd, cfgPath, dev)
-			if err != nil {
-				return err
-			}
-			defer stop()
+	var pprof, watchFlag bool
+	cmd := servingCmd("serve", "Run the public and admin listeners",
+		"development mode: SQLite default, automatic migrations, built-in schema, cookies without Secure on http",
+		func(ctx context.Context, cmd *cobra.Command, cfg *config.Config, log *slog.Logger, st *sqlstore.Store) error {
 			app, err := server.Build(ctx, cfg, st, log, nil)
 			if err != nil {
 				return err
@@ -67,10 +59,7 @@ func serveCmd() *cobra.Command {
 				log.Warn("web hooks still in flight at exit", "error", werr)
 			}
 			return err
-		},
-	}
-	cmd.Flags().StringVarP(&cfgPath, "config", "c", "", "configuration file (YAML)")
-	cmd.Flags().BoolVar(&dev, "dev", false, "development mode: SQLite default, automatic migrations, built-in schema, cookies without Secure on http")
+		})
 	cmd.Flags().BoolVar(&pprof, "pprof", false, "serve Go's profiler (net/http/pprof) under /debug/pprof/ on the admin listener")
 	cmd.Flags().BoolVar(&watchFlag, "watch-courier", false, "deliver queued messages in this process (default: on when courier.smtp.connection_uri or an HTTP email channel is configured; --watch-courier=false leaves delivery to `portico courier watch`)")
 	return cmd
@@ -92,6 +81,29 @@ func watchCourier(cmd *cobra.Command, app *server.App, flag bool, log *slog.Logg
 		return false, nil
 	}
 	return true, nil
+}
+
+// servingCmd is a long-running command (serve, courier watch) with its --config and --dev
+// flags (dev described by devUsage): run gets what startServing began, closed when it returns.
+func servingCmd(use, short, devUsage string, run func(ctx context.Context, cmd *cobra.Command, cfg *config.Config, log *slog.Logger, st *sqlstore.Store) error) *cobra.Command {
+	var cfgPath string
+	var dev bool
+	cmd := &cobra.Command{
+		Use:   use,
+		Short: short,
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx, cfg, log, st, stop, err := startServing(cmd, cfgPath, dev)
+			if err != nil {
+				return err
+			}
+			defer stop()
+			return run(ctx, cmd, cfg, log, st)
+		},
+	}
+	cmd.Flags().StringVarP(&cfgPath, "config", "c", "", "configuration file (YAML)")
+	cmd.Flags().BoolVar(&dev, "dev", false, devUsage)
+	return cmd
 }
 
 // startServing is how serve and courier watch begin: the configuration loaded and its secrets
