@@ -60,10 +60,10 @@ func newSignIn(ctx context.Context, a *App, ss *selfService) (*signIn, error) {
 	}
 	// Second factors (aal2 flows only).
 	if cfg.MethodEnabled("totp") {
-		m.login = append(m.login, &totp.LoginMethod{Identities: a.Identities, Now: a.Now})
+		m.login = append(m.login, &totp.LoginMethod{StoredFactor: login.StoredFactor{Identities: a.Identities, Now: a.Now}})
 	}
 	if cfg.MethodEnabled("lookup_secret") {
-		m.login = append(m.login, &lookup.LoginMethod{Identities: a.Identities, Now: a.Now})
+		m.login = append(m.login, &lookup.LoginMethod{StoredFactor: login.StoredFactor{Identities: a.Identities, Now: a.Now}})
 	}
 
 	lc, rc := a.lifecycle(config.FlowLogin), a.lifecycle(config.FlowRegistration)

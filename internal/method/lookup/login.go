@@ -2,8 +2,6 @@ package lookup
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"net/http"
 	"time"
 
@@ -17,10 +15,7 @@ import (
 
 // LoginMethod is a backup recovery code as a second factor at login (aal2).
 type LoginMethod struct {
-	login.SecondFactor
-	Identities Identities
-	// Now is the clock (required: internal/server defaults it once).
-	Now func() time.Time
+	login.StoredFactor
 }
 
 var _ login.Method = (*LoginMethod)(nil)
@@ -63,12 +58,9 @@ func (m *LoginMethod) Authenticate(ctx context.Context, _ *http.Request, _ *logi
 	fail := func(id int) error {
 		return &flow.FormError{Messages: []text.Message{text.New(id, nil)}}
 	}
-	if ident == nil {
-		return nil, login.ErrInvalidCredentials()
-	}
-	code := body.String("lookup_secret")
-	if code == "" {
-		return nil, &flow.FormError{Nodes: map[string][]text.Message{"lookup_secret": {text.NewRequired("lookup_secret")}}}
+	code, err := m.Code(ident, body, "lookup_secret")
+	if err != nil {
+		return nil, err
 	}
 	cfg, ok, err := readConfig(ident)
 	if err != nil {
@@ -90,12 +82,8 @@ func (m *LoginMethod) Authenticate(ctx context.Context, _ *http.Request, _ *logi
 	if err := writeConfig(ident, cfg, now.UTC()); err != nil {
 		return nil, err
 	}
-	if err := m.Identities.Update(ctx, ident); err != nil {
-		if errors.Is(err, apierr.ErrConflict) {
-			// Someone else changed the codes at the same moment, most likely using this one.
-			return nil, fail(text.ErrorValidationLookupAlreadyUsed)
-		}
-		return nil, fmt.Errorf("record used recovery code: %w", err)
+	if err := m.Record(ctx, ident, fail(text.ErrorValidationLookupAlreadyUsed), "recovery code"); err != nil {
+		return nil, err
 	}
 	return ident, nil
 }

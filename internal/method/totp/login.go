@@ -2,10 +2,8 @@ package totp
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/http"
-	"time"
 
 	"github.com/pquerna/otp"
 
@@ -19,10 +17,7 @@ import (
 
 // LoginMethod is TOTP as a second factor at login (aal2).
 type LoginMethod struct {
-	login.SecondFactor
-	Identities Identities
-	// Now is the clock (required: internal/server defaults it once).
-	Now func() time.Time
+	login.StoredFactor
 }
 
 var _ login.Method = (*LoginMethod)(nil)
@@ -51,12 +46,9 @@ func (m *LoginMethod) Authenticate(ctx context.Context, _ *http.Request, _ *logi
 	wrong := func(msg text.Message) error {
 		return &flow.FormError{Nodes: map[string][]text.Message{"totp_code": {msg}}}
 	}
-	if ident == nil {
-		return nil, login.ErrInvalidCredentials()
-	}
-	code := body.String("totp_code")
-	if code == "" {
-		return nil, wrong(text.NewRequired("totp_code"))
+	code, err := m.Code(ident, body, "totp_code")
+	if err != nil {
+		return nil, err
 	}
 	cfg, ok, err := readConfig(ident)
 	if err != nil {
@@ -78,11 +70,8 @@ func (m *LoginMethod) Authenticate(ctx context.Context, _ *http.Request, _ *logi
 	if err := writeConfig(ident, cfg, now.UTC()); err != nil {
 		return nil, err
 	}
-	if err := m.Identities.Update(ctx, ident); err != nil {
-		if errors.Is(err, apierr.ErrConflict) {
-			return nil, wrong(text.NewTOTPWrong())
-		}
-		return nil, fmt.Errorf("record used totp step: %w", err)
+	if err := m.Record(ctx, ident, wrong(text.NewTOTPWrong()), "totp step"); err != nil {
+		return nil, err
 	}
 	return ident, nil
 }
