@@ -81,6 +81,18 @@ var (
 // ory_st_<token>/ory_lo_<token>, times <time>, the client's address and agent <ip>/<ua>, and
 // a browser flow's CSRF token <csrf>.
 func Normalise(v any) any {
+	return Walk(v, func(x string) string {
+		s := uuidRE.ReplaceAllString(x, "<uuid>")
+		s = hostRE.ReplaceAllString(s, "http://<host>")
+		return tokenRE.ReplaceAllString(s, "ory_${1}_<token>")
+	}, nil)
+}
+
+// Walk replaces, in a decoded JSON document (in place), the members of every object that
+// differ per run (times <time>, the client's address and agent <ip>/<ua>) and a browser flow's
+// CSRF token (<csrf>); every other string becomes str(s), and obj (when not nil) sees each
+// object after its members. Normalise is Walk with this repo's own placeholders.
+func Walk(v any, str func(string) string, obj func(map[string]any)) any {
 	switch x := v.(type) {
 	case map[string]any:
 		for k, val := range x {
@@ -88,21 +100,22 @@ func Normalise(v any) any {
 				x[k] = repl
 				continue
 			}
-			x[k] = Normalise(val)
+			x[k] = Walk(val, str, obj)
 		}
 		if x["name"] == "csrf_token" && x["value"] != "" && x["value"] != nil {
 			x["value"] = "<csrf>"
 		}
+		if obj != nil {
+			obj(x)
+		}
 		return x
 	case []any:
 		for i := range x {
-			x[i] = Normalise(x[i])
+			x[i] = Walk(x[i], str, obj)
 		}
 		return x
 	case string:
-		s := uuidRE.ReplaceAllString(x, "<uuid>")
-		s = hostRE.ReplaceAllString(s, "http://<host>")
-		return tokenRE.ReplaceAllString(s, "ory_${1}_<token>")
+		return str(x)
 	default:
 		return v
 	}
