@@ -30,8 +30,10 @@ const (
 	AddressChanged  = "address_changed"
 	AddressRemoved  = "address_removed"
 	AddressVerified = "address_verified"
-	// SessionRevoked: sessions were ended. Details: by (self, admin, logout) and count when
-	// more than the one named by the event's session.
+	// SessionRevoked: sessions were ended. Details: by (self, admin, logout, session_cap) and
+	// count when more than the one named by the event's session; reason when the sessions
+	// were ended as a consequence of something else (ReasonCredentialChange,
+	// ReasonRevokeHook, ReasonSessionCap): one event for all of them.
 	SessionRevoked = "session_revoked"
 	// IdentityCreated, IdentityUpdated, IdentityDeleted and IdentityCredentialDeleted: an
 	// administrator's change through the admin API. Details: by (admin), type for a credential.
@@ -41,11 +43,25 @@ const (
 	IdentityCredentialDeleted = "identity_credential_deleted"
 )
 
+// Why sessions were ended as a consequence of another change (SessionRevoked, details
+// "reason").
+const (
+	// ReasonCredentialChange: a settings change of a credential or a recovery address ended
+	// the other sessions (revoke_other_sessions_on_credential_change).
+	ReasonCredentialChange = "credential_change"
+	// ReasonRevokeHook: the settings method's revoke_active_sessions hook ended them.
+	ReasonRevokeHook = "revoke_active_sessions"
+	// ReasonSessionCap: a new session ended the oldest ones past session.max_per_identity.
+	ReasonSessionCap = "max_per_identity"
+)
+
 // Who made a change (details "by").
 const (
 	BySelf   = "self"
 	ByAdmin  = "admin"
 	ByLogout = "logout"
+	// BySessionCap: the sign-in that made a new session past session.max_per_identity.
+	BySessionCap = "session_cap"
 )
 
 // Bounds of what an event keeps. The user agent is the client's to choose; the details are

@@ -3,6 +3,7 @@ package audit
 import (
 	"context"
 	"sync"
+	"sync/atomic"
 )
 
 type pendingKey struct{}
@@ -57,5 +58,30 @@ func Pending(ctx context.Context) (evs []Event, done func()) {
 		p.mu.Lock()
 		defer p.mu.Unlock()
 		p.items = p.items[min(len(items), len(p.items)):]
+	}
+}
+
+type revokedKey struct{}
+
+// Revoked is the number of sessions a store write ended besides the change it makes (the
+// other sessions a credential change ends, the oldest ones past session.max_per_identity),
+// for an event function (WithFunc) of the same write: the store sets it inside the
+// transaction, before the events are computed, so the event tells how many in one row.
+type Revoked struct{ n atomic.Int64 }
+
+// N returns the number the last write made with the context set (0 when none).
+func (c *Revoked) N() int { return int(c.n.Load()) }
+
+// WithRevoked returns ctx carrying a fresh Revoked for the writes made with it.
+func WithRevoked(ctx context.Context) (context.Context, *Revoked) {
+	c := &Revoked{}
+	return context.WithValue(ctx, revokedKey{}, c), c
+}
+
+// SetRevoked records, for the Revoked ctx carries (if any), that the write ended n sessions.
+// A store calls it in every attempt of the transaction, so a retry does not add up.
+func SetRevoked(ctx context.Context, n int) {
+	if c, ok := ctx.Value(revokedKey{}).(*Revoked); ok {
+		c.n.Store(int64(n))
 	}
 }

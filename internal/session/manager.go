@@ -9,6 +9,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/portico-auth/portico/internal/apierr"
+	"github.com/portico-auth/portico/internal/audit"
 	"github.com/portico-auth/portico/internal/identity"
 )
 
@@ -75,7 +76,11 @@ func (m *Manager) Issue(ctx context.Context, ident *identity.Identity, methods [
 		Devices:               []Device{device},
 		TokenHash:             hash,
 	}
-	// The identity's oldest live sessions past the cap are revoked in the same transaction.
+	// The identity's oldest live sessions past the cap are revoked in the same transaction,
+	// with one audit event telling how many (none when the cap ended none).
+	if m.opts.MaxPerIdentity > 0 {
+		ctx = capAudited(ctx, s, device, m.now)
+	}
 	if _, err := m.store.CreateSessionCapped(ctx, s, m.opts.MaxPerIdentity); err != nil {
 		return nil, "", fmt.Errorf("create session: %w", err)
 	}
@@ -189,4 +194,22 @@ func (m *Manager) Extend(ctx context.Context, s *Session) (bool, error) {
 	}
 	s.ExpiresAt = expires
 	return true, nil
+}
+
+// capAudited returns ctx carrying the session_revoked event of the sessions that creating s
+// ends past session.max_per_identity (audit.Revoked), written in the creating transaction;
+// the address and user agent are those of the device that signed in.
+func capAudited(ctx context.Context, s *Session, device Device, now func() time.Time) context.Context {
+	ctx, revoked := audit.WithRevoked(ctx)
+	return audit.WithFunc(ctx, func() []audit.Event {
+		n := revoked.N()
+		if n == 0 {
+			return nil
+		}
+		ev := audit.New(audit.SessionRevoked, s.IdentityID, map[string]any{
+			"by": audit.BySessionCap, "reason": audit.ReasonSessionCap, "count": n,
+		}).WithSession(s.ID)
+		ev.Address, ev.UserAgent, ev.Time = device.IPAddress, device.UserAgent, now()
+		return []audit.Event{ev}
+	})
 }

@@ -374,26 +374,14 @@ func TestSettingsTrail(t *testing.T) {
 	s := apptest.Start(t)
 	for _, fc := range s.FlowClients(t, "settings") {
 		t.Run(fc.As, func(t *testing.T) {
-			email := apptest.Email("settings-" + fc.As)
-			id := s.CreateIdentity(t, email, "a long enough password")
-			token := s.IssueSession(t, id, "aal1")
-			if fc.As == "native" {
-				fc.C.Header.Set("X-Session-Token", token)
-			} else {
-				fc.C.SetSessionCookie(s, token)
-			}
+			email, id, token := signedUp(t, s, "settings-"+fc.As)
 			fc.C.Header.Set("User-Agent", "TrailTest/"+fc.As)
 			name := map[string]any{"first": "Grace", "last": "Hopper"}
-			steps := []map[string]any{
-				{"method": "profile", "traits": map[string]any{"email": email, "name": name}},
-				{"method": "password", "password": "an entirely new passphrase"},
-				{"method": "profile", "traits": map[string]any{"email": apptest.Email("moved-" + fc.As), "name": name}},
-			}
-			for i, v := range steps {
-				if st := submitSettings(t, fc, fc.Start(t), v); st != http.StatusOK && st != http.StatusSeeOther {
-					t.Fatalf("step %d: %d", i, st)
-				}
-			}
+			settingsSteps(t, fc, token,
+				map[string]any{"method": "profile", "traits": map[string]any{"email": email, "name": name}},
+				map[string]any{"method": "password", "password": "an entirely new passphrase"},
+				map[string]any{"method": "profile", "traits": map[string]any{"email": apptest.Email("moved-" + fc.As), "name": name}},
+			)
 			var who struct{ ID string }
 			s.Native(t).Do(http.MethodGet, s.PublicURL("/sessions/whoami"), nil, http.Header{"X-Session-Token": {token}}).JSON(t, &who)
 			evs := trail(t, s, id.ID.String())
@@ -435,4 +423,28 @@ func TestVerificationTrail(t *testing.T) {
 			}
 		})
 	}
+}
+
+// settingsSteps signs fc in with session token and submits each step to a new settings flow.
+func settingsSteps(t *testing.T, fc *apptest.FlowClient, token string, steps ...map[string]any) {
+	t.Helper()
+	if fc.As == "native" {
+		fc.C.Header.Set("X-Session-Token", token)
+	} else {
+		fc.C.SetSessionCookie(fc.S, token)
+	}
+	for i, v := range steps {
+		if st := submitSettings(t, fc, fc.Start(t), v); st != http.StatusOK && st != http.StatusSeeOther {
+			t.Fatalf("step %d: %d", i, st)
+		}
+	}
+}
+
+// signedUp creates an identity with an address made of prefix and returns it with the address
+// and an aal1 session token of it.
+func signedUp(t *testing.T, s *apptest.Server, prefix string) (string, *identity.Identity, string) {
+	t.Helper()
+	email := apptest.Email(prefix)
+	id := s.CreateIdentity(t, email, "a long enough password")
+	return email, id, s.IssueSession(t, id, "aal1")
 }

@@ -203,7 +203,7 @@ func (h *Handler) run(w *flow.Responder, r *http.Request, s *session.Session, st
 	sub.privileged, sub.redirected = h.privileged(s, before), !w.JSON()
 	sub.keepSecond = h.secondFactorRequired(before)
 	sub.save = func(ctx context.Context, id *identity.Identity) error {
-		ctx = h.audited(ctx, r, s, before, id)
+		ctx = h.audited(ctx, r, s, m, before, id)
 		return h.deps.Identities.UpdateRevokingSessions(ctx, id, s.ID, func(after *identity.Identity) bool {
 			return h.revokesOthers(m, before, after)
 		})
@@ -212,7 +212,7 @@ func (h *Handler) run(w *flow.Responder, r *http.Request, s *session.Session, st
 	// shows, in one transaction.
 	var done *success
 	sub.finish = func(ctx context.Context, id *identity.Identity) error {
-		ctx = h.audited(ctx, r, s, before, id)
+		ctx = h.audited(ctx, r, s, m, before, id)
 		return h.deps.Identities.UpdateWith(ctx, id, func(ctx context.Context, id *identity.Identity) error {
 			var (
 				sc     *success
@@ -306,10 +306,25 @@ func markSent(ident *identity.Identity, cw []flow.ContinueWith) {
 }
 
 // audited returns ctx carrying the audit events of the change from before to id that session s
-// makes, computed when the store writes id (once the manager has derived its addresses).
-func (h *Handler) audited(ctx context.Context, r *http.Request, s *session.Session, before, id *identity.Identity) context.Context {
+// makes with method m, computed when the store writes id (once the manager has derived its
+// addresses): one per change, and one session_revoked for the other sessions the write
+// ended (revokesOthers), with their number and why, however many they were.
+func (h *Handler) audited(ctx context.Context, r *http.Request, s *session.Session, m Method, before, id *identity.Identity) context.Context {
+	if h.deps.Audit == nil {
+		return ctx
+	}
+	ctx, revoked := audit.WithRevoked(ctx)
 	return h.deps.Audit.WithFunc(ctx, r, false, func() []audit.Event {
 		evs := audit.Changes(before, id, audit.BySelf)
+		if n := revoked.N(); n > 0 {
+			reason := audit.ReasonCredentialChange
+			if h.opts.RevokeOtherSessions != nil && h.opts.RevokeOtherSessions(m.ID()) {
+				reason = audit.ReasonRevokeHook
+			}
+			evs = append(evs, audit.New(audit.SessionRevoked, id.ID, map[string]any{
+				"by": audit.BySelf, "others": true, "count": n, "reason": reason, "method": m.ID(),
+			}))
+		}
 		for i := range evs {
 			evs[i] = evs[i].WithSession(s.ID)
 		}

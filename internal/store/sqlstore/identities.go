@@ -13,6 +13,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/portico-auth/portico/internal/apierr"
+	"github.com/portico-auth/portico/internal/audit"
 	"github.com/portico-auth/portico/internal/identity"
 	"github.com/portico-auth/portico/internal/store"
 )
@@ -215,12 +216,20 @@ func (s *Store) UpdateIdentityRevokingSessions(ctx context.Context, id *identity
 	})
 }
 
-// revokeOthers deactivates every active session of the identity but keep.
+// revokeOthers deactivates every active session of the identity but keep, and tells how many
+// to the audit events of the transaction (audit.SetRevoked).
 func (s *Store) revokeOthers(ctx context.Context, tx q, identityID, keep uuid.UUID, now time.Time) error {
-	if _, err := tx.exec(ctx, "UPDATE sessions SET active = ?, updated_at = ? WHERE identity_id = ? AND id <> ? AND active = ?",
-		false, s.d.time(now), identityID, keep, true); err != nil {
+	res, err := tx.exec(ctx, "UPDATE sessions SET active = ?, updated_at = ? WHERE identity_id = ? AND id <> ? AND active = ?",
+		false, s.d.time(now), identityID, keep, true)
+	if err != nil {
 		return mapErr(err, "update identity: revoke sessions")
 	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return mapErr(err, "update identity: revoke sessions")
+	}
+	// For the audit event of the same transaction (audit.Revoked).
+	audit.SetRevoked(ctx, int(n))
 	return nil
 }
 

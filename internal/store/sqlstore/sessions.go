@@ -14,6 +14,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/portico-auth/portico/internal/apierr"
+	"github.com/portico-auth/portico/internal/audit"
 	"github.com/portico-auth/portico/internal/identity"
 	"github.com/portico-auth/portico/internal/session"
 	"github.com/portico-auth/portico/internal/store"
@@ -99,7 +100,9 @@ func (s *Store) CreateSession(ctx context.Context, ss *session.Session) error {
 // CreateSessionCapped stores a new session and, in the same transaction, revokes the
 // identity's oldest live sessions beyond max (the new one counts). The identity's row is
 // locked first on PostgreSQL and MySQL, so two sign-ins of one identity at once cannot both
-// count the live sessions without the other's (SQLite has one writer anyway).
+// count the live sessions without the other's (SQLite has one writer anyway). The number
+// revoked is also told to the audit events ctx carries (audit.SetRevoked), written in the
+// same transaction.
 func (s *Store) CreateSessionCapped(ctx context.Context, ss *session.Session, max int) (int, error) {
 	if max <= 0 {
 		return 0, s.CreateSession(ctx, ss)
@@ -111,6 +114,7 @@ func (s *Store) CreateSessionCapped(ctx context.Context, ss *session.Session, ma
 	revoked := 0
 	err = s.inTx(ctx, func(tx q) error {
 		revoked = 0
+		audit.SetRevoked(ctx, 0)
 		if lock := s.d.lockRow(); lock != "" {
 			var one int
 			err := tx.row(ctx, "SELECT 1 FROM identities WHERE id = ? "+lock, ss.IdentityID).Scan(&one)
@@ -144,6 +148,8 @@ func (s *Store) CreateSessionCapped(ctx context.Context, ss *session.Session, ma
 		}
 		n, err := res.RowsAffected()
 		revoked = int(n)
+		// For the audit event of the same transaction (audit.Revoked).
+		audit.SetRevoked(ctx, revoked)
 		return err
 	})
 	if err != nil {
