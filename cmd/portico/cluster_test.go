@@ -3,12 +3,10 @@ package main
 import (
 	"bytes"
 	"context"
-	"database/sql"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
-	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -18,7 +16,7 @@ import (
 	"testing"
 	"time"
 
-	_ "github.com/jackc/pgx/v5/stdlib"
+	"github.com/portico-auth/portico/internal/testdb"
 )
 
 // instance is one running `portico serve`.
@@ -39,7 +37,7 @@ func TestSeveralInstancesShareOnePostgres(t *testing.T) {
 		}
 		t.Skip("PORTICO_TEST_POSTGRES_DSN not set")
 	}
-	dsn := freshSchema(t, base)
+	dsn := testdb.PostgresSchema(t, base)
 	bin := binary(t)
 	dir := t.TempDir()
 
@@ -172,30 +170,6 @@ func TestSeveralInstancesShareOnePostgres(t *testing.T) {
 		}
 	}
 	t.Logf("%d requests served, %d identities created and all found after killing one instance", served.Load(), len(created))
-}
-
-// freshSchema creates a throw-away schema in the PostgreSQL database and returns a DSN that
-// uses it (dropped when the test ends).
-func freshSchema(t *testing.T, dsn string) string {
-	t.Helper()
-	db, err := sql.Open("pgx", dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	schema := fmt.Sprintf("cluster_%d", time.Now().UnixNano())
-	if _, err := db.Exec("CREATE SCHEMA " + schema); err != nil {
-		t.Fatalf("create schema: %v", err)
-	}
-	t.Cleanup(func() { _, _ = db.Exec("DROP SCHEMA " + schema + " CASCADE") })
-	u, err := url.Parse(dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	return u.String()
 }
 
 func startInstance(t *testing.T, bin, cfg string, pub, adm int) *instance {

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/portico-auth/portico/internal/store/migrations"
+	"github.com/portico-auth/portico/internal/testdb"
 )
 
 // migrateProcesses is how many `portico migrate up` run at once on one fresh database.
@@ -87,7 +88,7 @@ func TestConcurrentMigrateUp(t *testing.T) {
 			t.Skip("PORTICO_TEST_POSTGRES_DSN not set")
 		}
 		dir := t.TempDir()
-		raceMigrateUp(t, bin, writeConfig(t, dir, freshSchema(t, base), ""), "postgres")
+		raceMigrateUp(t, bin, writeConfig(t, dir, testdb.PostgresSchema(t, base), ""), "postgres")
 	})
 }
 
