@@ -11,6 +11,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/portico-auth/portico/internal/flow"
 )
 
 // user is one signed-in identity and what the scenarios need of it.
@@ -104,24 +106,11 @@ func snippet(b []byte) string {
 type flowReply struct {
 	ID string `json:"id"`
 	UI struct {
-		Nodes []struct {
-			Attributes struct {
-				Name  string `json:"name"`
-				Value any    `json:"value"`
-			} `json:"attributes"`
-		} `json:"nodes"`
+		Nodes flow.Nodes `json:"nodes"`
 	} `json:"ui"`
 }
 
-func (f flowReply) csrf() string {
-	for _, n := range f.UI.Nodes {
-		if n.Attributes.Name == "csrf_token" {
-			s, _ := n.Attributes.Value.(string)
-			return s
-		}
-	}
-	return ""
-}
+func (f flowReply) csrf() string { return f.UI.Nodes.CSRFToken() }
 
 func decodeFlow(r reply) (flowReply, error) {
 	var f flowReply

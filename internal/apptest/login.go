@@ -4,48 +4,43 @@ import (
 	"net/http"
 	"net/url"
 	"testing"
+
+	"github.com/portico-auth/portico/internal/flow"
 )
 
 // RegisterNative signs up email with password through the native registration flow and
 // returns the session token (the session hook is on in dev mode).
 func (s *Server) RegisterNative(t testing.TB, email, password string) string {
 	t.Helper()
-	app := s.Native(t)
-	f := app.Get(s.PublicURL("/self-service/registration/api"))
-	if f.StatusCode != http.StatusOK {
-		t.Fatalf("create registration flow: %d %s", f.StatusCode, f.Body)
-	}
-	var flow struct{ ID string }
-	f.JSON(t, &flow)
-	res := app.PostJSON(s.PublicURL("/self-service/registration?flow="+flow.ID), map[string]any{
+	return s.nativeSubmit(t, "registration", "register "+email, map[string]any{
 		"method": "password", "password": password,
 		"traits": map[string]any{"email": email, "name": map[string]any{"first": "Ada", "last": "Lovelace"}},
 	})
-	if res.StatusCode != http.StatusOK {
-		t.Fatalf("register %s: %d %s", email, res.StatusCode, res.Body)
-	}
-	var out struct {
-		SessionToken string `json:"session_token"`
-	}
-	res.JSON(t, &out)
-	return out.SessionToken
 }
 
 // LoginNative signs in through the native login flow and returns the session token.
 func (s *Server) LoginNative(t testing.TB, email, password string) string {
 	t.Helper()
+	return s.nativeSubmit(t, "login", "login "+email, map[string]any{
+		"method": "password", "identifier": email, "password": password,
+	})
+}
+
+// nativeSubmit creates a native flow of kind ("login", "registration"), submits body to it
+// and returns the session token of the reply, which must be 200 (what names the step in a
+// failure).
+func (s *Server) nativeSubmit(t testing.TB, kind, what string, body map[string]any) string {
+	t.Helper()
 	app := s.Native(t)
-	f := app.Get(s.PublicURL("/self-service/login/api"))
+	f := app.Get(s.PublicURL("/self-service/" + kind + "/api"))
 	if f.StatusCode != http.StatusOK {
-		t.Fatalf("create login flow: %d %s", f.StatusCode, f.Body)
+		t.Fatalf("create %s flow: %d %s", kind, f.StatusCode, f.Body)
 	}
 	var flow struct{ ID string }
 	f.JSON(t, &flow)
-	res := app.PostJSON(s.PublicURL("/self-service/login?flow="+flow.ID), map[string]any{
-		"method": "password", "identifier": email, "password": password,
-	})
+	res := app.PostJSON(s.PublicURL("/self-service/"+kind+"?flow="+flow.ID), body)
 	if res.StatusCode != http.StatusOK {
-		t.Fatalf("login %s: %d %s", email, res.StatusCode, res.Body)
+		t.Fatalf("%s: %d %s", what, res.StatusCode, res.Body)
 	}
 	var out struct {
 		SessionToken string `json:"session_token"`
@@ -94,21 +89,12 @@ func CSRFToken(t testing.TB, r *Response) string {
 	t.Helper()
 	var f struct {
 		UI struct {
-			Nodes []struct {
-				Attributes struct {
-					Name  string `json:"name"`
-					Value any    `json:"value"`
-				} `json:"attributes"`
-			} `json:"nodes"`
+			Nodes flow.Nodes `json:"nodes"`
 		} `json:"ui"`
 	}
 	r.JSON(t, &f)
-	for _, n := range f.UI.Nodes {
-		if n.Attributes.Name == "csrf_token" {
-			v, _ := n.Attributes.Value.(string)
-			return v
-		}
+	if f.UI.Nodes.Find("csrf_token") == nil {
+		t.Fatalf("no csrf_token node in %s", r.Body)
 	}
-	t.Fatalf("no csrf_token node in %s", r.Body)
-	return ""
+	return f.UI.Nodes.CSRFToken()
 }

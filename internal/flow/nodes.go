@@ -16,6 +16,17 @@ func (ns Nodes) Find(name string) *Node {
 	return nil
 }
 
+// CSRFToken is the value of the csrf_token input (see NewCSRFNode), "" when there is none.
+func (ns Nodes) CSRFToken() string {
+	if n := ns.Find("csrf_token"); n != nil {
+		if in := n.Input(); in != nil {
+			s, _ := in.Value.(string)
+			return s
+		}
+	}
+	return ""
+}
+
 // FindIn returns the node with the given id in group, or nil. Use it for ids that several
 // groups share, such as the "method" submit buttons.
 func (ns Nodes) FindIn(group Group, name string) *Node {
