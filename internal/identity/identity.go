@@ -28,6 +28,9 @@ const (
 	CredentialsLookupSecret CredentialsType = "lookup_secret"
 	CredentialsWebAuthn     CredentialsType = "webauthn"
 	CredentialsPasskey      CredentialsType = "passkey"
+	// CredentialsCode names the addresses one-time sign-in codes go to (Kratos's code
+	// credential): no secret, its config is a CodeConfig.
+	CredentialsCode CredentialsType = "code"
 	// CredentialsOIDC links an identity to an account at a social sign-in provider. Portico
 	// has no OIDC method yet: links imported from Kratos are kept (shown by the admin API,
 	// found by their provider:subject identifier) for when it has one.

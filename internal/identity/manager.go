@@ -112,6 +112,7 @@ func (m *Manager) Create(ctx context.Context, id *Identity, opts CreateOptions) 
 		}
 		setIdentifiers(id, CredentialsPassword, ex.PasswordIdentifiers, now)
 	}
+	setCodeAddresses(id, &ex, now)
 	if err := m.store.CreateIdentity(ctx, id); err != nil {
 		if errors.Is(err, apierr.ErrConflict) {
 			return apierr.ErrConflict.WithReason(ConflictReason).WithCause(err)
@@ -121,8 +122,8 @@ func (m *Manager) Create(ctx context.Context, id *Identity, opts CreateOptions) 
 	return nil
 }
 
-// Update re-validates the identity and stores it: credential identifiers (password, WebAuthn)
-// follow the traits, addresses that stay keep their id and verification status. id.Version must
+// Update re-validates the identity and stores it: credential identifiers (password, WebAuthn,
+// code) follow the traits, addresses that stay keep their id and verification status. id.Version must
 // be the version that was loaded; a concurrent change is ErrConflict. A nil StateChangedAt
 // (the caller changed the state) is set to now. A BeforeSave carried by ctx runs first.
 func (m *Manager) Update(ctx context.Context, id *Identity) error {
@@ -169,6 +170,7 @@ func (m *Manager) update(ctx context.Context, id *Identity, save func(context.Co
 	if id.HasCredentials(CredentialsWebAuthn) {
 		setIdentifiers(id, CredentialsWebAuthn, ex.WebAuthnIdentifiers, now)
 	}
+	setCodeAddresses(id, &ex, now)
 	if err := save(ctx, id); err != nil {
 		if errors.Is(err, apierr.ErrConflict) {
 			e := apierr.From(err)

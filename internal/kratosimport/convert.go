@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/pquerna/otp"
@@ -172,9 +173,18 @@ func (im *importer) convert(k *kIdentity) (*converted, *Problem) {
 			}
 			cred.Config = cfg
 			cred.Identifiers = kc.Identifiers
-		case "code":
-			drop(kc.Type, "Portico has no one-time-code sign-in credential: not imported (nothing secret is lost: Kratos's code credential only names the addresses codes go to)")
-			continue
+		case identity.CredentialsCode:
+			// The addresses codes go to, as Kratos named them (no secret).
+			var cfg identity.CodeConfig
+			if len(bytes.TrimSpace(kc.Config)) > 0 {
+				if err := json.Unmarshal(kc.Config, &cfg); err != nil {
+					drop(kc.Type, "unreadable config: %v", err)
+					continue
+				}
+			}
+			cred.Identifiers = normalised(kc.Identifiers)
+			cfg.Addresses = codeAddresses(cfg.Addresses, cred.Identifiers)
+			cred.Config, _ = json.Marshal(cfg)
 		default:
 			drop(kc.Type, "Portico does not support %s credentials", kc.Type)
 			continue
@@ -303,6 +313,26 @@ func identifiersOr(extracted, kratos []string) []string {
 		return extracted
 	}
 	return normalised(kratos)
+}
+
+// codeAddresses are a code credential's addresses as Portico stores them: Kratos's, normalised,
+// or (an older Kratos that stored none) one per identifier.
+func codeAddresses(in []identity.CodeAddress, identifiers []string) []identity.CodeAddress {
+	out := []identity.CodeAddress{}
+	for _, a := range in {
+		out = append(out, identity.CodeAddress{Channel: a.Channel, Address: schema.NormalizeValue(a.Address, a.Channel == "email")})
+	}
+	if len(out) > 0 {
+		return out
+	}
+	for _, v := range identifiers {
+		ch := "sms"
+		if strings.Contains(v, "@") {
+			ch = "email"
+		}
+		out = append(out, identity.CodeAddress{Channel: ch, Address: v})
+	}
+	return out
 }
 
 func normalised(in []string) []string {

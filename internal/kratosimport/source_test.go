@@ -124,3 +124,33 @@ func TestMissingSchema(t *testing.T) {
 		t.Errorf("summary:\n%s", out.String())
 	}
 }
+
+// Kratos's code credential (the addresses sign-in codes go to) is imported: the admin API
+// shows it and finds the identity by its identifier.
+func TestImportCodeCredential(t *testing.T) {
+	from := sqliteSource(t)
+	const bob = "2e097f00-dfd6-481c-8d41-c54164f08e77"
+	alter(t, from,
+		`INSERT INTO identity_credentials (id, config, identity_credential_type_id, identity_id, created_at, updated_at, nid, version)
+		 SELECT '0c0de000-0000-4000-8000-000000000001', '{"addresses":[{"channel":"email","address":"Bob@Example.com"}]}',
+		 t.id, i.id, i.created_at, i.updated_at, i.nid, 0 FROM identities i, identity_credential_types t WHERE i.id = '`+bob+`' AND t.name = 'code'`,
+		`INSERT INTO identity_credential_identifiers (id, identifier, identity_credential_id, created_at, updated_at, nid, identity_credential_type_id, identity_id)
+		 SELECT '0c0de000-0000-4000-8000-000000000002', 'bob@example.com', c.id, c.created_at, c.updated_at, c.nid, c.identity_credential_type_id, c.identity_id
+		 FROM identity_credentials c WHERE c.id = '0c0de000-0000-4000-8000-000000000001'`)
+	s := portico(t, "")
+	rep := run(t, s, from, nil)
+	for _, p := range rep.Dropped {
+		if p.What == "code" {
+			t.Errorf("dropped: %+v", p)
+		}
+	}
+	c := s.Native(t)
+	res := c.Get(s.AdminURL("/admin/identities/" + bob + "?include_credential=code"))
+	if res.StatusCode != 200 || !strings.Contains(string(res.Body), `"code":{"type":"code","identifiers":["bob@example.com"],"config":{"addresses":[{"channel":"email","address":"bob@example.com"}]}`) {
+		t.Fatalf("imported identity: %d %s", res.StatusCode, res.Body)
+	}
+	list := c.Get(s.AdminURL("/admin/identities?credentials_identifier=bob@example.com"))
+	if list.StatusCode != 200 || !strings.Contains(string(list.Body), bob) {
+		t.Fatalf("credentials_identifier: %d %s", list.StatusCode, list.Body)
+	}
+}

@@ -93,6 +93,9 @@ func (m *RegistrationMethod) Register(ctx context.Context, _ *http.Request, f *r
 	now := m.Now().UTC()
 	ident := &identity.Identity{SchemaID: s.ID, Traits: raw, VerifiableAddresses: []identity.VerifiableAddress{
 		{Via: c.Via, Value: c.Address, Verified: true, Status: "completed", VerifiedAt: &now},
+	}, Credentials: map[identity.CredentialsType]identity.Credentials{
+		// Kratos's code credential: the manager fills in the addresses codes go to.
+		identity.CredentialsCode: {Type: identity.CredentialsCode},
 	}}
 	if err := registration.Created(m.Identities.Create(ctx, ident, identity.CreateOptions{}), fe); err != nil {
 		return nil, err
