@@ -25,7 +25,7 @@ type codeCredential struct {
 // TestSignUpWithCodeCredential: an identity signed up by code holds Kratos's code credential
 // (identifiers and config.addresses name its address), so the admin API's
 // credentials_identifier filter finds it and include_credential=code shows it; when an admin
-// changes the address, the credential follows.
+// or the person (settings) changes the address, the credential follows.
 func TestSignUpWithCodeCredential(t *testing.T) {
 	s, mail := start(t)
 	fc := s.FlowClients(t, "registration")[2]
@@ -34,7 +34,8 @@ func TestSignUpWithCodeCredential(t *testing.T) {
 	sent := signUp(t, fc, f, email, "")
 	done := signUp(t, fc, sent, email, mail.Code(t, email))
 	var reg struct {
-		Identity struct {
+		SessionToken string `json:"session_token"`
+		Identity     struct {
 			ID string `json:"id"`
 		} `json:"identity"`
 	}
@@ -77,5 +78,24 @@ func TestSignUpWithCodeCredential(t *testing.T) {
 		http.Header{"Content-Type": {"application/json"}, "Accept": {"application/json"}}); res.StatusCode != http.StatusOK {
 		t.Fatalf("admin update: %d %s", res.StatusCode, res.Body)
 	}
-	want(moved)
+	traits = want(moved)
+
+	// The person changes the address in settings (the sign-up's session is fresh enough).
+	again := apptest.Email("credential-settings")
+	traits["email"] = again
+	hdr := http.Header{"X-Session-Token": {reg.SessionToken}, "Accept": {"application/json"}}
+	var sf struct {
+		ID string `json:"id"`
+	}
+	if res := admin.Do(http.MethodGet, s.PublicURL("/self-service/settings/api"), nil, hdr); res.StatusCode != http.StatusOK {
+		t.Fatalf("settings flow: %d %s", res.StatusCode, res.Body)
+	} else {
+		res.JSON(t, &sf)
+	}
+	body, _ = json.Marshal(map[string]any{"method": "profile", "traits": traits})
+	hdr.Set("Content-Type", "application/json")
+	if res := admin.Do(http.MethodPost, s.PublicURL("/self-service/settings?flow="+sf.ID), bytes.NewReader(body), hdr); res.StatusCode != http.StatusOK {
+		t.Fatalf("settings profile: %d %s", res.StatusCode, res.Body)
+	}
+	want(again)
 }
