@@ -95,16 +95,10 @@ func testValues(t *testing.T, s store.Store) {
 	// Racing writers all agree on one value.
 	const n = 8
 	got := make([]string, n)
-	errs := make([]error, n)
-	var wg sync.WaitGroup
-	for i := 0; i < n; i++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			got[i], errs[i] = s.PutValueIfAbsent(ctx(t), "race", uuid.NewString())
-		}()
-	}
-	wg.Wait()
+	errs := inParallel(n, func(i int) (err error) {
+		got[i], err = s.PutValueIfAbsent(ctx(t), "race", uuid.NewString())
+		return err
+	})
 	for i := range got {
 		if errs[i] != nil || got[i] != got[0] {
 			t.Errorf("racing put %d = %q, %v; want %q", i, got[i], errs[i], got[0])

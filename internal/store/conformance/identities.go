@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"sort"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -322,16 +321,9 @@ func testIdentityFindByIdentifier(t *testing.T, s store.Store) {
 
 func testIdentityConcurrentCreate(t *testing.T, s store.Store) {
 	const n = 16
-	var wg sync.WaitGroup
-	errs := make([]error, n)
-	for i := 0; i < n; i++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			errs[i] = s.CreateIdentity(ctx(t), newIdentity(fmt.Sprintf("c%d@example.com", i)))
-		}()
-	}
-	wg.Wait()
+	errs := inParallel(n, func(i int) error {
+		return s.CreateIdentity(ctx(t), newIdentity(fmt.Sprintf("c%d@example.com", i)))
+	})
 	for i, err := range errs {
 		if err != nil {
 			t.Errorf("create %d: %v", i, err)
@@ -342,14 +334,9 @@ func testIdentityConcurrentCreate(t *testing.T, s store.Store) {
 	}
 
 	// Racing for one identifier: exactly one wins.
-	for i := 0; i < n; i++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			errs[i] = s.CreateIdentity(ctx(t), newIdentity("race@example.com"))
-		}()
-	}
-	wg.Wait()
+	errs = inParallel(n, func(int) error {
+		return s.CreateIdentity(ctx(t), newIdentity("race@example.com"))
+	})
 	wins := 0
 	for _, err := range errs {
 		switch {
@@ -367,8 +354,6 @@ func testIdentityConcurrentCreate(t *testing.T, s store.Store) {
 func testIdentityConcurrentUpdate(t *testing.T, s store.Store) {
 	id := create(t, s, "ivy@example.com")
 	const n = 2
-	var wg sync.WaitGroup
-	errs := make([]error, n)
 	// Both read version 1 before either writes.
 	copies := make([]*identity.Identity, n)
 	for i := range copies {
@@ -377,14 +362,7 @@ func testIdentityConcurrentUpdate(t *testing.T, s store.Store) {
 		c.Traits = json.RawMessage(fmt.Sprintf(`{"email":"ivy@example.com","n":%d}`, i))
 		copies[i] = c
 	}
-	for i, c := range copies {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			errs[i] = s.UpdateIdentity(ctx(t), c)
-		}()
-	}
-	wg.Wait()
+	errs := inParallel(n, func(i int) error { return s.UpdateIdentity(ctx(t), copies[i]) })
 	ok, conflicts := 0, 0
 	for _, err := range errs {
 		switch {

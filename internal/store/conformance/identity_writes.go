@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"sort"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/google/uuid"
@@ -261,16 +260,7 @@ func testIdentityDiffedWritesConflict(t *testing.T, s store.Store) {
 		}
 		copies[i] = c
 	}
-	errs := make([]error, n)
-	var wg sync.WaitGroup
-	for i, c := range copies {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			errs[i] = s.UpdateIdentity(ctx(t), c)
-		}()
-	}
-	wg.Wait()
+	errs := inParallel(n, func(i int) error { return s.UpdateIdentity(ctx(t), copies[i]) })
 	winner := oneWinner(t, errs)
 	got, err := s.GetIdentity(ctx(t), id.ID, true)
 	must(t, err)

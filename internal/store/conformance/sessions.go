@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"sync"
 	"testing"
 	"time"
 
@@ -311,19 +310,14 @@ func testSessionDeleteExpired(t *testing.T, s store.Store) {
 func testSessionConcurrentCreate(t *testing.T, s store.Store) {
 	id := create(t, s, "oz@example.com")
 	const n = 16
-	var wg sync.WaitGroup
-	errs := make([]error, n)
-	for i := 0; i < n; i++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			ss := newSession(id, fmt.Sprintf("c%d", i), base)
-			if errs[i] = s.CreateSession(ctx(t), ss); errs[i] == nil {
-				_, errs[i] = s.GetSessionByToken(ctx(t), ss.TokenHash)
-			}
-		}()
-	}
-	wg.Wait()
+	errs := inParallel(n, func(i int) error {
+		ss := newSession(id, fmt.Sprintf("c%d", i), base)
+		if err := s.CreateSession(ctx(t), ss); err != nil {
+			return err
+		}
+		_, err := s.GetSessionByToken(ctx(t), ss.TokenHash)
+		return err
+	})
 	for i, err := range errs {
 		if err != nil {
 			t.Errorf("session %d: %v", i, err)
