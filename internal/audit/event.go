@@ -16,6 +16,9 @@ const (
 	// SignInFailed: a wrong identifier, password or code. The identity is set only when the
 	// attempt named one that exists. Details: method.
 	SignInFailed = "sign_in_failed"
+	// SignUp: a self-service registration created the identity (written in the creating
+	// transaction). Details: method.
+	SignUp = "sign_up"
 	// SignInThrottled: an attempt refused because its budget was spent. Details: method.
 	SignInThrottled = "sign_in_throttled"
 	// CredentialAdded, CredentialChanged and CredentialRemoved: a credential of the type in

@@ -40,6 +40,16 @@ func WithFunc(ctx context.Context, f func() []Event) context.Context {
 	return context.WithValue(ctx, pendingKey{}, &pending{items: []func() []Event{f}})
 }
 
+// Holding returns ctx with a holder of its own for events not yet written (ctx itself when it
+// has one): events attached later to a context made from it, e.g. in a callback that receives
+// that context (identity.WithBeforeSave), are then seen by every write made with any of them.
+func Holding(ctx context.Context) context.Context {
+	if _, ok := ctx.Value(pendingKey{}).(*pending); ok {
+		return ctx
+	}
+	return context.WithValue(ctx, pendingKey{}, &pending{})
+}
+
 // Pending returns the events ctx carries that no write has stored yet, and done, which marks
 // them stored: a store calls Pending in each attempt of a transaction and done once it
 // committed.

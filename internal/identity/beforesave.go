@@ -12,8 +12,18 @@ type BeforeSave func(ctx context.Context, id *Identity) error
 type beforeSaveKey struct{}
 
 // WithBeforeSave returns ctx carrying fn: the identity a flow stores with ctx passes fn first.
-// Only flows set it; the admin API and imports never run a flow's hooks.
+// Only flows set it; the admin API and imports never run a flow's hooks. A BeforeSave ctx
+// already carries runs first, and fn only when it let the identity through.
 func WithBeforeSave(ctx context.Context, fn BeforeSave) context.Context {
+	if prev, ok := ctx.Value(beforeSaveKey{}).(BeforeSave); ok && prev != nil {
+		next := fn
+		fn = func(ctx context.Context, id *Identity) error {
+			if err := prev(ctx, id); err != nil {
+				return err
+			}
+			return next(ctx, id)
+		}
+	}
 	return context.WithValue(ctx, beforeSaveKey{}, fn)
 }
 

@@ -118,6 +118,7 @@ func registerAuth(pub *http.ServeMux, cfg *config.Config, m *signIn, lifecycle f
 		ReturnURL:    cfg.ReturnURL(config.FlowRegistration, "password"),
 		IssueSession: cfg.HasHook(config.FlowRegistration, "password", "session"), Methods: m.registration,
 		ShowVerificationUI: cfg.HasHook(config.FlowRegistration, "password", "show_verification_ui"),
+		Audit:              m.audit,
 	}
 	if verification != nil {
 		rh.Verification = verification

@@ -3,6 +3,7 @@ package registration
 import (
 	"net/http"
 
+	"github.com/portico-auth/portico/internal/audit/audithttp"
 	"github.com/portico-auth/portico/internal/flow"
 	"github.com/portico-auth/portico/internal/identity"
 )
@@ -24,6 +25,8 @@ type Handler struct {
 	// verification flow instead of the return URL.
 	Verification       Verifier
 	ShowVerificationUI bool
+	// Audit records each sign-up in the write that creates the identity (nil records nothing).
+	Audit *audithttp.Recorder
 }
 
 // Verifier starts verification flows for a new identity and returns the continue_with items

@@ -60,7 +60,7 @@ func (h *Handler) update(w *flow.Responder, r *http.Request) error {
 	}
 	// The after hooks that may refuse the sign-up or set its traits and metadata run when the
 	// method stores the identity (identity.Manager), before anything is written.
-	ident, err := m.Register(h.PrePersist(r, f, m.ID()), r, f, body)
+	ident, err := m.Register(h.Audited(h.PrePersist(r, f, m.ID()), r, m.ID()), r, f, body)
 	if fe, ok := flow.AsFormError(err); ok {
 		return h.Invalid(w, r, f, nil, fe)
 	}

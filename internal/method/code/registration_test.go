@@ -52,6 +52,9 @@ func TestSignUpWithCode(t *testing.T) {
 				t.Fatalf("a wrong code: %d %s", wrong.Status, wrong.Raw.Body)
 			}
 			done := signUp(t, fc, sent, email, code)
+			if got := s.AuditTypes(t, email); got != "sign_up" {
+				t.Errorf("audit trail %q, want the sign-up", got)
+			}
 			who := done.Raw
 			if fc.As == "browser" {
 				if done.Body != nil || done.Status != http.StatusSeeOther {

@@ -188,7 +188,7 @@ func (s *Strategy) finishLogin(w *flow.Responder, r *http.Request, p Provider, s
 }
 
 func (s *Strategy) finishRegistration(w *flow.Responder, r *http.Request, p Provider, st *state) error {
-	ctx := r.Context()
+	ctx := s.Registration.Audited(r.Context(), r, "oidc")
 	f := &registration.Flow{}
 	if _, err := s.Registration.Load(ctx, st.FlowID.String(), f); err != nil {
 		return err

@@ -173,6 +173,9 @@ func TestSignUpThenSignIn(t *testing.T) {
 			if id == "" {
 				t.Fatal("no session after signing up")
 			}
+			if got := g.s.AuditTypes(t, g.adaEmail); kind == "registration" && got != "sign_up" {
+				t.Errorf("audit trail %q, want the sign-up", got)
+			}
 			traits := ident["traits"].(map[string]any)
 			if traits["email"] != g.adaEmail || traits["name"].(map[string]any)["first"] != "Ada" {
 				t.Errorf("traits: %v", traits)

@@ -79,6 +79,9 @@ func TestSignUpJourney(t *testing.T) {
 				!slices.Equal(stored.Credentials[identity.CredentialsPasskey].Identifiers, []string{webauthn.HandleIdentifier(cfg.UserHandle)}) {
 				t.Fatalf("stored identity: %+v %+v", stored.Credentials, cfg)
 			}
+			if got := s.AuditTypes(t, email); got != "sign_up" {
+				t.Errorf("audit trail %q, want the sign-up", got)
+			}
 
 			fresh := mfatest.Anonymous(t, s, kind)
 			_, lf := fresh.Start("login", "")
