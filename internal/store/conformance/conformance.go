@@ -94,17 +94,21 @@ var base = time.Date(2030, 5, 6, 7, 8, 9, 123456789, time.FixedZone("X", 3600))
 
 func ctx(t *testing.T) context.Context { return t.Context() }
 
-// inParallel runs f(0) … f(n-1) in goroutines of their own and returns each call's error.
+// inParallel runs f(0) … f(n-1) in goroutines of their own, released together once all are
+// started, and returns each call's error.
 func inParallel(n int, f func(i int) error) []error {
 	errs := make([]error, n)
+	start := make(chan struct{})
 	var wg sync.WaitGroup
 	for i := range n {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			<-start
 			errs[i] = f(i)
 		}()
 	}
+	close(start)
 	wg.Wait()
 	return errs
 }

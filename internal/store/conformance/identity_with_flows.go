@@ -3,7 +3,6 @@ package conformance
 import (
 	"encoding/json"
 	"fmt"
-	"sync"
 	"testing"
 
 	"github.com/google/uuid"
@@ -125,23 +124,15 @@ func testIdentityUpdateWithConcurrent(t *testing.T, s store.Store) {
 		copies[i] = c
 	}
 	flowIDs := make([]uuid.UUID, n)
-	errs := make([]error, n)
-	var wg sync.WaitGroup
-	start := make(chan struct{})
-	for i, c := range copies {
+	for i := range flowIDs {
 		flowIDs[i] = uuid.New()
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			<-start
-			errs[i] = s.UpdateIdentityWith(ctx(t), c, store.IdentityWrites{Flows: func(v *identity.Identity) ([]store.FlowWrite, error) {
-				return []store.FlowWrite{{Record: &store.FlowRecord{ID: flowIDs[i], Kind: "settings", IdentityID: &v.ID,
-					ExpiresAt: base, Data: fmt.Appendf(nil, `{"n":%d}`, i)}, Create: true}}, nil
-			}})
-		}()
 	}
-	close(start)
-	wg.Wait()
+	errs := inParallel(n, func(i int) error {
+		return s.UpdateIdentityWith(ctx(t), copies[i], store.IdentityWrites{Flows: func(v *identity.Identity) ([]store.FlowWrite, error) {
+			return []store.FlowWrite{{Record: &store.FlowRecord{ID: flowIDs[i], Kind: "settings", IdentityID: &v.ID,
+				ExpiresAt: base, Data: fmt.Appendf(nil, `{"n":%d}`, i)}, Create: true}}, nil
+		}})
+	})
 	winner := oneWinner(t, errs)
 	got, err := s.GetIdentity(ctx(t), id.ID, false)
 	must(t, err)

@@ -145,32 +145,20 @@ func testSessionRecordNoLostUpdate(t *testing.T, s store.Store) {
 	id := create(t, s, "many@example.com")
 	ss := createSession(t, s, id, "many", base)
 	now := base.Add(time.Minute)
-	start := make(chan struct{})
-	errs := make([]error, raceWriters)
-	var wg sync.WaitGroup
-	for i := range raceWriters {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			<-start
-			errs[i] = func() error {
-				for {
-					cur, err := s.GetSession(ctx(t), ss.ID)
-					if err != nil {
-						return err
-					}
-					cur.AuthenticationMethods = append(cur.AuthenticationMethods,
-						session.AuthenticationMethod{Method: fmt.Sprintf("m%d", i), AAL: session.AAL2, CompletedAt: now})
-					err = s.RecordSessionAuthentication(ctx(t), cur, now)
-					if !errors.Is(err, apierr.ErrConflict) {
-						return err
-					}
-				}
-			}()
-		}()
-	}
-	close(start)
-	wg.Wait()
+	errs := inParallel(raceWriters, func(i int) error {
+		for {
+			cur, err := s.GetSession(ctx(t), ss.ID)
+			if err != nil {
+				return err
+			}
+			cur.AuthenticationMethods = append(cur.AuthenticationMethods,
+				session.AuthenticationMethod{Method: fmt.Sprintf("m%d", i), AAL: session.AAL2, CompletedAt: now})
+			err = s.RecordSessionAuthentication(ctx(t), cur, now)
+			if !errors.Is(err, apierr.ErrConflict) {
+				return err
+			}
+		}
+	})
 	for i, err := range errs {
 		if err != nil {
 			t.Errorf("writer %d: %v", i, err)
