@@ -35,12 +35,21 @@ func codeAddresses(ex *schema.Extracted) []schema.Address {
 	return out
 }
 
-// setCodeAddresses keeps an identity's code credential, if it has one, in step with its
-// traits: identifiers and config name the addresses codes go to now.
+// setCodeAddresses keeps an identity's code credential in step with its traits: identifiers
+// and config name the addresses codes go to now. As in Kratos, an identity whose schema marks
+// a trait as a code identifier gets the credential whichever way it was made (a password
+// sign-up, the admin API); one without a code identifier keeps only one it already has (a
+// code sign-up's).
 func setCodeAddresses(id *Identity, ex *schema.Extracted, now time.Time) {
 	c, ok := id.Credentials[CredentialsCode]
 	if !ok {
-		return
+		if len(ex.CodeIdentifiers) == 0 {
+			return
+		}
+		if id.Credentials == nil {
+			id.Credentials = map[CredentialsType]Credentials{}
+		}
+		c = Credentials{Type: CredentialsCode, CreatedAt: now, UpdatedAt: now}
 	}
 	cfg := CodeConfig{Addresses: []CodeAddress{}}
 	identifiers := []string{}
