@@ -1,6 +1,8 @@
 package apptest
 
 import (
+	"database/sql"
+	"encoding/json"
 	"net/http"
 	"strings"
 	"testing"
@@ -39,4 +41,36 @@ func (s *Server) AuditTypes(t testing.TB, address string) string {
 		out[i] = ev.Type
 	}
 	return strings.Join(out, " ")
+}
+
+// FailedSignIns counts the stored sign_in_failed events of method: those under an identity
+// and those under none (an attempt that named no identity).
+func (s *Server) FailedSignIns(t testing.TB, method string) (named, anonymous int) {
+	t.Helper()
+	db := s.App.Store.(interface{ DB() *sql.DB }).DB()
+	rows, err := db.Query("SELECT identity_id IS NULL, details FROM audit_events WHERE type = 'sign_in_failed'")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var none bool
+		var details string
+		if err := rows.Scan(&none, &details); err != nil {
+			t.Fatal(err)
+		}
+		var d struct{ Method string }
+		if err := json.Unmarshal([]byte(details), &d); err != nil || d.Method != method {
+			continue
+		}
+		if none {
+			anonymous++
+		} else {
+			named++
+		}
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return named, anonymous
 }

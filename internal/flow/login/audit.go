@@ -52,6 +52,10 @@ func (h *Handler) recordRefusal(r *http.Request, method string, ident *uuid.UUID
 	switch {
 	case errors.As(err, &re):
 		id = re.IdentityID
+		if id == uuid.Nil && ident != nil {
+			// A refresh: the attempt was on the signed-in identity.
+			id = *ident
+		}
 	case ident != nil:
 		id = *ident
 	default:

@@ -73,22 +73,24 @@ func (m *LoginMethod) Authenticate(ctx context.Context, r *http.Request, f *logi
 	}
 	c, err := m.Codes.Check(ctx, f.ID, onetime.PurposeLogin, code)
 	switch {
+	// A wrong code is a failed sign-in (login.Refused) under no identity: the flow does not
+	// keep whose address the code went to, and the address typed is never recorded.
 	case errors.Is(err, onetime.ErrTooManyTries):
-		return nil, flow.NewFormError(text.NewCodeSubmittedTooOften())
+		return nil, login.Refused(uuid.Nil, flow.NewFormError(text.NewCodeSubmittedTooOften()))
 	case errors.Is(err, onetime.ErrInvalid) || (err == nil && c.IdentityID == nil):
-		return nil, flow.NewFormError(text.New(text.ErrorValidationLoginCodeInvalid, nil))
+		return nil, login.Refused(uuid.Nil, flow.NewFormError(text.New(text.ErrorValidationLoginCodeInvalid, nil)))
 	case err != nil:
 		return nil, err
 	}
 	ident, err := m.Identities.GetIdentity(ctx, *c.IdentityID, true)
 	if errors.Is(err, apierr.ErrNotFound) {
-		return nil, flow.NewFormError(text.New(text.ErrorValidationLoginCodeInvalid, nil))
+		return nil, login.Refused(uuid.Nil, flow.NewFormError(text.New(text.ErrorValidationLoginCodeInvalid, nil)))
 	}
 	if err != nil {
 		return nil, err
 	}
 	if ident.State != "" && ident.State != identity.StateActive {
-		return nil, flow.NewFormError(text.NewInvalidCredentials())
+		return nil, login.Refused(ident.ID, flow.NewFormError(text.NewInvalidCredentials()))
 	}
 	// The code proved control of the address.
 	if err := m.Identities.MarkAddressVerified(ctx, ident.ID, c.Via, c.Address, m.Now()); err != nil && !errors.Is(err, apierr.ErrNotFound) {

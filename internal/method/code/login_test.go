@@ -90,6 +90,11 @@ func TestCodeSignInRefusals(t *testing.T) {
 	if r.Status != http.StatusBadRequest || !r.HasMessage(text.ErrorValidationGeneric) {
 		t.Fatalf("the right code after five wrong ones: %d %s", r.Status, r.Raw.Body)
 	}
+	// Each refusal is a failed sign-in in the audit trail, under no identity: the flow keeps
+	// no identity for the code, and the typed address is never recorded.
+	if named, anonymous := s.FailedSignIns(t, "code"); named != 0 || anonymous != 6 {
+		t.Errorf("failed code sign-ins recorded: %d named, %d anonymous; want 6 anonymous", named, anonymous)
+	}
 
 	known := fc.Submit(t, fc.Start(t), map[string]string{"method": "code", "identifier": email})
 	strangerAddr := apptest.Email("stranger")

@@ -10,6 +10,7 @@ import (
 
 	"github.com/go-webauthn/webauthn/protocol"
 	lib "github.com/go-webauthn/webauthn/webauthn"
+	"github.com/google/uuid"
 
 	"github.com/portico-auth/portico/internal/apierr"
 	"github.com/portico-auth/portico/internal/flow"
@@ -116,12 +117,14 @@ func (m *Login) Authenticate(ctx context.Context, _ *http.Request, f *login.Flow
 	if err != nil {
 		return nil, fail(webauthn.FailureMessage(err))
 	}
+	// From here on a refusal is a failed sign-in (login.Refused): under the identity the
+	// assertion named when one holds it, under none otherwise.
 	parsed, err := protocol.ParseCredentialRequestResponseBytes(raw)
 	if err != nil {
-		return nil, fail(webauthn.FailureMessage(err))
+		return nil, login.Refused(uuid.Nil, fail(webauthn.FailureMessage(err)))
 	}
 	if err := webauthn.RequireUserVerifiedAssertion(parsed); err != nil {
-		return nil, fail(webauthn.FailureMessage(err))
+		return nil, login.Refused(uuid.Nil, fail(webauthn.FailureMessage(err)))
 	}
 
 	var (
@@ -155,16 +158,20 @@ func (m *Login) Authenticate(ctx context.Context, _ *http.Request, f *login.Flow
 		_, cred, err = m.RP.ValidatePasskeyLogin(handler, *sd, parsed)
 		if lookupErr != nil {
 			if errors.Is(lookupErr, apierr.ErrNotFound) {
-				return nil, fail(text.New(text.ErrorValidationNoWebAuthnUser, nil))
+				return nil, login.Refused(uuid.Nil, fail(text.New(text.ErrorValidationNoWebAuthnUser, nil)))
 			}
 			return nil, lookupErr
 		}
 	}
 	if err != nil {
-		return nil, fail(webauthn.FailureMessage(err))
+		named := uuid.Nil
+		if found != nil {
+			named = found.ID
+		}
+		return nil, login.Refused(named, fail(webauthn.FailureMessage(err)))
 	}
 	if found.State != "" && found.State != identity.StateActive {
-		return nil, login.ErrInvalidCredentials()
+		return nil, login.Refused(found.ID, login.ErrInvalidCredentials())
 	}
 	if err := webauthn.Used(ctx, m.Ceremonies, m.Identities, f, purpose, found, identity.CredentialsPasskey, cfg, cred, now); err != nil {
 		return nil, err

@@ -141,6 +141,12 @@ func TestLoginRejected(t *testing.T) {
 		}
 	}
 
+	// Each refused assertion is a failed sign-in in the audit trail, the unknown key's under no
+	// identity.
+	if named, anonymous := s.FailedSignIns(t, "passkey"); named+anonymous != len(cases) || anonymous == 0 {
+		t.Errorf("failed passkey sign-ins recorded: %d named, %d anonymous; want %d, the unknown key's anonymous", named, anonymous, len(cases))
+	}
+
 	// The right answer works once; the same answer again is refused.
 	a.Origin = origin
 	resp, err := a.Get(opts, "")
