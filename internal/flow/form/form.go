@@ -161,6 +161,18 @@ func (v Values) String(path string) string {
 	}
 }
 
+// Bool reads a submitted boolean at path: true in JSON, "true" (or "1", "on") from a form;
+// anything else is false.
+func (v Values) Bool(path string) bool {
+	switch x := v.Get(path).(type) {
+	case bool:
+		return x
+	case string:
+		return x == "true" || x == "1" || x == "on"
+	}
+	return false
+}
+
 // Object returns the object at path (nil when there is none).
 func (v Values) Object(path string) map[string]any {
 	switch x := v.Get(path).(type) {

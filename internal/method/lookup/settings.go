@@ -77,7 +77,7 @@ func (*SettingsMethod) Claims(b form.Values) bool {
 	if m != "" && m != "lookup" {
 		return false
 	}
-	return truthy(b[fieldRegenerate]) || truthy(b[fieldReveal]) || truthy(b[fieldConfirm]) || truthy(b[fieldDisable])
+	return b.Bool(fieldRegenerate) || b.Bool(fieldReveal) || b.Bool(fieldConfirm) || b.Bool(fieldDisable)
 }
 
 // Nodes implements settings.Method: reveal and disable once codes are stored, generate
@@ -114,18 +114,18 @@ func (m *SettingsMethod) Update(ctx context.Context, f *settings.Flow, sub *sett
 	}
 	b := sub.Body
 	switch {
-	case truthy(b[fieldConfirm]):
+	case b.Bool(fieldConfirm):
 		return m.confirm(ctx, f, sub)
-	case truthy(b[fieldReveal]):
+	case b.Bool(fieldReveal):
 		return m.reveal(f, sub)
-	case truthy(b[fieldDisable]):
+	case b.Bool(fieldDisable):
 		delete(sub.Identity.Credentials, identity.CredentialsLookupSecret)
 		f.DeleteInternal(internalKeyCodes)
 		if err := sub.Save(ctx, sub.Identity); err != nil {
 			return fmt.Errorf("disable recovery codes: %w", err)
 		}
 		return nil
-	case truthy(b[fieldRegenerate]):
+	case b.Bool(fieldRegenerate):
 		return m.regenerate(f)
 	}
 	f.UI.AddMessage(text.New(text.ErrorValidationSettingsNoStrategy, nil))
@@ -207,15 +207,4 @@ func (m *SettingsMethod) reveal(f *settings.Flow, sub *settings.Submission) erro
 	f.AppendOnce(sub, codesNode(items))
 	f.UI.Nodes.Append(button(fieldDisable, text.InfoSettingsDisableLookup), button(fieldRegenerate, text.InfoSettingsRegenerateLookup))
 	return settings.ErrReturnToUI
-}
-
-// truthy reads a submitted boolean: true in JSON, "true" (or "1", "on") from a form.
-func truthy(v any) bool {
-	switch x := v.(type) {
-	case bool:
-		return x
-	case string:
-		return x == "true" || x == "1" || x == "on"
-	}
-	return false
 }

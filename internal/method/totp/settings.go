@@ -65,7 +65,7 @@ func (*SettingsMethod) ID() string { return ID }
 func (m *SettingsMethod) now() time.Time { return m.Now().UTC() }
 
 // Claims implements settings.Claimer: the unlink button submits no method.
-func (*SettingsMethod) Claims(b form.Values) bool { return truthy(b["totp_unlink"]) }
+func (*SettingsMethod) Claims(b form.Values) bool { return b.Bool("totp_unlink") }
 
 // Nodes implements settings.Method: the unlink button when an app is linked; otherwise the QR
 // code, the secret as text, the code input and the save button, for a key kept in the flow.
@@ -167,7 +167,7 @@ func (m *SettingsMethod) Update(ctx context.Context, f *settings.Flow, sub *sett
 	}
 	ident := sub.Identity
 	if ident.HasCredentials(identity.CredentialsTOTP) {
-		if !truthy(sub.Body["totp_unlink"]) {
+		if !sub.Body.Bool("totp_unlink") {
 			return nil // nothing asked of a linked app: Kratos answers with success too
 		}
 		delete(ident.Credentials, identity.CredentialsTOTP)
@@ -220,14 +220,3 @@ func (m *SettingsMethod) link(ctx context.Context, f *settings.Flow, sub *settin
 }
 
 func ptr[T any](v T) *T { return &v }
-
-// truthy reads a submitted boolean: true in JSON, "true" (or "1", "on") from a form.
-func truthy(v any) bool {
-	switch x := v.(type) {
-	case bool:
-		return x
-	case string:
-		return x == "true" || x == "1" || x == "on"
-	}
-	return false
-}
