@@ -2,15 +2,10 @@ package identity_test
 
 import (
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"testing"
-	"time"
 
-	"github.com/portico-auth/portico/internal/hash"
 	"github.com/portico-auth/portico/internal/identity"
-	"github.com/portico-auth/portico/internal/schema"
-	"github.com/portico-auth/portico/internal/store/sqlstore/sqlstoretest"
 )
 
 // A schema whose email is a code identifier gives every identity the code credential, as
@@ -21,12 +16,7 @@ func TestCodeCredentialFromSchema(t *testing.T) {
 	    "password": {"identifier": true}, "code": {"identifier": true, "via": "email"}}}}},
 	  "required": ["email"]}}}`
 	ctx := context.Background()
-	st := sqlstoretest.Memory(t)
-	reg, err := schema.NewRegistry(ctx, []schema.Source{{ID: "default", URL: "base64://" + base64.StdEncoding.EncodeToString([]byte(codeSchema))}}, "default", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	m := identity.NewManager(st, reg, hash.New(hash.Options{BcryptCost: 4}), func() time.Time { return time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC) })
+	m, st := newManagerFor(t, codeSchema)
 	want := func(id *identity.Identity, address string) {
 		t.Helper()
 		got, err := st.GetIdentity(ctx, id.ID, true)

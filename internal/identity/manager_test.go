@@ -30,9 +30,15 @@ const managerSchema = `{
 
 func newManager(t *testing.T) (*identity.Manager, *sqlstore.Store) {
 	t.Helper()
+	return newManagerFor(t, managerSchema)
+}
+
+// newManagerFor is a manager over an in-memory store whose default schema is doc.
+func newManagerFor(t *testing.T, doc string) (*identity.Manager, *sqlstore.Store) {
+	t.Helper()
 	ctx := context.Background()
 	st := sqlstoretest.Memory(t)
-	reg, err := schema.NewRegistry(ctx, []schema.Source{{ID: "default", URL: "base64://" + base64.StdEncoding.EncodeToString([]byte(managerSchema))}}, "default", nil)
+	reg, err := schema.NewRegistry(ctx, []schema.Source{{ID: "default", URL: "base64://" + base64.StdEncoding.EncodeToString([]byte(doc))}}, "default", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
