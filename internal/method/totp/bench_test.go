@@ -1,13 +1,9 @@
 package totp_test
 
 import (
-	"context"
-	"io"
-	"net/http"
 	"testing"
 
 	"github.com/portico-auth/portico/internal/apptest"
-	"github.com/portico-auth/portico/internal/session"
 )
 
 // mfaConfig turns on what bench/run.sh's MFA configuration does besides TOTP and lookup codes.
@@ -33,34 +29,5 @@ func BenchmarkCreateSettingsFlowTOTP(b *testing.B) {
 		apptest.WithEnv("SELFSERVICE_METHODS_TOTP_ENABLED", "true"),
 		apptest.WithEnv("SELFSERVICE_METHODS_TOTP_CONFIG_ISSUER", "Portico Bench"),
 		apptest.WithEnv("SELFSERVICE_METHODS_LOOKUP_SECRET_ENABLED", "true"))
-	id := s.CreateIdentity(b, "bench@example.com", password)
-	token := s.IssueSession(b, id, session.AAL1)
-	cookie := s.App.Sessions.Options().CookieName + "=" + token
-	target := s.PublicURL("/self-service/settings/browser")
-	hc := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	for _, tc := range []struct {
-		name, accept string
-		status       int
-	}{
-		{"ajax", "application/json", http.StatusOK},
-		{"303", "text/html", http.StatusSeeOther},
-	} {
-		b.Run(tc.name, func(b *testing.B) {
-			b.ReportAllocs()
-			for b.Loop() {
-				req, _ := http.NewRequestWithContext(context.Background(), http.MethodGet, target, nil)
-				req.Header.Set("Accept", tc.accept)
-				req.Header.Set("Cookie", cookie)
-				res, err := hc.Do(req)
-				if err != nil {
-					b.Fatal(err)
-				}
-				_, _ = io.Copy(io.Discard, res.Body)
-				_ = res.Body.Close()
-				if res.StatusCode != tc.status {
-					b.Fatalf("status %d", res.StatusCode)
-				}
-			}
-		})
-	}
+	s.BenchCreateSettingsFlow(b, "bench@example.com", password)
 }
