@@ -81,3 +81,15 @@ func (h *Handler) recordSignIn(r *http.Request, sess *session.Session, method st
 		"method": method, "methods": methods, "aal": string(sess.AAL),
 	}).WithSession(sess.ID))
 }
+
+// Refuse answers a refusal that method made outside a submission to flow f (the oidc
+// callback) as a submission's is answered (Invalid), and records it in the audit trail as
+// recordRefusal does: err is a login.Refused naming the identity the attempt was on.
+func (h *Handler) Refuse(w *flow.Responder, r *http.Request, f *Flow, method string, sess *session.Session, err error) error {
+	fe, ok := flow.AsFormError(err)
+	if !ok {
+		return err
+	}
+	h.recordRefusal(r, method, nil, sess, err)
+	return h.Invalid(w, r, f, nil, fe)
+}

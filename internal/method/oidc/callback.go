@@ -160,8 +160,9 @@ func (s *Strategy) finishLogin(w *flow.Responder, r *http.Request, p Provider, s
 	if err != nil {
 		return err
 	}
+	// The refusals below are on an identity that is known: recorded as failed sign-ins.
 	if sess != nil && (f.Refresh || f.RequestedAAL != "aal1") && sess.IdentityID != ident.ID {
-		return s.Login.Invalid(w, r, f, nil, login.ErrInvalidCredentials())
+		return s.Login.Refuse(w, r, f, ID, sess, login.Refused(sess.IdentityID, login.ErrInvalidCredentials()))
 	}
 	if sess == nil {
 		// A flow waiting for an existing identity to sign in (safe account linking) accepts
@@ -172,7 +173,7 @@ func (s *Strategy) finishLogin(w *flow.Responder, r *http.Request, p Provider, s
 			return err
 		}
 		if target != nil && *target != ident.ID {
-			return s.Login.Invalid(w, r, f, nil, login.ErrInvalidCredentials())
+			return s.Login.Refuse(w, r, f, ID, nil, login.Refused(*target, login.ErrInvalidCredentials()))
 		}
 		if target != nil {
 			err := s.Links.Complete(ctx, r, f, ident)
