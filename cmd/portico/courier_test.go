@@ -6,7 +6,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -61,19 +60,7 @@ func TestCourierWatch(t *testing.T) {
 	if mail.Subject != "Your sign-in code" || !strings.Contains(mail.Text, "731905") {
 		t.Fatalf("mail = %s: %q", mail, mail.Text)
 	}
-	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatalf("courier watch did not exit cleanly: %v\n%s", err, stderr.String())
-		}
-	case <-time.After(30 * time.Second):
-		t.Fatal("courier watch did not stop after SIGTERM")
-	}
+	stopCleanly(t, cmd, "courier watch", &stderr)
 	log := stderr.String()
 	if !strings.Contains(log, "message sent") || !strings.Contains(log, "template_type=login_code_valid") ||
 		!strings.Contains(log, "recipient=ann@example.com") || strings.Contains(log, "731905") {

@@ -38,18 +38,10 @@ func freePort(t *testing.T) int {
 
 const schemaFile = `{"$schema":"http://json-schema.org/draft-07/schema#","type":"object","properties":{"traits":{"type":"object","properties":{"email":{"type":"string","format":"email","ory.sh/kratos":{"credentials":{"password":{"identifier":true}}}}}}}}`
 
+// writeConfig writes a configuration with a schema, a cookie secret and extra.
 func writeConfig(t *testing.T, dir, dsn string, extra string) string {
 	t.Helper()
-	schema := filepath.Join(dir, "identity.schema.json")
-	if err := os.WriteFile(schema, []byte(schemaFile), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	cfg := fmt.Sprintf("dsn: %q\nidentity:\n  schemas:\n    - id: default\n      url: file://%s\nsecrets:\n  cookie: [\"a-cookie-secret-of-sufficient-length\"]\n%s", dsn, schema, extra)
-	path := filepath.Join(dir, "portico.yml")
-	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return path
+	return writeBareConfig(t, dir, dsn, "secrets:\n  cookie: [\"a-cookie-secret-of-sufficient-length\"]\n"+extra)
 }
 
 // TestStartupFailuresAreOneClearLine: a broken config, an unreachable database and an
@@ -137,6 +129,16 @@ func TestMigrateThenServeThenShutDown(t *testing.T) {
 		t.Fatalf("admin alive: %v", err)
 	}
 	res.Body.Close()
+	stopCleanly(t, cmd, "serve", &stderr)
+	if !strings.Contains(stderr.String(), "shutting down") {
+		t.Fatalf("no shutdown line in:\n%s", stderr.String())
+	}
+}
+
+// stopCleanly sends cmd SIGTERM and fails unless it exits with 0 within 30 s (an upper bound
+// for a loaded machine, not a timing); what names the command, stderr is its log.
+func stopCleanly(t *testing.T, cmd *exec.Cmd, what string, stderr fmt.Stringer) {
+	t.Helper()
 	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
@@ -145,12 +147,9 @@ func TestMigrateThenServeThenShutDown(t *testing.T) {
 	select {
 	case err := <-done:
 		if err != nil {
-			t.Fatalf("serve did not exit cleanly: %v\n%s", err, stderr.String())
+			t.Fatalf("%s did not exit cleanly: %v\n%s", what, err, stderr.String())
 		}
 	case <-time.After(30 * time.Second):
-		t.Fatal("serve did not stop after SIGTERM")
-	}
-	if !strings.Contains(stderr.String(), "shutting down") {
-		t.Fatalf("no shutdown line in:\n%s", stderr.String())
+		t.Fatalf("%s did not stop after SIGTERM", what)
 	}
 }
