@@ -44,7 +44,8 @@ func (s *Server) AuditTypes(t testing.TB, address string) string {
 }
 
 // FailedSignIns counts the stored sign_in_failed events of method: those under an identity
-// and those under none (an attempt that named no identity).
+// and those under none (an attempt that named no identity). The database may be shared
+// (PORTICO_TEST_DSN): compare counts taken before and after.
 func (s *Server) FailedSignIns(t testing.TB, method string) (named, anonymous int) {
 	t.Helper()
 	db := s.App.Store.(interface{ DB() *sql.DB }).DB()
