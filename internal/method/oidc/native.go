@@ -65,17 +65,26 @@ func (s *Strategy) native(ctx context.Context, id string, body form.Values) (Pro
 	return p, c, nil
 }
 
+// nativeAccount is the identity of the ID token a native app submitted, signed up when new;
+// lr is set (and err is it) when the account may be linked to an existing identity instead.
+func (s *Strategy) nativeAccount(ctx context.Context, id string, body form.Values) (ident *identity.Identity, lr *linkRequired, err error) {
+	p, c, err := s.native(ctx, id, body)
+	if err != nil {
+		return nil, nil, err
+	}
+	ident, err = s.signInOrUp(ctx, p, c, nil, true)
+	if errors.As(err, &lr) {
+		return nil, lr, err
+	}
+	return ident, nil, err
+}
+
 // nativeSignIn signs a native app in with the ID token it submitted to API login flow f; an
 // account that may be linked to an existing identity turns f into a flow waiting for that
 // identity to sign in (see links.go).
 func (m LoginMethod) nativeSignIn(ctx context.Context, r *http.Request, f *login.Flow, id string, body form.Values) (*identity.Identity, error) {
-	p, c, err := m.native(ctx, id, body)
-	if err != nil {
-		return nil, err
-	}
-	ident, err := m.signInOrUp(ctx, p, c, nil, true)
-	var lr *linkRequired
-	if errors.As(err, &lr) {
+	ident, lr, err := m.nativeAccount(ctx, id, body)
+	if lr != nil {
 		fe, err := m.askToLink(ctx, r, f, lr)
 		if err != nil {
 			return nil, err
@@ -88,13 +97,8 @@ func (m LoginMethod) nativeSignIn(ctx context.Context, r *http.Request, f *login
 // nativeSignUp signs a native app up; an account whose address an existing identity holds
 // is 4000027 (the app signs in through a login flow to link it).
 func (m RegistrationMethod) nativeSignUp(ctx context.Context, id string, body form.Values) (*identity.Identity, error) {
-	p, c, err := m.native(ctx, id, body)
-	if err != nil {
-		return nil, err
-	}
-	ident, err := m.signInOrUp(ctx, p, c, nil, true)
-	var lr *linkRequired
-	if errors.As(err, &lr) {
+	ident, lr, err := m.nativeAccount(ctx, id, body)
+	if lr != nil {
 		return nil, flow.NewFormError(text.New(text.ErrorValidationDuplicateCredentialsOnOIDCLink, nil))
 	}
 	return ident, err
