@@ -134,14 +134,21 @@ func (p *Party) Start(kind, q string) (*apptest.Response, map[string]any) {
 		}
 		return res, res.Map(p.T)
 	}
+	return res, p.redirected(kind, res)
+}
+
+// redirected is the flow of kind a browser reply's 303 points to, nil when the reply is no
+// 303 or points to no flow.
+func (p *Party) redirected(kind string, res *apptest.Response) map[string]any {
+	p.T.Helper()
 	if res.StatusCode != http.StatusSeeOther {
-		return res, nil
+		return nil
 	}
 	id := apptest.URL(p.T, res.Header.Get("Location")).Query().Get("flow")
 	if id == "" {
-		return res, nil
+		return nil
 	}
-	return res, p.Flow(kind, id)
+	return p.Flow(kind, id)
 }
 
 // Flow reads a flow of kind by id as JSON.
@@ -176,14 +183,7 @@ func (p *Party) Submit(kind string, f map[string]any, fields map[string]any) (*a
 		form.Set(k, fmt.Sprint(v))
 	}
 	res := p.C.PostForm(action, form)
-	if res.StatusCode != http.StatusSeeOther {
-		return res, nil
-	}
-	id := apptest.URL(p.T, res.Header.Get("Location")).Query().Get("flow")
-	if id == "" {
-		return res, nil
-	}
-	return res, p.Flow(kind, id)
+	return res, p.redirected(kind, res)
 }
 
 // Str walks v by keys and returns the string found, or "".
