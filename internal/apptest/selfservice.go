@@ -197,3 +197,19 @@ func Email(local string) string {
 	_, _ = rand.Read(b)
 	return fmt.Sprintf("%s-%x@example.com", local, b)
 }
+
+// Want fails unless f is a reply of the flow in state with message msg: status okStatus for
+// JSON clients (a browser gets its 303), never cached.
+func (fc *FlowClient) Want(t testing.TB, f *Flow, okStatus int, state string, msg int) {
+	t.Helper()
+	status := okStatus
+	if fc.As == "browser" {
+		status = http.StatusSeeOther
+	}
+	if f.Status != status || f.State != state || !f.HasMessage(msg) {
+		t.Fatalf("%s: status %d state %q messages %v, want %d %q with %d: %s", fc.As, f.Status, f.State, f.MessageIDs(), status, state, msg, f.Raw.Body)
+	}
+	if cc := f.Raw.Header.Get("Cache-Control"); !strings.Contains(cc, "no-store") {
+		t.Fatalf("%s: Cache-Control %q", fc.As, cc)
+	}
+}

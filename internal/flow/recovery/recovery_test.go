@@ -19,17 +19,6 @@ func start(t *testing.T, opts ...apptest.Option) (*apptest.Server, *apptest.Mail
 	return s, s.StartMail(t)
 }
 
-func wantFlow(t *testing.T, fc *apptest.FlowClient, f *apptest.Flow, okStatus int, state string, msg int) {
-	t.Helper()
-	status := okStatus
-	if fc.As == "browser" {
-		status = http.StatusSeeOther
-	}
-	if f.Status != status || f.State != state || !f.HasMessage(msg) {
-		t.Fatalf("%s: status %d state %q messages %v, want %d %q with %d: %s", fc.As, f.Status, f.State, f.MessageIDs(), status, state, msg, f.Raw.Body)
-	}
-}
-
 // settingsFlow is where a successful recovery sends fc: the settings flow's id, and for a
 // native app the session token.
 func recoverWith(t *testing.T, s *apptest.Server, fc *apptest.FlowClient, f *apptest.Flow, code string) (settingsID, token string) {
@@ -145,7 +134,7 @@ func TestForgotPassword(t *testing.T) {
 			email := apptest.Email(fc.As + "-forgot")
 			s.CreateIdentity(t, email, oldPassword)
 			f := fc.Submit(t, fc.Start(t), map[string]string{"method": "code", "email": email})
-			wantFlow(t, fc, f, http.StatusOK, "sent_email", text.InfoRecoveryEmailWithCodeSent)
+			fc.Want(t, f, http.StatusOK, "sent_email", text.InfoRecoveryEmailWithCodeSent)
 			code := mail.Code(t, email)
 			settingsID, token := recoverWith(t, s, fc, f, code)
 			newPassword(t, s, fc, settingsID, token, "a brand new passphrase 42")
@@ -163,7 +152,7 @@ func TestForgotPassword(t *testing.T) {
 			// so only the native app, which keeps no cookies, can try).
 			if fc.As == "native" {
 				again := fc.Submit(t, f, map[string]string{"method": "code", "code": code})
-				wantFlow(t, fc, again, http.StatusBadRequest, "passed_challenge", text.ErrorValidationRecoveryRetrySuccess)
+				fc.Want(t, again, http.StatusBadRequest, "passed_challenge", text.ErrorValidationRecoveryRetrySuccess)
 			}
 		})
 	}
@@ -181,14 +170,14 @@ func TestBadCodes(t *testing.T) {
 			code := mail.Code(t, email)
 			wrong := func(i int) string { return apptest.WrongCode(code, i) }
 			s.Clock.Advance(16 * time.Minute)
-			wantFlow(t, fc, fc.Submit(t, f, map[string]string{"method": "code", "code": code}), http.StatusBadRequest, "sent_email", text.ErrorValidationRecoveryCodeInvalid)
+			fc.Want(t, fc.Submit(t, f, map[string]string{"method": "code", "code": code}), http.StatusBadRequest, "sent_email", text.ErrorValidationRecoveryCodeInvalid)
 			f = fc.Submit(t, f, map[string]string{"method": "code", "email": email})
 			code = mail.Code(t, email)
 			for i := range 5 {
-				wantFlow(t, fc, fc.Submit(t, f, map[string]string{"method": "code", "code": wrong(i)}), http.StatusBadRequest, "sent_email", text.ErrorValidationRecoveryCodeInvalid)
+				fc.Want(t, fc.Submit(t, f, map[string]string{"method": "code", "code": wrong(i)}), http.StatusBadRequest, "sent_email", text.ErrorValidationRecoveryCodeInvalid)
 			}
 			r := fc.Submit(t, f, map[string]string{"method": "code", "code": code})
-			wantFlow(t, fc, r, http.StatusBadRequest, "choose_method", text.ErrorValidationGeneric)
+			fc.Want(t, r, http.StatusBadRequest, "choose_method", text.ErrorValidationGeneric)
 			if r.ID == f.ID {
 				t.Fatal("no new flow after too many codes")
 			}

@@ -31,20 +31,6 @@ func address(t *testing.T, s *apptest.Server, id *identity.Identity) identity.Ve
 	return got.VerifiableAddresses[0]
 }
 
-func wantFlow(t *testing.T, fc *apptest.FlowClient, f *apptest.Flow, okStatus int, state string, msg int) {
-	t.Helper()
-	status := okStatus
-	if fc.As == "browser" {
-		status = http.StatusSeeOther
-	}
-	if f.Status != status || f.State != state || !f.HasMessage(msg) {
-		t.Fatalf("%s: status %d state %q messages %v, want %d %q with %d: %s", fc.As, f.Status, f.State, f.MessageIDs(), status, state, msg, f.Raw.Body)
-	}
-	if cc := f.Raw.Header.Get("Cache-Control"); !strings.Contains(cc, "no-store") {
-		t.Fatalf("%s: Cache-Control %q", fc.As, cc)
-	}
-}
-
 // TestVerifyWithCode: as a browser, an SPA and a native app, an address is verified with the
 // code from the real message.
 func TestVerifyWithCode(t *testing.T) {
@@ -58,7 +44,7 @@ func TestVerifyWithCode(t *testing.T) {
 				t.Fatalf("new flow: %s", f.Raw.Body)
 			}
 			f = fc.Submit(t, f, map[string]string{"method": "code", "email": strings.ToUpper(email)})
-			wantFlow(t, fc, f, http.StatusOK, "sent_email", text.InfoVerificationEmailWithCodeSent)
+			fc.Want(t, f, http.StatusOK, "sent_email", text.InfoVerificationEmailWithCodeSent)
 			if a := address(t, s, id); a.Status != "sent" || a.Verified {
 				t.Fatalf("after sending: %+v", a)
 			}
@@ -68,14 +54,14 @@ func TestVerifyWithCode(t *testing.T) {
 			}
 			code := mail.Code(t, email)
 			f = fc.Submit(t, f, map[string]string{"method": "code", "code": code})
-			wantFlow(t, fc, f, http.StatusOK, "passed_challenge", text.InfoVerificationSuccessful)
+			fc.Want(t, f, http.StatusOK, "passed_challenge", text.InfoVerificationSuccessful)
 			a := address(t, s, id)
 			if !a.Verified || a.Status != "completed" || a.VerifiedAt == nil {
 				t.Fatalf("after the code: %+v", a)
 			}
 			// Reused: the flow is done.
 			again := fc.Submit(t, f, map[string]string{"method": "code", "code": code})
-			wantFlow(t, fc, again, http.StatusBadRequest, "passed_challenge", text.ErrorValidationVerificationRetrySuccess)
+			fc.Want(t, again, http.StatusBadRequest, "passed_challenge", text.ErrorValidationVerificationRetrySuccess)
 		})
 	}
 }
@@ -93,18 +79,18 @@ func TestWrongReusedExpiredCodes(t *testing.T) {
 			code := mail.Code(t, email)
 			wrong := apptest.WrongCode(code, 0)
 			bad := fc.Submit(t, f, map[string]string{"method": "code", "code": wrong})
-			wantFlow(t, fc, bad, http.StatusBadRequest, "sent_email", text.ErrorValidationVerificationCodeInvalid)
+			fc.Want(t, bad, http.StatusBadRequest, "sent_email", text.ErrorValidationVerificationCodeInvalid)
 
 			// Expired: the code's lifespan (15m) is over, the flow's (1h) is not.
 			s.Clock.Advance(16 * time.Minute)
 			expired := fc.Submit(t, f, map[string]string{"method": "code", "code": code})
-			wantFlow(t, fc, expired, http.StatusBadRequest, "sent_email", text.ErrorValidationVerificationCodeInvalid)
+			fc.Want(t, expired, http.StatusBadRequest, "sent_email", text.ErrorValidationVerificationCodeInvalid)
 
 			// A new code, used once, then refused.
 			f = fc.Submit(t, f, map[string]string{"method": "code", "email": email})
 			fresh := mail.Code(t, email)
 			other := fc.Submit(t, fc.Start(t), map[string]string{"method": "code", "code": fresh})
-			wantFlow(t, fc, other, http.StatusBadRequest, "choose_method", text.ErrorValidationVerificationCodeInvalid)
+			fc.Want(t, other, http.StatusBadRequest, "choose_method", text.ErrorValidationVerificationCodeInvalid)
 			if address(t, s, id).Verified {
 				t.Fatal("verified by a wrong, expired or foreign code")
 			}
@@ -114,10 +100,10 @@ func TestWrongReusedExpiredCodes(t *testing.T) {
 			for i := range 4 {
 				g := apptest.WrongCode(fresh, i)
 				r := fc.Submit(t, f, map[string]string{"method": "code", "code": g})
-				wantFlow(t, fc, r, http.StatusBadRequest, "sent_email", text.ErrorValidationVerificationCodeInvalid)
+				fc.Want(t, r, http.StatusBadRequest, "sent_email", text.ErrorValidationVerificationCodeInvalid)
 			}
 			r := fc.Submit(t, f, map[string]string{"method": "code", "code": fresh})
-			wantFlow(t, fc, r, http.StatusBadRequest, "choose_method", text.ErrorValidationGeneric)
+			fc.Want(t, r, http.StatusBadRequest, "choose_method", text.ErrorValidationGeneric)
 			if r.ID == f.ID {
 				t.Fatal("too many codes: the reply is not a new flow")
 			}
@@ -273,7 +259,7 @@ func TestRegistrationStartsVerification(t *testing.T) {
 			t.Fatalf("the verification flow: %s", vf.Raw.Body)
 		}
 		done := fc.Submit(t, vf, map[string]string{"method": "code", "code": mail.Code(t, email)})
-		wantFlow(t, fc, done, http.StatusOK, "passed_challenge", text.InfoVerificationSuccessful)
+		fc.Want(t, done, http.StatusOK, "passed_challenge", text.InfoVerificationSuccessful)
 	})
 	t.Run("browser", func(t *testing.T) {
 		email := apptest.Email("signup-browser")
@@ -289,7 +275,7 @@ func TestRegistrationStartsVerification(t *testing.T) {
 		}
 		fc := &apptest.FlowClient{S: s, C: c, Kind: "verification", As: "browser"}
 		done := fc.Submit(t, fc.Read(t, loc.Query().Get("flow")), map[string]string{"method": "code", "code": mail.Code(t, email)})
-		wantFlow(t, fc, done, http.StatusOK, "passed_challenge", text.InfoVerificationSuccessful)
+		fc.Want(t, done, http.StatusOK, "passed_challenge", text.InfoVerificationSuccessful)
 	})
 }
 
@@ -302,7 +288,7 @@ func TestVerifyWithLink(t *testing.T) {
 	c := s.Browser(t)
 	fc := &apptest.FlowClient{S: s, C: c, Kind: "verification", As: "browser"}
 	f := fc.Submit(t, fc.Start(t), map[string]string{"method": "link", "email": email})
-	wantFlow(t, fc, f, http.StatusOK, "sent_email", text.InfoVerificationEmailSent)
+	fc.Want(t, f, http.StatusOK, "sent_email", text.InfoVerificationEmailSent)
 	msg := mail.Last(t, email)
 	var link string
 	for _, w := range strings.Fields(msg.Text) {
@@ -318,7 +304,7 @@ func TestVerifyWithLink(t *testing.T) {
 		t.Fatalf("a forged token: %s", forged.Raw.Body)
 	}
 	done := fc.Follow(t, c.Get(link))
-	wantFlow(t, fc, done, http.StatusOK, "passed_challenge", text.InfoVerificationSuccessful)
+	fc.Want(t, done, http.StatusOK, "passed_challenge", text.InfoVerificationSuccessful)
 	if !address(t, s, id).Verified {
 		t.Fatal("not verified by the link")
 	}
@@ -390,7 +376,7 @@ func TestSettingsChangeStartsVerification(t *testing.T) {
 				code, flowID = mail.Code(t, email), vf.ID
 			}
 			passed := vc.Submit(t, vc.Read(t, flowID), map[string]string{"method": "code", "code": code})
-			wantFlow(t, vc, passed, http.StatusOK, "passed_challenge", text.InfoVerificationSuccessful)
+			vc.Want(t, passed, http.StatusOK, "passed_challenge", text.InfoVerificationSuccessful)
 			if got := address(t, s, id); !got.Verified {
 				t.Fatalf("not verified: %+v", got)
 			}
@@ -426,7 +412,7 @@ func TestAfterHookSeesVerifiedIdentity(t *testing.T) {
 		t.Fatal("the after hook ran before the code")
 	}
 	done := fc.Submit(t, f, map[string]string{"method": "code", "code": mail.Code(t, email)})
-	wantFlow(t, fc, done, http.StatusOK, "passed_challenge", text.InfoVerificationSuccessful)
+	fc.Want(t, done, http.StatusOK, "passed_challenge", text.InfoVerificationSuccessful)
 	calls := app.Calls("/verified")
 	if len(calls) != 1 {
 		t.Fatalf("%d calls to the after hook", len(calls))
