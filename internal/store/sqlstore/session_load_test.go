@@ -1,15 +1,12 @@
 package sqlstore
 
 import (
-	"context"
 	"database/sql"
 	"encoding/json"
 	"reflect"
-	"strings"
 	"testing"
 	"time"
 
-	"github.com/go-sql-driver/mysql"
 	"github.com/google/uuid"
 
 	"github.com/portico-auth/portico/internal/identity"
@@ -32,23 +29,8 @@ func TestSessionLoadMatchesIdentityRead(t *testing.T) {
 			return openMigrated(t, postgresSchema(t, admin, dsn))
 		},
 		"mysql": func(t *testing.T) *Store {
-			cfg, err := mysql.ParseDSN(strings.TrimPrefix(serverDSN(t, "PORTICO_TEST_MYSQL_DSN"), "mysql://"))
-			if err != nil {
-				t.Fatal(err)
-			}
-			admin, err := sql.Open("mysql", cfg.FormatDSN())
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { _ = admin.Close() })
-			db := "portico_t_" + randomName()
-			if _, err := admin.ExecContext(context.Background(), "CREATE DATABASE "+db); err != nil {
-				t.Fatalf("create database: %v", err)
-			}
-			t.Cleanup(func() { _, _ = admin.ExecContext(context.Background(), "DROP DATABASE "+db) })
-			c := cfg.Clone()
-			c.DBName = db
-			return openMigrated(t, "mysql://"+c.FormatDSN())
+			admin, cfg := mysqlAdmin(t)
+			return mysqlStore(t, admin, cfg)
 		},
 	}
 	for name, open := range backends {
