@@ -18,11 +18,7 @@ import (
 func TestLastPasskeyStays(t *testing.T) {
 	for _, kind := range []string{"browser", "spa"} {
 		t.Run(kind, func(t *testing.T) {
-			s := start(t)
-			ident := s.CreateIdentity(t, kind+"@example.com", password)
-			p := mfatest.SignIn(t, s, kind, ident)
-			a := &webauthntest.Authenticator{Origin: origin, UV: true}
-			field := map[string]string{"browser": "passkey_settings_register", "spa": "passkey_register"}[kind]
+			s, ident, p, a, field := signedIn(t, kind)
 			enrol(t, p, a, field)
 
 			// The admin API takes the password: the passkey is now the only first factor.

@@ -6,7 +6,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/portico-auth/portico/internal/apptest"
 	"github.com/portico-auth/portico/internal/apptest/mfatest"
+	"github.com/portico-auth/portico/internal/identity"
 	"github.com/portico-auth/portico/internal/method/webauthn"
 	"github.com/portico-auth/portico/internal/method/webauthn/webauthntest"
 	"github.com/portico-auth/portico/internal/session"
@@ -16,6 +18,18 @@ import (
 const origin, rpID, password = mfatest.Origin, mfatest.RPID, mfatest.Password
 
 var start = mfatest.StartWebAuthn
+
+// signedIn starts a server and signs a new password identity in as kind ("browser" or "spa"),
+// with an authenticator that verifies its user; field is where kind posts a new passkey.
+func signedIn(t *testing.T, kind string) (*apptest.Server, *identity.Identity, *mfatest.Party, *webauthntest.Authenticator, string) {
+	t.Helper()
+	s := start(t)
+	ident := s.CreateIdentity(t, kind+"@example.com", password)
+	p := mfatest.SignIn(t, s, kind, ident)
+	a := &webauthntest.Authenticator{Origin: origin, UV: true}
+	field := map[string]string{"browser": "passkey_settings_register", "spa": "passkey_register"}[kind]
+	return s, ident, p, a, field
+}
 
 // enrol registers a passkey for p's identity through the settings flow.
 func enrol(t *testing.T, p *mfatest.Party, a *webauthntest.Authenticator, field string) map[string]any {
@@ -44,11 +58,7 @@ func enrol(t *testing.T, p *mfatest.Party, a *webauthntest.Authenticator, field 
 func TestPasswordlessJourney(t *testing.T) {
 	for _, kind := range []string{"browser", "spa"} {
 		t.Run(kind, func(t *testing.T) {
-			s := start(t)
-			ident := s.CreateIdentity(t, kind+"@example.com", password)
-			p := mfatest.SignIn(t, s, kind, ident)
-			a := &webauthntest.Authenticator{Origin: origin, UV: true}
-			field := map[string]string{"browser": "passkey_settings_register", "spa": "passkey_register"}[kind]
+			s, ident, p, a, field := signedIn(t, kind)
 			done := enrol(t, p, a, field)
 			rm := mfatest.Node(done, "passkey", "passkey_remove")
 			if rm == nil || mfatest.Walk(rm, "meta", "label", "id") != float64(text.InfoSettingsRemovePasskey) {
