@@ -4,7 +4,6 @@ import (
 	"net/http"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/portico-auth/portico/internal/apptest/mfatest"
 )
@@ -13,12 +12,7 @@ import (
 // finding 4) have exactly the limit (5) evaluated; the rest are refused with 429 without being
 // checked, and afterwards even the right code is refused.
 func TestSecondFactorThrottleRace(t *testing.T) {
-	s := start(t)
-	ident := s.CreateIdentity(t, "race@example.com", password)
-	secret := enrol(t, mfatest.SignIn(t, s, "native", ident))
-	s.Clock.Advance(30 * time.Second)
-
-	p := mfatest.SignIn(t, s, "native", ident)
+	s, secret, p := enrolledAgain(t, "native", "race@example.com")
 	flows := make([]map[string]any, 100)
 	for i := range flows {
 		if _, flows[i] = p.StartLogin("aal=aal2"); flows[i] == nil {

@@ -4,20 +4,13 @@ import (
 	"net/http"
 	"testing"
 	"time"
-
-	"github.com/portico-auth/portico/internal/apptest/mfatest"
 )
 
 // TestSecondFactorThrottled: someone holding the password (an aal1 session) must not be able
 // to guess TOTP codes without limit. After a handful of wrong codes the identity's second
 // factor is blocked for a while, so even the right code is refused (429); later it works.
 func TestSecondFactorThrottled(t *testing.T) {
-	s := start(t)
-	ident := s.CreateIdentity(t, "throttle@example.com", password)
-	secret := enrol(t, mfatest.SignIn(t, s, "spa", ident))
-	s.Clock.Advance(30 * time.Second)
-
-	p := mfatest.SignIn(t, s, "spa", ident)
+	s, secret, p := enrolledAgain(t, "spa", "throttle@example.com")
 	_, lf := p.StartLogin("aal=aal2")
 	if lf == nil {
 		t.Fatal("no aal2 login flow")

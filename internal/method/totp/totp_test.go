@@ -44,6 +44,17 @@ func secretOf(t *testing.T, f map[string]any) string {
 	return s
 }
 
+// enrolledAgain starts a server with a password identity (email) that has enrolled TOTP, lets
+// the enrolment code's window pass, and signs in again as kind (aal1); secret is the TOTP secret.
+func enrolledAgain(t *testing.T, kind, email string) (*apptest.Server, string, *mfatest.Party) {
+	t.Helper()
+	s := start(t)
+	ident := s.CreateIdentity(t, email, password)
+	secret := enrol(t, mfatest.SignIn(t, s, kind, ident))
+	s.Clock.Advance(30 * time.Second)
+	return s, secret, mfatest.SignIn(t, s, kind, ident)
+}
+
 // enrol links TOTP for p's identity through the settings flow and returns the secret.
 func enrol(t *testing.T, p *mfatest.Party) string {
 	t.Helper()
