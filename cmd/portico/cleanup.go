@@ -40,14 +40,11 @@ func cleanupCmd() *cobra.Command {
 				return err
 			}
 			ctx := cmd.Context()
-			st, err := openStore(ctx, cfg.DSN)
+			st, err := openMigratedStore(ctx, cfg.DSN)
 			if err != nil {
 				return err
 			}
 			defer st.Close()
-			if err := requireMigrated(ctx, st); err != nil {
-				return err
-			}
 			keep := cleanup.Default
 			if cmd.Flags().Changed("older-than") {
 				keep = cleanup.Retention{Flows: olderThan, Sessions: olderThan, LoginFailures: olderThan, Errors: olderThan, Messages: olderThan}

@@ -66,14 +66,11 @@ func importKratosCmd() *cobra.Command {
 				return err
 			}
 			defer src.Close()
-			st, err := openStore(ctx, cfg.DSN)
+			st, err := openMigratedStore(ctx, cfg.DSN)
 			if err != nil {
 				return err
 			}
 			defer st.Close()
-			if err := requireMigrated(ctx, st); err != nil {
-				return err
-			}
 			opts := kratosimport.Options{
 				Target:    st,
 				Schemas:   schemas,

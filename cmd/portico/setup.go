@@ -63,6 +63,20 @@ func openStore(ctx context.Context, dsn string) (*sqlstore.Store, error) {
 	return st, nil
 }
 
+// openMigratedStore opens the database named by the DSN and refuses it, closed, while it has
+// pending migrations: what the commands that work on existing rows need.
+func openMigratedStore(ctx context.Context, dsn string) (*sqlstore.Store, error) {
+	st, err := openStore(ctx, dsn)
+	if err != nil {
+		return nil, err
+	}
+	if err := requireMigrated(ctx, st); err != nil {
+		_ = st.Close()
+		return nil, err
+	}
+	return st, nil
+}
+
 // describeStoreError turns a store error into one line for an operator: for an unreachable
 // database, the driver's own words (which name host and cause, never the password).
 func describeStoreError(what string, err error) error {
