@@ -27,7 +27,7 @@ var errWhoamiUnauthorized = apierr.ErrUnauthorized.
 // whoami answers toSession: the caller's session with its identity, if it is active and
 // strong enough for session.whoami.required_aal.
 func (h *Handler) whoami(w http.ResponseWriter, r *http.Request) error {
-	s, err := h.mgr.Authorize(r.Context(), r, h.mgr.Options().WhoamiRequiredAAL, "")
+	s, err := h.authorize(r)
 	if errors.Is(err, session.ErrNoActiveSession) {
 		err = errWhoamiUnauthorized.WithCause(err)
 	}
