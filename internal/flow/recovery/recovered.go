@@ -7,6 +7,7 @@ import (
 	"github.com/portico-auth/portico/internal/apierr"
 	"github.com/portico-auth/portico/internal/audit"
 	"github.com/portico-auth/portico/internal/flow"
+	"github.com/portico-auth/portico/internal/identity"
 	"github.com/portico-auth/portico/internal/session"
 	"github.com/portico-auth/portico/internal/session/sessionhttp"
 	"github.com/portico-auth/portico/internal/store"
@@ -21,11 +22,13 @@ import (
 func (h *Handler) recovered(w *flow.Responder, r *http.Request, f *Flow, c *store.Code, amr string) error {
 	ctx := r.Context()
 	ident, err := h.Identities.GetIdentity(ctx, *c.IdentityID, true)
-	if errors.Is(err, apierr.ErrNotFound) {
-		return h.Invalid(w, r, f, nil, flow.NewFormError(text.New(text.ErrorValidationRecoveryCodeInvalid, nil)))
-	}
-	if err != nil {
+	if err != nil && !errors.Is(err, apierr.ErrNotFound) {
 		return err
+	}
+	// A code sent before the account was deactivated (or deleted) recovers nothing: no
+	// session, no hooks, no sign-in recorded, as the admin's recovery refuses it too.
+	if err != nil || (ident.State != "" && ident.State != identity.StateActive) {
+		return h.Invalid(w, r, f, nil, flow.NewFormError(text.New(text.ErrorValidationRecoveryCodeInvalid, nil)))
 	}
 	if c.Via == "email" {
 		verified := h.Audit.With(r, audit.New(audit.AddressVerified, ident.ID, map[string]any{"via": c.Via, "by": audit.BySelf}))

@@ -1,6 +1,7 @@
 package recovery_test
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"strings"
@@ -8,6 +9,7 @@ import (
 	"time"
 
 	"github.com/portico-auth/portico/internal/apptest"
+	"github.com/portico-auth/portico/internal/identity"
 	"github.com/portico-auth/portico/internal/text"
 )
 
@@ -181,6 +183,25 @@ func TestBadCodes(t *testing.T) {
 			if r.ID == f.ID {
 				t.Fatal("no new flow after too many codes")
 			}
+		})
+	}
+}
+
+// TestInactiveCannotRecover: a code sent before the account was deactivated is refused
+// (4060006) and signs nobody in.
+func TestInactiveCannotRecover(t *testing.T) {
+	s, mail := start(t)
+	for _, fc := range s.FlowClients(t, "recovery") {
+		t.Run(fc.As, func(t *testing.T) {
+			email := apptest.Email(fc.As + "-inactive")
+			id := s.CreateIdentity(t, email, oldPassword)
+			f := fc.Submit(t, fc.Start(t), map[string]string{"method": "code", "email": email})
+			code := mail.Code(t, email)
+			id.State, id.StateChangedAt = identity.StateInactive, nil
+			if err := s.App.Identities.Update(context.Background(), id); err != nil {
+				t.Fatal(err)
+			}
+			fc.Want(t, fc.Submit(t, f, map[string]string{"method": "code", "code": code}), http.StatusBadRequest, "sent_email", text.ErrorValidationRecoveryCodeInvalid)
 		})
 	}
 }
