@@ -202,6 +202,15 @@ func TestInactiveCannotRecover(t *testing.T) {
 				t.Fatal(err)
 			}
 			fc.Want(t, fc.Submit(t, f, map[string]string{"method": "code", "code": code}), http.StatusBadRequest, "sent_email", text.ErrorValidationRecoveryCodeInvalid)
+			// Inactive now, the account gets no new code (the reply is a known address's).
+			mail.Deliver(t)
+			before := len(mail.Box.Mails())
+			again := fc.Submit(t, fc.Start(t), map[string]string{"method": "code", "email": email})
+			fc.Want(t, again, http.StatusOK, "sent_email", text.InfoRecoveryEmailWithCodeSent)
+			mail.Deliver(t)
+			if n := len(mail.Box.Mails()); n != before {
+				t.Fatalf("the inactive account got %d new messages", n-before)
+			}
 		})
 	}
 }
