@@ -124,10 +124,13 @@ func (c *Caller) Call(ctx context.Context, h *Hook, in *Input) (*Patch, error) {
 // Send makes h's call for in in the background and returns at once (response.ignore). in
 // is encoded before Send returns, so the caller may change what it points to.
 func (c *Caller) Send(h *Hook, in *Input) {
-	data, err := json.Marshal(in)
-	if err != nil {
-		c.o.Log.Warn("web hook not sent", "url", urlsource.Redact(h.Config.URL), "error", err)
-		return
+	var data []byte
+	if h.sendsBody() {
+		var err error
+		if data, err = json.Marshal(in); err != nil {
+			c.o.Log.Warn("web hook not sent", "url", urlsource.Redact(h.Config.URL), "error", err)
+			return
+		}
 	}
 	select {
 	case c.slots <- struct{}{}:
@@ -168,8 +171,12 @@ func (c *Caller) Wait(ctx context.Context) error {
 	}
 }
 
+// sendsBody is whether h's calls carry a body: a template is set and the method takes one.
+// Without one the input is not encoded at all.
+func (h *Hook) sendsBody() bool { return h.body != nil && h.Config.Method != http.MethodTrace }
+
 func (c *Caller) body(ctx context.Context, h *Hook, in *Input) ([]byte, error) {
-	if h.body == nil || h.Config.Method == http.MethodTrace {
+	if !h.sendsBody() {
 		return nil, nil
 	}
 	data, err := json.Marshal(in)
@@ -180,7 +187,7 @@ func (c *Caller) body(ctx context.Context, h *Hook, in *Input) ([]byte, error) {
 }
 
 func (c *Caller) render(ctx context.Context, h *Hook, data []byte) ([]byte, error) {
-	if h.body == nil || h.Config.Method == http.MethodTrace {
+	if !h.sendsBody() {
 		return nil, nil
 	}
 	return h.body.render(ctx, data)
