@@ -72,6 +72,12 @@ func TestCurrentPasswordRequired(t *testing.T) {
 					}
 					f = shown
 				}
+				// The right current password given again as the new one is refused as the old one.
+				_, same := p.Submit("settings", f, map[string]any{"method": "password", "password": oldPassword, "current_password": oldPassword})
+				if msgs := nodeMessageIDs(t, same, "password"); len(msgs) != 1 || msgs[0] != text.ErrorValidationPasswordNewSameAsOld {
+					t.Fatalf("new password = current: messages %v", msgs)
+				}
+				f = same
 				_, done := p.Submit("settings", f, map[string]any{"method": "password", "password": newPassword, "current_password": oldPassword})
 				if mfatest.Str(done, "state") != "success" || !s.PasswordIs(t, ident.ID, newPassword) {
 					t.Fatalf("right current password: %s %v", mfatest.Str(done, "state"), mfatest.MessageTexts(done))

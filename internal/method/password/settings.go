@@ -107,7 +107,14 @@ func (m *SettingsMethod) Update(ctx context.Context, f *settings.Flow, sub *sett
 		}
 		return err
 	}
-	if hashed := currentHash(sub.Identity); hashed != "" {
+	hashed := currentHash(sub.Identity)
+	if hashed != "" && m.RequireCurrent {
+		// checkCurrent has just compared current_password with the hash: the new password is
+		// the old one exactly when it equals that field, so a second slow hash is not needed.
+		if pw == sub.Body.String(CurrentPasswordField) {
+			return refuse(text.NewPasswordSameAsOld())
+		}
+	} else if hashed != "" {
 		err := m.hasher.Compare(ctx, []byte(pw), hashed)
 		if err == nil {
 			return refuse(text.NewPasswordSameAsOld())
