@@ -126,6 +126,12 @@ func (m *Manager) Factors() identity.Factors {
 // that proved only the password does not make the session of an identity with a second factor
 // privileged, nor does a step-up that proved only the second factor.
 func (m *Manager) Privileged(s *Session, ident *identity.Identity, maxAge time.Duration) bool {
+	if !m.FreshFirstFactor(s, maxAge) {
+		return false
+	}
+	if ident == nil || m.HighestAAL(ident) != AAL2 {
+		return true
+	}
 	now := m.now()
 	var fresh []AuthenticationMethod
 	for _, meth := range s.AuthenticationMethods {
@@ -133,10 +139,7 @@ func (m *Manager) Privileged(s *Session, ident *identity.Identity, maxAge time.D
 			fresh = append(fresh, meth)
 		}
 	}
-	if !m.FreshFirstFactor(s, maxAge) {
-		return false
-	}
-	return ident == nil || m.HighestAAL(ident) != AAL2 || LevelOf(fresh) == AAL2
+	return LevelOf(fresh) == AAL2
 }
 
 // FreshFirstFactor reports whether s completed a first factor within maxAge: what is left
