@@ -192,14 +192,24 @@ func (l *Lifecycle) hookInput(r *http.Request, f Flow, ident *identity.Identity,
 		}
 	}
 	if ident != nil {
-		v := ident.Shown(l.Public.String())
-		v.Credentials = nil
-		in.Identity = v
+		in.Identity = hookIdentity(l.Public, ident)
 	}
 	if sess != nil {
-		in.Session = sess
+		s := *sess
+		s.Identity = hookIdentity(l.Public, sess.Identity)
+		in.Session = &s
 	}
 	return in
+}
+
+// hookIdentity is id as a hook sees it, alone or in a session: without its credentials.
+func hookIdentity(public *url.URL, id *identity.Identity) *identity.Identity {
+	if id == nil {
+		return nil
+	}
+	v := id.Shown(public.String())
+	v.Credentials = nil
+	return v
 }
 
 // hookURL is r's URL on the public base URL without the secrets a link carries (a
