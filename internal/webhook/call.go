@@ -238,6 +238,12 @@ func (c *Caller) once(ctx context.Context, h *Hook, body []byte) (int, []byte, e
 		return 0, nil, ErrUnreachable.WithCause(err)
 	}
 	defer resp.Body.Close()
+	if !h.Config.Interrupts() {
+		// No one reads the answer: it is drained (bounded) so the connection is reused, not
+		// held in memory, which up to maxBackground calls at once would each do.
+		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, maxReply))
+		return resp.StatusCode, nil, nil
+	}
 	reply, err := io.ReadAll(io.LimitReader(resp.Body, maxReply+1))
 	if err != nil {
 		if errors.Is(err, context.DeadlineExceeded) {
@@ -246,10 +252,7 @@ func (c *Caller) once(ctx context.Context, h *Hook, body []byte) (int, []byte, e
 		return 0, nil, ErrUnreachable.WithCause(err)
 	}
 	if len(reply) > maxReply {
-		if h.Config.Interrupts() {
-			return 0, nil, ErrBadGateway.WithMessage(fmt.Sprintf("The web hook's answer is over %d bytes.", maxReply))
-		}
-		reply = nil // not read by anyone
+		return 0, nil, ErrBadGateway.WithMessage(fmt.Sprintf("The web hook's answer is over %d bytes.", maxReply))
 	}
 	return resp.StatusCode, reply, nil
 }
