@@ -50,6 +50,18 @@ func testEventsRecordList(t *testing.T, s store.Store) {
 	huge := audit.New(audit.SignInFailed, b, map[string]any{"method": strings.Repeat("x", audit.MaxDetails)})
 	unknown := audit.New(audit.SignInFailed, uuid.Nil, nil)
 	must(t, s.RecordEvents(ctx(t), huge, unknown))
+	// Several events are stored together or not at all: the second of these two has the first's
+	// id, so its insert fails and the first must not stay behind.
+	lone := audit.New(audit.SignInFailed, b, nil)
+	lone.ID = uuid.New()
+	if err := s.RecordEvents(ctx(t), lone, lone); err == nil {
+		t.Fatal("two events with one id were both stored")
+	}
+	for _, ev := range events(t, s, b) {
+		if ev.ID == lone.ID {
+			t.Fatal("the first of two events whose second failed was stored on its own")
+		}
+	}
 
 	all := events(t, s, a)
 	if len(all) != 5 || all[0].Type != audit.SignInFailed || all[4].Type != audit.SignIn {

@@ -15,9 +15,13 @@ import (
 
 const eventCols = "id, identity_id, session_id, type, address, user_agent, details, created_at"
 
-// RecordEvents stores events on their own, one insert each (one for a sign-in).
+// RecordEvents stores events on their own, one insert each (one for a sign-in); several are
+// stored together or not at all.
 func (s *Store) RecordEvents(ctx context.Context, evs ...audit.Event) error {
-	return s.insertEvents(ctx, s.writer(), evs)
+	if len(evs) <= 1 {
+		return s.insertEvents(ctx, s.writer(), evs)
+	}
+	return s.inTx(ctx, func(tx q) error { return s.insertEvents(ctx, tx, evs) })
 }
 
 // insertEvents inserts evs, bounded, with x (a transaction when they go with a change).
