@@ -52,11 +52,11 @@ func serveCmd() *cobra.Command {
 				server.Listener{Name: "admin", Addr: addr(cfg.Serve.Admin), BaseURL: cfg.Serve.Admin.BaseURL, Handler: adminHandler, Private: true},
 			)
 			// Web hooks sent in the background (response.ignore) by the last requests get a
-			// while to arrive before the process ends.
+			// while to arrive before the process ends; those still running then are cancelled.
 			wctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 			defer cancel()
-			if werr := app.WebHooks.Wait(wctx); werr != nil {
-				log.Warn("web hooks still in flight at exit", "error", werr)
+			if n := app.WebHooks.Shutdown(wctx); n > 0 {
+				log.Warn("web hooks cancelled at exit: still in flight after 10s", "in_flight", n)
 			}
 			return err
 		})

@@ -284,6 +284,7 @@ func TestValidationErrors(t *testing.T) {
 		{"code lifespan", "selfservice:\n  methods:\n    code:\n      config:\n        lifespan: 0s\n", nil, "config: selfservice.methods.code.config.lifespan: must be a positive duration, got 0s"},
 		{"recovery without its method", "selfservice:\n  methods:\n    link:\n      enabled: false\n  flows:\n    recovery:\n      enabled: true\n      use: link\n", nil, `config: selfservice.flows.recovery.use: "link" needs selfservice.methods.link.enabled`},
 		{"passwordless without code", "selfservice:\n  methods:\n    code:\n      enabled: false\n      passwordless_enabled: true\n", nil, "config: selfservice.methods.code.enabled: must be true when passwordless_enabled or mfa_enabled is"},
+		{"web hooks flow timeout", "", map[string]string{"SELFSERVICE_WEB_HOOKS_FLOW_TIMEOUT": "-1s"}, "config: selfservice.web_hooks: timeout and flow_timeout must not be negative and attempts must be 0 to 10"},
 		{"link base url", "selfservice:\n  methods:\n    link:\n      config:\n        base_url: nope\n", nil, `config: selfservice.methods.link.config.base_url: must be an absolute http(s) URL, got "nope"`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

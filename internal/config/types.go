@@ -140,11 +140,13 @@ type SelfService struct {
 	WebHooks WebHooks `yaml:"web_hooks"`
 }
 
-// WebHooks is selfservice.web_hooks: how long one attempt of a web hook's call may take and
-// how many attempts a call gets (0: 10s and 3).
+// WebHooks is selfservice.web_hooks: how long one attempt of a web hook's call may take, how
+// many attempts a call gets (0: 10s and 3), and how long one request of a flow may wait for
+// all its hooks together (0: 30s).
 type WebHooks struct {
-	Timeout  time.Duration `yaml:"timeout"`
-	Attempts int           `yaml:"attempts"`
+	Timeout     time.Duration `yaml:"timeout"`
+	Attempts    int           `yaml:"attempts"`
+	FlowTimeout time.Duration `yaml:"flow_timeout"`
 }
 
 // Methods lists the credential methods.

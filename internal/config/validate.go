@@ -242,8 +242,8 @@ func (c *Config) validate() ([]string, error) {
 			check(oneOf(fmt.Sprintf("selfservice.flows.%s.before.hooks[%d].hook", name, i), hk.Hook, "web_hook"))
 		}
 	}
-	if c.SelfService.WebHooks.Timeout < 0 || c.SelfService.WebHooks.Attempts < 0 || c.SelfService.WebHooks.Attempts > 10 {
-		check(invalid("selfservice.web_hooks", "timeout must not be negative and attempts must be 0 to 10"))
+	if wh := c.SelfService.WebHooks; wh.Timeout < 0 || wh.FlowTimeout < 0 || wh.Attempts < 0 || wh.Attempts > 10 {
+		check(invalid("selfservice.web_hooks", "timeout and flow_timeout must not be negative and attempts must be 0 to 10"))
 	}
 
 	if pw := c.SelfService.Methods.Password.Config; pw.MinPasswordLength < 6 {

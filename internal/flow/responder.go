@@ -10,6 +10,7 @@ import (
 	"github.com/portico-auth/portico/internal/apierr"
 	"github.com/portico-auth/portico/internal/httpx"
 	"github.com/portico-auth/portico/internal/store"
+	"github.com/portico-auth/portico/internal/webhook"
 )
 
 // HandlerFunc is a flow endpoint. It answers through w (a flow, a redirect, a success) and
@@ -31,6 +32,8 @@ type Replier struct {
 // (Responder.SetType).
 func (p *Replier) Handler(t Type, h HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
+		// The web hooks the request waits for share one budget (selfservice.web_hooks.flow_timeout).
+		r = r.WithContext(webhook.WithBudget(r.Context()))
 		wants := WantsJSON(r)
 		rw := &Responder{ResponseWriter: w, r: r, p: p, json: wants, wants: wants}
 		if t != "" {

@@ -18,6 +18,7 @@ func newWebHooks(ctx context.Context, a *App) error {
 	cfg := a.Config
 	a.WebHooks = webhook.NewCaller(webhook.Options{
 		Log: a.Log, Timeout: cfg.SelfService.WebHooks.Timeout, Attempts: cfg.SelfService.WebHooks.Attempts,
+		FlowTimeout: cfg.SelfService.WebHooks.FlowTimeout,
 	})
 	a.hooks = map[string]*flow.Hooks{}
 	for _, kind := range hookedFlows {

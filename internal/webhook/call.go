@@ -13,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/portico-auth/portico/internal/apierr"
 	"github.com/portico-auth/portico/internal/retry"
 	"github.com/portico-auth/portico/internal/urlsource"
 )
@@ -24,6 +25,8 @@ const (
 	// DefaultTimeout bounds one attempt; DefaultAttempts the attempts of one call.
 	DefaultTimeout  = 10 * time.Second
 	DefaultAttempts = 3
+	// DefaultFlowTimeout bounds the time one request of a flow waits for all its hooks.
+	DefaultFlowTimeout = 30 * time.Second
 	// maxBackground bounds the ignored-response calls in flight; past it a call is dropped
 	// (and logged) rather than holding the flow's reply or growing without bound.
 	maxBackground = 256
@@ -41,15 +44,28 @@ type Options struct {
 	// be reached or answered 429, 502, 503 or 504; a background call also after a timeout.
 	Timeout  time.Duration
 	Attempts int
+	// FlowTimeout bounds the time the calls waited for in one request of a flow take
+	// together, counted from the first (DefaultFlowTimeout when 0; see WithBudget).
+	FlowTimeout time.Duration
 	// Backoff is the first wait between attempts (doubling each time); 200ms when 0.
 	Backoff time.Duration
 }
 
 // Caller makes the calls of every web hook of a server.
 type Caller struct {
-	o     Options
-	bg    sync.WaitGroup
-	slots chan struct{}
+	o Options
+	// waited and background are the Jsonnet pools of the calls a flow waits for and of the
+	// background calls.
+	waited, background *pool
+
+	// The background calls: how many are in flight, idle (closed when none is), whether
+	// Shutdown has begun, and the context that cancels those still running after it.
+	mu       sync.Mutex
+	inFlight int
+	idle     chan struct{}
+	closed   bool
+	bgCtx    context.Context
+	bgCancel context.CancelFunc
 }
 
 // NewCaller returns a caller with o's defaults filled in.
@@ -62,8 +78,55 @@ func NewCaller(o Options) *Caller {
 	o.Client = &client
 	retry.Default(&o.Timeout, DefaultTimeout)
 	retry.Default(&o.Attempts, DefaultAttempts)
+	retry.Default(&o.FlowTimeout, DefaultFlowTimeout)
 	retry.Default(&o.Backoff, firstBackoff)
-	return &Caller{o: o, slots: make(chan struct{}, maxBackground)}
+	c := &Caller{o: o, waited: newPool(waitedSlots, 0), background: newPool(backgroundSlots, backgroundSlotWait)}
+	c.bgCtx, c.bgCancel = context.WithCancel(context.Background())
+	return c
+}
+
+// budget is the time the calls of one flow request may wait for together; it starts at the
+// first call.
+type budget struct {
+	once     sync.Once
+	deadline time.Time
+}
+
+type budgetKey struct{}
+
+// WithBudget returns ctx carrying a budget for the calls waited for under it: together they
+// may take Options.FlowTimeout from the first one, and a call that would run past it ends
+// with a 504 (ErrFlowTimeout). A flow request sets it once (flow.Replier), so that its before,
+// pre-persist and after hooks share one budget.
+func WithBudget(ctx context.Context) context.Context {
+	return context.WithValue(ctx, budgetKey{}, &budget{})
+}
+
+// ErrFlowTimeout is a flow request whose hooks took longer than their budget together.
+var ErrFlowTimeout = apierr.ErrGatewayTimeout.
+	WithReason("A third-party upstream service could not be reached. Please try again later.")
+
+// budgeted returns ctx bounded by its budget's deadline (started now if it has not yet) and
+// whether it carries one; without one each call is bounded by FlowTimeout alone.
+func (c *Caller) budgeted(ctx context.Context) (context.Context, context.CancelFunc) {
+	b, _ := ctx.Value(budgetKey{}).(*budget)
+	if b == nil {
+		b = &budget{}
+	}
+	b.once.Do(func() { b.deadline = time.Now().Add(c.o.FlowTimeout) })
+	return context.WithDeadline(ctx, b.deadline)
+}
+
+// overBudget turns err into ErrFlowTimeout when it came from ctx's budget running out.
+func (c *Caller) overBudget(ctx context.Context, err error) error {
+	if err == nil || !errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		return err
+	}
+	var in *Interrupt
+	if errors.As(err, &in) {
+		return err
+	}
+	return ErrFlowTimeout.WithMessage(fmt.Sprintf("The web hooks of this request took longer than %s together.", c.o.FlowTimeout)).WithCause(err)
 }
 
 // Hook is one configured web hook, its template loaded.
@@ -99,16 +162,18 @@ type Input struct {
 // ErrUnreachable, ErrTimeout or ErrBadGateway. A template that cancels the call is no call
 // and no error.
 func (c *Caller) Call(ctx context.Context, h *Hook, in *Input) (*Patch, error) {
+	ctx, cancel := c.budgeted(ctx)
+	defer cancel()
 	body, err := c.body(ctx, h, in)
 	if errors.Is(err, ErrCancel) {
 		return nil, nil
 	}
 	if err != nil {
-		return nil, err
+		return nil, c.overBudget(ctx, err)
 	}
 	status, reply, err := c.attempts(ctx, h, body, false)
 	if err != nil {
-		return nil, err
+		return nil, c.overBudget(ctx, err)
 	}
 	switch {
 	case status >= 400 && h.Config.Interrupts():
@@ -122,7 +187,8 @@ func (c *Caller) Call(ctx context.Context, h *Hook, in *Input) (*Patch, error) {
 }
 
 // Send makes h's call for in in the background and returns at once (response.ignore). in
-// is encoded before Send returns, so the caller may change what it points to.
+// is encoded before Send returns, so the caller may change what it points to. Past
+// maxBackground calls in flight, or once Shutdown has begun, the call is dropped and logged.
 func (c *Caller) Send(h *Hook, in *Input) {
 	var data []byte
 	if h.sendsBody() {
@@ -132,17 +198,14 @@ func (c *Caller) Send(h *Hook, in *Input) {
 			return
 		}
 	}
-	select {
-	case c.slots <- struct{}{}:
-	default:
-		c.o.Log.Warn("web hook dropped: too many in flight", "url", urlsource.Redact(h.Config.URL), "in_flight", maxBackground)
+	if why := c.start(); why != "" {
+		c.o.Log.Warn("web hook dropped: "+why, "url", urlsource.Redact(h.Config.URL), "in_flight", maxBackground)
 		return
 	}
-	c.bg.Add(1)
 	go func() {
-		defer func() { <-c.slots; c.bg.Done() }()
-		ctx := context.Background()
-		body, err := c.render(ctx, h, data)
+		defer c.done()
+		ctx := c.bgCtx
+		body, err := c.render(ctx, h, c.background, data)
 		if errors.Is(err, ErrCancel) {
 			return
 		}
@@ -159,16 +222,65 @@ func (c *Caller) Send(h *Hook, in *Input) {
 	}()
 }
 
-// Wait waits until every background call has ended, or ctx is done.
+// start counts a background call in, or says why it may not start.
+func (c *Caller) start() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	switch {
+	case c.closed:
+		return "the server is stopping"
+	case c.inFlight >= maxBackground:
+		return "too many in flight"
+	}
+	if c.inFlight == 0 {
+		c.idle = make(chan struct{})
+	}
+	c.inFlight++
+	return ""
+}
+
+// done counts a background call out.
+func (c *Caller) done() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.inFlight--
+	if c.inFlight == 0 {
+		close(c.idle)
+	}
+}
+
+// Wait waits until no background call is in flight, or ctx is done.
 func (c *Caller) Wait(ctx context.Context) error {
-	done := make(chan struct{})
-	go func() { c.bg.Wait(); close(done) }()
+	c.mu.Lock()
+	idle := c.idle
+	n := c.inFlight
+	c.mu.Unlock()
+	if n == 0 {
+		return nil
+	}
 	select {
-	case <-done:
+	case <-idle:
 		return nil
 	case <-ctx.Done():
 		return ctx.Err()
 	}
+}
+
+// Shutdown ends the background calls when the server stops: calls sent from now on are
+// dropped, those in flight get until ctx is done to finish, and those still running then are
+// cancelled (each logged as failed). It returns how many were cancelled.
+func (c *Caller) Shutdown(ctx context.Context) int {
+	c.mu.Lock()
+	c.closed = true
+	c.mu.Unlock()
+	if c.Wait(ctx) == nil {
+		return 0
+	}
+	c.mu.Lock()
+	n := c.inFlight
+	c.mu.Unlock()
+	c.bgCancel()
+	return n
 }
 
 // sendsBody is whether h's calls carry a body: a template is set and the method takes one.
@@ -183,14 +295,14 @@ func (c *Caller) body(ctx context.Context, h *Hook, in *Input) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	return c.render(ctx, h, data)
+	return c.render(ctx, h, c.waited, data)
 }
 
-func (c *Caller) render(ctx context.Context, h *Hook, data []byte) ([]byte, error) {
+func (c *Caller) render(ctx context.Context, h *Hook, p *pool, data []byte) ([]byte, error) {
 	if !h.sendsBody() {
 		return nil, nil
 	}
-	return h.body.render(ctx, data)
+	return h.body.render(ctx, p, data)
 }
 
 // attempts makes the call up to Attempts times, waiting Backoff (doubled each time) between
@@ -207,7 +319,7 @@ func (c *Caller) attempts(ctx context.Context, h *Hook, body []byte, retryTimeou
 		select {
 		case <-time.After(retry.Backoff(c.o.Backoff, 0, i)):
 		case <-ctx.Done():
-			return status, reply, err
+			return 0, nil, ErrTimeout.WithCause(ctx.Err())
 		}
 	}
 }

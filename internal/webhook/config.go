@@ -49,9 +49,11 @@ type AuthConfig struct {
 	Name  string `json:"name"`
 	Value string `json:"value"`
 	In    string `json:"in"` // header | cookie
-	// basic_auth
-	User     string `json:"user"`
-	Password string `json:"password"`
+	// basic_auth. Kratos's configuration schema requires both keys and allows an empty
+	// password (a user-only scheme), so Portico does too; a missing password key is refused,
+	// since it is more often a forgotten secret (an unset variable) than a choice.
+	User     string  `json:"user"`
+	Password *string `json:"password"`
 }
 
 // Interrupts reports whether the flow waits for this hook before it stores the identity,
@@ -104,8 +106,8 @@ func (c *Config) check() error {
 				return errors.New("auth.config: api_key needs name, value and in (header or cookie)")
 			}
 		case "basic_auth":
-			if a.Config.User == "" {
-				return errors.New("auth.config: basic_auth needs user and password")
+			if a.Config.User == "" || a.Config.Password == nil {
+				return errors.New(`auth.config: basic_auth needs user and password (password: "" for none)`)
 			}
 		default:
 			return fmt.Errorf("auth.type: must be api_key or basic_auth, got %q", a.Type)
@@ -123,7 +125,7 @@ func (c *Config) apply(req *http.Request) {
 	switch {
 	case a == nil:
 	case a.Type == "basic_auth":
-		req.SetBasicAuth(a.Config.User, a.Config.Password)
+		req.SetBasicAuth(a.Config.User, *a.Config.Password)
 	case a.Config.In == "cookie":
 		req.AddCookie(&http.Cookie{Name: a.Config.Name, Value: a.Config.Value})
 	default:

@@ -63,6 +63,10 @@ func TestParseConfig(t *testing.T) {
 		{"ignore and interrupt", map[string]any{"url": "https://app.example/", "method": "POST", "can_interrupt": true, "response": map[string]any{"ignore": true}}, "response.ignore"},
 		{"api key without in", map[string]any{"url": "https://app.example/", "method": "POST",
 			"auth": map[string]any{"type": "api_key", "config": map[string]any{"name": "k", "value": "v"}}}, "auth.config"},
+		{"basic auth without password", map[string]any{"url": "https://app.example/", "method": "POST",
+			"auth": map[string]any{"type": "basic_auth", "config": map[string]any{"user": "portico"}}}, `password: ""`},
+		{"basic auth with an empty password (Kratos's schema allows it)", map[string]any{"url": "https://app.example/", "method": "POST",
+			"auth": map[string]any{"type": "basic_auth", "config": map[string]any{"user": "portico", "password": ""}}}, ""},
 		{"unknown auth", map[string]any{"url": "https://app.example/", "method": "POST", "auth": map[string]any{"type": "oauth"}}, "auth.type"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
@@ -111,6 +115,8 @@ func TestRequest(t *testing.T) {
 			func(g got) bool { return g.cookie == "secret" && g.key == "" }},
 		{"basic auth", map[string]any{"type": "basic_auth", "config": map[string]any{"user": "portico", "password": "pw"}},
 			func(g got) bool { return g.user == "portico" && g.pass == "pw" }},
+		{"basic auth, empty password", map[string]any{"type": "basic_auth", "config": map[string]any{"user": "portico", "password": ""}},
+			func(g got) bool { return g.user == "portico" && g.pass == "" }},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			h := load(t, c, map[string]any{"url": app.URL, "method": "put", "body": body,
