@@ -19,18 +19,22 @@ import (
 // computed once and shared.
 const Password = "scale-bench-password"
 
-// bigSessions is how many sessions the one identity measured for session listing and deletion
-// holds, in both databases.
-const bigSessions = 1000
+// bigIdentities are the identities built beyond -identities, each with -big sessions: one
+// whose sessions are listed, one deleted on an idle database and one deleted under load.
+const bigIdentities = 3
+
+// maxTokens is how many live sessions' tokens the scenarios pick from.
+const maxTokens = 100000
 
 // dataset names what was built: the identities' ids in order, and the tokens of some live
 // sessions.
 type dataset struct {
-	ids       []uuid.UUID
-	tokens    []string // session tokens of live sessions (SHA-256 stored, as Portico stores them)
-	big       uuid.UUID
-	bigVictim uuid.UUID // another identity with bigSessions sessions, deleted by the bench
-	expired   int
+	ids        []uuid.UUID
+	tokens     []string // session tokens of live sessions (SHA-256 stored, as Portico stores them)
+	big        uuid.UUID
+	bigVictim  uuid.UUID // another identity with -big sessions, deleted on the idle database
+	loadVictim uuid.UUID // a third one, deleted while whoami and settings writes run (-load)
+	expired    int
 }
 
 // emailOf is identity n's address (and password identifier).
@@ -40,26 +44,24 @@ func emailOf(n int) string { return fmt.Sprintf("user%d@scale.example", n) }
 func token(n, j int) string { return fmt.Sprintf("scale-token-%d-%d", n, j) }
 
 // build fills an empty, migrated store with n identities (a password credential, both
-// addresses), perIdentity sessions each (a third of them expired a day ago), and two more
-// identities with bigSessions sessions each, in multi-row INSERTs of 500 rows inside
-// transactions of 20,000 rows. Everything is derived from a fixed seed, so two builds are
-// the same data.
-func build(ctx context.Context, st *sqlstore.Store, n, perIdentity int, progress func(string)) (*dataset, error) {
+// addresses), perIdentity sessions each (a third of them expired two days ago), and
+// bigIdentities more identities with big sessions each. On SQLite it writes multi-row INSERTs
+// of 200 rows inside transactions of 20,000 rows; on PostgreSQL set-based statements
+// (buildPostgres). Everything is derived from a fixed seed, so two builds are the same data.
+func build(ctx context.Context, st *sqlstore.Store, n, perIdentity, big int, progress func(string)) (*dataset, error) {
 	hash, err := bcrypt.GenerateFromPassword([]byte(Password), 4)
 	if err != nil {
 		return nil, err
+	}
+	cred := fmt.Sprintf(`{"hashed_password":%q}`, hash)
+	if st.Dialect() == "postgres" {
+		return buildPostgres(ctx, st, n, perIdentity, big, cred, progress)
 	}
 	rng := rand.New(rand.NewPCG(20, 26))
 	now := time.Now().UTC().Truncate(time.Microsecond)
 	ds := &dataset{}
 	ins := newInserter(st)
-	ts := func(t time.Time) any {
-		if st.Dialect() == "sqlite" {
-			return t.UTC().Format("2006-01-02 15:04:05.000000") // sqlstore's layout
-		}
-		return t
-	}
-	cred := fmt.Sprintf(`{"hashed_password":%q}`, hash)
+	ts := func(t time.Time) any { return t.UTC().Format("2006-01-02 15:04:05.000000") } // sqlstore's layout
 	addIdentity := func(k int) (uuid.UUID, error) {
 		id := uuid.NewSHA1(uuid.NameSpaceOID, fmt.Appendf(nil, "identity-%d", k))
 		cid := uuid.NewSHA1(uuid.NameSpaceOID, fmt.Appendf(nil, "credential-%d", k))
@@ -103,7 +105,7 @@ func build(ctx context.Context, st *sqlstore.Store, n, perIdentity int, progress
 			if err := addSession(k, j, id, expired); err != nil {
 				return nil, err
 			}
-			if !expired && len(ds.tokens) < 100000 && rng.IntN(4) == 0 {
+			if !expired && len(ds.tokens) < maxTokens && rng.IntN(4) == 0 {
 				ds.tokens = append(ds.tokens, token(k, j))
 			}
 		}
@@ -111,14 +113,14 @@ func build(ctx context.Context, st *sqlstore.Store, n, perIdentity int, progress
 			progress(fmt.Sprintf("%d identities", k+1))
 		}
 	}
-	for i, dst := range []*uuid.UUID{&ds.big, &ds.bigVictim} {
+	for i, dst := range []*uuid.UUID{&ds.big, &ds.bigVictim, &ds.loadVictim} {
 		k := n + i
 		id, err := addIdentity(k)
 		if err != nil {
 			return nil, err
 		}
 		*dst = id
-		for j := range bigSessions {
+		for j := range big {
 			if err := addSession(k, j, id, false); err != nil {
 				return nil, err
 			}
@@ -127,11 +129,7 @@ func build(ctx context.Context, st *sqlstore.Store, n, perIdentity int, progress
 	if err := ins.flush(ctx); err != nil {
 		return nil, err
 	}
-	if st.Dialect() == "postgres" {
-		_, err = st.DB().ExecContext(ctx, "ANALYZE")
-	} else {
-		_, err = st.DB().ExecContext(ctx, "PRAGMA optimize")
-	}
+	_, err = st.DB().ExecContext(ctx, "PRAGMA optimize")
 	return ds, err
 }
 
@@ -186,7 +184,7 @@ func (in *inserter) flushTables(ctx context.Context) error {
 		}
 		in.pending[t] = rows[:0]
 	}
-	if in.inTx >= txRows {
+	if in.inTx >= txRows && in.tx != nil {
 		err := in.tx.Commit()
 		in.tx, in.inTx = nil, 0
 		return err
@@ -206,7 +204,6 @@ func (in *inserter) write(ctx context.Context, rows []row) error {
 	var b strings.Builder
 	b.WriteString("INSERT INTO " + rows[0].table + " (" + rows[0].cols + ") VALUES ")
 	args := make([]any, 0, len(rows)*ncols)
-	p := 0
 	for i, r := range rows {
 		if i > 0 {
 			b.WriteByte(',')
@@ -216,12 +213,7 @@ func (in *inserter) write(ctx context.Context, rows []row) error {
 			if c > 0 {
 				b.WriteByte(',')
 			}
-			p++
-			if in.st.Dialect() == "postgres" {
-				fmt.Fprintf(&b, "$%d", p)
-			} else {
-				b.WriteByte('?')
-			}
+			b.WriteByte('?')
 		}
 		b.WriteByte(')')
 		args = append(args, r.vals...)

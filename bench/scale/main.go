@@ -11,9 +11,12 @@
 // On PostgreSQL the two databases are the schemas scale_small and scale_large (dropped and
 // rebuilt). The scenarios call the store as the handlers do (whoami's session read, the
 // password login's identity read, an admin page of 250 identities first and deep, an
-// identity's 1,000 sessions page by page, the deletion of an identity with 1,000 sessions,
+// identity's -big sessions page by page, the deletion of an identity with -big sessions,
 // and a timed cleanup of expired sessions), with -clients goroutines for -duration each;
-// HTTP costs the same on both databases and is left out.
+// HTTP costs the same on both databases and is left out. -load then runs whoami and settings
+// writes on the large database, idle, during a cleanup and during an identity's deletion
+// (load.go). On PostgreSQL the large database is built set-based (build_pg.go), and -reuse
+// keeps the one an earlier run built.
 package main
 
 import (
@@ -36,9 +39,11 @@ import (
 type config struct {
 	dir, dsn           string
 	identities, small  int
-	perIdentity        int
+	perIdentity, big   int
 	clients, rounds    int
 	duration, cleanFor time.Duration
+	load, loadCleanup  time.Duration
+	reuse              bool
 }
 
 func main() {
@@ -48,10 +53,14 @@ func main() {
 	flag.IntVar(&c.identities, "identities", 100000, "identities in the large database")
 	flag.IntVar(&c.small, "small", 1000, "identities in the small database")
 	flag.IntVar(&c.perIdentity, "sessions", 5, "sessions per identity (a third of them expired)")
+	flag.IntVar(&c.big, "big", 1000, "sessions of each of the three identities listed and deleted")
 	flag.IntVar(&c.clients, "clients", 8, "concurrent clients per scenario")
 	flag.IntVar(&c.rounds, "rounds", 3, "interleaved rounds (the table shows medians)")
 	flag.DurationVar(&c.duration, "duration", 3*time.Second, "time per scenario per round")
 	flag.DurationVar(&c.cleanFor, "cleanup", 10*time.Second, "how long the cleanup of expired sessions is timed")
+	flag.DurationVar(&c.load, "load", 0, "if set, after the rounds: whoami and settings writes on the large database, idle for this long, then during a cleanup and during the deletion of an identity with -big sessions")
+	flag.DurationVar(&c.loadCleanup, "load-cleanup", time.Minute, "the longest the cleanup under -load runs")
+	flag.BoolVar(&c.reuse, "reuse", false, "PostgreSQL: keep the large schema of an earlier run instead of building it (its data is derived from the same seed)")
 	flag.Parse()
 	if (c.dir == "") == (c.dsn == "") {
 		fmt.Fprintln(os.Stderr, "give -dir (SQLite) or -dsn (PostgreSQL)")
@@ -72,6 +81,7 @@ type db struct {
 
 func open(ctx context.Context, c config, name string, n int) (*db, error) {
 	var dsn, path string
+	reuse := c.reuse && c.dsn != "" && name == "large"
 	if c.dir != "" {
 		path = filepath.Join(c.dir, name+".db")
 		for _, suffix := range []string{"", "-wal", "-shm"} {
@@ -84,7 +94,9 @@ func open(ctx context.Context, c config, name string, n int) (*db, error) {
 		if err != nil {
 			return nil, err
 		}
-		_, err = admin.DB().ExecContext(ctx, "DROP SCHEMA IF EXISTS "+schema+" CASCADE; CREATE SCHEMA "+schema)
+		if !reuse {
+			_, err = admin.DB().ExecContext(ctx, "DROP SCHEMA IF EXISTS "+schema+" CASCADE; CREATE SCHEMA "+schema)
+		}
 		_ = admin.Close()
 		if err != nil {
 			return nil, err
@@ -105,14 +117,17 @@ func open(ctx context.Context, c config, name string, n int) (*db, error) {
 	if err := st.MigrateUp(ctx, nil); err != nil {
 		return nil, err
 	}
+	if reuse {
+		return &db{name: name, st: st, ds: pgDataset(n)}, nil
+	}
 	start := time.Now()
-	ds, err := build(ctx, st, n, c.perIdentity, func(s string) {
+	ds, err := build(ctx, st, n, c.perIdentity, c.big, func(s string) {
 		fmt.Fprintf(os.Stderr, "  %s: %s (%s)\n", name, s, time.Since(start).Round(time.Second))
 	})
 	if err != nil {
 		return nil, err
 	}
-	fmt.Fprintf(os.Stderr, "built %s: %d identities, %d sessions in %s\n", name, len(ds.ids)+2, len(ds.ids)*c.perIdentity+2*bigSessions, time.Since(start).Round(time.Second))
+	fmt.Fprintf(os.Stderr, "built %s: %d identities, %d sessions in %s\n", name, len(ds.ids)+bigIdentities, len(ds.ids)*c.perIdentity+bigIdentities*c.big, time.Since(start).Round(time.Second))
 	return &db{name: name, st: st, ds: ds, path: path}, nil
 }
 
@@ -146,12 +161,13 @@ func run(ctx context.Context, c config) error {
 			}
 		}
 	}
-	// One-off measurements: an identity with 1,000 sessions deleted, and a timed cleanup.
+	// One-off measurements: an identity with -big sessions deleted, and a timed cleanup.
+	delName := fmt.Sprintf("delete an identity with %d sessions", c.big)
 	once := map[string][2]string{}
 	for _, d := range dbs {
 		start := time.Now()
 		if err := d.st.DeleteIdentity(ctx, d.ds.bigVictim); err != nil {
-			return err
+			return fmt.Errorf("delete on %s (-reuse needs a schema whose victims are still there): %w", d.name, err)
 		}
 		del := time.Since(start)
 		n, took, err := timedCleanup(ctx, d.st, c.cleanFor)
@@ -162,9 +178,9 @@ func run(ctx context.Context, c config) error {
 		if d.name == "large" {
 			i = 1
 		}
-		a := once["delete an identity with 1,000 sessions"]
+		a := once[delName]
 		a[i] = del.Round(100 * time.Microsecond).String()
-		once["delete an identity with 1,000 sessions"] = a
+		once[delName] = a
 		b := once["cleanup of expired sessions, rows/s"]
 		b[i] = fmt.Sprintf("%.0f (%d rows in %s)", float64(n)/took.Seconds(), n, took.Round(time.Millisecond))
 		once["cleanup of expired sessions, rows/s"] = b
@@ -174,8 +190,8 @@ func run(ctx context.Context, c config) error {
 	if c.dsn != "" {
 		backend = "PostgreSQL"
 	}
-	fmt.Printf("%s, %s; small %d identities, large %d identities with %d sessions each (a third expired), plus 2 identities with %d sessions; %d clients, %s per scenario, median of %d interleaved rounds; GOMAXPROCS %d, load average at the end %s\n\n",
-		backend, time.Now().UTC().Format("2006-01-02 15:04 UTC"), c.small, c.identities, c.perIdentity, bigSessions, c.clients, c.duration, c.rounds, runtime.GOMAXPROCS(0), loadavg())
+	fmt.Printf("%s, %s; small %d identities, large %d identities with %d sessions each (a third expired), plus %d identities with %d sessions; %d clients, %s per scenario, median of %d interleaved rounds; GOMAXPROCS %d, load average at the end %s\n\n",
+		backend, time.Now().UTC().Format("2006-01-02 15:04 UTC"), c.small, c.identities, c.perIdentity, bigIdentities, c.big, c.clients, c.duration, c.rounds, runtime.GOMAXPROCS(0), loadavg())
 	if c.dir != "" {
 		fmt.Printf("SQLite files: small %s, large %s\n\n", size(small.path), size(large.path))
 	}
@@ -185,8 +201,16 @@ func run(ctx context.Context, c config) error {
 		s, l := median(results[n]["small"]), median(results[n]["large"])
 		fmt.Printf("| %s | %.0f | %s | %.0f | %s | %.2f |\n", n, s.rate, s.p99.Round(10*time.Microsecond), l.rate, l.p99.Round(10*time.Microsecond), l.rate/s.rate)
 	}
-	for _, k := range []string{"delete an identity with 1,000 sessions", "cleanup of expired sessions, rows/s"} {
+	for _, k := range []string{delName, "cleanup of expired sessions, rows/s"} {
 		fmt.Printf("| %s | %s | | %s | | |\n", k, once[k][0], once[k][1])
+	}
+	if c.load > 0 {
+		fmt.Fprintf(os.Stderr, "under load on the large database\n")
+		table, err := underLoad(ctx, large, c)
+		if err != nil {
+			return err
+		}
+		fmt.Printf("\nUnder load on the large database: %d clients (half whoami, half settings writes), load average at the end %s\n\n%s", c.clients, loadavg(), table)
 	}
 	return nil
 }
