@@ -68,6 +68,40 @@ ORDER BY k, o1, o2, r_created`)
 	return b.String()
 }
 
+// relationsQuery reads one identity's credentials (with configs and identifiers) and both
+// kinds of addresses in one statement, with the same relation columns and order as
+// sessionLoadQuery, after a first row (k 0) holding the identity row's version (r_version)
+// and updated_at (r_updated) as this statement saw them: the relations belong to that
+// version, whatever a writer did since the session row was read. Each of the four branches
+// is one index lookup on identity_id.
+// It is what a session read runs when the identity's relations are not remembered: the
+// session and identity rows are read already, so only the relations are loaded. The identity
+// id is one argument, selected in a CTE the branches join, as in sessionLoadQuery: with a
+// parameter per branch PostgreSQL planned a Parallel Append.
+func relationsQuery(d dialect) string {
+	nullBool, nullTime := "NULL", "NULL"
+	if d.name == "postgres" {
+		nullBool, nullTime = "CAST(NULL AS BOOLEAN)", "CAST(NULL AS TIMESTAMPTZ)"
+	}
+	return `WITH ii AS (SELECT i.id AS iid FROM identities i WHERE i.id = ?)
+SELECT 0 AS k, i.id AS r_id, NULL AS r_type, NULL AS r_text, NULL AS r_aux, i.version AS r_version,
+	` + nullBool + ` AS r_verified, ` + nullTime + ` AS r_verified_at, i.updated_at AS r_created, i.updated_at AS r_updated,
+	NULL AS o1, NULL AS o2
+	FROM ii JOIN identities i ON i.id = ii.iid
+UNION ALL
+SELECT 1, c.id, c.type, c.config, ci.identifier, c.version, ` + nullBool + `, ` + nullTime + `, c.created_at, c.updated_at,
+	c.type, ci.position
+	FROM ii JOIN identity_credentials c ON c.identity_id = ii.iid
+	LEFT JOIN identity_credential_identifiers ci ON ci.credential_id = c.id
+UNION ALL
+SELECT 2, a.id, a.via, a.value, a.status, NULL, a.verified, a.verified_at, a.created_at, a.updated_at, a.value, NULL
+	FROM ii JOIN identity_verifiable_addresses a ON a.identity_id = ii.iid
+UNION ALL
+SELECT 3, r.id, r.via, r.value, NULL, NULL, NULL, NULL, r.created_at, r.updated_at, r.value, NULL
+	FROM ii JOIN identity_recovery_addresses r ON r.identity_id = ii.iid
+ORDER BY k, o1, o2, r_created`
+}
+
 // sessionRowQuery reads the session (where, one "?" argument, alias s) and its identity row,
 // in scanSession's order.
 func sessionRowQuery(where string) string {
@@ -130,11 +164,56 @@ func (s *Store) loadSession(ctx context.Context, query string, arg any) (*sessio
 		dest = append(dest, &skip)
 	}
 	dest = append(dest, rel.targets()...)
+	if err := addRelationRows(rows, dest, &k, &rel, id); err != nil {
+		return nil, err
+	}
+	return ss, nil
+}
+
+// loadRelationsOf fills id's credentials and addresses with relationsQuery when the identity
+// row still has id's version and updated_at; otherwise (changed or deleted since id was read)
+// it reports false and leaves id's relations empty. On an error id is not to be used.
+func (s *Store) loadRelationsOf(ctx context.Context, id *identity.Identity) (bool, error) {
+	rows, err := s.reader().query(ctx, s.qRelations, id.ID)
+	if err != nil {
+		return false, err
+	}
+	defer rows.Close()
+	var (
+		k   int
+		rel relationDest
+	)
+	if !rows.Next() {
+		return false, rows.Err()
+	}
+	// The identity row: only k, r_version and r_updated are set.
+	var (
+		version sql.NullInt64
+		updated timeCol
+		skip    any
+	)
+	first := []any{&k, &skip, &skip, &skip, &skip, &version, &skip, &skip, &skip, &updated, &skip, &skip}
+	if err := rows.Scan(first...); err != nil {
+		return false, err
+	}
+	if k != 0 || int(version.Int64) != id.Version || !updated.T.Equal(id.UpdatedAt) {
+		return false, nil
+	}
+	dest := append([]any{&k}, rel.targets()...)
+	if err := addRelationRows(rows, dest, &k, &rel, id); err != nil {
+		return false, err
+	}
+	return true, nil
+}
+
+// addRelationRows adds the remaining relation rows of rows (scanned into dest, whose k and
+// relation columns are k and rel) to id.
+func addRelationRows(rows *sql.Rows, dest []any, k *int, rel *relationDest, id *identity.Identity) error {
 	for rows.Next() {
 		if err := rows.Scan(dest...); err != nil {
-			return nil, err
+			return err
 		}
-		switch k {
+		switch *k {
 		case 1:
 			addCredentialRow(id, rel.id, rel.typ, sql.NullString{String: rel.text, Valid: true},
 				int(rel.version.Int64), rel.created, rel.upd, rel.aux)
@@ -149,10 +228,7 @@ func (s *Store) loadSession(ctx context.Context, query string, arg any) (*sessio
 			})
 		}
 	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	return ss, nil
+	return rows.Err()
 }
 
 // rowScanner lets scanSession read the first row of sessionLoadQuery: it puts dest before

@@ -82,7 +82,13 @@ func TestSessionLoadMatchesIdentityRead(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				for _, got := range []*session.Session{byToken, byID} {
+				// The one-statement read a session read falls back on when the identity changed
+				// between its two statements.
+				full, err := s.loadSession(ctx, s.qSessionByToken, tok)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, got := range []*session.Session{byToken, byID, full} {
 					if got.ID != ss.ID || got.IdentityID != id.ID {
 						t.Errorf("session = %+v", got)
 					}
@@ -92,6 +98,13 @@ func TestSessionLoadMatchesIdentityRead(t *testing.T) {
 						t.Errorf("identity %d differs:\n got %s\nwant %s", i, a, b)
 					}
 				}
+			}
+			// Relations read for a version the identity row no longer has are refused.
+			stale := *rich
+			stale.Version--
+			stale.Credentials, stale.VerifiableAddresses, stale.RecoveryAddresses = map[identity.CredentialsType]identity.Credentials{}, nil, nil
+			if same, err := s.loadRelationsOf(ctx, &stale); err != nil || same {
+				t.Errorf("relations for a stale version: same %v, err %v", same, err)
 			}
 			if p := byTokenIdentifiers(t, s, []byte{0, 1, 2, 3}); !reflect.DeepEqual(p, []string{"m@example.com", "b@example.com", "z@example.com"}) {
 				t.Errorf("password identifiers = %v (want position order)", p)

@@ -213,15 +213,18 @@ func (s *Store) GetSession(ctx context.Context, id uuid.UUID) (*session.Session,
 // getSession loads a session with its identity, the identity's credentials (with configs:
 // the settings and login methods need them, and loading them here saves those requests a
 // second read of the identity) and addresses: the session and identity rows (rowQuery), with
-// the relations remembered for the identity's version (relationCache); otherwise all of them
-// in one query (loadQuery, see sessionLoadQuery), whose relations are remembered.
+// the relations remembered for the identity's version (relationCache); otherwise the
+// relations alone (relationsQuery), which are then remembered. Only when the identity changed
+// between those two statements is everything read again in one (loadQuery, see
+// sessionLoadQuery), so that the identity row and its relations are always of one version.
 func (s *Store) getSession(ctx context.Context, rowQuery, loadQuery string, arg any) (*session.Session, error) {
 	ss, err := scanSession(s.reader().row(ctx, rowQuery, arg))
-	if err == nil {
-		if s.rels.fill(ss.Identity) {
-			return ss, nil
+	if err == nil && !s.rels.fill(ss.Identity) {
+		var same bool
+		if same, err = s.loadRelationsOf(ctx, ss.Identity); err == nil && !same {
+			ss, err = s.loadSession(ctx, loadQuery, arg)
 		}
-		if ss, err = s.loadSession(ctx, loadQuery, arg); err == nil {
+		if err == nil {
 			s.rels.put(ss.Identity)
 		}
 	}

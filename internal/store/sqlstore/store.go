@@ -33,7 +33,10 @@ type Store struct {
 	// qSessionRowByToken and qSessionRowByID read the session and identity rows only, for
 	// an identity whose relations are in rels.
 	qSessionRowByToken, qSessionRowByID string
-	rels                                *relationCache
+	// qRelations reads an identity's relations only (see relationsQuery), for a session read
+	// whose identity's relations are not in rels.
+	qRelations string
+	rels       *relationCache
 	// wal bounds a SQLite file's write-ahead log (nil elsewhere).
 	wal *walKeeper
 	// record, when set (tests only: the plan test), is told every statement run, rebound for
@@ -45,7 +48,8 @@ func newStore(d dialect, rdb, wdb *sql.DB) *Store {
 	s := &Store{Now: time.Now, d: d, rdb: rdb, wdb: wdb, rstmts: newStmtCache(rdb, d),
 		qSessionByToken: sessionLoadQuery(d, "s.token_hash = ?"), qSessionByID: sessionLoadQuery(d, "s.id = ?"),
 		qSessionRowByToken: sessionRowQuery("s.token_hash = ?"), qSessionRowByID: sessionRowQuery("s.id = ?"),
-		rels: newRelationCache(relationCacheSize)}
+		qRelations: relationsQuery(d),
+		rels:       newRelationCache(relationCacheSize)}
 	s.wstmts = s.rstmts
 	if wdb != rdb {
 		s.wstmts = newStmtCache(wdb, d)
