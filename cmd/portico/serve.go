@@ -140,6 +140,7 @@ func openForServing(ctx context.Context, cfg *config.Config, dev bool, log *slog
 	if err != nil {
 		return nil, err
 	}
+	st.SetIdentityCacheSize(cfg.Serve.IdentityCacheSize)
 	// An in-memory database starts empty every time: migrating it is the only sensible thing.
 	if dev || cfg.DSN == "memory" {
 		err = migrateAtStart(ctx, st, log)

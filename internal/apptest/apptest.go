@@ -160,6 +160,7 @@ func Start(t testing.TB, opts ...Option) *Server {
 		t.Fatalf("apptest: open store: %v", err)
 	}
 	t.Cleanup(func() { _ = st.Close() })
+	st.SetIdentityCacheSize(cfg.Serve.IdentityCacheSize)
 	if err := st.MigrateUp(ctx, nil); err != nil {
 		t.Fatalf("apptest: migrate: %v", err)
 	}

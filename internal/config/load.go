@@ -23,6 +23,10 @@ var defaultSchema []byte
 // DefaultAdminHost is where the admin listener binds when serve.admin.host is empty.
 const DefaultAdminHost = "127.0.0.1"
 
+// DefaultIdentityCacheSize is serve.identity_cache_size's default: 1,024 identities, about
+// 1-4 MB (an entry is a few hundred bytes, a few KB with WebAuthn keys).
+const DefaultIdentityCacheSize = 1024
+
 // DevDSN is the database used in dev mode when no dsn is configured.
 const DevDSN = "sqlite://portico.db?_fk=true"
 
@@ -98,7 +102,7 @@ func Load(path string, opts LoadOptions) (*Config, []string, error) {
 func defaults() *Config {
 	hour := time.Hour
 	return &Config{
-		Serve:    Serve{Public: Listener{Port: 4433}, Admin: Listener{Port: 4434}},
+		Serve:    Serve{Public: Listener{Port: 4433}, Admin: Listener{Port: 4434}, IdentityCacheSize: DefaultIdentityCacheSize},
 		Identity: Identity{DefaultSchemaID: "default", TraitsMaxBytes: 64 << 10, MetadataMaxBytes: 64 << 10},
 		Hashers: Hashers{
 			Algorithm: "bcrypt",

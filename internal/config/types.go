@@ -25,6 +25,11 @@ type Config struct {
 type Serve struct {
 	Public Listener `yaml:"public"`
 	Admin  Listener `yaml:"admin"`
+	// IdentityCacheSize (serve.identity_cache_size, Portico's own) is how many identities'
+	// credentials and addresses a server remembers for session reads (whoami, every flow of a
+	// signed-in user), each checked against the identity row's version on every read; 0 turns
+	// the memory off. Default DefaultIdentityCacheSize.
+	IdentityCacheSize int `yaml:"identity_cache_size"`
 }
 
 // Listener is one HTTP listener. BaseURL always ends with "/".

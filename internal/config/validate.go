@@ -166,6 +166,9 @@ func (c *Config) validate() ([]string, error) {
 	}
 	f := &c.SelfService.Flows
 	positive("session.lifespan", c.Session.Lifespan)
+	if c.Serve.IdentityCacheSize < 0 {
+		check(invalid("serve.identity_cache_size", "must be 0 (off) or more, got %d", c.Serve.IdentityCacheSize))
+	}
 	if c.Session.MaxPerIdentity < 0 {
 		check(invalid("session.max_per_identity", "must be 0 (no cap) or more, got %d", c.Session.MaxPerIdentity))
 	}

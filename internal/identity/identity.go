@@ -4,6 +4,7 @@ package identity
 
 import (
 	"encoding/json"
+	"slices"
 	"time"
 
 	"github.com/google/uuid"
@@ -93,6 +94,60 @@ type RecoveryAddress struct {
 	Via       string    `json:"via"`
 	CreatedAt time.Time `json:"created_at"`
 	UpdatedAt time.Time `json:"updated_at"`
+}
+
+// Clone returns a copy of i that shares nothing i could change or be changed through: its own
+// credentials map, identifier lists and configs, address lists, JSON documents and pointed-to
+// times. A nil i gives nil; nil collections stay nil.
+func (i *Identity) Clone() *Identity {
+	if i == nil {
+		return nil
+	}
+	c := *i
+	c.Credentials = CloneCredentials(i.Credentials)
+	c.Traits = slices.Clone(i.Traits)
+	c.MetadataPublic = slices.Clone(i.MetadataPublic)
+	c.MetadataAdmin = slices.Clone(i.MetadataAdmin)
+	c.StateChangedAt = cloneTime(i.StateChangedAt)
+	if i.OrganizationID != nil {
+		o := *i.OrganizationID
+		c.OrganizationID = &o
+	}
+	c.VerifiableAddresses = CloneVerifiable(i.VerifiableAddresses)
+	c.RecoveryAddresses = slices.Clone(i.RecoveryAddresses)
+	return &c
+}
+
+// CloneCredentials copies a credentials map with its identifier lists and configs (nil stays
+// nil).
+func CloneCredentials(in map[CredentialsType]Credentials) map[CredentialsType]Credentials {
+	if in == nil {
+		return nil
+	}
+	out := make(map[CredentialsType]Credentials, len(in))
+	for t, cr := range in {
+		cr.Identifiers = slices.Clone(cr.Identifiers)
+		cr.Config = slices.Clone(cr.Config)
+		out[t] = cr
+	}
+	return out
+}
+
+// CloneVerifiable copies verifiable addresses with their verification times (nil stays nil).
+func CloneVerifiable(in []VerifiableAddress) []VerifiableAddress {
+	out := slices.Clone(in)
+	for k := range out {
+		out[k].VerifiedAt = cloneTime(out[k].VerifiedAt)
+	}
+	return out
+}
+
+func cloneTime(t *time.Time) *time.Time {
+	if t == nil {
+		return nil
+	}
+	c := *t
+	return &c
 }
 
 // HasCredentials reports whether the identity holds credentials of type t.

@@ -197,7 +197,7 @@ func (h *Handler) run(w *flow.Responder, r *http.Request, s *session.Session, st
 	// again: the method changes a copy (the session's stays as the flow shows it), and the
 	// store's version check refuses the write if the identity changed in between.
 	before := ident
-	ident = detach(ident)
+	ident = ident.Clone()
 	st.Active = m.ID()
 	sub := newSubmission(r, s, ident, body, &st.Flow, h.Sessions.Factors())
 	sub.privileged, sub.redirected = h.privileged(s, before), !w.JSON()
@@ -451,23 +451,6 @@ func (h *Handler) deleted(w *flow.Responder, st *stored) error {
 		ContinueWith []flow.ContinueWith `json:"continue_with"`
 	}{ContinueWith: []flow.ContinueWith{}}
 	return w.Finish(&res, &res.ContinueWith, h.Target(st.ReturnTo, h.opts.LoginUIURL))
-}
-
-// detach returns a copy of id that a method can change without changing id: its own
-// credentials map, identifier and address lists (raw JSON values are replaced by methods,
-// never written into).
-func detach(id *identity.Identity) *identity.Identity {
-	c := *id
-	if id.Credentials != nil {
-		c.Credentials = make(map[identity.CredentialsType]identity.Credentials, len(id.Credentials))
-		for t, cr := range id.Credentials {
-			cr.Identifiers = slices.Clone(cr.Identifiers)
-			c.Credentials[t] = cr
-		}
-	}
-	c.VerifiableAddresses = slices.Clone(id.VerifiableAddresses)
-	c.RecoveryAddresses = slices.Clone(id.RecoveryAddresses)
-	return &c
 }
 
 // invalid stores the flow with its messages and shows it again: 400 for JSON, back to the UI

@@ -36,12 +36,26 @@ type relations struct {
 	recovery    []identity.RecoveryAddress
 }
 
-// relationCacheSize bounds the cache: an entry is a few hundred bytes to a few KB (WebAuthn
-// keys), so the bound keeps it near 1-4 MB; past it an arbitrary entry goes.
+// relationCacheSize is the cache's bound until SetIdentityCacheSize (serve.identity_cache_size)
+// says otherwise: an entry is a few hundred bytes to a few KB (WebAuthn keys), so 1,024 keep
+// it near 1-4 MB; past the bound an arbitrary entry goes.
 const relationCacheSize = 1024
 
 func newRelationCache(max int) *relationCache {
 	return &relationCache{m: make(map[uuid.UUID]relations), max: max}
+}
+
+// SetIdentityCacheSize bounds how many identities' relations session reads remember (0: none,
+// every session read loads them); what was remembered is forgotten. Call it before serving.
+func (s *Store) SetIdentityCacheSize(n int) {
+	s.rels = newRelationCache(max(n, 0))
+}
+
+// len is the number of identities remembered.
+func (c *relationCache) len() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.m)
 }
 
 // fill gives id its cached relations when they were read for id's version and updated_at,
@@ -53,8 +67,8 @@ func (c *relationCache) fill(id *identity.Identity) bool {
 	if !ok || r.version != id.Version || !r.updated.Equal(id.UpdatedAt) {
 		return false
 	}
-	id.Credentials = cloneCredentials(r.credentials)
-	id.VerifiableAddresses = slices.Clone(r.verifiable)
+	id.Credentials = identity.CloneCredentials(r.credentials)
+	id.VerifiableAddresses = identity.CloneVerifiable(r.verifiable)
 	id.RecoveryAddresses = slices.Clone(r.recovery)
 	return true
 }
@@ -62,8 +76,11 @@ func (c *relationCache) fill(id *identity.Identity) bool {
 // put remembers id's relations (copied), read with id's version and updated_at in the same
 // statement.
 func (c *relationCache) put(id *identity.Identity) {
-	r := relations{version: id.Version, updated: id.UpdatedAt, credentials: cloneCredentials(id.Credentials),
-		verifiable: slices.Clone(id.VerifiableAddresses), recovery: slices.Clone(id.RecoveryAddresses)}
+	if c.max == 0 {
+		return
+	}
+	r := relations{version: id.Version, updated: id.UpdatedAt, credentials: identity.CloneCredentials(id.Credentials),
+		verifiable: identity.CloneVerifiable(id.VerifiableAddresses), recovery: slices.Clone(id.RecoveryAddresses)}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if _, ok := c.m[id.ID]; !ok && len(c.m) >= c.max {
@@ -81,16 +98,4 @@ func (c *relationCache) drop(id uuid.UUID) {
 	c.mu.Lock()
 	delete(c.m, id)
 	c.mu.Unlock()
-}
-
-// cloneCredentials copies the map, identifier lists and configs, so no two holders share a
-// byte they could change.
-func cloneCredentials(in map[identity.CredentialsType]identity.Credentials) map[identity.CredentialsType]identity.Credentials {
-	out := make(map[identity.CredentialsType]identity.Credentials, len(in))
-	for t, c := range in {
-		c.Identifiers = slices.Clone(c.Identifiers)
-		c.Config = slices.Clone(c.Config)
-		out[t] = c
-	}
-	return out
 }

@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"database/sql"
 	"encoding/json"
+	"fmt"
 	"reflect"
 	"testing"
 	"time"
@@ -120,4 +121,38 @@ func byTokenIdentifiers(t *testing.T, s *Store, tok []byte) []string {
 		t.Fatal(err)
 	}
 	return ss.Identity.Credentials[identity.CredentialsPassword].Identifiers
+}
+
+// TestIdentityCacheSize checks that session reads remember at most SetIdentityCacheSize
+// identities, and none with 0, while every read still returns the identity's relations.
+func TestIdentityCacheSize(t *testing.T) {
+	for _, size := range []int{0, 2} {
+		s := openMigrated(t, "memory")
+		s.SetIdentityCacheSize(size)
+		ctx := t.Context()
+		for i := range 5 {
+			id := &identity.Identity{SchemaID: "default", Traits: json.RawMessage(`{}`),
+				VerifiableAddresses: []identity.VerifiableAddress{{Value: fmt.Sprintf("v%d@example.com", i), Via: "email", Status: "pending"}}}
+			if err := s.CreateIdentity(ctx, id); err != nil {
+				t.Fatal(err)
+			}
+			tok := []byte{byte(i), 9}
+			if err := s.CreateSession(ctx, &session.Session{Active: true, IdentityID: id.ID, TokenHash: tok, AAL: session.AAL1,
+				ExpiresAt: time.Now().Add(time.Hour)}); err != nil {
+				t.Fatal(err)
+			}
+			for range 2 {
+				ss, err := s.GetSessionByToken(ctx, tok)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if len(ss.Identity.VerifiableAddresses) != 1 {
+					t.Fatalf("size %d: addresses %+v", size, ss.Identity.VerifiableAddresses)
+				}
+			}
+		}
+		if n := s.rels.len(); n != size {
+			t.Errorf("size %d: %d identities remembered", size, n)
+		}
+	}
 }
