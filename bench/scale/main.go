@@ -33,6 +33,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	portico "github.com/portico-auth/portico/internal/config"
 	"github.com/portico-auth/portico/internal/store/sqlstore"
 )
 
@@ -44,6 +45,7 @@ type config struct {
 	duration, cleanFor time.Duration
 	load, loadCleanup  time.Duration
 	reuse              bool
+	identityCache      int
 }
 
 func main() {
@@ -60,6 +62,7 @@ func main() {
 	flag.DurationVar(&c.cleanFor, "cleanup", 10*time.Second, "how long the cleanup of expired sessions is timed")
 	flag.DurationVar(&c.load, "load", 0, "if set, after the rounds: whoami and settings writes on the large database, idle for this long, then during a cleanup and during the deletion of an identity with -big sessions")
 	flag.DurationVar(&c.loadCleanup, "load-cleanup", time.Minute, "the longest the cleanup under -load runs")
+	flag.IntVar(&c.identityCache, "identity-cache", portico.DefaultIdentityCacheSize, "identities whose relations session reads remember (serve.identity_cache_size)")
 	flag.BoolVar(&c.reuse, "reuse", false, "PostgreSQL: keep the large schema of an earlier run instead of building it (its data is derived from the same seed)")
 	flag.Parse()
 	if (c.dir == "") == (c.dsn == "") {
@@ -117,6 +120,7 @@ func open(ctx context.Context, c config, name string, n int) (*db, error) {
 	if err := st.MigrateUp(ctx, nil); err != nil {
 		return nil, err
 	}
+	st.SetIdentityCacheSize(c.identityCache)
 	if reuse {
 		return &db{name: name, st: st, ds: pgDataset(n)}, nil
 	}
@@ -126,6 +130,18 @@ func open(ctx context.Context, c config, name string, n int) (*db, error) {
 	})
 	if err != nil {
 		return nil, err
+	}
+	if path != "" {
+		// Measure the file as a server started on it gets it: SQLite's defaults (the memory
+		// map of a large file) follow the file's size when it is opened, and this store was
+		// opened on an empty file.
+		if err := st.Close(); err != nil {
+			return nil, err
+		}
+		if st, err = sqlstore.Open(ctx, dsn); err != nil {
+			return nil, err
+		}
+		st.SetIdentityCacheSize(c.identityCache)
 	}
 	fmt.Fprintf(os.Stderr, "built %s: %d identities, %d sessions in %s\n", name, len(ds.ids)+bigIdentities, len(ds.ids)*c.perIdentity+bigIdentities*c.big, time.Since(start).Round(time.Second))
 	return &db{name: name, st: st, ds: ds, path: path}, nil

@@ -5,11 +5,13 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
 
 	"github.com/portico-auth/portico/internal/cleanup"
+	"github.com/portico-auth/portico/internal/flow/settings"
 	"github.com/portico-auth/portico/internal/identity"
 	"github.com/portico-auth/portico/internal/store"
 	"github.com/portico-auth/portico/internal/store/sqlstore"
@@ -27,6 +29,28 @@ var scenarios = []scenario{
 	{"whoami (session by token)", func(ctx context.Context, d *db, i int) error {
 		h := sha256.Sum256([]byte(d.ds.tokens[pick(i, len(d.ds.tokens))]))
 		_, err := d.st.GetSessionByToken(ctx, h[:])
+		return err
+	}},
+	{"whoami, 1,000 people active", func(ctx context.Context, d *db, i int) error {
+		// The same working set on both databases: the first 1,000 tokens (about as many
+		// identities), so what differs is the size of the file or tables, not how many
+		// identities the relation cache would have to hold.
+		h := sha256.Sum256([]byte(d.ds.tokens[pick(i, min(1000, len(d.ds.tokens)))]))
+		_, err := d.st.GetSessionByToken(ctx, h[:])
+		return err
+	}},
+	{"settings flow creation (session read, flow insert, trim)", func(ctx context.Context, d *db, i int) error {
+		h := sha256.Sum256([]byte(d.ds.tokens[pick(i, len(d.ds.tokens))]))
+		s, err := d.st.GetSessionByToken(ctx, h[:])
+		if err != nil {
+			return err
+		}
+		id := s.IdentityID
+		f := &store.FlowRecord{ID: uuid.New(), Kind: settings.Kind, IdentityID: &id, ExpiresAt: time.Now().Add(time.Hour), Data: flowData}
+		if err := d.st.CreateFlow(ctx, f); err != nil {
+			return err
+		}
+		_, err = d.st.TrimFlows(ctx, settings.Kind, id, f.ID, settings.MaxFlowsPerIdentity, settings.MaxFlowsPerIdentity-16)
 		return err
 	}},
 	{"login (identity by identifier)", func(ctx context.Context, d *db, i int) error {
@@ -72,6 +96,10 @@ var scenarios = []scenario{
 		return nil
 	}},
 }
+
+// flowData stands for a settings flow's JSON: about the 4 KB a password identity's flow
+// takes (traits, UI nodes, messages).
+var flowData = []byte(`{"ui":{"nodes":[` + strings.Repeat(`{"type":"input","group":"password","attributes":{"name":"password","type":"password"}},`, 48) + `{}]}}`)
 
 // timedCleanup runs the production cleanup of expired sessions for at most d and returns the
 // rows it deleted and the time it took.
