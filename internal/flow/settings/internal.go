@@ -22,6 +22,14 @@ func (f *Flow) SetInternal(key string, v any) error {
 	return nil
 }
 
+// SetInternalJSON stores raw, a JSON document the caller encoded, under key.
+func (f *Flow) SetInternalJSON(key string, raw json.RawMessage) {
+	if f.internal == nil {
+		f.internal = map[string]json.RawMessage{}
+	}
+	f.internal[key] = raw
+}
+
 // Internal decodes the value stored under key into v and reports whether there was one.
 func (f *Flow) Internal(key string, v any) (bool, error) {
 	raw, ok := f.internal[key]

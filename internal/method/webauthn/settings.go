@@ -46,7 +46,8 @@ type Settings struct {
 	// Now is the clock (required: internal/server defaults it once).
 	Now func() time.Time
 
-	named nameMemo
+	named      nameMemo
+	ceremonies ceremonyMemo
 }
 
 var _ settings.Method = (*Settings)(nil)
@@ -72,9 +73,41 @@ func (m *Settings) Nodes(ctx context.Context, f *settings.Flow, ident *identity.
 		label := text.New(v.RemoveLabel, map[string]any{"display_name": k.DisplayName, "added_at": k.AddedAt.UTC().Format(time.RFC3339)})
 		f.UI.Nodes.Append(flow.NewInput(v.Group, flow.InputAttributes{Name: v.RemoveField, Type: flow.InputSubmit, Value: k.HexID()}, &label))
 	}
-	user, err := m.user(ident, cfg, nil)
+	creation, sd, err := m.ceremony(ident, cfg)
 	if err != nil {
 		return err
+	}
+	f.SetInternalJSON(ceremonyKey(v.Purpose), sd)
+	js := string(creation)
+	if !v.Passkey {
+		name := text.New(text.InfoSettingsWebAuthnName, nil)
+		f.UI.Nodes.Append(flow.NewInput(v.Group, flow.InputAttributes{Name: "webauthn_register_displayname", Type: flow.InputText, Value: ""}, &name))
+	}
+	add := text.New(v.AddLabel, nil)
+	f.UI.Nodes.Append(
+		flow.NewInput(v.Group, flow.InputAttributes{Name: v.RegisterFields[0], Type: flow.InputHidden, Value: ""}, nil),
+		flow.NewInput(v.Group, flow.InputAttributes{
+			Name: v.TriggerNode, Type: flow.InputButton, Value: js,
+			OnClick: "window." + v.TriggerFunc + "(" + js + ")", OnClickTrigger: v.TriggerFunc,
+		}, &add),
+		ScriptNode(m.Public, v.Group),
+	)
+	return nil
+}
+
+// ceremony begins the registration ceremony a settings flow of ident shows, encoded: the
+// creation options (the trigger's argument) and the session data the flow keeps. An identity
+// version's ceremony is begun by the library once and then filled in from its template (see
+// ceremonyMemo).
+func (m *Settings) ceremony(ident *identity.Identity, cfg *Config) (creationJSON, sessionJSON []byte, err error) {
+	if t := m.ceremonies.get(ident.ID, ident.Version); t != nil {
+		return t.render()
+	}
+	v := m.Variant
+	newHandle := v.Passkey && len(cfg.UserHandle) == 0 // user draws one
+	user, err := m.user(ident, cfg, nil)
+	if err != nil {
+		return nil, nil, err
 	}
 	opts := []lib.RegistrationOption{lib.WithExclusions(lib.Credentials(user.WebAuthnCredentials()).CredentialDescriptors())}
 	switch {
@@ -95,29 +128,16 @@ func (m *Settings) Nodes(ctx context.Context, f *settings.Flow, ident *identity.
 	}
 	creation, sd, err := m.RP.BeginRegistration(user, opts...)
 	if err != nil {
-		return fmt.Errorf("begin %s registration: %w", v.Method, err)
+		return nil, nil, fmt.Errorf("begin %s registration: %w", v.Method, err)
 	}
-	if err := f.SetInternal(ceremonyKey(v.Purpose), sd); err != nil {
-		return err
-	}
-	js, err := OptionsJSON(creation)
+	c, s, err := encodeCeremony(creation, sd)
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
-	if !v.Passkey {
-		name := text.New(text.InfoSettingsWebAuthnName, nil)
-		f.UI.Nodes.Append(flow.NewInput(v.Group, flow.InputAttributes{Name: "webauthn_register_displayname", Type: flow.InputText, Value: ""}, &name))
+	if t := template(ident.Version, creation, sd, c, s, newHandle); t != nil && ident.Version > 0 {
+		m.ceremonies.put(ident.ID, t)
 	}
-	add := text.New(v.AddLabel, nil)
-	f.UI.Nodes.Append(
-		flow.NewInput(v.Group, flow.InputAttributes{Name: v.RegisterFields[0], Type: flow.InputHidden, Value: ""}, nil),
-		flow.NewInput(v.Group, flow.InputAttributes{
-			Name: v.TriggerNode, Type: flow.InputButton, Value: js,
-			OnClick: "window." + v.TriggerFunc + "(" + js + ")", OnClickTrigger: v.TriggerFunc,
-		}, &add),
-		ScriptNode(m.Public, v.Group),
-	)
-	return nil
+	return c, s, nil
 }
 
 // Update implements settings.Method: removal (<variant>_remove) or registration (the

@@ -1,0 +1,226 @@
+package webauthn
+
+import (
+	"bytes"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/go-webauthn/webauthn/protocol"
+	lib "github.com/go-webauthn/webauthn/webauthn"
+	"github.com/google/uuid"
+)
+
+// ceremonyMemoMax bounds the identities a ceremonyMemo remembers.
+const ceremonyMemoMax = 1024
+
+// ceremonyMemo remembers, per identity version, the encoded registration ceremony a settings
+// flow shows (the creation options of the trigger node and the session data sealed with the
+// flow) as a template whose only holes are what differs from one flow to the next: the
+// challenge, a new passkey user handle and the session's expiry. Everything else (relying
+// party, user names, excluded keys, parameters) follows from the identity's stored version
+// and the method's configuration, so a new flow of an identity whose ceremony was shown before
+// costs a random challenge and a few copies instead of the library's ceremony and two
+// reflective JSON encodings (12% of creating a settings flow with WebAuthn and passkeys on).
+// Any stored change of an identity (a key added or removed, new traits) gives it a new version.
+type ceremonyMemo struct {
+	mu sync.Mutex
+	m  map[uuid.UUID]*ceremonyTemplate
+}
+
+// ceremonyTemplate is one identity version's ceremony, encoded with holes.
+type ceremonyTemplate struct {
+	version int
+	// creation is the creation options' JSON, session the session data's JSON.
+	creation, session jsonTemplate
+	// newHandle: the user handle is drawn for each ceremony (a passkey's first key).
+	newHandle bool
+	// timed: the session expires timeout after the ceremony starts.
+	timed   bool
+	timeout time.Duration
+}
+
+// hole is what a jsonTemplate leaves out.
+type hole int
+
+const (
+	holeChallenge hole = iota // the challenge, base64url without padding, quoted
+	holeHandleURL             // the user handle, base64url without padding, quoted
+	holeHandleStd             // the user handle, standard base64, quoted
+	holeExpires               // the session's expiry as encoding/json writes a time
+	holeCount                 // not a hole: the number of hole kinds
+)
+
+// jsonTemplate is a JSON document cut at its holes: parts[0] hole[0] parts[1] … parts[n].
+type jsonTemplate struct {
+	parts [][]byte
+	holes []hole
+}
+
+// cut makes a template of doc, whose holes are the values given for them (each must occur
+// exactly once, else ok is false and no template is made).
+func cut(doc []byte, values map[hole][]byte) (jsonTemplate, bool) {
+	type at struct {
+		pos int
+		h   hole
+	}
+	var found []at
+	for h, v := range values {
+		i := bytes.Index(doc, v)
+		if i < 0 || bytes.Contains(doc[i+1:], v) {
+			return jsonTemplate{}, false
+		}
+		found = append(found, at{i, h})
+	}
+	slices.SortFunc(found, func(a, b at) int { return a.pos - b.pos })
+	var t jsonTemplate
+	prev := 0
+	for _, f := range found {
+		if f.pos < prev {
+			return jsonTemplate{}, false // overlapping values
+		}
+		t.parts = append(t.parts, doc[prev:f.pos])
+		t.holes = append(t.holes, f.h)
+		prev = f.pos + len(values[f.h])
+	}
+	t.parts = append(t.parts, doc[prev:])
+	return t, true
+}
+
+// fill writes the template with the given hole values.
+func (t *jsonTemplate) fill(values *[holeCount][]byte) []byte {
+	n := 0
+	for _, p := range t.parts {
+		n += len(p)
+	}
+	for _, h := range t.holes {
+		n += len(values[h])
+	}
+	out := make([]byte, 0, n)
+	for i, h := range t.holes {
+		out = append(out, t.parts[i]...)
+		out = append(out, values[h]...)
+	}
+	return append(out, t.parts[len(t.parts)-1]...)
+}
+
+// quoted is s as a JSON string (s holds no character JSON escapes).
+func quoted(s string) []byte {
+	b := make([]byte, 0, len(s)+2)
+	return append(append(append(b, '"'), s...), '"')
+}
+
+// holeValues are the values of a ceremony's holes.
+func holeValues(challenge string, handle []byte, expires time.Time, timed bool) (*[holeCount][]byte, error) {
+	var v [holeCount][]byte
+	v[holeChallenge] = quoted(challenge)
+	v[holeHandleURL] = quoted(base64.RawURLEncoding.EncodeToString(handle))
+	v[holeHandleStd] = quoted(base64.StdEncoding.EncodeToString(handle))
+	if timed {
+		b, err := expires.MarshalJSON()
+		if err != nil {
+			return nil, err
+		}
+		v[holeExpires] = b
+	}
+	return &v, nil
+}
+
+// get is the template of ident's version, if remembered.
+func (c *ceremonyMemo) get(id uuid.UUID, version int) *ceremonyTemplate {
+	if version <= 0 {
+		return nil
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if t := c.m[id]; t != nil && t.version == version {
+		return t
+	}
+	return nil
+}
+
+// put remembers t for identity id.
+func (c *ceremonyMemo) put(id uuid.UUID, t *ceremonyTemplate) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil {
+		c.m = make(map[uuid.UUID]*ceremonyTemplate)
+	}
+	if _, ok := c.m[id]; !ok && len(c.m) >= ceremonyMemoMax {
+		for k := range c.m {
+			delete(c.m, k) // an arbitrary one: the map stays bounded
+			break
+		}
+	}
+	c.m[id] = t
+}
+
+// template makes the template of a ceremony the library began, from its encodings; nil when
+// a hole's value does not occur exactly once (the ceremony is then begun anew every time).
+func template(version int, creation *protocol.CredentialCreation, sd *lib.SessionData, creationJSON, sessionJSON []byte, newHandle bool) *ceremonyTemplate {
+	timed := !sd.Expires.IsZero()
+	v, err := holeValues(sd.Challenge, sd.UserID, sd.Expires, timed)
+	if err != nil {
+		return nil
+	}
+	t := &ceremonyTemplate{version: version, newHandle: newHandle, timed: timed,
+		timeout: time.Duration(creation.Response.Timeout) * time.Millisecond}
+	cv := map[hole][]byte{holeChallenge: v[holeChallenge]}
+	sv := map[hole][]byte{holeChallenge: v[holeChallenge]}
+	if newHandle {
+		cv[holeHandleURL] = v[holeHandleURL]
+		sv[holeHandleStd] = v[holeHandleStd]
+	}
+	if timed {
+		sv[holeExpires] = v[holeExpires]
+	}
+	var ok1, ok2 bool
+	t.creation, ok1 = cut(creationJSON, cv)
+	t.session, ok2 = cut(sessionJSON, sv)
+	if !ok1 || !ok2 {
+		return nil
+	}
+	return t
+}
+
+// render is a new ceremony from the template: a fresh challenge (as the library draws it), a
+// fresh handle when the template draws one, the expiry counted from now as the library does.
+func (t *ceremonyTemplate) render() (creationJSON, sessionJSON []byte, err error) {
+	challenge, err := protocol.CreateChallenge()
+	if err != nil {
+		return nil, nil, err
+	}
+	var handle []byte
+	if t.newHandle {
+		handle = make([]byte, 32)
+		if _, err := rand.Read(handle); err != nil {
+			return nil, nil, fmt.Errorf("new passkey user handle: %w", err)
+		}
+	}
+	var expires time.Time
+	if t.timed {
+		expires = time.Now().Add(t.timeout) // the library's clock, as BeginRegistration reads it
+	}
+	v, err := holeValues(challenge.String(), handle, expires, t.timed)
+	if err != nil {
+		return nil, nil, err
+	}
+	return t.creation.fill(v), t.session.fill(v), nil
+}
+
+// encodeCeremony encodes a ceremony the library began: the creation options and the session.
+func encodeCeremony(creation *protocol.CredentialCreation, sd *lib.SessionData) ([]byte, []byte, error) {
+	c, err := json.Marshal(creation)
+	if err != nil {
+		return nil, nil, fmt.Errorf("encode webauthn options: %w", err)
+	}
+	s, err := json.Marshal(sd)
+	if err != nil {
+		return nil, nil, fmt.Errorf("encode webauthn ceremony: %w", err)
+	}
+	return c, s, nil
+}
