@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
-	"os"
 	"runtime"
 	"strconv"
 	"strings"
@@ -116,11 +115,7 @@ func openSQLiteFile(ctx context.Context, path, query string) (*Store, error) {
 	q.Del("_txlock")
 	q.Del("_journal_mode")
 	q.Del("_journal")
-	var size int64
-	if fi, err := os.Stat(path); err == nil {
-		size = fi.Size()
-	}
-	wal, err := sqliteTuning(q, size)
+	wal, err := sqliteTuning(q)
 	if err != nil {
 		return nil, err
 	}

@@ -18,30 +18,19 @@ import (
 //     read, so 32 MiB each made a small, busy database cost 73-84 MB of peak RSS in bench/run.sh
 //     against 51 MB with this; a session read now touches the session and identity rows only
 //     (the identity's relations are remembered, see relationCache).
-//   - mmap_size: see sqliteMmapSize; set here only for a large file.
+//   - no mmap_size: SQLite's default, no memory map, whatever the file's size. With a map, a
+//     reader connection whose next read transaction finds the file changed (any write by the
+//     writer) unmaps and remaps it, and every page it then touches faults in again: on a
+//     600 MB file with whoami and session extends mixed, munmap was 18% and the page faults
+//     in btreeInitPage 48% of the CPU, 1,090-1,350 us a request against 225 us without the
+//     map (5x); read-only whoami was no faster with it either (150-191 us against 100-127).
+//     A DSN that wants the map sets it (`_pragma=mmap_size(…)`).
 //   - journal_size_limit: a WAL that has been reset is truncated back to 64 MiB, so one burst of
 //     writes does not leave a large file behind for good.
 var sqliteDefaultPragmas = []struct{ name, value string }{
 	{"cache_size", "-2000"},
 	{"journal_size_limit", "67108864"},
 }
-
-// sqliteMmapSize is the memory map a file of size bytes gets by default: 1 GiB once the file
-// has passed sqliteMmapFrom, none before. Through the map, reads of a multi-GB file share the
-// OS page cache instead of a read() per page into each connection's cache (it took the admin
-// list from 84 to 139 req/s on a 2.7 GB file, and page reads were 30% of whoami's CPU there
-// without it). On a small file the map gains little (the file sits in the OS cache either way)
-// and its pages count in the process's RSS (77 MB peak in bench/run.sh with the map against
-// 51 MB without). A file that grows past the bound gets the map at the next start.
-func sqliteMmapSize(size int64) int64 {
-	if size >= sqliteMmapFrom {
-		return 1 << 30
-	}
-	return 0
-}
-
-// sqliteMmapFrom is the file size from which the memory map is on by default.
-const sqliteMmapFrom = 256 << 20
 
 // sqliteOwnParams are DSN parameters Portico reads itself and removes before the DSN reaches
 // the driver.
@@ -62,8 +51,7 @@ var defaultWALPolicy = walPolicy{maxSize: 64 << 20, interval: 100 * time.Millise
 
 // sqliteTuning adds the default pragmas the query does not set and reads (and removes)
 // Portico's own WAL parameters.
-// fileSize is the size of the database file (0 when it does not exist yet).
-func sqliteTuning(q url.Values, fileSize int64) (walPolicy, error) {
+func sqliteTuning(q url.Values) (walPolicy, error) {
 	given := map[string]bool{}
 	for _, p := range q["_pragma"] {
 		given[pragmaName(p)] = true
@@ -72,9 +60,6 @@ func sqliteTuning(q url.Values, fileSize int64) (walPolicy, error) {
 		if !given[p.name] {
 			q.Add("_pragma", p.name+"("+p.value+")")
 		}
-	}
-	if n := sqliteMmapSize(fileSize); n > 0 && !given["mmap_size"] {
-		q.Add("_pragma", "mmap_size("+strconv.FormatInt(n, 10)+")")
 	}
 	pol := defaultWALPolicy
 	if v := q.Get("wal_max_size"); v != "" {

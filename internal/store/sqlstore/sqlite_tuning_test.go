@@ -2,19 +2,16 @@ package sqlstore
 
 import (
 	"context"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 )
 
-// TestSQLiteTuning: a SQLite file gets the default page cache, memory map and journal size
-// limit unless its DSN sets them, and Portico's WAL parameters are read and refused when bad.
+// TestSQLiteTuning: a SQLite file gets the default page cache and journal size limit and no
+// memory map unless its DSN sets them, and Portico's WAL parameters are read and refused when
+// bad.
 func TestSQLiteTuning(t *testing.T) {
-	for _, c := range []struct{ size, want int64 }{{0, 0}, {sqliteMmapFrom - 1, 0}, {sqliteMmapFrom, 1 << 30}, {3 << 30, 1 << 30}} {
-		if got := sqliteMmapSize(c.size); got != c.want {
-			t.Errorf("a file of %d bytes maps %d, want %d", c.size, got, c.want)
-		}
-	}
 	ctx := context.Background()
 	tests := []struct {
 		name, params string
@@ -24,6 +21,7 @@ func TestSQLiteTuning(t *testing.T) {
 		{"defaults", "", map[string]int64{"cache_size": -2000, "mmap_size": 0, "journal_size_limit": 64 << 20, "auto_vacuum": 2}, true},
 		{"the DSN's own", "_pragma=cache_size(-1000)&_pragma=MMAP_SIZE%20=%200&wal_max_size=0&_auto_vacuum=none",
 			map[string]int64{"cache_size": -1000, "mmap_size": 0, "journal_size_limit": 64 << 20, "auto_vacuum": 0}, false},
+		{"a map the DSN asks for", "_pragma=mmap_size(1048576)", map[string]int64{"cache_size": -2000, "mmap_size": 1 << 20}, true},
 		{"wal size with a unit", "wal_max_size=16MB&wal_check_interval=2s", map[string]int64{"cache_size": -2000}, true},
 	}
 	for _, tc := range tests {
@@ -47,6 +45,20 @@ func TestSQLiteTuning(t *testing.T) {
 				t.Errorf("WAL keeper running = %v, want %v", s.wal != nil, tc.keeper)
 			}
 		})
+	}
+	// A large file gets no memory map either (the file is extended sparsely past 256 MiB,
+	// where an earlier default turned a 1 GiB map on).
+	path := filepath.Join(t.TempDir(), "large.sqlite")
+	if err := openMigrated(t, "sqlite://"+path).Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Truncate(path, 300<<20); err != nil {
+		t.Fatal(err)
+	}
+	large := openMigrated(t, "sqlite://"+path)
+	var mmap int64
+	if err := large.reader().db.QueryRowContext(ctx, "PRAGMA mmap_size").Scan(&mmap); err != nil || mmap != 0 {
+		t.Errorf("a 300 MiB file: mmap_size %d (%v), want 0", mmap, err)
 	}
 	if s := openMigrated(t, "sqlite://"+filepath.Join(t.TempDir(), "db.sqlite")+"?wal_max_size=16MB&wal_check_interval=2s"); s.wal.policy != (walPolicy{maxSize: 16 << 20, interval: 2e9}) {
 		t.Errorf("policy %+v", s.wal.policy)
