@@ -46,7 +46,12 @@ func (h *Handler) create(w *flow.Responder, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	st, body, err := h.newFlow(ctx, r, w.Type(), ident, returnTo, token, nil, h.enrolOnly(s.AAL, ident))
+	// The identity is the session read's, unchanged: its JSON may be the one remembered.
+	shown, err := h.shown.encode(ident, h.public)
+	if err != nil {
+		return apierr.ErrInternal.WithCause(err)
+	}
+	st, body, err := h.newFlowShown(ctx, r, w.Type(), ident, shown, returnTo, token, nil, h.enrolOnly(s.AAL, ident))
 	if err != nil {
 		return err
 	}
@@ -77,7 +82,12 @@ func (h *Handler) sessionIdentity(ctx context.Context, s *session.Session) (*ide
 // successful submission the new flow follows: the new flow starts with its carried internal
 // values (see Carrier). enrolOnly shows only the second-factor enrolment (see enrol.go).
 func (h *Handler) newFlow(ctx context.Context, r *http.Request, t flow.Type, ident *identity.Identity, returnTo, csrfToken string, from *Flow, enrolOnly bool) (*stored, []byte, error) {
-	st, e, err := h.buildFlow(ctx, r, t, ident, returnTo, csrfToken, from, enrolOnly)
+	return h.newFlowShown(ctx, r, t, ident, nil, returnTo, csrfToken, from, enrolOnly)
+}
+
+// newFlowShown is newFlow with ident's JSON as the reply shows it (nil: encoded here).
+func (h *Handler) newFlowShown(ctx context.Context, r *http.Request, t flow.Type, ident *identity.Identity, shown []byte, returnTo, csrfToken string, from *Flow, enrolOnly bool) (*stored, []byte, error) {
+	st, e, err := h.buildFlowShown(ctx, r, t, ident, shown, returnTo, csrfToken, from, enrolOnly)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -98,10 +108,15 @@ func (h *Handler) newFlow(ctx context.Context, r *http.Request, t flow.Type, ide
 
 // buildFlow builds and fills a new flow as newFlow does, and encodes it, without storing it.
 func (h *Handler) buildFlow(ctx context.Context, r *http.Request, t flow.Type, ident *identity.Identity, returnTo, csrfToken string, from *Flow, enrolOnly bool) (*stored, encoded, error) {
+	return h.buildFlowShown(ctx, r, t, ident, nil, returnTo, csrfToken, from, enrolOnly)
+}
+
+// buildFlowShown is buildFlow with ident's JSON as the reply shows it (nil: encoded here).
+func (h *Handler) buildFlowShown(ctx context.Context, r *http.Request, t flow.Type, ident *identity.Identity, shown []byte, returnTo, csrfToken string, from *Flow, enrolOnly bool) (*stored, encoded, error) {
 	st := &stored{Flow: Flow{
 		Base:  flow.NewBase(t, r, h.Public, ActionPath, h.Time(), h.Lifespan),
 		State: StateShowForm,
-	}}
+	}, shownJSON: shown}
 	if from != nil {
 		for _, m := range h.methods {
 			if c, ok := m.(Carrier); ok {

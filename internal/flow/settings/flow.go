@@ -48,6 +48,9 @@ type stored struct {
 	owner *uuid.UUID
 	// once are nodes shown once that wait for their one read (see secretnodes.go).
 	once []secretNode
+	// shownJSON, when set, is Identity's JSON as encode attaches it to the reply (see
+	// shownMemo).
+	shownJSON []byte
 	// Pending is the id of the flow's parked change, a submission waiting for a refresh
 	// login, kept sealed in a record of its own and bound to the session and browser that
 	// submitted it (see continuity.go).

@@ -53,7 +53,6 @@ func (h *Handler) get(w *flow.Responder, r *http.Request) error {
 		}
 		return st.GoneForRead(h.Public, Kind)
 	}
-	ident := s.Identity.Public(h.public)
 	p, err := openPrivate(rec, h.sealer)
 	if err != nil {
 		return apierr.ErrInternal.WithCause(err)
@@ -62,9 +61,13 @@ func (h *Handler) get(w *flow.Responder, r *http.Request) error {
 		// The stored document is the reply once the identity is attached and the sealed
 		// secret nodes (if any) are spliced back in: the flow is never decoded.
 		doc, err := fillNodes(rec.Data, p.Secrets, p.dataLen)
+		var shown []byte
+		if err == nil {
+			shown, err = h.shown.encode(s.Identity, h.public)
+		}
 		if err == nil {
 			// doc may be the record's own bytes: appended to without writing into them.
-			doc, err = appendMember(doc[:len(doc):len(doc)], "identity", ident)
+			doc, err = appendRawMember(doc[:len(doc):len(doc)], "identity", shown)
 		}
 		if err != nil {
 			return apierr.ErrInternal.WithCause(err)
@@ -76,7 +79,7 @@ func (h *Handler) get(w *flow.Responder, r *http.Request) error {
 	if err != nil {
 		return apierr.ErrInternal.WithCause(err)
 	}
-	st.Identity = ident
+	st.Identity = s.Identity.Public(h.public)
 	var body []byte
 	if st.takeOnce(s.ID) {
 		if body, err = h.save(ctx, st); err != nil {

@@ -102,6 +102,8 @@ type Handler struct {
 	sealer  *sealer
 	// public is the public base URL as identities' schema_url is built on it.
 	public string
+	// shown remembers the shown identities' JSON (see shownMemo).
+	shown shownMemo
 }
 
 // New returns the settings handler with the given methods, in node order.

@@ -151,7 +151,12 @@ func encode(s *stored, sl *sealer) (encoded, error) {
 	}
 	data = append(data, tail...)
 	body = append(body, tail...)
-	if ident != nil {
+	switch {
+	case s.shownJSON != nil:
+		if body, err = appendRawMember(body, "identity", s.shownJSON); err != nil {
+			return encoded{}, err
+		}
+	case ident != nil:
 		if body, err = appendMember(body, "identity", ident); err != nil {
 			return encoded{}, err
 		}
@@ -305,6 +310,11 @@ func appendMember(doc []byte, name string, v any) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("encode settings flow %s: %w", name, err)
 	}
+	return appendRawMember(doc, name, raw)
+}
+
+// appendRawMember is appendMember of a value already encoded (raw), as appendMember appends.
+func appendRawMember(doc []byte, name string, raw []byte) ([]byte, error) {
 	if len(doc) < 2 || doc[len(doc)-1] != '}' {
 		return nil, fmt.Errorf("encode settings flow: document is not an object")
 	}
