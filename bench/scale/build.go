@@ -37,6 +37,26 @@ type dataset struct {
 	expired    int
 }
 
+// sqliteID is identity k's id in a SQLite build (pgID names PostgreSQL's).
+func sqliteID(k int) uuid.UUID {
+	return uuid.NewSHA1(uuid.NameSpaceOID, fmt.Appendf(nil, "identity-%d", k))
+}
+
+// derived is what a build with n identities holds, from their ids: the ids, the tokens of
+// live sessions spread over every identity (session 0 is never expired), and the three big
+// identities, so that -reuse can measure a database an earlier run built.
+func derived(n int, idOf func(int) uuid.UUID) *dataset {
+	ds := &dataset{ids: make([]uuid.UUID, n)}
+	for k := range n {
+		ds.ids[k] = idOf(k)
+	}
+	for i := range min(n, maxTokens) {
+		ds.tokens = append(ds.tokens, token(i*n/min(n, maxTokens), 0))
+	}
+	ds.big, ds.bigVictim, ds.loadVictim = idOf(n), idOf(n+1), idOf(n+2)
+	return ds
+}
+
 // emailOf is identity n's address (and password identifier).
 func emailOf(n int) string { return fmt.Sprintf("user%d@scale.example", n) }
 
@@ -63,7 +83,7 @@ func build(ctx context.Context, st *sqlstore.Store, n, perIdentity, big int, pro
 	ins := newInserter(st)
 	ts := func(t time.Time) any { return t.UTC().Format("2006-01-02 15:04:05.000000") } // sqlstore's layout
 	addIdentity := func(k int) (uuid.UUID, error) {
-		id := uuid.NewSHA1(uuid.NameSpaceOID, fmt.Appendf(nil, "identity-%d", k))
+		id := sqliteID(k)
 		cid := uuid.NewSHA1(uuid.NameSpaceOID, fmt.Appendf(nil, "credential-%d", k))
 		email := emailOf(k)
 		created := ts(now.Add(-time.Duration(rng.IntN(365*24)) * time.Hour))
@@ -105,9 +125,6 @@ func build(ctx context.Context, st *sqlstore.Store, n, perIdentity, big int, pro
 			if err := addSession(k, j, id, expired); err != nil {
 				return nil, err
 			}
-			if !expired && len(ds.tokens) < maxTokens && rng.IntN(4) == 0 {
-				ds.tokens = append(ds.tokens, token(k, j))
-			}
 		}
 		if progress != nil && (k+1)%50000 == 0 {
 			progress(fmt.Sprintf("%d identities", k+1))
@@ -130,6 +147,7 @@ func build(ctx context.Context, st *sqlstore.Store, n, perIdentity, big int, pro
 		return nil, err
 	}
 	_, err = st.DB().ExecContext(ctx, "PRAGMA optimize")
+	ds.tokens = derived(n, sqliteID).tokens
 	return ds, err
 }
 

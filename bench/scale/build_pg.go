@@ -136,20 +136,9 @@ func buildPostgres(ctx context.Context, st *sqlstore.Store, n, perIdentity, big 
 	return ds, nil
 }
 
-// pgDataset is what buildPostgres built with n identities: their ids, tokens of live
-// sessions spread over every identity (session 0 is never expired), and the three big ones.
+// pgDataset is what buildPostgres built with n identities.
 func pgDataset(n int) *dataset {
-	ds := &dataset{ids: make([]uuid.UUID, n)}
-	for k := range n {
-		ds.ids[k] = pgID(fmt.Sprintf("identity-%d", k))
-	}
-	for i := range min(n, maxTokens) {
-		ds.tokens = append(ds.tokens, token(i*n/min(n, maxTokens), 0))
-	}
-	ds.big = pgID(fmt.Sprintf("identity-%d", n))
-	ds.bigVictim = pgID(fmt.Sprintf("identity-%d", n+1))
-	ds.loadVictim = pgID(fmt.Sprintf("identity-%d", n+2))
-	return ds
+	return derived(n, func(k int) uuid.UUID { return pgID(fmt.Sprintf("identity-%d", k)) })
 }
 
 // dropIndexes drops the indexes and unique constraints of pgTables that no foreign key

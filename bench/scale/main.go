@@ -44,7 +44,7 @@ type config struct {
 	clients, rounds    int
 	duration, cleanFor time.Duration
 	load, loadCleanup  time.Duration
-	reuse              bool
+	reuse, buildOnly   bool
 	identityCache      int
 }
 
@@ -63,7 +63,8 @@ func main() {
 	flag.DurationVar(&c.load, "load", 0, "if set, after the rounds: whoami and settings writes on the large database, idle for this long, then during a cleanup and during the deletion of an identity with -big sessions")
 	flag.DurationVar(&c.loadCleanup, "load-cleanup", time.Minute, "the longest the cleanup under -load runs")
 	flag.IntVar(&c.identityCache, "identity-cache", portico.DefaultIdentityCacheSize, "identities whose relations session reads remember (serve.identity_cache_size)")
-	flag.BoolVar(&c.reuse, "reuse", false, "PostgreSQL: keep the large schema of an earlier run instead of building it (its data is derived from the same seed)")
+	flag.BoolVar(&c.reuse, "reuse", false, "keep the large database (PostgreSQL schema or SQLite file) of an earlier run instead of building it; its victims must still be there (copy the file before a run)")
+	flag.BoolVar(&c.buildOnly, "build-only", false, "build both databases and stop (for -reuse)")
 	flag.Parse()
 	if (c.dir == "") == (c.dsn == "") {
 		fmt.Fprintln(os.Stderr, "give -dir (SQLite) or -dsn (PostgreSQL)")
@@ -84,11 +85,13 @@ type db struct {
 
 func open(ctx context.Context, c config, name string, n int) (*db, error) {
 	var dsn, path string
-	reuse := c.reuse && c.dsn != "" && name == "large"
+	reuse := c.reuse && name == "large"
 	if c.dir != "" {
 		path = filepath.Join(c.dir, name+".db")
 		for _, suffix := range []string{"", "-wal", "-shm"} {
-			_ = os.Remove(path + suffix)
+			if !reuse {
+				_ = os.Remove(path + suffix)
+			}
 		}
 		dsn = "sqlite://" + path
 	} else {
@@ -121,8 +124,11 @@ func open(ctx context.Context, c config, name string, n int) (*db, error) {
 		return nil, err
 	}
 	st.SetIdentityCacheSize(c.identityCache)
-	if reuse {
+	if reuse && c.dsn != "" {
 		return &db{name: name, st: st, ds: pgDataset(n)}, nil
+	}
+	if reuse {
+		return &db{name: name, st: st, ds: derived(n, sqliteID), path: path}, nil
 	}
 	start := time.Now()
 	ds, err := build(ctx, st, n, c.perIdentity, c.big, func(s string) {
@@ -158,6 +164,9 @@ func run(ctx context.Context, c config) error {
 		return err
 	}
 	defer large.st.Close()
+	if c.buildOnly {
+		return nil
+	}
 	dbs := []*db{small, large}
 
 	results := map[string]map[string][]figure{}

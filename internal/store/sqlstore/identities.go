@@ -315,24 +315,34 @@ func (s *Store) updateIdentityAt(ctx context.Context, id *identity.Identity, now
 	return nil
 }
 
-// identityDeleteBatch is how many of an identity's sessions one statement of DeleteIdentity
-// deletes before the identity itself goes.
-const identityDeleteBatch = 250
+// identityDeleteBatch is the most of an identity's sessions one statement of DeleteIdentity
+// deletes before the identity itself goes; identityDeleteMin the fewest.
+const (
+	identityDeleteBatch = 250
+	identityDeleteMin   = 10
+)
+
+// identityDeleteTarget is how long one batch should hold the writer: a batch that took longer
+// halves the next one, one that took under half of it doubles the next (as cleanup paces its
+// batches). On a 600 MB SQLite file under whoami and settings-write load a fixed batch of 250
+// sessions made the deletion of 10,000 take 17 s, with settings writes at 0.41 of their idle
+// rate and their p99 3.2x (bench/results/scale-2026-12-06-b.md).
+const identityDeleteTarget = 25 * time.Millisecond
 
 // DeleteIdentity removes the identity and everything it holds. Its sessions go first, in
-// batches of identityDeleteBatch, each its own short write, with a rest as long as the batch
-// on SQLite: one cascading delete of an identity with 1,000 sessions dirtied ~4,400 pages
-// (18 MB of WAL) in one write and held SQLite's single writer for 278 ms, so every sign-in and
-// settings write waited. Then one statement deletes the identity, and foreign keys cascade to
-// the rest (credentials, addresses, flows: a few rows, and any session made meanwhile). Each
-// session batch is a delete of sessions the identity's deletion would delete anyway, so a
-// deletion that fails halfway leaves the identity with fewer sessions, never a half-deleted
-// identity.
+// batches of at most identityDeleteBatch paced to identityDeleteTarget, each its own short
+// write, with a rest as long as the batch on SQLite: one cascading delete of an identity with
+// 1,000 sessions dirtied ~4,400 pages (18 MB of WAL) in one write and held SQLite's single
+// writer for 278 ms, so every sign-in and settings write waited. Then one statement deletes
+// the identity, and foreign keys cascade to the rest (credentials, addresses, flows: a few
+// rows, and any session made meanwhile). Each session batch is a delete of sessions the
+// identity's deletion would delete anyway, so a deletion that fails halfway leaves the
+// identity with fewer sessions, never a half-deleted identity.
 func (s *Store) DeleteIdentity(ctx context.Context, id uuid.UUID) error {
-	del := s.d.deleteLimited("sessions", "identity_id = ?", "issued_at", identityDeleteBatch)
+	size := identityDeleteBatch
 	for {
 		start := time.Now()
-		res, err := s.writer().exec(ctx, del, id)
+		res, err := s.writer().exec(ctx, s.d.deleteLimited("sessions", "identity_id = ?", "issued_at", size), id)
 		if err != nil {
 			return mapErr(err, "delete the identity's sessions")
 		}
@@ -340,11 +350,18 @@ func (s *Store) DeleteIdentity(ctx context.Context, id uuid.UUID) error {
 		if err != nil {
 			return mapErr(err, "delete the identity's sessions")
 		}
-		if n < identityDeleteBatch {
+		if n < int64(size) {
 			break
 		}
+		took := time.Since(start)
+		switch {
+		case took > s.deleteTarget:
+			size = max(identityDeleteMin, size/2)
+		case took < s.deleteTarget/2:
+			size = min(identityDeleteBatch, size*2)
+		}
 		if s.SingleWriter() {
-			if err := rest(ctx, time.Since(start)); err != nil {
+			if err := rest(ctx, took); err != nil {
 				return err
 			}
 		}

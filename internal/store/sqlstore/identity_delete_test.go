@@ -6,6 +6,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -90,5 +93,64 @@ func TestSQLiteIdentityDeleteLetsWritersIn(t *testing.T) {
 	// that slip in between that statement and the identity's own delete).
 	if inside.Load() < 10 {
 		t.Fatalf("only %d writes completed while the identity was being deleted: the deletion held the writer", inside.Load())
+	}
+}
+
+// TestIdentityDeletePacesBatches: the batches of an identity's sessions shrink when one holds
+// the writer longer than the target (down to identityDeleteMin) and stay at the largest size
+// when they are quick; either way every session and the identity go.
+func TestIdentityDeletePacesBatches(t *testing.T) {
+	ctx := context.Background()
+	for _, tc := range []struct {
+		name   string
+		target time.Duration
+		want   []int
+	}{
+		{"every batch too slow", time.Nanosecond, []int{250, 125, 62, 31, 15, 10, 10}},
+		{"every batch quick", time.Hour, []int{250, 250, 250}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := openMigrated(t, "sqlite://"+filepath.Join(t.TempDir(), "db.sqlite"))
+			s.deleteTarget = tc.target
+			id := &identity.Identity{SchemaID: "default", Traits: json.RawMessage(`{"email":"paced@example.org"}`)}
+			if err := s.CreateIdentity(ctx, id); err != nil {
+				t.Fatal(err)
+			}
+			total := 0
+			for _, n := range tc.want {
+				total += n
+			}
+			total-- // the last batch finds fewer than it asks for, and ends the loop
+			for i := range total {
+				h := sha256.Sum256(fmt.Appendf(nil, "paced-%d", i))
+				if err := s.CreateSession(ctx, &session.Session{Active: true, IdentityID: id.ID, TokenHash: h[:], AAL: session.AAL1,
+					ExpiresAt: time.Now().Add(time.Hour)}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			var limits []int
+			limit := regexp.MustCompile(`FROM sessions WHERE identity_id = \? ORDER BY issued_at LIMIT (\d+)`)
+			s.record = func(query string, _ []any) {
+				if m := limit.FindStringSubmatch(query); m != nil {
+					n, _ := strconv.Atoi(m[1])
+					limits = append(limits, n)
+				}
+			}
+			err := s.DeleteIdentity(ctx, id.ID)
+			s.record = nil
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !slices.Equal(limits, tc.want) {
+				t.Errorf("batch sizes %v, want %v", limits, tc.want)
+			}
+			var left int
+			if err := s.rdb.QueryRow("SELECT COUNT(*) FROM sessions").Scan(&left); err != nil || left != 0 {
+				t.Errorf("%d sessions left, %v", left, err)
+			}
+			if _, err := s.GetIdentity(ctx, id.ID, false); err == nil {
+				t.Error("the identity is still there")
+			}
+		})
 	}
 }

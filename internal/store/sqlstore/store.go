@@ -42,14 +42,18 @@ type Store struct {
 	// record, when set (tests only: the plan test), is told every statement run, rebound for
 	// the dialect, with its arguments.
 	record func(query string, args []any)
+	// deleteTarget is how long one batch of DeleteIdentity should hold the writer
+	// (identityDeleteTarget; tests shorten it).
+	deleteTarget time.Duration
 }
 
 func newStore(d dialect, rdb, wdb *sql.DB) *Store {
 	s := &Store{Now: time.Now, d: d, rdb: rdb, wdb: wdb, rstmts: newStmtCache(rdb, d),
 		qSessionByToken: sessionLoadQuery(d, "s.token_hash = ?"), qSessionByID: sessionLoadQuery(d, "s.id = ?"),
 		qSessionRowByToken: sessionRowQuery("s.token_hash = ?"), qSessionRowByID: sessionRowQuery("s.id = ?"),
-		qRelations: relationsQuery(d),
-		rels:       newRelationCache(relationCacheSize)}
+		qRelations:   relationsQuery(d),
+		rels:         newRelationCache(relationCacheSize),
+		deleteTarget: identityDeleteTarget}
 	s.wstmts = s.rstmts
 	if wdb != rdb {
 		s.wstmts = newStmtCache(wdb, d)
