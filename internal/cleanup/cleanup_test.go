@@ -203,3 +203,41 @@ func TestRunDeletesOldEvents(t *testing.T) {
 		t.Fatalf("left %d events, %v; want the newest", len(left), err)
 	}
 }
+
+// slowStore is a single-writer fakeStore whose session deletes each take a while and record
+// when they began and ended.
+type slowStore struct {
+	fakeStore
+	took        time.Duration
+	starts, end []time.Time
+}
+
+func (s *slowStore) SingleWriter() bool { return true }
+
+func (s *slowStore) DeleteSessionsExpiredBefore(ctx context.Context, t time.Time, limit int) (int, error) {
+	s.starts = append(s.starts, time.Now())
+	time.Sleep(s.took)
+	s.end = append(s.end, time.Now())
+	return s.fakeStore.DeleteSessionsExpiredBefore(ctx, t, limit)
+}
+
+// TestRunRestsOnSingleWriter: on a single-writer store each batch is followed by a rest of
+// twice its own length before the next one begins, so other writers get two thirds of the
+// writer.
+func TestRunRestsOnSingleWriter(t *testing.T) {
+	// 15 ms is between BatchTarget/2 and BatchTarget, so the batch size stays 10: four batches.
+	st := &slowStore{fakeStore: fakeStore{sessions: 35, cutoffs: map[string]time.Time{}}, took: 15 * time.Millisecond}
+	c, err := Run(context.Background(), st, time.Now(), Default, 10, nil)
+	if err != nil || c.Sessions != 35 {
+		t.Fatalf("cleanup: %+v, %v", c, err)
+	}
+	if len(st.starts) != 4 {
+		t.Fatalf("%d batches, want 4", len(st.starts))
+	}
+	for i := 1; i < len(st.starts); i++ {
+		took := st.end[i-1].Sub(st.starts[i-1])
+		if rest := st.starts[i].Sub(st.end[i-1]); rest < 2*took {
+			t.Errorf("batch %d took %s and was followed by a rest of %s, want at least %s", i, took, rest, 2*took)
+		}
+	}
+}

@@ -329,9 +329,15 @@ const (
 // rate and their p99 3.2x (bench/results/scale-2026-12-06-b.md).
 const identityDeleteTarget = 25 * time.Millisecond
 
+// identityDeleteRest is how many times as long as a batch took DeleteIdentity rests after it on
+// SQLite, so that other writers get two thirds of the writer: with a rest as long as the batch,
+// settings writes ran at 0.41 of their idle rate during the deletion of 10,000 sessions on a
+// 600 MB file; with twice as long, 0.61 (bench/results/scale-2026-12-06-b.md).
+const identityDeleteRest = 2
+
 // DeleteIdentity removes the identity and everything it holds. Its sessions go first, in
 // batches of at most identityDeleteBatch paced to identityDeleteTarget, each its own short
-// write, with a rest as long as the batch on SQLite: one cascading delete of an identity with
+// write, with a rest twice as long as the batch on SQLite (identityDeleteRest): one cascading delete of an identity with
 // 1,000 sessions dirtied ~4,400 pages (18 MB of WAL) in one write and held SQLite's single
 // writer for 278 ms, so every sign-in and settings write waited. Then one statement deletes
 // the identity, and foreign keys cascade to the rest (credentials, addresses, flows: a few
@@ -361,7 +367,7 @@ func (s *Store) DeleteIdentity(ctx context.Context, id uuid.UUID) error {
 			size = min(identityDeleteBatch, size*2)
 		}
 		if s.SingleWriter() {
-			if err := rest(ctx, took); err != nil {
+			if err := rest(ctx, identityDeleteRest*took); err != nil {
 				return err
 			}
 		}
