@@ -188,15 +188,14 @@ func privateBytes(s *stored, secret []secretNode, dataLen int) ([]byte, error) {
 		h.Secrets = append(h.Secrets, secretMeta{Index: sn.Index, Len: len(sn.Node), At: sn.At, Once: sn.Once, Reader: sn.Reader})
 		size += len(sn.Node)
 	}
-	header, err := json.Marshal(&h)
-	if err != nil {
-		return nil, fmt.Errorf("encode settings flow: %w", err)
-	}
 	for _, v := range s.Internal {
 		size += len(v) + 64
 	}
-	out := make([]byte, 0, len(header)+1+size)
-	out = append(append(out, header...), '\n')
+	out, err := appendHeader(make([]byte, 0, 64+32*len(secret)+1+size), &h)
+	if err != nil {
+		return nil, fmt.Errorf("encode settings flow: %w", err)
+	}
+	out = append(out, '\n')
 	for _, sn := range secret {
 		out = append(out, sn.Node...)
 	}
@@ -277,7 +276,7 @@ func openPrivate(rec *store.FlowRecord, sl *sealer) (*privateFields, error) {
 		return p, nil
 	}
 	var h privateHeader
-	if err := json.Unmarshal(private[:nl], &h); err != nil {
+	if err := parseHeader(private[:nl], &h); err != nil {
 		return fail(err)
 	}
 	if h.V != privateVersion {
