@@ -76,15 +76,10 @@ func (n *Node) UnmarshalJSON(b []byte) error {
 	if err := json.Unmarshal(b, &raw); err != nil {
 		return err
 	}
-	var head struct {
-		NodeType NodeType `json:"node_type"`
+	kind, err := attributesNodeType(raw.Attributes)
+	if err != nil {
+		return err
 	}
-	if len(raw.Attributes) > 0 {
-		if err := json.Unmarshal(raw.Attributes, &head); err != nil {
-			return fmt.Errorf("decode node attributes: %w", err)
-		}
-	}
-	kind := head.NodeType
 	if kind == "" {
 		kind = raw.Type
 	}
@@ -117,6 +112,33 @@ func (n *Node) UnmarshalJSON(b []byte) error {
 	}
 	*n = Node{Type: raw.Type, Group: raw.Group, Attributes: attrs, Messages: raw.Messages, Meta: raw.Meta}
 	return nil
+}
+
+// attributesNodeType returns the node_type of a node's attributes object ("" when it has
+// none). Every encoder of nodes (ours and Kratos's) writes node_type as the object's last
+// member, so it is read from the end, without a decoding pass over the attributes: the object
+// ends with "node_type":"<plain string>"} and the key follows a ',' or the '{', so neither
+// can be inside a string (a quote there is escaped). A later member wins in encoding/json
+// too, and this is the last. Anything else (escapes, spaces, another order) is decoded.
+func attributesNodeType(attrs json.RawMessage) (NodeType, error) {
+	if len(attrs) == 0 {
+		return "", nil
+	}
+	const key = `"node_type":"`
+	if end := len(attrs) - 2; end > len(key) && attrs[end] == '"' && attrs[end+1] == '}' {
+		if start := bytes.LastIndexByte(attrs[:end], '"') + 1; start >= len(key) &&
+			bytes.IndexByte(attrs[start:end], '\\') < 0 && string(attrs[start-len(key):start]) == key &&
+			start > len(key) && (attrs[start-len(key)-1] == ',' || attrs[start-len(key)-1] == '{') {
+			return NodeType(attrs[start:end]), nil
+		}
+	}
+	var head struct {
+		NodeType NodeType `json:"node_type"`
+	}
+	if err := json.Unmarshal(attrs, &head); err != nil {
+		return "", fmt.Errorf("decode node attributes: %w", err)
+	}
+	return head.NodeType, nil
 }
 
 // Input returns the node's input attributes, or nil for other node types.

@@ -59,3 +59,19 @@ func BenchmarkNodesAppendJSON(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkNodesUnmarshal decodes the nodes of the recorded settings flow, as every read of a
+// stored flow does.
+func BenchmarkNodesUnmarshal(b *testing.B) {
+	raw, err := json.Marshal(recordedNodes(b))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		var ns Nodes
+		if err := json.Unmarshal(raw, &ns); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

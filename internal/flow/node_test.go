@@ -239,3 +239,38 @@ func TestNodesHelpers(t *testing.T) {
 		t.Error("ResetMessages left messages")
 	}
 }
+
+// TestAttributesNodeTypeMatchesDecoding: the node_type read from the end of an attributes
+// object is what decoding the object gives, for the shapes that take the shortcut and the
+// ones that must not (escapes, another key ending in node_type, an escaped quote in a value,
+// node_type not last, spaces, a repeated key in other case).
+func TestAttributesNodeTypeMatchesDecoding(t *testing.T) {
+	for _, attrs := range []string{
+		`{"name":"a","node_type":"input"}`,
+		`{"node_type":"text"}`,
+		`{"node_type":""}`,
+		`{}`,
+		`{"name":"x\",\"node_type\":\"img"}`,
+		`{"name":"x","node_type":"in\u0070ut"}`,
+		`{"xnode_type":"img"}`,
+		`{"a":"\"node_type\":\"img"}`,
+		`{"node_type":"img","name":"a"}`,
+		`{"name":"a", "node_type":"a"}`,
+		`{"name":"a","node_type":"a" }`,
+		`{"NODE_TYPE":"div","node_type":"script"}`,
+		`{"node_type":"div","Node_Type":"script"}`,
+		`{"v":{"node_type":"div"}}`,
+		`{"v":["node_type","img"]}`,
+	} {
+		var want struct {
+			NodeType NodeType `json:"node_type"`
+		}
+		if err := json.Unmarshal([]byte(attrs), &want); err != nil {
+			t.Fatalf("%s: %v", attrs, err)
+		}
+		got, err := attributesNodeType(json.RawMessage(attrs))
+		if err != nil || got != want.NodeType {
+			t.Errorf("%s: got %q, %v; decoding gives %q", attrs, got, err, want.NodeType)
+		}
+	}
+}
