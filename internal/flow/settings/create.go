@@ -46,12 +46,15 @@ func (h *Handler) create(w *flow.Responder, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	// The identity is the session read's, unchanged: its JSON may be the one remembered.
-	shown, err := h.shown.encode(ident, h.public)
-	if err != nil {
-		return apierr.ErrInternal.WithCause(err)
+	// A browser is redirected to the UI: the reply body is built only for a JSON caller. The
+	// identity is the session read's, unchanged: its JSON may be the one remembered.
+	var shown []byte
+	if w.JSON() {
+		if shown, err = h.shown.encode(ident, h.public); err != nil {
+			return apierr.ErrInternal.WithCause(err)
+		}
 	}
-	st, body, err := h.newFlowShown(ctx, r, w.Type(), ident, shown, returnTo, token, nil, h.enrolOnly(s.AAL, ident))
+	st, body, err := h.newFlowShown(ctx, r, w.Type(), ident, shown, !w.JSON(), returnTo, token, nil, h.enrolOnly(s.AAL, ident))
 	if err != nil {
 		return err
 	}
@@ -82,12 +85,13 @@ func (h *Handler) sessionIdentity(ctx context.Context, s *session.Session) (*ide
 // successful submission the new flow follows: the new flow starts with its carried internal
 // values (see Carrier). enrolOnly shows only the second-factor enrolment (see enrol.go).
 func (h *Handler) newFlow(ctx context.Context, r *http.Request, t flow.Type, ident *identity.Identity, returnTo, csrfToken string, from *Flow, enrolOnly bool) (*stored, []byte, error) {
-	return h.newFlowShown(ctx, r, t, ident, nil, returnTo, csrfToken, from, enrolOnly)
+	return h.newFlowShown(ctx, r, t, ident, nil, false, returnTo, csrfToken, from, enrolOnly)
 }
 
-// newFlowShown is newFlow with ident's JSON as the reply shows it (nil: encoded here).
-func (h *Handler) newFlowShown(ctx context.Context, r *http.Request, t flow.Type, ident *identity.Identity, shown []byte, returnTo, csrfToken string, from *Flow, enrolOnly bool) (*stored, []byte, error) {
-	st, e, err := h.buildFlowShown(ctx, r, t, ident, shown, returnTo, csrfToken, from, enrolOnly)
+// newFlowShown is newFlow with ident's JSON as the reply shows it (nil: encoded here), or
+// without a reply body (bodyless: the caller redirects).
+func (h *Handler) newFlowShown(ctx context.Context, r *http.Request, t flow.Type, ident *identity.Identity, shown []byte, bodyless bool, returnTo, csrfToken string, from *Flow, enrolOnly bool) (*stored, []byte, error) {
+	st, e, err := h.buildFlowShown(ctx, r, t, ident, shown, bodyless, returnTo, csrfToken, from, enrolOnly)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -108,15 +112,16 @@ func (h *Handler) newFlowShown(ctx context.Context, r *http.Request, t flow.Type
 
 // buildFlow builds and fills a new flow as newFlow does, and encodes it, without storing it.
 func (h *Handler) buildFlow(ctx context.Context, r *http.Request, t flow.Type, ident *identity.Identity, returnTo, csrfToken string, from *Flow, enrolOnly bool) (*stored, encoded, error) {
-	return h.buildFlowShown(ctx, r, t, ident, nil, returnTo, csrfToken, from, enrolOnly)
+	return h.buildFlowShown(ctx, r, t, ident, nil, false, returnTo, csrfToken, from, enrolOnly)
 }
 
-// buildFlowShown is buildFlow with ident's JSON as the reply shows it (nil: encoded here).
-func (h *Handler) buildFlowShown(ctx context.Context, r *http.Request, t flow.Type, ident *identity.Identity, shown []byte, returnTo, csrfToken string, from *Flow, enrolOnly bool) (*stored, encoded, error) {
+// buildFlowShown is buildFlow with ident's JSON as the reply shows it (nil: encoded here), or
+// without a reply body (bodyless).
+func (h *Handler) buildFlowShown(ctx context.Context, r *http.Request, t flow.Type, ident *identity.Identity, shown []byte, bodyless bool, returnTo, csrfToken string, from *Flow, enrolOnly bool) (*stored, encoded, error) {
 	st := &stored{Flow: Flow{
 		Base:  flow.NewBase(t, r, h.Public, ActionPath, h.Time(), h.Lifespan),
 		State: StateShowForm,
-	}, shownJSON: shown}
+	}, shownJSON: shown, bodyless: bodyless}
 	if from != nil {
 		for _, m := range h.methods {
 			if c, ok := m.(Carrier); ok {

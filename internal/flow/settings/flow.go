@@ -51,6 +51,8 @@ type stored struct {
 	// shownJSON, when set, is Identity's JSON as encode attaches it to the reply (see
 	// shownMemo).
 	shownJSON []byte
+	// bodyless: encode builds no reply body (a browser is redirected instead).
+	bodyless bool
 	// Pending is the id of the flow's parked change, a submission waiting for a refresh
 	// login, kept sealed in a record of its own and bound to the session and browser that
 	// submitted it (see continuity.go).

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"sync/atomic"
 
 	"github.com/google/uuid"
 
@@ -78,9 +79,16 @@ type encoded struct {
 	body []byte
 }
 
-// encode returns the flow's store record and its reply body. Every node is encoded once (by
-// flow's hand encoder) and the rest of the flow once; Data, the reply and the private column
-// are assembled from those bytes.
+// nodeBytesHint is the size of the nodes of the flow encoded last, with an eighth to spare:
+// the capacity encode starts with, so that a flow's nodes (a TOTP QR code alone is kilobytes)
+// are not copied into ever larger buffers as they are written. maxNodeBytesHint bounds it.
+var nodeBytesHint atomic.Int64
+
+const maxNodeBytesHint = 256 << 10
+
+// encode returns the flow's store record and its reply body (none when s.bodyless). Every
+// node is encoded once (by flow's hand encoder) and the rest of the flow once; Data, the
+// reply and the private column are assembled from those bytes.
 func encode(s *stored, sl *sealer) (encoded, error) {
 	owner := s.owner
 	if s.Identity != nil {
@@ -104,7 +112,7 @@ func encode(s *stored, sl *sealer) (encoded, error) {
 	head, tail := skeleton[:at+len(emptyNodes)-1], skeleton[at+len(emptyNodes)-1:]
 
 	// Every node once, into one buffer; spans[i] is node i's end.
-	all := make([]byte, 0, 512*len(nodes))
+	all := make([]byte, 0, max(512*len(nodes), int(nodeBytesHint.Load())))
 	spans := make([]int, len(nodes))
 	for i := range nodes {
 		if all, err = nodes[i].AppendJSON(all); err != nil {
@@ -112,6 +120,7 @@ func encode(s *stored, sl *sealer) (encoded, error) {
 		}
 		spans[i] = len(all)
 	}
+	nodeBytesHint.Store(int64(min(len(all)+len(all)/8, maxNodeBytesHint)))
 	nodeAt := func(i int) []byte {
 		start := 0
 		if i > 0 {
@@ -122,16 +131,22 @@ func encode(s *stored, sl *sealer) (encoded, error) {
 
 	data := make([]byte, 0, len(skeleton)+len(all))
 	data = append(data, head...)
-	body := make([]byte, 0, len(skeleton)+len(all)+len(nodes)+1024)
-	body = append(body, head...)
+	reply := !s.bodyless
+	var body []byte
+	if reply {
+		body = make([]byte, 0, len(skeleton)+len(all)+len(nodes)+len(s.shownJSON)+1024)
+		body = append(body, head...)
+	}
 	var secret []secretNode
 	public := 0
 	for i := range nodes {
 		n := nodeAt(i)
-		if i > 0 {
-			body = append(body, ',')
+		if reply {
+			if i > 0 {
+				body = append(body, ',')
+			}
+			body = append(body, n...)
 		}
-		body = append(body, n...)
 		m, isSecret := s.secrets[secretKey(&nodes[i])]
 		switch {
 		case !isSecret:
@@ -150,8 +165,11 @@ func encode(s *stored, sl *sealer) (encoded, error) {
 		}
 	}
 	data = append(data, tail...)
-	body = append(body, tail...)
+	if reply {
+		body = append(body, tail...)
+	}
 	switch {
+	case !reply:
 	case s.shownJSON != nil:
 		if body, err = appendRawMember(body, "identity", s.shownJSON); err != nil {
 			return encoded{}, err
