@@ -11,8 +11,13 @@ import (
 	"github.com/portico-auth/portico/internal/identity"
 )
 
-// shownMemoMax bounds the identities a shownMemo remembers.
-const shownMemoMax = 1024
+// shownMemoMax bounds the identities a shownMemo remembers, shownMemoMaxBytes the JSON it
+// remembers of one (a larger identity is encoded each time): at most 2 MiB in all, as the
+// server's peak memory is a target of its own.
+const (
+	shownMemoMax      = 256
+	shownMemoMaxBytes = 8 << 10
+)
 
 // shownMemo remembers the JSON of the identity a settings flow shows (its public view), per
 // stored version of the identity: every created and every read flow attaches it, and encoding
@@ -48,8 +53,8 @@ func (m *shownMemo) encode(ident *identity.Identity, publicBase string) ([]byte,
 	if err != nil {
 		return nil, fmt.Errorf("encode settings flow identity: %w", err)
 	}
-	if ident.Version <= 0 {
-		return raw, nil // not a stored version
+	if ident.Version <= 0 || len(raw) > shownMemoMaxBytes {
+		return raw, nil // not a stored version, or too large to keep
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()

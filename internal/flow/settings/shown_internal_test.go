@@ -2,6 +2,7 @@ package settings
 
 import (
 	"encoding/json"
+	"strings"
 	"testing"
 	"time"
 
@@ -11,8 +12,8 @@ import (
 )
 
 // TestShownMemo: a stored identity's version is encoded once and then taken from the memo; a
-// new version or updated_at is encoded again, an unstored identity (version 0) is never
-// remembered, and the memo stays bounded.
+// new version or updated_at is encoded again, an unstored identity (version 0) or a large one
+// is never remembered, and the memo stays bounded.
 func TestShownMemo(t *testing.T) {
 	var m shownMemo
 	at := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
@@ -38,6 +39,13 @@ func TestShownMemo(t *testing.T) {
 	id.Traits = json.RawMessage(`{"a":3}`)
 	if got, _ := m.encode(id, "http://localhost"); !json.Valid(got) || string(got) == string(one) {
 		t.Errorf("a new version was shown as remembered: %s", got)
+	}
+	large := &identity.Identity{ID: uuid.New(), Version: 1, Traits: json.RawMessage(`{"a":"` + strings.Repeat("x", shownMemoMaxBytes) + `"}`)}
+	if _, err := m.encode(large, "http://localhost"); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := m.m[large.ID]; ok {
+		t.Error("an identity past shownMemoMaxBytes was remembered")
 	}
 	fresh := &identity.Identity{ID: uuid.New(), Traits: json.RawMessage(`{}`)}
 	if _, err := m.encode(fresh, "http://localhost"); err != nil {

@@ -15,8 +15,9 @@ import (
 	"github.com/google/uuid"
 )
 
-// ceremonyMemoMax bounds the identities a ceremonyMemo remembers.
-const ceremonyMemoMax = 1024
+// ceremonyMemoMax bounds the identities a ceremonyMemo remembers (a template is about a
+// kilobyte and a half, more with many keys: the server's peak memory is a target of its own).
+const ceremonyMemoMax = 256
 
 // ceremonyMemo remembers, per identity version, the encoded registration ceremony a settings
 // flow shows (the creation options of the trigger node and the session data sealed with the
