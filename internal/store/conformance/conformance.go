@@ -49,6 +49,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"IdentityConcurrentUpdate", testIdentityConcurrentUpdate},
 		{"IdentityDiffedWrites", testIdentityDiffedWrites},
 		{"IdentityDiffedWritesConflict", testIdentityDiffedWritesConflict},
+		{"IdentityDiffedWritesRetried", testIdentityDiffedWritesRetried},
 		{"SessionCreateGet", testSessionCreateGet},
 		{"SessionIdentityFresh", testSessionIdentityFresh},
 		{"SessionRecordAuthentication", testSessionRecordAuthentication},
