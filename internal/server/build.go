@@ -264,7 +264,7 @@ func Build(ctx context.Context, cfg *config.Config, st store.Store, log *slog.Lo
 	pages.ReturnURLs = append([]string{cfg.SelfService.DefaultBrowserReturnURL}, cfg.SelfService.AllowedReturnURLs...)
 	if a.OIDC != nil {
 		// The oidc buttons' forms are redirected to the providers.
-		pages.ReturnURLs = append(pages.ReturnURLs, a.OIDC.FormOrigins()...)
+		pages.FormOrigins = a.OIDC.FormOrigins
 	}
 	pages.RecoveryEnabled = cfg.SelfService.Flows.Recovery.Enabled
 	pages.Register(pub)

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"bytes"
+	"context"
 	"embed"
 	"fmt"
 	"html/template"
@@ -35,6 +36,9 @@ type Handler struct {
 	// and allowed return URLs): browsers apply form-action to those redirects too, so their
 	// origins are allowed in it.
 	ReturnURLs []string
+	// FormOrigins, when set, adds origins a form's submission may be redirected to that are
+	// known only at run time (the social sign-in providers' authorisation endpoints).
+	FormOrigins func(context.Context) []string
 	// RecoveryEnabled shows "Forgot password?" on the sign-in page
 	// (selfservice.flows.recovery.enabled).
 	RecoveryEnabled bool
@@ -119,6 +123,9 @@ func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, tpl
 	forms := p.formOrigins
 	for _, u := range h.ReturnURLs {
 		forms = append(forms, origin(u))
+	}
+	if h.FormOrigins != nil {
+		forms = append(forms, h.FormOrigins(r.Context())...)
 	}
 	setSecurityHeaders(w, forms, p.scriptSources)
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")

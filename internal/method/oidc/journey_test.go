@@ -35,7 +35,12 @@ type rig struct {
 
 func start(t *testing.T, opts ...apptest.Option) *rig {
 	t.Helper()
-	op := oidctest.New(t)
+	return startWith(t, oidctest.New(t), opts...)
+}
+
+// startWith is start with a provider made (not yet started) by the caller.
+func startWith(t *testing.T, op *oidctest.Provider, opts ...apptest.Option) *rig {
+	t.Helper()
 	cfg := op.PorticoConfig(mapper)
 	s := apptest.Start(t, append([]apptest.Option{apptest.WithConfig(cfg)}, opts...)...)
 	op.Start(t, s.PublicURL("/self-service/methods/oidc/callback/corp"))
@@ -53,7 +58,7 @@ func (g *rig) callbackPrefix() string { return g.s.PublicURL("/self-service/meth
 // person in at once) until the provider sends it back to Portico, and returns that address.
 func (g *rig) atProvider(t *testing.T, c *apptest.Client, authURL string) string {
 	t.Helper()
-	if !strings.HasPrefix(authURL, g.op.Issuer) {
+	if !strings.HasPrefix(authURL, g.op.Issuer) && (g.op.AuthOrigin == "" || !strings.HasPrefix(authURL, g.op.AuthOrigin+"/")) {
 		t.Fatalf("not sent to the provider: %q", authURL)
 	}
 	next := authURL

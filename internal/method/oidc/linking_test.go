@@ -2,10 +2,13 @@ package oidc_test
 
 import (
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 
+	"github.com/google/uuid"
 	"github.com/portico-auth/portico/internal/apptest"
+	"github.com/portico-auth/portico/internal/method/oidc/oidctest"
 	"github.com/portico-auth/portico/internal/text"
 )
 
@@ -35,6 +38,39 @@ func TestNoLinkOnUnverifiedAddress(t *testing.T) {
 	}
 	if got := g.accounts(t, victim.ID); len(got) != 0 {
 		t.Fatalf("the provider was linked to the existing identity: %v", got)
+	}
+}
+
+// TestAuthorizationEndpointOnAnotherOrigin: a provider whose discovery names an authorisation
+// endpoint on another origin than its issuer's (as Cognito's does): the built-in UI's
+// form-action allows that origin, the submission is sent there, and the person signs up.
+func TestAuthorizationEndpointOnAnotherOrigin(t *testing.T) {
+	op := oidctest.New(t)
+	op.AuthorizeElsewhere(t)
+	g := startWith(t, op)
+	issuer := apptest.URL(t, op.Issuer)
+	b := g.s.Browser(t)
+	id, csrf := g.s.BrowserFlow(t, b, "registration")
+	page := b.Get(g.s.PublicURL("/ui/registration?flow=" + id))
+	csp := page.Header.Get("Content-Security-Policy")
+	if page.StatusCode != http.StatusOK || !strings.Contains(csp, " "+op.AuthOrigin) {
+		t.Fatalf("registration page %d: CSP %q does not allow the authorisation endpoint's origin %s", page.StatusCode, csp, op.AuthOrigin)
+	}
+	if strings.Contains(csp, " "+issuer.Scheme+"://"+issuer.Host) {
+		t.Errorf("CSP %q allows the issuer's origin, where no form goes", csp)
+	}
+	res := b.PostForm(g.s.PublicURL("/self-service/registration?flow="+id), url.Values{
+		"method": {"oidc"}, "provider": {"corp"}, "csrf_token": {csrf},
+	})
+	if loc := res.Header.Get("Location"); res.StatusCode != http.StatusSeeOther || !strings.HasPrefix(loc, op.AuthOrigin+"/authorize?") {
+		t.Fatalf("submit: %d to %q, want the authorisation endpoint on %s", res.StatusCode, loc, op.AuthOrigin)
+	}
+	done := b.Get(g.atProvider(t, b, res.Header.Get("Location")))
+	if done.StatusCode != http.StatusSeeOther {
+		t.Fatalf("callback: %d %s", done.StatusCode, done.Body)
+	}
+	if id, _ := g.whoami(t, b); id == "" || len(g.accounts(t, uuid.MustParse(id))) != 1 {
+		t.Fatalf("not signed up through the provider (identity %q)", id)
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"time"
 
 	gooidc "github.com/coreos/go-oidc/v3/oidc"
 	"golang.org/x/oauth2"
@@ -25,7 +26,17 @@ type openID struct {
 
 	mu    sync.Mutex
 	disco *gooidc.Provider // discovered once, retried after a failure
+	// failedAt is when the last discovery for a page's form-action failed: pages do not
+	// retry it within formDiscoveryRetry, so a provider that is down does not slow each page.
+	failedAt time.Time
 }
+
+// formDiscoveryWait bounds the discovery a page's form-action waits for;
+// formDiscoveryRetry is how long pages use the issuer's origin after it failed.
+const (
+	formDiscoveryWait  = 2 * time.Second
+	formDiscoveryRetry = 30 * time.Second
+)
 
 func newOpenID(p ProviderConfig, client *http.Client) *openID {
 	o := &openID{cfg: p, client: client, issuer: strings.TrimSuffix(p.IssuerURL, "/")}
@@ -87,6 +98,29 @@ func (o *openID) discover(ctx context.Context) (*gooidc.Provider, error) {
 	}
 	o.disco = p
 	return p, nil
+}
+
+// authorizationEndpoint is where the provider's authorisation requests go: the endpoint its
+// discovery names, or its issuer while it cannot be discovered.
+func (o *openID) authorizationEndpoint(ctx context.Context) string {
+	o.mu.Lock()
+	p, failed := o.disco, o.failedAt
+	o.mu.Unlock()
+	if p == nil && time.Since(failed) >= formDiscoveryRetry {
+		dctx, cancel := context.WithTimeout(ctx, formDiscoveryWait)
+		var err error
+		p, err = o.discover(dctx)
+		cancel()
+		if err != nil {
+			o.mu.Lock()
+			o.failedAt = time.Now()
+			o.mu.Unlock()
+		}
+	}
+	if p == nil || p.Endpoint().AuthURL == "" {
+		return o.issuer
+	}
+	return p.Endpoint().AuthURL
 }
 
 func (o *openID) OAuth2(ctx context.Context) (*oauth2.Config, error) {

@@ -103,22 +103,25 @@ func oauth2Config(p *ProviderConfig, ep oauth2.Endpoint, def ...string) *oauth2.
 }
 
 // FormOrigins are where a browser's form submission with the oidc method is redirected: the
-// providers' authorisation endpoints (auth_url, else the issuer of an OpenID provider, else the
-// provider's fixed endpoint). A page whose Content-Security-Policy limits form-action must allow
-// them, as browsers apply it to the redirect that follows a submission.
-func (s *Strategy) FormOrigins() []string {
+// providers' authorisation endpoints (auth_url when configured, else the authorisation
+// endpoint an OpenID provider's discovery names, else the provider's fixed endpoint). A page
+// whose Content-Security-Policy limits form-action must allow them, as browsers apply it to
+// the redirect that follows a submission. The endpoint's origin may differ from the issuer's
+// (Cognito, for one), so an OpenID provider is discovered here when it has not been yet,
+// within formDiscoveryWait; the issuer's origin stands in while discovery fails.
+func (s *Strategy) FormOrigins(ctx context.Context) []string {
 	var out []string
 	for _, p := range s.providers {
 		raw := p.Config().AuthURL
 		if raw == "" {
 			switch v := p.(type) {
 			case *openID:
-				raw = v.issuer
+				raw = v.authorizationEndpoint(ctx)
 			case *apple:
 				raw = v.issuer
 			default:
 				// github and discord: fixed endpoints, no discovery.
-				if oc, err := p.OAuth2(context.Background()); err == nil {
+				if oc, err := p.OAuth2(ctx); err == nil {
 					raw = oc.Endpoint.AuthURL
 				}
 			}

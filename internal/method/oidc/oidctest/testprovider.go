@@ -45,7 +45,12 @@ type Provider struct {
 	ClientID     string
 	ClientSecret string
 
+	// AuthOrigin, after AuthorizeElsewhere, is the origin of the authorisation endpoint,
+	// which discovery then names on another origin than the issuer's (as Cognito's does).
+	AuthOrigin string
+
 	srv   *httptest.Server
+	auth  *httptest.Server // serves the authorisation endpoint when it is elsewhere
 	store *store
 	op    *op.Provider
 
@@ -64,6 +69,15 @@ func New(t testing.TB) *Provider {
 	return &Provider{Issuer: "http://" + srv.Listener.Addr().String(), ClientID: "portico", ClientSecret: "portico-secret", srv: srv}
 }
 
+// AuthorizeElsewhere, called before Start, serves the authorisation endpoint on a second
+// address (another origin) and has discovery name it there.
+func (p *Provider) AuthorizeElsewhere(t testing.TB) {
+	t.Helper()
+	p.auth = httptest.NewUnstartedServer(nil)
+	t.Cleanup(p.auth.Close)
+	p.AuthOrigin = "http://" + p.auth.Listener.Addr().String()
+}
+
 // Start serves the provider with its client allowed to redirect to redirectURIs.
 func (p *Provider) Start(t testing.TB, redirectURIs ...string) {
 	t.Helper()
@@ -78,10 +92,14 @@ func (p *Provider) Start(t testing.TB, redirectURIs ...string) {
 		t.Fatal(err)
 	}
 	p.store = &store{Storage: inner, users: users, p: p, rogue: key}
+	opts := []op.Option{op.WithAllowInsecure()}
+	if p.auth != nil {
+		opts = append(opts, op.WithCustomAuthEndpoint(op.NewEndpointWithURL("/authorize", p.AuthOrigin+"/authorize")))
+	}
 	provider, err := op.NewProvider(&op.Config{
 		CryptoKey: sha256.Sum256([]byte("oidctest")), CodeMethodS256: true, AuthMethodPost: true,
 		SupportedUILocales: []language.Tag{language.English},
-	}, p.store, op.StaticIssuer(p.Issuer), op.WithAllowInsecure())
+	}, p.store, op.StaticIssuer(p.Issuer), opts...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -91,6 +109,10 @@ func (p *Provider) Start(t testing.TB, redirectURIs ...string) {
 	mux.Handle("/", provider)
 	p.srv.Config.Handler = mux
 	p.srv.Start()
+	if p.auth != nil {
+		p.auth.Config.Handler = mux
+		p.auth.Start()
+	}
 }
 
 // AddUser creates an account at the provider.
