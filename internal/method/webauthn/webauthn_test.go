@@ -312,3 +312,33 @@ func TestPrivilegedSessionRequired(t *testing.T) {
 		t.Fatalf("%d %s", r.StatusCode, r.Body)
 	}
 }
+
+// TestEnrolWithARememberedCeremony: a key registers through a settings flow whose ceremony was
+// filled in from the identity version's remembered template (flows shown before it), and the
+// flows shown before it can no longer register the same key.
+func TestEnrolWithARememberedCeremony(t *testing.T) {
+	s := start(t)
+	ident := s.CreateIdentity(t, "memo@example.com", password)
+	p := mfatest.SignIn(t, s, "spa", ident)
+	_, earlier := p.Start("settings", "")
+	_, f := p.Start("settings", "")
+	a := &webauthntest.Authenticator{Origin: origin}
+	trig := mfatest.Node(f, "webauthn", "webauthn_register_trigger")
+	if trig == nil || mfatest.Str(trig, "attributes", "value") == mfatest.Str(mfatest.Node(earlier, "webauthn", "webauthn_register_trigger"), "attributes", "value") {
+		t.Fatalf("trigger: %v", trig)
+	}
+	resp, _, err := a.Create(mfatest.Str(trig, "attributes", "value"), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fields := map[string]any{"method": "webauthn", "webauthn_register": string(resp), "webauthn_register_displayname": "My key"}
+	r, done := p.Submit("settings", f, fields)
+	if mfatest.Str(done, "state") != "success" {
+		t.Fatalf("enrol: %d %v %s", r.StatusCode, mfatest.MessageTexts(done), r.Body)
+	}
+	// The same answer on the earlier flow: its challenge is another one.
+	r, _ = p.Submit("settings", earlier, fields)
+	if r.StatusCode == http.StatusOK {
+		t.Fatalf("the earlier flow accepted another flow's answer: %s", r.Body)
+	}
+}
