@@ -1,6 +1,7 @@
 package admin
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
 
@@ -16,6 +17,7 @@ var deletableCredentials = map[identity.CredentialsType]bool{
 	identity.CredentialsTOTP:         true,
 	identity.CredentialsLookupSecret: true,
 	identity.CredentialsWebAuthn:     true,
+	identity.CredentialsOIDC:         true,
 }
 
 // errLastFirstFactor is Kratos's answer to deleting the only way an identity signs in.
@@ -26,6 +28,9 @@ var errLastFirstFactor = apierr.ErrBadRequest.WithReason("You cannot remove the 
 // that cannot be deleted this way, and 400 when the deletion would take the identity's last
 // usable first factor (a password is deletable only while another sign-in method remains).
 // 204 once removed. Removing the last usable second factor lowers the highest AAL to aal1.
+// oidc removes one provider account, named by the identifier query parameter
+// ("<provider>:<subject>", as include_credential=oidc shows it): 400 without it, 404 when the
+// identity has no such account.
 func (h *IdentityHandler) deleteCredentials(w http.ResponseWriter, r *http.Request) error {
 	id, err := identityID(r)
 	if err != nil {
@@ -48,14 +53,68 @@ func (h *IdentityHandler) deleteCredentials(w http.ResponseWriter, r *http.Reque
 	}
 	could := len(factors.FirstFactors(ident)) > 0
 	before := audit.Snapshot(ident)
-	delete(ident.Credentials, t)
+	details := map[string]any{"type": string(t)}
+	if t == identity.CredentialsOIDC {
+		// One provider account at a time, named by the identifier the admin API shows.
+		identifier := r.URL.Query().Get("identifier")
+		if identifier == "" {
+			return apierr.ErrBadRequest.WithReason("The identifier of the oidc credential to remove (<provider>:<subject>) is required.")
+		}
+		if err := removeOIDCAccount(ident, identifier); err != nil {
+			return err
+		}
+		details["identifier"] = identifier
+	} else {
+		delete(ident.Credentials, t)
+	}
 	if !factors.KeepsSignIn(could, ident) {
 		return errLastFirstFactor
 	}
-	ctx := h.adminChange(r, audit.IdentityCredentialDeleted, before, ident, map[string]any{"type": string(t)})
+	ctx := h.adminChange(r, audit.IdentityCredentialDeleted, before, ident, details)
 	if err := h.mgr.Update(ctx, ident); err != nil {
 		return fmt.Errorf("delete %s credentials: %w", t, err)
 	}
 	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// removeOIDCAccount removes the provider account identifier ("<provider>:<subject>") from the
+// identity's oidc credential, in memory, keeping the other accounts as stored (their sealed
+// tokens included); the credential goes with its last account. 404 when no account has that
+// identifier.
+func removeOIDCAccount(ident *identity.Identity, identifier string) error {
+	cr := ident.Credentials[identity.CredentialsOIDC]
+	var cfg struct {
+		Providers []json.RawMessage `json:"providers"`
+	}
+	if err := json.Unmarshal(cr.Config, &cfg); err != nil {
+		return fmt.Errorf("decode oidc credential: %w", err)
+	}
+	kept := cfg.Providers[:0:0]
+	var ids []string
+	for _, raw := range cfg.Providers {
+		var a oidcAccount
+		if err := json.Unmarshal(raw, &a); err != nil {
+			return fmt.Errorf("decode oidc account: %w", err)
+		}
+		if id := a.Provider + ":" + a.Subject; id != identifier {
+			kept = append(kept, raw)
+			ids = append(ids, id)
+		}
+	}
+	if len(kept) == len(cfg.Providers) {
+		return apierr.ErrNotFound.WithReason("This identity has no oidc credential with identifier %q.", identifier)
+	}
+	if len(kept) == 0 {
+		delete(ident.Credentials, identity.CredentialsOIDC)
+		return nil
+	}
+	cfg.Providers = kept
+	raw, err := json.Marshal(cfg)
+	if err != nil {
+		return err
+	}
+	cr.Config, cr.Identifiers = raw, ids
+	ident.Credentials[identity.CredentialsOIDC] = cr
 	return nil
 }
