@@ -1,7 +1,9 @@
 package oidc_test
 
 import (
+	"encoding/json"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"slices"
 	"strings"
@@ -11,6 +13,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/portico-auth/portico/internal/apptest"
+	"github.com/portico-auth/portico/internal/method/oidc"
 	"github.com/portico-auth/portico/internal/method/oidc/oidctest"
 	"github.com/portico-auth/portico/internal/testdb"
 	"github.com/portico-auth/portico/internal/text"
@@ -264,5 +267,54 @@ func TestSafeLinkBackends(t *testing.T) {
 			}
 			concurrentCompletions(t, start(t, apptest.WithDSN(dsn(t, base))))
 		})
+	}
+}
+
+// TestSafeLinkBrowserBinding: the pending link's own binding to the browser that brought the
+// account is checked, not only the flow's CSRF check. The waiting link is re-bound to another
+// browser (as if that browser had brought the account to this flow); the flow's own browser
+// then passes the flow's CSRF check and signs in with the right password, yet nothing is
+// linked. Unchanged, the same sign-in links it (TestSafeLink).
+func TestSafeLinkBrowserBinding(t *testing.T) {
+	g := start(t)
+	victim := g.s.CreateIdentity(t, g.adaEmail, "ada's own password")
+	b := g.s.Browser(t)
+	id := g.linkFlow(t, b, "login")
+
+	other := g.s.Browser(t)
+	g.s.BrowserFlow(t, other, "login") // gives the other browser its own CSRF cookie
+	req := httptest.NewRequest(http.MethodGet, g.s.PublicURL("/"), nil)
+	for _, c := range other.HTTP.Jar.Cookies(apptest.URL(t, g.s.PublicURL("/"))) {
+		req.AddCookie(c)
+	}
+	bound, ok := g.s.App.CSRF.Bind(req, oidc.LinkKind+"\x00"+id)
+	if !ok {
+		t.Fatal("the other browser has no CSRF cookie")
+	}
+	ctx := t.Context()
+	rec, err := g.s.App.Store.GetFlow(ctx, oidc.LinkKind, oidc.LinkRecordID(mustUUID(id)))
+	if err != nil {
+		t.Fatalf("no link waits on the flow: %v", err)
+	}
+	var data map[string]any
+	if err := json.Unmarshal(rec.Data, &data); err != nil {
+		t.Fatal(err)
+	}
+	data["browser"] = bound
+	raw, err := json.Marshal(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec.Data = raw
+	if err := g.s.App.Store.DeleteFlow(ctx, oidc.LinkKind, rec.ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := g.s.App.Store.CreateFlow(ctx, rec); err != nil {
+		t.Fatal(err)
+	}
+
+	g.password(t, b, id, g.adaEmail, "ada's own password", true)
+	if got := g.accounts(t, victim.ID); len(got) != 0 {
+		t.Fatalf("linked through a link bound to another browser: %v", got)
 	}
 }
