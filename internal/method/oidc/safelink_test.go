@@ -13,8 +13,10 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/portico-auth/portico/internal/apptest"
+	"github.com/portico-auth/portico/internal/apptest/mfatest"
 	"github.com/portico-auth/portico/internal/method/oidc"
 	"github.com/portico-auth/portico/internal/method/oidc/oidctest"
+	"github.com/portico-auth/portico/internal/method/webauthn/webauthntest"
 	"github.com/portico-auth/portico/internal/testdb"
 	"github.com/portico-auth/portico/internal/text"
 )
@@ -316,5 +318,78 @@ func TestSafeLinkBrowserBinding(t *testing.T) {
 	g.password(t, b, id, g.adaEmail, "ada's own password", true)
 	if got := g.accounts(t, victim.ID); len(got) != 0 {
 		t.Fatalf("linked through a link bound to another browser: %v", got)
+	}
+}
+
+// TestSafeLinkByCode: the existing identity proves itself with a one-time code sent to its
+// address (code sign-in), in two submissions of the waiting flow, and the account is linked.
+func TestSafeLinkByCode(t *testing.T) {
+	g := start(t, apptest.WithEnv("SELFSERVICE_METHODS_CODE_PASSWORDLESS_ENABLED", "true"))
+	mail := g.s.StartMail(t)
+	victim := g.s.CreateIdentity(t, g.adaEmail, "ada's own password")
+	b := g.s.Browser(t)
+	id := g.linkFlow(t, b, "login")
+	fc := &apptest.FlowClient{S: g.s, C: b, Kind: "login", As: "browser"}
+	f := fc.Submit(t, fc.Read(t, id), map[string]string{"method": "code", "identifier": g.adaEmail})
+	if f.State != "sent_email" {
+		t.Fatalf("code not sent: %d %s", f.Status, f.Raw.Body)
+	}
+	if got := g.accounts(t, victim.ID); len(got) != 0 {
+		t.Fatalf("linked before the code was entered: %v", got)
+	}
+	fc.Submit(t, f, map[string]string{"method": "code", "identifier": g.adaEmail, "code": mail.Code(t, g.adaEmail)})
+	if who, _ := g.whoami(t, b); who != victim.ID.String() {
+		t.Fatalf("signed in as %q, want %s", who, victim.ID)
+	}
+	if got := g.accounts(t, victim.ID); !slices.Equal(got, []string{"corp:" + g.ada}) {
+		t.Fatalf("linked: %v", got)
+	}
+}
+
+// TestSafeLinkByPasskey: the existing identity proves itself with its passkey on the waiting
+// flow, and the account is linked.
+func TestSafeLinkByPasskey(t *testing.T) {
+	var opts []apptest.Option
+	for _, m := range []string{"WEBAUTHN", "PASSKEY"} {
+		opts = append(opts,
+			apptest.WithEnv("SELFSERVICE_METHODS_"+m+"_ENABLED", "true"),
+			apptest.WithEnv("SELFSERVICE_METHODS_"+m+"_CONFIG_RP_ID", mfatest.RPID),
+			apptest.WithEnv("SELFSERVICE_METHODS_"+m+"_CONFIG_RP_DISPLAY_NAME", "Portico Test"),
+			apptest.WithEnv("SELFSERVICE_METHODS_"+m+"_CONFIG_RP_ORIGINS", mfatest.Origin))
+	}
+	g := start(t, opts...)
+	victim := g.s.CreateIdentity(t, g.adaEmail, "ada's own password")
+	// The owner enrols a passkey in settings.
+	owner := mfatest.SignIn(t, g.s, "browser", victim)
+	a := &webauthntest.Authenticator{Origin: mfatest.Origin, UV: true}
+	_, sf := owner.Start("settings", "")
+	created, _, err := a.Create(mfatest.Str(mfatest.Node(sf, "passkey", "passkey_register_trigger"), "attributes", "value"), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, done := owner.Submit("settings", sf, map[string]any{"method": "passkey", "passkey_settings_register": string(created)}); mfatest.Str(done, "state") != "success" {
+		t.Fatalf("enrol the passkey: %v", mfatest.MessageTexts(done))
+	}
+
+	b := g.s.Browser(t)
+	id := g.linkFlow(t, b, "login")
+	p := &mfatest.Party{T: t, Kind: "browser", S: g.s, C: b}
+	lf := p.Flow("login", id)
+	trig := mfatest.Node(lf, "passkey", "passkey_login_trigger")
+	if trig == nil {
+		t.Fatalf("the waiting flow offers no passkey: %s", mfatest.Names(lf))
+	}
+	got, err := a.Get(mfatest.Str(trig, "attributes", "value"), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res, _ := p.Submit("login", lf, map[string]any{"method": "passkey", "passkey_login": string(got)}); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("passkey sign-in: %d %s", res.StatusCode, res.Body)
+	}
+	if who, _ := g.whoami(t, b); who != victim.ID.String() {
+		t.Fatalf("signed in as %q, want %s", who, victim.ID)
+	}
+	if got := g.accounts(t, victim.ID); !slices.Equal(got, []string{"corp:" + g.ada}) {
+		t.Fatalf("linked: %v", got)
 	}
 }
