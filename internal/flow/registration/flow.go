@@ -33,8 +33,8 @@ type Method interface {
 	// Nodes adds the method's nodes (trait inputs included) to a new flow.
 	Nodes(ctx context.Context, f *Flow) error
 	// Register validates the submission and creates the identity. A submission the user must
-	// correct is a *flow.FormError; ErrPending keeps the flow going (a code was sent); any
-	// other error is written as an error reply.
+	// correct is a *flow.FormError; ErrPending keeps the flow going (a code was sent); a
+	// *Handover lets another flow answer; any other error is written as an error reply.
 	Register(ctx context.Context, r *http.Request, f *Flow, body form.Values) (*identity.Identity, error)
 }
 
@@ -42,6 +42,15 @@ type Method interface {
 // creating an identity (a sign-up code was sent): the flow, as the method changed it, is stored
 // and shown again (200, or back to the registration UI).
 var ErrPending = errors.New("registration: the flow waits for its next step")
+
+// Handover is what Register returns when another flow takes the submission over (a social
+// sign-up whose verified address an existing identity holds continues in a login flow that
+// asks that identity to sign in): Respond writes the reply instead of the registration flow.
+type Handover struct {
+	Respond func(w *flow.Responder) error
+}
+
+func (*Handover) Error() string { return "registration: handed over to another flow" }
 
 var (
 	// ErrDisabled answers every registration endpoint when registration is switched off.

@@ -64,6 +64,9 @@ func (h *Handler) update(w *flow.Responder, r *http.Request) error {
 	if fe, ok := flow.AsFormError(err); ok {
 		return h.Invalid(w, r, f, nil, fe)
 	}
+	if ho, ok := errors.AsType[*Handover](err); ok {
+		return ho.Respond(w)
+	}
 	if errors.Is(err, ErrPending) {
 		if err := h.Save(r.Context(), f, nil); err != nil {
 			return err

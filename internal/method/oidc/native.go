@@ -11,6 +11,7 @@ import (
 	"github.com/portico-auth/portico/internal/flow"
 	"github.com/portico-auth/portico/internal/flow/form"
 	"github.com/portico-auth/portico/internal/flow/login"
+	"github.com/portico-auth/portico/internal/flow/registration"
 	"github.com/portico-auth/portico/internal/identity"
 	"github.com/portico-auth/portico/internal/text"
 )
@@ -94,12 +95,14 @@ func (m LoginMethod) nativeSignIn(ctx context.Context, r *http.Request, f *login
 	return ident, err
 }
 
-// nativeSignUp signs a native app up; an account whose address an existing identity holds
-// is 4000027 (the app signs in through a login flow to link it).
-func (m RegistrationMethod) nativeSignUp(ctx context.Context, id string, body form.Values) (*identity.Identity, error) {
+// nativeSignUp signs a native app up. An account whose verified address an existing identity
+// holds continues in a new API login flow that asks that identity to sign in and then links
+// the account, as a browser's registration does (the reply is that login flow, 400 with
+// 1010016); an address the provider does not vouch for stays 4000027.
+func (m RegistrationMethod) nativeSignUp(ctx context.Context, r *http.Request, f *registration.Flow, id string, body form.Values) (*identity.Identity, error) {
 	ident, lr, err := m.nativeAccount(ctx, id, body)
 	if lr != nil {
-		return nil, flow.NewFormError(text.New(text.ErrorValidationDuplicateCredentialsOnOIDCLink, nil))
+		return nil, &registration.Handover{Respond: func(w *flow.Responder) error { return m.switchToLogin(w, r, f, lr) }}
 	}
 	return ident, err
 }

@@ -37,7 +37,7 @@ func (m RegistrationMethod) Nodes(_ context.Context, f *registration.Flow) error
 func (m RegistrationMethod) Register(ctx context.Context, r *http.Request, f *registration.Flow, body form.Values) (*identity.Identity, error) {
 	provider := body.String("provider")
 	if f.Type == flow.TypeAPI {
-		return m.nativeSignUp(ctx, provider, body)
+		return m.nativeSignUp(ctx, r, f, provider, body)
 	}
 	return nil, m.start(ctx, r, &f.Base, registration.Kind, provider, uuid.Nil)
 }

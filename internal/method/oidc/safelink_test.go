@@ -98,26 +98,40 @@ func TestSafeLink(t *testing.T) {
 }
 
 // TestSafeLinkNative: a native app's ID token for an account whose verified address an
-// existing identity holds turns its API login flow into one asking for that identity's
-// password; the password on the same flow signs in and links.
+// existing identity holds, submitted to an API login flow, turns it into one asking for that
+// identity's password; submitted to an API registration flow, the reply is a new API login
+// flow asking the same (never 4000027, never back to registration). The password on that
+// login flow signs in and links.
 func TestSafeLinkNative(t *testing.T) {
-	g := start(t)
-	victim := g.s.CreateIdentity(t, g.adaEmail, "ada's own password")
-	app := g.s.Native(t)
-	f := app.Get(g.s.PublicURL("/self-service/login/api")).Map(t)
-	action := g.s.PublicURL("/self-service/login?flow=" + f["id"].(string))
-	res := app.PostJSON(action, map[string]any{"method": "oidc", "provider": "corp", "id_token": g.op.IDToken(t, "mobile-app", "n-1"), "id_token_nonce": "n-1"})
-	m := res.Map(t)
-	msgs, _ := m["ui"].(map[string]any)["messages"].([]any)
-	if res.StatusCode != http.StatusBadRequest || len(msgs) != 1 || int(msgs[0].(map[string]any)["id"].(float64)) != text.InfoLoginLink {
-		t.Fatalf("native: %d %s", res.StatusCode, res.Body)
-	}
-	res = app.PostJSON(action, map[string]any{"method": "password", "identifier": g.adaEmail, "password": "ada's own password"})
-	if res.StatusCode != http.StatusOK || res.Map(t)["session_token"] == nil {
-		t.Fatalf("native password: %d %s", res.StatusCode, res.Body)
-	}
-	if got := g.accounts(t, victim.ID); !slices.Equal(got, []string{"corp:" + g.ada}) {
-		t.Fatalf("linked: %v", got)
+	for _, kind := range []string{"login", "registration"} {
+		t.Run(kind, func(t *testing.T) {
+			g := start(t)
+			victim := g.s.CreateIdentity(t, g.adaEmail, "ada's own password")
+			app := g.s.Native(t)
+			f := app.Get(g.s.PublicURL("/self-service/" + kind + "/api")).Map(t)
+			res := app.PostJSON(g.s.PublicURL("/self-service/"+kind+"?flow="+f["id"].(string)),
+				map[string]any{"method": "oidc", "provider": "corp", "id_token": g.op.IDToken(t, "mobile-app", "n-1"), "id_token_nonce": "n-1"})
+			m := res.Map(t)
+			ui, _ := m["ui"].(map[string]any)
+			msgs, _ := ui["messages"].([]any)
+			if res.StatusCode != http.StatusBadRequest || len(msgs) != 1 || int(msgs[0].(map[string]any)["id"].(float64)) != text.InfoLoginLink {
+				t.Fatalf("native: %d %s", res.StatusCode, res.Body)
+			}
+			action, _ := ui["action"].(string)
+			if !strings.HasPrefix(action, g.s.PublicURL("/self-service/login?flow=")) || m["type"] != "api" {
+				t.Fatalf("the reply is not an API login flow: %s", res.Body)
+			}
+			if got := g.accounts(t, victim.ID); len(got) != 0 {
+				t.Fatalf("linked before the password: %v", got)
+			}
+			res = app.PostJSON(action, map[string]any{"method": "password", "identifier": g.adaEmail, "password": "ada's own password"})
+			if res.StatusCode != http.StatusOK || res.Map(t)["session_token"] == nil {
+				t.Fatalf("native password: %d %s", res.StatusCode, res.Body)
+			}
+			if got := g.accounts(t, victim.ID); !slices.Equal(got, []string{"corp:" + g.ada}) {
+				t.Fatalf("linked: %v", got)
+			}
+		})
 	}
 }
 
