@@ -279,9 +279,11 @@ func (c *Codes) matches(rec *store.Code, secret string) bool {
 	return found
 }
 
-// CheckLink finds the live link token of purpose and uses it up. A token is 256 random bits,
-// so it is looked up by its hash; no try budget is needed.
-func (c *Codes) CheckLink(ctx context.Context, purpose, token string) (*store.Code, error) {
+// CheckLink finds the live link token of purpose sent for flowID and uses it up. A token is
+// 256 random bits, so it is looked up by its hash; no try budget is needed. A token of another
+// flow is refused and left unused, as a wrong code is: whoever gets a link opened in the wrong
+// flow cannot destroy it.
+func (c *Codes) CheckLink(ctx context.Context, flowID uuid.UUID, purpose, token string) (*store.Code, error) {
 	token = strings.TrimSpace(token)
 	if token == "" || len(token) > 128 {
 		return nil, ErrInvalid
@@ -294,6 +296,9 @@ func (c *Codes) CheckLink(ctx context.Context, purpose, token string) (*store.Co
 		}
 		if err != nil {
 			return nil, err
+		}
+		if rec.FlowID != flowID {
+			return nil, ErrInvalid
 		}
 		if err := c.store.UseCode(ctx, rec.ID, now); err != nil {
 			if errors.Is(err, apierr.ErrNotFound) {

@@ -313,7 +313,8 @@ func testRotation(t *testing.T, st *sqlstore.Store) {
 	}
 }
 
-// testLinks: a link token is long, found once, and only for its purpose.
+// testLinks: a link token is long, found once, and only for its purpose and flow (another
+// flow's check leaves it unused).
 func testLinks(t *testing.T, f *fixture) {
 	flowID := f.flow(t, "verification")
 	iss, err := f.codes.IssueLink(t.Context(), onetime.Target{FlowID: flowID, Purpose: onetime.PurposeVerification, Via: "email", Address: "link@example.com"})
@@ -323,15 +324,17 @@ func testLinks(t *testing.T, f *fixture) {
 	if len(iss.Secret) < 43 {
 		t.Fatalf("link token %q", iss.Secret)
 	}
-	_, err = f.codes.CheckLink(t.Context(), onetime.PurposeRecovery, iss.Secret)
+	_, err = f.codes.CheckLink(t.Context(), flowID, onetime.PurposeRecovery, iss.Secret)
 	wantErr(t, err, onetime.ErrInvalid, "a link of another purpose")
-	rec, err := f.codes.CheckLink(t.Context(), onetime.PurposeVerification, iss.Secret)
+	_, err = f.codes.CheckLink(t.Context(), f.flow(t, "verification"), onetime.PurposeVerification, iss.Secret)
+	wantErr(t, err, onetime.ErrInvalid, "a link opened in another flow")
+	rec, err := f.codes.CheckLink(t.Context(), flowID, onetime.PurposeVerification, iss.Secret)
 	if err != nil || rec.FlowID != flowID {
 		t.Fatalf("link: %v %+v", err, rec)
 	}
-	_, err = f.codes.CheckLink(t.Context(), onetime.PurposeVerification, iss.Secret)
+	_, err = f.codes.CheckLink(t.Context(), flowID, onetime.PurposeVerification, iss.Secret)
 	wantErr(t, err, onetime.ErrInvalid, "a used link")
-	_, err = f.codes.CheckLink(t.Context(), onetime.PurposeVerification, strings.Repeat("A", 500))
+	_, err = f.codes.CheckLink(t.Context(), flowID, onetime.PurposeVerification, strings.Repeat("A", 500))
 	wantErr(t, err, onetime.ErrInvalid, "an oversized token")
 	// The link method's token is not a code.
 	_, err = f.codes.Check(t.Context(), flowID, onetime.PurposeVerification, "123456")

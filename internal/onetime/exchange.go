@@ -330,8 +330,8 @@ func (e *Exchange[F]) link(s *Spec[F]) flow.HandlerFunc {
 			}
 			return w.Show(http.StatusOK, f, e.UI(c.ID))
 		}
-		got, err := e.Codes.CheckLink(r.Context(), s.Purpose, token)
-		if err == nil && (got.FlowID != c.ID || got.IdentityID == nil) {
+		got, err := e.Codes.CheckLink(r.Context(), c.ID, s.Purpose, token)
+		if err == nil && got.IdentityID == nil {
 			err = ErrInvalid
 		}
 		if err == nil {

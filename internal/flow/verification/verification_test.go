@@ -289,16 +289,7 @@ func TestVerifyWithLink(t *testing.T) {
 	fc := &apptest.FlowClient{S: s, C: c, Kind: "verification", As: "browser"}
 	f := fc.Submit(t, fc.Start(t), map[string]string{"method": "link", "email": email})
 	fc.Want(t, f, http.StatusOK, "sent_email", text.InfoVerificationEmailSent)
-	msg := mail.Last(t, email)
-	var link string
-	for _, w := range strings.Fields(msg.Text) {
-		if strings.Contains(w, "token=") {
-			link = w
-		}
-	}
-	if link == "" {
-		t.Fatalf("no link in %q", msg.Text)
-	}
+	link := linkIn(t, mail.Last(t, email).Text)
 	forged := fc.Follow(t, c.Get(s.PublicURL("/self-service/verification?flow="+f.ID+"&token=forged")))
 	if !forged.HasMessage(text.ErrorValidationVerificationTokenInvalid) || address(t, s, id).Verified {
 		t.Fatalf("a forged token: %s", forged.Raw.Body)
@@ -432,4 +423,74 @@ func TestAfterHookSeesVerifiedIdentity(t *testing.T) {
 		len(got.Identity.VerifiableAddresses) != 1 || !got.Identity.VerifiableAddresses[0].Verified {
 		t.Fatalf("the hook's ctx: %s", b)
 	}
+}
+
+// TestLinkInAnotherFlowIsNotSpent: a link's token opened with another flow's id (100 times at
+// once) is refused with 4070005 and stays usable: whoever gets the link opened in the wrong flow
+// cannot destroy it; the right flow then verifies the address.
+func TestLinkInAnotherFlowIsNotSpent(t *testing.T) {
+	s, mail := start(t, apptest.WithEnv("SELFSERVICE_FLOWS_VERIFICATION_USE", "link"))
+	email := apptest.Email("wrongflow")
+	id := s.CreateIdentity(t, email, "a long enough password")
+	c := s.Browser(t)
+	fc := &apptest.FlowClient{S: s, C: c, Kind: "verification", As: "browser"}
+	f := fc.Submit(t, fc.Start(t), map[string]string{"method": "link", "email": email})
+	link := apptest.URL(t, linkIn(t, mail.Last(t, email).Text))
+	token := link.Query().Get("token")
+	other := fc.Start(t)
+	const n = 100
+	var mu sync.Mutex
+	var wrong []string
+	var wg sync.WaitGroup
+	for range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			req, _ := http.NewRequest(http.MethodGet, s.PublicURL("/self-service/verification?flow="+other.ID+"&token="+token), nil)
+			req.Header.Set("Accept", "application/json")
+			res, err := http.DefaultClient.Do(req)
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil {
+				wrong = append(wrong, err.Error())
+				return
+			}
+			defer res.Body.Close()
+			var reply struct {
+				UI struct {
+					Messages []struct {
+						ID int `json:"id"`
+					} `json:"messages"`
+				} `json:"ui"`
+			}
+			if err := json.NewDecoder(res.Body).Decode(&reply); err != nil || res.StatusCode != http.StatusBadRequest ||
+				len(reply.UI.Messages) != 1 || reply.UI.Messages[0].ID != text.ErrorValidationVerificationTokenInvalid {
+				wrong = append(wrong, fmt.Sprintf("status %d %v %+v", res.StatusCode, err, reply))
+			}
+		}()
+	}
+	wg.Wait()
+	if len(wrong) > 0 {
+		t.Fatalf("%d of %d opens in another flow: %v", len(wrong), n, wrong[0])
+	}
+	if address(t, s, id).Verified {
+		t.Fatal("verified through another flow")
+	}
+	done := fc.Follow(t, c.Get(link.String()))
+	fc.Want(t, done, http.StatusOK, "passed_challenge", text.InfoVerificationSuccessful)
+	if done.ID != f.ID || !address(t, s, id).Verified {
+		t.Fatalf("the link in its own flow after the wrong ones: %s", done.Raw.Body)
+	}
+}
+
+// linkIn is the first word of a message that carries a token.
+func linkIn(t *testing.T, msg string) string {
+	t.Helper()
+	for _, w := range strings.Fields(msg) {
+		if strings.Contains(w, "token=") {
+			return w
+		}
+	}
+	t.Fatalf("no link in %q", msg)
+	return ""
 }
