@@ -56,31 +56,32 @@ func (c *credentialsBody) password() (plain, hashed string, err error) {
 	return cfg.Password, cfg.HashedPassword, nil
 }
 
+// identityFields are the members every identity body shares: createIdentityBody,
+// updateIdentityBody and the fields a JSON Patch may change.
+type identityFields struct {
+	SchemaID       string          `json:"schema_id"`
+	Traits         json.RawMessage `json:"traits"`
+	State          identity.State  `json:"state"`
+	MetadataPublic json.RawMessage `json:"metadata_public"`
+	MetadataAdmin  json.RawMessage `json:"metadata_admin"`
+	ExternalID     string          `json:"external_id"`
+}
+
 // createBody is createIdentityBody.
 type createBody struct {
-	SchemaID            string                       `json:"schema_id"`
-	Traits              json.RawMessage              `json:"traits"`
-	State               identity.State               `json:"state"`
-	MetadataPublic      json.RawMessage              `json:"metadata_public"`
-	MetadataAdmin       json.RawMessage              `json:"metadata_admin"`
+	identityFields
 	Credentials         *credentialsBody             `json:"credentials"`
 	VerifiableAddresses []identity.VerifiableAddress `json:"verifiable_addresses"`
 	RecoveryAddresses   []identity.RecoveryAddress   `json:"recovery_addresses"`
-	ExternalID          string                       `json:"external_id"`
 	OrganizationID      json.RawMessage              `json:"organization_id"`
 	Region              string                       `json:"region"`
 }
 
 // updateBody is updateIdentityBody.
 type updateBody struct {
-	SchemaID       string           `json:"schema_id"`
-	Traits         json.RawMessage  `json:"traits"`
-	State          identity.State   `json:"state"`
-	MetadataPublic json.RawMessage  `json:"metadata_public"`
-	MetadataAdmin  json.RawMessage  `json:"metadata_admin"`
-	Credentials    *credentialsBody `json:"credentials"`
-	ExternalID     string           `json:"external_id"`
-	Region         string           `json:"region"`
+	identityFields
+	Credentials *credentialsBody `json:"credentials"`
+	Region      string           `json:"region"`
 }
 
 // maxExternalIDBytes bounds external_id: an id in another system, stored in a column every

@@ -46,8 +46,7 @@ func (h *IdentityHandler) update(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	before := audit.Snapshot(ident)
-	if err := h.replace(ident, patchable{SchemaID: body.SchemaID, Traits: body.Traits, State: body.State,
-		MetadataPublic: body.MetadataPublic, MetadataAdmin: body.MetadataAdmin, ExternalID: body.ExternalID}); err != nil {
+	if err := h.replace(ident, body.identityFields); err != nil {
 		return err
 	}
 	if plain != "" || hashed != "" {
@@ -64,7 +63,7 @@ func (h *IdentityHandler) update(w http.ResponseWriter, r *http.Request) error {
 
 // replace gives ident the fields a PUT or a JSON Patch sets (the addresses only a patch
 // sets are left to it), after checking the external id.
-func (h *IdentityHandler) replace(ident *identity.Identity, next patchable) error {
+func (h *IdentityHandler) replace(ident *identity.Identity, next identityFields) error {
 	if err := checkExternalID(next.ExternalID); err != nil {
 		return err
 	}
@@ -87,14 +86,9 @@ func (h *IdentityHandler) touchState(id *identity.Identity) {
 
 // patchable are the identity fields a JSON Patch may change.
 type patchable struct {
-	SchemaID            string                       `json:"schema_id"`
-	Traits              json.RawMessage              `json:"traits"`
-	State               identity.State               `json:"state"`
-	MetadataPublic      json.RawMessage              `json:"metadata_public"`
-	MetadataAdmin       json.RawMessage              `json:"metadata_admin"`
+	identityFields
 	VerifiableAddresses []identity.VerifiableAddress `json:"verifiable_addresses"`
 	RecoveryAddresses   []identity.RecoveryAddress   `json:"recovery_addresses"`
-	ExternalID          string                       `json:"external_id"`
 }
 
 // forbiddenPatchPaths are the members a JSON Patch must not touch.
@@ -178,7 +172,7 @@ func (h *IdentityHandler) patch(w http.ResponseWriter, r *http.Request) error {
 		return apierr.ErrBadRequest.WithReason("The patched identity is invalid: %s", strings.TrimPrefix(err.Error(), "json: ")).WithCause(err)
 	}
 	before := audit.Snapshot(ident)
-	if err := h.replace(ident, next); err != nil {
+	if err := h.replace(ident, next.identityFields); err != nil {
 		return err
 	}
 	ident.VerifiableAddresses = next.VerifiableAddresses
