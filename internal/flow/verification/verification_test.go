@@ -494,3 +494,38 @@ func linkIn(t *testing.T, msg string) string {
 	t.Fatalf("no link in %q", msg)
 	return ""
 }
+
+// TestInactiveCannotVerify: a code sent before the account was deactivated is refused (4070006,
+// as a wrong one) and verifies nothing; an inactive account gets no new code and the reply is a
+// known address's, as recovery does.
+func TestInactiveCannotVerify(t *testing.T) {
+	s, mail := start(t)
+	for _, fc := range s.FlowClients(t, "verification") {
+		t.Run(fc.As, func(t *testing.T) {
+			email := apptest.Email(fc.As + "-inactive")
+			id := s.CreateIdentity(t, email, "a long enough password")
+			f := fc.Submit(t, fc.Start(t), map[string]string{"method": "code", "email": email})
+			code := mail.Code(t, email)
+			id, err := s.App.Store.GetIdentity(context.Background(), id.ID, true)
+			if err != nil {
+				t.Fatal(err)
+			}
+			id.State, id.StateChangedAt = identity.StateInactive, nil
+			if err := s.App.Identities.Update(context.Background(), id); err != nil {
+				t.Fatal(err)
+			}
+			fc.Want(t, fc.Submit(t, f, map[string]string{"method": "code", "code": code}), http.StatusBadRequest, "sent_email", text.ErrorValidationVerificationCodeInvalid)
+			if address(t, s, id).Verified {
+				t.Fatal("an inactive identity's address was verified")
+			}
+			mail.Deliver(t)
+			before := len(mail.Box.Mails())
+			again := fc.Submit(t, fc.Start(t), map[string]string{"method": "code", "email": email})
+			fc.Want(t, again, http.StatusOK, "sent_email", text.InfoVerificationEmailWithCodeSent)
+			mail.Deliver(t)
+			if n := len(mail.Box.Mails()); n != before {
+				t.Fatalf("the inactive account got %d new messages", n-before)
+			}
+		})
+	}
+}
