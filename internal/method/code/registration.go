@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -84,8 +83,11 @@ func (m *RegistrationMethod) Register(ctx context.Context, _ *http.Request, f *r
 	case err != nil:
 		return nil, err
 	}
-	if !strings.EqualFold(c.Address, address) {
-		// The code proves the address it was sent to, not the one the traits give now.
+	if c.Address != address {
+		// The code proves the address it was sent to, not the one the traits give now. Both
+		// are in the one normalised form identifiers are compared in (schema.Extract's,
+		// identity.NormalizeIdentifier's rule), so equal means the same address; case folding
+		// on top would equate addresses the rest of Portico keeps apart.
 		return nil, flow.NewFormError(text.New(text.ErrorValidationTraitsMismatch, nil))
 	}
 	// The code proved control of the address: the identity is created with it verified, in

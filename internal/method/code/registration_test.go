@@ -205,3 +205,23 @@ func TestSignUpCodeRace(t *testing.T) {
 		t.Fatalf("no identity holds %s after the race: %v", email, err)
 	}
 }
+
+// TestSignUpCodeAddressSpellings: a code proves its address in the one normalised form
+// identifiers are compared in (identity.NormalizeIdentifier): the address typed upper-case at the
+// second step is the same address and signs up, with the address verified in its normalised
+// form. (Full-width and decomposed spellings do not pass the email format check.)
+func TestSignUpCodeAddressSpellings(t *testing.T) {
+	s, mail := start(t)
+	fc := s.FlowClients(t, "registration")[2]
+	sent := apptest.Email("spell")
+	f := signUp(t, fc, fc.Start(t), sent, "")
+	code := mail.Code(t, sent)
+	variant := strings.ToUpper(sent)
+	r := signUp(t, fc, f, variant, code)
+	if r.Status != http.StatusOK || r.Body["session"] == nil {
+		t.Fatalf("the same address upper-case: %d %s", r.Status, r.Raw.Body)
+	}
+	if !strings.Contains(string(r.Raw.Body), `"value":"`+sent+`","verified":true`) {
+		t.Fatalf("the address is not verified in its normalised form: %s", r.Raw.Body)
+	}
+}
