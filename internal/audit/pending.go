@@ -50,6 +50,18 @@ func Holding(ctx context.Context) context.Context {
 	return context.WithValue(ctx, pendingKey{}, &pending{})
 }
 
+// Carries reports whether ctx carries events no write has stored yet, without computing them
+// (a function's events are computed once, in the transaction that stores them).
+func Carries(ctx context.Context) bool {
+	p, ok := ctx.Value(pendingKey{}).(*pending)
+	if !ok {
+		return false
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return len(p.items) > 0
+}
+
 // Pending returns the events ctx carries that no write has stored yet, and done, which marks
 // them stored: a store calls Pending in each attempt of a transaction and done once it
 // committed.

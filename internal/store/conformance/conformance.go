@@ -80,6 +80,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"MessagesConcurrentClaim", testMessagesConcurrentClaim},
 		{"EventsRecordList", testEventsRecordList},
 		{"EventsWithChange", testEventsWithChange},
+		{"EventsComputedOnce", testEventsComputedOnce},
 		{"EventsConcurrentUpdate", testEventsConcurrentUpdate},
 		{"EventsDeleteBefore", testEventsDeleteBefore},
 	}

@@ -221,3 +221,25 @@ func testEventsDeleteBefore(t *testing.T, s store.Store) {
 	}
 	sameTime(t, "oldest kept", left[1].Time, base.Add(3*time.Hour))
 }
+
+// testEventsComputedOnce: events a write's context gives through a function (audit.WithFunc)
+// are computed once, inside the write's transaction, where what only the write knows (the
+// sessions it ended) is set; the event is stored with the revocation.
+func testEventsComputedOnce(t *testing.T, s store.Store) {
+	id := create(t, s, "once@example.com")
+	sess := createSession(t, s, id, "once-1", base)
+	calls := 0
+	c := audit.WithFunc(ctx(t), func() []audit.Event {
+		calls++
+		return []audit.Event{audit.New(audit.SessionRevoked, id.ID, map[string]any{"by": audit.BySelf}).WithSession(sess.ID)}
+	})
+	must(t, s.RevokeSession(c, id.ID, sess.ID))
+	if calls != 1 {
+		t.Fatalf("the events were computed %d times, want once", calls)
+	}
+	evs, _, err := s.ListEvents(ctx(t), id.ID, store.ListParams{})
+	must(t, err)
+	if len(evs) != 1 || evs[0].Type != audit.SessionRevoked {
+		t.Fatalf("stored events: %+v", evs)
+	}
+}

@@ -44,10 +44,10 @@ func (s *Store) insertEvents(ctx context.Context, x q, evs []audit.Event) error 
 var errNothingAudited = errors.New("sqlstore: the audited write changed nothing")
 
 // audited runs fn with the writer; when ctx carries audit events, fn runs in a transaction
-// that stores them too (tryTx), so an fn that fails stores none. (Events computed by a
-// function are computed twice: they are small.)
+// that stores them too (tryTx), so an fn that fails stores none. Events given by a function
+// are computed only there, once, after fn has set what only the write knows (audit.Revoked).
 func (s *Store) audited(ctx context.Context, fn func(x q) error) error {
-	if evs, _ := audit.Pending(ctx); len(evs) == 0 {
+	if !audit.Carries(ctx) {
 		return fn(s.writer())
 	}
 	return s.inTx(ctx, fn)
