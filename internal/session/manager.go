@@ -47,6 +47,20 @@ func (m *Manager) now() time.Time { return m.Now().UTC() }
 // Issue creates and stores a session for ident after the given methods were completed, used
 // from device, and returns it with its token (shown once, never stored).
 func (m *Manager) Issue(ctx context.Context, ident *identity.Identity, methods []AuthenticationMethod, device Device) (*Session, string, error) {
+	s, token, err := m.Prepare(ident, methods, device)
+	if err != nil {
+		return nil, "", err
+	}
+	if err := m.Store(ctx, s); err != nil {
+		return nil, "", err
+	}
+	return s, token, nil
+}
+
+// Prepare builds the session Issue would store, with its token, without storing it: a flow
+// shows it to the web hooks it waits for (Kratos's ctx.session) before it is written, then
+// stores it with Store, or drops it when a hook refuses.
+func (m *Manager) Prepare(ident *identity.Identity, methods []AuthenticationMethod, device Device) (*Session, string, error) {
 	token, hash, err := NewToken()
 	if err != nil {
 		return nil, "", err
@@ -63,7 +77,7 @@ func (m *Manager) Issue(ctx context.Context, ident *identity.Identity, methods [
 	if device.ID == uuid.Nil {
 		device.ID = uuid.New()
 	}
-	s := &Session{
+	return &Session{
 		ID:                    uuid.New(),
 		Active:                true,
 		ExpiresAt:             now.Add(m.opts.Lifespan),
@@ -75,16 +89,39 @@ func (m *Manager) Issue(ctx context.Context, ident *identity.Identity, methods [
 		IdentityID:            ident.ID,
 		Devices:               []Device{device},
 		TokenHash:             hash,
-	}
+	}, token, nil
+}
+
+// Store writes s, a session Prepare built.
+func (m *Manager) Store(ctx context.Context, s *Session) error {
 	// The identity's oldest live sessions past the cap are revoked in the same transaction,
 	// with one audit event telling how many (none when the cap ended none).
 	if m.opts.MaxPerIdentity > 0 {
+		var device Device
+		if len(s.Devices) > 0 {
+			device = s.Devices[0]
+		}
 		ctx = capAudited(ctx, s, device, m.now)
 	}
 	if _, err := m.store.CreateSessionCapped(ctx, s, m.opts.MaxPerIdentity); err != nil {
-		return nil, "", fmt.Errorf("create session: %w", err)
+		return fmt.Errorf("create session: %w", err)
 	}
-	return s, token, nil
+	return nil
+}
+
+// Preview is s as it will be once method is recorded by AddMethod (a refresh or a step-up),
+// as a copy: nothing is stored. The web hooks a login waits for see it.
+func (m *Manager) Preview(s *Session, method AuthenticationMethod) *Session {
+	now := m.now()
+	method.AAL = methodAAL(method)
+	if method.CompletedAt.IsZero() {
+		method.CompletedAt = now
+	}
+	c := *s
+	c.AuthenticationMethods = recordMethod(s.AuthenticationMethods, method)
+	c.AAL = LevelOf(c.AuthenticationMethods)
+	c.AuthenticatedAt = now
+	return &c
 }
 
 // AddMethod records a further completed method (an aal2 step-up), raises the session's AAL

@@ -26,8 +26,22 @@ func (h *Handler) succeed(w *flow.Responder, r *http.Request, f *Flow, m Method,
 	public := h.Public.String()
 	method := session.AuthenticationMethod{Method: m.ID(), AAL: m.AAL()}
 	// The after hooks the flow waits for run before the session is written, so one that
-	// refuses the login leaves no session behind.
-	if err := h.RunAfter(r, f, m.ID(), ident, nil); err != nil {
+	// refuses the login leaves no session behind; they see the session as it will be
+	// (Kratos's ctx.session): the new one, or the current one with this method recorded.
+	fresh := sess == nil || (f.RequestedAAL != session.AAL2 && !f.Refresh)
+	var prepared, shown *session.Session
+	var token string
+	var err error
+	if fresh {
+		prepared, token, err = h.Sessions.Prepare(ident.Public(public), []session.AuthenticationMethod{method}, sessionhttp.DeviceFromRequest(r))
+		if err != nil {
+			return err
+		}
+		shown = prepared
+	} else {
+		shown = h.Sessions.Preview(sess, method)
+	}
+	if err := h.RunAfter(r, f, m.ID(), ident, shown); err != nil {
 		if fe, ok := flow.AsFormError(err); ok {
 			var owner *uuid.UUID
 			if sess != nil {
@@ -37,8 +51,6 @@ func (h *Handler) succeed(w *flow.Responder, r *http.Request, f *Flow, m Method,
 		}
 		return err
 	}
-	var token string
-	var err error
 	issued := false
 	switch {
 	case sess != nil && f.RequestedAAL == session.AAL2:
@@ -56,7 +68,8 @@ func (h *Handler) succeed(w *flow.Responder, r *http.Request, f *Flow, m Method,
 		}
 		token = h.Sessions.TokenFromRequest(r)
 	default:
-		sess, token, err = h.Sessions.Issue(ctx, ident.Public(public), []session.AuthenticationMethod{method}, sessionhttp.DeviceFromRequest(r))
+		err = h.Sessions.Store(ctx, prepared)
+		sess = prepared
 		issued = true
 	}
 	if err != nil {

@@ -36,16 +36,20 @@ func (h *Handler) recovered(w *flow.Responder, r *http.Request, f *Flow, c *stor
 			return err
 		}
 	}
-	// The after hooks the flow waits for run before the session exists: one that refuses
-	// leaves the person signed out, the refusal shown on the flow.
-	if err := h.RunAfter(r, f, "", ident, nil); err != nil {
+	// The after hooks the flow waits for run before the session is written, and see it as
+	// it will be (Kratos's ctx.session): one that refuses leaves the person signed out, the
+	// refusal shown on the flow.
+	sess, token, err := h.Sessions.Prepare(ident.Public(h.Public.String()), []session.AuthenticationMethod{{Method: amr, AAL: session.AAL1}}, sessionhttp.DeviceFromRequest(r))
+	if err != nil {
+		return err
+	}
+	if err := h.RunAfter(r, f, "", ident, sess); err != nil {
 		if fe, ok := flow.AsFormError(err); ok {
 			return h.Invalid(w, r, f, nil, fe)
 		}
 		return err
 	}
-	sess, token, err := h.Sessions.Issue(ctx, ident.Public(h.Public.String()), []session.AuthenticationMethod{{Method: amr, AAL: session.AAL1}}, sessionhttp.DeviceFromRequest(r))
-	if err != nil {
+	if err := h.Sessions.Store(ctx, sess); err != nil {
 		return err
 	}
 	csrf := ""

@@ -11,7 +11,8 @@ import (
 )
 
 // TestWebHookRecovered: an interrupting after hook of recovery refuses before the session is
-// written (the refusal on the flow); a background one gets the identity and the session.
+// written (the refusal on the flow) and sees that session as it will be (ctx.session); a
+// background one gets the identity and the session.
 func TestWebHookRecovered(t *testing.T) {
 	body := "base64://" + base64.StdEncoding.EncodeToString([]byte(`function(ctx) {
   email: ctx.identity.traits.email,
@@ -66,5 +67,10 @@ func TestWebHookRecovered(t *testing.T) {
 	audit := app.Calls("/audit")
 	if len(audit) != 1 || audit[0].Body["email"] != free || audit[0].Body["session"] == nil {
 		t.Fatalf("background calls %+v", audit)
+	}
+	// The hook waited for saw the session before it was written, with the id it got.
+	gate := app.Calls("/gate")
+	if last := gate[len(gate)-1]; last.Body["email"] != free || last.Body["session"] != audit[0].Body["session"] {
+		t.Fatalf("gate call %+v, stored session %v", last, audit[0].Body["session"])
 	}
 }

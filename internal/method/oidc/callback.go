@@ -202,7 +202,9 @@ func (s *Strategy) finishRegistration(w *flow.Responder, r *http.Request, p Prov
 		return s.Registration.Restart(w, r, f)
 	}
 	f.UI.ResetMessages()
-	ident, err := s.resolve(ctx, r, p, st, true)
+	// The registration's after hooks of oidc that may refuse or change the sign-up run when
+	// the identity is created, before it is stored, as for a password sign-up.
+	ident, err := s.resolve(s.Registration.PrePersist(r.WithContext(ctx), f, ID), r, p, st, true)
 	var lr *linkRequired
 	if errors.As(err, &lr) {
 		// The person has an account already: a login flow asks them to sign in to it, then
