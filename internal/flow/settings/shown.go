@@ -3,10 +3,7 @@ package settings
 import (
 	"encoding/json"
 	"fmt"
-	"sync"
 	"time"
-
-	"github.com/google/uuid"
 
 	"github.com/portico-auth/portico/internal/identity"
 )
@@ -27,12 +24,10 @@ const (
 // remembered. Only identities as the session read loaded them are given to it: a changed copy
 // of one not yet stored would share its version.
 type shownMemo struct {
-	mu sync.Mutex
-	m  map[uuid.UUID]shownEntry
+	identity.VersionMemo[shownEntry]
 }
 
 type shownEntry struct {
-	version int
 	updated time.Time
 	json    []byte
 }
@@ -41,13 +36,8 @@ type shownEntry struct {
 // identity.Public), from the memo when ident's version was shown before. The bytes are shared:
 // callers copy them, never write into them.
 func (m *shownMemo) encode(ident *identity.Identity, publicBase string) ([]byte, error) {
-	if ident.Version > 0 {
-		m.mu.Lock()
-		e, ok := m.m[ident.ID]
-		m.mu.Unlock()
-		if ok && e.version == ident.Version && e.updated.Equal(ident.UpdatedAt) {
-			return e.json, nil
-		}
+	if e, ok := m.Get(ident.ID, ident.Version); ok && e.updated.Equal(ident.UpdatedAt) {
+		return e.json, nil
 	}
 	raw, err := json.Marshal(ident.Public(publicBase))
 	if err != nil {
@@ -56,17 +46,6 @@ func (m *shownMemo) encode(ident *identity.Identity, publicBase string) ([]byte,
 	if ident.Version <= 0 || len(raw) > shownMemoMaxBytes {
 		return raw, nil // not a stored version, or too large to keep
 	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if m.m == nil {
-		m.m = make(map[uuid.UUID]shownEntry)
-	}
-	if _, ok := m.m[ident.ID]; !ok && len(m.m) >= shownMemoMax {
-		for k := range m.m {
-			delete(m.m, k) // an arbitrary one: the map stays bounded
-			break
-		}
-	}
-	m.m[ident.ID] = shownEntry{version: ident.Version, updated: ident.UpdatedAt, json: raw}
+	m.Put(ident.ID, ident.Version, shownMemoMax, shownEntry{updated: ident.UpdatedAt, json: raw})
 	return raw, nil
 }

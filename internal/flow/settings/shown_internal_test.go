@@ -44,14 +44,15 @@ func TestShownMemo(t *testing.T) {
 	if _, err := m.encode(large, "http://localhost"); err != nil {
 		t.Fatal(err)
 	}
-	if _, ok := m.m[large.ID]; ok {
+	if _, ok := m.Get(large.ID, large.Version); ok {
 		t.Error("an identity past shownMemoMaxBytes was remembered")
 	}
 	fresh := &identity.Identity{ID: uuid.New(), Traits: json.RawMessage(`{}`)}
+	before := m.Len()
 	if _, err := m.encode(fresh, "http://localhost"); err != nil {
 		t.Fatal(err)
 	}
-	if _, ok := m.m[fresh.ID]; ok {
+	if m.Len() != before {
 		t.Error("an unstored identity was remembered")
 	}
 	for range shownMemoMax + 10 {
@@ -59,7 +60,7 @@ func TestShownMemo(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if len(m.m) > shownMemoMax {
-		t.Errorf("%d identities remembered, at most %d", len(m.m), shownMemoMax)
+	if m.Len() > shownMemoMax {
+		t.Errorf("%d identities remembered, at most %d", m.Len(), shownMemoMax)
 	}
 }

@@ -7,12 +7,13 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
-	"sync"
 	"time"
 
 	"github.com/go-webauthn/webauthn/protocol"
 	lib "github.com/go-webauthn/webauthn/webauthn"
 	"github.com/google/uuid"
+
+	"github.com/portico-auth/portico/internal/identity"
 )
 
 // ceremonyMemoMax bounds the identities a ceremonyMemo remembers (a template is about a
@@ -29,8 +30,7 @@ const ceremonyMemoMax = 256
 // reflective JSON encodings (12% of creating a settings flow with WebAuthn and passkeys on).
 // Any stored change of an identity (a key added or removed, new traits) gives it a new version.
 type ceremonyMemo struct {
-	mu sync.Mutex
-	m  map[uuid.UUID]*ceremonyTemplate
+	identity.VersionMemo[*ceremonyTemplate]
 }
 
 // ceremonyTemplate is one identity version's ceremony, encoded with holes.
@@ -133,31 +133,13 @@ func holeValues(challenge string, handle []byte, expires time.Time, timed bool) 
 
 // get is the template of ident's version, if remembered.
 func (c *ceremonyMemo) get(id uuid.UUID, version int) *ceremonyTemplate {
-	if version <= 0 {
-		return nil
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if t := c.m[id]; t != nil && t.version == version {
-		return t
-	}
-	return nil
+	t, _ := c.Get(id, version)
+	return t
 }
 
 // put remembers t for identity id.
 func (c *ceremonyMemo) put(id uuid.UUID, t *ceremonyTemplate) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.m == nil {
-		c.m = make(map[uuid.UUID]*ceremonyTemplate)
-	}
-	if _, ok := c.m[id]; !ok && len(c.m) >= ceremonyMemoMax {
-		for k := range c.m {
-			delete(c.m, k) // an arbitrary one: the map stays bounded
-			break
-		}
-	}
-	c.m[id] = t
+	c.Put(id, t.version, ceremonyMemoMax, t)
 }
 
 // template makes the template of a ceremony the library began, from its encodings; nil when

@@ -120,7 +120,7 @@ func TestCeremonyMemoIsBounded(t *testing.T) {
 	if _, _, err := m.ceremony(fresh, &Config{}); err != nil {
 		t.Fatal(err)
 	}
-	if len(m.ceremonies.m) != 0 {
+	if m.ceremonies.Len() != 0 {
 		t.Error("an unstored identity's ceremony was remembered")
 	}
 	for range ceremonyMemoMax + 10 {
@@ -128,7 +128,7 @@ func TestCeremonyMemoIsBounded(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if len(m.ceremonies.m) > ceremonyMemoMax {
-		t.Errorf("%d ceremonies remembered, at most %d", len(m.ceremonies.m), ceremonyMemoMax)
+	if m.ceremonies.Len() > ceremonyMemoMax {
+		t.Errorf("%d ceremonies remembered, at most %d", m.ceremonies.Len(), ceremonyMemoMax)
 	}
 }

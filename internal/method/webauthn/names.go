@@ -1,10 +1,6 @@
 package webauthn
 
 import (
-	"sync"
-
-	"github.com/google/uuid"
-
 	"github.com/portico-auth/portico/internal/identity"
 )
 
@@ -16,38 +12,17 @@ const nameMemoMax = 1024
 // the names from the traits through the schema was 5% of creating a flow with WebAuthn and
 // passkeys on. Any stored change of an identity (new traits) gives it a new version.
 type nameMemo struct {
-	mu sync.Mutex
-	m  map[uuid.UUID]memoNames
+	identity.VersionMemo[memoNames]
 }
 
-type memoNames struct {
-	version       int
-	name, display string
-}
+type memoNames struct{ name, display string }
 
 // names is names(schemas, ident), remembered for ident's version.
 func (n *nameMemo) names(schemas identity.Schemas, ident *identity.Identity) (string, string) {
-	if ident.Version <= 0 {
-		return names(schemas, ident) // not a stored version
-	}
-	n.mu.Lock()
-	e, ok := n.m[ident.ID]
-	n.mu.Unlock()
-	if ok && e.version == ident.Version {
+	if e, ok := n.Get(ident.ID, ident.Version); ok {
 		return e.name, e.display
 	}
 	name, display := names(schemas, ident)
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	if n.m == nil {
-		n.m = make(map[uuid.UUID]memoNames)
-	}
-	if _, ok := n.m[ident.ID]; !ok && len(n.m) >= nameMemoMax {
-		for k := range n.m {
-			delete(n.m, k) // an arbitrary one: the map stays bounded
-			break
-		}
-	}
-	n.m[ident.ID] = memoNames{version: ident.Version, name: name, display: display}
+	n.Put(ident.ID, ident.Version, nameMemoMax, memoNames{name: name, display: display})
 	return name, display
 }

@@ -30,14 +30,15 @@ func TestNameMemoFollowsTheVersion(t *testing.T) {
 		t.Fatalf("after a change: name %q", name)
 	}
 	fresh := &identity.Identity{ID: uuid.New(), SchemaID: "default", Traits: json.RawMessage(`{"email":"c@example.com"}`)}
+	before := memo.Len()
 	memo.names(schemas, fresh)
-	if _, ok := memo.m[fresh.ID]; ok {
+	if memo.Len() != before {
 		t.Error("an unstored identity was remembered")
 	}
 	for range nameMemoMax + 10 {
 		memo.names(schemas, &identity.Identity{ID: uuid.New(), SchemaID: "default", Version: 1, Traits: json.RawMessage(`{"email":"d@example.com"}`)})
 	}
-	if len(memo.m) > nameMemoMax {
-		t.Errorf("%d names remembered, at most %d", len(memo.m), nameMemoMax)
+	if memo.Len() > nameMemoMax {
+		t.Errorf("%d names remembered, at most %d", memo.Len(), nameMemoMax)
 	}
 }

@@ -1,0 +1,45 @@
+package identity_test
+
+import (
+	"sync"
+	"testing"
+
+	"github.com/google/uuid"
+
+	"github.com/portico-auth/portico/internal/identity"
+)
+
+func TestVersionMemo(t *testing.T) {
+	var m identity.VersionMemo[string]
+	id := uuid.New()
+	m.Put(id, 0, 4, "unstored")
+	if _, ok := m.Get(id, 0); ok || m.Len() != 0 {
+		t.Fatal("a version <= 0 was remembered")
+	}
+	m.Put(id, 2, 4, "v2")
+	if v, ok := m.Get(id, 2); !ok || v != "v2" {
+		t.Fatalf("Get(2) = %q, %v", v, ok)
+	}
+	if _, ok := m.Get(id, 3); ok {
+		t.Fatal("another version was served")
+	}
+	m.Put(id, 3, 4, "v3")
+	if v, _ := m.Get(id, 3); v != "v3" || m.Len() != 1 {
+		t.Fatalf("a new version did not replace the old one: %q, %d identities", v, m.Len())
+	}
+	// 200 goroutines put and get at once; the memo stays within its bound.
+	var wg sync.WaitGroup
+	for i := range 200 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			other := uuid.New()
+			m.Put(other, i+1, 4, "x")
+			m.Get(other, i+1)
+		}()
+	}
+	wg.Wait()
+	if m.Len() > 4 {
+		t.Fatalf("%d identities remembered, at most 4", m.Len())
+	}
+}
