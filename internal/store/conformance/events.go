@@ -117,6 +117,23 @@ func testEventsRecordList(t *testing.T, s store.Store) {
 	}
 	_, _, err := s.ListEvents(ctx(t), a, store.ListParams{PageToken: "not a token"})
 	wantKind(t, err, apierr.ErrBadRequest)
+
+	// Each listing reads only its own page tokens: a page token of the sessions' list is not
+	// one of the events' list, nor the other way round.
+	owner := create(t, s, "tokens@example.com")
+	createSession(t, s, owner, "tokens-1", base)
+	createSession(t, s, owner, "tokens-2", base.Add(time.Second))
+	_, sessionsNext, err := s.ListSessions(ctx(t), owner.ID, nil, store.ListParams{PageSize: 1})
+	must(t, err)
+	_, eventsNext, err := s.ListEvents(ctx(t), a, store.ListParams{PageSize: 1})
+	must(t, err)
+	if sessionsNext == "" || eventsNext == "" {
+		t.Fatalf("no next page: sessions %q, events %q", sessionsNext, eventsNext)
+	}
+	_, _, err = s.ListEvents(ctx(t), a, store.ListParams{PageToken: sessionsNext})
+	wantKind(t, err, apierr.ErrBadRequest)
+	_, _, err = s.ListSessions(ctx(t), owner.ID, nil, store.ListParams{PageToken: eventsNext})
+	wantKind(t, err, apierr.ErrBadRequest)
 }
 
 // testEventsWithChange: events carried by a write's context are stored with it and only when

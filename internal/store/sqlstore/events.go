@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -81,7 +82,7 @@ func (s *Store) ListEvents(ctx context.Context, identityID uuid.UUID, p store.Li
 	size := pageSize(p.PageSize)
 	query, args := "SELECT "+eventCols+" FROM audit_events WHERE identity_id = ?", []any{identityID}
 	if p.PageToken != "" {
-		at, id, err := decodeSessionToken(p.PageToken)
+		at, id, err := decodeEventToken(p.PageToken)
 		if err != nil {
 			return nil, "", err
 		}
@@ -94,7 +95,23 @@ func (s *Store) ListEvents(ctx context.Context, identityID uuid.UUID, p store.Li
 		return nil, "", err
 	}
 	out, next := nextPage(out, size, func(e audit.Event) (time.Time, uuid.UUID) { return e.Time, e.ID })
+	if next != "" {
+		next = eventTokenPrefix + next
+	}
 	return out, next, nil
+}
+
+// eventTokenPrefix marks a page token of the events' list ('.' is not in the base64url
+// alphabet), so that no other list's token is read as one of its own, nor its own as another's.
+const eventTokenPrefix = "ev."
+
+// decodeEventToken reads a page token of ListEvents back.
+func decodeEventToken(tok string) (time.Time, uuid.UUID, error) {
+	rest, ok := strings.CutPrefix(tok, eventTokenPrefix)
+	if !ok {
+		return time.Time{}, uuid.Nil, errBadPageToken
+	}
+	return decodeSessionToken(rest)
 }
 
 // timeIDToken is the page token of a listing ordered by a time and an id, newest first (read
