@@ -2,6 +2,7 @@ package admin
 
 import (
 	"encoding/json"
+	"strings"
 
 	"github.com/portico-auth/portico/internal/apierr"
 	"github.com/portico-auth/portico/internal/identity"
@@ -60,6 +61,10 @@ func (o *oidcImport) credential() (*identity.Credentials, error) {
 			return nil, apierr.ErrBadRequest.WithReason("credentials.oidc.config.providers[%d]: provider and subject are required.", i)
 		case len(p.Provider) > maxOIDCField || len(p.Subject) > maxOIDCField:
 			return nil, apierr.ErrBadRequest.WithReason("credentials.oidc.config.providers[%d]: provider and subject are at most %d bytes.", i, maxOIDCField)
+		case strings.Contains(p.Provider, ":"):
+			// The identifier is "<provider>:<subject>": such a provider id would name another
+			// provider's account (provider "a:b", subject "c" is provider "a", subject "b:c").
+			return nil, apierr.ErrBadRequest.WithReason("credentials.oidc.config.providers[%d]: a provider id has no ':'.", i)
 		case p.UseAutoLink:
 			return nil, apierr.ErrBadRequest.WithReason("credentials.oidc.config.providers[%d]: use_auto_link is not supported.", i)
 		case len(nullIfEmpty(p.Organization)) > 0:

@@ -46,6 +46,8 @@ func TestAdminImport(t *testing.T) {
 		{"no subject", `[{"provider":"corp"}]`, http.StatusBadRequest},
 		{"auto link", `[{"provider":"corp","subject":"x","use_auto_link":true}]`, http.StatusBadRequest},
 		{"twice", `[{"provider":"corp","subject":"x"},{"provider":"corp","subject":"x"}]`, http.StatusBadRequest},
+		// "corp:a" + "b" would be the identifier of provider corp's subject "a:b".
+		{"provider with a colon", `[{"provider":"corp:a","subject":"b"}]`, http.StatusBadRequest},
 		{"unknown field", `[{"provider":"corp","subject":"x","extra":1}]`, http.StatusBadRequest},
 		{"taken by another identity", `[{"provider":"corp","subject":"` + g.ada + `"}]`, http.StatusConflict},
 	} {
