@@ -28,7 +28,7 @@ var layers = []struct {
 	{"configuration", []string{"internal/config"}},
 	{"storage", []string{"internal/store/", "internal/store"}},
 	{"domain", []string{"internal/identity", "internal/session", "internal/schema", "internal/hash", "internal/throttle", "internal/seal", "internal/audit"}},
-	{"support", []string{"internal/httpx", "internal/clientaddr", "internal/cleanup", "internal/version", "internal/text", "internal/apierr", "internal/testdb", "internal/kratosexamples", "internal/urlsource", "internal/retry"}},
+	{"support", []string{"internal/httpx", "internal/clientaddr", "internal/cleanup", "internal/version", "internal/text", "internal/apierr", "internal/testdb", "internal/kratosexamples", "internal/urlsource", "internal/retry", "internal/jsonnetbox"}},
 }
 
 // layerOf returns the row index of pkg (a module-relative path), or -1.

@@ -12,6 +12,8 @@ import (
 
 	"github.com/google/go-jsonnet"
 	"github.com/google/go-jsonnet/ast"
+
+	"github.com/portico-auth/portico/internal/jsonnetbox"
 )
 
 // HTTPOptions configures an HTTP channel (courier.channels[].request_config, or courier.http
@@ -82,32 +84,19 @@ func (h *HTTP) Render(ctx context.Context, m Outgoing) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	type result struct {
-		out string
-		err error
-	}
-	done := make(chan result, 1)
-	go func() {
-		vm := jsonnet.MakeVM()
-		// Templates see ctx and nothing else: no files, no environment.
-		vm.Importer(&jsonnet.MemoryImporter{Data: map[string]jsonnet.Contents{}})
+	out, err := jsonnetbox.Run(ctx, 0, nil, func(vm *jsonnet.VM) (string, error) {
 		vm.TLACode("ctx", string(tla))
-		out, err := vm.Evaluate(h.body)
-		done <- result{out, err}
-	}()
-	select {
-	case <-ctx.Done():
-		// go-jsonnet cannot be interrupted: the evaluation ends on its own, its result unused.
-		return nil, fmt.Errorf("the Jsonnet body took too long: %w", ctx.Err())
-	case r := <-done:
-		if r.err != nil {
-			return nil, Permanent(fmt.Errorf("evaluate the Jsonnet body: %s", firstLine(r.err.Error())))
-		}
-		if len(r.out) > maxJsonnetOutput {
-			return nil, Permanent(errors.New("the Jsonnet body is over 1 MiB"))
-		}
-		return []byte(r.out), nil
+		return vm.Evaluate(h.body)
+	})
+	switch {
+	case err != nil && errors.Is(err, ctx.Err()):
+		return nil, fmt.Errorf("the Jsonnet body took too long: %w", err)
+	case err != nil:
+		return nil, Permanent(fmt.Errorf("evaluate the Jsonnet body: %s", firstLine(err.Error())))
+	case len(out) > maxJsonnetOutput:
+		return nil, Permanent(errors.New("the Jsonnet body is over 1 MiB"))
 	}
+	return []byte(out), nil
 }
 
 // Send renders the body and calls the API. A 2xx answer is success; 408, 429 and 5xx are

@@ -11,6 +11,7 @@ import (
 	"github.com/google/go-jsonnet"
 	"github.com/google/go-jsonnet/ast"
 
+	"github.com/portico-auth/portico/internal/jsonnetbox"
 	"github.com/portico-auth/portico/internal/urlsource"
 )
 
@@ -101,37 +102,24 @@ func (t *template) render(ctx context.Context, p *pool, ctxJSON []byte) ([]byte,
 			return nil, err
 		}
 	}
-	type result struct {
-		out string
-		err error
-	}
-	done := make(chan result, 1)
-	go func() {
-		defer func() { <-p.slots }()
-		vm := jsonnet.MakeVM()
-		vm.MaxStack = templateStack
-		vm.Importer(&jsonnet.MemoryImporter{Data: map[string]jsonnet.Contents{}})
+	out, err := jsonnetbox.Run(ctx, templateStack, func() { <-p.slots }, func(vm *jsonnet.VM) (string, error) {
 		vm.TLACode("ctx", string(ctxJSON))
-		out, err := vm.Evaluate(t.node)
-		done <- result{out, err}
-	}()
-	select {
-	case <-ctx.Done():
-		return nil, fmt.Errorf("webhook: the body template %s ran past %s", t.name, templateTimeout)
-	case r := <-done:
-		var line string
-		if r.err != nil {
-			// go-jsonnet returns its errors formatted, so the cancel is told by its text.
-			line, _, _ = strings.Cut(r.err.Error(), "\n")
-		}
-		switch {
-		case r.err != nil && line == (jsonnet.RuntimeError{Msg: "cancel"}).Error():
-			return nil, ErrCancel
-		case r.err != nil:
-			return nil, fmt.Errorf("webhook: the body template %s failed: %s", t.name, line)
-		case len(r.out) > maxBody:
-			return nil, fmt.Errorf("webhook: the body template %s built more than %d bytes", t.name, maxBody)
-		}
-		return []byte(r.out), nil
+		return vm.Evaluate(t.node)
+	})
+	var line string
+	if err != nil {
+		// go-jsonnet returns its errors formatted, so the cancel is told by its text.
+		line, _, _ = strings.Cut(err.Error(), "\n")
 	}
+	switch {
+	case err != nil && errors.Is(err, ctx.Err()):
+		return nil, fmt.Errorf("webhook: the body template %s ran past %s", t.name, templateTimeout)
+	case err != nil && line == (jsonnet.RuntimeError{Msg: "cancel"}).Error():
+		return nil, ErrCancel
+	case err != nil:
+		return nil, fmt.Errorf("webhook: the body template %s failed: %s", t.name, line)
+	case len(out) > maxBody:
+		return nil, fmt.Errorf("webhook: the body template %s built more than %d bytes", t.name, maxBody)
+	}
+	return []byte(out), nil
 }

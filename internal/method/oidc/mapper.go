@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"github.com/google/go-jsonnet"
+
+	"github.com/portico-auth/portico/internal/jsonnetbox"
 )
 
 // Mapped is what a Jsonnet mapper returns under "identity".
@@ -127,36 +129,22 @@ func (m *Mapper) Map(ctx context.Context, claims *Claims) (*Mapped, error) {
 	case <-ctx.Done():
 		return nil, fmt.Errorf("%w: no evaluation slot within %s", ErrMapper, m.timeout)
 	}
-	type result struct {
-		out string
-		err error
-	}
-	done := make(chan result, 1)
-	go func() {
-		defer func() { <-m.slots }()
-		vm := jsonnet.MakeVM()
-		vm.MaxStack = mapperMaxStack
+	out, err := jsonnetbox.Run(ctx, mapperMaxStack, func() { <-m.slots }, func(vm *jsonnet.VM) (string, error) {
 		vm.ExtCode("claims", string(in))
-		vm.Importer(noImports{})
-		out, err := vm.EvaluateAnonymousSnippet("mapper.jsonnet", m.source)
-		done <- result{out, err}
-	}()
-	var res result
-	select {
-	case res = <-done:
-	case <-ctx.Done():
+		return vm.EvaluateAnonymousSnippet("mapper.jsonnet", m.source)
+	})
+	switch {
+	case err != nil && errors.Is(err, ctx.Err()):
 		return nil, fmt.Errorf("%w: evaluation took longer than %s", ErrMapper, m.timeout)
-	}
-	if res.err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrMapper, res.err)
-	}
-	if len(res.out) > mapperMaxOutput {
+	case err != nil:
+		return nil, fmt.Errorf("%w: %v", ErrMapper, err)
+	case len(out) > mapperMaxOutput:
 		return nil, fmt.Errorf("%w: output larger than %d bytes", ErrMapper, mapperMaxOutput)
 	}
 	var doc struct {
 		Identity *Mapped `json:"identity"`
 	}
-	if err := json.Unmarshal([]byte(res.out), &doc); err != nil || doc.Identity == nil || len(doc.Identity.Traits) == 0 {
+	if err := json.Unmarshal([]byte(out), &doc); err != nil || doc.Identity == nil || len(doc.Identity.Traits) == 0 {
 		return nil, fmt.Errorf("%w: the output has no identity.traits", ErrMapper)
 	}
 	id := doc.Identity
@@ -171,11 +159,4 @@ func (m *Mapper) Map(ctx context.Context, claims *Claims) (*Mapped, error) {
 		*raw = b.Bytes()
 	}
 	return id, nil
-}
-
-// noImports refuses every import: a mapper reads only its claims, never the server's files.
-type noImports struct{}
-
-func (noImports) Import(_, path string) (jsonnet.Contents, string, error) {
-	return jsonnet.Contents{}, "", fmt.Errorf("imports are not allowed in a claims mapper (%q)", path)
 }
