@@ -51,6 +51,7 @@ type Provider struct {
 
 	srv   *httptest.Server
 	auth  *httptest.Server // serves the authorisation endpoint when it is elsewhere
+	proxy *tokenProxy      // in front of the token endpoint after ProxyTokens
 	store *store
 	op    *op.Provider
 
@@ -112,6 +113,9 @@ func (p *Provider) Start(t testing.TB, redirectURIs ...string) {
 	if p.auth != nil {
 		p.auth.Config.Handler = mux
 		p.auth.Start()
+	}
+	if p.proxy != nil {
+		p.startProxy()
 	}
 }
 
