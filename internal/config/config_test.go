@@ -271,6 +271,7 @@ func TestValidationErrors(t *testing.T) {
 		{"duration env", "", map[string]string{"SELFSERVICE_FLOWS_SETTINGS_PRIVILEGED_SESSION_MAX_AGE": "15"}, `config: selfservice.flows.settings.privileged_session_max_age: must be a duration like "1h" or "15m", got "15"`},
 		{"negative duration", "selfservice:\n  flows:\n    login:\n      lifespan: -1h\n", nil, "config: selfservice.flows.login.lifespan: must be a positive duration, got -1h0m0s"},
 		{"short cookie secret", "secrets:\n  cookie: [long-enough-secret-1, short]\n", nil, "config: secrets.cookie[1]: must be at least 16 characters, got 5"},
+		{"short kratos cookie secret", "", map[string]string{"SECRETS_KRATOS_COOKIE": "kratos-cookie-secret-1,kratos"}, "config: secrets.kratos_cookie[1]: must be at least 16 characters, got 6"},
 		{"cipher length", "secrets:\n  cipher: [tooshort]\n", nil, "config: secrets.cipher[0]: must be exactly 32 characters, got 8"},
 		{"aal", "session:\n  whoami:\n    required_aal: aal3\n", nil, `config: session.whoami.required_aal: must be one of highest_available, aal1, got "aal3"`},
 		{"enrol without a second factor", "selfservice:\n  flows:\n    settings:\n      required_aal: aal2_enrol\n", nil, "config: selfservice.flows.settings.required_aal: aal2_enrol needs a second factor to enrol: enable totp, lookup_secret or webauthn (not passwordless)"},

@@ -60,6 +60,10 @@ type Secrets struct {
 	Default []string `yaml:"default"`
 	Cookie  []string `yaml:"cookie"`
 	Cipher  []string `yaml:"cipher"`
+	// KratosCookie are Kratos's secrets.cookie, for a move from Kratos: a browser still holding
+	// the ory_kratos_session cookie Kratos signed with one of them stays signed in (Portico's own
+	// key; only read, never used to sign).
+	KratosCookie []string `yaml:"kratos_cookie"`
 }
 
 // Identity configures trait schemas.

@@ -102,6 +102,7 @@ func (c *Config) validate() ([]string, error) {
 		{"secrets.default", c.Secrets.Default, 16, false},
 		{"secrets.cookie", c.Secrets.Cookie, 16, false},
 		{"secrets.cipher", c.Secrets.Cipher, 32, true},
+		{"secrets.kratos_cookie", c.Secrets.KratosCookie, 16, false},
 	} {
 		for i, v := range s.list {
 			// Never echo a secret: only its length.

@@ -51,6 +51,10 @@ type fixture struct {
 			Verified bool   `json:"verified"`
 			Status   string `json:"status"`
 		} `json:"verifiable_addresses"`
+		// BrowserCookie is the ory_kratos_session cookie Kratos set for the browser session (erin).
+		BrowserCookie *struct {
+			Session string `json:"ory_kratos_session"`
+		} `json:"browser_cookie"`
 		Sessions []struct {
 			ID     string `json:"id"`
 			Token  string `json:"token"`
@@ -175,8 +179,8 @@ func postgresSource(t *testing.T) string {
 
 // portico starts a Portico with the fixture's Kratos configuration: both identity schemas,
 // TOTP, lookup codes and WebAuthn (rp localhost) as second factors. dsn "" is apptest's
-// default database.
-func portico(t *testing.T, dsn string) *apptest.Server {
+// default database; more options may follow.
+func portico(t *testing.T, dsn string, more ...apptest.Option) *apptest.Server {
 	t.Helper()
 	abs, err := filepath.Abs("testdata")
 	if err != nil {
@@ -204,7 +208,7 @@ secrets:
 	if dsn != "" {
 		opts = append(opts, apptest.WithDSN(dsn))
 	}
-	return apptest.Start(t, opts...)
+	return apptest.Start(t, append(opts, more...)...)
 }
 
 func run(t *testing.T, s *apptest.Server, from string, change func(*kratosimport.Options)) *kratosimport.Report {

@@ -147,6 +147,7 @@ func Build(ctx context.Context, cfg *config.Config, st store.Store, log *slog.Lo
 	so.WhoamiRequiredAAL = cfg.Session.WhoAmI.RequiredAAL
 	so.EnrolSecondFactor = cfg.SelfService.Flows.Settings.RequiredAAL == config.AAL2Enrol
 	so.PublicBaseURL = cfg.Serve.Public.BaseURL
+	so.KratosCookieSecrets = cfg.Secrets.KratosCookie
 	a.factors = &identity.Factors{}
 	so.Factors = a.factors
 	a.Sessions = sessionhttp.New(st, so, now)
@@ -270,7 +271,7 @@ func Build(ctx context.Context, cfg *config.Config, st store.Store, log *slog.Lo
 	pages.Register(pub)
 
 	a.PublicMux = pub
-	a.Public = instrument("public", pub, m, log, a.Replies)
+	a.Public = instrument("public", a.Sessions.AdoptKratosCookies(pub), m, log, a.Replies)
 	a.Admin = instrument("admin", newAdminGuard(cfg).wrap(adm), m, log, nil)
 	return a, nil
 }

@@ -2,10 +2,15 @@ package sessionhttp_test
 
 import (
 	"context"
+	"crypto/sha256"
 	"net/http"
 	"net/http/httptest"
+	"reflect"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/gorilla/securecookie"
 
 	"github.com/portico-auth/portico/internal/apierr"
 	"github.com/portico-auth/portico/internal/identity"
@@ -199,5 +204,78 @@ func TestRequireAAL(t *testing.T) {
 		e.Message != "Session does not fulfill the requested Authenticator Assurance Level" ||
 		e.Reason != "An active session was found but it does not fulfill the requested Authenticator Assurance Level. Please verify yourself with a second factor to resolve this issue." {
 		t.Fatalf("%+v", e)
+	}
+}
+
+// kratosCookie encodes token the way Kratos's session cookie does under secret.
+func kratosCookie(t *testing.T, secret, token string) string {
+	t.Helper()
+	block := sha256.Sum256([]byte(secret))
+	v, err := securecookie.New([]byte(secret), block[:]).Encode("ory_kratos_session",
+		map[any]any{"session_token": token, "expires_at": "2036-01-01T00:00:00Z", "nonce": "n"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+func TestAdoptKratosCookies(t *testing.T) {
+	ctx := context.Background()
+	const secret = "kratos-cookie-secret-for-tests"
+	o := sessionhttp.DefaultOptions()
+	o.KratosCookieSecrets = []string{"an-older-kratos-secret-1", secret}
+	m, _, clk, id := setup(t, o)
+	_, tok, _ := m.Issue(ctx, id, []session.AuthenticationMethod{{Method: "password"}}, session.Device{})
+
+	var seen *http.Request
+	h := m.AdoptKratosCookies(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { seen = r }))
+	tests := []struct {
+		name       string
+		cookie     string
+		sees       string // the session cookie the handler sees; "" = as sent
+		wantCookie bool   // the reply sets Portico's cookie
+	}{
+		{"kratos cookie", kratosCookie(t, secret, tok), tok, true},
+		{"another secret", kratosCookie(t, "not-the-kratos-secret-at-all", tok), "", false},
+		{"unknown token", kratosCookie(t, secret, "ory_st_unknown"), "ory_st_unknown", false},
+		{"not a token inside", kratosCookie(t, secret, "something else"), "", false},
+		{"portico's own", tok, "", false},
+		{"garbage", "%%%|||", "", false},
+		{"very long", strings.Repeat("A", 64<<10), "", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			seen = nil
+			r := httptest.NewRequest("GET", "/sessions/whoami", nil)
+			r.Header.Set("Cookie", "a=1; ory_kratos_session="+tt.cookie+`; b="two"`)
+			w := httptest.NewRecorder()
+			h.ServeHTTP(w, r)
+			want := tt.sees
+			if want == "" {
+				want = tt.cookie
+			}
+			got, err := seen.Cookie("ory_kratos_session")
+			if err != nil || got.Value != want {
+				t.Errorf("handler saw the session cookie %v %v", got, err)
+			}
+			if a, _ := seen.Cookie("a"); a == nil || a.Value != "1" {
+				t.Errorf("other cookies: %q", seen.Header.Get("Cookie"))
+			}
+			if b, _ := seen.Cookie("b"); b == nil || b.Value != "two" {
+				t.Errorf("other cookies: %q", seen.Header.Get("Cookie"))
+			}
+			cs := w.Result().Cookies()
+			set := len(cs) == 1 && cs[0].Value == tok && cs[0].Expires.Equal(clk.t.Add(24*time.Hour))
+			if set != tt.wantCookie || (!tt.wantCookie && len(cs) != 0) {
+				t.Errorf("reply cookies %v", cs)
+			}
+		})
+	}
+
+	plain := sessionhttp.DefaultOptions()
+	m2, _, _, _ := setup(t, plain)
+	next := http.HandlerFunc(func(http.ResponseWriter, *http.Request) {})
+	if reflect.ValueOf(m2.AdoptKratosCookies(next)).Pointer() != reflect.ValueOf(next).Pointer() {
+		t.Error("without Kratos secrets the handler is wrapped")
 	}
 }

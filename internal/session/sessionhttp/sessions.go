@@ -4,6 +4,8 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/gorilla/securecookie"
+
 	"github.com/portico-auth/portico/internal/session"
 )
 
@@ -20,6 +22,9 @@ type Options struct {
 	Secure           bool
 	// PublicBaseURL is the public listener's base URL, where a browser is sent to step up.
 	PublicBaseURL string
+	// KratosCookieSecrets are Kratos's secrets.cookie: a session cookie Kratos signed with one of
+	// them is taken for the token inside (AdoptKratosCookies).
+	KratosCookieSecrets []string
 }
 
 // DefaultOptions are Kratos's defaults.
@@ -32,7 +37,8 @@ func DefaultOptions() Options {
 // the session cookie.
 type Sessions struct {
 	*session.Manager
-	opts Options
+	opts   Options
+	kratos []securecookie.Codec
 }
 
 // New returns the sessions over store. Zero-valued options get Kratos's defaults (see Options
@@ -50,7 +56,7 @@ func New(store session.Store, opts Options, now func() time.Time) *Sessions {
 	}
 	m := session.NewManager(store, opts.Options, now)
 	opts.Options = m.Options()
-	return &Sessions{Manager: m, opts: opts}
+	return &Sessions{Manager: m, opts: opts, kratos: kratosCodecs(opts.KratosCookieSecrets)}
 }
 
 // Options returns the options in effect.
