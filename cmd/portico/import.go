@@ -72,17 +72,20 @@ func importKratosCmd() *cobra.Command {
 			}
 			defer st.Close()
 			opts := kratosimport.Options{
-				Target:    st,
-				Schemas:   schemas,
-				Secrets:   cfg.SealSecrets(),
-				Sessions:  sessions,
-				DryRun:    dryRun,
-				Progress:  cmd.ErrOrStderr(),
-				BatchSize: batch,
-				Now:       time.Now,
+				Target:   st,
+				Schemas:  schemas,
+				Secrets:  cfg.SealSecrets(),
+				Sessions: sessions,
+				// Only to report whether browsers stay signed in (serve reads the key).
+				BrowserCookieSecrets: cfg.Secrets.KratosCookie,
+				DryRun:               dryRun,
+				Progress:             cmd.ErrOrStderr(),
+				BatchSize:            batch,
+				Now:                  time.Now,
 			}
 			if kc != nil {
 				opts.KratosSchemas, opts.KratosSchemaDocs = kc.SchemaURLs, kc.SchemaDocs
+				opts.KratosCookieSecrets = kc.CookieSecrets
 			}
 			rep, err := kratosimport.Run(ctx, src, opts)
 			if jsonReport {

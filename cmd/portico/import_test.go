@@ -76,7 +76,8 @@ func TestImportKratosCommand(t *testing.T) {
 		want []string
 	}{
 		{[]string{"--from", "sqlite://" + kratosDB, "--sessions", "--dry-run"},
-			[]string{"dry run: nothing was written", "identities: 15 read, 15 would import", "sessions: 9 read, 8 would import", "1 revoked or expired"}},
+			[]string{"dry run: nothing was written", "identities: 15 read, 15 would import", "sessions: 9 read, 8 would import", "1 revoked or expired",
+				"browsers sign in again, unless Portico's secrets.kratos_cookie lists Kratos's secrets.cookie"}},
 		{[]string{"--kratos-config", kratosCfg, "--sessions"},
 			[]string{"kratos import: 15 identities read", "identities: 15 read, 15 imported", "password 15", "totp 1", "lookup_secret 1", "webauthn 1", "oidc 1", "sessions: 9 read, 8 imported"}},
 		{[]string{"--kratos-config", kratosCfg, "--sessions"},

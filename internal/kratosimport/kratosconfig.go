@@ -20,6 +20,9 @@ type KratosConfig struct {
 	SchemaDocs map[string][]byte
 	// Unloadable says, by id, why a schema document could not be loaded.
 	Unloadable map[string]string
+	// CookieSecrets are Kratos's secrets.cookie (else secrets.default, as Kratos falls back),
+	// which signed its browsers' session cookies.
+	CookieSecrets []string
 }
 
 // ReadKratosConfig reads Kratos's configuration file (YAML or JSON) for its DSN and identity
@@ -32,7 +35,11 @@ func ReadKratosConfig(ctx context.Context, path string) (*KratosConfig, error) {
 		return nil, fmt.Errorf("read kratos config: %w", err)
 	}
 	var doc struct {
-		DSN      string `yaml:"dsn"`
+		DSN     string `yaml:"dsn"`
+		Secrets struct {
+			Default []string `yaml:"default"`
+			Cookie  []string `yaml:"cookie"`
+		} `yaml:"secrets"`
 		Identity struct {
 			Schemas []struct {
 				ID  string `yaml:"id"`
@@ -43,7 +50,11 @@ func ReadKratosConfig(ctx context.Context, path string) (*KratosConfig, error) {
 	if err := yaml.Unmarshal(raw, &doc); err != nil {
 		return nil, fmt.Errorf("read kratos config %s: %w", path, err)
 	}
-	kc := &KratosConfig{DSN: doc.DSN, SchemaURLs: map[string]string{}, SchemaDocs: map[string][]byte{}, Unloadable: map[string]string{}}
+	kc := &KratosConfig{DSN: doc.DSN, SchemaURLs: map[string]string{}, SchemaDocs: map[string][]byte{}, Unloadable: map[string]string{},
+		CookieSecrets: doc.Secrets.Cookie}
+	if len(kc.CookieSecrets) == 0 {
+		kc.CookieSecrets = doc.Secrets.Default
+	}
 	for _, s := range doc.Identity.Schemas {
 		if s.ID == "" {
 			continue

@@ -15,6 +15,7 @@ import (
 
 	"github.com/portico-auth/portico/internal/apptest"
 	"github.com/portico-auth/portico/internal/apptest/mfatest"
+	"github.com/portico-auth/portico/internal/kratosimport"
 )
 
 // kratosCookieSecret is secrets.cookie of testdata/kratos.yml, the configuration of the Kratos
@@ -196,5 +197,40 @@ func TestKratosCookiesConcurrently(t *testing.T) {
 	}
 	if len(all) > 0 {
 		t.Fatalf("%d of 100 requests went wrong: %s", len(all), strings.Join(all, "; "))
+	}
+}
+
+// TestImportReportsBrowserCookies: Kratos's secrets.cookie is read from its configuration, and
+// the report of an import with sessions says whether browsers stay signed in, by comparing it
+// with Portico's secrets.kratos_cookie, without showing either.
+func TestImportReportsBrowserCookies(t *testing.T) {
+	t.Parallel()
+	kc, err := kratosimport.ReadKratosConfig(context.Background(), filepath.Join("testdata", "kratos.yml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	secret := kratosCookieSecret(t)
+	if len(kc.CookieSecrets) != 1 || kc.CookieSecrets[0] != secret {
+		t.Fatalf("Kratos's cookie secrets read: %d, want its one secrets.cookie", len(kc.CookieSecrets))
+	}
+	s := portico(t, "")
+	from := sqliteSource(t)
+	for _, tt := range []struct {
+		name            string
+		portico, kratos []string
+		want            string
+	}{
+		{"no key", nil, kc.CookieSecrets, "browsers sign in again, unless Portico's secrets.kratos_cookie lists Kratos's secrets.cookie"},
+		{"another key", []string{"some-other-secret-0123"}, kc.CookieSecrets, "secrets.kratos_cookie lacks 1 of the 1 secrets.cookie"},
+		{"kratos's key", []string{"some-other-secret-0123", secret}, kc.CookieSecrets, "browsers keep their sessions too"},
+		{"key, no kratos config", []string{secret}, nil, "browsers keep their sessions too"},
+	} {
+		rep := run(t, s, from, func(o *kratosimport.Options) {
+			o.DryRun, o.BrowserCookieSecrets, o.KratosCookieSecrets = true, tt.portico, tt.kratos
+		})
+		notes := strings.Join(rep.Notes, "\n")
+		if !strings.Contains(notes, tt.want) || strings.Contains(notes, secret) {
+			t.Errorf("%s: notes %q, want %q (and no secret)", tt.name, notes, tt.want)
+		}
 	}
 }

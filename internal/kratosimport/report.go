@@ -56,7 +56,7 @@ func newReport(src *Source, opts Options) *Report {
 		r.Notes = append(r.Notes, "not read (--allow-unknown-columns): "+src.Unknown.Error())
 	}
 	if opts.Sessions {
-		r.Notes = append(r.Notes, "imported sessions keep their tokens (X-Session-Token, Authorization: Bearer); Kratos's session cookies (signed with its secrets.cookie) and logout URLs do not carry over: browsers sign in again")
+		r.Notes = append(r.Notes, "imported sessions keep their tokens (X-Session-Token, Authorization: Bearer); "+cookieNote(opts)+"; Kratos's logout URLs do not carry over")
 	}
 	for _, id := range sortedKeys(opts.KratosSchemaDocs) {
 		doc := opts.KratosSchemaDocs[id]
@@ -169,4 +169,26 @@ func stringKeys[V any](m map[identity.CredentialsType]V) map[string]V {
 		out[string(k)] = v
 	}
 	return out
+}
+
+// cookieNote says whether browsers holding Kratos's session cookie stay signed in: Portico
+// accepts the cookies signed with a secret of its secrets.kratos_cookie. Secrets are never shown.
+func cookieNote(opts Options) string {
+	if len(opts.BrowserCookieSecrets) == 0 {
+		return "Kratos's browser session cookies are refused, so browsers sign in again, unless Portico's secrets.kratos_cookie lists Kratos's secrets.cookie"
+	}
+	have := map[string]bool{}
+	for _, s := range opts.BrowserCookieSecrets {
+		have[s] = true
+	}
+	missing := 0
+	for _, s := range opts.KratosCookieSecrets {
+		if !have[s] {
+			missing++
+		}
+	}
+	if missing > 0 {
+		return fmt.Sprintf("secrets.kratos_cookie lacks %d of the %d secrets.cookie of the Kratos configuration given: browser cookies Kratos signed with those are refused (browsers sign in again)", missing, len(opts.KratosCookieSecrets))
+	}
+	return "browsers keep their sessions too: Kratos's session cookies signed with a secret of secrets.kratos_cookie are accepted and replaced with Portico's cookie at their first request"
 }

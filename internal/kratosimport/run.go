@@ -42,6 +42,10 @@ type Options struct {
 	Secrets []string
 	// Sessions imports the active sessions too.
 	Sessions bool
+	// BrowserCookieSecrets are Portico's secrets.kratos_cookie and KratosCookieSecrets Kratos's
+	// secrets.cookie when its configuration was given: with Sessions, the report says whether
+	// browsers holding Kratos's session cookie stay signed in.
+	BrowserCookieSecrets, KratosCookieSecrets []string
 	// DryRun reads and checks everything and writes nothing.
 	DryRun bool
 	// Progress receives a line per BatchSize identities; nil: none.
