@@ -142,6 +142,25 @@ func TestKratosCookieCarriesOver(t *testing.T) {
 			}
 		})
 	}
+
+	// Not only whoami: a browser app holding the Kratos cookie opens a settings flow as erin, and
+	// its cookie jar then holds Portico's cookie.
+	spa := with.SPA(t)
+	public := apptest.URL(t, with.PublicURL("/"))
+	spa.HTTP.Jar.SetCookies(public, []*http.Cookie{{Name: "ory_kratos_session", Value: cookie, Path: "/"}})
+	res := spa.Get(with.PublicURL("/self-service/settings/browser"))
+	if res.StatusCode != http.StatusOK || mfatest.Str(res.Map(t), "identity", "id") != erinID {
+		t.Fatalf("settings flow with the Kratos cookie: %d %s", res.StatusCode, res.Body)
+	}
+	held := ""
+	for _, c := range spa.HTTP.Jar.Cookies(public) {
+		if c.Name == "ory_kratos_session" {
+			held = c.Value
+		}
+	}
+	if held != erinToken {
+		t.Fatal("after the settings flow the browser does not hold Portico's cookie with erin's token")
+	}
 }
 
 // TestKratosCookiesConcurrently sends 100 requests at once, half with erin's Kratos cookie and
