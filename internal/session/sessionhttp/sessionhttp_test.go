@@ -228,7 +228,9 @@ func TestAdoptKratosCookies(t *testing.T) {
 	_, tok, _ := m.Issue(ctx, id, []session.AuthenticationMethod{{Method: "password"}}, session.Device{})
 
 	var seen *http.Request
-	h := m.AdoptKratosCookies(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { seen = r }))
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /sessions/whoami", func(w http.ResponseWriter, r *http.Request) { seen = r })
+	h := m.AdoptKratosCookies(mux)
 	tests := []struct {
 		name       string
 		cookie     string
@@ -250,6 +252,9 @@ func TestAdoptKratosCookies(t *testing.T) {
 			r.Header.Set("Cookie", "a=1; ory_kratos_session="+tt.cookie+`; b="two"`)
 			w := httptest.NewRecorder()
 			h.ServeHTTP(w, r)
+			if r.Pattern != "GET /sessions/whoami" {
+				t.Errorf("the request's matched route (its log line and metric) is %q", r.Pattern)
+			}
 			want := tt.sees
 			if want == "" {
 				want = tt.cookie
