@@ -9,7 +9,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/go-sql-driver/mysql"
 	_ "github.com/jackc/pgx/v5/stdlib" // the "pgx" driver
@@ -91,7 +90,9 @@ func Open(ctx context.Context, dsn string, opts OpenOptions) (*Source, error) {
 		if perr != nil {
 			return nil, errors.New("kratos dsn: expected mysql://user:password@tcp(host:port)/database")
 		}
-		cfg.ParseTime, cfg.Loc = true, time.UTC
+		// Times are read as times whatever the DSN says, in the zone of its loc= (UTC when
+		// absent): Kratos wrote its DATETIME columns through this same DSN, so in that zone.
+		cfg.ParseTime = true
 		conn, cerr := mysql.NewConnector(cfg)
 		if cerr != nil {
 			return nil, errors.New("kratos dsn: invalid mysql dsn")
