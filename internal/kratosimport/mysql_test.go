@@ -19,11 +19,40 @@ import (
 // MySQL dump exists, so the fixture is moved there: the tables the importer reads are created in
 // a throw-away database with Kratos's MySQL column types (testdata/kratos-mysql.sql) and every
 // row of the SQLite fixture's same tables is copied in. The --from DSN is written as Kratos's
-// configuration writes it, with pop's settings the driver does not know.
+// configuration writes it, with pop's settings the driver does not know, for a user who may
+// only read (SELECT) and whose password holds the DSN's separators.
 func TestImportKratosMySQL(t *testing.T) {
 	t.Parallel()
 	from, _ := mysqlSource(t, time.UTC)
-	importAndSignIn(t, from, readFixture(t, "fixture-sqlite.json"), "")
+	importAndSignIn(t, readOnlyUser(t, from, "k?r/a@t:os"), readFixture(t, "fixture-sqlite.json"), "")
+}
+
+// readOnlyUser creates a MySQL user (dropped when the test ends) who may only SELECT in the
+// database of dsn, and returns dsn as that user.
+func readOnlyUser(t *testing.T, dsn, password string) string {
+	t.Helper()
+	addr, params, _ := strings.Cut(strings.TrimPrefix(dsn, "mysql://"), "?")
+	cfg, err := mysql.ParseDSN(addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	admin, err := sql.Open("mysql", cfg.FormatDSN())
+	if err != nil {
+		t.Fatal(err)
+	}
+	user := "kratos_ro_" + strings.TrimPrefix(cfg.DBName, "portico_t_")
+	for _, stmt := range []string{"CREATE USER '" + user + "'@'%' IDENTIFIED BY '" + password + "'",
+		"GRANT SELECT ON " + cfg.DBName + ".* TO '" + user + "'@'%'"} {
+		if _, err := admin.Exec(stmt); err != nil {
+			t.Fatalf("%s: %v", stmt, err)
+		}
+	}
+	t.Cleanup(func() {
+		_, _ = admin.Exec("DROP USER '" + user + "'@'%'")
+		_ = admin.Close()
+	})
+	cfg.User, cfg.Passwd = user, password
+	return "mysql://" + cfg.FormatDSN() + "?" + params
 }
 
 // TestImportKratosMySQLTimes: a Kratos whose DSN names a time zone (loc=) wrote its DATETIME

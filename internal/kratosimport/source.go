@@ -77,7 +77,14 @@ func Open(ctx context.Context, dsn string, opts OpenOptions) (*Source, error) {
 		s.db, err = sql.Open("pgx", u.String())
 	case "mysql":
 		s.dialect = "mysql"
-		addr, query, _ := strings.Cut(rest, "?")
+		// The settings start at the first "?" after the last "/", where the driver looks for
+		// them: a password may hold "?" (and "@", ":" or "/").
+		addr, query := rest, ""
+		if i := strings.LastIndexByte(rest, '/'); i >= 0 {
+			if j := strings.IndexByte(rest[i:], '?'); j >= 0 {
+				addr, query = rest[:i+j], rest[i+j+1:]
+			}
+		}
 		q, _ := url.ParseQuery(query)
 		for _, p := range kratosParams {
 			q.Del(p)
