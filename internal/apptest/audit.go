@@ -4,6 +4,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -74,4 +75,22 @@ func (s *Server) FailedSignIns(t testing.TB, method string) (named, anonymous in
 		t.Fatal(err)
 	}
 	return named, anonymous
+}
+
+// Unstored reads the count of audit events of type typ and method that named no identity and
+// were not stored (the portico_audit_events_unstored_total metric), 0 before the first.
+func (s *Server) Unstored(t testing.TB, typ, method string) int {
+	t.Helper()
+	body := string(s.Native(t).Get(s.AdminURL("/admin/metrics/prometheus")).Body)
+	prefix := `portico_audit_events_unstored_total{method="` + method + `",type="` + typ + `"} `
+	for _, line := range strings.Split(body, "\n") {
+		if v, ok := strings.CutPrefix(line, prefix); ok {
+			n, err := strconv.ParseFloat(v, 64)
+			if err != nil {
+				t.Fatalf("metric %s: %v", line, err)
+			}
+			return int(n)
+		}
+	}
+	return 0
 }

@@ -14,7 +14,8 @@ const (
 	// SignIn: a session was issued, refreshed or stepped up. Details: methods, aal.
 	SignIn = "sign_in"
 	// SignInFailed: a wrong identifier, password or code. The identity is set only when the
-	// attempt named one that exists. Details: method.
+	// attempt named one that exists; one of no identity is counted, not stored
+	// (audithttp.Recorder.Record). Details: method.
 	SignInFailed = "sign_in_failed"
 	// SignUp: a self-service registration created the identity (written in the creating
 	// transaction). Details: method.
@@ -82,7 +83,8 @@ type Event struct {
 	Type string    `json:"type"`
 	Time time.Time `json:"created_at"`
 	// IdentityID is the identity the event concerns; nil when there is none (an attempt on an
-	// identifier no identity holds).
+	// identifier no identity holds), and then the request side does not store it
+	// (audithttp.Recorder.Record).
 	IdentityID *uuid.UUID `json:"identity_id"`
 	// SessionID is the session that made the change or that the event is about; nil when
 	// there is none (an admin change, a failed attempt).

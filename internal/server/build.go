@@ -157,13 +157,13 @@ func Build(ctx context.Context, cfg *config.Config, st store.Store, log *slog.Lo
 	if a.Addresses, err = clientaddr.New(cfg.Serve.Public.TrustedProxies); err != nil {
 		return nil, fmt.Errorf("serve.public.trusted_proxies: %w", err)
 	}
-	a.Audit = &audithttp.Recorder{Store: st, Addresses: a.Addresses, Now: now, Log: log}
+	m := newMetrics()
+	a.Audit = &audithttp.Recorder{Store: st, Addresses: a.Addresses, Now: now, Log: log, Unstored: m.countUnstored}
 	if err := newWebHooks(ctx, a); err != nil {
 		return nil, err
 	}
 	a.Notices = &courier.Notifier{Queue: a.Courier, Enabled: cfg.Courier.Notices.CredentialChanged.Enabled, PublicBase: cfg.Serve.Public.BaseURL}
 
-	m := newMetrics()
 	pub := http.NewServeMux()
 	adm := http.NewServeMux()
 	db, ok := st.(ReadyDatabase)

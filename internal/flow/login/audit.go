@@ -16,7 +16,8 @@ import (
 // secret (a *flow.FormError) or a spent budget (a *throttle.Limited), with the identity the
 // submitted identifier belongs to, uuid.Nil when it belongs to none. The handler answers Err
 // as it would answer it bare, and records the refusal in the audit trail under that identity:
-// never the identifier itself, so an unknown one leaves no trace of what was typed.
+// never the identifier itself. A refusal of no identity is counted, not stored
+// (audithttp.Recorder.Record), so an unknown identifier leaves no row at all.
 type RefusedError struct {
 	IdentityID uuid.UUID
 	Err        error

@@ -73,8 +73,9 @@ func (m *LoginMethod) Authenticate(ctx context.Context, r *http.Request, f *logi
 	}
 	c, err := m.Codes.Check(ctx, f.ID, onetime.PurposeLogin, code)
 	switch {
-	// A wrong code is a failed sign-in (login.Refused) under no identity: the flow does not
-	// keep whose address the code went to, and the address typed is never recorded.
+	// A wrong code is a failed sign-in (login.Refused) under no identity, so it is counted,
+	// not stored: the flow does not keep whose address the code went to, and the address
+	// typed is never recorded.
 	case errors.Is(err, onetime.ErrTooManyTries):
 		return nil, login.Refused(uuid.Nil, flow.NewFormError(text.NewCodeSubmittedTooOften()))
 	case errors.Is(err, onetime.ErrInvalid) || (err == nil && c.IdentityID == nil):

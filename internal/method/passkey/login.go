@@ -118,7 +118,7 @@ func (m *Login) Authenticate(ctx context.Context, _ *http.Request, f *login.Flow
 		return nil, fail(webauthn.FailureMessage(err))
 	}
 	// From here on a refusal is a failed sign-in (login.Refused): under the identity the
-	// assertion named when one holds it, under none otherwise.
+	// assertion named when one holds it, under none (counted, not stored) otherwise.
 	parsed, err := protocol.ParseCredentialRequestResponseBytes(raw)
 	if err != nil {
 		return nil, login.Refused(uuid.Nil, fail(webauthn.FailureMessage(err)))

@@ -139,6 +139,7 @@ func TestLoginRejected(t *testing.T) {
 		{"unknown user", stranger, origin, "", text.ErrorValidationNoWebAuthnUser, ""},
 	}
 	named0, anonymous0 := s.FailedSignIns(t, "passkey")
+	unstored0 := s.Unstored(t, "sign_in_failed", "passkey")
 	for _, tc := range cases {
 		tc.auth.Origin = tc.origin
 		resp, err := tc.auth.Get(opts, tc.challenge)
@@ -152,10 +153,13 @@ func TestLoginRejected(t *testing.T) {
 		}
 	}
 
-	// Each refused assertion is a failed sign-in in the audit trail, the unknown key's under no
-	// identity.
-	if named, anonymous := s.FailedSignIns(t, "passkey"); named+anonymous-named0-anonymous0 != len(cases) || anonymous == anonymous0 {
-		t.Errorf("failed passkey sign-ins recorded: %d named, %d anonymous; want %d, the unknown key's anonymous", named-named0, anonymous-anonymous0, len(cases))
+	// Each refused assertion is a failed sign-in: the known key's stored under its identity,
+	// the unknown key's (no identity) counted, not stored.
+	if named, anonymous := s.FailedSignIns(t, "passkey"); named-named0 != len(cases)-1 || anonymous != anonymous0 {
+		t.Errorf("failed passkey sign-ins stored: %d named, %d anonymous; want %d named", named-named0, anonymous-anonymous0, len(cases)-1)
+	}
+	if n := s.Unstored(t, "sign_in_failed", "passkey") - unstored0; n != 1 {
+		t.Errorf("%d failed passkey sign-ins counted, want the unknown key's", n)
 	}
 
 	// The right answer works once; the same answer again is refused.
