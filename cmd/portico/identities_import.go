@@ -21,8 +21,9 @@ func identitiesImportCmd(client func() (*adminClient, error)) *cobra.Command {
 		Short: "Create identities from JSON or JSON-lines files (or stdin)",
 		Long: "Each file (\"-\" or none: stdin) holds identities as Kratos's createIdentityBody: one JSON\n" +
 			"object, an array of them, or one object a line (JSONL). Lines written by `portico\n" +
-			"identities export` are read too: their password hashes are imported as they are; their\n" +
-			"other credentials cannot be created through the admin API and are reported. Identities\n" +
+			"identities export` are read too: their password hashes, TOTP keys, recovery codes (used ones\n" +
+			"stay used) and WebAuthn keys and passkeys are imported as they are (a Portico target is\n" +
+			"needed for all but the hashes), oidc links without their upstream tokens. Identities\n" +
 			"are sent 1,000 to a request (PATCH /admin/identities); a progress line follows each.",
 		RunE: func(cmd *cobra.Command, args []string) error {
 			c, err := client()
@@ -207,7 +208,7 @@ func (im *identityImport) finish() error {
 	}
 	sort.Strings(types)
 	for _, t := range types {
-		fmt.Fprintf(im.log, "note: %d identities imported without their %s credentials (the admin API creates only passwords)\n", im.skipped[t], t)
+		fmt.Fprintf(im.log, "note: %d identities imported without their %s credentials (the admin API cannot create them)\n", im.skipped[t], t)
 	}
 	fmt.Fprintf(im.log, "done: %d read, %d imported, %d failed in %s\n", im.count, im.created, im.failed, time.Since(im.start).Round(time.Millisecond))
 	if im.failed > 0 {
@@ -216,13 +217,19 @@ func (im *identityImport) finish() error {
 	return nil
 }
 
+// secondFactorTypes are the credential types whose exported configs Portico's admin API
+// creates again as they are (a Portico extension of createIdentityBody).
+var secondFactorTypes = map[string]bool{"totp": true, "lookup_secret": true, "webauthn": true, "passkey": true}
+
 // exportOnly are the fields of an exported identity that createIdentityBody does not have.
 var exportOnly = []string{"id", "schema_url", "created_at", "updated_at", "state_changed_at", "available_aal"}
 
 // createBodyOf turns one item into a createIdentityBody: as it is, or, for an identity as the
-// admin API shows it (an export line), without the fields only the server sets and with its
-// password hash as credentials.password.config.hashed_password. It reports whether the body
-// carries a plain-text password and which credential types were left out.
+// admin API shows it (an export line), without the fields only the server sets, with its
+// password hash as credentials.password.config.hashed_password, its oidc links as
+// credentials.oidc.config.providers (provider and subject) and its second factors' configs as
+// they were exported. It reports whether the body carries a plain-text password and which
+// credential types were left out.
 func createBodyOf(raw json.RawMessage) (json.RawMessage, bool, []string, error) {
 	var m map[string]json.RawMessage
 	if err := json.Unmarshal(raw, &m); err != nil || m == nil {
@@ -244,20 +251,43 @@ func createBodyOf(raw json.RawMessage) (json.RawMessage, bool, []string, error) 
 				return nil, false, nil, fmt.Errorf("credentials: %v", err)
 			}
 			delete(m, "credentials")
+			out := map[string]any{}
 			for t, c := range shown {
-				if t != "password" {
+				switch {
+				case secondFactorTypes[t]:
+					if len(bytes.TrimSpace(c.Config)) == 0 || string(bytes.TrimSpace(c.Config)) == "null" {
+						dropped = append(dropped, t+" (no config in the export)")
+						continue
+					}
+					out[t] = map[string]json.RawMessage{"config": c.Config}
+				case t == "password":
+					var pc struct {
+						HashedPassword string `json:"hashed_password"`
+					}
+					if json.Unmarshal(c.Config, &pc) == nil && pc.HashedPassword != "" {
+						out[t] = map[string]any{"config": map[string]string{"hashed_password": pc.HashedPassword}}
+					} else {
+						dropped = append(dropped, "password (no hash in the export)")
+					}
+				case t == "oidc":
+					// The links, without the upstream tokens (sealed to the exporting identity).
+					var oc struct {
+						Providers []struct {
+							Provider string `json:"provider"`
+							Subject  string `json:"subject"`
+						} `json:"providers"`
+					}
+					if json.Unmarshal(c.Config, &oc) != nil || len(oc.Providers) == 0 {
+						dropped = append(dropped, "oidc (no providers in the export)")
+						continue
+					}
+					out[t] = map[string]any{"config": oc}
+				default:
 					dropped = append(dropped, t)
-					continue
 				}
-				var pc struct {
-					HashedPassword string `json:"hashed_password"`
-				}
-				if json.Unmarshal(c.Config, &pc) == nil && pc.HashedPassword != "" {
-					m["credentials"], _ = json.Marshal(map[string]any{"password": map[string]any{
-						"config": map[string]string{"hashed_password": pc.HashedPassword}}})
-				} else {
-					dropped = append(dropped, "password (no hash in the export)")
-				}
+			}
+			if len(out) > 0 {
+				m["credentials"], _ = json.Marshal(out)
 			}
 		}
 	}

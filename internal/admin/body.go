@@ -17,31 +17,52 @@ type passwordConfig struct {
 	UsePasswordMigrationHook bool   `json:"use_password_migration_hook"`
 }
 
-// credentialsBody is identityWithCredentials. Password and oidc import are supported; the
-// other types are accepted by name so that their use gets a clear 400 instead of "unknown
-// field".
+// credentialsBody is identityWithCredentials. Password and oidc are Kratos's imports; totp,
+// lookup_secret, webauthn and passkey configs in the shape the admin API shows them are a
+// Portico extension (see importedConfig); saml is accepted by name so that its use gets a clear
+// 400 instead of "unknown field".
 type credentialsBody struct {
 	Password *struct {
 		Config *passwordConfig `json:"config"`
 	} `json:"password"`
-	LookupSecret json.RawMessage `json:"lookup_secret"`
+	LookupSecret *importedConfig `json:"lookup_secret"`
 	OIDC         *oidcImport     `json:"oidc"`
-	Passkey      json.RawMessage `json:"passkey"`
+	Passkey      *importedConfig `json:"passkey"`
 	SAML         json.RawMessage `json:"saml"`
-	TOTP         json.RawMessage `json:"totp"`
-	WebAuthn     json.RawMessage `json:"webauthn"`
+	TOTP         *importedConfig `json:"totp"`
+	WebAuthn     *importedConfig `json:"webauthn"`
+}
+
+// importedConfig is a credential's config as include_credential shows it (what `portico
+// identities export` writes), brought back when an identity is created.
+type importedConfig struct {
+	Config json.RawMessage `json:"config"`
+}
+
+// imported returns the configs given for the types an importer brings back, by type (absent
+// and null configs left out).
+func (c *credentialsBody) imported() map[identity.CredentialsType]json.RawMessage {
+	out := map[identity.CredentialsType]json.RawMessage{}
+	if c == nil {
+		return out
+	}
+	for t, ic := range map[identity.CredentialsType]*importedConfig{
+		identity.CredentialsTOTP: c.TOTP, identity.CredentialsLookupSecret: c.LookupSecret,
+		identity.CredentialsWebAuthn: c.WebAuthn, identity.CredentialsPasskey: c.Passkey,
+	} {
+		if ic != nil && len(nullIfEmpty(ic.Config)) > 0 {
+			out[t] = ic.Config
+		}
+	}
+	return out
 }
 
 func (c *credentialsBody) password() (plain, hashed string, err error) {
 	if c == nil {
 		return "", "", nil
 	}
-	for name, raw := range map[string]json.RawMessage{
-		"lookup_secret": c.LookupSecret, "passkey": c.Passkey, "saml": c.SAML, "totp": c.TOTP, "webauthn": c.WebAuthn,
-	} {
-		if len(raw) > 0 && string(raw) != "null" {
-			return "", "", apierr.ErrBadRequest.WithReason("Importing %s credentials is not supported.", name)
-		}
+	if len(nullIfEmpty(c.SAML)) > 0 {
+		return "", "", apierr.ErrBadRequest.WithReason("Importing saml credentials is not supported.")
 	}
 	if c.Password == nil || c.Password.Config == nil {
 		return "", "", nil

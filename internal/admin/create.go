@@ -3,6 +3,7 @@ package admin
 import (
 	"encoding/json"
 	"net/http"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -65,9 +66,48 @@ func (h *IdentityHandler) createFrom(r *http.Request, body *createBody) (*identi
 	if social != nil {
 		id.Credentials = map[identity.CredentialsType]identity.Credentials{identity.CredentialsOIDC: *social}
 	}
+	if err := h.importSecondFactors(id, body.Credentials.imported()); err != nil {
+		return nil, err
+	}
 	ctx := h.adminChange(r, audit.IdentityCreated, nil, id, nil)
 	if err := h.mgr.Create(ctx, id, identity.CreateOptions{Password: plain, HashedPassword: hashed}); err != nil {
 		return nil, err
 	}
 	return id, nil
+}
+
+// importSecondFactors sets the identity's credentials from the configs given (by type), each
+// checked by its method's Importer; a type without one is refused (400). The identity gets its
+// id first: these credentials are identified, or their secrets sealed, by it.
+func (h *IdentityHandler) importSecondFactors(id *identity.Identity, configs map[identity.CredentialsType]json.RawMessage) error {
+	if len(configs) == 0 {
+		return nil
+	}
+	if id.ID == uuid.Nil {
+		id.ID = uuid.New()
+	}
+	now := time.Now().UTC()
+	if h.Now != nil {
+		now = h.Now().UTC()
+	}
+	for _, t := range importOrder {
+		raw, ok := configs[t]
+		if !ok {
+			continue
+		}
+		imp := h.Importers[t]
+		if imp == nil {
+			return apierr.ErrBadRequest.WithReason("Importing %s credentials is not supported.", t)
+		}
+		if err := imp(id, raw, now); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// importOrder is the order configs are checked in, so that a body with several bad ones is
+// always refused for the same one.
+var importOrder = []identity.CredentialsType{
+	identity.CredentialsTOTP, identity.CredentialsLookupSecret, identity.CredentialsWebAuthn, identity.CredentialsPasskey,
 }

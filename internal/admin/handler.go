@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -52,6 +53,12 @@ type IdentityHandler struct {
 	// for with include_credential (the oidc method's upstream tokens); a type without an
 	// entry is shown as stored.
 	Reveal map[identity.CredentialsType]func(id uuid.UUID, config json.RawMessage) json.RawMessage
+	// Importers check a credential config given when an identity is created (credentials.totp,
+	// lookup_secret, webauthn, passkey: the shape include_credential shows, a Portico
+	// extension) and set it on the identity, or refuse it with a 400; a type without an entry
+	// is refused. Now is the clock they are given (nil: the system clock).
+	Importers map[identity.CredentialsType]func(id *identity.Identity, config json.RawMessage, now time.Time) error
+	Now       func() time.Time
 	// Audit records every change an administrator makes to an identity, in the write that
 	// makes it (nil records nothing); Events reads the trail back.
 	Audit  *audithttp.Recorder

@@ -41,6 +41,13 @@ func (h *IdentityHandler) update(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	if given := body.Credentials.imported(); len(given) > 0 {
+		for _, t := range importOrder {
+			if given[t] != nil {
+				return apierr.ErrBadRequest.WithReason("Importing %s credentials is supported only when an identity is created.", t)
+			}
+		}
+	}
 	ident, err := h.store.GetIdentity(r.Context(), id, true)
 	if err != nil {
 		return err

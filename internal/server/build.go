@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -182,6 +183,7 @@ func Build(ctx context.Context, cfg *config.Config, st store.Store, log *slog.Lo
 	identities := admin.NewIdentityHandler(a.Identities, st, schemas, public)
 	identities.Factors = a.factors
 	identities.Audit, identities.Events = a.Audit, st
+	identities.Importers, identities.Now = secondFactorImporters(), now
 	identities.Register(adm)
 	admin.NewCourierHandler(st, a.Courier).Register(adm)
 	schemaapi.New(schemas).Register(pub)
@@ -296,5 +298,21 @@ func sameSite(s string) http.SameSite {
 		return http.SameSiteNoneMode
 	default:
 		return http.SameSiteLaxMode
+	}
+}
+
+// secondFactorImporters bring back the second factors `portico identities export` writes,
+// through the admin API's create (a Portico extension; see admin.IdentityHandler.Importers).
+func secondFactorImporters() map[identity.CredentialsType]func(*identity.Identity, json.RawMessage, time.Time) error {
+	keys := func(t identity.CredentialsType) func(*identity.Identity, json.RawMessage, time.Time) error {
+		return func(id *identity.Identity, config json.RawMessage, now time.Time) error {
+			return webauthn.ImportConfig(id, t, config, now)
+		}
+	}
+	return map[identity.CredentialsType]func(*identity.Identity, json.RawMessage, time.Time) error{
+		identity.CredentialsTOTP:         totp.ImportConfig,
+		identity.CredentialsLookupSecret: lookup.ImportConfig,
+		identity.CredentialsWebAuthn:     keys(identity.CredentialsWebAuthn),
+		identity.CredentialsPasskey:      keys(identity.CredentialsPasskey),
 	}
 }

@@ -101,10 +101,7 @@ func (a *Authenticator) Create(optionsJSON, challenge string) ([]byte, *Key, err
 		k.ID, a.NextID = a.NextID, nil
 	}
 
-	x, y := make([]byte, 32), make([]byte, 32)
-	priv.PublicKey.X.FillBytes(x)
-	priv.PublicKey.Y.FillBytes(y)
-	cose, err := webauthncbor.Marshal(map[int]any{1: 2, 3: -7, -1: 1, -2: x, -3: y})
+	cose, err := COSEKey(priv)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -187,6 +184,15 @@ func (a *Authenticator) Get(optionsJSON, challenge string) ([]byte, error) {
 			"userHandle":        b64.EncodeToString(k.UserHandle),
 		},
 	})
+}
+
+// COSEKey is priv's public key as the COSE_Key (EC2, ES256, P-256) an authenticator hands
+// over at registration and a WebAuthn credential's config stores.
+func COSEKey(priv *ecdsa.PrivateKey) ([]byte, error) {
+	x, y := make([]byte, 32), make([]byte, 32)
+	priv.PublicKey.X.FillBytes(x)
+	priv.PublicKey.Y.FillBytes(y)
+	return webauthncbor.Marshal(map[int]any{1: 2, 3: -7, -1: 1, -2: x, -3: y})
 }
 
 // Add gives the authenticator a key made elsewhere (a fixture's private key, a key registered
