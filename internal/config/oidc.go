@@ -26,8 +26,9 @@ type OIDCProvider struct {
 	// ID names the provider in the callback path, the provider node's value and the
 	// credential identifiers ("<id>:<subject>"); it must never change once used.
 	ID string `yaml:"id"`
-	// Provider is the kind: generic, google, github, gitlab, microsoft, discord, slack, auth0,
-	// keycloak, apple (OIDCProviderKinds).
+	// Provider is the kind: generic, google, github, github-app, gitlab, microsoft, discord,
+	// slack, auth0, keycloak, apple, linkedin, facebook, spotify, amazon, patreon, yandex
+	// (OIDCProviderKinds).
 	Provider     string `yaml:"provider"`
 	Label        string `yaml:"label"`
 	ClientID     string `yaml:"client_id"`
@@ -68,7 +69,7 @@ type OIDCProvider struct {
 }
 
 // OIDCProviderKinds are the provider kinds Portico implements.
-var OIDCProviderKinds = []string{"generic", "google", "github", "gitlab", "microsoft", "discord", "slack", "auth0", "keycloak", "apple"}
+var OIDCProviderKinds = []string{"generic", "google", "github", "github-app", "gitlab", "microsoft", "discord", "slack", "auth0", "keycloak", "apple", "linkedin", "facebook", "spotify", "amazon", "patreon", "yandex"}
 
 // oidcProviderID is what a provider id may hold: it is a path segment and half of a
 // credential identifier.

@@ -8,8 +8,8 @@ type ProviderConfig struct {
 	// ID names the provider in the callback path, the provider node's value and the
 	// credential identifiers ("<id>:<subject>").
 	ID string
-	// Provider is the kind (generic, google, github, gitlab, microsoft, discord, slack,
-	// auth0, keycloak, apple).
+	// Provider is the kind (generic, google, github, github-app, gitlab, microsoft, discord,
+	// slack, auth0, keycloak, apple, linkedin, facebook, spotify, amazon, patreon, yandex).
 	Provider     string
 	Label        string
 	ClientID     string

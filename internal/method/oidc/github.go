@@ -12,7 +12,8 @@ import (
 
 // gitHub signs in with GitHub's OAuth2 apps, which have no OpenID Connect: the subject is
 // the numeric user id from /user, and the email the primary verified one from /user/emails
-// (the profile's public email may be unset or unverified).
+// (the profile's public email may be unset or unverified). github-app is the same with a
+// GitHub App's user access token: its permissions are set on the app, so it asks for no scope.
 type gitHub struct {
 	cfg    ProviderConfig
 	client *http.Client
@@ -27,6 +28,9 @@ func newGitHub(p ProviderConfig, client *http.Client) *gitHub {
 func (g *gitHub) Config() *ProviderConfig { return &g.cfg }
 
 func (g *gitHub) OAuth2(context.Context) (*oauth2.Config, error) {
+	if g.cfg.Provider == "github-app" {
+		return oauth2Config(&g.cfg, endpoints.GitHub), nil
+	}
 	return oauth2Config(&g.cfg, endpoints.GitHub, "user:email"), nil
 }
 

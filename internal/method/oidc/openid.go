@@ -15,7 +15,7 @@ import (
 
 // openID is a provider that speaks OpenID Connect: endpoints and keys by discovery from the
 // issuer, claims from the verified ID token (and the user info endpoint when claims_source is
-// userinfo). generic, google, microsoft, gitlab, auth0, keycloak and slack are this with a
+// userinfo). generic, google, microsoft, gitlab, auth0, keycloak, slack and linkedin are this with a
 // default issuer and a few checks of their own.
 type openID struct {
 	cfg    ProviderConfig
@@ -47,6 +47,8 @@ func newOpenID(p ProviderConfig, client *http.Client) *openID {
 		o.issuer = defaultString(o.issuer, "https://gitlab.com")
 	case "slack":
 		o.issuer = defaultString(o.issuer, "https://slack.com")
+	case "linkedin":
+		o.issuer = defaultString(o.issuer, "https://www.linkedin.com/oauth")
 	case "microsoft":
 		if o.issuer == "" {
 			o.issuer = "https://login.microsoftonline.com/" + p.MicrosoftTenant + "/v2.0"

@@ -42,13 +42,23 @@ func New(p ProviderConfig, client *http.Client) (Provider, error) {
 		client = &http.Client{Timeout: 10 * time.Second}
 	}
 	switch p.Provider {
-	case "github":
+	case "github", "github-app":
 		return newGitHub(p, client), nil
+	case "facebook":
+		return newFacebook(p, client), nil
+	case "spotify":
+		return newSpotify(p, client), nil
+	case "amazon":
+		return newAmazon(p, client), nil
+	case "patreon":
+		return newPatreon(p, client), nil
+	case "yandex":
+		return newYandex(p, client), nil
 	case "discord":
 		return newDiscord(p, client), nil
 	case "apple":
 		return newApple(p, client)
-	case "generic", "google", "microsoft", "gitlab", "auth0", "keycloak", "slack":
+	case "generic", "google", "microsoft", "gitlab", "auth0", "keycloak", "slack", "linkedin":
 		return newOpenID(p, client), nil
 	}
 	return nil, fmt.Errorf("oidc: unknown provider kind %q", p.Provider)
@@ -120,7 +130,7 @@ func (s *Strategy) FormOrigins(ctx context.Context) []string {
 			case *apple:
 				raw = v.issuer
 			default:
-				// github and discord: fixed endpoints, no discovery.
+				// the OAuth2 kinds (github, discord, facebook, …): fixed endpoints, no discovery.
 				if oc, err := p.OAuth2(ctx); err == nil {
 					raw = oc.Endpoint.AuthURL
 				}

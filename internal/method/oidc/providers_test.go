@@ -118,6 +118,7 @@ func TestOpenIDDefaults(t *testing.T) {
 		{ProviderConfig{Provider: "gitlab"}, "https://gitlab.com", false},
 		{ProviderConfig{Provider: "gitlab", IssuerURL: "https://git.example.com/"}, "https://git.example.com", false},
 		{ProviderConfig{Provider: "slack"}, "https://slack.com", false},
+		{ProviderConfig{Provider: "linkedin"}, "https://www.linkedin.com/oauth", false},
 		{ProviderConfig{Provider: "microsoft", MicrosoftTenant: "common"}, "https://login.microsoftonline.com/common/v2.0", true},
 		{ProviderConfig{Provider: "microsoft", MicrosoftTenant: "organizations"}, "https://login.microsoftonline.com/organizations/v2.0", true},
 		{ProviderConfig{Provider: "microsoft", MicrosoftTenant: "9188040d-6c67-4c5b-b112-36a304b66dad"}, "https://login.microsoftonline.com/9188040d-6c67-4c5b-b112-36a304b66dad/v2.0", false},
