@@ -142,7 +142,14 @@ func (s *Strategy) finishLogin(w *flow.Responder, r *http.Request, p Provider, s
 		return err
 	}
 	f.UI.ResetMessages()
-	ident, err := s.resolve(ctx, r, p, st, sess == nil)
+	rctx := ctx
+	if sess == nil {
+		// A sign-in that creates the identity is a sign-up: the registration's oidc after
+		// hooks that may refuse or change it run before it is stored, as on the registration
+		// flow, so an app that refuses some sign-ups is not passed by signing in instead.
+		rctx = s.Registration.PrePersist(r, f, ID)
+	}
+	ident, err := s.resolve(rctx, r, p, st, sess == nil)
 	var lr *linkRequired
 	if errors.As(err, &lr) && sess == nil {
 		fe, aerr := s.askToLink(ctx, r, f, lr)

@@ -78,6 +78,30 @@ func TestWebHookSignUp(t *testing.T) {
 	if len(list) != 0 {
 		t.Fatalf("%d identities stored for a refused sign-up", len(list))
 	}
+
+	// A sign-up through the login flow (an unknown provider account signs in) runs the same
+	// hooks: eve is refused there too, the message on the login flow, nothing stored.
+	b = g.s.Browser(t)
+	res = b.Get(g.begin(t, b, "login"))
+	if code := hookSaw(t, existed); code != http.StatusNotFound {
+		t.Fatalf("login sign-up: the hook ran after the identity was stored (admin answered %d)", code)
+	}
+	loc = res.Header.Get("Location")
+	if res.StatusCode != http.StatusSeeOther || !strings.Contains(loc, "flow=") {
+		t.Fatalf("refused login callback: %d to %s", res.StatusCode, loc)
+	}
+	flowID = apptest.URL(t, loc).Query().Get("flow")
+	f = b.Do(http.MethodGet, g.s.PublicURL("/self-service/login/flows?id="+flowID), nil, http.Header{"Accept": {"application/json"}})
+	if !strings.Contains(string(f.Body), "Social sign-up is closed for you.") {
+		t.Fatalf("login flow without the refusal: %s", f.Body)
+	}
+	g.s.Native(t).Get(g.s.AdminURL("/admin/identities?credentials_identifier="+url.QueryEscape(g.eveEmail))).JSON(t, &list)
+	if len(list) != 0 {
+		t.Fatalf("%d identities stored for a sign-up refused on the login flow", len(list))
+	}
+	if id, _ := g.whoami(t, b); id != "" {
+		t.Fatal("signed in after a refused sign-up on the login flow")
+	}
 }
 
 // hookSaw is what the admin API answered the hook app for the identity it was sent, or fails
