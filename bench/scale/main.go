@@ -138,9 +138,8 @@ func open(ctx context.Context, c config, name string, n int) (*db, error) {
 		return nil, err
 	}
 	if path != "" {
-		// Measure the file as a server started on it gets it: SQLite's defaults (the memory
-		// map of a large file) follow the file's size when it is opened, and this store was
-		// opened on an empty file.
+		// Measure the file as a server started on it gets it: fresh connections with cold
+		// page caches, not the ones that built it.
 		if err := st.Close(); err != nil {
 			return nil, err
 		}
