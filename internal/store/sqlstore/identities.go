@@ -340,11 +340,10 @@ const identityDeleteRest = 2
 // write, with a rest twice as long as the batch held the writer on SQLite (identityDeleteRest):
 // one cascading delete of an identity with 1,000 sessions dirtied ~4,400 pages (18 MB of WAL)
 // in one write and held SQLite's single writer for 278 ms, so every sign-in and settings write
-// waited. Then one statement deletes
-// the identity, and foreign keys cascade to the rest (credentials, addresses, flows: a few
-// rows, and any session made meanwhile). Each session batch is a delete of sessions the
-// identity's deletion would delete anyway, so a deletion that fails halfway leaves the
-// identity with fewer sessions, never a half-deleted identity.
+// waited. Then one statement deletes the identity, and foreign keys cascade to the rest
+// (credentials, addresses, flows: a few rows, and any session made meanwhile). Each session
+// batch is a delete of sessions the identity's deletion would delete anyway, so a deletion
+// that fails halfway leaves the identity with fewer sessions, never a half-deleted identity.
 func (s *Store) DeleteIdentity(ctx context.Context, id uuid.UUID) error {
 	size := identityDeleteBatch
 	for {
