@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"strings"
 	"time"
 
 	"golang.org/x/oauth2"
@@ -78,20 +79,23 @@ func getJSON(ctx context.Context, client *http.Client, tok *oauth2.Token, url st
 	for k, v := range extra {
 		req.Header[k] = v
 	}
+	// Errors name the endpoint without its query, which may carry a credential (Facebook's
+	// appsecret_proof) and ends up in the logs.
+	name, _, _ := strings.Cut(url, "?")
 	res, err := client.Do(req)
 	if err != nil {
-		return nil, fmt.Errorf("call %s: %w", url, err)
+		return nil, fmt.Errorf("call %s: %w", name, err)
 	}
 	defer res.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(res.Body, maxAPIBytes+1))
 	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", url, err)
+		return nil, fmt.Errorf("read %s: %w", name, err)
 	}
 	if len(body) > maxAPIBytes {
-		return nil, claimsError("the reply of %s is larger than %d bytes", url, maxAPIBytes)
+		return nil, claimsError("the reply of %s is larger than %d bytes", name, maxAPIBytes)
 	}
 	if res.StatusCode != http.StatusOK {
-		return nil, claimsError("%s answered %d", url, res.StatusCode)
+		return nil, claimsError("%s answered %d", name, res.StatusCode)
 	}
 	return body, nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"strings"
 
 	"golang.org/x/oauth2"
 )
@@ -45,6 +46,7 @@ func (r *restProvider) get(ctx context.Context, tok *oauth2.Token, path string, 
 	if err != nil {
 		return nil, err
 	}
+	path, _, _ = strings.Cut(path, "?")
 	if len(body) > maxClaimsBytes {
 		return nil, claimsError("the reply of %s is larger than %d bytes", path, maxClaimsBytes)
 	}

@@ -173,8 +173,13 @@ func TestRESTProviderRefusals(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if c, err := p.Claims(context.Background(), tok, ""); err == nil {
+			c, err := p.Claims(context.Background(), tok, "")
+			if err == nil {
 				t.Fatalf("accepted: %+v", c)
+			}
+			// The error is logged: it names the endpoint, never the query's appsecret_proof.
+			if strings.Contains(err.Error(), "appsecret_proof") || strings.Contains(err.Error(), facebookProof()) {
+				t.Fatalf("the error carries the proof: %v", err)
 			}
 		})
 	}
