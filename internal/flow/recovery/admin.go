@@ -82,7 +82,7 @@ func (h *Handler) adminFlow(r *http.Request, method string) (*Flow, *identity.Id
 	if err != nil {
 		return nil, nil, 0, err
 	}
-	if ident.State != "" && ident.State != identity.StateActive {
+	if !onetime.Active(ident) {
 		return nil, nil, 0, apierr.ErrBadRequest.WithReason("The identity is not active and cannot be recovered.")
 	}
 	f := &Flow{Challenge: onetime.Challenge{Base: flow.NewBase(t, r, h.Public, h.ActionPath(), h.Time(), life), State: StateSentEmail, Active: method}}

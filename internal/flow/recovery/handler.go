@@ -76,7 +76,7 @@ func (h *Handler) spec() *onetime.Spec[*Flow] {
 	return &onetime.Spec[*Flow]{
 		Purpose: onetime.PurposeRecovery, Texts: texts, Disabled: ErrDisabled,
 		New: func() *Flow { return &Flow{} }, Fresh: h.newFlow, CodeURL: h.codeURL,
-		Find: h.findActive, Refuse: h.refuse, CodeAnyway: true,
+		Find: onetime.ActiveOnly(h.Identities.FindByRecoveryAddress), Refuse: h.refuse, CodeAnyway: true,
 		Unlinked: h.unlinked,
 		Passed: func(w *flow.Responder, r *http.Request, f *Flow, c *store.Code, method string) error {
 			if method == onetime.MethodLink {
@@ -106,14 +106,4 @@ func (h *Handler) newFlow(w *flow.Responder, r *http.Request, returnTo string) *
 // codeURL is the flow's page (the link in a code message: the code is typed in).
 func (h *Handler) codeURL(f *Flow) func(string) string {
 	return func(string) string { return h.UI(f.ID) }
-}
-
-// findActive finds the active identity holding a recovery address: an inactive one is as
-// unknown (no code goes to it, and the reply does not say so), as a sign-in code does.
-func (h *Handler) findActive(ctx context.Context, via, address string) (*identity.Identity, error) {
-	ident, err := h.Identities.FindByRecoveryAddress(ctx, via, address)
-	if err == nil && ident.State != "" && ident.State != identity.StateActive {
-		return nil, apierr.ErrNotFound
-	}
-	return ident, err
 }

@@ -7,7 +7,7 @@ import (
 	"github.com/portico-auth/portico/internal/apierr"
 	"github.com/portico-auth/portico/internal/audit"
 	"github.com/portico-auth/portico/internal/flow"
-	"github.com/portico-auth/portico/internal/identity"
+	"github.com/portico-auth/portico/internal/onetime"
 	"github.com/portico-auth/portico/internal/session"
 	"github.com/portico-auth/portico/internal/session/sessionhttp"
 	"github.com/portico-auth/portico/internal/store"
@@ -27,7 +27,7 @@ func (h *Handler) recovered(w *flow.Responder, r *http.Request, f *Flow, c *stor
 	}
 	// A code sent before the account was deactivated (or deleted) recovers nothing: no
 	// session, no hooks, no sign-in recorded, as the admin's recovery refuses it too.
-	if err != nil || (ident.State != "" && ident.State != identity.StateActive) {
+	if err != nil || !onetime.Active(ident) {
 		return h.Invalid(w, r, f, nil, flow.NewFormError(text.New(text.ErrorValidationRecoveryCodeInvalid, nil)))
 	}
 	if c.Via == "email" {

@@ -59,7 +59,7 @@ func (h *Handler) spec() *onetime.Spec[*Flow] {
 	return &onetime.Spec[*Flow]{
 		Purpose: onetime.PurposeVerification, Texts: texts, Disabled: ErrDisabled,
 		New: func() *Flow { return &Flow{} }, Fresh: h.newFlow, CodeURL: h.codeURL,
-		Find: h.findActive,
+		Find: onetime.ActiveOnly(h.Addresses.FindByVerifiableAddress),
 		MessageSent: func(ctx context.Context, ident *identity.Identity, address string) error {
 			if err := h.Addresses.SetAddressStatus(ctx, ident.ID, "email", address, "sent", h.Time()); err != nil && !errors.Is(err, apierr.ErrNotFound) {
 				return err
@@ -68,20 +68,6 @@ func (h *Handler) spec() *onetime.Spec[*Flow] {
 		},
 		Passed: h.passed,
 	}
-}
-
-// findActive finds the active identity holding a verifiable address: an inactive one is as
-// unknown (no code or link goes to it, and the reply does not say so), as recovery does.
-func (h *Handler) findActive(ctx context.Context, via, address string) (*identity.Identity, error) {
-	ident, err := h.Addresses.FindByVerifiableAddress(ctx, via, address)
-	if err == nil && !active(ident) {
-		return nil, apierr.ErrNotFound
-	}
-	return ident, err
-}
-
-func active(ident *identity.Identity) bool {
-	return ident.State == "" || ident.State == identity.StateActive
 }
 
 // newFlow builds a flow in choose_method (not stored).
@@ -103,7 +89,7 @@ func (h *Handler) passed(w *flow.Responder, r *http.Request, f *Flow, c *store.C
 	// A code or link sent before the account was deactivated (or deleted) verifies nothing:
 	// refused as an invalid one, so the reply does not tell the account's state.
 	ident, err := h.Addresses.GetIdentity(r.Context(), *c.IdentityID, false)
-	if errors.Is(err, apierr.ErrNotFound) || err == nil && !active(ident) {
+	if errors.Is(err, apierr.ErrNotFound) || err == nil && !onetime.Active(ident) {
 		return onetime.ErrInvalid
 	}
 	if err != nil {
