@@ -111,6 +111,13 @@ func TestCreateSecondFactorRefusals(t *testing.T) {
 	if put.StatusCode != http.StatusBadRequest || !strings.Contains(string(put.Body), "only when an identity is created") {
 		t.Fatalf("PUT with totp: %d %s", put.StatusCode, put.Body)
 	}
+	// Nor are provider accounts linked by a PUT: refused, not silently dropped.
+	put = c.Do(http.MethodPut, s.AdminURL("/admin/identities/"+made.ID), strings.NewReader(
+		`{"schema_id":"default","state":"active","traits":{"email":"put@example.com"},"credentials":{"oidc":{"config":{"providers":[{"provider":"github","subject":"1"}]}}}}`),
+		http.Header{"Content-Type": {"application/json"}})
+	if put.StatusCode != http.StatusBadRequest || !strings.Contains(string(put.Body), "Importing oidc credentials is supported only when an identity is created") {
+		t.Fatalf("PUT with oidc: %d %s", put.StatusCode, put.Body)
+	}
 }
 
 // TestCreateImportedKeyTaken: 100 identities imported at once with the same WebAuthn credential

@@ -48,6 +48,16 @@ func (h *IdentityHandler) update(w http.ResponseWriter, r *http.Request) error {
 			}
 		}
 	}
+	if body.Credentials != nil {
+		// Provider accounts are linked only when an identity is created, as second factors are.
+		social, err := body.Credentials.OIDC.credential()
+		if err != nil {
+			return err
+		}
+		if social != nil {
+			return apierr.ErrBadRequest.WithReason("Importing %s credentials is supported only when an identity is created.", identity.CredentialsOIDC)
+		}
+	}
 	ident, err := h.store.GetIdentity(r.Context(), id, true)
 	if err != nil {
 		return err
