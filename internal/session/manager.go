@@ -112,15 +112,8 @@ func (m *Manager) Store(ctx context.Context, s *Session) error {
 // Preview is s as it will be once method is recorded by AddMethod (a refresh or a step-up),
 // as a copy: nothing is stored. The web hooks a login waits for see it.
 func (m *Manager) Preview(s *Session, method AuthenticationMethod) *Session {
-	now := m.now()
-	method.AAL = methodAAL(method)
-	if method.CompletedAt.IsZero() {
-		method.CompletedAt = now
-	}
 	c := *s
-	c.AuthenticationMethods = recordMethod(s.AuthenticationMethods, method)
-	c.AAL = LevelOf(c.AuthenticationMethods)
-	c.AuthenticatedAt = now
+	methodAdderAt(method, m.now())(&c)
 	return &c
 }
 
@@ -129,15 +122,21 @@ func (m *Manager) Preview(s *Session, method AuthenticationMethod) *Session {
 // the meantime is ErrNoActiveSession and stays revoked.
 func (m *Manager) AddMethod(ctx context.Context, s *Session, method AuthenticationMethod) error {
 	now := m.now()
+	return m.recordAuthentication(ctx, s, now, "add session method", methodAdderAt(method, now))
+}
+
+// methodAdderAt is what AddMethod (and Preview) does to a session at now: it records method
+// (completed now unless it says when), raises the AAL and counts the session as authenticated.
+func methodAdderAt(method AuthenticationMethod, now time.Time) func(*Session) {
 	method.AAL = methodAAL(method)
 	if method.CompletedAt.IsZero() {
 		method.CompletedAt = now
 	}
-	return m.recordAuthentication(ctx, s, now, "add session method", func(c *Session) {
+	return func(c *Session) {
 		c.AuthenticationMethods = recordMethod(c.AuthenticationMethods, method)
 		c.AAL = LevelOf(c.AuthenticationMethods)
 		c.AuthenticatedAt = now
-	})
+	}
 }
 
 // recordMethod adds method to methods; a method already listed at the same level is moved
