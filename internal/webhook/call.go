@@ -106,8 +106,8 @@ func WithBudget(ctx context.Context) context.Context {
 var ErrFlowTimeout = apierr.ErrGatewayTimeout.
 	WithReason("A third-party upstream service could not be reached. Please try again later.")
 
-// budgeted returns ctx bounded by its budget's deadline (started now if it has not yet) and
-// whether it carries one; without one each call is bounded by FlowTimeout alone.
+// budgeted returns ctx bounded by its budget's deadline (started now if it has not yet);
+// when ctx carries no budget, the call is bounded by FlowTimeout alone.
 func (c *Caller) budgeted(ctx context.Context) (context.Context, context.CancelFunc) {
 	b, _ := ctx.Value(budgetKey{}).(*budget)
 	if b == nil {
@@ -199,7 +199,7 @@ func (c *Caller) Send(h *Hook, in *Input) {
 		}
 	}
 	if why := c.start(); why != "" {
-		c.o.Log.Warn("web hook dropped: "+why, "url", urlsource.Redact(h.Config.URL), "in_flight", maxBackground)
+		c.o.Log.Warn("web hook dropped: "+why, "url", urlsource.Redact(h.Config.URL), "max_in_flight", maxBackground)
 		return
 	}
 	go func() {
