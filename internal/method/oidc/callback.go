@@ -196,7 +196,7 @@ func (s *Strategy) finishLogin(w *flow.Responder, r *http.Request, p Provider, s
 }
 
 func (s *Strategy) finishRegistration(w *flow.Responder, r *http.Request, p Provider, st *state) error {
-	ctx := s.Registration.Audited(r.Context(), r, "oidc")
+	ctx := r.Context()
 	f := &registration.Flow{}
 	if _, err := s.Registration.Load(ctx, st.FlowID.String(), f); err != nil {
 		return err
@@ -209,9 +209,7 @@ func (s *Strategy) finishRegistration(w *flow.Responder, r *http.Request, p Prov
 		return s.Registration.Restart(w, r, f)
 	}
 	f.UI.ResetMessages()
-	// The registration's after hooks of oidc that may refuse or change the sign-up run when
-	// the identity is created, before it is stored, as for a password sign-up.
-	ident, err := s.resolve(s.Registration.PrePersist(r.WithContext(ctx), f, ID), r, p, st, true)
+	ident, err := s.resolve(s.signUpContext(r, f), r, p, st, true)
 	var lr *linkRequired
 	if errors.As(err, &lr) {
 		// The person has an account already: a login flow asks them to sign in to it, then
@@ -225,6 +223,15 @@ func (s *Strategy) finishRegistration(w *flow.Responder, r *http.Request, p Prov
 		return err
 	}
 	return s.Registration.Complete(w, r, f, RegistrationMethod{s}, ident)
+}
+
+// signUpContext is the context a social sign-up on flow f creates its identity with: the
+// registration's after hooks of oidc that may refuse or change the sign-up run when the
+// identity is created, before it is stored, as for a password sign-up; the sign_up audit event
+// is attached after them (registration.Handler.Audited), so a sign-up a hook refuses holds no
+// event that a later write made with the context could store.
+func (s *Strategy) signUpContext(r *http.Request, f flow.Flow) context.Context {
+	return s.Registration.Audited(s.Registration.PrePersist(r, f, ID), r, ID)
 }
 
 // resolve exchanges the code and returns the identity the provider account belongs to,
