@@ -146,8 +146,9 @@ func (s *Strategy) finishLogin(w *flow.Responder, r *http.Request, p Provider, s
 	if sess == nil {
 		// A sign-in that creates the identity is a sign-up: the registration's oidc after
 		// hooks that may refuse or change it run before it is stored, as on the registration
-		// flow, so an app that refuses some sign-ups is not passed by signing in instead.
-		rctx = s.Registration.PrePersist(r, f, ID)
+		// flow, so an app that refuses some sign-ups is not passed by signing in instead; the
+		// identity it creates is recorded as a sign_up, as on the registration flow.
+		rctx = s.signUpContext(r, f)
 	}
 	ident, err := s.resolve(rctx, r, p, st, sess == nil)
 	var lr *linkRequired
