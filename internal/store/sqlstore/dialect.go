@@ -75,15 +75,27 @@ func (d dialect) insertIgnore(table, cols, values string) string {
 // deleteLimited deletes at most limit rows of table matching where (which uses "?" args).
 // MySQL cannot use LIMIT in an IN subquery but has DELETE … LIMIT; SQLite and PostgreSQL are
 // the other way round.
+//
+// On PostgreSQL the ids are collected into an array first (= ANY (ARRAY(…))): as
+// "id IN (SELECT … LIMIT n)" the planner costs the outer delete as a semi join and, with the
+// default random_page_cost of 4, chose a sequential scan of the whole table hashed against the
+// batch's 500 ids over 500 primary-key lookups while the table was small enough (narrow rows,
+// tens of thousands: the 20,000 flows of TestPostgresHotQueryPlans, the 50,000 of a
+// 100,000-identity bench schema), so a cleanup read the whole table once per batch. An array
+// of ids is always looked up in the primary key.
 func (d dialect) deleteLimited(table, where, orderBy string, limit int) string {
 	if limit <= 0 {
 		return "DELETE FROM " + table + " WHERE " + where
 	}
 	l := strconv.Itoa(limit)
-	if d.name == "mysql" {
+	pick := "SELECT id FROM " + table + " WHERE " + where + " ORDER BY " + orderBy + " LIMIT " + l
+	switch d.name {
+	case "mysql":
 		return "DELETE FROM " + table + " WHERE " + where + " ORDER BY " + orderBy + " LIMIT " + l
+	case "postgres":
+		return "DELETE FROM " + table + " WHERE id = ANY (ARRAY(" + pick + "))"
 	}
-	return "DELETE FROM " + table + " WHERE id IN (SELECT id FROM " + table + " WHERE " + where + " ORDER BY " + orderBy + " LIMIT " + l + ")"
+	return "DELETE FROM " + table + " WHERE id IN (" + pick + ")"
 }
 
 // normTime is t in UTC truncated to microseconds, the form every backend returns.

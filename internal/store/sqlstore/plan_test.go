@@ -188,11 +188,21 @@ func badNodes(plan any) []string {
 	return bad
 }
 
-// explainAll explains each statement on db and returns the bad nodes per statement. strict
-// sets costs that make the planner reach for a parallel plan wherever one is allowed and a
-// sequential scan only where no index can replace it (for a database too small for the real
-// costs to show); without it the planner's own settings decide, as on a large database.
-func explainAll(t *testing.T, db *sql.DB, qs []recorded, strict bool) map[string][]string {
+// strictPlanner are costs that make the planner reach for a parallel plan wherever one is
+// allowed and a sequential scan only where no index can replace it (enable_seqscan = off: a
+// sequential scan left in a plan is one no index can replace), for a database too small for
+// the real costs to show.
+var strictPlanner = []string{"enable_seqscan = off", "parallel_setup_cost = 0", "parallel_tuple_cost = 0",
+	"min_parallel_table_scan_size = 0", "min_parallel_index_scan_size = 0"}
+
+// defaultCosts are PostgreSQL's default page costs, pinned so that a test explaining with the
+// planner's own choices does not depend on how the server under test is tuned.
+var defaultCosts = []string{"seq_page_cost = 1", "random_page_cost = 4"}
+
+// explainAll explains each statement on db after the settings sets (strictPlanner, or nil:
+// the planner's own settings decide, as on a large database) and returns the bad nodes per
+// statement.
+func explainAll(t *testing.T, db *sql.DB, qs []recorded, sets []string) map[string][]string {
 	t.Helper()
 	ctx := context.Background()
 	conn, err := db.Conn(ctx)
@@ -200,12 +210,6 @@ func explainAll(t *testing.T, db *sql.DB, qs []recorded, strict bool) map[string
 		t.Fatal(err)
 	}
 	defer conn.Close()
-	var sets []string
-	if strict {
-		// enable_seqscan = off: a sequential scan left in a plan is one no index can replace.
-		sets = []string{"enable_seqscan = off", "parallel_setup_cost = 0", "parallel_tuple_cost = 0",
-			"min_parallel_table_scan_size = 0", "min_parallel_index_scan_size = 0"}
-	}
 	for _, set := range sets {
 		if _, err := conn.ExecContext(ctx, "SET "+set); err != nil {
 			t.Fatal(err)
@@ -253,8 +257,25 @@ func TestPostgresHotQueryPlans(t *testing.T) {
 	if len(qs) < 15 {
 		t.Fatalf("recorded only %d statements", len(qs))
 	}
-	for q, bad := range explainAll(t, s.wdb, qs, true) {
+	for q, bad := range explainAll(t, s.wdb, qs, strictPlanner) {
 		t.Errorf("%v in the plan of\n%s", bad, q)
+	}
+
+	// The batched deletes (cleanup's expired sessions and flows, an identity's sessions) with
+	// the planner's own choices at PostgreSQL's default page costs: as "id IN (SELECT … LIMIT
+	// n)" the planner hashed the batch's ids against a sequential scan of the whole table at
+	// this size, once per batch.
+	var deletes []recorded
+	for _, r := range qs {
+		if strings.HasPrefix(strings.TrimSpace(r.query), "DELETE") && strings.Contains(r.query, " LIMIT ") {
+			deletes = append(deletes, r)
+		}
+	}
+	if len(deletes) < 3 {
+		t.Fatalf("recorded %d batched deletes, want the expired sessions', the expired flows' and an identity's sessions'", len(deletes))
+	}
+	for q, bad := range explainAll(t, s.wdb, deletes, defaultCosts) {
+		t.Errorf("%v in the plan (planner's own choice, default page costs) of\n%s", bad, q)
 	}
 
 	var addresses []recorded
@@ -271,7 +292,7 @@ func TestPostgresHotQueryPlans(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if bad := explainAll(t, s.wdb, addresses, true); len(bad) == 0 {
+	if bad := explainAll(t, s.wdb, addresses, strictPlanner); len(bad) == 0 {
 		t.Error("without parallel_workers = 0 the address query still has no parallel plan: the check above proves nothing")
 	}
 }
@@ -311,7 +332,7 @@ func TestPostgresHotQueryPlansAtScale(t *testing.T) {
 	if len(qs) < 15 {
 		t.Fatalf("recorded only %d statements", len(qs))
 	}
-	for q, bad := range explainAll(t, s.wdb, qs, false) {
+	for q, bad := range explainAll(t, s.wdb, qs, nil) {
 		t.Errorf("%v in the plan of\n%s", bad, q)
 	}
 	t.Logf("%d statements explained", len(qs))
