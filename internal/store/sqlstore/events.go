@@ -86,8 +86,8 @@ func (s *Store) ListEvents(ctx context.Context, identityID uuid.UUID, p store.Li
 		if err != nil {
 			return nil, "", err
 		}
-		query += " AND (created_at < ? OR (created_at = ? AND id < ?))"
-		args = append(args, s.d.time(at), s.d.time(at), id)
+		cond, cargs := s.d.olderThan("created_at", "id", at, id)
+		query, args = query+" AND "+cond, append(args, cargs...)
 	}
 	query += " ORDER BY created_at DESC, id DESC LIMIT " + strconv.Itoa(size+1)
 	out, err := queryAll(ctx, s.reader(), "list audit events", query, args, scanEvent)

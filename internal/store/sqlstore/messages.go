@@ -109,8 +109,8 @@ func (s *Store) ListMessages(ctx context.Context, f store.MessageFilter, p store
 		if err != nil {
 			return nil, "", err
 		}
-		where = append(where, "(created_at < ? OR (created_at = ? AND id < ?))")
-		args = append(args, s.d.time(at), s.d.time(at), id)
+		cond, cargs := s.d.olderThan("created_at", "id", at, id)
+		where, args = append(where, cond), append(args, cargs...)
 	}
 	query := "SELECT " + messageCols + " FROM courier_messages"
 	if len(where) > 0 {

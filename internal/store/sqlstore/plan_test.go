@@ -337,3 +337,102 @@ func TestPostgresHotQueryPlansAtScale(t *testing.T) {
 	}
 	t.Logf("%d statements explained", len(qs))
 }
+
+// TestPostgresKeysetPagesStartAtTheToken reads a page from the middle of each newest-first
+// list (all sessions, courier messages, an identity's audit events) and EXPLAIN ANALYZEs the
+// statement: the scan must start at the page token, so the rows it reads and throws away stay
+// under a page whatever the depth. With the keyset condition alone ("t < ? OR (t = ? AND id
+// < ?)") PostgreSQL walked the index from the newest row and filtered out every row of the
+// pages before.
+func TestPostgresKeysetPagesStartAtTheToken(t *testing.T) {
+	dsn := serverDSN(t, "PORTICO_TEST_POSTGRES_DSN")
+	admin, err := sql.Open("pgx", dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = admin.Close() })
+	s := openMigrated(t, postgresSchema(t, admin, dsn))
+	fillForPlans(t, s.wdb)
+	ctx := context.Background()
+	for _, q := range []string{
+		`INSERT INTO courier_messages (id, type, channel, recipient, template_type, status, payload, available_at, created_at, updated_at)
+			SELECT md5('m' || n)::uuid, 'email', 'email', 'user' || n || '@example.org', 'verification_code', 'sent', '{}',
+				now(), now() - (n || ' seconds')::interval, now() FROM generate_series(1, 20000) n`,
+		`INSERT INTO audit_events (id, identity_id, type, address, user_agent, details, created_at)
+			SELECT md5('e' || n)::uuid, md5('i' || 42)::uuid, 'sign_in', '192.0.2.1', 'test', '{}',
+				now() - (n || ' seconds')::interval FROM generate_series(1, 5000) n`,
+		"ANALYZE",
+	} {
+		if _, err := s.wdb.ExecContext(ctx, q); err != nil {
+			t.Fatalf("%v\n%s", err, q)
+		}
+	}
+	middle := func(q string) string {
+		var at time.Time
+		if err := s.rdb.QueryRowContext(ctx, q).Scan(&at); err != nil {
+			t.Fatal(err)
+		}
+		return timeIDToken(at, uuid.Max)
+	}
+	var ident uuid.UUID
+	if err := s.rdb.QueryRowContext(ctx, "SELECT md5('i' || 42)::uuid").Scan(&ident); err != nil {
+		t.Fatal(err)
+	}
+	var pages []recorded
+	s.record = func(query string, args []any) {
+		if strings.Contains(query, " < ? OR ") || strings.Contains(query, " < $") {
+			pages = append(pages, recorded{query, append([]any(nil), args...)})
+		}
+	}
+	_, _, err = s.ListSessions(ctx, uuid.Nil, nil, store.ListParams{PageSize: 250,
+		PageToken: middle("SELECT issued_at FROM sessions ORDER BY issued_at DESC LIMIT 1 OFFSET 50000")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _, err = s.ListMessages(ctx, store.MessageFilter{}, store.ListParams{PageSize: 250,
+		PageToken: middle("SELECT created_at FROM courier_messages ORDER BY created_at DESC LIMIT 1 OFFSET 10000")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _, err = s.ListEvents(ctx, ident, store.ListParams{PageSize: 250,
+		PageToken: eventTokenPrefix + middle("SELECT created_at FROM audit_events ORDER BY created_at DESC LIMIT 1 OFFSET 2500")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.record = nil
+	var keyset []recorded
+	for _, p := range pages {
+		if strings.Contains(p.query, "ORDER BY") && strings.Contains(p.query, "DESC") && len(p.args) >= 3 {
+			keyset = append(keyset, p)
+		}
+	}
+	if len(keyset) != 3 {
+		t.Fatalf("recorded %d keyset pages, want 3: %v", len(keyset), keyset)
+	}
+	for _, p := range keyset {
+		var raw string
+		if err := s.rdb.QueryRowContext(ctx, "EXPLAIN (ANALYZE, FORMAT JSON) "+p.query, p.args...).Scan(&raw); err != nil {
+			t.Fatalf("explain: %v\n%s", err, p.query)
+		}
+		var plan []map[string]any
+		if err := json.Unmarshal([]byte(raw), &plan); err != nil {
+			t.Fatal(err)
+		}
+		removed := 0.0
+		var walk func(n map[string]any)
+		walk = func(n map[string]any) {
+			r, _ := n["Rows Removed by Filter"].(float64)
+			removed += r
+			kids, _ := n["Plans"].([]any)
+			for _, k := range kids {
+				if m, ok := k.(map[string]any); ok {
+					walk(m)
+				}
+			}
+		}
+		walk(plan[0]["Plan"].(map[string]any))
+		if removed > 251 {
+			t.Errorf("a page from the middle read and dropped %.0f rows:\n%s\n%s", removed, p.query, raw)
+		}
+	}
+}

@@ -327,8 +327,8 @@ func (s *Store) ListSessions(ctx context.Context, identityID uuid.UUID, active *
 		if err != nil {
 			return nil, "", err
 		}
-		where = append(where, "(s.issued_at < ? OR (s.issued_at = ? AND s.id < ?))")
-		args = append(args, s.d.time(at), s.d.time(at), id)
+		cond, cargs := s.d.olderThan("s.issued_at", "s.id", at, id)
+		where, args = append(where, cond), append(args, cargs...)
 	}
 	// The page of sessions is chosen first, then joined with its identities: joined before
 	// the LIMIT, SQLite scanned every identity, joined all their sessions and sorted them
