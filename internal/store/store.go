@@ -175,10 +175,20 @@ type Flows interface {
 	DeleteFlowsExpiredBefore(ctx context.Context, t time.Time, limit int) (int, error)
 	// TrimFlows caps the flows of kind owned by identityID (expired or not): when there are
 	// more than max, it keeps flow keepID (uuid.Nil: none in particular) and the others
-	// written last (then expiring last), keep in all (keep <= max), deletes the rest, and
-	// returns how many it deleted. With keep below max, the write it costs is paid once per
-	// max-keep new flows, not on every flow of an identity at the cap.
-	TrimFlows(ctx context.Context, kind string, identityID, keepID uuid.UUID, max, keep int) (int, error)
+	// written last (then expiring last), keep in all (keep <= max), and deletes the rest. With
+	// keep below max, the write it costs is paid once per max-keep new flows, not on every
+	// flow of an identity at the cap.
+	TrimFlows(ctx context.Context, kind string, identityID, keepID uuid.UUID, max, keep int) (Trimmed, error)
+}
+
+// Trimmed is what a TrimFlows did.
+type Trimmed struct {
+	// Deleted is how many flows it deleted.
+	Deleted int
+	// Left is how many flows of the kind the identity had left as the trim counted them:
+	// exact up to max, at least keep after a trim (concurrent creations and trims may have
+	// changed it since), so a caller may create max-Left more before the cap can be passed.
+	Left int
 }
 
 // Errors persists self-service errors shown to browsers at the error UI.

@@ -8,8 +8,6 @@ import (
 	"net/http"
 	"net/url"
 
-	"github.com/google/uuid"
-
 	"github.com/portico-auth/portico/internal/apierr"
 	"github.com/portico-auth/portico/internal/flow"
 	"github.com/portico-auth/portico/internal/identity"
@@ -146,28 +144,6 @@ func (h *Handler) buildFlowShown(ctx context.Context, r *http.Request, t flow.Ty
 	}
 	return st, e, nil
 }
-
-// trim keeps the settings flows of an identity under the cap, flow keep among them.
-func (h *Handler) trim(ctx context.Context, identityID, keep uuid.UUID) error {
-	// Each flow row holds the traits (up to identity.traits_max_bytes): an identity keeps at
-	// most MaxFlowsPerIdentity settings flows, the least recently written going first (a
-	// refusal would lock the owner out of their own settings until flows expire; the flows
-	// written last are the ones in use).
-	// Past the cap it trims down to MaxFlowsPerIdentity-trimSlack, so an identity at the cap
-	// pays the delete once per trimSlack new flows, not on each (one write less per flow on
-	// SQLite's single writer).
-	if _, err := h.deps.Store.TrimFlows(ctx, Kind, identityID, keep, MaxFlowsPerIdentity, MaxFlowsPerIdentity-trimSlack); err != nil {
-		return fmt.Errorf("trim settings flows: %w", err)
-	}
-	return nil
-}
-
-// MaxFlowsPerIdentity is how many settings flows (live or kept after expiry) one identity
-// may have stored at once.
-const MaxFlowsPerIdentity = 50
-
-// trimSlack is how many flows below the cap a trim leaves room for.
-const trimSlack = 16
 
 // fill (re)builds the flow's identity and nodes: the CSRF token first, then every method's
 // nodes (only those that enrol a second factor when enrolOnly) and the recent activity when

@@ -104,6 +104,8 @@ type Handler struct {
 	public string
 	// shown remembers the shown identities' JSON (see shownMemo).
 	shown shownMemo
+	// trims remembers how many more flows of an identity fit under the cap (see trim).
+	trims trimBudget
 }
 
 // New returns the settings handler with the given methods, in node order.

@@ -20,14 +20,12 @@ import (
 // from a native app (API flow, session token) through the whole server: the identity load,
 // the profile change written to the store, and the success reply, which carries the fresh
 // flow the next form posts to. Each request changes the name, so every iteration writes.
-// "password" and "mfa" (TOTP and lookup codes on, whose nodes the next flow holds) are one
-// client on in-memory SQLite; "file-16" is 16 clients, each its own identity, on a SQLite
-// file, where every write queues for SQLite's one writer.
+// "password" and "mfa" (bench/run.sh's MFA config: TOTP, lookup codes, WebAuthn and passkeys
+// on, whose nodes the next flow holds) are one client on in-memory SQLite; "file-16" is 16
+// clients, each its own identity, on a SQLite file, where every write queues for SQLite's one
+// writer.
 func BenchmarkUpdateProfile(b *testing.B) {
-	mfa := []apptest.Option{
-		apptest.WithEnv("SELFSERVICE_METHODS_TOTP_ENABLED", "true"),
-		apptest.WithEnv("SELFSERVICE_METHODS_LOOKUP_SECRET_ENABLED", "true"),
-	}
+	mfa := benchMFA()
 	for _, tc := range []struct {
 		name    string
 		opts    []apptest.Option

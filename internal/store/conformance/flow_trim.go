@@ -11,8 +11,8 @@ import (
 )
 
 // testFlowTrim: TrimFlows keeps an identity's newest flows of one kind (by expiry) and the
-// one it is told to keep, leaves other kinds and other identities alone, and concurrent trims
-// after concurrent creations leave at most the cap.
+// one it is told to keep, leaves other kinds and other identities alone, says how many flows
+// are left, and concurrent trims after concurrent creations leave at most the cap.
 func testFlowTrim(t *testing.T, s store.Store) {
 	a := create(t, s, "trim-a@example.com")
 	b := create(t, s, "trim-b@example.com")
@@ -28,15 +28,20 @@ func testFlowTrim(t *testing.T, s store.Store) {
 	theirs := &store.FlowRecord{Kind: "settings", IdentityID: &bID, ExpiresAt: base, Data: []byte(`{}`)}
 	must(t, s.CreateFlow(ctx(t), theirs))
 
-	n, err := s.TrimFlows(ctx(t), "settings", aID, uuid.Nil, 10, 10)
+	tr, err := s.TrimFlows(ctx(t), "settings", aID, uuid.Nil, 10, 10)
 	must(t, err)
-	if n != 0 {
-		t.Fatalf("trim under the cap deleted %d", n)
+	if tr.Deleted != 0 || tr.Left != 6 {
+		t.Fatalf("trim of 6 under the cap: %+v, want nothing deleted and 6 left", tr)
 	}
-	n, err = s.TrimFlows(ctx(t), "settings", aID, uuid.Nil, 4, 4)
+	tr, err = s.TrimFlows(ctx(t), "settings", aID, uuid.Nil, 6, 6)
 	must(t, err)
-	if n != 2 {
-		t.Fatalf("trim to 4 of 6 deleted %d", n)
+	if tr.Deleted != 0 || tr.Left != 6 {
+		t.Fatalf("trim of 6 at the cap: %+v, want nothing deleted and 6 left", tr)
+	}
+	tr, err = s.TrimFlows(ctx(t), "settings", aID, uuid.Nil, 4, 4)
+	must(t, err)
+	if tr.Deleted != 2 || tr.Left != 4 {
+		t.Fatalf("trim to 4 of 6: %+v, want 2 deleted and 4 left", tr)
 	}
 	for i, f := range made {
 		_, err := s.GetFlow(ctx(t), "settings", f.ID)
@@ -51,10 +56,10 @@ func testFlowTrim(t *testing.T, s store.Store) {
 	}
 
 	// The flow to keep stays even when it is the oldest.
-	n, err = s.TrimFlows(ctx(t), "settings", aID, made[2].ID, 2, 2)
+	tr, err = s.TrimFlows(ctx(t), "settings", aID, made[2].ID, 2, 2)
 	must(t, err)
-	if n != 2 {
-		t.Fatalf("trim to 2 keeping the oldest deleted %d of 4", n)
+	if tr.Deleted != 2 || tr.Left != 2 {
+		t.Fatalf("trim to 2 keeping the oldest of 4: %+v, want 2 deleted and 2 left", tr)
 	}
 	for i, f := range made[2:] {
 		_, err := s.GetFlow(ctx(t), "settings", f.ID)
@@ -82,13 +87,14 @@ func testFlowTrim(t *testing.T, s store.Store) {
 		}()
 	}
 	wg.Wait()
-	n, err = s.TrimFlows(ctx(t), "settings", bID, uuid.Nil, cap, cap)
+	tr, err = s.TrimFlows(ctx(t), "settings", bID, uuid.Nil, cap, cap)
 	must(t, err)
-	left, err := s.TrimFlows(ctx(t), "settings", bID, uuid.Nil, 0, 0)
+	all, err := s.TrimFlows(ctx(t), "settings", bID, uuid.Nil, 0, 0)
 	must(t, err)
+	left := all.Deleted
 	// Each trim keeps its own flow, so racing trims may leave fewer than the cap, never more.
-	if n != 0 || left < 1 || left > cap {
-		t.Fatalf("after %d racing creations and trims to %d: a last trim deleted %d, %d left", racers, cap, n, left)
+	if tr.Deleted != 0 || tr.Left != left || left < 1 || left > cap {
+		t.Fatalf("after %d racing creations and trims to %d: a last trim %+v, %d left", racers, cap, tr, left)
 	}
 
 	// With keep below the cap, nothing goes until there are more than the cap; then the
@@ -103,12 +109,12 @@ func testFlowTrim(t *testing.T, s store.Store) {
 	for i := 0; i < 4; i++ {
 		newFlow(i)
 	}
-	if n, err := s.TrimFlows(ctx(t), "settings", cID, uuid.Nil, 4, 1); err != nil || n != 0 {
-		t.Fatalf("4 flows capped at 4: deleted %d (%v)", n, err)
+	if tr, err := s.TrimFlows(ctx(t), "settings", cID, uuid.Nil, 4, 1); err != nil || tr.Deleted != 0 || tr.Left != 4 {
+		t.Fatalf("4 flows capped at 4: %+v (%v), want nothing deleted and 4 left", tr, err)
 	}
 	oldest := newFlow(-10)
-	if n, err := s.TrimFlows(ctx(t), "settings", cID, oldest.ID, 4, 2); err != nil || n != 3 {
-		t.Fatalf("5 flows capped at 4, trimmed to 2: deleted %d (%v), want 3", n, err)
+	if tr, err := s.TrimFlows(ctx(t), "settings", cID, oldest.ID, 4, 2); err != nil || tr.Deleted != 3 || tr.Left != 2 {
+		t.Fatalf("5 flows capped at 4, trimmed to 2: %+v (%v), want 3 deleted and 2 left", tr, err)
 	}
 	if _, err := s.GetFlow(ctx(t), "settings", oldest.ID); err != nil {
 		t.Fatalf("the flow to keep went: %v", err)

@@ -106,46 +106,49 @@ func (s *Store) DeleteFlowsExpiredBefore(ctx context.Context, t time.Time, limit
 // flows written last (updated_at, then expiry, then id), keep in all, and deletes the rest:
 // a flow in use is written at every step, so it stays while older, untouched ones go, and
 // flows written in one instant still have an order. Whether there are more than most is one
-// indexed read, so the common case costs no write; concurrent trims only delete.
-func (s *Store) TrimFlows(ctx context.Context, kind string, identityID, keepID uuid.UUID, most, keep int) (int, error) {
+// indexed count that stops at most+1, so the common case costs no write; concurrent trims
+// only delete.
+func (s *Store) TrimFlows(ctx context.Context, kind string, identityID, keepID uuid.UUID, most, keep int) (store.Trimmed, error) {
 	keep = min(keep, most)
-	// offsets among the flows other than keepID, newest first
-	offset := func(n int) int {
-		if keepID != uuid.Nil {
-			n--
-		}
-		return max(n, 0)
+	var n int
+	err := s.reader().row(ctx, fmt.Sprintf(`SELECT COUNT(*) FROM (SELECT 1 FROM flows
+		WHERE identity_id = ? AND kind = ? LIMIT %d) capped`, most+1), identityID, kind).Scan(&n)
+	if err != nil {
+		return store.Trimmed{}, mapErr(err, "trim flows")
+	}
+	if n <= most {
+		return store.Trimmed{Left: n}, nil
+	}
+	// the keep-th newest among the flows other than keepID (offset from 0)
+	offset := keep
+	if keepID != uuid.Nil {
+		offset--
 	}
 	var (
 		cutWritten, cutExp timeCol
 		cutID              uuid.UUID
 	)
-	find := func(n int) error {
-		return s.reader().row(ctx, fmt.Sprintf(`SELECT updated_at, expires_at, id FROM flows
+	err = s.reader().row(ctx, fmt.Sprintf(`SELECT updated_at, expires_at, id FROM flows
 		WHERE identity_id = ? AND kind = ? AND id <> ?
-		ORDER BY updated_at DESC, expires_at DESC, id DESC LIMIT 1 OFFSET %d`, offset(n)), identityID, kind, keepID).
-			Scan(&cutWritten, &cutExp, &cutID)
-	}
-	err := find(most)
-	if err == nil && keep < most {
-		err = find(keep)
-	}
+		ORDER BY updated_at DESC, expires_at DESC, id DESC LIMIT 1 OFFSET %d`, max(offset, 0)), identityID, kind, keepID).
+		Scan(&cutWritten, &cutExp, &cutID)
 	if err == sql.ErrNoRows {
-		return 0, nil
+		// Another trim deleted them since the count.
+		return store.Trimmed{Left: keep}, nil
 	}
 	if err != nil {
-		return 0, mapErr(err, "trim flows")
+		return store.Trimmed{}, mapErr(err, "trim flows")
 	}
 	u, e := s.d.time(cutWritten.T), s.d.time(cutExp.T)
 	res, err := s.writer().exec(ctx, `DELETE FROM flows WHERE identity_id = ? AND kind = ? AND id <> ?
 		AND (updated_at < ? OR (updated_at = ? AND (expires_at < ? OR (expires_at = ? AND id <= ?))))`,
 		identityID, kind, keepID, u, u, e, e, cutID)
 	if err != nil {
-		return 0, mapErr(err, "trim flows")
+		return store.Trimmed{}, mapErr(err, "trim flows")
 	}
-	n, err := res.RowsAffected()
+	d, err := res.RowsAffected()
 	if err != nil {
-		return 0, mapErr(err, "trim flows")
+		return store.Trimmed{}, mapErr(err, "trim flows")
 	}
-	return int(n), nil
+	return store.Trimmed{Deleted: int(d), Left: max(n-int(d), keep)}, nil
 }

@@ -149,6 +149,8 @@ func hotQueries(t *testing.T, s *Store, fx planFixture) []recorded {
 	check("get flow", err)
 	_, err = s.TrimFlows(ctx, "settings", ident, flowID, 50, 34)
 	check("trim flows", err)
+	_, err = s.TrimFlows(ctx, "settings", ident, flowID, 0, 0)
+	check("trim flows to one", err)
 	_, err = s.DeleteSessionsExpiredBefore(ctx, time.Now(), 500)
 	check("delete expired sessions", err)
 	_, err = s.DeleteFlowsExpiredBefore(ctx, time.Now(), 500)
