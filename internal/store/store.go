@@ -135,7 +135,8 @@ type Sessions interface {
 	// is left as it is and reported inactive.
 	ExtendSession(ctx context.Context, id uuid.UUID, now, expiresAt time.Time) error
 	// ListSessions lists sessions, newest first; identityID uuid.Nil = every identity;
-	// active nil = both.
+	// active nil = both. Each session's identity has its addresses but no credentials (a
+	// listed session shows the public view of its identity).
 	ListSessions(ctx context.Context, identityID uuid.UUID, active *bool, p ListParams) ([]*session.Session, string, error)
 	// RevokeSession deactivates one session (of identityID, unless that is uuid.Nil).
 	RevokeSession(ctx context.Context, identityID, sessionID uuid.UUID) error

@@ -206,8 +206,12 @@ func testSessionList(t *testing.T, s store.Store) {
 			t.Errorf("session %s listed twice", ss.ID)
 		}
 		seen[ss.ID] = true
-		if ss.IdentityID != a.ID || ss.Identity == nil || ss.Identity.ID != a.ID || len(ss.Identity.Credentials) != 1 {
-			t.Errorf("listed session without its identity: %+v", ss)
+		if ss.IdentityID != a.ID || ss.Identity == nil || ss.Identity.ID != a.ID ||
+			len(ss.Identity.VerifiableAddresses) != 1 || len(ss.Identity.RecoveryAddresses) != 1 {
+			t.Errorf("listed session without its identity and addresses: %+v", ss)
+		}
+		if len(ss.Identity.Credentials) != 0 {
+			t.Errorf("listed session's identity carries credentials (no list shows them): %v", ss.Identity.Credentials)
 		}
 		if i > 0 {
 			prev := got[i-1]

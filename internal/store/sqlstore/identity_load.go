@@ -65,11 +65,30 @@ func scanIdentity(sc scanner) (*identity.Identity, error) {
 }
 
 // loadRelations fills credentials (with identifiers; configs only when withConfig) and
-// addresses of the given identities in two queries, whatever their number.
+// addresses of the given identities in three queries, whatever their number.
 func (s *Store) loadRelations(ctx context.Context, x q, ids []*identity.Identity, withConfig bool) error {
 	if len(ids) == 0 {
 		return nil
 	}
+	in, args, byID := relationArgs(ids)
+	if err := loadCredentials(ctx, x, in, args, byID, withConfig); err != nil {
+		return err
+	}
+	return loadAllAddresses(ctx, x, in, args, byID)
+}
+
+// loadAddressesOf fills the addresses of the given identities, not their credentials, in two
+// queries: what a list of sessions shows of each session's identity.
+func (s *Store) loadAddressesOf(ctx context.Context, x q, ids []*identity.Identity) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	in, args, byID := relationArgs(ids)
+	return loadAllAddresses(ctx, x, in, args, byID)
+}
+
+// relationArgs are the "(?, …)" list of the distinct ids, its arguments and the identities by id.
+func relationArgs(ids []*identity.Identity) (string, []any, map[uuid.UUID]*identity.Identity) {
 	byID := make(map[uuid.UUID]*identity.Identity, len(ids))
 	args := make([]any, 0, len(ids))
 	for _, id := range ids {
@@ -78,7 +97,12 @@ func (s *Store) loadRelations(ctx context.Context, x q, ids []*identity.Identity
 		}
 		byID[id.ID] = id
 	}
-	in := "(" + placeholders(len(args)) + ")"
+	return "(" + placeholders(len(args)) + ")", args, byID
+}
+
+// loadCredentials fills the credentials (with identifiers; configs only when withConfig) of
+// the identities in byID.
+func loadCredentials(ctx context.Context, x q, in string, args []any, byID map[uuid.UUID]*identity.Identity, withConfig bool) error {
 	config := "NULL"
 	if withConfig {
 		config = "c.config"
@@ -110,7 +134,11 @@ func (s *Store) loadRelations(ctx context.Context, x q, ids []*identity.Identity
 	if err := rows.Err(); err != nil {
 		return mapErr(err, "load credentials")
 	}
+	return nil
+}
 
+// loadAllAddresses fills both kinds of addresses of the identities in byID.
+func loadAllAddresses(ctx context.Context, x q, in string, args []any, byID map[uuid.UUID]*identity.Identity) error {
 	// One statement per address kind: a UNION ALL of the two became a Parallel Append on
 	// PostgreSQL once the address tables passed ~200,000 rows (1 ms of work, ~44 ms of
 	// starting workers per page of identities), which the tables' parallel_workers = 0
