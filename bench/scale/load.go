@@ -165,7 +165,7 @@ func underLoad(ctx context.Context, d *db, c config) (string, error) {
 		wg.Wait()
 		return "", fmt.Errorf("cleanup under load: %w", err)
 	}
-	cleanNote := fmt.Sprintf("%d expired sessions deleted", counts.Sessions)
+	cleanNote := fmt.Sprintf("%d expired flows and %d expired sessions deleted", counts.Flows, counts.Sessions)
 	if capped {
 		cleanNote += fmt.Sprintf(" (stopped at the %s cap)", c.loadCleanup)
 	}

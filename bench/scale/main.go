@@ -12,7 +12,7 @@
 // rebuilt). The scenarios call the store as the handlers do (whoami's session read, the
 // password login's identity read, an admin page of 250 identities first and deep, an
 // identity's -big sessions page by page, the deletion of an identity with -big sessions,
-// and a timed cleanup of expired sessions), with -clients goroutines for -duration each;
+// and a timed cleanup of expired flows and sessions), with -clients goroutines for -duration each;
 // HTTP costs the same on both databases and is left out. -load then runs whoami and settings
 // writes on the large database, idle, during a cleanup and during an identity's deletion
 // (load.go). On PostgreSQL the large database is built set-based (build_pg.go), and -reuse
@@ -27,6 +27,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/pprof"
 	"slices"
 	"strings"
 	"sync"
@@ -46,6 +47,9 @@ type config struct {
 	load, loadCleanup  time.Duration
 	reuse, buildOnly   bool
 	identityCache      int
+	only               string
+	cacheMemory        int
+	cpuProfile         string
 }
 
 func main() {
@@ -59,10 +63,13 @@ func main() {
 	flag.IntVar(&c.clients, "clients", 8, "concurrent clients per scenario")
 	flag.IntVar(&c.rounds, "rounds", 3, "interleaved rounds (the table shows medians)")
 	flag.DurationVar(&c.duration, "duration", 3*time.Second, "time per scenario per round")
-	flag.DurationVar(&c.cleanFor, "cleanup", 10*time.Second, "how long the cleanup of expired sessions is timed")
+	flag.DurationVar(&c.cleanFor, "cleanup", 10*time.Second, "how long the cleanup of expired flows and sessions is timed")
 	flag.DurationVar(&c.load, "load", 0, "if set, after the rounds: whoami and settings writes on the large database, idle for this long, then during a cleanup and during the deletion of an identity with -big sessions")
 	flag.DurationVar(&c.loadCleanup, "load-cleanup", time.Minute, "the longest the cleanup under -load runs")
 	flag.IntVar(&c.identityCache, "identity-cache", portico.DefaultIdentityCacheSize, "identities whose relations session reads remember (serve.identity_cache_size)")
+	flag.IntVar(&c.cacheMemory, "cache-memory", 0, "if set, measure the heap the identity cache takes for this many identities of the large database (after the rounds)")
+	flag.StringVar(&c.cpuProfile, "cpuprofile", "", "write a CPU profile of the rounds (this process: the store's side) to this file")
+	flag.StringVar(&c.only, "only", "", "run only the scenarios whose name contains this text (e.g. whoami)")
 	flag.BoolVar(&c.reuse, "reuse", false, "keep the large database (PostgreSQL schema or SQLite file) of an earlier run instead of building it; its victims must still be there (copy the file before a run)")
 	flag.BoolVar(&c.buildOnly, "build-only", false, "build both databases and stop (for -reuse)")
 	flag.Parse()
@@ -168,10 +175,23 @@ func run(ctx context.Context, c config) error {
 	}
 	dbs := []*db{small, large}
 
+	if c.cpuProfile != "" {
+		f, err := os.Create(c.cpuProfile)
+		if err != nil {
+			return err
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
 	results := map[string]map[string][]figure{}
 	var names []string
 	for round := range c.rounds {
 		for _, sc := range scenarios {
+			if !strings.Contains(sc.name, c.only) {
+				continue
+			}
 			for _, d := range dbs {
 				f := measure(ctx, d, sc, c)
 				if results[sc.name] == nil {
@@ -185,10 +205,14 @@ func run(ctx context.Context, c config) error {
 			}
 		}
 	}
-	// One-off measurements: an identity with -big sessions deleted, and a timed cleanup.
+	// One-off measurements: an identity with -big sessions deleted, and a timed cleanup (not
+	// with -only, so that a database kept for -reuse keeps its victims).
 	delName := fmt.Sprintf("delete an identity with %d sessions", c.big)
 	once := map[string][2]string{}
 	for _, d := range dbs {
+		if c.only != "" {
+			break
+		}
 		start := time.Now()
 		if err := d.st.DeleteIdentity(ctx, d.ds.bigVictim); err != nil {
 			return fmt.Errorf("delete on %s (-reuse needs a schema whose victims are still there): %w", d.name, err)
@@ -205,9 +229,9 @@ func run(ctx context.Context, c config) error {
 		a := once[delName]
 		a[i] = del.Round(100 * time.Microsecond).String()
 		once[delName] = a
-		b := once["cleanup of expired sessions, rows/s"]
+		b := once["cleanup of expired flows and sessions, rows/s"]
 		b[i] = fmt.Sprintf("%.0f (%d rows in %s)", float64(n)/took.Seconds(), n, took.Round(time.Millisecond))
-		once["cleanup of expired sessions, rows/s"] = b
+		once["cleanup of expired flows and sessions, rows/s"] = b
 	}
 
 	backend := "SQLite"
@@ -225,8 +249,18 @@ func run(ctx context.Context, c config) error {
 		s, l := median(results[n]["small"]), median(results[n]["large"])
 		fmt.Printf("| %s | %.0f | %s | %.0f | %s | %.2f |\n", n, s.rate, s.p99.Round(10*time.Microsecond), l.rate, l.p99.Round(10*time.Microsecond), l.rate/s.rate)
 	}
-	for _, k := range []string{delName, "cleanup of expired sessions, rows/s"} {
+	for _, k := range []string{delName, "cleanup of expired flows and sessions, rows/s"} {
+		if _, ok := once[k]; !ok {
+			continue
+		}
 		fmt.Printf("| %s | %s | | %s | | |\n", k, once[k][0], once[k][1])
+	}
+	if c.cacheMemory > 0 {
+		m, err := cacheMemory(ctx, large, c.cacheMemory, c.identityCache)
+		if err != nil {
+			return err
+		}
+		fmt.Printf("\nIdentity cache on the large database: %s\n", m)
 	}
 	if c.load > 0 {
 		fmt.Fprintf(os.Stderr, "under load on the large database\n")

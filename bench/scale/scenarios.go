@@ -83,6 +83,14 @@ var scenarios = []scenario{
 		_, _, err := d.st.ListSessions(ctx, uuid.Nil, nil, store.ListParams{PageSize: 250})
 		return err
 	}},
+	{"admin sessions, a deep page of 250", func(ctx context.Context, d *db, i int) error {
+		// A page token at a time up to 30 days back, where the builders' sessions were issued:
+		// a page from the middle of the newest-first list.
+		at := time.Now().Add(-time.Duration(pick(i, 30*24*3600)) * time.Second)
+		tok := base64.RawURLEncoding.EncodeToString(fmt.Appendf(nil, "%d_%s", at.UnixMicro(), uuid.Max))
+		_, _, err := d.st.ListSessions(ctx, uuid.Nil, nil, store.ListParams{PageSize: 250, PageToken: tok})
+		return err
+	}},
 	{"session extend (a write)", func(ctx context.Context, d *db, i int) error {
 		h := sha256.Sum256([]byte(d.ds.tokens[pick(i, len(d.ds.tokens))]))
 		s, err := d.st.GetSessionByToken(ctx, h[:])
@@ -101,8 +109,9 @@ var scenarios = []scenario{
 // takes (traits, UI nodes, messages).
 var flowData = []byte(`{"ui":{"nodes":[` + strings.Repeat(`{"type":"input","group":"password","attributes":{"name":"password","type":"password"}},`, 48) + `{}]}}`)
 
-// timedCleanup runs the production cleanup of expired sessions for at most d and returns the
-// rows it deleted and the time it took.
+// timedCleanup runs the production cleanup of expired rows for at most d and returns the
+// flows and sessions it deleted (flows go first: on a database with expired flows a short
+// cleanup may delete no session) and the time it took.
 func timedCleanup(ctx context.Context, st *sqlstore.Store, d time.Duration) (int, time.Duration, error) {
 	ctx, cancel := context.WithTimeout(ctx, d)
 	defer cancel()
@@ -111,5 +120,5 @@ func timedCleanup(ctx context.Context, st *sqlstore.Store, d time.Duration) (int
 	if err != nil && ctx.Err() == nil {
 		return 0, 0, err
 	}
-	return c.Sessions, time.Since(start), nil
+	return c.Flows + c.Sessions, time.Since(start), nil
 }
