@@ -3,7 +3,6 @@ package admin
 import (
 	"encoding/json"
 	"net/http"
-	"time"
 
 	"github.com/google/uuid"
 
@@ -40,9 +39,9 @@ func (h *IdentityHandler) createFrom(r *http.Request, body *createBody) (*identi
 	if err != nil {
 		return nil, err
 	}
-	var social *identity.Credentials
+	var social []oidcImportProvider
 	if body.Credentials != nil {
-		if social, err = body.Credentials.OIDC.credential(); err != nil {
+		if social, err = body.Credentials.OIDC.accounts(); err != nil {
 			return nil, err
 		}
 	}
@@ -63,8 +62,8 @@ func (h *IdentityHandler) createFrom(r *http.Request, body *createBody) (*identi
 		}
 		id.OrganizationID = &oid
 	}
-	if social != nil {
-		id.Credentials = map[identity.CredentialsType]identity.Credentials{identity.CredentialsOIDC: *social}
+	if err := h.linkOIDC(id, social); err != nil {
+		return nil, err
 	}
 	if err := h.importSecondFactors(id, body.Credentials.imported()); err != nil {
 		return nil, err
@@ -86,10 +85,7 @@ func (h *IdentityHandler) importSecondFactors(id *identity.Identity, configs map
 	if id.ID == uuid.Nil {
 		id.ID = uuid.New()
 	}
-	now := time.Now().UTC()
-	if h.Now != nil {
-		now = h.Now().UTC()
-	}
+	now := h.now()
 	for _, t := range importOrder {
 		raw, ok := configs[t]
 		if !ok {

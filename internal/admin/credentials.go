@@ -1,7 +1,6 @@
 package admin
 
 import (
-	"encoding/json"
 	"fmt"
 	"net/http"
 
@@ -60,8 +59,15 @@ func (h *IdentityHandler) deleteCredentials(w http.ResponseWriter, r *http.Reque
 		if identifier == "" {
 			return apierr.ErrBadRequest.WithReason("The identifier of the oidc credential to remove (<provider>:<subject>) is required.")
 		}
-		if err := removeOIDCAccount(ident, identifier); err != nil {
+		if h.OIDC == nil {
+			return apierr.ErrBadRequest.WithReason("Credentials type %s cannot be deleted.", t)
+		}
+		found, err := h.OIDC.Unlink(ident, identifier, h.now())
+		if err != nil {
 			return err
+		}
+		if !found {
+			return apierr.ErrNotFound.WithReason("This identity has no oidc credential with identifier %q.", identifier)
 		}
 		details["identifier"] = identifier
 	} else {
@@ -75,46 +81,5 @@ func (h *IdentityHandler) deleteCredentials(w http.ResponseWriter, r *http.Reque
 		return fmt.Errorf("delete %s credentials: %w", t, err)
 	}
 	w.WriteHeader(http.StatusNoContent)
-	return nil
-}
-
-// removeOIDCAccount removes the provider account identifier ("<provider>:<subject>") from the
-// identity's oidc credential, in memory, keeping the other accounts as stored (their sealed
-// tokens included); the credential goes with its last account. 404 when no account has that
-// identifier.
-func removeOIDCAccount(ident *identity.Identity, identifier string) error {
-	cr := ident.Credentials[identity.CredentialsOIDC]
-	var cfg struct {
-		Providers []json.RawMessage `json:"providers"`
-	}
-	if err := json.Unmarshal(cr.Config, &cfg); err != nil {
-		return fmt.Errorf("decode oidc credential: %w", err)
-	}
-	kept := cfg.Providers[:0:0]
-	var ids []string
-	for _, raw := range cfg.Providers {
-		var a oidcAccount
-		if err := json.Unmarshal(raw, &a); err != nil {
-			return fmt.Errorf("decode oidc account: %w", err)
-		}
-		if id := a.Provider + ":" + a.Subject; id != identifier {
-			kept = append(kept, raw)
-			ids = append(ids, id)
-		}
-	}
-	if len(kept) == len(cfg.Providers) {
-		return apierr.ErrNotFound.WithReason("This identity has no oidc credential with identifier %q.", identifier)
-	}
-	if len(kept) == 0 {
-		delete(ident.Credentials, identity.CredentialsOIDC)
-		return nil
-	}
-	cfg.Providers = kept
-	raw, err := json.Marshal(cfg)
-	if err != nil {
-		return err
-	}
-	cr.Config, cr.Identifiers = raw, ids
-	ident.Credentials[identity.CredentialsOIDC] = cr
 	return nil
 }

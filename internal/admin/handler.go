@@ -59,10 +59,32 @@ type IdentityHandler struct {
 	// is refused. Now is the clock they are given (nil: the system clock).
 	Importers map[identity.CredentialsType]func(id *identity.Identity, config json.RawMessage, now time.Time) error
 	Now       func() time.Time
+	// OIDC keeps provider accounts in the oidc method's format: the accounts credentials.oidc
+	// links when an identity is created, and the one DELETE …/credentials/oidc removes (nil:
+	// both refused with a 400).
+	OIDC OIDCAccounts
 	// Audit records every change an administrator makes to an identity, in the write that
 	// makes it (nil records nothing); Events reads the trail back.
 	Audit  *audithttp.Recorder
 	Events EventStore
+}
+
+// OIDCAccounts keep the provider accounts of an identity's oidc credential, in memory
+// (satisfied by oidc.Accounts; the method sits above this package, so the server hands it in).
+type OIDCAccounts interface {
+	// Link adds provider account (provider, subject), without tokens.
+	Link(ident *identity.Identity, provider, subject string, now time.Time) error
+	// Unlink removes the account with identifier "<provider>:<subject>" (the credential goes
+	// with its last account) and reports whether the identity had it.
+	Unlink(ident *identity.Identity, identifier string, now time.Time) (bool, error)
+}
+
+// now is the handler's clock in UTC (the system clock when Now is nil).
+func (h *IdentityHandler) now() time.Time {
+	if h.Now != nil {
+		return h.Now().UTC()
+	}
+	return time.Now().UTC()
 }
 
 // EventStore reads an identity's audit trail (satisfied by store.Events).

@@ -24,27 +24,18 @@ type oidcImportProvider struct {
 	Organization json.RawMessage `json:"organization"`
 }
 
-// oidcAccount is one account as the oidc method keeps it in the credential's config (its
-// upstream tokens empty: an import has none).
-type oidcAccount struct {
-	Subject             string `json:"subject"`
-	Provider            string `json:"provider"`
-	InitialIDToken      string `json:"initial_id_token"`
-	InitialAccessToken  string `json:"initial_access_token"`
-	InitialRefreshToken string `json:"initial_refresh_token"`
-}
-
 // Bounds of an import: accounts per identity, and the length of a provider id or subject.
 const (
 	maxOIDCAccounts = 100
 	maxOIDCField    = 255
 )
 
-// credential checks the imported accounts and returns the oidc credential holding them
-// (identifiers "<provider>:<subject>"), or nil when none are given. use_auto_link (linking on
-// the provider's address at the first sign-in, without a subject) and organizations are
-// refused: Portico links by address only after the person proves the existing account.
-func (o *oidcImport) credential() (*identity.Credentials, error) {
+// accounts checks the imported accounts and returns them (none when none are given): each
+// becomes an account of the identity's oidc credential (identifier "<provider>:<subject>").
+// use_auto_link (linking on the provider's address at the first sign-in, without a subject)
+// and organizations are refused: Portico links by address only after the person proves the
+// existing account.
+func (o *oidcImport) accounts() ([]oidcImportProvider, error) {
 	if o == nil || o.Config == nil || len(o.Config.Providers) == 0 {
 		return nil, nil
 	}
@@ -52,8 +43,6 @@ func (o *oidcImport) credential() (*identity.Credentials, error) {
 	if len(ps) > maxOIDCAccounts {
 		return nil, apierr.ErrBadRequest.WithReason("At most %d oidc accounts can be imported per identity.", maxOIDCAccounts)
 	}
-	cr := &identity.Credentials{Type: identity.CredentialsOIDC}
-	accounts := make([]oidcAccount, 0, len(ps))
 	seen := map[string]bool{}
 	for i, p := range ps {
 		switch {
@@ -75,15 +64,24 @@ func (o *oidcImport) credential() (*identity.Credentials, error) {
 			return nil, apierr.ErrBadRequest.WithReason("credentials.oidc.config.providers[%d]: the account %s is given twice.", i, id)
 		}
 		seen[id] = true
-		accounts = append(accounts, oidcAccount{Subject: p.Subject, Provider: p.Provider})
-		cr.Identifiers = append(cr.Identifiers, id)
 	}
-	raw, err := json.Marshal(struct {
-		Providers []oidcAccount `json:"providers"`
-	}{accounts})
-	if err != nil {
-		return nil, err
+	return ps, nil
+}
+
+// linkOIDC links the imported accounts to id through the oidc method's format (OIDC); without
+// it, importing oidc credentials is refused.
+func (h *IdentityHandler) linkOIDC(id *identity.Identity, accounts []oidcImportProvider) error {
+	if len(accounts) == 0 {
+		return nil
 	}
-	cr.Config = raw
-	return cr, nil
+	if h.OIDC == nil {
+		return apierr.ErrBadRequest.WithReason("Importing %s credentials is not supported.", identity.CredentialsOIDC)
+	}
+	now := h.now()
+	for _, a := range accounts {
+		if err := h.OIDC.Link(id, a.Provider, a.Subject, now); err != nil {
+			return err
+		}
+	}
+	return nil
 }

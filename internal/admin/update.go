@@ -50,7 +50,7 @@ func (h *IdentityHandler) update(w http.ResponseWriter, r *http.Request) error {
 	}
 	if body.Credentials != nil {
 		// Provider accounts are linked only when an identity is created, as second factors are.
-		social, err := body.Credentials.OIDC.credential()
+		social, err := body.Credentials.OIDC.accounts()
 		if err != nil {
 			return err
 		}

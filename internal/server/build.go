@@ -184,6 +184,7 @@ func Build(ctx context.Context, cfg *config.Config, st store.Store, log *slog.Lo
 	identities.Factors = a.factors
 	identities.Audit, identities.Events = a.Audit, st
 	identities.Importers, identities.Now = secondFactorImporters(), now
+	identities.OIDC = oidc.Accounts{}
 	identities.Register(adm)
 	admin.NewCourierHandler(st, a.Courier).Register(adm)
 	schemaapi.New(schemas).Register(pub)

@@ -92,13 +92,33 @@ func addAccount(ident *identity.Identity, lp LinkedProvider, now time.Time) erro
 // removeAccount removes account (provider, subject) from ident's oidc credential, in memory
 // (the credential goes when its last account does), and reports whether it was there.
 func removeAccount(ident *identity.Identity, provider, subject string, now time.Time) (bool, error) {
+	return Accounts{}.Unlink(ident, Identifier(provider, subject), now)
+}
+
+// Accounts keep the provider accounts of an identity's oidc credential in this method's format,
+// for the admin API (admin.OIDCAccounts): the accounts an import links and the one a deletion
+// removes. It needs no provider configured: the admin API links and removes accounts of any
+// provider id.
+type Accounts struct{}
+
+// Link adds provider account (provider, subject) without tokens (an import has none) to ident's
+// oidc credential, in memory.
+func (Accounts) Link(ident *identity.Identity, provider, subject string, now time.Time) error {
+	return addAccount(ident, LinkedProvider{Subject: subject, Provider: provider}, now)
+}
+
+// Unlink removes the account whose identifier ("<provider>:<subject>") is identifier from
+// ident's oidc credential, in memory, keeping the other accounts (their sealed tokens
+// included); the credential goes with its last account. It reports whether the account was
+// there.
+func (Accounts) Unlink(ident *identity.Identity, identifier string, now time.Time) (bool, error) {
 	cfg, err := ReadConfig(ident)
 	if err != nil {
 		return false, err
 	}
 	kept := cfg.Providers[:0:0]
 	for _, p := range cfg.Providers {
-		if p.Provider != provider || p.Subject != subject {
+		if Identifier(p.Provider, p.Subject) != identifier {
 			kept = append(kept, p)
 		}
 	}
