@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/portico-auth/portico/internal/apptest"
@@ -51,8 +52,17 @@ func TestAuthorizationEndpointOnAnotherOrigin(t *testing.T) {
 	issuer := apptest.URL(t, op.Issuer)
 	b := g.s.Browser(t)
 	id, csrf := g.s.BrowserFlow(t, b, "registration")
-	page := b.Get(g.s.PublicURL("/ui/registration?flow=" + id))
-	csp := page.Header.Get("Content-Security-Policy")
+	// The provider is discovered in the background from the server's start (a page never
+	// fetches it): its endpoint's origin is on the pages once that discovery has answered.
+	var page *apptest.Response
+	var csp string
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		page = b.Get(g.s.PublicURL("/ui/registration?flow=" + id))
+		csp = page.Header.Get("Content-Security-Policy")
+		if strings.Contains(csp, " "+op.AuthOrigin) || time.Now().After(deadline) {
+			break
+		}
+	}
 	if page.StatusCode != http.StatusOK || !strings.Contains(csp, " "+op.AuthOrigin) {
 		t.Fatalf("registration page %d: CSP %q does not allow the authorisation endpoint's origin %s", page.StatusCode, csp, op.AuthOrigin)
 	}

@@ -24,19 +24,21 @@ type openID struct {
 	// skipIssuer is set for Microsoft's multi-tenant issuers, checked against tid instead.
 	skipIssuer bool
 
+	// mu guards disco, refreshing and failedAt and is never held across a network call, so a
+	// page that reads the endpoint never waits for the provider; fetch serialises discoveries.
 	mu    sync.Mutex
+	fetch sync.Mutex
 	disco *gooidc.Provider // discovered once, retried after a failure
-	// failedAt is when the last discovery for a page's form-action failed: pages do not
-	// retry it within formDiscoveryRetry, so a provider that is down does not slow each page.
-	failedAt time.Time
+	// refreshing is set while a discovery for the pages' form-action runs in the background;
+	// failedAt is when the last one failed: pages start none within formDiscoveryRetry of it,
+	// so a provider that is down is not asked on every page view.
+	refreshing bool
+	failedAt   time.Time
 }
 
-// formDiscoveryWait bounds the discovery a page's form-action waits for;
-// formDiscoveryRetry is how long pages use the issuer's origin after it failed.
-const (
-	formDiscoveryWait  = 2 * time.Second
-	formDiscoveryRetry = 30 * time.Second
-)
+// formDiscoveryRetry is how long pages use the issuer's origin after a background discovery
+// failed before they start another.
+const formDiscoveryRetry = 30 * time.Second
 
 func newOpenID(p ProviderConfig, client *http.Client) *openID {
 	o := &openID{cfg: p, client: client, issuer: strings.TrimSuffix(p.IssuerURL, "/")}
@@ -89,40 +91,70 @@ func (o *openID) ctx(ctx context.Context) context.Context {
 
 // discover returns the provider's discovery document, fetched on first use.
 func (o *openID) discover(ctx context.Context) (*gooidc.Provider, error) {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	if o.disco != nil {
-		return o.disco, nil
+	if p := o.discovered(); p != nil {
+		return p, nil
+	}
+	o.fetch.Lock()
+	defer o.fetch.Unlock()
+	if p := o.discovered(); p != nil {
+		return p, nil
 	}
 	p, err := gooidc.NewProvider(o.ctx(ctx), o.issuer)
 	if err != nil {
 		return nil, fmt.Errorf("discover %s: %w", o.issuer, err)
 	}
+	o.mu.Lock()
 	o.disco = p
+	o.mu.Unlock()
 	return p, nil
 }
 
-// authorizationEndpoint is where the provider's authorisation requests go: the endpoint its
-// discovery names, or its issuer while it cannot be discovered.
-func (o *openID) authorizationEndpoint(ctx context.Context) string {
+// discovered is the discovery document fetched so far (nil: none yet).
+func (o *openID) discovered() *gooidc.Provider {
 	o.mu.Lock()
-	p, failed := o.disco, o.failedAt
-	o.mu.Unlock()
-	if p == nil && time.Since(failed) >= formDiscoveryRetry {
-		dctx, cancel := context.WithTimeout(ctx, formDiscoveryWait)
-		var err error
-		p, err = o.discover(dctx)
-		cancel()
-		if err != nil {
-			o.mu.Lock()
-			o.failedAt = time.Now()
-			o.mu.Unlock()
-		}
+	defer o.mu.Unlock()
+	return o.disco
+}
+
+// authorizationEndpoint is where the provider's authorisation requests go: the endpoint its
+// discovery names, or its issuer while it is not discovered. It never fetches: a page view
+// calls it, and a slow or hanging provider must not slow every page. While undiscovered it
+// starts a discovery in the background (see warm) so that later pages name the endpoint.
+func (o *openID) authorizationEndpoint() string {
+	p := o.discovered()
+	if p == nil {
+		o.warm()
 	}
 	if p == nil || p.Endpoint().AuthURL == "" {
 		return o.issuer
 	}
 	return p.Endpoint().AuthURL
+}
+
+// warm starts discovering the provider in the background unless it is discovered, a discovery
+// for pages is already running, or the last one failed within formDiscoveryRetry. The server
+// warms every OpenID provider when it builds the strategy, so that the first page already
+// names the authorisation endpoint's origin (which may differ from the issuer's, as Cognito's).
+func (o *openID) warm() {
+	o.mu.Lock()
+	start := o.disco == nil && !o.refreshing && time.Since(o.failedAt) >= formDiscoveryRetry
+	if start {
+		o.refreshing = true
+	}
+	o.mu.Unlock()
+	if !start {
+		return
+	}
+	go func() {
+		// Bounded by the client's timeout; not by a request, which may end first.
+		_, err := o.discover(context.Background())
+		o.mu.Lock()
+		o.refreshing = false
+		if err != nil {
+			o.failedAt = time.Now()
+		}
+		o.mu.Unlock()
+	}()
 }
 
 func (o *openID) OAuth2(ctx context.Context) (*oauth2.Config, error) {

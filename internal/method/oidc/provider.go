@@ -121,8 +121,9 @@ func oauth2Config(p *ProviderConfig, ep oauth2.Endpoint, def ...string) *oauth2.
 // endpoint an OpenID provider's discovery names, else the provider's fixed endpoint). A page
 // whose Content-Security-Policy limits form-action must allow them, as browsers apply it to
 // the redirect that follows a submission. The endpoint's origin may differ from the issuer's
-// (Cognito, for one), so an OpenID provider is discovered here when it has not been yet,
-// within formDiscoveryWait; the issuer's origin stands in while discovery fails.
+// (Cognito, for one), so an OpenID provider's is the one its discovery names; FormOrigins is
+// called on every page view and never fetches: the issuer's origin stands in until a
+// discovery has succeeded (started when the strategy is built, and again in the background).
 func (s *Strategy) FormOrigins(ctx context.Context) []string {
 	var out []string
 	for _, p := range s.providers {
@@ -130,7 +131,7 @@ func (s *Strategy) FormOrigins(ctx context.Context) []string {
 		if raw == "" {
 			switch v := p.(type) {
 			case *openID:
-				raw = v.authorizationEndpoint(ctx)
+				raw = v.authorizationEndpoint()
 			case *apple:
 				raw = v.issuer
 			default:

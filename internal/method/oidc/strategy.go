@@ -98,6 +98,9 @@ func NewStrategy(ctx context.Context, providers []ProviderConfig, client *http.C
 		if err != nil {
 			return nil, err
 		}
+		if o, ok := p.(*openID); ok && pc.AuthURL == "" {
+			o.warm() // the pages' form-action names the discovered endpoint (FormOrigins)
+		}
 		s.providers = append(s.providers, p)
 		s.byID[pc.ID] = p
 		s.mappers[pc.ID] = m
