@@ -1,7 +1,9 @@
 package sessionhttp
 
 import (
+	"context"
 	"crypto/sha256"
+	"errors"
 	"net/http"
 	"strings"
 
@@ -73,15 +75,33 @@ func (s *Sessions) AdoptKratosCookies(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
-		if sess, err := s.FromToken(r.Context(), token); err == nil {
+		ctx := r.Context()
+		sess, err := s.FromToken(ctx, token)
+		if err == nil {
 			s.SetCookie(w, token, sess.ExpiresAt)
+		}
+		if errors.Is(err, session.ErrNoActiveSession) {
+			// A revoked, expired or unknown session: the browser keeps sending this cookie (it is
+			// not replaced), so the handler is told the answer instead of looking it up again.
+			ctx = context.WithValue(ctx, inactiveTokenKey{}, token)
 		}
 		// Even when the lookup failed (a revoked session, an outage) the handler sees the token,
 		// so it answers as it would for Portico's own cookie (401, 503).
-		r2 := withCookie(r, s.opts.CookieName, token)
+		r2 := withCookie(r.WithContext(ctx), s.opts.CookieName, token)
 		next.ServeHTTP(w, r2)
 		r.Pattern = r2.Pattern // the route the mux matched, for the request's log line and metric
 	})
+}
+
+// inactiveTokenKey holds, on a request's context, the token of an adopted Kratos cookie whose
+// session AdoptKratosCookies found not active: FromRequest answers ErrNoActiveSession for it
+// without a second lookup.
+type inactiveTokenKey struct{}
+
+// knownInactive reports whether the request's token was found not active by AdoptKratosCookies.
+func knownInactive(ctx context.Context, token string) bool {
+	t, ok := ctx.Value(inactiveTokenKey{}).(string)
+	return ok && t == token
 }
 
 // withCookie is a shallow copy of r whose cookie name (every one of that name) has value.

@@ -33,7 +33,7 @@ func (s *Sessions) TokenFromRequest(r *http.Request) string {
 // failing database is returned as the store's error, never as a 401.
 func (s *Sessions) FromRequest(ctx context.Context, r *http.Request) (*session.Session, error) {
 	token := s.TokenFromRequest(r)
-	if token == "" {
+	if token == "" || knownInactive(ctx, token) || knownInactive(r.Context(), token) {
 		return nil, session.ErrNoActiveSession
 	}
 	return s.FromToken(ctx, token)

@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"reflect"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -282,5 +283,60 @@ func TestAdoptKratosCookies(t *testing.T) {
 	next := http.HandlerFunc(func(http.ResponseWriter, *http.Request) {})
 	if reflect.ValueOf(m2.AdoptKratosCookies(next)).Pointer() != reflect.ValueOf(next).Pointer() {
 		t.Error("without Kratos secrets the handler is wrapped")
+	}
+}
+
+// countingStore is the real store, counting the session lookups by token.
+type countingStore struct {
+	session.Store
+	byToken atomic.Int64
+}
+
+func (c *countingStore) GetSessionByToken(ctx context.Context, tokenHash []byte) (*session.Session, error) {
+	c.byToken.Add(1)
+	return c.Store.GetSessionByToken(ctx, tokenHash)
+}
+
+// TestAdoptedRevokedCookieLooksUpOnce: a browser still sending the Kratos cookie of a session
+// that was revoked (its cookie is never replaced, so it comes with every request) costs one
+// session lookup per request, not the adoption's and then the handler's; the handler still
+// answers as for Portico's own cookie of a revoked session (no active session). An active
+// one is unchanged: the handler gets its session.
+func TestAdoptedRevokedCookieLooksUpOnce(t *testing.T) {
+	ctx := context.Background()
+	const secret = "kratos-cookie-secret-for-tests"
+	o := sessionhttp.DefaultOptions()
+	o.KratosCookieSecrets = []string{secret}
+	_, st, clk, id := setup(t, o)
+	cs := &countingStore{Store: st}
+	m := sessionhttp.New(cs, o, clk.Now)
+	revoked, revokedTok, _ := m.Issue(ctx, id, []session.AuthenticationMethod{{Method: "password"}}, session.Device{})
+	_, activeTok, _ := m.Issue(ctx, id, []session.AuthenticationMethod{{Method: "password"}}, session.Device{})
+	if err := st.RevokeSession(ctx, id.ID, revoked.ID); err != nil {
+		t.Fatal(err)
+	}
+	var got error
+	h := m.AdoptKratosCookies(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, got = m.FromRequest(r.Context(), r)
+	}))
+	for _, tc := range []struct {
+		name  string
+		token string
+		want  error
+	}{{"revoked", revokedTok, session.ErrNoActiveSession}, {"active", activeTok, nil}} {
+		t.Run(tc.name, func(t *testing.T) {
+			for range 3 {
+				before := cs.byToken.Load()
+				r := httptest.NewRequest("GET", "/sessions/whoami", nil)
+				r.Header.Set("Cookie", "ory_kratos_session="+kratosCookie(t, secret, tc.token))
+				h.ServeHTTP(httptest.NewRecorder(), r)
+				if got != tc.want {
+					t.Fatalf("handler's session lookup: %v, want %v", got, tc.want)
+				}
+				if n := cs.byToken.Load() - before; tc.want != nil && n != 1 {
+					t.Fatalf("%d session lookups for one request with a revoked session's Kratos cookie, want 1", n)
+				}
+			}
+		})
 	}
 }
