@@ -43,3 +43,22 @@ func TestVersionMemo(t *testing.T) {
 		t.Fatalf("%d identities remembered, at most 4", m.Len())
 	}
 }
+
+// TestVersionMemoKeepsTheHotOne: an identity read between every put of a stream of 10,000
+// one-off identities stays remembered in a memo of 64 (a sampled LRU evicts one of the
+// one-off ones); an arbitrary eviction threw it out within a few hundred puts.
+func TestVersionMemoKeepsTheHotOne(t *testing.T) {
+	var m identity.VersionMemo[int]
+	const max = 64
+	hot := uuid.New()
+	m.Put(hot, 1, max, -1)
+	for i := range 10_000 {
+		m.Put(uuid.New(), 1, max, i)
+		if v, ok := m.Get(hot, 1); !ok || v != -1 {
+			t.Fatalf("the identity read between every put was evicted after %d cold puts", i+1)
+		}
+	}
+	if m.Len() != max {
+		t.Fatalf("%d identities remembered, want the bound %d", m.Len(), max)
+	}
+}
