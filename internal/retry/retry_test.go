@@ -1,6 +1,7 @@
 package retry
 
 import (
+	"math"
 	"testing"
 	"time"
 )
@@ -18,6 +19,12 @@ func TestBackoff(t *testing.T) {
 		{time.Second, time.Minute, 1000, time.Minute},
 		{200 * time.Millisecond, 0, 3, 800 * time.Millisecond},
 		{time.Minute, time.Second, 1, time.Second},
+		// No cap: the doubling stops at the longest duration instead of overflowing.
+		{time.Second, 0, 34, time.Duration(1<<33) * time.Second},
+		{time.Second, 0, 100, math.MaxInt64},
+		{time.Nanosecond, 0, 100, math.MaxInt64},
+		{time.Second, 0, math.MaxInt, math.MaxInt64},
+		{0, 0, 100, 0},
 	} {
 		if got := Backoff(c.base, c.max, c.n); got != c.want {
 			t.Errorf("Backoff(%v, %v, %d) = %v, want %v", c.base, c.max, c.n, got, c.want)
