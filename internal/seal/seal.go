@@ -63,15 +63,22 @@ func (s *Sealer) CanSeal() bool { return s != nil && len(s.aeads) > 0 }
 // Seal encrypts plain under the first secret, bound to aad, as unpadded base64url text (a
 // random nonce followed by the ciphertext and tag).
 func (s *Sealer) Seal(plain, aad []byte) (string, error) {
+	out, err := s.AppendSeal(nil, plain, aad)
+	return string(out), err
+}
+
+// AppendSeal appends what Seal returns to dst: the caller that stores bytes gets them without
+// the two copies a string costs (sealed values are kilobytes: a settings flow's secret nodes).
+func (s *Sealer) AppendSeal(dst, plain, aad []byte) ([]byte, error) {
 	if !s.CanSeal() {
-		return "", ErrNoKey
+		return dst, ErrNoKey
 	}
 	a := s.aeads[0]
 	nonce := make([]byte, a.NonceSize(), a.NonceSize()+len(plain)+a.Overhead())
 	if _, err := rand.Read(nonce); err != nil {
-		return "", fmt.Errorf("seal: nonce: %w", err)
+		return dst, fmt.Errorf("seal: nonce: %w", err)
 	}
-	return base64.RawURLEncoding.EncodeToString(a.Seal(nonce, nonce, plain, aad)), nil
+	return base64.RawURLEncoding.AppendEncode(dst, a.Seal(nonce, nonce, plain, aad)), nil
 }
 
 // Open decrypts what Seal produced with any configured secret, checking aad.

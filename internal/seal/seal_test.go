@@ -99,3 +99,26 @@ func TestSealJSON(t *testing.T) {
 		t.Fatalf("no key = %v", err)
 	}
 }
+
+// TestAppendSeal: AppendSeal appends to dst exactly what Seal returns (it opens the same way,
+// bound to the same owner), and without a key appends nothing.
+func TestAppendSeal(t *testing.T) {
+	s := seal.New(seal.PurposeSettingsFlow, []string{"secret-one"})
+	out, err := s.AppendSeal([]byte("prefix:"), []byte("plain"), []byte("owner"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sealed, ok := strings.CutPrefix(string(out), "prefix:")
+	if !ok {
+		t.Fatalf("dst not kept: %q", out)
+	}
+	if plain, err := s.Open(sealed, []byte("owner")); err != nil || string(plain) != "plain" {
+		t.Fatalf("open: %q %v", plain, err)
+	}
+	if _, err := s.Open(sealed, []byte("other")); err == nil {
+		t.Fatal("opened for another owner")
+	}
+	if out, err := seal.New(seal.PurposeSettingsFlow, nil).AppendSeal([]byte("x"), []byte("plain"), nil); !errors.Is(err, seal.ErrNoKey) || string(out) != "x" {
+		t.Fatalf("without a key: %q %v", out, err)
+	}
+}

@@ -108,13 +108,9 @@ func (h *Handler) newFlowShown(ctx context.Context, r *http.Request, t flow.Type
 	return st, e.body, nil
 }
 
-// buildFlow builds and fills a new flow as newFlow does, and encodes it, without storing it.
-func (h *Handler) buildFlow(ctx context.Context, r *http.Request, t flow.Type, ident *identity.Identity, returnTo, csrfToken string, from *Flow, enrolOnly bool) (*stored, encoded, error) {
-	return h.buildFlowShown(ctx, r, t, ident, nil, false, returnTo, csrfToken, from, enrolOnly)
-}
-
-// buildFlowShown is buildFlow with ident's JSON as the reply shows it (nil: encoded here), or
-// without a reply body (bodyless).
+// buildFlowShown builds and fills a new flow as newFlow does, and encodes it, without storing
+// it: with ident's JSON as the reply shows it (nil: encoded here), or without a reply body
+// (bodyless).
 func (h *Handler) buildFlowShown(ctx context.Context, r *http.Request, t flow.Type, ident *identity.Identity, shown []byte, bodyless bool, returnTo, csrfToken string, from *Flow, enrolOnly bool) (*stored, encoded, error) {
 	st := &stored{Flow: Flow{
 		Base:  flow.NewBase(t, r, h.Public, ActionPath, h.Time(), h.Lifespan),

@@ -30,6 +30,15 @@ func (s *sealer) seal(plain, aad []byte) (string, error) {
 	return out, nil
 }
 
+// appendSeal is seal appending the sealed text to dst.
+func (s *sealer) appendSeal(dst, plain, aad []byte) ([]byte, error) {
+	out, err := s.s.AppendSeal(dst, plain, aad)
+	if err != nil {
+		return nil, fmt.Errorf("seal settings flow secrets: %w", err)
+	}
+	return out, nil
+}
+
 // open decrypts what seal produced.
 func (s *sealer) open(sealed string, aad []byte) ([]byte, error) {
 	plain, err := s.s.Open(sealed, aad)

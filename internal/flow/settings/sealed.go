@@ -2,6 +2,7 @@ package settings
 
 import (
 	"bytes"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -77,6 +78,23 @@ type encoded struct {
 	rec *store.FlowRecord
 	// body is the flow as a reply shows it: every node, the identity attached.
 	body []byte
+	// nodes is every node's JSON, for a flow that shows the same nodes (see encodeShowing).
+	nodes nodeJSON
+}
+
+// nodeJSON is the nodes of a flow, each encoded once by flow's hand encoder, one after
+// another in all; ends[i] is where node i ends.
+type nodeJSON struct {
+	all  []byte
+	ends []int
+}
+
+func (n *nodeJSON) at(i int) []byte {
+	start := 0
+	if i > 0 {
+		start = n.ends[i-1]
+	}
+	return n.all[start:n.ends[i]]
 }
 
 // nodeBytesHint is the size of the nodes of the flow encoded last, with an eighth to spare:
@@ -86,10 +104,43 @@ var nodeBytesHint atomic.Int64
 
 const maxNodeBytesHint = 256 << 10
 
+// sealOverhead is what sealing adds before the text encoding: AES-GCM's nonce and tag.
+const sealOverhead = 12 + 16
+
+func encodeNodes(nodes flow.Nodes) (nodeJSON, error) {
+	n := nodeJSON{all: make([]byte, 0, max(512*len(nodes), int(nodeBytesHint.Load()))), ends: make([]int, len(nodes))}
+	for i := range nodes {
+		var err error
+		if n.all, err = nodes[i].AppendJSON(n.all); err != nil {
+			return nodeJSON{}, fmt.Errorf("encode settings flow node: %w", err)
+		}
+		n.ends[i] = len(n.all)
+	}
+	nodeBytesHint.Store(int64(min(len(n.all)+len(n.all)/8, maxNodeBytesHint)))
+	return n, nil
+}
+
 // encode returns the flow's store record and its reply body (none when s.bodyless). Every
 // node is encoded once (by flow's hand encoder) and the rest of the flow once; Data, the
 // reply and the private column are assembled from those bytes.
 func encode(s *stored, sl *sealer) (encoded, error) {
+	nodes, err := encodeNodes(s.UI.Nodes)
+	if err != nil {
+		return encoded{}, err
+	}
+	return encodeWith(s, sl, nodes)
+}
+
+// encodeShowing is encode for s, which shows the very nodes (the same slice, unchanged) that
+// other was encoded with: their JSON is taken from other, not made again.
+func encodeShowing(s *stored, sl *sealer, other encoded) (encoded, error) {
+	if len(other.nodes.ends) != len(s.UI.Nodes) {
+		return encode(s, sl)
+	}
+	return encodeWith(s, sl, other.nodes)
+}
+
+func encodeWith(s *stored, sl *sealer, nj nodeJSON) (encoded, error) {
 	owner := s.owner
 	if s.Identity != nil {
 		id := s.Identity.ID
@@ -110,24 +161,7 @@ func encode(s *stored, sl *sealer) (encoded, error) {
 		return encoded{}, errors.New("encode settings flow: no ui.nodes")
 	}
 	head, tail := skeleton[:at+len(emptyNodes)-1], skeleton[at+len(emptyNodes)-1:]
-
-	// Every node once, into one buffer; spans[i] is node i's end.
-	all := make([]byte, 0, max(512*len(nodes), int(nodeBytesHint.Load())))
-	spans := make([]int, len(nodes))
-	for i := range nodes {
-		if all, err = nodes[i].AppendJSON(all); err != nil {
-			return encoded{}, fmt.Errorf("encode settings flow node: %w", err)
-		}
-		spans[i] = len(all)
-	}
-	nodeBytesHint.Store(int64(min(len(all)+len(all)/8, maxNodeBytesHint)))
-	nodeAt := func(i int) []byte {
-		start := 0
-		if i > 0 {
-			start = spans[i-1]
-		}
-		return all[start:spans[i]]
-	}
+	all, nodeAt := nj.all, nj.at
 
 	data := make([]byte, 0, len(skeleton)+len(all))
 	data = append(data, head...)
@@ -187,15 +221,15 @@ func encode(s *stored, sl *sealer) (encoded, error) {
 			return encoded{}, err
 		}
 		if sl.canSeal() {
-			sealed, err := sl.seal(private, s.ID[:])
+			sealed, err := sl.appendSeal(make([]byte, 0, base64.RawURLEncoding.EncodedLen(len(private)+sealOverhead)), private, s.ID[:])
 			if err != nil {
 				return encoded{}, err
 			}
-			private = []byte(sealed)
+			private = sealed
 		}
 		rec.Private = private
 	}
-	return encoded{rec: rec, body: body}, nil
+	return encoded{rec: rec, body: body, nodes: nj}, nil
 }
 
 // privateBytes lays out the private column (before sealing) for s with its secret nodes.

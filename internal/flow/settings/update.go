@@ -363,7 +363,8 @@ func (h *Handler) success(ctx context.Context, r *http.Request, s *session.Sessi
 	}
 	// The next form posts to a fresh flow, as Kratos does; this flow shows its form (showNext).
 	// An enrolment that lifted the session to aal2 opens the whole form again.
-	next, ne, err := h.buildFlow(ctx, r, st.Type, ident, st.ReturnTo, token, &st.Flow, h.enrolOnly(s.AAL, ident))
+	// next is never shown on its own here: it is built without a reply body.
+	next, ne, err := h.buildFlowShown(ctx, r, st.Type, ident, nil, true, st.ReturnTo, token, &st.Flow, h.enrolOnly(s.AAL, ident))
 	if err != nil {
 		return nil, err
 	}
@@ -373,7 +374,8 @@ func (h *Handler) success(ctx context.Context, r *http.Request, s *session.Sessi
 	done.State = StateSuccess
 	done.Active = "" // Kratos's success reply names no active method (recorded: settings-api-totp-enrolled)
 	done.UI.AddMessage(text.NewSettingsSaved())
-	e, err := encode(&done, h.sealer)
+	// done shows next's nodes as they are: their JSON is next's, encoded once.
+	e, err := encodeShowing(&done, h.sealer, ne)
 	if err != nil {
 		return nil, apierr.ErrInternal.WithCause(err)
 	}
