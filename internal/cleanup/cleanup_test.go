@@ -5,12 +5,6 @@ import (
 	"errors"
 	"testing"
 	"time"
-
-	"github.com/google/uuid"
-
-	"github.com/portico-auth/portico/internal/audit"
-	"github.com/portico-auth/portico/internal/store"
-	"github.com/portico-auth/portico/internal/store/sqlstore/sqlstoretest"
 )
 
 // fakeStore has a number of expired rows per table and records the cutoffs it was given.
@@ -96,32 +90,6 @@ func TestRunStopsOnError(t *testing.T) {
 	}
 }
 
-// TestRunDeletesStoredErrors (issue 11 finding 5a): stored self-service errors, which any
-// anonymous request can create, are deleted once older than the retention, on a real store.
-func TestRunDeletesStoredErrors(t *testing.T) {
-	ctx := context.Background()
-	st := sqlstoretest.Memory(t)
-	ids := []uuid.UUID{uuid.New(), uuid.New(), uuid.New()}
-	for _, id := range ids {
-		if err := st.CreateError(ctx, id, []byte(`{"code":400}`)); err != nil {
-			t.Fatal(err)
-		}
-	}
-	c, err := Run(ctx, st, time.Now(), Default, 2, nil)
-	if err != nil || c.Errors != 0 {
-		t.Fatalf("fresh errors deleted: %+v, %v", c, err)
-	}
-	c, err = Run(ctx, st, time.Now().Add(Default.Errors+time.Minute), Default, 2, nil)
-	if err != nil || c.Errors != len(ids) {
-		t.Fatalf("old errors: %+v, %v; want %d deleted", c, err, len(ids))
-	}
-	for _, id := range ids {
-		if _, err := st.GetError(ctx, id); err == nil {
-			t.Fatalf("error %s still stored", id)
-		}
-	}
-}
-
 func TestPaced(t *testing.T) {
 	tests := []struct {
 		size, max int
@@ -140,67 +108,6 @@ func TestPaced(t *testing.T) {
 		if got := paced(tc.size, tc.max, tc.took); got != tc.want {
 			t.Errorf("paced(%d, %d, %s) = %d, want %d", tc.size, tc.max, tc.took, got, tc.want)
 		}
-	}
-}
-
-// TestRunDeletesDeliveredMessages: the courier's sent messages go once older than the
-// retention, on a real store; a message still queued stays whatever its age.
-func TestRunDeletesDeliveredMessages(t *testing.T) {
-	ctx := context.Background()
-	st := sqlstoretest.Memory(t)
-	now := time.Now()
-	for range 3 {
-		if err := st.EnqueueMessage(ctx, &store.Message{Type: "email", Channel: "email", Recipient: "a@example.com",
-			TemplateType: "credential_changed", Payload: []byte("sealed"), CreatedAt: now}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	claim := uuid.New()
-	claimed, err := st.ClaimMessages(ctx, claim, now, time.Minute, 2)
-	if err != nil || len(claimed) != 2 {
-		t.Fatalf("claimed %d, %v", len(claimed), err)
-	}
-	for _, m := range claimed {
-		if err := st.FinishMessage(ctx, m.ID, claim, now, store.MessageOutcome{Status: store.MessageSent}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if c, err := Run(ctx, st, now, Default, 10, nil); err != nil || c.Messages != 0 {
-		t.Fatalf("fresh messages deleted: %+v, %v", c, err)
-	}
-	c, err := Run(ctx, st, now.Add(Default.Messages+time.Minute), Default, 1, nil)
-	if err != nil || c.Messages != 2 {
-		t.Fatalf("old messages: %+v, %v; want the 2 sent ones deleted", c, err)
-	}
-	left, _, err := st.ListMessages(ctx, store.MessageFilter{}, store.ListParams{})
-	if err != nil || len(left) != 1 || left[0].Status != store.MessageQueued {
-		t.Fatalf("left %d messages, %v; want the queued one", len(left), err)
-	}
-}
-
-// TestRunDeletesOldEvents: audit events go once older than their retention, on a real store;
-// newer ones stay.
-func TestRunDeletesOldEvents(t *testing.T) {
-	ctx := context.Background()
-	st := sqlstoretest.Memory(t)
-	now := time.Now()
-	id := uuid.New()
-	for _, age := range []time.Duration{3 * time.Hour, 2 * time.Hour, time.Minute} {
-		ev := audit.New(audit.SignIn, id, nil)
-		ev.Time = now.Add(-age)
-		if err := st.RecordEvents(ctx, ev); err != nil {
-			t.Fatal(err)
-		}
-	}
-	keep := Default
-	keep.Events = time.Hour
-	c, err := Run(ctx, st, now, keep, 1, nil)
-	if err != nil || c.Events != 2 {
-		t.Fatalf("old events: %+v, %v; want the 2 older than an hour deleted", c, err)
-	}
-	left, _, err := st.ListEvents(ctx, id, store.ListParams{})
-	if err != nil || len(left) != 1 {
-		t.Fatalf("left %d events, %v; want the newest", len(left), err)
 	}
 }
 

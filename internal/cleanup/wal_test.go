@@ -1,4 +1,4 @@
-package cleanup
+package cleanup_test
 
 import (
 	"context"
@@ -15,6 +15,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/portico-auth/portico/internal/cleanup"
 	"github.com/portico-auth/portico/internal/identity"
 	"github.com/portico-auth/portico/internal/session"
 	"github.com/portico-auth/portico/internal/store"
@@ -113,7 +114,7 @@ func walLoad(t *testing.T, dsnParams string, expired int) (maxWAL int64, stats s
 		}
 	}()
 	start := time.Now()
-	c, err := Run(ctx, st, time.Now(), Retention{}, 200, nil)
+	c, err := cleanup.Run(ctx, st, time.Now(), cleanup.Retention{}, 200, nil)
 	t.Logf("cleanup of %d sessions under load: %s", c.Sessions, time.Since(start).Round(time.Millisecond))
 	// The load goes on for a while after the cleanup: a constant writer and constant
 	// readers alone grow an unkept WAL.
@@ -161,7 +162,10 @@ func TestWALStaysBounded(t *testing.T) {
 	}
 	ctl, _, _ := walLoad(t, "wal_max_size=0", expired)
 	t.Logf("without the keeper: largest WAL %.1f MiB", float64(ctl)/(1<<20))
-	if ctl <= 2*(bound+slack) || ctl < 3*maxWAL {
+	// How far an unkept WAL grows depends on how long the load runs: since cleanup's batches
+	// no longer count the wait for the writer connection, the cleanup here takes 5-17 s instead
+	// of 1-2 min on a loaded machine, and the control's WAL reached 23-78 MiB.
+	if ctl <= bound+slack || ctl < 3*maxWAL {
 		t.Fatalf("without the keeper the WAL stayed at %d bytes: the load does not show the problem", ctl)
 	}
 }
@@ -195,7 +199,7 @@ func TestCleanupReclaimsSpace(t *testing.T) {
 		}
 	}
 	full := pages()
-	c, err := Run(ctx, st, time.Now(), Retention{}, 500, nil)
+	c, err := cleanup.Run(ctx, st, time.Now(), cleanup.Retention{}, 500, nil)
 	if err != nil || c.Flows != 2000 {
 		t.Fatalf("cleanup: %+v, %v", c, err)
 	}

@@ -87,12 +87,7 @@ func (s *Store) UseCode(ctx context.Context, id uuid.UUID, now time.Time) error 
 
 // DeleteCodesExpiredBefore deletes at most limit (≤ 0: all) codes that expired before t.
 func (s *Store) DeleteCodesExpiredBefore(ctx context.Context, t time.Time, limit int) (int, error) {
-	res, err := s.writer().exec(ctx, s.d.deleteLimited("one_time_codes", "expires_at < ?", "expires_at", limit), s.d.time(t))
-	if err != nil {
-		return 0, mapErr(err, "delete expired one-time codes")
-	}
-	n, err := res.RowsAffected()
-	return int(n), err
+	return s.deleteOld(ctx, "delete expired one-time codes", s.d.deleteLimited("one_time_codes", "expires_at < ?", "expires_at", limit), s.d.time(t))
 }
 
 func scanCode(row *sql.Row) (*store.Code, error) {

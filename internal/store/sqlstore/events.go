@@ -122,10 +122,5 @@ func timeIDToken(t time.Time, id uuid.UUID) string {
 
 // DeleteEventsBefore deletes at most limit (≤ 0: all) events that happened before t.
 func (s *Store) DeleteEventsBefore(ctx context.Context, t time.Time, limit int) (int, error) {
-	res, err := s.writer().exec(ctx, s.d.deleteLimited("audit_events", "created_at < ?", "created_at", limit), s.d.time(t))
-	if err != nil {
-		return 0, mapErr(err, "delete old audit events")
-	}
-	n, err := res.RowsAffected()
-	return int(n), err
+	return s.deleteOld(ctx, "delete old audit events", s.d.deleteLimited("audit_events", "created_at < ?", "created_at", limit), s.d.time(t))
 }

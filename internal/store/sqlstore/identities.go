@@ -379,26 +379,10 @@ func (s *Store) DeleteIdentity(ctx context.Context, id uuid.UUID) error {
 }
 
 // deleteSessionBatch deletes up to size of the identity's sessions and returns how many it
-// deleted and how long the statement held a writer connection: the time spent waiting for the
-// connection is left out, so that a busy writer (SQLite's single connection, taken by other
-// writes) does not shrink the batches and lengthen the rests as if the delete itself were slow.
+// deleted and how long the statement held a writer connection, the wait for it left out
+// (execHeld).
 func (s *Store) deleteSessionBatch(ctx context.Context, id uuid.UUID, size int) (int64, time.Duration, error) {
-	conn, err := s.wdb.Conn(ctx)
-	if err != nil {
-		return 0, 0, mapErr(err, "delete the identity's sessions")
-	}
-	defer conn.Close()
-	start := time.Now()
-	res, err := q{d: s.d, db: conn, record: s.record}.exec(ctx, s.d.deleteLimited("sessions", "identity_id = ?", "issued_at", size), id)
-	if err != nil {
-		return 0, 0, mapErr(err, "delete the identity's sessions")
-	}
-	took := time.Since(start)
-	n, err := res.RowsAffected()
-	if err != nil {
-		return 0, 0, mapErr(err, "delete the identity's sessions")
-	}
-	return n, took, nil
+	return s.execHeld(ctx, "delete the identity's sessions", s.d.deleteLimited("sessions", "identity_id = ?", "issued_at", size), id)
 }
 
 // GetIdentity loads one identity; withCredentials also loads credential configs.

@@ -227,10 +227,5 @@ func (s *Store) FinishMessage(ctx context.Context, id, claim uuid.UUID, now time
 // before t; their dispatches go with them.
 func (s *Store) DeleteMessagesBefore(ctx context.Context, t time.Time, limit int) (int, error) {
 	query := s.d.deleteLimited("courier_messages", "status IN ('sent', 'abandoned') AND created_at < ?", "created_at", limit)
-	res, err := s.writer().exec(ctx, query, s.d.time(t))
-	if err != nil {
-		return 0, mapErr(err, "delete old courier messages")
-	}
-	n, err := res.RowsAffected()
-	return int(n), err
+	return s.deleteOld(ctx, "delete old courier messages", query, s.d.time(t))
 }

@@ -447,13 +447,5 @@ func (s *Store) DeleteSessionsExpiredBefore(ctx context.Context, t time.Time, li
 }
 
 func (s *Store) deleteExpired(ctx context.Context, table string, t time.Time, limit int) (int, error) {
-	res, err := s.writer().exec(ctx, s.d.deleteLimited(table, "expires_at < ?", "expires_at", limit), s.d.time(t))
-	if err != nil {
-		return 0, mapErr(err, "delete expired "+table)
-	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return 0, mapErr(err, "delete expired "+table)
-	}
-	return int(n), nil
+	return s.deleteOld(ctx, "delete expired "+table, s.d.deleteLimited(table, "expires_at < ?", "expires_at", limit), s.d.time(t))
 }

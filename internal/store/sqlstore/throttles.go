@@ -107,10 +107,5 @@ func (s *Store) ClearFailures(ctx context.Context, key string) error {
 
 // DeleteFailuresBefore deletes at most limit counters whose window started before t.
 func (s *Store) DeleteFailuresBefore(ctx context.Context, t time.Time, limit int) (int, error) {
-	res, err := s.writer().exec(ctx, s.d.deleteLimited("login_failures", "window_start < ?", "window_start", limit), s.d.time(t))
-	if err != nil {
-		return 0, mapErr(err, "delete old login failures")
-	}
-	n, err := res.RowsAffected()
-	return int(n), err
+	return s.deleteOld(ctx, "delete old login failures", s.d.deleteLimited("login_failures", "window_start < ?", "window_start", limit), s.d.time(t))
 }

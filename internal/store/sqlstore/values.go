@@ -32,12 +32,7 @@ func (s *Store) GetError(ctx context.Context, id uuid.UUID) ([]byte, error) {
 
 // DeleteErrorsBefore deletes at most limit self-service errors created before t.
 func (s *Store) DeleteErrorsBefore(ctx context.Context, t time.Time, limit int) (int, error) {
-	res, err := s.writer().exec(ctx, s.d.deleteLimited("self_service_errors", "created_at < ?", "created_at", limit), s.d.time(t))
-	if err != nil {
-		return 0, mapErr(err, "delete old self-service errors")
-	}
-	n, err := res.RowsAffected()
-	return int(n), err
+	return s.deleteOld(ctx, "delete old self-service errors", s.d.deleteLimited("self_service_errors", "created_at < ?", "created_at", limit), s.d.time(t))
 }
 
 // GetValue returns a stored value; a missing key is ErrNotFound.
