@@ -405,6 +405,23 @@ func (s *Store) getIdentity(ctx context.Context, where string, withCredentials b
 	if err != nil {
 		return nil, mapErr(err, "get identity")
 	}
+	if withCredentials {
+		// As a session read does (getSession): the relations remembered for the row's
+		// version, else read in one statement and remembered. A sign-in's lookup by
+		// identifier is then one round trip, or two, instead of four.
+		if s.rels.fill(id) {
+			return id, nil
+		}
+		same, err := s.loadRelationsOf(ctx, id)
+		if err != nil {
+			return nil, mapErr(err, "get identity")
+		}
+		if same {
+			s.rels.put(id)
+			return id, nil
+		}
+		// Changed since its row was read: its relations are read as they are now.
+	}
 	if err := s.loadRelations(ctx, r, []*identity.Identity{id}, withCredentials); err != nil {
 		return nil, err
 	}

@@ -10,7 +10,8 @@ import (
 	"github.com/portico-auth/portico/internal/identity"
 )
 
-// relationCache remembers what a session read loads besides the session and identity rows —
+// relationCache remembers what a session read, or an identity read with credentials (GetIdentity,
+// FindByCredentialsIdentifier), loads besides the session and identity rows —
 // the identity's credentials (with configs) and addresses — by identity id, for the identity
 // row's version and updated_at they were read with. Every write of those rows moves the
 // identity's version on in the same transaction (UpdateIdentity, the address writes), and a
