@@ -20,14 +20,20 @@ func (s *Store) CreateFlow(ctx context.Context, f *store.FlowRecord) error {
 	return s.insertFlow(ctx, s.writer(), f, s.now())
 }
 
+const flowInsert = "INSERT INTO flows (id, kind, identity_id, expires_at, data, private, created_at, updated_at) "
+
 func (s *Store) insertFlow(ctx context.Context, tx q, f *store.FlowRecord, now time.Time) error {
 	if f.ID == uuid.Nil {
 		f.ID = uuid.New()
 	}
 	f.ExpiresAt = normTime(f.ExpiresAt)
 	at := s.d.time(now)
-	_, err := tx.exec(ctx, `INSERT INTO flows (id, kind, identity_id, expires_at, data, private, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, f.ID, f.Kind, nullUUID(f.IdentityID), s.d.time(f.ExpiresAt), string(f.Data),
+	query := flowInsert + "VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+	if tx.lazy() {
+		// A new flow is disposable (durability.go); INSERT … SELECT has a WHERE to carry it.
+		query = flowInsert + "SELECT ?, ?, ?, ?, ?, ?, ?, ? WHERE " + lazyCommit
+	}
+	_, err := tx.exec(ctx, query, f.ID, f.Kind, nullUUID(f.IdentityID), s.d.time(f.ExpiresAt), string(f.Data),
 		textOrNil(f.Private), at, at)
 	return mapUnique(err, "insert flow", "a flow with this id already exists")
 }
@@ -80,7 +86,7 @@ func (s *Store) UpdateFlow(ctx context.Context, f *store.FlowRecord) error {
 
 func (s *Store) replaceFlow(ctx context.Context, tx q, f *store.FlowRecord, now time.Time) error {
 	f.ExpiresAt = normTime(f.ExpiresAt)
-	res, err := tx.exec(ctx, "UPDATE flows SET identity_id = ?, expires_at = ?, data = ?, private = ?, updated_at = ? WHERE id = ?",
+	res, err := tx.exec(ctx, "UPDATE flows SET identity_id = ?, expires_at = ?, data = ?, private = ?, updated_at = ? WHERE id = ?"+tx.andLazy(),
 		nullUUID(f.IdentityID), s.d.time(f.ExpiresAt), string(f.Data), textOrNil(f.Private), s.d.time(now), f.ID)
 	if err != nil {
 		return mapErr(err, "update flow")
@@ -140,8 +146,9 @@ func (s *Store) TrimFlows(ctx context.Context, kind string, identityID, keepID u
 		return store.Trimmed{}, mapErr(err, "trim flows")
 	}
 	u, e := s.d.time(cutWritten.T), s.d.time(cutExp.T)
-	res, err := s.writer().exec(ctx, `DELETE FROM flows WHERE identity_id = ? AND kind = ? AND id <> ?
-		AND (updated_at < ? OR (updated_at = ? AND (expires_at < ? OR (expires_at = ? AND id <= ?))))`,
+	w := s.writer()
+	res, err := w.exec(ctx, `DELETE FROM flows WHERE identity_id = ? AND kind = ? AND id <> ?
+		AND (updated_at < ? OR (updated_at = ? AND (expires_at < ? OR (expires_at = ? AND id <= ?))))`+w.andLazy(),
 		identityID, kind, keepID, u, u, e, e, cutID)
 	if err != nil {
 		return store.Trimmed{}, mapErr(err, "trim flows")

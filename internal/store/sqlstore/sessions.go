@@ -266,9 +266,10 @@ func (s *Store) RecordSessionAuthentication(ctx context.Context, ss *session.Ses
 // state = ?)" SQLite built the list of every active identity for each extend (3 extends a
 // second on 100,000 identities, bench/scale).
 func (s *Store) ExtendSession(ctx context.Context, id uuid.UUID, now, expiresAt time.Time) error {
-	res, err := s.writer().exec(ctx, `UPDATE sessions SET expires_at = ?, updated_at = ?
+	w := s.writer()
+	res, err := w.exec(ctx, `UPDATE sessions SET expires_at = ?, updated_at = ?
 		WHERE id = ? AND active = ? AND expires_at > ?
-		AND EXISTS (SELECT 1 FROM identities i WHERE i.id = sessions.identity_id AND i.state = ?)`,
+		AND EXISTS (SELECT 1 FROM identities i WHERE i.id = sessions.identity_id AND i.state = ?)`+w.andLazy(),
 		s.d.time(normTime(expiresAt)), s.d.time(s.now()), id, true, s.d.time(normTime(now)), string(identity.StateActive))
 	if err != nil {
 		return mapErr(err, "extend session")

@@ -77,7 +77,8 @@ func (s *Store) reserveAttemptLocked(ctx context.Context, key string, at, start 
 // ReleaseAttempt gives back one attempt counted for key (one that was never evaluated, or
 // that succeeded and must not count against a shared budget).
 func (s *Store) ReleaseAttempt(ctx context.Context, key string) error {
-	if _, err := s.writer().exec(ctx, "UPDATE login_failures SET failures = failures - 1 WHERE id = ? AND failures > 0", key); err != nil {
+	w := s.writer()
+	if _, err := w.exec(ctx, "UPDATE login_failures SET failures = failures - 1 WHERE id = ? AND failures > 0"+w.andLazy(), key); err != nil {
 		return mapErr(err, "release attempt")
 	}
 	return nil
@@ -99,7 +100,8 @@ func (s *Store) Failures(ctx context.Context, key string, now time.Time, window 
 
 // ClearFailures forgets key's failures.
 func (s *Store) ClearFailures(ctx context.Context, key string) error {
-	if _, err := s.writer().exec(ctx, "DELETE FROM login_failures WHERE id = ?", key); err != nil {
+	w := s.writer()
+	if _, err := w.exec(ctx, "DELETE FROM login_failures WHERE id = ?"+w.andLazy(), key); err != nil {
 		return mapErr(err, "clear login failures")
 	}
 	return nil
