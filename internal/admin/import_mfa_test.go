@@ -77,6 +77,10 @@ func TestCreateSecondFactorRefusals(t *testing.T) {
 		{"webauthn id twice", `{"webauthn":{"config":{"credentials":[{"id":"` + id + `","public_key":"` + pub + `"},{"id":"` + id + `","public_key":"` + pub + `"}]}}}`, "credentials[1].id is given twice"},
 		{"webauthn not json object", `{"webauthn":{"config":[1]}}`, "credentials.webauthn.config"},
 		{"passkey without handle", keyConfig("passkey", id, pub, ""), "credentials.passkey.config: user_handle"},
+		// Unknown fields are refused as for totp and lookup_secret, at every level of the config.
+		{"webauthn unknown field", `{"webauthn":{"config":{"credentials":[{"id":"` + id + `","public_key":"` + pub + `"}],"user_handle":"` + handle + `","extra":1}}}`, "credentials.webauthn.config"},
+		{"passkey unknown key field", `{"passkey":{"config":{"credentials":[{"id":"` + id + `","public_key":"` + pub + `","counter":7}],"user_handle":"` + handle + `"}}}`, "credentials.passkey.config"},
+		{"webauthn unknown authenticator field", `{"webauthn":{"config":{"credentials":[{"id":"` + id + `","public_key":"` + pub + `","authenticator":{"sign_count":1,"attachment":"usb"}}]}}}`, "credentials.webauthn.config"},
 		{"saml", `{"saml":{"config":{}}}`, "saml"},
 		{"unknown member", `{"totp":{"config":null,"identifiers":[]}}`, "unknown field"},
 	}

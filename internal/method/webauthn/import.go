@@ -1,6 +1,7 @@
 package webauthn
 
 import (
+	"bytes"
 	"encoding/json"
 	"time"
 
@@ -23,14 +24,17 @@ const (
 // and the user handle. Every key needs an id (unique within the config) and a COSE public key
 // that parses; a passkey credential needs its user handle, which becomes its identifier, as a
 // registration sets it. That no other identity holds one of the keys is the store's check
-// when the identity is written (409). A refusal is a 400 in Kratos's error shape. Call the
+// when the identity is written (409). A field the config does not have, at any level, is
+// refused, as the other imports do. A refusal is a 400 in Kratos's error shape. Call the
 // identity manager to persist; it sets a webauthn credential's identifiers from the schema.
 func ImportConfig(ident *identity.Identity, t identity.CredentialsType, config json.RawMessage, now time.Time) error {
 	refuse := func(format string, args ...any) error {
 		return apierr.ErrBadRequest.WithReason("credentials."+string(t)+".config: "+format, args...)
 	}
 	var cfg Config
-	if err := json.Unmarshal(config, &cfg); err != nil {
+	dec := json.NewDecoder(bytes.NewReader(config))
+	dec.DisallowUnknownFields() // as the totp and lookup_secret imports: a field we would drop is refused
+	if err := dec.Decode(&cfg); err != nil {
 		return refuse("the config is not {\"credentials\": […], \"user_handle\": …}: %v", err)
 	}
 	if n := len(cfg.Credentials); n == 0 || n > maxImportedKeys {
