@@ -96,18 +96,16 @@ func (h *Handler) passed(w *flow.Responder, r *http.Request, f *Flow, c *store.C
 		return err
 	}
 	verified := h.Audit.With(r, audit.New(audit.AddressVerified, *c.IdentityID, map[string]any{"via": c.Via, "by": audit.BySelf}))
-	if err := h.Addresses.MarkAddressVerified(verified, *c.IdentityID, c.Via, c.Address, h.Time()); errors.Is(err, apierr.ErrNotFound) {
+	now := h.Time()
+	if err := h.Addresses.MarkAddressVerified(verified, *c.IdentityID, c.Via, c.Address, now); errors.Is(err, apierr.ErrNotFound) {
 		// The address was removed from the identity after the code was sent.
 		return onetime.ErrInvalid
 	} else if err != nil {
 		return err
 	}
-	// The after hooks' ctx.identity is the identity as it is now, the address verified.
-	if h.Hooks != nil {
-		if ident, err = h.Addresses.GetIdentity(r.Context(), *c.IdentityID, false); err != nil {
-			return err
-		}
-	}
+	// The after hooks' ctx.identity is the identity with the address verified: the one read
+	// above, changed as the write changed the stored one (no second read).
+	markVerified(ident, c.Via, c.Address, now)
 	// A refusal of an after hook is shown on the flow (the address stays verified).
 	if err := h.RunAfter(r, f, "", ident, nil); err != nil {
 		if fe, ok := flow.AsFormError(err); ok {
@@ -125,4 +123,21 @@ func (h *Handler) passed(w *flow.Responder, r *http.Request, f *Flow, c *store.C
 	}
 	h.SendAfter(r, f, "", ident, nil)
 	return w.Show(http.StatusOK, f, h.UI(f.ID))
+}
+
+// markVerified does to ident, in memory, what MarkAddressVerified did to the stored identity:
+// the address verified (completed, verified_at kept when it had one) and the identity's
+// version and updated_at moved on.
+func markVerified(ident *identity.Identity, via, value string, now time.Time) {
+	for i, a := range ident.VerifiableAddresses {
+		if a.Via == via && a.Value == value {
+			a.Verified, a.Status, a.UpdatedAt = true, "completed", now
+			if a.VerifiedAt == nil {
+				a.VerifiedAt = &now
+			}
+			ident.VerifiableAddresses[i] = a
+		}
+	}
+	ident.Version++
+	ident.UpdatedAt = now
 }

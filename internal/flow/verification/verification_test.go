@@ -420,7 +420,8 @@ func TestAfterHookSeesVerifiedIdentity(t *testing.T) {
 		t.Fatal(err)
 	}
 	if got.FlowID != f.ID || got.Identity == nil || got.Identity.ID != id.ID.String() ||
-		len(got.Identity.VerifiableAddresses) != 1 || !got.Identity.VerifiableAddresses[0].Verified {
+		len(got.Identity.VerifiableAddresses) != 1 || !got.Identity.VerifiableAddresses[0].Verified ||
+		got.Identity.VerifiableAddresses[0].Status != "completed" || got.Identity.VerifiableAddresses[0].VerifiedAt == nil {
 		t.Fatalf("the hook's ctx: %s", b)
 	}
 }
