@@ -108,12 +108,12 @@ func Run(ctx context.Context, st Store, now time.Time, r Retention, batch int, p
 				return c, err
 			}
 			h := &held{}
-			start := time.Now()
+			start := clockNow()
 			n, err := t.del(context.WithValue(ctx, heldKey{}, h), t.before, size)
 			if err != nil {
 				return c, fmt.Errorf("delete expired %s: %w", t.name, err)
 			}
-			took := time.Since(start)
+			took := clockNow().Sub(start)
 			if h.noted {
 				took = h.took
 			}
@@ -127,7 +127,7 @@ func Run(ctx context.Context, st Store, now time.Time, r Retention, batch int, p
 			}
 			size = paced(size, batch, took)
 			if rest {
-				if err := sleep(ctx, RestFactor*took); err != nil {
+				if err := restFor(ctx, RestFactor*took); err != nil {
 					return c, err
 				}
 			}
@@ -138,7 +138,7 @@ func Run(ctx context.Context, st Store, now time.Time, r Retention, batch int, p
 		return c, nil
 	}
 	for {
-		start := time.Now()
+		start := clockNow()
 		n, err := rc.ReclaimSpace(ctx, reclaimPages)
 		if err != nil {
 			return c, fmt.Errorf("reclaim free pages: %w", err)
@@ -147,7 +147,7 @@ func Run(ctx context.Context, st Store, now time.Time, r Retention, batch int, p
 		if n < reclaimPages {
 			return c, nil
 		}
-		if err := sleep(ctx, time.Since(start)); err != nil {
+		if err := restFor(ctx, clockNow().Sub(start)); err != nil {
 			return c, err
 		}
 	}
@@ -190,6 +190,15 @@ func paced(size, maxSize int, took time.Duration) int {
 	}
 	return size
 }
+
+// clockNow and restFor are how Run times a batch and rests after it: the machine's monotonic
+// clock (the server's clock may be a test's fixed one, and a batch's length is real time) and
+// a timer. The package's tests replace both with a fake clock, so that what they check of the
+// pacing does not depend on how busy the machine is.
+var (
+	clockNow = time.Now
+	restFor  = sleep
+)
 
 func sleep(ctx context.Context, d time.Duration) error {
 	t := time.NewTimer(d)

@@ -3,6 +3,7 @@ package cleanup
 import (
 	"context"
 	"errors"
+	"slices"
 	"testing"
 	"time"
 )
@@ -111,40 +112,83 @@ func TestPaced(t *testing.T) {
 	}
 }
 
-// slowStore is a single-writer fakeStore whose session deletes each take a while and record
-// when they began and ended.
+// fakeClock stands in for Run's clock and rests (clockNow, restFor): time moves only when a
+// batch "takes" it or Run rests, and every move is recorded.
+type fakeClock struct {
+	now   time.Time
+	rests []time.Duration
+}
+
+func (c *fakeClock) rest(_ context.Context, d time.Duration) error {
+	c.rests = append(c.rests, d)
+	c.now = c.now.Add(d)
+	return nil
+}
+
+// useFakeClock makes Run use a fake clock until the test ends.
+func useFakeClock(t *testing.T) *fakeClock {
+	c := &fakeClock{now: time.Date(2026, 12, 6, 12, 0, 0, 0, time.UTC)}
+	prevNow, prevRest := clockNow, restFor
+	clockNow, restFor = func() time.Time { return c.now }, c.rest
+	t.Cleanup(func() { clockNow, restFor = prevNow, prevRest })
+	return c
+}
+
+// slowStore is a single-writer fakeStore whose session deletes each take a while on a fake
+// clock and record when they began and ended.
 type slowStore struct {
 	fakeStore
-	took        time.Duration
+	clock       *fakeClock
+	took        []time.Duration // one per batch, the last repeated
 	starts, end []time.Time
 }
 
 func (s *slowStore) SingleWriter() bool { return true }
 
 func (s *slowStore) DeleteSessionsExpiredBefore(ctx context.Context, t time.Time, limit int) (int, error) {
-	s.starts = append(s.starts, time.Now())
-	time.Sleep(s.took)
-	s.end = append(s.end, time.Now())
+	s.starts = append(s.starts, s.clock.now)
+	s.clock.now = s.clock.now.Add(s.took[min(len(s.starts), len(s.took))-1])
+	s.end = append(s.end, s.clock.now)
 	return s.fakeStore.DeleteSessionsExpiredBefore(ctx, t, limit)
 }
 
 // TestRunRestsOnSingleWriter: on a single-writer store each batch is followed by a rest of
 // twice its own length before the next one begins, so other writers get two thirds of the
-// writer.
+// writer; the batches' lengths differ, and each rest follows its own batch's. On a fake clock:
+// the rests are exact, whatever else the machine runs.
 func TestRunRestsOnSingleWriter(t *testing.T) {
-	// 15 ms is between BatchTarget/2 and BatchTarget, so the batch size stays 10: four batches.
-	st := &slowStore{fakeStore: fakeStore{sessions: 35, cutoffs: map[string]time.Time{}}, took: 15 * time.Millisecond}
-	c, err := Run(context.Background(), st, time.Now(), Default, 10, nil)
+	clk := useFakeClock(t)
+	// 15-20 ms is between BatchTarget/2 and BatchTarget, so the batch size stays 10: four batches.
+	took := []time.Duration{15 * time.Millisecond, 20 * time.Millisecond, 13 * time.Millisecond, 18 * time.Millisecond}
+	st := &slowStore{fakeStore: fakeStore{sessions: 35, cutoffs: map[string]time.Time{}}, clock: clk, took: took}
+	c, err := Run(context.Background(), st, clk.now, Default, 10, nil)
 	if err != nil || c.Sessions != 35 {
 		t.Fatalf("cleanup: %+v, %v", c, err)
 	}
 	if len(st.starts) != 4 {
 		t.Fatalf("%d batches, want 4", len(st.starts))
 	}
+	// A rest after each full batch (the last, short one ends the table); the other tables have
+	// nothing to delete, so they rest never.
+	if want := []time.Duration{30 * time.Millisecond, 40 * time.Millisecond, 26 * time.Millisecond}; !slices.Equal(clk.rests, want) {
+		t.Fatalf("rests %v, want twice each batch's length %v", clk.rests, want)
+	}
 	for i := 1; i < len(st.starts); i++ {
-		took := st.end[i-1].Sub(st.starts[i-1])
-		if rest := st.starts[i].Sub(st.end[i-1]); rest < 2*took {
-			t.Errorf("batch %d took %s and was followed by a rest of %s, want at least %s", i, took, rest, 2*took)
+		if rest := st.starts[i].Sub(st.end[i-1]); rest != 2*took[i-1] {
+			t.Errorf("batch %d took %s and was followed by a rest of %s, want %s", i, took[i-1], rest, 2*took[i-1])
 		}
+	}
+}
+
+// TestRunRestsOnlyOnSingleWriter: a store with more than one writer gets its batches back to
+// back.
+func TestRunRestsOnlyOnSingleWriter(t *testing.T) {
+	clk := useFakeClock(t)
+	st := &fakeStore{sessions: 35, cutoffs: map[string]time.Time{}}
+	if c, err := Run(context.Background(), st, clk.now, Default, 10, nil); err != nil || c.Sessions != 35 {
+		t.Fatalf("cleanup: %+v, %v", c, err)
+	}
+	if len(clk.rests) != 0 {
+		t.Fatalf("rests %v on a store with more than one writer", clk.rests)
 	}
 }
