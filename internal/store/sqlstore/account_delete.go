@@ -44,19 +44,18 @@ func (s *Store) DeleteAccount(ctx context.Context, id, sessionID uuid.UUID, now 
 		if err != nil {
 			return mapErr(err, "delete account: check session")
 		}
+		// The codes go in three statements, each through an index (one_time_codes'
+		// identity_id and address): one statement ORing the three conditions scanned the
+		// whole table.
 		for _, st := range []struct{ what, sql string }{
-			{"codes", `DELETE FROM one_time_codes WHERE identity_id = ?
-				OR address IN (SELECT value FROM identity_verifiable_addresses WHERE identity_id = ?)
-				OR address IN (SELECT value FROM identity_recovery_addresses WHERE identity_id = ?)`},
+			{"codes", "DELETE FROM one_time_codes WHERE identity_id = ?"},
+			{"codes sent to the addresses", s.d.deleteCodesTo("identity_verifiable_addresses")},
+			{"codes sent to the recovery addresses", s.d.deleteCodesTo("identity_recovery_addresses")},
 			{"flows", "DELETE FROM flows WHERE identity_id = ?"},
 			{"sessions", "DELETE FROM sessions WHERE identity_id = ?"},
 			{"identity", "DELETE FROM identities WHERE id = ?"},
 		} {
-			args := []any{id}
-			if st.what == "codes" {
-				args = []any{id, id, id}
-			}
-			if _, err := tx.exec(ctx, st.sql, args...); err != nil {
+			if _, err := tx.exec(ctx, st.sql, id); err != nil {
 				return mapErr(err, "delete account: "+st.what)
 			}
 		}

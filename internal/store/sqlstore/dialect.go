@@ -116,3 +116,16 @@ func (d dialect) lockRow() string {
 	}
 	return ""
 }
+
+// deleteCodesTo deletes the one-time codes sent to an address that addressTable holds for one
+// identity (one "?": the identity's id), through the codes' address index
+// (one_time_codes_address_idx): PostgreSQL and SQLite look the addresses up and then each
+// one's codes for "address IN (SELECT …)"; MySQL/MariaDB (MariaDB before 11.1) run a
+// single-table DELETE's IN subquery as a dependent subquery for every row of the table, so
+// there it is a multi-table DELETE joining the addresses.
+func (d dialect) deleteCodesTo(addressTable string) string {
+	if d.name == "mysql" {
+		return "DELETE c FROM one_time_codes c JOIN " + addressTable + " a ON c.address = a.value WHERE a.identity_id = ?"
+	}
+	return "DELETE FROM one_time_codes WHERE address IN (SELECT value FROM " + addressTable + " WHERE identity_id = ?)"
+}

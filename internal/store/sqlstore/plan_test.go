@@ -59,6 +59,11 @@ func fillForPlans(t *testing.T, db *sql.DB) {
 		fmt.Sprintf(`INSERT INTO flows (id, kind, identity_id, expires_at, data, created_at, updated_at)
 			SELECT md5('f' || n)::uuid, 'settings', md5('i' || (1 + n %% %d))::uuid, now() + interval '1 hour' - (n || ' seconds')::interval,
 				'{}', now(), now() FROM generate_series(1, %d) n`, planIdentities, planIdentities),
+		// A verification code per flow, sent to an address of an identity by a flow naming none.
+		`INSERT INTO one_time_codes (id, flow_id, purpose, method, identity_id, via, address, hash, attempts, expires_at, created_at)
+			SELECT md5('o' || f.id)::uuid, f.id, 'verification', 'code', NULL, 'email', 'user' || (1 + n % ` + fmt.Sprint(planIdentities) + `) || '@example.org',
+				sha256(('o' || n)::bytea), 0, now() + interval '1 hour', now()
+			FROM (SELECT id, row_number() OVER (ORDER BY id) AS n FROM flows) f`,
 		"ANALYZE",
 	}
 	for _, q := range stmts {
@@ -73,16 +78,20 @@ func fillForPlans(t *testing.T, db *sql.DB) {
 type planFixture struct {
 	identity, flow string // SQL expressions of their ids
 	token, email   string
+	// other is the SQL expression of another identity's id, which deletes its own account.
+	other string
 }
 
 // fillFixture is what fillForPlans wrote.
-var fillFixture = planFixture{identity: "md5('i' || 42)::uuid", flow: "md5('f' || 42)::uuid", token: "t42", email: "user42@example.org"}
+var fillFixture = planFixture{identity: "md5('i' || 42)::uuid", flow: "md5('f' || 42)::uuid", token: "t42", email: "user42@example.org",
+	other: "md5('i' || 43)::uuid"}
 
 // scaleFixture is identity k of what bench/scale's PostgreSQL builder writes
 // (bench/scale/build_pg.go); even identities have a settings flow.
 func scaleFixture(k int) planFixture {
 	return planFixture{identity: fmt.Sprintf("md5('identity-%d')::uuid", k), flow: fmt.Sprintf("md5('flow-%d')::uuid", k),
-		token: fmt.Sprintf("scale-token-%d-0", k), email: fmt.Sprintf("user%d@scale.example", k)}
+		token: fmt.Sprintf("scale-token-%d-0", k), email: fmt.Sprintf("user%d@scale.example", k),
+		other: fmt.Sprintf("md5('identity-%d')::uuid", k+1)}
 }
 
 type recorded struct {
@@ -156,6 +165,13 @@ func hotQueries(t *testing.T, s *Store, fx planFixture) []recorded {
 	_, err = s.DeleteFlowsExpiredBefore(ctx, time.Now(), 500)
 	check("delete expired flows", err)
 	check("delete identity", s.DeleteIdentity(ctx, ident))
+	var other uuid.UUID
+	check("another identity", s.rdb.QueryRowContext(ctx, "SELECT "+fx.other).Scan(&other))
+	o := &session.Session{Active: true, IdentityID: other, TokenHash: fmt.Appendf(nil, "plan-test-own-%d", time.Now().UnixNano()), AAL: session.AAL1,
+		ExpiresAt: time.Now().Add(time.Hour)}
+	_, err = s.CreateSessionCapped(ctx, o, 3)
+	check("the other's session", err)
+	check("delete own account", s.DeleteAccount(ctx, other, o.ID, time.Now(), nil))
 	return out
 }
 
@@ -280,6 +296,25 @@ func TestPostgresHotQueryPlans(t *testing.T) {
 		t.Errorf("%v in the plan (planner's own choice, default page costs) of\n%s", bad, q)
 	}
 
+	// A self-service account deletion's code deletes find the codes by identity and by the
+	// identity's addresses through indexes (migration 0022): ORed in one statement, or without
+	// the address index, they scanned the whole table.
+	var codes []recorded
+	for _, r := range qs {
+		if strings.HasPrefix(strings.TrimSpace(r.query), "DELETE FROM one_time_codes") {
+			codes = append(codes, r)
+		}
+	}
+	if len(codes) == 0 {
+		t.Fatal("recorded no delete of one-time codes")
+	}
+	largeTables["one_time_codes"] = true
+	defer delete(largeTables, "one_time_codes")
+	for q, bad := range explainAll(t, s.wdb, codes, strictPlanner) {
+		t.Errorf("%v in the plan of\n%s", bad, q)
+	}
+	delete(largeTables, "one_time_codes")
+
 	var addresses []recorded
 	for _, r := range qs {
 		if strings.Contains(r.query, "FROM identity_verifiable_addresses") {
@@ -363,6 +398,11 @@ func TestPostgresKeysetPagesStartAtTheToken(t *testing.T) {
 		`INSERT INTO audit_events (id, identity_id, type, address, user_agent, details, created_at)
 			SELECT md5('e' || n)::uuid, md5('i' || 42)::uuid, 'sign_in', '192.0.2.1', 'test', '{}',
 				now() - (n || ' seconds')::interval FROM generate_series(1, 5000) n`,
+		// A verification code per flow, sent to an address of an identity by a flow naming none.
+		`INSERT INTO one_time_codes (id, flow_id, purpose, method, identity_id, via, address, hash, attempts, expires_at, created_at)
+			SELECT md5('o' || f.id)::uuid, f.id, 'verification', 'code', NULL, 'email', 'user' || (1 + n % ` + fmt.Sprint(planIdentities) + `) || '@example.org',
+				sha256(('o' || n)::bytea), 0, now() + interval '1 hour', now()
+			FROM (SELECT id, row_number() OVER (ORDER BY id) AS n FROM flows) f`,
 		"ANALYZE",
 	} {
 		if _, err := s.wdb.ExecContext(ctx, q); err != nil {
