@@ -49,6 +49,9 @@ type Server struct {
 	Admin  *httptest.Server
 	Clock  *Clock
 	Config *config.Config
+	// Store is the database the server runs on (App.Store is it with the login throttle's
+	// counters kept apart per server, see throttleKeys).
+	Store *sqlstore.Store
 }
 
 // Option adjusts the server before it starts.
@@ -172,7 +175,9 @@ func Start(t testing.TB, opts ...Option) *Server {
 	if o.log != nil {
 		log = o.log
 	}
-	app, err := server.Build(ctx, cfg, st, log, clock.Now)
+	keyed := newThrottleKeys(st)
+	t.Cleanup(keyed.clear)
+	app, err := server.Build(ctx, cfg, keyed, log, clock.Now)
 	if err != nil {
 		t.Fatalf("apptest: build: %v", err)
 	}
@@ -182,7 +187,7 @@ func Start(t testing.TB, opts ...Option) *Server {
 		defer cancel()
 		_ = app.WebHooks.Wait(ctx)
 	})
-	s := &Server{App: app, Clock: clock, Config: cfg}
+	s := &Server{App: app, Clock: clock, Config: cfg, Store: st}
 	if o.courier {
 		if app.CourierWorker == nil {
 			t.Fatal("apptest: WithCourierWorker needs a channel: set COURIER_SMTP_CONNECTION_URI")

@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/portico-auth/portico/internal/apptest"
-	"github.com/portico-auth/portico/internal/store/sqlstore"
 )
 
 // readyStatuses returns /health/ready's status on both listeners and both admin spellings.
@@ -47,7 +46,7 @@ func TestReadyFailsWhenTheDatabaseCannotWrite(t *testing.T) {
 	if got := readyStatuses(t, s); !allStatus(got, http.StatusOK) {
 		t.Fatalf("ready before: %v", got)
 	}
-	db := s.App.Store.(*sqlstore.Store).DB() // the single writer connection
+	db := s.Store.DB() // the single writer connection
 	if _, err := db.Exec("PRAGMA query_only = 1"); err != nil {
 		t.Fatal(err)
 	}

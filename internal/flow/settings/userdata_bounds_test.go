@@ -16,7 +16,6 @@ import (
 	"github.com/portico-auth/portico/internal/flow/settings"
 	"github.com/portico-auth/portico/internal/identity"
 	"github.com/portico-auth/portico/internal/session"
-	"github.com/portico-auth/portico/internal/store/sqlstore"
 )
 
 // TestTraitsAndMetadataAreBounded: identity.traits_max_bytes and identity.metadata_max_bytes
@@ -122,7 +121,7 @@ func flowsOfOneIdentityAreBounded(t *testing.T, s *apptest.Server) {
 		t.Fatal(err)
 	}
 	token := s.IssueSession(t, ident, session.AAL1)
-	db := s.App.Store.(*sqlstore.Store).DB()
+	db := s.Store.DB()
 	size := func() (rows, bytes int) {
 		t.Helper()
 		if err := db.QueryRow(`SELECT COUNT(*), COALESCE(SUM(LENGTH(data) + COALESCE(LENGTH(private), 0)), 0) FROM flows`).Scan(&rows, &bytes); err != nil {
