@@ -3,6 +3,7 @@ package flow
 import (
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 
 	"github.com/portico-auth/portico/internal/httpx"
@@ -20,10 +21,15 @@ func Reply(w http.ResponseWriter, status int, v any) {
 	httpx.WriteJSON(w, status, v)
 }
 
-// ReplyEncoded writes body, a flow already encoded as JSON, with the given status.
+// ReplyEncoded writes body, a flow already encoded as JSON, with the given status. The length
+// is sent up front: a flow is kilobytes (more than net/http buffers before it switches to
+// chunked encoding), and a chunked reply cost a third write to the connection, for the last
+// chunk, after the handler returned.
 func ReplyEncoded(w http.ResponseWriter, status int, body []byte) {
 	httpx.NoStore(w)
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	h := w.Header()
+	h.Set("Content-Type", "application/json; charset=utf-8")
+	h.Set("Content-Length", strconv.Itoa(len(body)))
 	w.WriteHeader(status)
 	_, _ = w.Write(body)
 }

@@ -20,6 +20,10 @@ import (
 func NoStore(w http.ResponseWriter) {
 	h := w.Header()
 	h.Set("Cache-Control", "private, no-cache, no-store, must-revalidate")
+	if len(h["Vary"]) == 0 {
+		h["Vary"] = []string{"Origin", "Cookie"} // one allocation, not an Add and its growth
+		return
+	}
 	addVary(h, "Origin")
 	addVary(h, "Cookie")
 }
