@@ -52,7 +52,8 @@ func (h *Handler) create(w *flow.Responder, r *http.Request) error {
 			return apierr.ErrInternal.WithCause(err)
 		}
 	}
-	st, body, err := h.newFlowShown(ctx, r, w.Type(), ident, shown, !w.JSON(), returnTo, token, nil, h.enrolOnly(s.AAL, ident))
+	st, body, err := h.newFlow(ctx, r, flowSpec{Type: w.Type(), Identity: ident, Shown: shown, Bodyless: !w.JSON(),
+		ReturnTo: returnTo, CSRFToken: token, EnrolOnly: h.enrolOnly(s.AAL, ident)})
 	if err != nil {
 		return err
 	}
@@ -78,22 +79,33 @@ func (h *Handler) sessionIdentity(ctx context.Context, s *session.Session) (*ide
 	return ident, nil
 }
 
-// newFlow builds, fills and stores a new flow of type t for ident (with its credentials), and
-// returns it with its JSON encoding (the reply body). from, when not nil, is the flow whose
-// successful submission the new flow follows: the new flow starts with its carried internal
-// values (see Carrier). enrolOnly shows only the second-factor enrolment (see enrol.go).
-func (h *Handler) newFlow(ctx context.Context, r *http.Request, t flow.Type, ident *identity.Identity, returnTo, csrfToken string, from *Flow, enrolOnly bool) (*stored, []byte, error) {
-	return h.newFlowShown(ctx, r, t, ident, nil, false, returnTo, csrfToken, from, enrolOnly)
+// flowSpec is what a new flow is built from.
+type flowSpec struct {
+	// Type is the flow's type (browser or API).
+	Type flow.Type
+	// Identity is the session's identity, with its credentials.
+	Identity *identity.Identity
+	// Shown is Identity's JSON as the reply shows it (nil: encoded when the flow is);
+	// Bodyless builds no reply body (the caller redirects).
+	Shown    []byte
+	Bodyless bool
+	// ReturnTo and CSRFToken are the flow's return_to and the form's CSRF token.
+	ReturnTo, CSRFToken string
+	// From, when not nil, is the flow whose successful submission the new flow follows: the
+	// new flow starts with its carried internal values (see Carrier) and runs no before hooks.
+	From *Flow
+	// EnrolOnly shows only the second-factor enrolment (see enrol.go).
+	EnrolOnly bool
 }
 
-// newFlowShown is newFlow with ident's JSON as the reply shows it (nil: encoded here), or
-// without a reply body (bodyless: the caller redirects).
-func (h *Handler) newFlowShown(ctx context.Context, r *http.Request, t flow.Type, ident *identity.Identity, shown []byte, bodyless bool, returnTo, csrfToken string, from *Flow, enrolOnly bool) (*stored, []byte, error) {
-	st, e, err := h.buildFlowShown(ctx, r, t, ident, shown, bodyless, returnTo, csrfToken, from, enrolOnly)
+// newFlow builds, fills and stores a new flow as spec says, and returns it with its JSON
+// encoding (the reply body; nil when spec.Bodyless).
+func (h *Handler) newFlow(ctx context.Context, r *http.Request, spec flowSpec) (*stored, []byte, error) {
+	st, e, err := h.buildFlow(ctx, r, spec)
 	if err != nil {
 		return nil, nil, err
 	}
-	if from == nil {
+	if spec.From == nil {
 		// A flow that follows a successful submission is no new start: no before hooks.
 		if err := h.RunBefore(r, &st.Flow); err != nil {
 			return nil, nil, err
@@ -102,21 +114,19 @@ func (h *Handler) newFlowShown(ctx context.Context, r *http.Request, t flow.Type
 	if err := h.deps.Store.CreateFlow(ctx, e.rec); err != nil {
 		return nil, nil, fmt.Errorf("store settings flow: %w", err)
 	}
-	if err := h.trim(ctx, ident.ID, st.ID); err != nil {
+	if err := h.trim(ctx, spec.Identity.ID, st.ID); err != nil {
 		return nil, nil, err
 	}
 	return st, e.body, nil
 }
 
-// buildFlowShown builds and fills a new flow as newFlow does, and encodes it, without storing
-// it: with ident's JSON as the reply shows it (nil: encoded here), or without a reply body
-// (bodyless).
-func (h *Handler) buildFlowShown(ctx context.Context, r *http.Request, t flow.Type, ident *identity.Identity, shown []byte, bodyless bool, returnTo, csrfToken string, from *Flow, enrolOnly bool) (*stored, encoded, error) {
+// buildFlow builds and fills a new flow as newFlow does, and encodes it, without storing it.
+func (h *Handler) buildFlow(ctx context.Context, r *http.Request, spec flowSpec) (*stored, encoded, error) {
 	st := &stored{Flow: Flow{
-		Base:  flow.NewBase(t, r, h.Public, ActionPath, h.Time(), h.Lifespan),
+		Base:  flow.NewBase(spec.Type, r, h.Public, ActionPath, h.Time(), h.Lifespan),
 		State: StateShowForm,
-	}, shownJSON: shown, bodyless: bodyless}
-	if from != nil {
+	}, shownJSON: spec.Shown, bodyless: spec.Bodyless}
+	if from := spec.From; from != nil {
 		for _, m := range h.methods {
 			if c, ok := m.(Carrier); ok {
 				for _, k := range c.CarriedKeys() {
@@ -130,8 +140,8 @@ func (h *Handler) buildFlowShown(ctx context.Context, r *http.Request, t flow.Ty
 			}
 		}
 	}
-	st.ReturnTo = returnTo
-	if err := h.fill(ctx, &st.Flow, ident, csrfToken, enrolOnly); err != nil {
+	st.ReturnTo = spec.ReturnTo
+	if err := h.fill(ctx, &st.Flow, spec.Identity, spec.CSRFToken, spec.EnrolOnly); err != nil {
 		return nil, encoded{}, err
 	}
 	e, err := encode(st, h.sealer)

@@ -20,7 +20,7 @@ import (
 // an API flow).
 func (h *Handler) StartRecovered(ctx context.Context, r *http.Request, t flow.Type, ident *identity.Identity, csrfToken string, msg text.Message) (uuid.UUID, string, error) {
 	// The recovery's session is a new aal1 one: under forced enrolment it must enrol first.
-	st, _, err := h.newFlow(ctx, r, t, ident, "", csrfToken, nil, h.enrolOnly(session.AAL1, ident))
+	st, _, err := h.newFlow(ctx, r, flowSpec{Type: t, Identity: ident, CSRFToken: csrfToken, EnrolOnly: h.enrolOnly(session.AAL1, ident)})
 	if err != nil {
 		return uuid.Nil, "", err
 	}

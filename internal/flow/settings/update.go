@@ -364,7 +364,8 @@ func (h *Handler) success(ctx context.Context, r *http.Request, s *session.Sessi
 	// The next form posts to a fresh flow, as Kratos does; this flow shows its form (showNext).
 	// An enrolment that lifted the session to aal2 opens the whole form again.
 	// next is never shown on its own here: it is built without a reply body.
-	next, ne, err := h.buildFlowShown(ctx, r, st.Type, ident, nil, true, st.ReturnTo, token, &st.Flow, h.enrolOnly(s.AAL, ident))
+	next, ne, err := h.buildFlow(ctx, r, flowSpec{Type: st.Type, Identity: ident, Bodyless: true, ReturnTo: st.ReturnTo,
+		CSRFToken: token, From: &st.Flow, EnrolOnly: h.enrolOnly(s.AAL, ident)})
 	if err != nil {
 		return nil, err
 	}
@@ -523,7 +524,8 @@ func (h *Handler) replaceExpired(w *flow.Responder, r *http.Request, s *session.
 	if err != nil {
 		return err
 	}
-	next, _, err := h.newFlow(r.Context(), r, st.Type, ident, st.ReturnTo, token, nil, h.enrolOnly(s.AAL, ident))
+	next, _, err := h.newFlow(r.Context(), r, flowSpec{Type: st.Type, Identity: ident, ReturnTo: st.ReturnTo, CSRFToken: token,
+		EnrolOnly: h.enrolOnly(s.AAL, ident)})
 	if err != nil {
 		return err
 	}
