@@ -61,6 +61,9 @@ func cleanupCmd() *cobra.Command {
 			}
 			fmt.Fprintf(out, "done: %d flows, %d sessions and %d login-failure counters deleted (and %d self-service errors, %d courier messages, %d audit events) in %s\n",
 				c.Flows, c.Sessions, c.LoginFailures, c.Errors, c.Messages, c.Events, time.Since(start).Round(time.Millisecond))
+			if c.DeletedIdentities > 0 {
+				fmt.Fprintf(out, "%d rows of deleted identities removed (deletions that were interrupted after the identity was gone)\n", c.DeletedIdentities)
+			}
 			if c.ReclaimedPages > 0 {
 				fmt.Fprintf(out, "%d free pages handed back to the file system\n", c.ReclaimedPages)
 			}

@@ -1,5 +1,6 @@
 // Package cleanup deletes what has expired — self-service flows, sessions, login-failure
-// counters, stored self-service errors, delivered courier messages and old audit events — in small, paced batches, so tables stay bounded
+// counters, stored self-service errors, delivered courier messages and old audit events — and
+// finishes identity deletions that were interrupted after their first step, in small, paced batches, so tables stay bounded
 // without long locks and without stalling SQLite's single writer (anyone can make the server
 // store a flow or an error). The server's background loop and the `portico cleanup` command
 // both run it.
@@ -13,6 +14,7 @@ import (
 
 // Store is the part of the store cleanup needs (satisfied by store.Store).
 type Store interface {
+	PurgeDeletedIdentities(ctx context.Context, t time.Time, limit int) (int, error)
 	DeleteFlowsExpiredBefore(ctx context.Context, t time.Time, limit int) (int, error)
 	DeleteSessionsExpiredBefore(ctx context.Context, t time.Time, limit int) (int, error)
 	DeleteFailuresBefore(ctx context.Context, t time.Time, limit int) (int, error)
@@ -44,7 +46,10 @@ var Default = Retention{Flows: time.Hour, Sessions: 24 * time.Hour, LoginFailure
 	Events: 90 * 24 * time.Hour}
 
 // Counts are the rows deleted per table, and the free pages handed back to the file system.
+// DeletedIdentities counts the rows (sessions and identity rows) of deleted identities that
+// an interrupted deletion had left.
 type Counts struct {
+	DeletedIdentities                                        int
 	Flows, Sessions, LoginFailures, Errors, Messages, Events int
 	ReclaimedPages                                           int
 }
@@ -94,6 +99,9 @@ func Run(ctx context.Context, st Store, now time.Time, r Retention, batch int, p
 		before time.Time
 		count  *int
 	}{
+		// Deleted identities have no retention: their rows are already gone for every
+		// reader, and what is left of them is finished as soon as the cleanup sees it.
+		{"deleted identities", st.PurgeDeletedIdentities, now, &c.DeletedIdentities},
 		{"flows", st.DeleteFlowsExpiredBefore, now.Add(-r.Flows), &c.Flows},
 		{"sessions", st.DeleteSessionsExpiredBefore, now.Add(-r.Sessions), &c.Sessions},
 		{"login failures", st.DeleteFailuresBefore, now.Add(-r.LoginFailures), &c.LoginFailures},

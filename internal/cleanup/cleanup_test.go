@@ -10,15 +10,20 @@ import (
 
 // fakeStore has a number of expired rows per table and records the cutoffs it was given.
 type fakeStore struct {
-	flows, sessions, failures, errors, messages, events int
-	cutoffs                                             map[string]time.Time
-	fail                                                error
+	deleted, flows, sessions, failures, errors, messages, events int
+	cutoffs                                                      map[string]time.Time
+	fail                                                         error
 }
 
 func take(left *int, limit int) int {
 	n := min(*left, limit)
 	*left -= n
 	return n
+}
+
+func (f *fakeStore) PurgeDeletedIdentities(_ context.Context, t time.Time, limit int) (int, error) {
+	f.cutoffs["deleted"] = t
+	return take(&f.deleted, limit), nil
 }
 
 func (f *fakeStore) DeleteFlowsExpiredBefore(_ context.Context, t time.Time, limit int) (int, error) {
@@ -56,7 +61,7 @@ func (f *fakeStore) DeleteEventsBefore(_ context.Context, t time.Time, limit int
 
 func TestRun(t *testing.T) {
 	now := time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)
-	st := &fakeStore{flows: 25, sessions: 3, failures: 2, errors: 12, messages: 4, events: 7, cutoffs: map[string]time.Time{}}
+	st := &fakeStore{deleted: 14, flows: 25, sessions: 3, failures: 2, errors: 12, messages: 4, events: 7, cutoffs: map[string]time.Time{}}
 	var batches, dones int
 	c, err := Run(context.Background(), st, now, Default, 10, func(table string, deleted int, done bool) {
 		batches++
@@ -67,13 +72,13 @@ func TestRun(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c != (Counts{Flows: 25, Sessions: 3, LoginFailures: 2, Errors: 12, Messages: 4, Events: 7}) {
+	if c != (Counts{DeletedIdentities: 14, Flows: 25, Sessions: 3, LoginFailures: 2, Errors: 12, Messages: 4, Events: 7}) {
 		t.Fatalf("counts %+v", c)
 	}
-	if batches != 9 || dones != 6 {
-		t.Fatalf("progress called %d times (%d done), want 9 (6 done)", batches, dones)
+	if batches != 11 || dones != 7 {
+		t.Fatalf("progress called %d times (%d done), want 11 (7 done)", batches, dones)
 	}
-	if st.cutoffs["flows"] != now.Add(-time.Hour) || st.cutoffs["sessions"] != now.Add(-24*time.Hour) || st.cutoffs["failures"] != now.Add(-24*time.Hour) || st.cutoffs["errors"] != now.Add(-time.Hour) ||
+	if st.cutoffs["deleted"] != now || st.cutoffs["flows"] != now.Add(-time.Hour) || st.cutoffs["sessions"] != now.Add(-24*time.Hour) || st.cutoffs["failures"] != now.Add(-24*time.Hour) || st.cutoffs["errors"] != now.Add(-time.Hour) ||
 		st.cutoffs["messages"] != now.Add(-7*24*time.Hour) || st.cutoffs["events"] != now.Add(-90*24*time.Hour) {
 		t.Fatalf("cutoffs %v", st.cutoffs)
 	}

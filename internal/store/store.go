@@ -56,15 +56,28 @@ type Identities interface {
 	// flow's success in one write (on SQLite's single writer, one transaction instead of
 	// three). A version conflict or a failure writes none of them.
 	UpdateIdentityWith(ctx context.Context, id *identity.Identity, w IdentityWrites) error
-	// DeleteIdentity removes the identity and everything that belongs to it (sessions too).
+	// DeleteIdentity removes the identity and everything that belongs to it (sessions too):
+	// the identity is gone at once, its rows follow. MarkIdentityDeleted's one transaction
+	// makes it deleted for every reader and writer (not found by any read, its sessions
+	// unusable, its identifiers, addresses and external id free for another identity), with
+	// the audit events ctx carries; then its sessions go in paced batches and last its row. An
+	// identity already deleted, even if its rows are still going, is ErrNotFound. A deletion
+	// interrupted after the first step is finished by PurgeDeletedIdentities.
 	DeleteIdentity(ctx context.Context, id uuid.UUID) error
-	// DeleteAccount is an identity deleting itself: in one transaction it removes identity id
-	// with everything it holds (credentials, identifiers, addresses, sessions, flows, one-time
-	// codes, also those sent to its addresses by flows not tied to it) and queues notices,
-	// but only while session sessionID of that identity is live at now. Otherwise nothing
-	// changes and the error is session.ErrInactive (a revoked session deletes nothing); an
-	// identity that is gone is ErrNotFound. A session, flow or identity update written
-	// concurrently is either deleted with it or refused: never a half-deleted identity.
+	// MarkIdentityDeleted is DeleteIdentity's first step alone: what an interrupted deletion
+	// leaves (the rows that remain are the cleanup's, PurgeDeletedIdentities).
+	MarkIdentityDeleted(ctx context.Context, id uuid.UUID) error
+	// PurgeDeletedIdentities removes up to limit (≤ 0: all) remaining rows (sessions, then the
+	// identity row) of identities deleted at or before t, and returns how many it removed.
+	PurgeDeletedIdentities(ctx context.Context, t time.Time, limit int) (int, error)
+	// DeleteAccount is an identity deleting itself, as DeleteIdentity: in one transaction it
+	// makes identity id deleted for every reader (its credentials, identifiers, addresses,
+	// flows and one-time codes, also those sent to its addresses by flows not tied to it, go
+	// in it) and queues notices, but only while session sessionID of that identity is live at
+	// now; then its sessions and row follow. Otherwise nothing changes and the error is
+	// session.ErrInactive (a revoked session deletes nothing); an identity that is gone is
+	// ErrNotFound. A session, flow or identity update written concurrently is either deleted
+	// with it or refused: never a half-deleted identity.
 	DeleteAccount(ctx context.Context, id, sessionID uuid.UUID, now time.Time, notices []*Message) error
 	// ListIdentities returns a page ordered by id and the token of the next page ("" = last).
 	ListIdentities(ctx context.Context, f IdentityFilter, p ListParams) ([]*identity.Identity, string, error)

@@ -33,7 +33,7 @@ func (s *Store) SetAddressStatus(ctx context.Context, identityID uuid.UUID, via,
 
 func (s *Store) addressWrite(ctx context.Context, identityID uuid.UUID, at any, query string, args ...any) error {
 	return s.inTx(ctx, func(tx q) error {
-		res, err := tx.exec(ctx, "UPDATE identities SET version = version + 1, updated_at = ? WHERE id = ?", at, identityID)
+		res, err := tx.exec(ctx, "UPDATE identities AS i SET version = version + 1, updated_at = ? WHERE i.id = ? AND "+liveIdentity, at, identityID)
 		if err != nil {
 			return mapErr(err, "update identity version")
 		}

@@ -277,9 +277,9 @@ func (s *Store) updateIdentityAt(ctx context.Context, id *identity.Identity, now
 	updatedAt := now
 	s.prepareIdentity(id, now)
 	err := s.inTx(ctx, func(tx q) error {
-		res, err := tx.exec(ctx, `UPDATE identities SET schema_id = ?, state = ?, state_changed_at = ?, traits = ?,
+		res, err := tx.exec(ctx, `UPDATE identities AS i SET schema_id = ?, state = ?, state_changed_at = ?, traits = ?,
 			metadata_public = ?, metadata_admin = ?, organization_id = ?, external_id = ?, version = version + 1, updated_at = ?
-			WHERE id = ? AND version = ?`,
+			WHERE i.id = ? AND i.version = ? AND `+liveIdentity,
 			id.SchemaID, string(id.State), s.d.nullTime(id.StateChangedAt), jsonOr(id.Traits, "{}"),
 			jsonText(id.MetadataPublic), jsonText(id.MetadataAdmin), nullUUID(id.OrganizationID),
 			nullString(id.ExternalID), s.d.time(updatedAt), id.ID, id.Version)
@@ -290,7 +290,7 @@ func (s *Store) updateIdentityAt(ctx context.Context, id *identity.Identity, now
 			return mapErr(err, "update identity")
 		} else if n == 0 {
 			var one int
-			err := tx.row(ctx, "SELECT 1 FROM identities WHERE id = ?", id.ID).Scan(&one)
+			err := tx.row(ctx, "SELECT 1 FROM identities i WHERE i.id = ? AND "+liveIdentity, id.ID).Scan(&one)
 			if err == sql.ErrNoRows {
 				return errIdentityNotFound
 			}
@@ -335,47 +335,22 @@ const identityDeleteTarget = 25 * time.Millisecond
 // 600 MB file; with twice as long, 0.61 (bench/results/scale-2026-12-06-b.md).
 const identityDeleteRest = 2
 
-// DeleteIdentity removes the identity and everything it holds. Its sessions go first, in
-// batches of at most identityDeleteBatch paced to identityDeleteTarget, each its own short
-// write, with a rest twice as long as the batch held the writer on SQLite (identityDeleteRest):
-// one cascading delete of an identity with 1,000 sessions dirtied ~4,400 pages (18 MB of WAL)
-// in one write and held SQLite's single writer for 278 ms, so every sign-in and settings write
-// waited. Then one statement deletes the identity, and foreign keys cascade to the rest
-// (credentials, addresses, flows: a few rows, and any session made meanwhile). Each session
-// batch is a delete of sessions the identity's deletion would delete anyway, so a deletion
-// that fails halfway leaves the identity with fewer sessions, never a half-deleted identity.
+// DeleteIdentity deletes the identity at once and its rows after. First one short transaction
+// makes it deleted for every reader (tombstone, with the audit events ctx carries): the admin
+// API, sign-in, the listings and every session read (its sessions stop working) no longer find
+// it, and its identifiers, addresses, credentials, flows and codes are gone, so its e-mail can
+// sign up again. Then its sessions go in batches of at most identityDeleteBatch paced to
+// identityDeleteTarget, each its own short write, with a rest twice as long as the batch held
+// the writer on SQLite (identityDeleteRest): one cascading delete of an identity with 1,000
+// sessions dirtied ~4,400 pages (18 MB of WAL) in one write and held SQLite's single writer
+// for 278 ms, so every sign-in and settings write waited. Last the row itself goes. A deletion
+// interrupted after the tombstone is finished by PurgeDeletedIdentities (the cleanup); an
+// identity already tombstoned is not found.
 func (s *Store) DeleteIdentity(ctx context.Context, id uuid.UUID) error {
-	size := identityDeleteBatch
-	for {
-		n, took, err := s.deleteSessionBatch(ctx, id, size)
-		if err != nil {
-			return err
-		}
-		if n < int64(size) {
-			break
-		}
-		switch {
-		case took > s.deleteTarget:
-			size = max(identityDeleteMin, size/2)
-		case took < s.deleteTarget/2:
-			size = min(identityDeleteBatch, size*2)
-		}
-		if s.SingleWriter() {
-			if err := rest(ctx, identityDeleteRest*took); err != nil {
-				return err
-			}
-		}
+	if err := s.MarkIdentityDeleted(ctx, id); err != nil {
+		return err
 	}
-	// The identity itself, with the audit events ctx carries (the sessions' batches above
-	// carry none: they are not the change the events tell of).
-	defer s.rels.drop(id)
-	return s.audited(ctx, func(x q) error {
-		res, err := x.exec(ctx, "DELETE FROM identities WHERE id = ?", id)
-		if err != nil {
-			return mapErr(err, "delete identity")
-		}
-		return affected(res, errIdentityNotFound)
-	})
+	return s.purgeIdentity(ctx, id)
 }
 
 // deleteSessionBatch deletes up to size of the identity's sessions and returns how many it
@@ -398,7 +373,7 @@ func (s *Store) FindByCredentialsIdentifier(ctx context.Context, t identity.Cred
 
 func (s *Store) getIdentity(ctx context.Context, where string, withCredentials bool, args ...any) (*identity.Identity, error) {
 	r := s.reader()
-	id, err := scanIdentity(r.row(ctx, "SELECT "+identityCols+" FROM identities i "+where, args...))
+	id, err := scanIdentity(r.row(ctx, "SELECT "+identityCols+" FROM identities i "+where+" AND "+liveIdentity, args...))
 	if err == sql.ErrNoRows {
 		return nil, errIdentityNotFound
 	}
@@ -432,7 +407,7 @@ func (s *Store) getIdentity(ctx context.Context, where string, withCredentials b
 func (s *Store) ListIdentities(ctx context.Context, f store.IdentityFilter, p store.ListParams) ([]*identity.Identity, string, error) {
 	size := pageSize(p.PageSize)
 	var (
-		where []string
+		where = []string{liveIdentity}
 		args  []any
 	)
 	if p.PageToken != "" {
@@ -458,10 +433,7 @@ func (s *Store) ListIdentities(ctx context.Context, f store.IdentityFilter, p st
 			args = append(args, id)
 		}
 	}
-	query := "SELECT " + identityCols + " FROM identities i"
-	if len(where) > 0 {
-		query += " WHERE " + strings.Join(where, " AND ")
-	}
+	query := "SELECT " + identityCols + " FROM identities i WHERE " + strings.Join(where, " AND ")
 	query += " ORDER BY i.id LIMIT " + strconv.Itoa(size+1)
 	r := s.reader()
 	out, err := queryAll(ctx, r, "list identities", query, args, scanIdentity)

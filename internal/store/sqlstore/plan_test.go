@@ -164,6 +164,8 @@ func hotQueries(t *testing.T, s *Store, fx planFixture) []recorded {
 	check("delete expired sessions", err)
 	_, err = s.DeleteFlowsExpiredBefore(ctx, time.Now(), 500)
 	check("delete expired flows", err)
+	_, err = s.PurgeDeletedIdentities(ctx, time.Now(), 500)
+	check("finish deleted identities", err)
 	check("delete identity", s.DeleteIdentity(ctx, ident))
 	var other uuid.UUID
 	check("another identity", s.rdb.QueryRowContext(ctx, "SELECT "+fx.other).Scan(&other))

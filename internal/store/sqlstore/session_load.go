@@ -40,7 +40,7 @@ func sessionLoadQuery(d dialect, where string) string {
 	// One NULL for each session and identity column of the first branch.
 	nulls := strings.TrimSuffix(strings.Repeat("NULL, ", sessionLoadCols-1), ", ")
 	var b strings.Builder
-	b.WriteString("WITH ss AS (SELECT s.id AS sid, s.identity_id AS iid FROM sessions s WHERE ")
+	b.WriteString("WITH ss AS (SELECT s.id AS sid, s.identity_id AS iid FROM sessions s JOIN identities i ON i.id = s.identity_id AND " + liveIdentity + " WHERE ")
 	b.WriteString(where)
 	b.WriteString(")\nSELECT 0 AS k, ")
 	b.WriteString(sessionCols)
@@ -83,7 +83,7 @@ func relationsQuery(d dialect) string {
 	if d.name == "postgres" {
 		nullBool, nullTime = "CAST(NULL AS BOOLEAN)", "CAST(NULL AS TIMESTAMPTZ)"
 	}
-	return `WITH ii AS (SELECT i.id AS iid FROM identities i WHERE i.id = ?)
+	return `WITH ii AS (SELECT i.id AS iid FROM identities i WHERE i.id = ? AND ` + liveIdentity + `)
 SELECT 0 AS k, i.id AS r_id, NULL AS r_type, NULL AS r_text, NULL AS r_aux, i.version AS r_version,
 	` + nullBool + ` AS r_verified, ` + nullTime + ` AS r_verified_at, i.updated_at AS r_created, i.updated_at AS r_updated,
 	NULL AS o1, NULL AS o2
@@ -105,7 +105,7 @@ ORDER BY k, o1, o2, r_created`
 // sessionRowQuery reads the session (where, one "?" argument, alias s) and its identity row,
 // in scanSession's order.
 func sessionRowQuery(where string) string {
-	return "SELECT " + sessionCols + ", " + identityCols + " FROM sessions s JOIN identities i ON i.id = s.identity_id WHERE " + where
+	return "SELECT " + sessionCols + ", " + identityCols + " FROM sessions s JOIN identities i ON i.id = s.identity_id AND " + liveIdentity + " WHERE " + where
 }
 
 // sessionLoadCols is the number of columns before the relation columns: k, the session's
