@@ -169,3 +169,99 @@ func loginMessage(t *testing.T, srv *apptest.Server, email, pw string) string {
 	res.JSON(t, &out)
 	return fmt.Sprintf("%d %s", res.StatusCode, out.UI.Messages)
 }
+
+// TestAdminPutRacingDeleteNeverResurrects: 100 clients PUT /admin/identities/{id} again and
+// again while the identity and its 1,000 sessions are deleted. Each PUT answers 200, 404 or
+// 409; none that starts after one of the identity's sessions answered whoami's 401 succeeds
+// (before, the identity took updates while its sessions were deleted); afterwards the
+// identity is 404 for GET and PUT, and its e-mail can be used again.
+func TestAdminPutRacingDeleteNeverResurrects(t *testing.T) {
+	srv := apptest.Start(t, apptest.WithConfig("session:\n  max_per_identity: 0\n"))
+	const pw = "a long enough passphrase 1"
+	victim := srv.CreateIdentity(t, "put-victim@example.org", pw)
+	const n = 1000
+	tokens := make([]string, n)
+	for i := range tokens {
+		tokens[i] = srv.IssueSession(t, victim, session.AAL1)
+		srv.Clock.Advance(1e6)
+	}
+	hc := &http.Client{}
+	do := func(method, url, token, body string) (int, error) {
+		req, err := http.NewRequest(method, url, bytes.NewReader([]byte(body)))
+		if err != nil {
+			return 0, err
+		}
+		if token != "" {
+			req.Header.Set("X-Session-Token", token)
+		}
+		if body != "" {
+			req.Header.Set("Content-Type", "application/json")
+		}
+		res, err := hc.Do(req)
+		if err != nil {
+			return 0, err
+		}
+		defer res.Body.Close()
+		_, err = io.Copy(io.Discard, res.Body)
+		return res.StatusCode, err
+	}
+	ident := srv.AdminURL("/admin/identities/" + victim.ID.String())
+	var (
+		gone, stop atomic.Bool
+		mu         sync.Mutex
+		bad        []string
+		wg         sync.WaitGroup
+	)
+	report := func(format string, args ...any) {
+		mu.Lock()
+		if len(bad) < 10 {
+			bad = append(bad, fmt.Sprintf(format, args...))
+		}
+		mu.Unlock()
+	}
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for !stop.Load() {
+			if c, _ := do(http.MethodGet, srv.PublicURL("/sessions/whoami"), tokens[0], ""); c == http.StatusUnauthorized {
+				gone.Store(true)
+				return
+			}
+		}
+	}()
+	for c := range 100 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; !stop.Load(); i++ {
+				after := gone.Load()
+				body := fmt.Sprintf(`{"schema_id":"default","state":"active","traits":{"email":"put-victim@example.org","name":{"first":"P%d-%d"}}}`, c, i)
+				code, err := do(http.MethodPut, ident, "", body)
+				switch {
+				case err != nil:
+					report("PUT: %v", err)
+				case code == http.StatusOK && after:
+					report("PUT started after a session of the identity answered 401 answered 200")
+				case code != http.StatusOK && code != http.StatusNotFound && code != http.StatusConflict:
+					report("PUT: %d", code)
+				}
+			}
+		}()
+	}
+	code, err := do(http.MethodDelete, ident, "", "")
+	stop.Store(true)
+	wg.Wait()
+	if err != nil || code != http.StatusNoContent {
+		t.Fatalf("DELETE: %d %v", code, err)
+	}
+	for _, b := range bad {
+		t.Error(b)
+	}
+	if c, _ := do(http.MethodGet, ident, "", ""); c != http.StatusNotFound {
+		t.Errorf("GET after the DELETE: %d", c)
+	}
+	if c, _ := do(http.MethodPut, ident, "", `{"schema_id":"default","state":"active","traits":{"email":"put-victim@example.org"}}`); c != http.StatusNotFound {
+		t.Errorf("PUT after the DELETE: %d", c)
+	}
+	srv.CreateIdentity(t, "put-victim@example.org", pw)
+}
