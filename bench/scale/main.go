@@ -139,6 +139,9 @@ func open(ctx context.Context, c config, name string, n int) (*db, error) {
 		return nil, err
 	}
 	st.SetIdentityCacheSize(c.identityCache)
+	// The deletion scenarios time the removal of every row, not only the tombstone after
+	// which an identity's deletion returns to its caller.
+	st.SetPurgeWait(time.Hour)
 	if reuse && c.dsn != "" {
 		return &db{name: name, st: st, ds: pgDataset(n)}, nil
 	}
@@ -162,6 +165,7 @@ func open(ctx context.Context, c config, name string, n int) (*db, error) {
 			return nil, err
 		}
 		st.SetIdentityCacheSize(c.identityCache)
+		st.SetPurgeWait(time.Hour)
 	}
 	fmt.Fprintf(os.Stderr, "built %s: %d identities, %d sessions in %s\n", name, len(ds.ids)+bigIdentities, len(ds.ids)*c.perIdentity+bigIdentities*c.big, time.Since(start).Round(time.Second))
 	return &db{name: name, st: st, ds: ds, path: path}, nil

@@ -141,6 +141,7 @@ func openForServing(ctx context.Context, cfg *config.Config, dev bool, log *slog
 		return nil, err
 	}
 	st.SetIdentityCacheSize(cfg.Serve.IdentityCacheSize)
+	st.SetLogger(log)
 	// An in-memory database starts empty every time: migrating it is the only sensible thing.
 	if dev || cfg.DSN == "memory" {
 		err = migrateAtStart(ctx, st, log)

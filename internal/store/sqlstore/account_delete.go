@@ -67,5 +67,6 @@ func (s *Store) DeleteAccount(ctx context.Context, id, sessionID uuid.UUID, now 
 	if err != nil {
 		return err
 	}
-	return s.purgeIdentity(ctx, id)
+	s.purgeOrLeave(ctx, id)
+	return nil
 }

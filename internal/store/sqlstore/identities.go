@@ -350,7 +350,8 @@ func (s *Store) DeleteIdentity(ctx context.Context, id uuid.UUID) error {
 	if err := s.MarkIdentityDeleted(ctx, id); err != nil {
 		return err
 	}
-	return s.purgeIdentity(ctx, id)
+	s.purgeOrLeave(ctx, id)
+	return nil
 }
 
 // deleteSessionBatch deletes up to size of the identity's sessions and returns how many it

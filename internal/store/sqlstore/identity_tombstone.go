@@ -69,13 +69,57 @@ func (s *Store) MarkIdentityDeleted(ctx context.Context, id uuid.UUID) error {
 	})
 }
 
+// identityPurgeWait is how long a deletion's call waits for the identity's sessions and row to
+// be removed before it returns; the removal goes on in the background after that. The identity
+// is gone for every reader from its tombstone on, so the caller has nothing to wait for: an
+// identity with 10,000 sessions took 46 s to minutes to purge on a SQLite file under constant
+// write load (the batches yield the writer), longer than an admin client's HTTP timeout, and
+// a client that gave up and retried would find a 404.
+const identityPurgeWait = 2 * time.Second
+
+// SetPurgeWait sets how long a deletion waits for its rows to be removed (identityPurgeWait);
+// a benchmark that times the whole removal sets it long.
+func (s *Store) SetPurgeWait(d time.Duration) { s.purgeWait = d }
+
+// purgeOrLeave runs purgeIdentity for an identity whose tombstone is committed, waiting for it
+// at most purgeWait (or until ctx ends); it then goes on in the background until the store is
+// closed. Its error is logged, not returned: the deletion the caller asked for has happened
+// (the identity is gone for every reader), so an error would tell the caller something false
+// and invite a retry that finds nothing (404). PurgeDeletedIdentities, run by the cleanup loop
+// and `portico cleanup`, removes whatever a failed or interrupted purge left.
+func (s *Store) purgeOrLeave(ctx context.Context, id uuid.UUID) {
+	s.bgMu.Lock()
+	if s.bgClosed {
+		s.bgMu.Unlock()
+		return
+	}
+	s.bgWG.Add(1)
+	s.bgMu.Unlock()
+	done := make(chan struct{})
+	go func() {
+		defer s.bgWG.Done()
+		defer close(done)
+		if err := s.purgeIdentity(s.bg, id); err != nil && s.bg.Err() == nil {
+			s.logger().Warn("an identity is deleted, but removing its sessions failed: the cleanup will remove them",
+				"identity_id", id.String(), "error", err.Error())
+		}
+	}()
+	wait := time.NewTimer(s.purgeWait)
+	defer wait.Stop()
+	select {
+	case <-done:
+	case <-wait.C:
+	case <-ctx.Done():
+	}
+}
+
 // purgeIdentity removes a tombstoned identity's sessions in paced batches (see
 // DeleteIdentity), then its row, and with it by the foreign keys' cascades whatever was made
 // for it meanwhile (a session or flow written by a request that read the identity before the
-// tombstone). It runs without ctx's cancellation: the identity is gone for its callers
-// already, and the rest is the server's work; an error leaves it to PurgeDeletedIdentities.
+// tombstone). It runs on the store's background context (purgeOrLeave), not the request's:
+// the identity is gone for its callers already, and the rest is the server's work; an error
+// or the store's Close leaves it to PurgeDeletedIdentities.
 func (s *Store) purgeIdentity(ctx context.Context, id uuid.UUID) error {
-	ctx = context.WithoutCancel(ctx)
 	size := identityDeleteBatch
 	for {
 		n, took, err := s.deleteSessionBatch(ctx, id, size)

@@ -400,11 +400,6 @@ func TestPostgresKeysetPagesStartAtTheToken(t *testing.T) {
 		`INSERT INTO audit_events (id, identity_id, type, address, user_agent, details, created_at)
 			SELECT md5('e' || n)::uuid, md5('i' || 42)::uuid, 'sign_in', '192.0.2.1', 'test', '{}',
 				now() - (n || ' seconds')::interval FROM generate_series(1, 5000) n`,
-		// A verification code per flow, sent to an address of an identity by a flow naming none.
-		`INSERT INTO one_time_codes (id, flow_id, purpose, method, identity_id, via, address, hash, attempts, expires_at, created_at)
-			SELECT md5('o' || f.id)::uuid, f.id, 'verification', 'code', NULL, 'email', 'user' || (1 + n % ` + fmt.Sprint(planIdentities) + `) || '@example.org',
-				sha256(('o' || n)::bytea), 0, now() + interval '1 hour', now()
-			FROM (SELECT id, row_number() OVER (ORDER BY id) AS n FROM flows) f`,
 		"ANALYZE",
 	} {
 		if _, err := s.wdb.ExecContext(ctx, q); err != nil {

@@ -8,6 +8,8 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/portico-auth/portico/internal/audit"
@@ -45,6 +47,28 @@ type Store struct {
 	// deleteTarget is how long one batch of DeleteIdentity should hold the writer
 	// (identityDeleteTarget; tests shorten it).
 	deleteTarget time.Duration
+	// log is told what the store does in the background of a call that has already
+	// succeeded (a deletion's rows that failed to follow); nil: slog's default.
+	log *slog.Logger
+	// bg is the context of work the store goes on with after a call returned (a deletion's
+	// rows, purgeOrLeave); Close cancels it and waits for bgWG. purgeWait is how long a
+	// deletion waits for that work before it returns (identityPurgeWait; settable).
+	bg        context.Context
+	stopBG    context.CancelFunc
+	bgMu      sync.Mutex
+	bgClosed  bool
+	bgWG      sync.WaitGroup
+	purgeWait time.Duration
+}
+
+// SetLogger sets where the store reports work it leaves to the cleanup (see purgeIdentity).
+func (s *Store) SetLogger(l *slog.Logger) { s.log = l }
+
+func (s *Store) logger() *slog.Logger {
+	if s.log != nil {
+		return s.log
+	}
+	return slog.Default()
 }
 
 func newStore(d dialect, rdb, wdb *sql.DB) *Store {
@@ -53,7 +77,8 @@ func newStore(d dialect, rdb, wdb *sql.DB) *Store {
 		qSessionRowByToken: sessionRowQuery("s.token_hash = ?"), qSessionRowByID: sessionRowQuery("s.id = ?"),
 		qRelations:   relationsQuery(d),
 		rels:         newRelationCache(relationCacheSize),
-		deleteTarget: identityDeleteTarget}
+		deleteTarget: identityDeleteTarget, purgeWait: identityPurgeWait}
+	s.bg, s.stopBG = context.WithCancel(context.Background())
 	s.wstmts = s.rstmts
 	if wdb != rdb {
 		s.wstmts = newStmtCache(wdb, d)
@@ -84,6 +109,12 @@ func (s *Store) Ping(ctx context.Context) error {
 
 // Close releases the prepared statements and the connections.
 func (s *Store) Close() error {
+	// Work left running in the background stops at its next statement; the cleanup finishes it.
+	s.bgMu.Lock()
+	s.bgClosed = true
+	s.bgMu.Unlock()
+	s.stopBG()
+	s.bgWG.Wait()
 	if s.wal != nil {
 		s.wal.close()
 	}
