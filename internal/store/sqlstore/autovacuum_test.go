@@ -9,13 +9,7 @@ import (
 // TestPostgresChurnTablesVacuumEarly checks that a migrated PostgreSQL schema has autovacuum
 // visit flows and sessions at 2% of dead rows (migration 0019), not PostgreSQL's 20%.
 func TestPostgresChurnTablesVacuumEarly(t *testing.T) {
-	dsn := serverDSN(t, "PORTICO_TEST_POSTGRES_DSN")
-	admin, err := sql.Open("pgx", dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = admin.Close() })
-	s := openMigrated(t, postgresSchema(t, admin, dsn))
+	s := openPostgresTest(t)
 	for _, table := range []string{"flows", "sessions"} {
 		var opts sql.NullString
 		err := s.rdb.QueryRow(`SELECT array_to_string(reloptions, ',') FROM pg_class

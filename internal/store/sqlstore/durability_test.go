@@ -1,7 +1,6 @@
 package sqlstore
 
 import (
-	"database/sql"
 	"encoding/json"
 	"strings"
 	"testing"
@@ -23,13 +22,7 @@ import (
 // change's flows included) do not. It also checks that the setting ends with its statement:
 // the next statement on the same connection waits for the flush again.
 func TestDisposableWrites(t *testing.T) {
-	dsn := serverDSN(t, "PORTICO_TEST_POSTGRES_DSN")
-	admin, err := sql.Open("pgx", dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = admin.Close() })
-	s := openMigrated(t, postgresSchema(t, admin, dsn))
+	s := openPostgresTest(t)
 	// One connection, so that the statement after a lazy one runs where it ran.
 	s.wdb.SetMaxOpenConns(1)
 	ctx := t.Context()

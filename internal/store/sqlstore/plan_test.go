@@ -265,13 +265,7 @@ func explainAll(t *testing.T, db *sql.DB, qs []recorded, sets []string) map[stri
 // parallel_workers setting of migration 0011 reset, the address query of an identity page
 // must go parallel: the check can fail.
 func TestPostgresHotQueryPlans(t *testing.T) {
-	dsn := serverDSN(t, "PORTICO_TEST_POSTGRES_DSN")
-	admin, err := sql.Open("pgx", dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = admin.Close() })
-	s := openMigrated(t, postgresSchema(t, admin, dsn))
+	s := openPostgresTest(t)
 	fillForPlans(t, s.wdb)
 	qs := hotQueries(t, s, fillFixture)
 	if len(qs) < 15 {
@@ -384,13 +378,7 @@ func TestPostgresHotQueryPlansAtScale(t *testing.T) {
 // < ?)") PostgreSQL walked the index from the newest row and filtered out every row of the
 // pages before.
 func TestPostgresKeysetPagesStartAtTheToken(t *testing.T) {
-	dsn := serverDSN(t, "PORTICO_TEST_POSTGRES_DSN")
-	admin, err := sql.Open("pgx", dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = admin.Close() })
-	s := openMigrated(t, postgresSchema(t, admin, dsn))
+	s := openPostgresTest(t)
 	fillForPlans(t, s.wdb)
 	ctx := context.Background()
 	for _, q := range []string{
@@ -423,7 +411,7 @@ func TestPostgresKeysetPagesStartAtTheToken(t *testing.T) {
 			pages = append(pages, recorded{query, append([]any(nil), args...)})
 		}
 	}
-	_, _, err = s.ListSessions(ctx, uuid.Nil, nil, store.ListParams{PageSize: 250,
+	_, _, err := s.ListSessions(ctx, uuid.Nil, nil, store.ListParams{PageSize: 250,
 		PageToken: middle("SELECT issued_at FROM sessions ORDER BY issued_at DESC LIMIT 1 OFFSET 50000")})
 	if err != nil {
 		t.Fatal(err)

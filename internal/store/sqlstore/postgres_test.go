@@ -26,6 +26,19 @@ func TestPostgres(t *testing.T) {
 }
 
 // postgresSchema creates a fresh schema and returns dsn with its search_path set to it.
+// openPostgresTest opens a migrated store in a schema of its own on PORTICO_TEST_POSTGRES_DSN's
+// database (skipped without it), dropped when the test ends.
+func openPostgresTest(t *testing.T) *Store {
+	t.Helper()
+	dsn := serverDSN(t, "PORTICO_TEST_POSTGRES_DSN")
+	admin, err := sql.Open("pgx", dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = admin.Close() })
+	return openMigrated(t, postgresSchema(t, admin, dsn))
+}
+
 func postgresSchema(t *testing.T, admin *sql.DB, dsn string) string {
 	t.Helper()
 	schema := "portico_t_" + randomName()

@@ -1,7 +1,6 @@
 package sqlstore
 
 import (
-	"database/sql"
 	"encoding/json"
 	"fmt"
 	"reflect"
@@ -22,13 +21,7 @@ func TestSessionLoadMatchesIdentityRead(t *testing.T) {
 	backends := map[string]func(t *testing.T) *Store{
 		"sqlite": func(t *testing.T) *Store { return openMigrated(t, "memory") },
 		"postgres": func(t *testing.T) *Store {
-			dsn := serverDSN(t, "PORTICO_TEST_POSTGRES_DSN")
-			admin, err := sql.Open("pgx", dsn)
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { _ = admin.Close() })
-			return openMigrated(t, postgresSchema(t, admin, dsn))
+			return openPostgresTest(t)
 		},
 		"mysql": func(t *testing.T) *Store {
 			admin, cfg := mysqlAdmin(t)
