@@ -225,3 +225,8 @@ func hookURL(public *url.URL, r *http.Request) string {
 	c.RawQuery = q.Encode()
 	return Echo(JoinPath(public, c.RequestURI()))
 }
+
+// HasAfterHooks reports whether method has after hooks (each is sent the flow).
+func (l *Lifecycle) HasAfterHooks(method string) bool {
+	return len(l.Hooks.after(method)) > 0
+}

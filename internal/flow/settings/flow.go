@@ -48,6 +48,10 @@ type stored struct {
 	owner *uuid.UUID
 	// once are nodes shown once that wait for their one read (see secretnodes.go).
 	once []secretNode
+	// deferred are kept secret nodes not yet decoded into UI.Nodes (see decodeSubmitted);
+	// deferredReset: the messages were reset since, theirs too (resetMessages).
+	deferred      []secretNode
+	deferredReset bool
 	// shownJSON, when set, is Identity's JSON as encode attaches it to the reply (see
 	// shownMemo).
 	shownJSON []byte

@@ -121,6 +121,20 @@ func (h *Handler) load(ctx context.Context, raw string) (*stored, error) {
 	return st, nil
 }
 
+// loadSubmitted is load for a submission: the flow's kept secret nodes stay deferred (see
+// decodeSubmitted).
+func (h *Handler) loadSubmitted(ctx context.Context, raw string) (*stored, error) {
+	rec, err := h.loadRecord(ctx, raw)
+	if err != nil {
+		return nil, err
+	}
+	st, err := decodeSubmitted(rec, h.sealer)
+	if err != nil {
+		return nil, apierr.ErrInternal.WithCause(err)
+	}
+	return st, nil
+}
+
 // loadRecord finds a settings flow's record by its id; a malformed or unknown id is 404.
 func (h *Handler) loadRecord(ctx context.Context, raw string) (*store.FlowRecord, error) {
 	id, err := uuid.Parse(raw)

@@ -51,6 +51,15 @@ type Carrier interface {
 	CarriedKeys() []string
 }
 
+// OwnNodesOnly is implemented by methods whose Update reads and changes only their own
+// group's nodes (values and messages; none added, removed or moved) and the flow's messages.
+// A submission to one leaves the flow's kept secret nodes (another method's TOTP key or
+// recovery codes, the largest nodes a flow has) encoded unless the flow is shown or stored
+// again: a success shows a fresh flow and never decodes them.
+type OwnNodesOnly interface {
+	OwnNodesOnly()
+}
+
 // Claimer is implemented by methods whose forms submit no "method" field (Kratos's
 // totp_unlink and lookup_secret_* buttons): a submission whose method names no method goes to
 // the first method that claims it.

@@ -124,6 +124,9 @@ func encodeNodes(nodes flow.Nodes) (nodeJSON, error) {
 // node is encoded once (by flow's hand encoder) and the rest of the flow once; Data, the
 // reply and the private column are assembled from those bytes.
 func encode(s *stored, sl *sealer) (encoded, error) {
+	if err := s.restoreDeferred(); err != nil {
+		return encoded{}, fmt.Errorf("decode settings flow %s: %w", s.ID, err)
+	}
 	nodes, err := encodeNodes(s.UI.Nodes)
 	if err != nil {
 		return encoded{}, err
@@ -274,6 +277,20 @@ func privateBytes(s *stored, secret []secretNode, dataLen int) ([]byte, error) {
 // JSON when no secret was configured), with its secret nodes back in place. The identity is
 // not stored: owns attaches the reading session's.
 func decode(rec *store.FlowRecord, sl *sealer) (*stored, error) {
+	return decodeWith(rec, sl, false)
+}
+
+// decodeSubmitted is decode for a submission: the kept secret nodes (a TOTP key's QR code,
+// recovery codes awaiting confirmation: the largest nodes of a flow) stay encoded in
+// st.deferred, out of st.UI.Nodes, until restoreDeferred puts them in place. A submission
+// whose method touches only its own nodes and succeeds shows a fresh flow and never needs
+// them (see Handler.run); anything that shows or stores st restores them first (encode).
+// The private column is opened (its seal verified) here all the same.
+func decodeSubmitted(rec *store.FlowRecord, sl *sealer) (*stored, error) {
+	return decodeWith(rec, sl, true)
+}
+
+func decodeWith(rec *store.FlowRecord, sl *sealer, deferSecrets bool) (*stored, error) {
 	var s stored
 	if err := json.Unmarshal(rec.Data, &s); err != nil {
 		return nil, fmt.Errorf("decode settings flow %s: %w", rec.ID, err)
@@ -290,8 +307,11 @@ func decode(rec *store.FlowRecord, sl *sealer) (*stored, error) {
 			return nil, fmt.Errorf("decode settings flow %s: internal context: %w", rec.ID, err)
 		}
 	}
-	if err := s.restoreSecrets(p.Secrets); err != nil {
-		return nil, fmt.Errorf("decode settings flow %s: %w", rec.ID, err)
+	s.deferSecrets(p.Secrets)
+	if !deferSecrets {
+		if err := s.restoreDeferred(); err != nil {
+			return nil, fmt.Errorf("decode settings flow %s: %w", rec.ID, err)
+		}
 	}
 	s.internal = s.Internal
 	return &s, nil

@@ -88,18 +88,35 @@ func (sn *secretNode) node() (flow.Node, error) {
 	return n, nil
 }
 
-// restoreSecrets puts the kept secret nodes back in place. Once-nodes are not restored:
-// they wait in st.once for their one read (takeOnce).
-func (st *stored) restoreSecrets(nodes []secretNode) error {
+// deferSecrets sets the private column's secret nodes aside: the kept ones in st.deferred, by
+// index, for restoreDeferred; once-nodes in st.once, where they wait for their one read
+// (takeOnce).
+func (st *stored) deferSecrets(nodes []secretNode) {
 	slices.SortFunc(nodes, func(a, b secretNode) int { return a.Index - b.Index })
 	for _, sn := range nodes {
 		if sn.Once {
 			st.once = append(st.once, sn)
 			continue
 		}
+		st.deferred = append(st.deferred, sn)
+	}
+}
+
+// restoreDeferred decodes the kept secret nodes set aside by deferSecrets and puts them back
+// in place, as they were stored; without their messages when the flow's messages were reset
+// since (resetMessages). Between the two, nodes may change but none may be added, removed or
+// moved: the nodes' indexes are those of the stored list.
+func (st *stored) restoreDeferred() error {
+	if len(st.deferred) == 0 {
+		return nil
+	}
+	for _, sn := range st.deferred {
 		n, err := sn.node()
 		if err != nil {
 			return err
+		}
+		if st.deferredReset {
+			n.Messages = nil
 		}
 		if st.secrets == nil {
 			st.secrets = map[string]secretMark{}
@@ -108,7 +125,14 @@ func (st *stored) restoreSecrets(nodes []secretNode) error {
 		i := min(max(sn.Index, 0), len(st.UI.Nodes))
 		st.UI.Nodes = slices.Insert(st.UI.Nodes, i, n)
 	}
+	st.deferred, st.deferredReset = nil, false
 	return nil
+}
+
+// resetMessages clears the flow's messages and its nodes', the deferred ones' included.
+func (st *stored) resetMessages() {
+	st.UI.ResetMessages()
+	st.deferredReset = len(st.deferred) > 0
 }
 
 // hasOnceFor reports whether a once-node waits for reader.

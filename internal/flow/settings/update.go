@@ -23,7 +23,7 @@ import (
 
 // update is updateSettingsFlow: POST /self-service/settings?flow=.
 func (h *Handler) update(w *flow.Responder, r *http.Request) error {
-	s, st, err := h.sessionAndFlow(w, r)
+	s, st, err := h.sessionAndFlow(w, r, true)
 	if st == nil {
 		return err
 	}
@@ -45,8 +45,9 @@ func (h *Handler) update(w *flow.Responder, r *http.Request) error {
 
 // sessionAndFlow finds the request's session and the ?flow= it may change, and tells w the
 // flow's type; when either is missing or the flow is someone else's, the flow is nil, with
-// the error to return (see requireSession).
-func (h *Handler) sessionAndFlow(w *flow.Responder, r *http.Request) (*session.Session, *stored, error) {
+// the error to return (see requireSession). A submission's flow is read with its kept secret
+// nodes deferred (see decodeSubmitted).
+func (h *Handler) sessionAndFlow(w *flow.Responder, r *http.Request, submission bool) (*session.Session, *stored, error) {
 	s, err := h.requireSession(w, r)
 	if s == nil {
 		return nil, nil, err
@@ -56,7 +57,11 @@ func (h *Handler) sessionAndFlow(w *flow.Responder, r *http.Request) (*session.S
 	if err != nil {
 		return nil, nil, err
 	}
-	st, err := h.load(r.Context(), id.String())
+	load := h.load
+	if submission {
+		load = h.loadSubmitted
+	}
+	st, err := load(r.Context(), id.String())
 	if err != nil {
 		return nil, nil, err
 	}
@@ -74,7 +79,7 @@ func (h *Handler) sessionAndFlow(w *flow.Responder, r *http.Request) (*session.S
 // discards it and is shown the form.
 func (h *Handler) resume(w *flow.Responder, r *http.Request) error {
 	ctx := r.Context()
-	s, st, err := h.sessionAndFlow(w, r)
+	s, st, err := h.sessionAndFlow(w, r, false)
 	if st == nil {
 		return err
 	}
@@ -164,7 +169,7 @@ func (h *Handler) discardParked(w *flow.Responder, r *http.Request, st *stored, 
 // apply runs the chosen method and answers with the outcome.
 func (h *Handler) apply(w *flow.Responder, r *http.Request, s *session.Session, st *stored, body form.Values) error {
 	ctx := r.Context()
-	st.UI.ResetMessages()
+	st.resetMessages()
 	// A new submission replaces a change parked earlier.
 	if err := h.dropParked(ctx, st); err != nil {
 		return err
@@ -198,6 +203,12 @@ func (h *Handler) run(w *flow.Responder, r *http.Request, s *session.Session, st
 	// store's version check refuses the write if the identity changed in between.
 	before := ident
 	ident = ident.Clone()
+	if !h.ownNodesOnly(m) {
+		// The method may look at or rearrange any node, and the hooks send the flow.
+		if err := restored(st); err != nil {
+			return err
+		}
+	}
 	st.Active = m.ID()
 	sub := newSubmission(r, s, ident, body, &st.Flow, h.Sessions.Factors())
 	sub.privileged, sub.redirected = h.privileged(s, before), !w.JSON()
@@ -243,6 +254,12 @@ func (h *Handler) run(w *flow.Responder, r *http.Request, s *session.Session, st
 	// The after hooks that may refuse the change or set traits and metadata run when the
 	// method saves the identity (identity.Manager), before anything is written.
 	err = change(h.PrePersist(r, &st.Flow, m.ID()), &st.Flow, sub)
+	if err != nil {
+		// Every outcome but a success shows or stores st again, with all its nodes.
+		if err := restored(st); err != nil {
+			return err
+		}
+	}
 	if fe, ok := flow.AsFormError(err); ok {
 		st.UI.ShowMessages(fe.Messages, fe.Nodes)
 		return h.invalid(w, r, st)
@@ -372,6 +389,8 @@ func (h *Handler) success(ctx context.Context, r *http.Request, s *session.Sessi
 	done := *st
 	done.UI.Messages = slices.Clone(st.UI.Messages)
 	done.showNext(&next.Flow)
+	// st's nodes are not shown: the deferred ones are not either.
+	done.deferred, done.deferredReset = nil, false
 	done.State = StateSuccess
 	done.Active = "" // Kratos's success reply names no active method (recorded: settings-api-totp-enrolled)
 	done.UI.AddMessage(text.NewSettingsSaved())
@@ -459,6 +478,9 @@ func (h *Handler) deleted(w *flow.Responder, st *stored) error {
 // invalid stores the flow with its messages and shows it again: 400 for JSON, back to the UI
 // for browsers. Secrets never travel back.
 func (h *Handler) invalid(w *flow.Responder, r *http.Request, st *stored) error {
+	if err := restored(st); err != nil {
+		return err
+	}
 	st.State = StateShowForm
 	st.UI.Nodes.ClearValues(flow.InputPassword)
 	body, err := h.save(r.Context(), st)
@@ -485,6 +507,9 @@ func (h *Handler) showFlow(w *flow.Responder, st *stored, status int, body []byt
 // this browser for a browser flow), and asks for a refresh login that returns to
 // GET /self-service/settings?flow=<id>, where it is applied.
 func (h *Handler) park(w *flow.Responder, r *http.Request, s *session.Session, st *stored, body form.Values) error {
+	if err := restored(st); err != nil {
+		return err
+	}
 	change := body.Fields()
 	delete(change, "csrf_token")
 	if err := h.parkChange(r.Context(), w, s, st, change); err != nil {
@@ -534,4 +559,20 @@ func (h *Handler) replaceExpired(w *flow.Responder, r *http.Request, s *session.
 		return err
 	}
 	return h.Expired(w, st, next)
+}
+
+// ownNodesOnly reports whether a submission to m may leave the flow's kept secret nodes
+// deferred (see decodeSubmitted): m says it touches only its own nodes (OwnNodesOnly), and no
+// web hook of m's is sent the flow.
+func (h *Handler) ownNodesOnly(m Method) bool {
+	_, ok := m.(OwnNodesOnly)
+	return ok && !h.HasAfterHooks(m.ID())
+}
+
+// restored puts st's deferred secret nodes in place (see restoreDeferred).
+func restored(st *stored) error {
+	if err := st.restoreDeferred(); err != nil {
+		return apierr.ErrInternal.WithCause(fmt.Errorf("decode settings flow %s: %w", st.ID, err))
+	}
+	return nil
 }

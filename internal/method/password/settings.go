@@ -77,6 +77,10 @@ func (m *SettingsMethod) Nodes(_ context.Context, f *settings.Flow, ident *ident
 	return nil
 }
 
+// OwnNodesOnly implements settings.OwnNodesOnly: Update changes only the messages of the
+// password and current_password nodes and the flow's.
+func (m *SettingsMethod) OwnNodesOnly() {}
+
 // Update implements settings.Method: a privileged session, then the policy (length, identifier
 // similarity, commonly used passwords, not the current password), then the new hash replaces
 // the old one in one store transaction.

@@ -15,6 +15,10 @@ import (
 	"github.com/portico-auth/portico/internal/text"
 )
 
+// OwnNodesOnly implements settings.OwnNodesOnly: Update changes only the profile nodes' values
+// and messages (a problem's path always starts with "traits") and the flow's messages.
+func (m *Method) OwnNodesOnly() {}
+
 // Update implements settings.Method: it validates the submitted traits against the schema,
 // asks for a privileged session when a login identifier changes, and stores them.
 func (m *Method) Update(ctx context.Context, f *settings.Flow, sub *settings.Submission) error {
