@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"sync"
 )
 
 // Purposes in use. The strings are part of the key derivation: changing one makes every
@@ -74,12 +75,31 @@ func (s *Sealer) AppendSeal(dst, plain, aad []byte) ([]byte, error) {
 		return dst, ErrNoKey
 	}
 	a := s.aeads[0]
-	nonce := make([]byte, a.NonceSize(), a.NonceSize()+len(plain)+a.Overhead())
+	// The binary nonce, ciphertext and tag live only until they are encoded: in a pooled
+	// buffer (a settings flow's private column is kilobytes, sealed for every new flow).
+	n := a.NonceSize() + len(plain) + a.Overhead()
+	p, _ := rawPool.Get().(*[]byte)
+	if p == nil || cap(*p) < n {
+		b := make([]byte, 0, max(n, 1024))
+		p = &b
+	}
+	nonce := (*p)[:a.NonceSize()]
 	if _, err := rand.Read(nonce); err != nil {
 		return dst, fmt.Errorf("seal: nonce: %w", err)
 	}
-	return base64.RawURLEncoding.AppendEncode(dst, a.Seal(nonce, nonce, plain, aad)), nil
+	raw := a.Seal(nonce, nonce, plain, aad)
+	dst = base64.RawURLEncoding.AppendEncode(dst, raw)
+	if cap(raw) <= maxPooledRaw {
+		*p = raw[:0]
+		rawPool.Put(p)
+	}
+	return dst, nil
 }
+
+// rawPool holds AppendSeal's scratch buffers (*[]byte) up to maxPooledRaw bytes.
+var rawPool sync.Pool
+
+const maxPooledRaw = 256 << 10
 
 // Open decrypts what Seal produced with any configured secret, checking aad.
 func (s *Sealer) Open(sealed string, aad []byte) ([]byte, error) {

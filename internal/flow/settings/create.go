@@ -52,12 +52,14 @@ func (h *Handler) create(w *flow.Responder, r *http.Request) error {
 			return apierr.ErrInternal.WithCause(err)
 		}
 	}
-	st, body, err := h.newFlow(ctx, r, flowSpec{Type: w.Type(), Identity: ident, Shown: shown, Bodyless: !w.JSON(),
+	st, e, err := h.newFlow(ctx, r, flowSpec{Type: w.Type(), Identity: ident, Shown: shown, Bodyless: !w.JSON(),
 		ReturnTo: returnTo, CSRFToken: token, EnrolOnly: h.enrolOnly(s.AAL, ident)})
 	if err != nil {
 		return err
 	}
-	return w.ShowEncoded(http.StatusOK, body, h.UI(st.ID))
+	// The reply is written (or the redirect sent) when ShowEncoded returns: its buffers are free.
+	defer e.release()
+	return w.ShowEncoded(http.StatusOK, e.body, h.UI(st.ID))
 }
 
 // changePassword answers GET /.well-known/change-password (RFC 8615's well-known URL for
@@ -98,26 +100,32 @@ type flowSpec struct {
 	EnrolOnly bool
 }
 
-// newFlow builds, fills and stores a new flow as spec says, and returns it with its JSON
-// encoding (the reply body; nil when spec.Bodyless).
-func (h *Handler) newFlow(ctx context.Context, r *http.Request, spec flowSpec) (*stored, []byte, error) {
+// newFlow builds, fills and stores a new flow as spec says, and returns it with its encoding
+// (e.body is the reply body, nil when spec.Bodyless). The caller gives e's buffers back
+// (e.release) once it is done with the body.
+func (h *Handler) newFlow(ctx context.Context, r *http.Request, spec flowSpec) (*stored, encoded, error) {
 	st, e, err := h.buildFlow(ctx, r, spec)
 	if err != nil {
-		return nil, nil, err
+		return nil, encoded{}, err
+	}
+	fail := func(err error) (*stored, encoded, error) {
+		e.release()
+		return nil, encoded{}, err
 	}
 	if spec.From == nil {
 		// A flow that follows a successful submission is no new start: no before hooks.
 		if err := h.RunBefore(r, &st.Flow); err != nil {
-			return nil, nil, err
+			return fail(err)
 		}
 	}
+	// The store has copied the record's bytes into its statement when CreateFlow returns.
 	if err := h.deps.Store.CreateFlow(ctx, e.rec); err != nil {
-		return nil, nil, fmt.Errorf("store settings flow: %w", err)
+		return fail(fmt.Errorf("store settings flow: %w", err))
 	}
 	if err := h.trim(ctx, spec.Identity.ID, st.ID); err != nil {
-		return nil, nil, err
+		return fail(err)
 	}
-	return st, e.body, nil
+	return st, e, nil
 }
 
 // buildFlow builds and fills a new flow as newFlow does, and encodes it, without storing it.

@@ -20,10 +20,11 @@ import (
 // an API flow).
 func (h *Handler) StartRecovered(ctx context.Context, r *http.Request, t flow.Type, ident *identity.Identity, csrfToken string, msg text.Message) (uuid.UUID, string, error) {
 	// The recovery's session is a new aal1 one: under forced enrolment it must enrol first.
-	st, _, err := h.newFlow(ctx, r, flowSpec{Type: t, Identity: ident, CSRFToken: csrfToken, EnrolOnly: h.enrolOnly(session.AAL1, ident)})
+	st, first, err := h.newFlow(ctx, r, flowSpec{Type: t, Identity: ident, CSRFToken: csrfToken, EnrolOnly: h.enrolOnly(session.AAL1, ident)})
 	if err != nil {
 		return uuid.Nil, "", err
 	}
+	first.release()
 	st.UI.AddMessage(msg)
 	e, err := encode(st, h.sealer)
 	if err != nil {

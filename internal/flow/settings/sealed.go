@@ -80,6 +80,18 @@ type encoded struct {
 	body []byte
 	// nodes is every node's JSON, for a flow that shows the same nodes (see encodeShowing).
 	nodes nodeJSON
+	// pooled are the pooled buffers (bufpool.go) rec's bytes, body and nodes are in.
+	pooled [4]*[]byte
+}
+
+// release gives e's buffers back to the pool: the caller is done with e's record (the store
+// has returned), its body (written) and its nodes. Without it they are left to the collector.
+func (e *encoded) release() {
+	for i, p := range e.pooled {
+		putBuf(p)
+		e.pooled[i] = nil
+	}
+	e.rec, e.body, e.nodes = nil, nil, nodeJSON{}
 }
 
 // nodeJSON is the nodes of a flow, each encoded once by flow's hand encoder, one after
@@ -87,6 +99,8 @@ type encoded struct {
 type nodeJSON struct {
 	all  []byte
 	ends []int
+	// box is the pooled buffer all is in (nil: not pooled).
+	box *[]byte
 }
 
 func (n *nodeJSON) at(i int) []byte {
@@ -108,14 +122,17 @@ const maxNodeBytesHint = 256 << 10
 const sealOverhead = 12 + 16
 
 func encodeNodes(nodes flow.Nodes) (nodeJSON, error) {
-	n := nodeJSON{all: make([]byte, 0, max(512*len(nodes), int(nodeBytesHint.Load()))), ends: make([]int, len(nodes))}
+	box := getBuf(max(512*len(nodes), int(nodeBytesHint.Load())))
+	n := nodeJSON{all: *box, ends: make([]int, len(nodes)), box: box}
 	for i := range nodes {
 		var err error
 		if n.all, err = nodes[i].AppendJSON(n.all); err != nil {
+			putBuf(box)
 			return nodeJSON{}, fmt.Errorf("encode settings flow node: %w", err)
 		}
 		n.ends[i] = len(n.all)
 	}
+	*box = n.all
 	nodeBytesHint.Store(int64(min(len(n.all)+len(n.all)/8, maxNodeBytesHint)))
 	return n, nil
 }
@@ -131,7 +148,13 @@ func encode(s *stored, sl *sealer) (encoded, error) {
 	if err != nil {
 		return encoded{}, err
 	}
-	return encodeWith(s, sl, nodes)
+	e, err := encodeWith(s, sl, nodes)
+	if err != nil {
+		putBuf(nodes.box)
+		return encoded{}, err
+	}
+	e.pooled[0] = nodes.box
+	return e, nil
 }
 
 // encodeShowing is encode for s, which shows the very nodes (the same slice, unchanged) that
@@ -140,7 +163,10 @@ func encodeShowing(s *stored, sl *sealer, other encoded) (encoded, error) {
 	if len(other.nodes.ends) != len(s.UI.Nodes) {
 		return encode(s, sl)
 	}
-	return encodeWith(s, sl, other.nodes)
+	// other's nodes stay other's: e does not give them back to the pool.
+	nj := other.nodes
+	nj.box = nil
+	return encodeWith(s, sl, nj)
 }
 
 func encodeWith(s *stored, sl *sealer, nj nodeJSON) (encoded, error) {
@@ -166,13 +192,21 @@ func encodeWith(s *stored, sl *sealer, nj nodeJSON) (encoded, error) {
 	head, tail := skeleton[:at+len(emptyNodes)-1], skeleton[at+len(emptyNodes)-1:]
 	all, nodeAt := nj.all, nj.at
 
-	data := make([]byte, 0, len(skeleton)+len(all))
-	data = append(data, head...)
+	var e encoded
+	fail := func(err error) (encoded, error) {
+		e.release()
+		return encoded{}, err
+	}
+	dataBox := getBuf(len(skeleton) + len(all))
+	e.pooled[1] = dataBox
+	data := append(*dataBox, head...)
 	reply := !s.bodyless
 	var body []byte
+	var bodyBox *[]byte
 	if reply {
-		body = make([]byte, 0, len(skeleton)+len(all)+len(nodes)+len(s.shownJSON)+1024)
-		body = append(body, head...)
+		bodyBox = getBuf(len(skeleton) + len(all) + len(nodes) + len(s.shownJSON) + 1024)
+		e.pooled[2] = bodyBox
+		body = append(*bodyBox, head...)
 	}
 	var secret []secretNode
 	public := 0
@@ -202,6 +236,7 @@ func encodeWith(s *stored, sl *sealer, nj nodeJSON) (encoded, error) {
 		}
 	}
 	data = append(data, tail...)
+	*dataBox = data
 	if reply {
 		body = append(body, tail...)
 	}
@@ -209,44 +244,75 @@ func encodeWith(s *stored, sl *sealer, nj nodeJSON) (encoded, error) {
 	case !reply:
 	case s.shownJSON != nil:
 		if body, err = appendRawMember(body, "identity", s.shownJSON); err != nil {
-			return encoded{}, err
+			return fail(err)
 		}
 	case ident != nil:
 		if body, err = appendMember(body, "identity", ident); err != nil {
-			return encoded{}, err
+			return fail(err)
 		}
+	}
+	if bodyBox != nil {
+		*bodyBox = body
 	}
 	rec := &store.FlowRecord{ID: s.ID, Kind: Kind, IdentityID: owner, ExpiresAt: s.ExpiresAt, Data: data}
 	s.Internal = s.internal
 	if s.Pending != "" || len(s.Internal) > 0 || len(secret) > 0 {
-		private, err := privateBytes(s, secret, len(data))
+		privateBox, err := privateBytes(s, secret, len(data))
 		if err != nil {
-			return encoded{}, err
+			return fail(err)
 		}
+		private := *privateBox
 		if sl.canSeal() {
-			sealed, err := sl.appendSeal(make([]byte, 0, base64.RawURLEncoding.EncodedLen(len(private)+sealOverhead)), private, s.ID[:])
+			sealedBox := getBuf(base64.RawURLEncoding.EncodedLen(len(private) + sealOverhead))
+			sealed, err := sl.appendSeal(*sealedBox, private, s.ID[:])
+			putBuf(privateBox)
+			*sealedBox = sealed
+			privateBox = sealedBox
 			if err != nil {
-				return encoded{}, err
+				putBuf(sealedBox)
+				return fail(err)
 			}
 			private = sealed
 		}
+		e.pooled[3] = privateBox
 		rec.Private = private
 	}
-	return encoded{rec: rec, body: body, nodes: nj}, nil
+	e.rec, e.body, e.nodes = rec, body, nj
+	return e, nil
 }
 
-// privateBytes lays out the private column (before sealing) for s with its secret nodes.
-func privateBytes(s *stored, secret []secretNode, dataLen int) ([]byte, error) {
-	h := privateHeader{V: privateVersion, Pending: s.Pending, DataLen: dataLen}
-	size := 0
+// privateBytes lays out the private column (before sealing) for s with its secret nodes, in a
+// pooled buffer.
+func privateBytes(s *stored, secret []secretNode, dataLen int) (*[]byte, error) {
+	box := getBuf(privateSize(s, secret))
+	out, err := appendPrivate(*box, s, secret, dataLen)
+	if err != nil {
+		putBuf(box)
+		return nil, err
+	}
+	*box = out
+	return box, nil
+}
+
+// privateSize is about the size of s's private column (before sealing).
+func privateSize(s *stored, secret []secretNode) int {
+	size := 64 + 32*len(secret) + 1
 	for _, sn := range secret {
-		h.Secrets = append(h.Secrets, secretMeta{Index: sn.Index, Len: len(sn.Node), At: sn.At, Once: sn.Once, Reader: sn.Reader})
 		size += len(sn.Node)
 	}
 	for _, v := range s.Internal {
 		size += len(v) + 64
 	}
-	out, err := appendHeader(make([]byte, 0, 64+32*len(secret)+1+size), &h)
+	return size
+}
+
+// appendPrivate appends s's private column (before sealing) to out.
+func appendPrivate(out []byte, s *stored, secret []secretNode, dataLen int) ([]byte, error) {
+	h := privateHeader{V: privateVersion, Pending: s.Pending, DataLen: dataLen}
+	for _, sn := range secret {
+		h.Secrets = append(h.Secrets, secretMeta{Index: sn.Index, Len: len(sn.Node), At: sn.At, Once: sn.Once, Reader: sn.Reader})
+	}
+	out, err := appendHeader(out, &h)
 	if err != nil {
 		return nil, fmt.Errorf("encode settings flow: %w", err)
 	}

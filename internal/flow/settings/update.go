@@ -549,11 +549,12 @@ func (h *Handler) replaceExpired(w *flow.Responder, r *http.Request, s *session.
 	if err != nil {
 		return err
 	}
-	next, _, err := h.newFlow(r.Context(), r, flowSpec{Type: st.Type, Identity: ident, ReturnTo: st.ReturnTo, CSRFToken: token,
+	next, first, err := h.newFlow(r.Context(), r, flowSpec{Type: st.Type, Identity: ident, ReturnTo: st.ReturnTo, CSRFToken: token,
 		EnrolOnly: h.enrolOnly(s.AAL, ident)})
 	if err != nil {
 		return err
 	}
+	first.release()
 	next.UI.AddMessage(text.NewSettingsFlowExpired(st.ExpiresAt, h.Time()))
 	if _, err := h.save(r.Context(), next); err != nil {
 		return err
