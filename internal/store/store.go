@@ -171,6 +171,10 @@ type FlowRecord struct {
 	// Private is an optional JSON document stored beside Data that must never reach a
 	// client (a flow's sealed submissions, its methods' internal state), so that Data can be
 	// sent as it is stored. Empty is stored as NULL and loaded as nil.
+	//
+	// A store reads Data and Private only while the call it is given them in runs (it keeps
+	// no reference once that call returns), and the caller changes neither meanwhile: after
+	// the call the caller may reuse their bytes.
 	Private []byte
 }
 

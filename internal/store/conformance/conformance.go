@@ -68,6 +68,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"Flows", testFlows},
 		{"FlowDelete", testFlowDelete},
 		{"FlowPrivate", testFlowPrivate},
+		{"FlowBytesReused", testFlowBytesReused},
 		{"FlowTrim", testFlowTrim},
 		{"Errors", testErrors},
 		{"Values", testValues},

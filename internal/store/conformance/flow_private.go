@@ -42,3 +42,37 @@ func testFlowPrivate(t *testing.T, s store.Store) {
 		t.Errorf("private of a flow without one = %q, want nil", loaded.Private)
 	}
 }
+
+// testFlowBytesReused checks that a store keeps no reference to a record's bytes once
+// CreateFlow or UpdateFlow has returned (store.FlowRecord): a caller that reuses the buffers
+// (internal/flow/settings pools them) does not change what was stored.
+func testFlowBytesReused(t *testing.T, s store.Store) {
+	data, private := []byte(`{"id":"original"}`), []byte(`{"p":"original-secret"}`)
+	f := &store.FlowRecord{Kind: "settings", ExpiresAt: base, Data: data, Private: private}
+	must(t, s.CreateFlow(ctx(t), f))
+	overwrite(data, private)
+	got, err := s.GetFlow(ctx(t), "settings", f.ID)
+	must(t, err)
+	if string(got.Data) != `{"id":"original"}` || string(got.Private) != `{"p":"original-secret"}` {
+		t.Errorf("after create and reuse: data %s private %s", got.Data, got.Private)
+	}
+
+	data, private = []byte(`{"id":"replaced"}`), []byte(`{"p":"replaced-secret"}`)
+	f.Data, f.Private = data, private
+	must(t, s.UpdateFlow(ctx(t), f))
+	overwrite(data, private)
+	got, err = s.GetFlow(ctx(t), "settings", f.ID)
+	must(t, err)
+	if string(got.Data) != `{"id":"replaced"}` || string(got.Private) != `{"p":"replaced-secret"}` {
+		t.Errorf("after update and reuse: data %s private %s", got.Data, got.Private)
+	}
+}
+
+// overwrite fills each buffer with 'x', as a reuse of it would change it.
+func overwrite(bufs ...[]byte) {
+	for _, b := range bufs {
+		for i := range b {
+			b[i] = 'x'
+		}
+	}
+}

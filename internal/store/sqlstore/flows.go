@@ -33,7 +33,7 @@ func (s *Store) insertFlow(ctx context.Context, tx q, f *store.FlowRecord, now t
 		// A new flow is disposable (durability.go); INSERT … SELECT has a WHERE to carry it.
 		query = flowInsert + "SELECT ?, ?, ?, ?, ?, ?, ?, ? WHERE " + lazyCommit
 	}
-	_, err := tx.exec(ctx, query, f.ID, f.Kind, nullUUID(f.IdentityID), s.d.time(f.ExpiresAt), string(f.Data),
+	_, err := tx.exec(ctx, query, f.ID, f.Kind, nullUUID(f.IdentityID), s.d.time(f.ExpiresAt), textArg(f.Data),
 		textOrNil(f.Private), at, at)
 	return mapUnique(err, "insert flow", "a flow with this id already exists")
 }
@@ -87,7 +87,7 @@ func (s *Store) UpdateFlow(ctx context.Context, f *store.FlowRecord) error {
 func (s *Store) replaceFlow(ctx context.Context, tx q, f *store.FlowRecord, now time.Time) error {
 	f.ExpiresAt = normTime(f.ExpiresAt)
 	res, err := tx.exec(ctx, "UPDATE flows SET identity_id = ?, expires_at = ?, data = ?, private = ?, updated_at = ? WHERE id = ?"+tx.andLazy(),
-		nullUUID(f.IdentityID), s.d.time(f.ExpiresAt), string(f.Data), textOrNil(f.Private), s.d.time(now), f.ID)
+		nullUUID(f.IdentityID), s.d.time(f.ExpiresAt), textArg(f.Data), textOrNil(f.Private), s.d.time(now), f.ID)
 	if err != nil {
 		return mapErr(err, "update flow")
 	}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"time"
+	"unsafe"
 )
 
 // timeCol scans a time column of any dialect: time.Time (PostgreSQL, MySQL) or the fixed-width
@@ -68,12 +69,24 @@ func jsonOr(raw json.RawMessage, def string) string {
 	return string(raw)
 }
 
-// textOrNil stores a document kept in a nullable text column: empty is NULL.
+// textOrNil stores a document kept in a nullable text column: empty is NULL. It is bound as
+// textArg binds it, without a copy.
 func textOrNil(b []byte) any {
 	if len(b) == 0 {
 		return nil
 	}
-	return string(b)
+	return textArg(b)
+}
+
+// textArg is b as a statement's text argument, without copying it: a flow's documents are
+// kilobytes (a settings flow with every second factor on, 12 KB) and each copy was garbage as
+// soon as the statement ran, since every driver (SQLite, PostgreSQL, MySQL) copies a text
+// argument into its own memory or wire buffer while the statement is executed and keeps no
+// reference to it once the call returns. So b must not change while the statement runs: a
+// record's bytes are the caller's until the store method returns (see store.FlowRecord), and
+// only then may the caller reuse them.
+func textArg(b []byte) string {
+	return unsafe.String(unsafe.SliceData(b), len(b))
 }
 
 // bytesOrNil stores an empty byte slice as NULL.
