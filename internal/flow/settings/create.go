@@ -164,7 +164,7 @@ func (h *Handler) buildFlow(ctx context.Context, r *http.Request, spec flowSpec)
 // it is shown, in Kratos's group order (see order.go).
 func (h *Handler) fill(ctx context.Context, f *Flow, ident *identity.Identity, csrfToken string, enrolOnly bool) error {
 	f.Identity = ident.Public(h.public)
-	f.UI.Nodes = flow.Nodes{}
+	f.UI.Nodes = make(flow.Nodes, 0, max(h.nodeCount.Load(), 1))
 	f.clearSecrets()
 	f.UI.Nodes.Append(flow.NewCSRFNode(csrfToken))
 	for _, m := range h.methods {
@@ -183,8 +183,13 @@ func (h *Handler) fill(ctx context.Context, f *Flow, ident *identity.Identity, c
 		f.UI.Nodes.Append(nodes...)
 	}
 	sortGroups(f.UI.Nodes)
+	h.nodeCount.Store(int32(min(len(f.UI.Nodes), maxNodeCountHint)))
 	return nil
 }
+
+// maxNodeCountHint bounds Handler.nodeCount (an identity with hundreds of keys does not make
+// every later flow start that large).
+const maxNodeCountHint = 64
 
 // loginBrowserURL is <public>/self-service/login/browser with the non-empty parameters of q.
 func (h *Handler) loginBrowserURL(q url.Values) string {

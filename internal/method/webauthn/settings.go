@@ -78,7 +78,10 @@ func (m *Settings) Nodes(ctx context.Context, f *settings.Flow, ident *identity.
 		return err
 	}
 	f.SetInternalJSON(ceremonyKey(v.Purpose), sd)
-	js := string(creation)
+	// The trigger's value is the creation options and its onclick calls the script with them:
+	// one string holds both (the options are about 1.5 KB).
+	onclick := "window." + v.TriggerFunc + "(" + string(creation) + ")"
+	js := onclick[len("window.")+len(v.TriggerFunc)+1 : len(onclick)-1]
 	if !v.Passkey {
 		name := text.New(text.InfoSettingsWebAuthnName, nil)
 		f.UI.Nodes.Append(flow.NewInput(v.Group, flow.InputAttributes{Name: "webauthn_register_displayname", Type: flow.InputText, Value: ""}, &name))
@@ -88,7 +91,7 @@ func (m *Settings) Nodes(ctx context.Context, f *settings.Flow, ident *identity.
 		flow.NewInput(v.Group, flow.InputAttributes{Name: v.RegisterFields[0], Type: flow.InputHidden, Value: ""}, nil),
 		flow.NewInput(v.Group, flow.InputAttributes{
 			Name: v.TriggerNode, Type: flow.InputButton, Value: js,
-			OnClick: "window." + v.TriggerFunc + "(" + js + ")", OnClickTrigger: v.TriggerFunc,
+			OnClick: onclick, OnClickTrigger: v.TriggerFunc,
 		}, &add),
 		ScriptNode(m.Public, v.Group),
 	)
