@@ -1,6 +1,7 @@
 package totp
 
 import (
+	"encoding/json"
 	"sync"
 	"time"
 
@@ -28,6 +29,9 @@ const pendingMax = 1024
 // offer is a key offered for linking: its otpauth URL, secret and QR code (a data URI).
 type offer struct {
 	url, secret, qr string
+	// urlJSON is url as a JSON string, as the flow's internal context keeps it (encoded once
+	// per offer, not once per flow).
+	urlJSON json.RawMessage
 }
 
 type pendingEntry struct {

@@ -2,6 +2,7 @@ package totp
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -120,9 +121,8 @@ func (m *SettingsMethod) offer(f *settings.Flow, ident *identity.Identity) (offe
 		}
 		m.pending.put(ident.ID, ident.Version, o, now)
 	}
-	if err := f.SetInternal(internalKeyURL, o.url); err != nil {
-		return offer{}, err
-	}
+	// The memo's offers are shared: the flow gets the encoded URL, which no one changes.
+	f.SetInternalJSON(internalKeyURL, o.urlJSON)
 	return o, nil
 }
 
@@ -132,7 +132,12 @@ func offerOf(k *otp.Key) (offer, error) {
 	if err != nil {
 		return offer{}, err
 	}
-	return offer{url: k.URL(), secret: k.Secret(), qr: qr}, nil
+	u := k.URL()
+	urlJSON, err := json.Marshal(u)
+	if err != nil {
+		return offer{}, err
+	}
+	return offer{url: u, secret: k.Secret(), qr: qr, urlJSON: urlJSON}, nil
 }
 
 // accountName is the totp.account_name trait, else the first login identifier, else the
