@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/go-webauthn/webauthn/protocol"
@@ -94,6 +95,31 @@ func cut(doc []byte, values map[hole][]byte) (jsonTemplate, bool) {
 
 // fill writes the template with the given hole values.
 func (t *jsonTemplate) fill(values *[holeCount][]byte) []byte {
+	out := make([]byte, 0, t.size(values))
+	for i, h := range t.holes {
+		out = append(out, t.parts[i]...)
+		out = append(out, values[h]...)
+	}
+	return append(out, t.parts[len(t.parts)-1]...)
+}
+
+// fillString is before, the template filled in as fill does, and after, in one string made
+// without a copy (the trigger node's onclick, which holds the creation options).
+func (t *jsonTemplate) fillString(before, after string, values *[holeCount][]byte) string {
+	var b strings.Builder
+	b.Grow(len(before) + t.size(values) + len(after))
+	b.WriteString(before)
+	for i, h := range t.holes {
+		b.Write(t.parts[i])
+		b.Write(values[h])
+	}
+	b.Write(t.parts[len(t.parts)-1])
+	b.WriteString(after)
+	return b.String()
+}
+
+// size is the length of the template filled in with values.
+func (t *jsonTemplate) size(values *[holeCount][]byte) int {
 	n := 0
 	for _, p := range t.parts {
 		n += len(p)
@@ -101,12 +127,7 @@ func (t *jsonTemplate) fill(values *[holeCount][]byte) []byte {
 	for _, h := range t.holes {
 		n += len(values[h])
 	}
-	out := make([]byte, 0, n)
-	for i, h := range t.holes {
-		out = append(out, t.parts[i]...)
-		out = append(out, values[h]...)
-	}
-	return append(out, t.parts[len(t.parts)-1]...)
+	return n
 }
 
 // quoted is s as a JSON string (s holds no character JSON escapes).
@@ -172,16 +193,17 @@ func template(version int, creation *protocol.CredentialCreation, sd *lib.Sessio
 
 // render is a new ceremony from the template: a fresh challenge (as the library draws it), a
 // fresh handle when the template draws one, the expiry counted from now as the library does.
-func (t *ceremonyTemplate) render() (creationJSON, sessionJSON []byte, err error) {
+// The creation options come between before and after (see Settings.ceremony).
+func (t *ceremonyTemplate) render(before, after string) (creation string, sessionJSON []byte, err error) {
 	challenge, err := protocol.CreateChallenge()
 	if err != nil {
-		return nil, nil, err
+		return "", nil, err
 	}
 	var handle []byte
 	if t.newHandle {
 		handle = make([]byte, 32)
 		if _, err := rand.Read(handle); err != nil {
-			return nil, nil, fmt.Errorf("new passkey user handle: %w", err)
+			return "", nil, fmt.Errorf("new passkey user handle: %w", err)
 		}
 	}
 	var expires time.Time
@@ -190,9 +212,9 @@ func (t *ceremonyTemplate) render() (creationJSON, sessionJSON []byte, err error
 	}
 	v, err := holeValues(challenge.String(), handle, expires, t.timed)
 	if err != nil {
-		return nil, nil, err
+		return "", nil, err
 	}
-	return t.creation.fill(v), t.session.fill(v), nil
+	return t.creation.fillString(before, after, v), t.session.fill(v), nil
 }
 
 // encodeCeremony encodes a ceremony the library began: the creation options and the session.

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/url"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -38,7 +39,7 @@ func TestCeremonyTemplateIsTheLibrarysCeremony(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			m := &Settings{Variant: tc.variant, RP: rp, Public: &url.URL{Scheme: "http", Host: "localhost:4433"}, Now: time.Now}
 			ident := &identity.Identity{ID: uuid.New(), Version: 3, Traits: json.RawMessage(`{}`)}
-			c1, s1, err := m.ceremony(ident, &tc.cfg)
+			c1, s1, err := m.ceremonyJSON(ident, &tc.cfg)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -46,7 +47,7 @@ func TestCeremonyTemplateIsTheLibrarysCeremony(t *testing.T) {
 				t.Fatal("the ceremony's template was not remembered")
 			}
 			before := time.Now()
-			c2, s2, err := m.ceremony(ident, &tc.cfg)
+			c2, s2, err := m.ceremonyJSON(ident, &tc.cfg)
 			after := time.Now()
 			if err != nil {
 				t.Fatal(err)
@@ -97,7 +98,7 @@ func TestCeremonyTemplateIsTheLibrarysCeremony(t *testing.T) {
 			ident.Version++
 			cfg := tc.cfg
 			cfg.Credentials = append(append([]Key(nil), cfg.Credentials...), Key{ID: []byte("key-two-id-bytes"), PublicKey: []byte{4}})
-			c3, _, err := m.ceremony(ident, &cfg)
+			c3, _, err := m.ceremonyJSON(ident, &cfg)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -117,18 +118,56 @@ func TestCeremonyMemoIsBounded(t *testing.T) {
 	}
 	m := &Settings{Variant: PasskeyVariant, RP: rp, Public: &url.URL{Scheme: "http", Host: "localhost"}, Now: time.Now}
 	fresh := &identity.Identity{ID: uuid.New(), Traits: json.RawMessage(`{}`)}
-	if _, _, err := m.ceremony(fresh, &Config{}); err != nil {
+	if _, _, err := m.ceremonyJSON(fresh, &Config{}); err != nil {
 		t.Fatal(err)
 	}
 	if m.ceremonies.Len() != 0 {
 		t.Error("an unstored identity's ceremony was remembered")
 	}
 	for range ceremonyMemoMax + 10 {
-		if _, _, err := m.ceremony(&identity.Identity{ID: uuid.New(), Version: 1, Traits: json.RawMessage(`{}`)}, &Config{}); err != nil {
+		if _, _, err := m.ceremonyJSON(&identity.Identity{ID: uuid.New(), Version: 1, Traits: json.RawMessage(`{}`)}, &Config{}); err != nil {
 			t.Fatal(err)
 		}
 	}
 	if m.ceremonies.Len() > ceremonyMemoMax {
 		t.Errorf("%d ceremonies remembered, at most %d", m.ceremonies.Len(), ceremonyMemoMax)
+	}
+}
+
+// ceremonyJSON is Settings.ceremony's creation options alone, as bytes.
+func (m *Settings) ceremonyJSON(ident *identity.Identity, cfg *Config) ([]byte, []byte, error) {
+	c, s, err := m.ceremony(ident, cfg, "", "")
+	return []byte(c), s, err
+}
+
+// TestCeremonyWrapped checks that the creation options come between before and after, the
+// same way whether the library began the ceremony or its template was filled in.
+func TestCeremonyWrapped(t *testing.T) {
+	rp, err := NewRelyingParty(RPOptions{ID: "localhost", DisplayName: "Portico test", Origins: []string{"http://localhost:4433"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := &Settings{Variant: PasskeyVariant, RP: rp, Public: &url.URL{Scheme: "http", Host: "localhost:4433"}, Now: time.Now}
+	ident := &identity.Identity{ID: uuid.New(), Version: 2, Traits: json.RawMessage(`{}`)}
+	for _, how := range []string{"begun by the library", "filled in from the template"} {
+		got, _, err := m.ceremony(ident, &Config{}, "window.go(", ")")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if m.ceremonies.get(ident.ID, ident.Version) == nil {
+			t.Fatalf("%s: the template was not remembered", how)
+		}
+		inner, ok := strings.CutPrefix(got, "window.go(")
+		if !ok || !strings.HasSuffix(inner, ")") {
+			t.Fatalf("%s: %.40q… is not wrapped", how, got)
+		}
+		var opts struct {
+			PublicKey struct {
+				Challenge string `json:"challenge"`
+			} `json:"publicKey"`
+		}
+		if err := json.Unmarshal([]byte(strings.TrimSuffix(inner, ")")), &opts); err != nil || opts.PublicKey.Challenge == "" {
+			t.Fatalf("%s: options %v, challenge %q", how, err, opts.PublicKey.Challenge)
+		}
 	}
 }

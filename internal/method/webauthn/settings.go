@@ -73,15 +73,15 @@ func (m *Settings) Nodes(ctx context.Context, f *settings.Flow, ident *identity.
 		label := text.New(v.RemoveLabel, map[string]any{"display_name": k.DisplayName, "added_at": k.AddedAt.UTC().Format(time.RFC3339)})
 		f.UI.Nodes.Append(flow.NewInput(v.Group, flow.InputAttributes{Name: v.RemoveField, Type: flow.InputSubmit, Value: k.HexID()}, &label))
 	}
-	creation, sd, err := m.ceremony(ident, cfg)
+	// The trigger's value is the creation options and its onclick calls the script with them:
+	// one string holds both (the options are about 1.5 KB).
+	before := "window." + v.TriggerFunc + "("
+	onclick, sd, err := m.ceremony(ident, cfg, before, ")")
 	if err != nil {
 		return err
 	}
 	f.SetInternalJSON(ceremonyKey(v.Purpose), sd)
-	// The trigger's value is the creation options and its onclick calls the script with them:
-	// one string holds both (the options are about 1.5 KB).
-	onclick := "window." + v.TriggerFunc + "(" + string(creation) + ")"
-	js := onclick[len("window.")+len(v.TriggerFunc)+1 : len(onclick)-1]
+	js := onclick[len(before) : len(onclick)-1]
 	if !v.Passkey {
 		name := text.New(text.InfoSettingsWebAuthnName, nil)
 		f.UI.Nodes.Append(flow.NewInput(v.Group, flow.InputAttributes{Name: "webauthn_register_displayname", Type: flow.InputText, Value: ""}, &name))
@@ -99,18 +99,18 @@ func (m *Settings) Nodes(ctx context.Context, f *settings.Flow, ident *identity.
 }
 
 // ceremony begins the registration ceremony a settings flow of ident shows, encoded: the
-// creation options (the trigger's argument) and the session data the flow keeps. An identity
-// version's ceremony is begun by the library once and then filled in from its template (see
-// ceremonyMemo).
-func (m *Settings) ceremony(ident *identity.Identity, cfg *Config) (creationJSON, sessionJSON []byte, err error) {
+// creation options (the trigger's argument) between before and after, and the session data
+// the flow keeps. An identity version's ceremony is begun by the library once and then filled
+// in from its template (see ceremonyMemo).
+func (m *Settings) ceremony(ident *identity.Identity, cfg *Config, before, after string) (options string, sessionJSON []byte, err error) {
 	if t := m.ceremonies.get(ident.ID, ident.Version); t != nil {
-		return t.render()
+		return t.render(before, after)
 	}
 	v := m.Variant
 	newHandle := v.Passkey && len(cfg.UserHandle) == 0 // user draws one
 	user, err := m.user(ident, cfg, nil)
 	if err != nil {
-		return nil, nil, err
+		return "", nil, err
 	}
 	opts := []lib.RegistrationOption{lib.WithExclusions(lib.Credentials(user.WebAuthnCredentials()).CredentialDescriptors())}
 	switch {
@@ -131,16 +131,16 @@ func (m *Settings) ceremony(ident *identity.Identity, cfg *Config) (creationJSON
 	}
 	creation, sd, err := m.RP.BeginRegistration(user, opts...)
 	if err != nil {
-		return nil, nil, fmt.Errorf("begin %s registration: %w", v.Method, err)
+		return "", nil, fmt.Errorf("begin %s registration: %w", v.Method, err)
 	}
 	c, s, err := encodeCeremony(creation, sd)
 	if err != nil {
-		return nil, nil, err
+		return "", nil, err
 	}
 	if t := template(ident.Version, creation, sd, c, s, newHandle); t != nil && ident.Version > 0 {
 		m.ceremonies.put(ident.ID, t)
 	}
-	return c, s, nil
+	return before + string(c) + after, s, nil
 }
 
 // Update implements settings.Method: removal (<variant>_remove) or registration (the
