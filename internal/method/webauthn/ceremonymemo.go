@@ -195,26 +195,43 @@ func template(version int, creation *protocol.CredentialCreation, sd *lib.Sessio
 // fresh handle when the template draws one, the expiry counted from now as the library does.
 // The creation options come between before and after (see Settings.ceremony).
 func (t *ceremonyTemplate) render(before, after string) (creation string, sessionJSON []byte, err error) {
-	challenge, err := protocol.CreateChallenge()
-	if err != nil {
+	var challenge [protocol.ChallengeLength]byte // as protocol.CreateChallenge draws it
+	if _, err := rand.Read(challenge[:]); err != nil {
 		return "", nil, err
 	}
-	var handle []byte
+	var handle [32]byte
 	if t.newHandle {
-		handle = make([]byte, 32)
-		if _, err := rand.Read(handle); err != nil {
+		if _, err := rand.Read(handle[:]); err != nil {
 			return "", nil, fmt.Errorf("new passkey user handle: %w", err)
 		}
 	}
-	var expires time.Time
+	// The hole values as holeValues writes them, in one buffer.
+	var v [holeCount][]byte
+	size := base64.RawURLEncoding.EncodedLen(len(challenge)) + 2
+	if t.newHandle {
+		size += base64.RawURLEncoding.EncodedLen(len(handle)) + base64.StdEncoding.EncodedLen(len(handle)) + 4
+	}
+	buf := make([]byte, 0, size)
+	v[holeChallenge], buf = appendQuoted(buf, base64.RawURLEncoding, challenge[:])
+	if t.newHandle {
+		v[holeHandleURL], buf = appendQuoted(buf, base64.RawURLEncoding, handle[:])
+		v[holeHandleStd], _ = appendQuoted(buf, base64.StdEncoding, handle[:])
+	}
 	if t.timed {
-		expires = time.Now().Add(t.timeout) // the library's clock, as BeginRegistration reads it
+		// The library's clock, as BeginRegistration reads it.
+		if v[holeExpires], err = time.Now().Add(t.timeout).MarshalJSON(); err != nil {
+			return "", nil, err
+		}
 	}
-	v, err := holeValues(challenge.String(), handle, expires, t.timed)
-	if err != nil {
-		return "", nil, err
-	}
-	return t.creation.fillString(before, after, v), t.session.fill(v), nil
+	return t.creation.fillString(before, after, &v), t.session.fill(&v), nil
+}
+
+// appendQuoted appends b encoded with enc as a JSON string to buf, and returns that string
+// (capacity clipped) and buf.
+func appendQuoted(buf []byte, enc *base64.Encoding, b []byte) (quoted, out []byte) {
+	start := len(buf)
+	buf = append(enc.AppendEncode(append(buf, '"'), b), '"')
+	return buf[start:len(buf):len(buf)], buf
 }
 
 // encodeCeremony encodes a ceremony the library began: the creation options and the session.
