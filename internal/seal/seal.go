@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 )
 
@@ -107,18 +108,48 @@ func (s *Sealer) Open(sealed string, aad []byte) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrOpen, err)
 	}
+	plain, err := s.openRaw(nil, raw, aad)
+	if err != nil {
+		return nil, err
+	}
+	return plain, nil
+}
+
+// AppendOpen appends what Open returns to dst, reading sealed as bytes, with one allocation at
+// most (none when dst has the room): a caller holding the stored bytes opens them without the
+// copy a string costs and the two buffers Open allocates (sealed values are kilobytes: a
+// settings flow's secret nodes). The capacity of dst past the plaintext is used for the
+// decoded value (not secret: the nonce and ciphertext). On error dst is returned unchanged.
+func (s *Sealer) AppendOpen(dst, sealed, aad []byte) ([]byte, error) {
+	n := base64.RawURLEncoding.DecodedLen(len(sealed))
+	// The decoded value goes after room for the plaintext (shorter than it): opening writes
+	// the plaintext without overlapping its input, so a key that fails (GCM clears what it
+	// wrote) leaves the input whole for the next key.
+	start := len(dst)
+	dst = slices.Grow(dst, 2*n)
+	raw := dst[start+n : start+2*n]
+	m, err := base64.RawURLEncoding.Decode(raw, sealed)
+	if err != nil {
+		return dst[:start], fmt.Errorf("%w: %w", ErrOpen, err)
+	}
+	return s.openRaw(dst[:start], raw[:m], aad)
+}
+
+// openRaw appends to dst the plaintext of raw (nonce, ciphertext and tag) opened by the first
+// key that opens it; dst's capacity must not overlap raw.
+func (s *Sealer) openRaw(dst, raw, aad []byte) ([]byte, error) {
 	if s == nil {
-		return nil, ErrOpen
+		return dst, ErrOpen
 	}
 	for _, a := range s.aeads {
 		if len(raw) < a.NonceSize()+a.Overhead() {
-			return nil, fmt.Errorf("%w: too short", ErrOpen)
+			return dst, fmt.Errorf("%w: too short", ErrOpen)
 		}
-		if plain, err := a.Open(nil, raw[:a.NonceSize()], raw[a.NonceSize():], aad); err == nil {
-			return plain, nil
+		if out, err := a.Open(dst, raw[:a.NonceSize()], raw[a.NonceSize():], aad); err == nil {
+			return out, nil
 		}
 	}
-	return nil, ErrOpen
+	return dst, ErrOpen
 }
 
 // SealJSON seals the JSON encoding of v (see Seal).

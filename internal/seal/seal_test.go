@@ -42,6 +42,9 @@ func TestSealOpenRotatePurposeAndOwner(t *testing.T) {
 		if _, err := tc.s.Open(tc.val, []byte(tc.aad)); !errors.Is(err, seal.ErrOpen) {
 			t.Errorf("%s: open = %v, want ErrOpen", name, err)
 		}
+		if out, err := tc.s.AppendOpen([]byte("dst"), []byte(tc.val), []byte(tc.aad)); !errors.Is(err, seal.ErrOpen) || string(out) != "dst" {
+			t.Errorf("%s: append open = %q, %v, want dst unchanged and ErrOpen", name, out, err)
+		}
 	}
 	if _, err := seal.New(seal.PurposeSettingsFlow, nil).Seal([]byte("x"), nil); !errors.Is(err, seal.ErrNoKey) {
 		t.Fatalf("seal without a secret = %v", err)
@@ -120,5 +123,33 @@ func TestAppendSeal(t *testing.T) {
 	}
 	if out, err := seal.New(seal.PurposeSettingsFlow, nil).AppendSeal([]byte("x"), []byte("plain"), nil); !errors.Is(err, seal.ErrNoKey) || string(out) != "x" {
 		t.Fatalf("without a key: %q %v", out, err)
+	}
+}
+
+// TestAppendOpen: AppendOpen appends to dst what Open returns, whether dst has the room or not,
+// and with rotated secrets the key that fails first leaves the value whole for the next (GCM
+// clears what it wrote: the plaintext must not be written over the value it opens).
+func TestAppendOpen(t *testing.T) {
+	old := seal.New(seal.PurposeSettingsFlow, []string{"old-secret-old-secret-old-secret"})
+	plain := strings.Repeat(`{"node":"a QR code"}`, 200)
+	sealed, err := old.Seal([]byte(plain), []byte("flow-1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rotated := seal.New(seal.PurposeSettingsFlow, []string{"new-secret-new-secret-new-secret", "old-secret-old-secret-old-secret"})
+	for _, s := range []*seal.Sealer{old, rotated} {
+		for _, dst := range [][]byte{nil, []byte("prefix:"), append(make([]byte, 0, 2*len(sealed)), "roomy:"...)} {
+			prefix := string(dst)
+			out, err := s.AppendOpen(dst, []byte(sealed), []byte("flow-1"))
+			if err != nil {
+				t.Fatalf("append open after %q: %v", prefix, err)
+			}
+			if string(out) != prefix+plain {
+				t.Fatalf("append open after %q = %.40q…, want the prefix and the plaintext", prefix, out)
+			}
+		}
+	}
+	if _, err := rotated.AppendOpen(nil, []byte(sealed), []byte("flow-2")); !errors.Is(err, seal.ErrOpen) {
+		t.Fatalf("opened for another owner: %v", err)
 	}
 }

@@ -61,3 +61,14 @@ func bufClass(n int) int {
 	}
 	return bits.Len(uint(n - 1))
 }
+
+// putCleared is putBuf for a buffer that held secrets in clear (an opened private column, a
+// reply showing a TOTP key): it is zeroed first, over its whole capacity, so that no secret
+// waits in the pool for the next user or a memory dump.
+func putCleared(p *[]byte) {
+	if p == nil {
+		return
+	}
+	clear((*p)[:cap(*p)])
+	putBuf(p)
+}

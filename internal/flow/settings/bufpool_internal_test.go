@@ -35,3 +35,19 @@ func TestBufPoolClasses(t *testing.T) {
 		t.Errorf("smallest class holds a buffer of capacity %d", cap(*p))
 	}
 }
+
+// TestPutClearedClears: a buffer that held secrets goes back to the pool zeroed over its whole
+// capacity, not only its length.
+func TestPutClearedClears(t *testing.T) {
+	p := getBuf(2048)
+	*p = append(*p, "otpauth://totp/Portico:ada?secret=JBSWY3DPEHPK3PXP"...)
+	whole := (*p)[:cap(*p)]
+	*p = (*p)[:10]
+	putCleared(p)
+	for i, c := range whole {
+		if c != 0 {
+			t.Fatalf("byte %d is %q after putCleared", i, c)
+		}
+	}
+	putCleared(nil)
+}

@@ -53,26 +53,29 @@ func (h *Handler) get(w *flow.Responder, r *http.Request) error {
 		}
 		return st.GoneForRead(h.Public, Kind)
 	}
-	p, err := openPrivate(rec, h.sealer)
+	// The opened column and the reply hold secrets in clear (the TOTP key): their pooled
+	// buffers are zeroed when they go back.
+	opened := getBuf(openedSize(rec))
+	defer putCleared(opened)
+	p, plain, err := openPrivateInto(rec, h.sealer, *opened)
+	*opened = plain
 	if err != nil {
 		return apierr.ErrInternal.WithCause(err)
 	}
 	if !hasOnceFor(p.Secrets, s.ID) {
 		// The stored document is the reply once the identity is attached and the sealed
 		// secret nodes (if any) are spliced back in: the flow is never decoded.
-		doc, err := fillNodes(rec.Data, p.Secrets, p.dataLen)
-		var shown []byte
-		if err == nil {
-			shown, err = h.shown.encode(s.Identity, h.public)
-		}
-		if err == nil {
-			// doc may be the record's own bytes: appended to without writing into them.
-			doc, err = appendRawMember(doc[:len(doc):len(doc)], "identity", shown)
-		}
+		shown, err := h.shown.encode(s.Identity, h.public)
 		if err != nil {
 			return apierr.ErrInternal.WithCause(err)
 		}
-		return w.ReplyEncoded(http.StatusOK, doc)
+		reply := getBuf(servedSize(rec.Data, p.Secrets, shown))
+		defer putCleared(reply)
+		if *reply, err = buildServed(*reply, rec.Data, p.Secrets, p.dataLen, shown); err != nil {
+			return apierr.ErrInternal.WithCause(err)
+		}
+		// Writing does not keep the reply (io.Writer's contract): its buffer serves a later read.
+		return w.ReplyEncoded(http.StatusOK, *reply)
 	}
 	// A secret shown once waits for this session: show it and drop it from the stored flow.
 	st, err := decode(rec, h.sealer)

@@ -47,3 +47,12 @@ func (s *sealer) open(sealed string, aad []byte) ([]byte, error) {
 	}
 	return plain, nil
 }
+
+// appendOpen is open appending the plaintext to dst (see seal.Sealer.AppendOpen).
+func (s *sealer) appendOpen(dst, sealed, aad []byte) ([]byte, error) {
+	out, err := s.s.AppendOpen(dst, sealed, aad)
+	if err != nil {
+		return nil, fmt.Errorf("open settings flow secrets: %w", err)
+	}
+	return out, nil
+}

@@ -386,18 +386,42 @@ func decodeWith(rec *store.FlowRecord, sl *sealer, deferSecrets bool) (*stored, 
 // openPrivate reads a record's private fields (sealed, or plain when no secret was
 // configured); none without a Private column. The internal context is left encoded.
 func openPrivate(rec *store.FlowRecord, sl *sealer) (*privateFields, error) {
+	p, _, err := openPrivateInto(rec, sl, nil)
+	return p, err
+}
+
+// openPrivateInto is openPrivate opening sealed fields in buf's storage (grown when short;
+// what it held is overwritten), which it returns: the fields point into it, and it holds
+// them in clear until the caller clears it.
+func openPrivateInto(rec *store.FlowRecord, sl *sealer, buf []byte) (*privateFields, []byte, error) {
 	p := &privateFields{dataLen: -1}
 	private := rec.Private
 	if len(private) == 0 {
-		return p, nil
+		return p, buf, nil
 	}
 	if private[0] != '{' {
-		plain, err := sl.open(string(private), rec.ID[:])
+		plain, err := sl.appendOpen(buf[:0], private, rec.ID[:])
 		if err != nil {
-			return nil, fmt.Errorf("decode settings flow %s: private fields: %w", rec.ID, err)
+			return nil, buf, fmt.Errorf("decode settings flow %s: private fields: %w", rec.ID, err)
 		}
-		private = plain
+		private, buf = plain, plain
 	}
+	p, err := parsePrivate(rec, p, private)
+	return p, buf, err
+}
+
+// openedSize is the room openPrivateInto needs to open rec's sealed column without growing
+// its buffer (seal.AppendOpen decodes the value after room for the plaintext; nothing for a
+// plain or missing column).
+func openedSize(rec *store.FlowRecord) int {
+	if len(rec.Private) == 0 || rec.Private[0] == '{' {
+		return 0
+	}
+	return 2 * base64.RawURLEncoding.DecodedLen(len(rec.Private))
+}
+
+// parsePrivate reads the private fields from private, the opened column, into p.
+func parsePrivate(rec *store.FlowRecord, p *privateFields, private []byte) (*privateFields, error) {
 	fail := func(err error) (*privateFields, error) {
 		return nil, fmt.Errorf("decode settings flow %s: private fields: %w", rec.ID, err)
 	}

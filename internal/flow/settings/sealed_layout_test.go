@@ -68,26 +68,41 @@ func TestStoredLayoutServesEveryArrangement(t *testing.T) {
 				withoutIdentity := *st
 				withoutIdentity.Identity = nil
 				plain, _ := json.Marshal(&withoutIdentity.Flow)
-				served, err := fillNodes(e.rec.Data, p.Secrets, p.dataLen)
+				served, err := appendFilled(nil, e.rec.Data, p.Secrets, p.dataLen)
 				if err != nil {
 					t.Fatal(err)
 				}
 				sameJSON(t, "served at offsets", served, plain)
-				if _, ok := spliceAt(e.rec.Data, keptOf(p.Secrets), p.dataLen); !ok && strings.Contains(secrets, "S") {
+				if _, ok := spliceAt(nil, e.rec.Data, keptOf(p.Secrets), p.dataLen); !ok && strings.Contains(secrets, "S") {
 					t.Error("offsets not used")
 				}
-				byIndex, err := fillNodes(e.rec.Data, p.Secrets, -1)
+				byIndex, err := appendFilled(nil, e.rec.Data, p.Secrets, -1)
 				if err != nil {
 					t.Fatal(err)
 				}
 				sameJSON(t, "served by index", byIndex, plain)
 				// A Data the offsets were not noted for (one byte longer) is placed by index.
 				longer := append([]byte(strings.TrimSuffix(string(e.rec.Data), "}")), ` }`...)
-				other, err := fillNodes(longer, p.Secrets, p.dataLen)
+				other, err := appendFilled(nil, longer, p.Secrets, p.dataLen)
 				if err != nil {
 					t.Fatal(err)
 				}
 				sameJSON(t, "other data", other, plain)
+				// The reply a read builds, at the offsets and by index, in a buffer that is
+				// missing, too small or large and holding an earlier reply, is the very bytes
+				// of the reply encode built.
+				ident, _ := json.Marshal(st.Identity)
+				for _, dataLen := range []int{p.dataLen, -1} {
+					for _, buf := range [][]byte{nil, []byte("earlier"), []byte(strings.Repeat("earlier", len(e.body)))} {
+						got, err := buildServed(buf, e.rec.Data, p.Secrets, dataLen, ident)
+						if err != nil {
+							t.Fatal(err)
+						}
+						if string(got) != string(e.body) {
+							t.Errorf("served (data length %d, buffer of %d):\n got %s\nwant %s", dataLen, len(buf), got, e.body)
+						}
+					}
+				}
 
 				back, err := decode(e.rec, sl)
 				if err != nil {
@@ -116,7 +131,7 @@ func TestStoredLayoutServesEveryArrangement(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				served1, err := fillNodes(old.Data, p1.Secrets, p1.dataLen)
+				served1, err := appendFilled(nil, old.Data, p1.Secrets, p1.dataLen)
 				if err != nil {
 					t.Fatal(err)
 				}

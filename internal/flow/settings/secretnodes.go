@@ -145,55 +145,82 @@ func hasOnceFor(nodes []secretNode, reader uuid.UUID) bool {
 	return false
 }
 
-// fillNodes returns the stored document doc with the kept (not once) secret nodes spliced
-// back into ui.nodes at their places, without decoding the rest of the flow. dataLen is the
-// length of the document the nodes' offsets were computed for (-1: none were).
-func fillNodes(doc []byte, secret []secretNode, dataLen int) ([]byte, error) {
-	var keep []secretNode
+// appendFilled appends to dst the stored document doc with the kept (not once) secret nodes
+// spliced back into ui.nodes at their places, without decoding the rest of the flow. dataLen
+// is the length of the document the nodes' offsets were computed for (-1: none were).
+func appendFilled(dst, doc []byte, secret []secretNode, dataLen int) ([]byte, error) {
+	var few [4]secretNode
+	keep := few[:0]
 	for _, sn := range secret {
 		if !sn.Once {
 			keep = append(keep, sn)
 		}
 	}
 	if len(keep) == 0 {
-		return doc, nil
+		return append(dst, doc...), nil
 	}
 	slices.SortFunc(keep, func(a, b secretNode) int { return a.Index - b.Index })
-	if out, ok := spliceAt(doc, keep, dataLen); ok {
+	if out, ok := spliceAt(dst, doc, keep, dataLen); ok {
 		return out, nil
 	}
-	return spliceByIndex(doc, keep)
+	return spliceByIndex(dst, doc, keep)
 }
 
-// spliceAt inserts the nodes at the offsets encode noted; ok is false when doc is not the
-// document those offsets point into (then the nodes are placed by index instead). Nodes at one
-// offset follow each other; at the start of the list they come before the first stored node.
-func spliceAt(doc []byte, keep []secretNode, dataLen int) (out []byte, ok bool) {
+// buildServed builds in buf's storage (grown when short; what it held is overwritten) the
+// document getSettingsFlow serves: the stored document doc with its kept secret nodes back in
+// place (appendFilled) and ident, the identity's JSON, as its last member. The reply is
+// assembled once, in one buffer sized for it.
+func buildServed(buf, doc []byte, secret []secretNode, dataLen int, ident []byte) ([]byte, error) {
+	out, err := appendFilled(slices.Grow(buf[:0], servedSize(doc, secret, ident)), doc, secret, dataLen)
+	if err != nil {
+		return nil, err
+	}
+	// out has the room: the identity is appended in place.
+	return appendRawMember(out, "identity", ident)
+}
+
+// servedSize is the length of what buildServed builds.
+func servedSize(doc []byte, secret []secretNode, ident []byte) int {
+	const member = `,"identity":`
+	size := len(doc) + len(member) + len(ident)
+	for _, sn := range secret {
+		if !sn.Once {
+			size += len(sn.Node) + 1
+		}
+	}
+	return size
+}
+
+// spliceAt appends to dst doc with the nodes inserted at the offsets encode noted; ok is
+// false, and dst is returned as it was, when doc is not the document those offsets point into
+// (then the nodes are placed by index instead). Nodes at one offset follow each other; at the
+// start of the list they come before the first stored node.
+func spliceAt(dst, doc []byte, keep []secretNode, dataLen int) (out []byte, ok bool) {
 	if dataLen != len(doc) {
-		return nil, false
+		return dst, false
 	}
 	size := len(doc) + len(keep)
-	for _, sn := range keep {
+	for i, sn := range keep {
 		size += len(sn.Node)
 		// At the start of the list, before its first element or its end; or after an
 		// element, before a separator or the end: nowhere else can a node be inserted.
 		if sn.At <= 0 || sn.At >= len(doc) {
-			return nil, false
+			return dst, false
 		}
 		switch before, after := doc[sn.At-1], doc[sn.At]; {
 		case before == '[' && (after == '{' || after == ']'):
 		case before == '}' && (after == ',' || after == ']'):
 		default:
-			return nil, false
+			return dst, false
+		}
+		if i > 0 && sn.At < keep[i-1].At {
+			return dst, false
 		}
 	}
-	out = make([]byte, 0, size)
+	out = slices.Grow(dst, size)
 	last := 0
 	for i := 0; i < len(keep); {
 		at := keep[i].At
-		if at < last || (at == last && i > 0) {
-			return nil, false
-		}
 		out = append(out, doc[last:at]...)
 		first := doc[at-1] == '['
 		j := i
@@ -211,10 +238,11 @@ func spliceAt(doc []byte, keep []secretNode, dataLen int) (out []byte, ok bool) 
 	return append(out, doc[last:]...), true
 }
 
-// spliceByIndex inserts the nodes at their indexes in ui.nodes, finding the nodes' bounds
-// by scanning the list. doc is what encode stored: the first `"nodes":[` in it is ui.nodes, as
-// no key before ui can hold that sequence (a quote inside a JSON string is escaped).
-func spliceByIndex(doc []byte, keep []secretNode) ([]byte, error) {
+// spliceByIndex appends to dst doc with the nodes inserted at their indexes in ui.nodes,
+// finding the nodes' bounds by scanning the list. doc is what encode stored: the first
+// `"nodes":[` in it is ui.nodes, as no key before ui can hold that sequence (a quote inside a
+// JSON string is escaped).
+func spliceByIndex(dst, doc []byte, keep []secretNode) ([]byte, error) {
 	const key = `"nodes":`
 	at := bytes.Index(doc, []byte(key+"["))
 	if at < 0 {
@@ -234,7 +262,7 @@ func spliceByIndex(doc []byte, keep []secretNode) ([]byte, error) {
 	for _, sn := range keep {
 		size += len(sn.Node) + 1
 	}
-	out := make([]byte, 0, size)
+	out := slices.Grow(dst, size)
 	out = append(out, doc[:start]...)
 	out = append(out, '[')
 	for i, n := range nodes {
