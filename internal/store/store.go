@@ -174,7 +174,10 @@ type FlowRecord struct {
 	//
 	// A store reads Data and Private only while the call it is given them in runs (it keeps
 	// no reference once that call returns), and the caller changes neither meanwhile: after
-	// the call the caller may reuse their bytes.
+	// the call the caller may reuse their bytes. The bytes of a record GetFlow returns are
+	// the caller's to read but never to write into: they may be the memory of the string the
+	// database driver read (sqlstore hands it over instead of copying it); a caller that
+	// changes a document builds it in bytes of its own.
 	Private []byte
 }
 

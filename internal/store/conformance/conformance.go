@@ -69,6 +69,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"FlowDelete", testFlowDelete},
 		{"FlowPrivate", testFlowPrivate},
 		{"FlowBytesReused", testFlowBytesReused},
+		{"FlowBytesLoaded", testFlowBytesLoaded},
 		{"FlowTrim", testFlowTrim},
 		{"Errors", testErrors},
 		{"Values", testValues},

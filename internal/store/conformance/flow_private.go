@@ -68,6 +68,33 @@ func testFlowBytesReused(t *testing.T, s store.Store) {
 	}
 }
 
+// testFlowBytesLoaded checks that the bytes of a loaded record stay what was loaded while the
+// store goes on: reading other flows (a driver may reuse its row buffer), replacing and
+// deleting the flow itself.
+func testFlowBytesLoaded(t *testing.T, s store.Store) {
+	a := &store.FlowRecord{Kind: "settings", ExpiresAt: base, Data: []byte(`{"id":"first"}`), Private: []byte(`{"p":"first-secret"}`)}
+	b := &store.FlowRecord{Kind: "settings", ExpiresAt: base, Data: []byte(`{"id":"other"}`), Private: []byte(`{"p":"other-secret"}`)}
+	must(t, s.CreateFlow(ctx(t), a))
+	must(t, s.CreateFlow(ctx(t), b))
+	got, err := s.GetFlow(ctx(t), "settings", a.ID)
+	must(t, err)
+	for range 3 {
+		_, err := s.GetFlow(ctx(t), "settings", b.ID)
+		must(t, err)
+	}
+	must(t, s.UpdateFlow(ctx(t), &store.FlowRecord{ID: a.ID, Kind: "settings", ExpiresAt: base,
+		Data: []byte(`{"id":"replaced"}`), Private: []byte(`{"p":"replaced-secret"}`)}))
+	again, err := s.GetFlow(ctx(t), "settings", a.ID)
+	must(t, err)
+	must(t, s.DeleteFlow(ctx(t), "settings", a.ID))
+	if string(got.Data) != `{"id":"first"}` || string(got.Private) != `{"p":"first-secret"}` {
+		t.Errorf("loaded record changed by later reads and writes: data %s private %s", got.Data, got.Private)
+	}
+	if string(again.Data) != `{"id":"replaced"}` || string(again.Private) != `{"p":"replaced-secret"}` {
+		t.Errorf("record loaded after the update: data %s private %s", again.Data, again.Private)
+	}
+}
+
 // overwrite fills each buffer with 'x', as a reuse of it would change it.
 func overwrite(bufs ...[]byte) {
 	for _, b := range bufs {

@@ -56,8 +56,8 @@ func (s *Store) GetFlow(ctx context.Context, kind string, id uuid.UUID) (*store.
 		f       store.FlowRecord
 		ident   uuid.NullUUID
 		expires timeCol
-		data    string
-		private sql.NullString
+		data    textCol
+		private textCol
 	)
 	err := s.reader().row(ctx, "SELECT id, kind, identity_id, expires_at, data, private FROM flows WHERE id = ? AND kind = ?", id, kind).
 		Scan(&f.ID, &f.Kind, &ident, &expires, &data, &private)
@@ -72,9 +72,9 @@ func (s *Store) GetFlow(ctx context.Context, kind string, id uuid.UUID) (*store.
 		f.IdentityID = &u
 	}
 	f.ExpiresAt = expires.T
-	f.Data = []byte(data)
-	if private.Valid && private.String != "" {
-		f.Private = []byte(private.String)
+	f.Data = data.B
+	if len(private.B) > 0 {
+		f.Private = private.B
 	}
 	return &f, nil
 }

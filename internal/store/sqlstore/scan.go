@@ -1,6 +1,7 @@
 package sqlstore
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -132,4 +133,30 @@ func queryAll[T any](ctx context.Context, x q, what, query string, args []any, s
 		return nil, mapErr(err, what)
 	}
 	return out, nil
+}
+
+// textCol scans a text column into bytes without the copy []byte(string) makes: a flow's
+// documents are kilobytes (a settings flow with every second factor on, 14 KB) and reading one
+// copied them twice, out of the driver and out of its string. A string the driver returns was
+// made for this row (SQLite and PostgreSQL copy the value out of their own memory into it) and
+// is dropped once Scan returns, so its bytes are handed over as they are: the caller reads
+// them and never writes into them (store.FlowRecord). A []byte may be the driver's own
+// buffer, reused for the next row (MySQL): it is copied.
+type textCol struct {
+	B     []byte
+	Valid bool
+}
+
+func (c *textCol) Scan(src any) error {
+	switch v := src.(type) {
+	case nil:
+		*c = textCol{}
+	case string:
+		*c = textCol{B: unsafe.Slice(unsafe.StringData(v), len(v)), Valid: true}
+	case []byte:
+		*c = textCol{B: bytes.Clone(v), Valid: true}
+	default:
+		return fmt.Errorf("text column: unsupported type %T", src)
+	}
+	return nil
 }
