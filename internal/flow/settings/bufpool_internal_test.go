@@ -1,6 +1,15 @@
 package settings
 
-import "testing"
+import (
+	"bytes"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/portico-auth/portico/internal/flow"
+	"github.com/portico-auth/portico/internal/text"
+)
 
 // TestBufPoolClasses checks that getBuf gives at least the capacity asked for, from the class
 // putBuf files a buffer under, and that putBuf keeps no buffer outside the pooled classes.
@@ -50,4 +59,48 @@ func TestPutClearedClears(t *testing.T) {
 		}
 	}
 	putCleared(nil)
+}
+
+// TestReleaseClearsTheBuffers: an encoded flow's buffers (nodes, stored document, reply) go
+// back zeroed, so that the TOTP key the reply showed does not wait in the pool; and encodeShowing
+// does not give back the nodes it borrowed.
+func TestReleaseClearsTheBuffers(t *testing.T) {
+	sl := newSealer([]string{"a-test-cookie-secret-of-32-chars"})
+	now := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	owner := uuid.New()
+	st := &stored{Flow: Flow{Base: flow.Base{ID: uuid.New(), Type: flow.TypeBrowser, ExpiresAt: now.Add(time.Hour), IssuedAt: now,
+		RequestURL: "http://localhost/", UI: flow.Container{Action: "http://localhost/self-service/settings?flow=x", Method: "POST"}},
+		State: StateShowForm}, owner: &owner}
+	st.UI.Nodes.Append(flow.NewCSRFNode("token"))
+	st.AppendSecret(flow.NewTextNode(flow.GroupTOTP, "totp_secret_key", text.Message{ID: 1, Text: "JBSWY3DPEHPK3PXP", Type: "info"}, nil))
+	st.SetInternalJSON("totp", []byte(`{"secret":"JBSWY3DPEHPK3PXP"}`))
+	e, err := encode(st, sl)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(e.body, []byte("JBSWY3DPEHPK3PXP")) {
+		t.Fatalf("the reply does not show the key: %s", e.body)
+	}
+	shown, err := encodeShowing(st, sl, e)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if shown.pooled[0] != nil {
+		t.Error("encodeShowing would give back the nodes it borrowed")
+	}
+	var held [][]byte
+	for _, p := range e.pooled {
+		if p != nil {
+			held = append(held, (*p)[:cap(*p)])
+		}
+	}
+	if len(held) != len(e.pooled) {
+		t.Fatalf("%d pooled buffers, want %d (nodes, data, body, private)", len(held), len(e.pooled))
+	}
+	e.release()
+	for i, b := range held {
+		if bytes.ContainsFunc(b, func(r rune) bool { return r != 0 }) {
+			t.Errorf("buffer %d was given back with %q…", i, b[:min(len(b), 40)])
+		}
+	}
 }

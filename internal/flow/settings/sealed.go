@@ -86,9 +86,13 @@ type encoded struct {
 
 // release gives e's buffers back to the pool: the caller is done with e's record (the store
 // has returned), its body (written) and its nodes. Without it they are left to the collector.
+//
+// Every buffer is zeroed on the way back (putCleared): the nodes and the reply show secrets
+// (a TOTP key, recovery codes), the stored document the CSRF token, an unsealed private column
+// the methods' internal context.
 func (e *encoded) release() {
 	for i, p := range e.pooled {
-		putBuf(p)
+		putCleared(p)
 		e.pooled[i] = nil
 	}
 	e.rec, e.body, e.nodes = nil, nil, nodeJSON{}
@@ -127,7 +131,7 @@ func encodeNodes(nodes flow.Nodes) (nodeJSON, error) {
 	for i := range nodes {
 		var err error
 		if n.all, err = nodes[i].AppendJSON(n.all); err != nil {
-			putBuf(box)
+			putCleared(box)
 			return nodeJSON{}, fmt.Errorf("encode settings flow node: %w", err)
 		}
 		n.ends[i] = len(n.all)
@@ -150,7 +154,7 @@ func encode(s *stored, sl *sealer) (encoded, error) {
 	}
 	e, err := encodeWith(s, sl, nodes)
 	if err != nil {
-		putBuf(nodes.box)
+		putCleared(nodes.box)
 		return encoded{}, err
 	}
 	e.pooled[0] = nodes.box
@@ -265,7 +269,7 @@ func encodeWith(s *stored, sl *sealer, nj nodeJSON) (encoded, error) {
 		if sl.canSeal() {
 			sealedBox := getBuf(base64.RawURLEncoding.EncodedLen(len(private) + sealOverhead))
 			sealed, err := sl.appendSeal(*sealedBox, private, s.ID[:])
-			putBuf(privateBox)
+			putCleared(privateBox)
 			*sealedBox = sealed
 			privateBox = sealedBox
 			if err != nil {
@@ -287,7 +291,7 @@ func privateBytes(s *stored, secret []secretNode, dataLen int) (*[]byte, error) 
 	box := getBuf(privateSize(s, secret))
 	out, err := appendPrivate(*box, s, secret, dataLen)
 	if err != nil {
-		putBuf(box)
+		putCleared(box)
 		return nil, err
 	}
 	*box = out
