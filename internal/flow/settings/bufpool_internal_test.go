@@ -2,6 +2,7 @@ package settings
 
 import (
 	"bytes"
+	"encoding/json"
 	"testing"
 	"time"
 
@@ -101,6 +102,21 @@ func TestReleaseClearsTheBuffers(t *testing.T) {
 	for i, b := range held {
 		if bytes.ContainsFunc(b, func(r rune) bool { return r != 0 }) {
 			t.Errorf("buffer %d was given back with %q…", i, b[:min(len(b), 40)])
+		}
+	}
+}
+
+// TestAppendKeyIsJSONMarshal: the internal context's keys are written as json.Marshal writes
+// them, plain or not.
+func TestAppendKeyIsJSONMarshal(t *testing.T) {
+	for _, k := range []string{"", "totp_url", "ceremony.settings", `a"b`, `a\b`, "<tag>&", "tab\there", "é", "\u2028", "\x7f", "\xff"} {
+		want, err := json.Marshal(k)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := appendKey([]byte("x"), k)
+		if err != nil || string(got) != "x"+string(want) {
+			t.Errorf("appendKey(%q) = %s, %v; want x%s", k, got, err, want)
 		}
 	}
 }

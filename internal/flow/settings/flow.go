@@ -38,7 +38,7 @@ type Flow struct {
 	internal map[string]json.RawMessage
 	// secrets marks the nodes that show a secret (see secretnodes.go): they reach the
 	// client, but are stored only sealed.
-	secrets map[string]secretMark
+	secrets map[secretID]secretMark
 }
 
 // stored is a flow as kept in the store: the flow plus what must never reach a client.

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"maps"
 	"slices"
 	"sync/atomic"
 
@@ -329,18 +328,39 @@ func appendPrivate(out []byte, s *stored, secret []secretNode, dataLen int) ([]b
 	}
 	// The internal context as an object, its values as SetInternal encoded them (json.Marshal
 	// of the map would scan every value again).
+	keys := make([]string, 0, 8)
+	for k := range s.Internal {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
 	out = append(out, '{')
-	for i, k := range slices.Sorted(maps.Keys(s.Internal)) {
+	for i, k := range keys {
 		if i > 0 {
 			out = append(out, ',')
 		}
-		key, err := json.Marshal(k)
-		if err != nil {
+		var err error
+		if out, err = appendKey(out, k); err != nil {
 			return nil, fmt.Errorf("encode settings flow: %w", err)
 		}
-		out = append(append(append(out, key...), ':'), s.Internal[k]...)
+		out = append(append(out, ':'), s.Internal[k]...)
 	}
 	return append(out, '}'), nil
+}
+
+// appendKey appends k as a JSON string, as json.Marshal writes it: the methods' keys
+// ("ceremony.settings", "totp_url") are plain ASCII and are copied between quotes; any other
+// key goes through json.Marshal.
+func appendKey(out []byte, k string) ([]byte, error) {
+	for i := 0; i < len(k); i++ {
+		if c := k[i]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+			key, err := json.Marshal(k)
+			if err != nil {
+				return nil, err
+			}
+			return append(out, key...), nil
+		}
+	}
+	return append(append(append(out, '"'), k...), '"'), nil
 }
 
 // decode reads a stored flow: the public document and its private fields (sealed, or plain

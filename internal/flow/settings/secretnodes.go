@@ -47,7 +47,14 @@ type secretNode struct {
 	At int `json:"-"`
 }
 
-func secretKey(n *flow.Node) string { return string(n.Group) + "\x00" + n.ID() }
+// secretID names a node in Flow.secrets: its group and id (a struct, so that looking a node
+// up makes no string).
+type secretID struct {
+	group flow.Group
+	id    string
+}
+
+func secretKey(n *flow.Node) secretID { return secretID{n.Group, n.ID()} }
 
 // AppendSecret appends nodes that show a secret the flow keeps until it is used (a TOTP key
 // offered for linking, recovery codes awaiting confirmation): they are stored only sealed and
@@ -68,7 +75,7 @@ func (f *Flow) AppendOnce(sub *Submission, nodes ...flow.Node) {
 
 func (f *Flow) appendMarked(m secretMark, nodes []flow.Node) {
 	if f.secrets == nil {
-		f.secrets = map[string]secretMark{}
+		f.secrets = map[secretID]secretMark{}
 	}
 	for i := range nodes {
 		f.secrets[secretKey(&nodes[i])] = m
@@ -119,7 +126,7 @@ func (st *stored) restoreDeferred() error {
 			n.Messages = nil
 		}
 		if st.secrets == nil {
-			st.secrets = map[string]secretMark{}
+			st.secrets = map[secretID]secretMark{}
 		}
 		st.secrets[secretKey(&n)] = secretMark{}
 		i := min(max(sn.Index, 0), len(st.UI.Nodes))
@@ -291,7 +298,7 @@ func (st *stored) takeOnce(reader uuid.UUID) bool {
 		i := min(max(sn.Index, 0), len(st.UI.Nodes))
 		st.UI.Nodes = slices.Insert(st.UI.Nodes, i, n)
 		if st.secrets == nil {
-			st.secrets = map[string]secretMark{}
+			st.secrets = map[secretID]secretMark{}
 		}
 		// Stored again, these are dropped: once-nodes without a reader are never kept.
 		st.secrets[secretKey(&n)] = secretMark{once: true}
