@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"net"
 	"os"
 	"os/signal"
@@ -30,6 +31,8 @@ func serveCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
+			stopMemLimit := server.StartMemoryLimit(ctx, log, int64(min(cfg.Serve.MemoryLimit, math.MaxInt64)))
+			defer stopMemLimit()
 			stopCleanup := app.StartCleanup(ctx)
 			defer stopCleanup()
 			watch, err := watchCourier(cmd, app, watchFlag, log)

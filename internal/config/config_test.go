@@ -64,6 +64,7 @@ func TestDefaults(t *testing.T) {
 		{"public port", c.Serve.Public.Port, 4433},
 		{"admin port", c.Serve.Admin.Port, 4434},
 		{"identity cache size", c.Serve.IdentityCacheSize, 1024},
+		{"memory limit", c.Serve.MemoryLimit, ByteSize(24 << 20)},
 		{"public base_url", c.Serve.Public.BaseURL, "http://127.0.0.1:4433/"},
 		{"admin base_url", c.Serve.Admin.BaseURL, "http://127.0.0.1:4434/"},
 		{"PublicURL", c.PublicURL().String(), "http://127.0.0.1:4433/"},
@@ -153,6 +154,7 @@ secrets:
 		"SERVE_PUBLIC_PORT":                 "5000",
 		"SERVE_ADMIN_PORT":                  "5001",
 		"SERVE_IDENTITY_CACHE_SIZE":         "0",
+		"SERVE_MEMORY_LIMIT":                "64MB",
 		"SERVE_PUBLIC_BASE_URL":             "https://env.example.com",
 		"SELFSERVICE_FLOWS_SETTINGS_UI_URL": "https://ui.example.com/settings",
 		"SECRETS_COOKIE":                    "aaaaaaaaaaaaaaaa1, bbbbbbbbbbbbbbbb2",
@@ -172,6 +174,7 @@ secrets:
 		{"env beats file port", c.Serve.Public.Port, 5000},
 		{"admin port", c.Serve.Admin.Port, 5001},
 		{"identity cache off", c.Serve.IdentityCacheSize, 0},
+		{"memory limit from env", c.Serve.MemoryLimit, ByteSize(64 << 20)},
 		{"env beats file base_url", c.Serve.Public.BaseURL, "https://env.example.com/"},
 		{"derived login ui follows env base", c.FlowUIURL("login"), "https://env.example.com/ui/login"},
 		{"settings ui", c.FlowUIURL("settings"), "https://ui.example.com/settings"},
@@ -427,3 +430,23 @@ func TestFileErrors(t *testing.T) {
 }
 
 var typeOfConfig = reflect.TypeFor[Config]()
+
+// TestMemoryLimitOff: serve.memory_limit 0 in the file (or SERVE_MEMORY_LIMIT=0) turns the
+// default soft memory limit off, and a bad size is refused.
+func TestMemoryLimitOff(t *testing.T) {
+	c, _ := mustLoad(t, minimal+"serve:\n  memory_limit: 0\n", nil, false)
+	if c.Serve.MemoryLimit != 0 {
+		t.Errorf("file 0: memory_limit = %v, want 0", c.Serve.MemoryLimit)
+	}
+	c, _ = mustLoad(t, minimal, map[string]string{"SERVE_MEMORY_LIMIT": "0"}, false)
+	if c.Serve.MemoryLimit != 0 {
+		t.Errorf("env 0: memory_limit = %v, want 0", c.Serve.MemoryLimit)
+	}
+	c, _ = mustLoad(t, minimal+"serve:\n  memory_limit: 1GB\n", nil, false)
+	if c.Serve.MemoryLimit != 1<<30 {
+		t.Errorf("file 1GB: memory_limit = %v", c.Serve.MemoryLimit)
+	}
+	if _, _, err := load(t, minimal, map[string]string{"SERVE_MEMORY_LIMIT": "lots"}, false); err == nil || !strings.Contains(err.Error(), "serve.memory_limit") {
+		t.Errorf("bad size: err = %v", err)
+	}
+}

@@ -28,6 +28,12 @@ const DefaultAdminHost = "127.0.0.1"
 // few KB with WebAuthn keys).
 const DefaultIdentityCacheSize = 1024
 
+// DefaultMemoryLimit is serve.memory_limit's default: the Go runtime's soft memory limit,
+// sized for a small deployment (a live heap of 4-7 MB under bench/run.sh's 16 clients). The
+// server raises it by itself to twice the live heap plus the runtime's other memory when that
+// is more, so a larger deployment is not held to it.
+const DefaultMemoryLimit ByteSize = 24 << 20
+
 // DevDSN is the database used in dev mode when no dsn is configured.
 const DevDSN = "sqlite://portico.db?_fk=true"
 
@@ -103,7 +109,7 @@ func Load(path string, opts LoadOptions) (*Config, []string, error) {
 func defaults() *Config {
 	hour := time.Hour
 	return &Config{
-		Serve:    Serve{Public: Listener{Port: 4433}, Admin: Listener{Port: 4434}, IdentityCacheSize: DefaultIdentityCacheSize},
+		Serve:    Serve{Public: Listener{Port: 4433}, Admin: Listener{Port: 4434}, IdentityCacheSize: DefaultIdentityCacheSize, MemoryLimit: DefaultMemoryLimit},
 		Identity: Identity{DefaultSchemaID: "default", TraitsMaxBytes: 64 << 10, MetadataMaxBytes: 64 << 10},
 		Hashers: Hashers{
 			Algorithm: "bcrypt",

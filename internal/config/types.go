@@ -30,6 +30,10 @@ type Serve struct {
 	// signed-in user), each checked against the identity row's version on every read; 0 turns
 	// the memory off. Default DefaultIdentityCacheSize.
 	IdentityCacheSize int `yaml:"identity_cache_size"`
+	// MemoryLimit (serve.memory_limit, Portico's own) is the Go runtime's soft memory limit
+	// while serving (as GOMEMLIMIT, which wins when set); 0 turns it off. It is raised by
+	// itself when the live heap needs more room. Default DefaultMemoryLimit.
+	MemoryLimit ByteSize `yaml:"memory_limit"`
 }
 
 // Listener is one HTTP listener. BaseURL always ends with "/".

@@ -13,11 +13,15 @@ import (
 // sqliteDefaultPragmas size every SQLite file connection. Each is applied only when the DSN
 // does not set the same pragma itself (`_pragma=cache_size(-8000)` wins over the default).
 //
-//   - cache_size: 2,000 KiB of page cache per connection (SQLite's own default). Every
-//     connection (four readers and the writer on two cores) keeps its own copy of the pages it
-//     read, so 32 MiB each made a small, busy database cost 73-84 MB of peak RSS in bench/run.sh
-//     against 51 MB with this; a session read now touches the session and identity rows only
-//     (the identity's relations are remembered, see relationCache).
+//   - cache_size: 500 KiB of page cache per connection (SQLite's own default is 2,000 KiB).
+//     Every connection (four readers and the writer on two cores) keeps its own copy of the
+//     pages it read, so 32 MiB each made a small, busy database cost 73-84 MB of peak RSS in
+//     bench/run.sh against 51 MB with 2,000 KiB, and 500 KiB took another ~6 MB off the MFA
+//     bench's peak (issue 13) for about 3 more reads from the OS's file cache per request
+//     (4.5 → 7.8 read syscalls). The caches help less than their size suggests: in WAL mode a
+//     reader drops its whole cache when another connection wrote since its last transaction,
+//     and settings flows write on every request; a session read touches the session and
+//     identity rows only (the identity's relations are remembered, see relationCache).
 //   - no mmap_size: SQLite's default, no memory map, whatever the file's size. With a map, a
 //     reader connection whose next read transaction finds the file changed (any write by the
 //     writer) unmaps and remaps it, and every page it then touches faults in again: on a
@@ -28,7 +32,7 @@ import (
 //   - journal_size_limit: a WAL that has been reset is truncated back to 64 MiB, so one burst of
 //     writes does not leave a large file behind for good.
 var sqliteDefaultPragmas = []struct{ name, value string }{
-	{"cache_size", "-2000"},
+	{"cache_size", "-500"},
 	{"journal_size_limit", "67108864"},
 }
 

@@ -18,11 +18,11 @@ func TestSQLiteTuning(t *testing.T) {
 		want         map[string]int64
 		keeper       bool
 	}{
-		{"defaults", "", map[string]int64{"cache_size": -2000, "mmap_size": 0, "journal_size_limit": 64 << 20, "auto_vacuum": 2}, true},
+		{"defaults", "", map[string]int64{"cache_size": -500, "mmap_size": 0, "journal_size_limit": 64 << 20, "auto_vacuum": 2}, true},
 		{"the DSN's own", "_pragma=cache_size(-1000)&_pragma=MMAP_SIZE%20=%200&wal_max_size=0&_auto_vacuum=none",
 			map[string]int64{"cache_size": -1000, "mmap_size": 0, "journal_size_limit": 64 << 20, "auto_vacuum": 0}, false},
-		{"a map the DSN asks for", "_pragma=mmap_size(1048576)", map[string]int64{"cache_size": -2000, "mmap_size": 1 << 20}, true},
-		{"wal size with a unit", "wal_max_size=16MB&wal_check_interval=2s", map[string]int64{"cache_size": -2000}, true},
+		{"a map the DSN asks for", "_pragma=mmap_size(1048576)", map[string]int64{"cache_size": -500, "mmap_size": 1 << 20}, true},
+		{"wal size with a unit", "wal_max_size=16MB&wal_check_interval=2s", map[string]int64{"cache_size": -500}, true},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
