@@ -23,7 +23,7 @@
 #                                "_pragma=mmap_size(0)&_pragma=cache_size(-2000)" (default none;
 #                                the tables then say so)
 #   PORTICO_BENCH_PORT           first of four ports used          (default 24433)
-#   PORTICO_BENCH_OUT            results file                      (default bench/results/<date>.md)
+#   PORTICO_BENCH_OUT            results file                      (default bench/results/<date>.md, or <date>-b.md, -c.md … if taken)
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -39,7 +39,17 @@ port=${PORTICO_BENCH_PORT:-24433}
 pg_dsn=${PORTICO_BENCH_POSTGRES_DSN:-}
 sqlite_params=${PORTICO_BENCH_SQLITE_PARAMS:-}
 configs=${PORTICO_BENCH_CONFIGS:-password,mfa}
-out=${PORTICO_BENCH_OUT:-bench/results/$(date -u +%Y-%m-%d).md}
+out=${PORTICO_BENCH_OUT:-}
+if [ -z "$out" ]; then
+	# A day's first run is <date>.md, later ones <date>-b.md, -c.md, …: a run never replaces
+	# an earlier result.
+	day=$(date -u +%Y-%m-%d)
+	out=bench/results/$day.md
+	for s in b c d e f g h i j k l m n o p q r s t u v w x y z; do
+		[ -e "$out" ] || break
+		out=bench/results/$day-$s.md
+	done
+fi
 
 public_port=$port
 admin_port=$((port + 1))
