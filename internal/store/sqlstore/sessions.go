@@ -336,9 +336,13 @@ func (s *Store) ListSessions(ctx context.Context, identityID uuid.UUID, active *
 	// (3 pages a second, p99 48 s for the first page of /admin/sessions at 500,000 sessions,
 	// bench/scale); the subquery walks the issued_at index and stops after one page.
 	// Sessions of a deleted identity (its tombstone, until the batches remove them) are left
-	// out before the LIMIT, by a primary-key lookup per session walked, so that a page is
-	// full whenever a next one exists.
-	where = append(where, "EXISTS (SELECT 1 FROM identities i WHERE i.id = s.identity_id AND "+liveIdentity+")")
+	// out before the LIMIT, so that a page is full whenever a next one exists: by the set of
+	// tombstoned identities, read once per page through the partial index that holds only
+	// them (identities_deleted_at_idx; a deletion's tombstone lasts until its batches end).
+	// Not as EXISTS on identities: SQLite 3.54 turns that into a join with a Bloom filter
+	// built over every identity, a walk of the whole table per page (1M identities and 10M
+	// sessions: 514 ms a page, 7 pages a second; as NOT IN, 8 ms; bench/scale).
+	where = append(where, "s.identity_id NOT IN (SELECT i.id FROM identities i WHERE i.deleted_at IS NOT NULL)")
 	inner := "SELECT s.* FROM sessions s WHERE " + strings.Join(where, " AND ")
 	const order = " ORDER BY s.issued_at DESC, s.id DESC"
 	query := "SELECT " + sessionCols + ", " + identityCols + " FROM (" + inner + order + " LIMIT " + strconv.Itoa(size+1) +
