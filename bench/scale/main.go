@@ -50,6 +50,7 @@ type config struct {
 	only               string
 	cacheMemory        int
 	cpuProfile         string
+	sqliteParams       string
 }
 
 func main() {
@@ -68,6 +69,7 @@ func main() {
 	flag.DurationVar(&c.loadCleanup, "load-cleanup", time.Minute, "the longest the cleanup under -load runs")
 	flag.IntVar(&c.identityCache, "identity-cache", portico.DefaultIdentityCacheSize, "identities whose relations session reads remember (serve.identity_cache_size)")
 	flag.IntVar(&c.cacheMemory, "cache-memory", 0, "if set, measure the heap the identity cache takes for this many identities of the large database (after the rounds)")
+	flag.StringVar(&c.sqliteParams, "sqlite-params", "", "DSN parameters added to both SQLite files' DSN when they are opened to measure, e.g. _pragma=cache_size(-2000)")
 	flag.StringVar(&c.cpuProfile, "cpuprofile", "", "write a CPU profile of the rounds (this process: the store's side) to this file")
 	flag.StringVar(&c.only, "only", "", "run only the scenarios whose name contains this text (e.g. whoami)")
 	flag.BoolVar(&c.reuse, "reuse", false, "keep the large database (PostgreSQL schema or SQLite file) of an earlier run instead of building it; its victims must still be there (copy the file before a run)")
@@ -127,9 +129,12 @@ func open(ctx context.Context, c config, name string, n int) (*db, error) {
 	// checkpoints reset the WAL under the builder's connection, which then dropped its whole
 	// page cache before each statement (a fifth of the build's CPU went to freeing pages).
 	// The file is reopened with the plain DSN once built.
+	if path != "" && c.sqliteParams != "" {
+		dsn += "?" + c.sqliteParams
+	}
 	openDSN := dsn
 	if path != "" && !reuse {
-		openDSN += "?wal_max_size=0"
+		openDSN += sep(openDSN) + "wal_max_size=0"
 	}
 	st, err := sqlstore.Open(ctx, openDSN)
 	if err != nil {
@@ -364,4 +369,12 @@ func loadavg() string {
 		return "unknown"
 	}
 	return strings.Join(f[:3], " ")
+}
+
+// sep is what joins one more parameter to dsn: "?" for its first, "&" after that.
+func sep(dsn string) string {
+	if strings.Contains(dsn, "?") {
+		return "&"
+	}
+	return "?"
 }
