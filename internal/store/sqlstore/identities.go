@@ -276,6 +276,11 @@ func (s *Store) updateIdentity(ctx context.Context, id *identity.Identity, also 
 func (s *Store) updateIdentityAt(ctx context.Context, id *identity.Identity, now time.Time, stored *identity.Identity, also func(tx q) error) error {
 	updatedAt := now
 	s.prepareIdentity(id, now)
+	// The version and updated_at the update moves on from (prepareIdentity normalised them).
+	oldVersion, oldUpdated := id.Version, id.UpdatedAt
+	// children counts the statements writeChildren ran in the attempt that committed: none
+	// means the relation rows are those of oldVersion.
+	var children int
 	err := s.inTx(ctx, func(tx q) error {
 		res, err := tx.exec(ctx, `UPDATE identities AS i SET schema_id = ?, state = ?, state_changed_at = ?, traits = ?,
 			metadata_public = ?, metadata_admin = ?, organization_id = ?, external_id = ?, version = version + 1, updated_at = ?
@@ -299,7 +304,10 @@ func (s *Store) updateIdentityAt(ctx context.Context, id *identity.Identity, now
 			}
 			return apierr.ErrConflict.WithReason("the identity was changed by someone else, reload it and try again")
 		}
-		if err := s.writeChildren(ctx, tx, id, stored); err != nil {
+		children = 0
+		cw := tx
+		cw.ran = &children
+		if err := s.writeChildren(ctx, cw, id, stored); err != nil {
 			return err
 		}
 		if also != nil {
@@ -312,6 +320,11 @@ func (s *Store) updateIdentityAt(ctx context.Context, id *identity.Identity, now
 	}
 	id.Version++
 	id.UpdatedAt = updatedAt
+	if children == 0 {
+		// No relation row was read or written: what the cache holds for the old version is
+		// the new version's too, and the next session read needs the identity row only.
+		s.rels.carry(id.ID, oldVersion, oldUpdated, id.Version, id.UpdatedAt)
+	}
 	return nil
 }
 

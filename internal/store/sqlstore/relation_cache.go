@@ -78,6 +78,24 @@ func (c *relationCache) put(id *identity.Identity) {
 		verifiable: identity.CloneVerifiable(id.VerifiableAddresses), recovery: slices.Clone(id.RecoveryAddresses)})
 }
 
+// carry remembers, for the identity row's new version and updated_at, the relations
+// remembered for its old ones, when there are any: for an update that moved the version on
+// without writing a relation row (a profile update changes traits only), so that the next
+// session read need not load the same rows again. It must only be called once that update
+// has committed.
+func (c *relationCache) carry(id uuid.UUID, oldVersion int, oldUpdated time.Time, newVersion int, newUpdated time.Time) {
+	if c.max == 0 {
+		return
+	}
+	r, ok := c.memo.Get(id, oldVersion)
+	if !ok || !r.updated.Equal(oldUpdated) {
+		return
+	}
+	// Entries never change once remembered: the new one shares the old one's rows.
+	c.memo.Put(id, newVersion, c.max, &relations{updated: newUpdated, credentials: r.credentials,
+		verifiable: r.verifiable, recovery: r.recovery})
+}
+
 // drop forgets an identity (deleted here: one created again under its id in the same
 // instant of a test's fixed clock would otherwise match).
 func (c *relationCache) drop(id uuid.UUID) { c.memo.Forget(id) }

@@ -148,6 +148,8 @@ type q struct {
 	missed *[]string
 	// record is Store.record.
 	record func(query string, args []any)
+	// ran, when set, counts the statements run through this q.
+	ran *int
 }
 
 // prepared returns the statement to run query with: the pool's cached one, bound to the
@@ -155,6 +157,9 @@ type q struct {
 func (x q) prepared(ctx context.Context, query string, args []any) *sql.Stmt {
 	if x.record != nil {
 		x.record(x.d.rebind(query), args)
+	}
+	if x.ran != nil {
+		*x.ran++
 	}
 	if x.stmts == nil {
 		return nil
