@@ -55,11 +55,11 @@ func TestDeferredSecretNodesComeBackAsStored(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			lazy, err := decodeSubmitted(e.rec, sl)
+			lazy, err := decodeSubmitted(e.rec, sl, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if len(lazy.deferred) != 3 || len(lazy.UI.Nodes) != len(eager.UI.Nodes)-3 {
+			if len(lazy.deferred) != 3 || len(lazy.UI.Nodes) != len(eager.UI.Nodes)-3 || len(lazy.lazy) != 0 {
 				t.Fatalf("%s: %d nodes deferred, %d decoded (eager %d)", tc.name, len(lazy.deferred), len(lazy.UI.Nodes), len(eager.UI.Nodes))
 			}
 			// What the profile method reads is there without the deferred nodes.
@@ -94,12 +94,119 @@ func TestDeferredSecretNodesComeBackAsStored(t *testing.T) {
 			if bad.Private[len(bad.Private)/2] == '{' {
 				bad.Private[len(bad.Private)/2] ^= 3
 			}
-			if _, err := decodeSubmitted(&bad, sl); err == nil {
+			if _, err := decodeSubmitted(&bad, sl, nil); err == nil {
 				t.Error("a tampered private column was read")
 			}
 			if _, err := decode(&bad, sl); err == nil {
 				t.Error("a tampered private column was read eagerly")
 			}
+		}
+	}
+}
+
+// TestLazyPublicNodesComeBackAsStored: a submission's flow read with only the default group's
+// public nodes decoded, then the profile group's (as Handler.run does for the profile method),
+// the others left encoded (see lazynodes.go), is stored and shown exactly as the eagerly
+// decoded flow is, with the secret nodes deferred too, the nodes at their places and their
+// messages cleared when the flow's were reset; a damaged node in the part left encoded is
+// refused as the eager read refuses it.
+func TestLazyPublicNodesComeBackAsStored(t *testing.T) {
+	public, _ := url.Parse("http://localhost/")
+	now := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	owner := uuid.New()
+	for _, sl := range []*sealer{newSealer([]string{"a-test-cookie-secret-of-32-chars"}), newSealer(nil)} {
+		st := &stored{Flow: Flow{Base: flow.Base{ID: uuid.New(), Type: flow.TypeAPI, ExpiresAt: now.Add(time.Hour), IssuedAt: now,
+			RequestURL: public.String(), UI: flow.Container{Action: "http://localhost/self-service/settings?flow=x", Method: "POST"}},
+			State: StateShowForm}, owner: &owner}
+		withMsg := func(n flow.Node, id int) flow.Node {
+			n.Messages = []text.Message{{ID: id, Text: "on a node", Type: "info"}}
+			return n
+		}
+		// Lazy nodes first, between and last; a secret node between lazy ones.
+		st.UI.Nodes.Append(withMsg(flow.NewInput(flow.GroupPassword, flow.InputAttributes{Name: "password", Type: flow.InputPassword}, nil), 9))
+		st.UI.Nodes.Append(flow.NewCSRFNode("token"))
+		st.UI.Nodes.Append(withMsg(flow.NewInput(flow.GroupProfile, flow.InputAttributes{Name: "traits.email", Type: flow.InputEmail, Value: "a@example.com"}, nil), 7))
+		st.UI.Nodes.Append(withMsg(flow.NewInput(flow.GroupTOTP, flow.InputAttributes{Name: "totp_code", Type: flow.InputText}, nil), 8))
+		st.AppendSecret(flow.NewTextNode(flow.GroupTOTP, "totp_secret_key", text.Message{ID: 1, Text: "JBSWY3DPEHPK3PXP", Type: "info"}, nil))
+		st.UI.Nodes.Append(flow.NewInput(flow.GroupLookup, flow.InputAttributes{Name: "lookup_secret_regenerate", Type: flow.InputSubmit}, nil))
+		st.UI.Nodes.Append(flow.NewInput(flow.GroupProfile, flow.InputAttributes{Name: "traits.name", Type: flow.InputText, Value: "Ada"}, nil))
+		st.UI.Nodes.Append(flow.NewInput(flow.GroupWebAuthn, flow.InputAttributes{Name: "webauthn_register_displayname", Type: flow.InputText}, nil))
+		st.UI.Nodes.Append(flow.NewInput(flow.GroupDefault, flow.InputAttributes{Name: "trailing", Type: flow.InputHidden}, nil))
+		st.UI.AddMessage(text.Message{ID: 3, Text: "flow", Type: "info"})
+		e, err := encode(st, sl)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, tc := range []struct {
+			name   string
+			reset  bool
+			change func(*stored)
+		}{
+			{"as read", false, func(*stored) {}},
+			{"reset", true, func(*stored) {}},
+			{"reset and a message", true, func(s *stored) {
+				s.UI.Nodes.AddMessage("traits.email", text.Message{ID: 4, Text: "refused", Type: "error"})
+				s.UI.Nodes.FindIn(flow.GroupProfile, "traits.name").Input().Value = "Bea"
+			}},
+		} {
+			eager, err := decode(e.rec, sl)
+			if err != nil {
+				t.Fatal(err)
+			}
+			lazy, err := decodeSubmitted(e.rec, sl, defaultGroup)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(lazy.lazy) != 6 || len(lazy.deferred) != 1 || len(lazy.UI.Nodes) != 2 {
+				t.Fatalf("%s: %d lazy, %d deferred, %d decoded", tc.name, len(lazy.lazy), len(lazy.deferred), len(lazy.UI.Nodes))
+			}
+			if tc.reset {
+				eager.resetMessages()
+				lazy.resetMessages()
+			}
+			if err := lazy.restoreGroup(flow.GroupProfile); err != nil {
+				t.Fatal(err)
+			}
+			if len(lazy.lazy) != 4 || len(lazy.UI.Nodes) != 4 || lazy.UI.Nodes[0].Group != flow.GroupDefault ||
+				lazy.UI.Nodes[1].Input().Name != "traits.email" || lazy.UI.Nodes[2].Input().Name != "traits.name" ||
+				lazy.UI.Nodes[3].Input().Name != "trailing" {
+				t.Fatalf("%s: after the profile group: %d lazy, decoded %v", tc.name, len(lazy.lazy), lazy.UI.Nodes)
+			}
+			if got := len(lazy.UI.Nodes[1].Messages); got != map[bool]int{true: 0, false: 1}[tc.reset] {
+				t.Fatalf("%s: the email node has %d messages", tc.name, got)
+			}
+			tc.change(eager)
+			tc.change(lazy)
+			want, err := encode(eager, sl)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := encode(lazy, sl)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(got.body, want.body) || !bytes.Equal(got.rec.Data, want.rec.Data) {
+				t.Errorf("%s: lazy read encodes\n%s\nwant\n%s", tc.name, got.body, want.body)
+			}
+			if tc.name == "as read" && !bytes.Equal(got.body, e.body) {
+				t.Errorf("as read: encodes\n%s\nstored as\n%s", got.body, e.body)
+			}
+			if len(lazy.lazy) != 0 || len(lazy.deferred) != 0 {
+				t.Errorf("%s: %d lazy, %d deferred after encode", tc.name, len(lazy.lazy), len(lazy.deferred))
+			}
+		}
+		// The lookup node (left encoded) damaged: both reads refuse the flow.
+		bad := *e.rec
+		at := bytes.Index(e.rec.Data, []byte(`"lookup_secret_regenerate"`))
+		if at < 0 {
+			t.Fatalf("no lookup node in %s", e.rec.Data)
+		}
+		bad.Data = append(append(bytes.Clone(e.rec.Data[:at]), '{'), e.rec.Data[at:]...)
+		if _, err := decodeSubmitted(&bad, sl, defaultGroup); err == nil {
+			t.Error("a damaged lazy node was read")
+		}
+		if _, err := decode(&bad, sl); err == nil {
+			t.Error("a damaged node was read eagerly")
 		}
 	}
 }

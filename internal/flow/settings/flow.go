@@ -52,6 +52,10 @@ type stored struct {
 	// deferredReset: the messages were reset since, theirs too (resetMessages).
 	deferred      []secretNode
 	deferredReset bool
+	// lazy are stored public nodes of groups the submission's method does not touch, not yet
+	// decoded (see lazynodes.go); lazyReset: the messages were reset since, theirs too.
+	lazy      []lazyNode
+	lazyReset bool
 	// shownJSON, when set, is Identity's JSON as encode attaches it to the reply (see
 	// shownMemo).
 	shownJSON []byte

@@ -131,7 +131,7 @@ func (h *Handler) loadSubmitted(ctx context.Context, raw string) (*stored, error
 	if err != nil {
 		return nil, err
 	}
-	st, err := decodeSubmitted(rec, h.sealer)
+	st, err := decodeSubmitted(rec, h.sealer, defaultGroup)
 	if err != nil {
 		return nil, apierr.ErrInternal.WithCause(err)
 	}

@@ -367,7 +367,7 @@ func appendKey(out []byte, k string) ([]byte, error) {
 // JSON when no secret was configured), with its secret nodes back in place. The identity is
 // not stored: owns attaches the reading session's.
 func decode(rec *store.FlowRecord, sl *sealer) (*stored, error) {
-	return decodeWith(rec, sl, false)
+	return decodeWith(rec, sl, false, nil)
 }
 
 // decodeSubmitted is decode for a submission: the kept secret nodes (a TOTP key's QR code,
@@ -375,14 +375,31 @@ func decode(rec *store.FlowRecord, sl *sealer) (*stored, error) {
 // st.deferred, out of st.UI.Nodes, until restoreDeferred puts them in place. A submission
 // whose method touches only its own nodes and succeeds shows a fresh flow and never needs
 // them (see Handler.run); anything that shows or stores st restores them first (encode).
-// The private column is opened (its seal verified) here all the same.
-func decodeSubmitted(rec *store.FlowRecord, sl *sealer) (*stored, error) {
-	return decodeWith(rec, sl, true)
+// The private column is opened (its seal verified) here all the same. The public nodes of
+// the groups eager refuses stay encoded too, in st.lazy (see lazynodes.go); nil decodes them
+// all.
+func decodeSubmitted(rec *store.FlowRecord, sl *sealer, eager func(flow.Group) bool) (*stored, error) {
+	return decodeWith(rec, sl, true, eager)
 }
 
-func decodeWith(rec *store.FlowRecord, sl *sealer, deferSecrets bool) (*stored, error) {
+func decodeWith(rec *store.FlowRecord, sl *sealer, deferSecrets bool, eager func(flow.Group) bool) (*stored, error) {
 	var s stored
-	if err := json.Unmarshal(rec.Data, &s); err != nil {
+	data := rec.Data
+	if eager != nil {
+		var (
+			box *[]byte
+			err error
+		)
+		data, s.lazy, box, err = splitNodes(data, eager)
+		if err == nil {
+			// The decoded flow holds no slice of data (encoding/json copies what it keeps).
+			err = json.Unmarshal(data, &s)
+		}
+		putCleared(box)
+		if err != nil {
+			return nil, fmt.Errorf("decode settings flow %s: %w", rec.ID, err)
+		}
+	} else if err := json.Unmarshal(data, &s); err != nil {
 		return nil, fmt.Errorf("decode settings flow %s: %w", rec.ID, err)
 	}
 	s.owner = rec.IdentityID

@@ -113,7 +113,12 @@ func (st *stored) deferSecrets(nodes []secretNode) {
 // in place, as they were stored; without their messages when the flow's messages were reset
 // since (resetMessages). Between the two, nodes may change but none may be added, removed or
 // moved: the nodes' indexes are those of the stored list.
+//
+// The public nodes a submission left encoded (restoreLazy) come back first.
 func (st *stored) restoreDeferred() error {
+	if err := st.restoreLazy(); err != nil {
+		return err
+	}
 	if len(st.deferred) == 0 {
 		return nil
 	}
@@ -140,6 +145,7 @@ func (st *stored) restoreDeferred() error {
 func (st *stored) resetMessages() {
 	st.UI.ResetMessages()
 	st.deferredReset = len(st.deferred) > 0
+	st.lazyReset = len(st.lazy) > 0
 }
 
 // hasOnceFor reports whether a once-node waits for reader.
