@@ -105,7 +105,7 @@ func TestDeferredSecretNodesComeBackAsStored(t *testing.T) {
 }
 
 // TestLazyPublicNodesComeBackAsStored: a submission's flow read with only the default group's
-// public nodes decoded, then the profile group's (as Handler.run does for the profile method),
+// public nodes decoded, then the profile group's (Flow.OwnNodes, as the profile method calls it),
 // the others left encoded (see lazynodes.go), is stored and shown exactly as the eagerly
 // decoded flow is, with the secret nodes deferred too, the nodes at their places and their
 // messages cleared when the flow's were reset; a damaged node in the part left encoded is
@@ -164,7 +164,11 @@ func TestLazyPublicNodesComeBackAsStored(t *testing.T) {
 				eager.resetMessages()
 				lazy.resetMessages()
 			}
-			if err := lazy.restoreGroup(flow.GroupProfile); err != nil {
+			if err := lazy.OwnNodes(); err != nil || len(lazy.lazy) != 6 {
+				t.Fatalf("%s: OwnNodes without a method's group: %v, %d lazy", tc.name, err, len(lazy.lazy))
+			}
+			lazy.ownGroup = flow.GroupProfile // as Handler.run sets it for the profile method
+			if err := lazy.OwnNodes(); err != nil {
 				t.Fatal(err)
 			}
 			if len(lazy.lazy) != 4 || len(lazy.UI.Nodes) != 4 || lazy.UI.Nodes[0].Group != flow.GroupDefault ||

@@ -39,6 +39,13 @@ type Flow struct {
 	// secrets marks the nodes that show a secret (see secretnodes.go): they reach the
 	// client, but are stored only sealed.
 	secrets map[secretID]secretMark
+
+	// lazy are stored public nodes a submission has not decoded yet (see lazynodes.go);
+	// lazyReset: the messages were reset since, theirs too; ownGroup: the group the running
+	// method's OwnNodes decodes.
+	lazy      []lazyNode
+	lazyReset bool
+	ownGroup  flow.Group
 }
 
 // stored is a flow as kept in the store: the flow plus what must never reach a client.
@@ -52,10 +59,6 @@ type stored struct {
 	// deferredReset: the messages were reset since, theirs too (resetMessages).
 	deferred      []secretNode
 	deferredReset bool
-	// lazy are stored public nodes of groups the submission's method does not touch, not yet
-	// decoded (see lazynodes.go); lazyReset: the messages were reset since, theirs too.
-	lazy      []lazyNode
-	lazyReset bool
 	// shownJSON, when set, is Identity's JSON as encode attaches it to the reply (see
 	// shownMemo).
 	shownJSON []byte

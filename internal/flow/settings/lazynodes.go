@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"slices"
 
+	"github.com/portico-auth/portico/internal/apierr"
 	"github.com/portico-auth/portico/internal/flow"
 )
 
@@ -14,10 +15,11 @@ import (
 // the profile method never looks at the TOTP form or the password input. Decoding every node
 // of the stored flow was a fifth of the CPU of a profile update with the MFA methods on, so a
 // submission's flow decodes only the default group's nodes (the CSRF token) and keeps the
-// others encoded in st.lazy, by their place in the stored list: Handler.run decodes the
-// method's own group (restoreGroup), or all of them when the method may touch any node, and
-// restoreLazy puts the rest back before anything shows or stores st (restoreDeferred). A
-// success shows a fresh flow's nodes: the submitted flow's other nodes are never decoded.
+// others encoded in st.lazy, by their place in the stored list: the method decodes its own
+// group when it reads or changes one of its nodes (Flow.OwnNodes, a refused submission),
+// Handler.run all of them when the method may touch any node, and restoreLazy puts the rest
+// back before anything shows or stores st (restoreDeferred). A success shows a fresh flow's
+// nodes: the submitted flow's nodes other than the CSRF token are never decoded.
 
 // defaultGroup is the group a submission decodes at once: the CSRF token's. The method's own
 // nodes follow once it is known (restoreGroup), every other one when the flow is shown or
@@ -167,16 +169,30 @@ func nodeGroup(raw []byte) (flow.Group, error) {
 	return n.Group, nil
 }
 
+// OwnNodes decodes the nodes of the running method's group when the submission left them
+// encoded (see lazynodes.go); a no-op otherwise. A method that touches only its own nodes
+// (OwnNodesOnly) calls it before it reads or changes one: a submission it accepts never
+// decodes them.
+func (f *Flow) OwnNodes() error {
+	if len(f.lazy) == 0 || f.ownGroup == "" {
+		return nil
+	}
+	if err := f.restoreGroup(f.ownGroup); err != nil {
+		return apierr.ErrInternal.WithCause(fmt.Errorf("decode settings flow %s: %w", f.ID, err))
+	}
+	return nil
+}
+
 // restoreGroup decodes the nodes of group g that splitNodes left encoded and puts them at
 // their stored places among the decoded ones, as restoreLazy does for all of them: a method
 // that touches only its own group's nodes (OwnNodesOnly) sees them as stored. The others stay
 // encoded, restoreLazy's to put back.
-func (st *stored) restoreGroup(g flow.Group) error {
-	if !slices.ContainsFunc(st.lazy, func(ln lazyNode) bool { return ln.group == g }) {
+func (f *Flow) restoreGroup(g flow.Group) error {
+	if !slices.ContainsFunc(f.lazy, func(ln lazyNode) bool { return ln.group == g }) {
 		return nil
 	}
-	rest := make([]lazyNode, 0, len(st.lazy))
-	for _, ln := range st.lazy {
+	rest := make([]lazyNode, 0, len(f.lazy))
+	for _, ln := range f.lazy {
 		if ln.group != g {
 			rest = append(rest, ln)
 			continue
@@ -185,17 +201,17 @@ func (st *stored) restoreGroup(g flow.Group) error {
 		if err := json.Unmarshal(ln.raw, &n); err != nil {
 			return fmt.Errorf("decode settings flow node: %w", err)
 		}
-		if st.lazyReset {
+		if f.lazyReset {
 			n.Messages = nil
 		}
 		// The decoded nodes fill, in order, the places of the stored list that no node still
 		// encoded holds: this one goes after the decoded ones before it.
-		at := min(max(ln.pos-len(rest), 0), len(st.UI.Nodes))
-		st.UI.Nodes = slices.Insert(st.UI.Nodes, at, n)
+		at := min(max(ln.pos-len(rest), 0), len(f.UI.Nodes))
+		f.UI.Nodes = slices.Insert(f.UI.Nodes, at, n)
 	}
-	st.lazy = rest
+	f.lazy = rest
 	if len(rest) == 0 {
-		st.lazy, st.lazyReset = nil, false
+		f.lazy, f.lazyReset = nil, false
 	}
 	return nil
 }

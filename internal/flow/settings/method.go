@@ -52,7 +52,8 @@ type Carrier interface {
 }
 
 // OwnNodesOnly is implemented by methods whose Update reads and changes only their own
-// group's nodes (values and messages; none added, removed or moved) and the flow's messages.
+// group's nodes (values and messages; none added, removed or moved), after Flow.OwnNodes has
+// decoded them, and the flow's messages.
 // A submission to one leaves the flow's kept secret nodes (another method's TOTP key or
 // recovery codes, the largest nodes a flow has) encoded unless the flow is shown or stored
 // again: a success shows a fresh flow and never decodes them.

@@ -208,9 +208,10 @@ func (h *Handler) run(w *flow.Responder, r *http.Request, s *session.Session, st
 		if err := restored(st); err != nil {
 			return err
 		}
-	} else if err := st.restoreGroup(flow.Group(m.ID())); err != nil {
-		// The method's own nodes (a method's group is named as it is), decoded in place.
-		return apierr.ErrInternal.WithCause(fmt.Errorf("decode settings flow %s: %w", st.ID, err))
+	} else {
+		// The method decodes its own nodes when it needs them (Flow.OwnNodes); a method's
+		// group is named as it is.
+		st.ownGroup = flow.Group(m.ID())
 	}
 	st.Active = m.ID()
 	sub := newSubmission(r, s, ident, body, &st.Flow, h.Sessions.Factors())
@@ -394,7 +395,7 @@ func (h *Handler) success(ctx context.Context, r *http.Request, s *session.Sessi
 	done.showNext(&next.Flow)
 	// st's nodes are not shown: the deferred ones are not either.
 	done.deferred, done.deferredReset = nil, false
-	done.lazy, done.lazyReset = nil, false
+	done.lazy, done.lazyReset, done.ownGroup = nil, false, ""
 	done.State = StateSuccess
 	done.Active = "" // Kratos's success reply names no active method (recorded: settings-api-totp-enrolled)
 	done.UI.AddMessage(text.NewSettingsSaved())

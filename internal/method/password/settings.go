@@ -78,7 +78,7 @@ func (m *SettingsMethod) Nodes(_ context.Context, f *settings.Flow, ident *ident
 }
 
 // OwnNodesOnly implements settings.OwnNodesOnly: Update changes only the messages of the
-// password and current_password nodes and the flow's.
+// password and current_password nodes, decoded first (f.OwnNodes), and the flow's.
 func (m *SettingsMethod) OwnNodesOnly() {}
 
 // Update implements settings.Method: a privileged session, then the policy (length, identifier
@@ -87,6 +87,9 @@ func (m *SettingsMethod) OwnNodesOnly() {}
 func (m *SettingsMethod) Update(ctx context.Context, f *settings.Flow, sub *settings.Submission) error {
 	pw := sub.Body.String("password")
 	refuse := func(msg text.Message) error {
+		if err := f.OwnNodes(); err != nil {
+			return err
+		}
 		if !f.UI.Nodes.AddMessage("password", msg) {
 			f.UI.AddMessage(msg)
 		}
@@ -146,6 +149,9 @@ func (m *SettingsMethod) checkCurrent(ctx context.Context, f *settings.Flow, sub
 		return nil
 	}
 	refuse := func(msg text.Message) error {
+		if err := f.OwnNodes(); err != nil {
+			return err
+		}
 		if !f.UI.Nodes.AddMessage(CurrentPasswordField, msg) {
 			f.UI.AddMessage(msg)
 		}

@@ -16,7 +16,8 @@ import (
 )
 
 // OwnNodesOnly implements settings.OwnNodesOnly: Update changes only the profile nodes' values
-// and messages (a problem's path always starts with "traits") and the flow's messages.
+// and messages (a problem's path always starts with "traits"), decoded first (f.OwnNodes),
+// and the flow's messages.
 func (m *Method) OwnNodesOnly() {}
 
 // Update implements settings.Method: it validates the submitted traits against the schema,
@@ -37,6 +38,9 @@ func (m *Method) Update(ctx context.Context, f *settings.Flow, sub *settings.Sub
 	}
 	// A refused form shows what was submitted, so that the value can be corrected.
 	refuse := func() error {
+		if err := f.OwnNodes(); err != nil {
+			return err
+		}
 		for _, fld := range fields {
 			if n := f.UI.Nodes.FindIn(flow.GroupProfile, fld.Path); n != nil && n.Input() != nil {
 				n.Input().Value = valueAt(traits, fld.Path)
@@ -49,6 +53,9 @@ func (m *Method) Update(ctx context.Context, f *settings.Flow, sub *settings.Sub
 		return apierr.ErrBadRequest.WithReason("The traits could not be encoded.").WithCause(err)
 	}
 	if err := s.ValidateTraits(raw); err != nil {
+		if err := f.OwnNodes(); err != nil {
+			return err
+		}
 		if showProblems(f, err) {
 			return refuse()
 		}
@@ -66,6 +73,9 @@ func (m *Method) Update(ctx context.Context, f *settings.Flow, sub *settings.Sub
 	updated := *sub.Identity
 	updated.Traits = raw
 	if err := sub.Finish(ctx, &updated); err != nil {
+		if err := f.OwnNodes(); err != nil {
+			return err
+		}
 		switch {
 		case errors.Is(err, apierr.ErrConflict) && !isStale(err):
 			node := firstIdentifierNode(fields, changed)
