@@ -108,6 +108,15 @@ func sessionRowQuery(where string) string {
 	return "SELECT " + sessionCols + ", " + identityCols + " FROM sessions s JOIN identities i ON i.id = s.identity_id AND " + liveIdentity + " WHERE " + where
 }
 
+// sessionRowFlowQuery is sessionRowQuery with one flow's columns after the session's and the
+// identity's (GetFlow's, NULL when there is no such flow): the flow's id and kind are the first
+// two "?" arguments, where's the third.
+func sessionRowFlowQuery(where string) string {
+	return "SELECT " + sessionCols + ", " + identityCols +
+		", f.id, f.kind, f.identity_id, f.expires_at, f.data, f.private FROM sessions s JOIN identities i ON i.id = s.identity_id AND " +
+		liveIdentity + " LEFT JOIN flows f ON f.id = ? AND f.kind = ? WHERE " + where
+}
+
 // sessionLoadCols is the number of columns before the relation columns: k, the session's
 // and the identity's.
 const sessionLoadCols = 1 + 11 + 12

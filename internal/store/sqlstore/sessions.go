@@ -202,6 +202,9 @@ func (s *Store) insertSession(ctx context.Context, x q, ss *session.Session, met
 
 // GetSessionByToken finds a session by the SHA-256 of its token.
 func (s *Store) GetSessionByToken(ctx context.Context, tokenHash []byte) (*session.Session, error) {
+	if p := store.FlowPrefetchFrom(ctx); p != nil {
+		return s.getSessionWithFlow(ctx, tokenHash, p)
+	}
 	return s.getSession(ctx, s.qSessionRowByToken, s.qSessionByToken, tokenHash)
 }
 
@@ -219,6 +222,54 @@ func (s *Store) GetSession(ctx context.Context, id uuid.UUID) (*session.Session,
 // sessionLoadQuery), so that the identity row and its relations are always of one version.
 func (s *Store) getSession(ctx context.Context, rowQuery, loadQuery string, arg any) (*session.Session, error) {
 	ss, err := scanSession(s.reader().row(ctx, rowQuery, arg))
+	return s.finishSession(ctx, ss, err, loadQuery, arg)
+}
+
+// getSessionWithFlow is GetSessionByToken reading p's flow in the session row's statement
+// (qSessionRowFlowByToken): one round trip instead of two when the identity's relations are
+// remembered.
+func (s *Store) getSessionWithFlow(ctx context.Context, tokenHash []byte, p *store.FlowPrefetch) (*session.Session, error) {
+	var (
+		fid, fident uuid.NullUUID
+		fkind       sql.NullString
+		fexpires    timeCol
+		fdata       textCol
+		fprivate    textCol
+	)
+	row := s.reader().row(ctx, s.qSessionRowFlowByToken, p.ID, p.Kind, tokenHash)
+	ss, err := scanSession(rowTail{row: row, tail: []any{&fid, &fkind, &fident, &fexpires, &fdata, &fprivate}})
+	if err == nil {
+		p.Done = true
+		p.Record = nil
+		if fid.Valid {
+			f := &store.FlowRecord{ID: fid.UUID, Kind: fkind.String, ExpiresAt: fexpires.T, Data: fdata.B}
+			if fident.Valid {
+				u := fident.UUID
+				f.IdentityID = &u
+			}
+			if len(fprivate.B) > 0 {
+				f.Private = fprivate.B
+			}
+			p.Record = f
+		}
+	}
+	return s.finishSession(ctx, ss, err, s.qSessionByToken, tokenHash)
+}
+
+// rowTail scans a row whose last columns are tail's, after those the caller scans.
+type rowTail struct {
+	row  *sql.Row
+	tail []any
+}
+
+func (r rowTail) Scan(targets ...any) error {
+	return r.row.Scan(append(targets, r.tail...)...)
+}
+
+// finishSession completes a session row read (ss, err) with the identity's relations: from
+// the cache, else loaded (loadQuery, arg: the one-statement read when the identity changed
+// meanwhile).
+func (s *Store) finishSession(ctx context.Context, ss *session.Session, err error, loadQuery string, arg any) (*session.Session, error) {
 	if err == nil && !s.rels.fill(ss.Identity) {
 		var same bool
 		if same, err = s.loadRelationsOf(ctx, ss.Identity); err == nil && !same {

@@ -35,6 +35,8 @@ type Store struct {
 	// qSessionRowByToken and qSessionRowByID read the session and identity rows only, for
 	// an identity whose relations are in rels.
 	qSessionRowByToken, qSessionRowByID string
+	// qSessionRowFlowByToken is qSessionRowByToken that also reads a flow (store.FlowPrefetch).
+	qSessionRowFlowByToken string
 	// qRelations reads an identity's relations only (see relationsQuery), for a session read
 	// whose identity's relations are not in rels.
 	qRelations string
@@ -75,9 +77,10 @@ func newStore(d dialect, rdb, wdb *sql.DB) *Store {
 	s := &Store{Now: time.Now, d: d, rdb: rdb, wdb: wdb, rstmts: newStmtCache(rdb, d),
 		qSessionByToken: sessionLoadQuery(d, "s.token_hash = ?"), qSessionByID: sessionLoadQuery(d, "s.id = ?"),
 		qSessionRowByToken: sessionRowQuery("s.token_hash = ?"), qSessionRowByID: sessionRowQuery("s.id = ?"),
-		qRelations:   relationsQuery(d),
-		rels:         newRelationCache(relationCacheSize),
-		deleteTarget: identityDeleteTarget, purgeWait: identityPurgeWait}
+		qSessionRowFlowByToken: sessionRowFlowQuery("s.token_hash = ?"),
+		qRelations:             relationsQuery(d),
+		rels:                   newRelationCache(relationCacheSize),
+		deleteTarget:           identityDeleteTarget, purgeWait: identityPurgeWait}
 	s.bg, s.stopBG = context.WithCancel(context.Background())
 	s.wstmts = s.rstmts
 	if wdb != rdb {
