@@ -21,6 +21,8 @@ type FlowPrefetch struct {
 	// finds no session leaves Done false.
 	Done   bool
 	Record *FlowRecord
+	// taken is set once Take has handed Record out.
+	taken bool
 }
 
 type flowPrefetchKey struct{}
@@ -37,4 +39,17 @@ func FlowPrefetchFrom(ctx context.Context) *FlowPrefetch {
 		return nil
 	}
 	return p
+}
+
+// TakePrefetchedFlow returns the flow a session read made with ctx read for kind and id (nil
+// when there is no such flow) and true, once: a later call, a prefetch not served, or one for
+// another flow gives false, and the caller reads the flow itself. Handing it out once keeps a
+// request that reads its flow again after changing it from seeing the record from before.
+func TakePrefetchedFlow(ctx context.Context, kind string, id uuid.UUID) (*FlowRecord, bool) {
+	p, _ := ctx.Value(flowPrefetchKey{}).(*FlowPrefetch)
+	if p == nil || !p.Done || p.taken || p.Kind != kind || p.ID != id {
+		return nil, false
+	}
+	p.taken = true
+	return p.Record, true
 }

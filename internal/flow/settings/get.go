@@ -28,27 +28,15 @@ var (
 // get is getSettingsFlow: GET /self-service/settings/flows?id=. Errors are always JSON except
 // for a browser without a session, which is sent to the login UI.
 func (h *Handler) get(w *flow.Responder, r *http.Request) error {
-	ctx := r.Context()
 	raw := r.URL.Query().Get("id")
-	// The session read reads the flow too when the store can (one round trip on a database
-	// server instead of two); the flow is then taken from pre instead of read again.
-	var pre *store.FlowPrefetch
-	if id, err := uuid.Parse(raw); err == nil {
-		pre = &store.FlowPrefetch{Kind: Kind, ID: id}
-		ctx = store.WithFlowPrefetch(ctx, pre)
-		r = r.WithContext(ctx)
-	}
+	r = prefetchFlow(r, raw)
+	ctx := r.Context()
 	s, err := h.requireSession(w, r)
 	if s == nil {
 		return err
 	}
-	var rec *store.FlowRecord
-	if pre != nil && pre.Done {
-		if pre.Record == nil {
-			return h.NotFound()
-		}
-		rec = pre.Record
-	} else if rec, err = h.loadRecord(ctx, raw); err != nil {
+	rec, err := h.loadRecord(ctx, raw)
+	if err != nil {
 		return err
 	}
 	// The record's columns say whose flow it is and until when.
@@ -158,6 +146,13 @@ func (h *Handler) loadRecord(ctx context.Context, raw string) (*store.FlowRecord
 	if err != nil {
 		return nil, h.NotFound()
 	}
+	if rec, ok := store.TakePrefetchedFlow(ctx, Kind, id); ok {
+		// Read with the session (prefetchFlow).
+		if rec == nil {
+			return nil, h.NotFound()
+		}
+		return rec, nil
+	}
 	rec, err := h.deps.Store.GetFlow(ctx, Kind, id)
 	if errors.Is(err, apierr.ErrNotFound) {
 		return nil, h.NotFound()
@@ -166,6 +161,25 @@ func (h *Handler) loadRecord(ctx context.Context, raw string) (*store.FlowRecord
 		return nil, fmt.Errorf("load settings flow: %w", err)
 	}
 	return rec, nil
+}
+
+// prefetchFlow returns r asking its session read to read the settings flow raw names too
+// (store.FlowPrefetch: one round trip on a database server instead of two), for loadRecord to
+// take; r itself when raw is no flow id.
+func prefetchFlow(r *http.Request, raw string) *http.Request {
+	id, err := uuid.Parse(raw)
+	if err != nil || id == uuid.Nil {
+		return r
+	}
+	return r.WithContext(store.WithFlowPrefetch(r.Context(), &store.FlowPrefetch{Kind: Kind, ID: id}))
+}
+
+// prefetching is next with the ?flow= settings flow read by the request's session read
+// (prefetchFlow): the submission and resume routes read the session, then that flow.
+func prefetching(next func(*flow.Responder, *http.Request) error) func(*flow.Responder, *http.Request) error {
+	return func(w *flow.Responder, r *http.Request) error {
+		return next(w, prefetchFlow(r, r.URL.Query().Get("flow")))
+	}
 }
 
 // save stores st and returns it encoded as a reply shows it.

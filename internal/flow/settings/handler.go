@@ -123,8 +123,8 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /self-service/settings/browser", h.Replies.Handler(flow.TypeBrowser, h.create))
 	mux.HandleFunc("GET /self-service/settings/api", h.Replies.Handler(flow.TypeAPI, h.create))
 	mux.HandleFunc("GET /self-service/settings/flows", h.Replies.JSONHandler(h.get))
-	mux.HandleFunc("POST /self-service/settings", h.Replies.Handler("", h.update))
-	mux.HandleFunc("GET /self-service/settings", h.Replies.Handler("", h.resume))
+	mux.HandleFunc("POST /self-service/settings", h.Replies.Handler("", prefetching(h.update)))
+	mux.HandleFunc("GET /self-service/settings", h.Replies.Handler("", prefetching(h.resume)))
 	mux.HandleFunc("GET /.well-known/change-password", h.changePassword)
 }
 

@@ -98,8 +98,19 @@ func TestSessionReadPrefetchesFlow(t *testing.T) {
 					t.Errorf("%s: prefetched %+v\nGetFlow %+v", c.name, p.Record, f)
 				}
 				// Served once: a second read with the same context does not read it again.
-				if store.FlowPrefetchFrom(store.WithFlowPrefetch(ctx, p)) != nil {
+				pctx := store.WithFlowPrefetch(ctx, p)
+				if store.FlowPrefetchFrom(pctx) != nil {
 					t.Errorf("%s: a served prefetch is offered again", c.name)
+				}
+				// Handed out once, and only for the flow it was read for.
+				if _, ok := store.TakePrefetchedFlow(pctx, "login", c.id); ok {
+					t.Errorf("%s: taken for another kind", c.name)
+				}
+				if rec, ok := store.TakePrefetchedFlow(pctx, c.kind, c.id); !ok || rec != p.Record {
+					t.Errorf("%s: take = %p, %v; want the prefetched record", c.name, rec, ok)
+				}
+				if _, ok := store.TakePrefetchedFlow(pctx, c.kind, c.id); ok {
+					t.Errorf("%s: taken twice", c.name)
 				}
 			}
 			// No session: the prefetch stays unserved (the caller answers 401 first anyway).
@@ -109,6 +120,9 @@ func TestSessionReadPrefetchesFlow(t *testing.T) {
 			}
 			if p.Done || p.Record != nil {
 				t.Errorf("unknown token: prefetch %+v", p)
+			}
+			if _, ok := store.TakePrefetchedFlow(store.WithFlowPrefetch(ctx, p), "settings", owned.ID); ok {
+				t.Error("unknown token: an unserved prefetch was taken")
 			}
 		})
 	}
