@@ -185,15 +185,21 @@ func TestRunRestsOnSingleWriter(t *testing.T) {
 	}
 }
 
-// TestRunRestsOnlyOnSingleWriter: a store with more than one writer gets its batches back to
-// back.
-func TestRunRestsOnlyOnSingleWriter(t *testing.T) {
+// sharedSlowStore is a slowStore on a database with many writers.
+type sharedSlowStore struct{ slowStore }
+
+func (s *sharedSlowStore) SingleWriter() bool { return false }
+
+// TestRunRestsAsLongOnManyWriters: on a store with more than one writer each batch is followed
+// by a rest as long as itself (SharedRestFactor), not twice as long.
+func TestRunRestsAsLongOnManyWriters(t *testing.T) {
 	clk := useFakeClock(t)
-	st := &fakeStore{sessions: 35, cutoffs: map[string]time.Time{}}
+	took := []time.Duration{15 * time.Millisecond, 20 * time.Millisecond, 13 * time.Millisecond, 18 * time.Millisecond}
+	st := &sharedSlowStore{slowStore{fakeStore: fakeStore{sessions: 35, cutoffs: map[string]time.Time{}}, clock: clk, took: took}}
 	if c, err := Run(context.Background(), st, clk.now, Default, 10, nil); err != nil || c.Sessions != 35 {
 		t.Fatalf("cleanup: %+v, %v", c, err)
 	}
-	if len(clk.rests) != 0 {
-		t.Fatalf("rests %v on a store with more than one writer", clk.rests)
+	if want := []time.Duration{15 * time.Millisecond, 20 * time.Millisecond, 13 * time.Millisecond}; !slices.Equal(clk.rests, want) {
+		t.Fatalf("rests %v, want each batch's length %v", clk.rests, want)
 	}
 }
