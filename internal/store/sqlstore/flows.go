@@ -52,31 +52,47 @@ func (s *Store) writeFlow(ctx context.Context, tx q, w store.FlowWrite, now time
 
 // GetFlow loads a flow of the given kind.
 func (s *Store) GetFlow(ctx context.Context, kind string, id uuid.UUID) (*store.FlowRecord, error) {
-	var (
-		f       store.FlowRecord
-		ident   uuid.NullUUID
-		expires timeCol
-		data    textCol
-		private textCol
-	)
-	err := s.reader().row(ctx, "SELECT id, kind, identity_id, expires_at, data, private FROM flows WHERE id = ? AND kind = ?", id, kind).
-		Scan(&f.ID, &f.Kind, &ident, &expires, &data, &private)
+	var f flowDest
+	err := s.reader().row(ctx, "SELECT "+flowCols+" FROM flows WHERE id = ? AND kind = ?", id, kind).Scan(f.targets()...)
 	if err == sql.ErrNoRows {
 		return nil, errFlowNotFound
 	}
 	if err != nil {
 		return nil, mapErr(err, "get flow")
 	}
-	if ident.Valid {
-		u := ident.UUID
-		f.IdentityID = &u
+	return f.record(), nil
+}
+
+// flowCols are the columns of a flow row a read returns, in flowDest's order.
+const flowCols = "id, kind, identity_id, expires_at, data, private"
+
+// flowDest receives flowCols: GetFlow's row, or the flow a session read brings along
+// (getSessionWithFlow), where every column is NULL when there is no such flow.
+type flowDest struct {
+	id, ident  uuid.NullUUID
+	kind       sql.NullString
+	expires    timeCol
+	data, priv textCol
+}
+
+func (f *flowDest) targets() []any {
+	return []any{&f.id, &f.kind, &f.ident, &f.expires, &f.data, &f.priv}
+}
+
+// record is the flow read, or nil when the row held none (a LEFT JOIN that found no flow).
+func (f *flowDest) record() *store.FlowRecord {
+	if !f.id.Valid {
+		return nil
 	}
-	f.ExpiresAt = expires.T
-	f.Data = data.B
-	if len(private.B) > 0 {
-		f.Private = private.B
+	r := &store.FlowRecord{ID: f.id.UUID, Kind: f.kind.String, ExpiresAt: f.expires.T, Data: f.data.B}
+	if f.ident.Valid {
+		u := f.ident.UUID
+		r.IdentityID = &u
 	}
-	return &f, nil
+	if len(f.priv.B) > 0 {
+		r.Private = f.priv.B
+	}
+	return r
 }
 
 // UpdateFlow replaces Data, Private, IdentityID and ExpiresAt.

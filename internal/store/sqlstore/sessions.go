@@ -229,29 +229,11 @@ func (s *Store) getSession(ctx context.Context, rowQuery, loadQuery string, arg 
 // (qSessionRowFlowByToken): one round trip instead of two when the identity's relations are
 // remembered.
 func (s *Store) getSessionWithFlow(ctx context.Context, tokenHash []byte, p *store.FlowPrefetch) (*session.Session, error) {
-	var (
-		fid, fident uuid.NullUUID
-		fkind       sql.NullString
-		fexpires    timeCol
-		fdata       textCol
-		fprivate    textCol
-	)
+	var f flowDest
 	row := s.reader().row(ctx, s.qSessionRowFlowByToken, p.ID, p.Kind, tokenHash)
-	ss, err := scanSession(rowTail{row: row, tail: []any{&fid, &fkind, &fident, &fexpires, &fdata, &fprivate}})
+	ss, err := scanSession(rowTail{row: row, tail: f.targets()})
 	if err == nil {
-		p.Done = true
-		p.Record = nil
-		if fid.Valid {
-			f := &store.FlowRecord{ID: fid.UUID, Kind: fkind.String, ExpiresAt: fexpires.T, Data: fdata.B}
-			if fident.Valid {
-				u := fident.UUID
-				f.IdentityID = &u
-			}
-			if len(fprivate.B) > 0 {
-				f.Private = fprivate.B
-			}
-			p.Record = f
-		}
+		p.Done, p.Record = true, f.record()
 	}
 	return s.finishSession(ctx, ss, err, s.qSessionByToken, tokenHash)
 }
