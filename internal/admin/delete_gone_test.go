@@ -12,6 +12,7 @@ import (
 
 	"github.com/portico-auth/portico/internal/apptest"
 	"github.com/portico-auth/portico/internal/session"
+	"github.com/portico-auth/portico/internal/testdb"
 )
 
 // TestDeleteIdentityGoneAtOnce: DELETE /admin/identities/{id} of an identity with 2,000
@@ -58,17 +59,10 @@ func TestDeleteIdentityGoneAtOnce(t *testing.T) {
 
 	var (
 		gone, returned, stop atomic.Bool
-		mu                   sync.Mutex
-		bad                  []string
 		wg                   sync.WaitGroup
 	)
-	report := func(format string, args ...any) {
-		mu.Lock()
-		if len(bad) < 10 {
-			bad = append(bad, fmt.Sprintf(format, args...))
-		}
-		mu.Unlock()
-	}
+	var bad testdb.Reports
+	report := bad.Add
 	for c := range 100 {
 		wg.Add(1)
 		go func() {
@@ -112,9 +106,7 @@ func TestDeleteIdentityGoneAtOnce(t *testing.T) {
 	if err != nil || code != http.StatusNoContent {
 		t.Fatalf("DELETE: %d %s %v", code, body, err)
 	}
-	for _, b := range bad {
-		t.Error(b)
-	}
+	bad.Fail(t)
 
 	// The same reply as for a token that never existed.
 	_, deleted, _ := do(http.MethodGet, whoami, tokens[n-1])
@@ -208,17 +200,10 @@ func TestAdminPutRacingDeleteNeverResurrects(t *testing.T) {
 	ident := srv.AdminURL("/admin/identities/" + victim.ID.String())
 	var (
 		gone, stop atomic.Bool
-		mu         sync.Mutex
-		bad        []string
 		wg         sync.WaitGroup
 	)
-	report := func(format string, args ...any) {
-		mu.Lock()
-		if len(bad) < 10 {
-			bad = append(bad, fmt.Sprintf(format, args...))
-		}
-		mu.Unlock()
-	}
+	var bad testdb.Reports
+	report := bad.Add
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
@@ -254,9 +239,7 @@ func TestAdminPutRacingDeleteNeverResurrects(t *testing.T) {
 	if err != nil || code != http.StatusNoContent {
 		t.Fatalf("DELETE: %d %v", code, err)
 	}
-	for _, b := range bad {
-		t.Error(b)
-	}
+	bad.Fail(t)
 	if c, _ := do(http.MethodGet, ident, "", ""); c != http.StatusNotFound {
 		t.Errorf("GET after the DELETE: %d", c)
 	}

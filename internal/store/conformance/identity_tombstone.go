@@ -15,6 +15,7 @@ import (
 	"github.com/portico-auth/portico/internal/identity"
 	"github.com/portico-auth/portico/internal/session"
 	"github.com/portico-auth/portico/internal/store"
+	"github.com/portico-auth/portico/internal/testdb"
 )
 
 // afterEveryDeletion is a time after every tombstone a test writes, whatever the store's clock.
@@ -143,17 +144,10 @@ func testIdentityDeleteGoneAtOnce(t *testing.T, s store.Store) {
 		gone     atomic.Bool // a reader found a session missing
 		returned atomic.Bool // DeleteIdentity returned
 		stop     atomic.Bool
-		mu       sync.Mutex
-		bad      []string
 		wg       sync.WaitGroup
 	)
-	report := func(format string, args ...any) {
-		mu.Lock()
-		if len(bad) < 10 {
-			bad = append(bad, fmt.Sprintf(format, args...))
-		}
-		mu.Unlock()
-	}
+	var bad testdb.Reports
+	report := bad.Add
 	for r := range 100 {
 		wg.Add(1)
 		go func() {
@@ -196,9 +190,7 @@ func testIdentityDeleteGoneAtOnce(t *testing.T, s store.Store) {
 	stop.Store(true)
 	wg.Wait()
 	must(t, err)
-	for _, b := range bad {
-		t.Error(b)
-	}
+	bad.Fail(t)
 }
 
 // testIdentityDeleteRaces: 120 writers of an identity repeat their writes while the identity
