@@ -68,20 +68,7 @@ func TestDeferredSecretNodesComeBackAsStored(t *testing.T) {
 			}
 			tc.change(eager)
 			tc.change(lazy)
-			want, err := encode(eager, sl)
-			if err != nil {
-				t.Fatal(err)
-			}
-			got, err := encode(lazy, sl)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if !bytes.Equal(got.body, want.body) || !bytes.Equal(got.rec.Data, want.rec.Data) {
-				t.Errorf("%s: deferred read encodes\n%s\nwant\n%s", tc.name, got.body, want.body)
-			}
-			if tc.name == "as read" && !bytes.Equal(got.body, e.body) {
-				t.Errorf("as read: encodes\n%s\nstored as\n%s", got.body, e.body)
-			}
+			encodesAlike(t, tc.name, "deferred", eager, lazy, sl, e.body)
 			if len(lazy.deferred) != 0 {
 				t.Errorf("%s: %d nodes still deferred after encode", tc.name, len(lazy.deferred))
 			}
@@ -181,20 +168,7 @@ func TestLazyPublicNodesComeBackAsStored(t *testing.T) {
 			}
 			tc.change(eager)
 			tc.change(lazy)
-			want, err := encode(eager, sl)
-			if err != nil {
-				t.Fatal(err)
-			}
-			got, err := encode(lazy, sl)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if !bytes.Equal(got.body, want.body) || !bytes.Equal(got.rec.Data, want.rec.Data) {
-				t.Errorf("%s: lazy read encodes\n%s\nwant\n%s", tc.name, got.body, want.body)
-			}
-			if tc.name == "as read" && !bytes.Equal(got.body, e.body) {
-				t.Errorf("as read: encodes\n%s\nstored as\n%s", got.body, e.body)
-			}
+			encodesAlike(t, tc.name, "lazy", eager, lazy, sl, e.body)
 			if len(lazy.lazy) != 0 || len(lazy.deferred) != 0 {
 				t.Errorf("%s: %d lazy, %d deferred after encode", tc.name, len(lazy.lazy), len(lazy.deferred))
 			}
@@ -212,5 +186,26 @@ func TestLazyPublicNodesComeBackAsStored(t *testing.T) {
 		if _, err := decode(&bad, sl); err == nil {
 			t.Error("a damaged node was read eagerly")
 		}
+	}
+}
+
+// encodesAlike encodes eager (a flow read with every node decoded) and lazy (the same flow
+// read with some left encoded, what="deferred" or "lazy") and fails unless they give the same
+// reply and stored document; the case "as read" must also give back what was stored (asRead).
+func encodesAlike(t *testing.T, name, what string, eager, lazy *stored, sl *sealer, asRead []byte) {
+	t.Helper()
+	want, err := encode(eager, sl)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := encode(lazy, sl)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got.body, want.body) || !bytes.Equal(got.rec.Data, want.rec.Data) {
+		t.Errorf("%s: %s read encodes\n%s\nwant\n%s", name, what, got.body, want.body)
+	}
+	if name == "as read" && !bytes.Equal(got.body, asRead) {
+		t.Errorf("as read: encodes\n%s\nstored as\n%s", got.body, asRead)
 	}
 }
