@@ -211,8 +211,14 @@ run_backend() {
 	log "$3: running scenarios ($duration each, $concurrency clients)"
 	local sel=$scenarios
 	if [ "$sel" != all ]; then sel="$sel,floor"; fi
+	# PostgreSQL's backends show "postgres: USER DATABASE HOST(PORT) STATE": their CPU per
+	# request is reported beside Portico's.
+	local db_process=
+	if [[ $2 =~ ^postgres(ql)?://([^:@/]+)(:[^@]*)?@[^/]*/([^?]+) ]]; then
+		db_process="postgres: ${BASH_REMATCH[2]} ${BASH_REMATCH[4]} "
+	fi
 	"$work/load" -public "http://127.0.0.1:$public_port" -admin "http://127.0.0.1:$admin_port" \
-		-floor "http://127.0.0.1:$floor_port" -pid "$portico_pid" -floor-pid "$floor_pid" \
+		-floor "http://127.0.0.1:$floor_port" -pid "$portico_pid" -floor-pid "$floor_pid" -db-process "$db_process" \
 		-duration "$duration" -concurrency "$concurrency" -identities "$identities" -scenarios "$sel" \
 		-hash "bcrypt cost $cost" -title "$3" >"$work/$1.md"
 	stop_pid "$portico_pid"

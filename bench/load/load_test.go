@@ -165,16 +165,16 @@ func TestReportRatios(t *testing.T) {
 	}
 	results := []result{
 		{scenario: sc[0], requests: 500, elapsed: time.Second, latencies: lat(4*time.Millisecond, 500), errors: 2,
-			firstErrors: []string{"status 500: boom"}, peakRSS: 30 << 20},
-		{scenario: sc[len(sc)-1], requests: 1000, elapsed: time.Second, latencies: lat(2*time.Millisecond, 1000)},
+			firstErrors: []string{"status 500: boom"}, peakRSS: 30 << 20, cpu: cpuUse{server: 100 * time.Millisecond, db: 50 * time.Millisecond}},
+		{scenario: sc[len(sc)-1], requests: 1000, elapsed: time.Second, latencies: lat(2*time.Millisecond, 1000), cpu: cpuUse{server: 300 * time.Millisecond, db: -1}},
 	}
 	var buf bytes.Buffer
-	writeReport(&buf, reportInfo{public: "http://127.0.0.1:1", floor: "http://127.0.0.1:2", concurrency: 16, duration: time.Second, identities: 16, hash: "bcrypt cost 12"}, results)
+	writeReport(&buf, reportInfo{public: "http://127.0.0.1:1", floor: "http://127.0.0.1:2", concurrency: 16, duration: time.Second, identities: 16, hash: "bcrypt cost 12", cpu: true, dbCPU: true}, results)
 	out := buf.String()
 	for _, want := range []string{
-		"| scenario | requests | req/s | p50 | p90 | p99 | errors | peak RSS | req/s ÷ floor | p99 ÷ floor |",
-		"| whoami | 500 | 500 | 4.00 ms | 4.00 ms | 4.00 ms | 2 | 30.0 MB | 0.50 | 2.00 |",
-		"| floor | 1000 | 1000 | 2.00 ms | 2.00 ms | 2.00 ms | 0 | – | 1.00 | 1.00 |",
+		"| scenario | requests | req/s | p50 | p90 | p99 | errors | peak RSS | req/s ÷ floor | p99 ÷ floor | server CPU/req | database CPU/req |",
+		"| whoami | 500 | 500 | 4.00 ms | 4.00 ms | 4.00 ms | 2 | 30.0 MB | 0.50 | 2.00 | 200 µs | 100 µs |",
+		"| floor | 1000 | 1000 | 2.00 ms | 2.00 ms | 2.00 ms | 0 | – | 1.00 | 1.00 | 300 µs | – |",
 		"unexpected: status 500: boom",
 		"password hashing: bcrypt cost 12",
 	} {
@@ -223,6 +223,10 @@ func TestRunAllAgainstPortico(t *testing.T) {
 		cells := strings.Split(row, "|")
 		if requests, errs := strings.TrimSpace(cells[2]), strings.TrimSpace(cells[7]); requests == "0" || errs != "0" {
 			t.Errorf("%s: %s requests, %s errors\n%s", s.name, requests, errs, report)
+		}
+		// The server here is this process (the floor's row measures -floor-pid, unset).
+		if cpu := strings.TrimSpace(cells[11]); !s.floor && !strings.HasSuffix(cpu, " µs") {
+			t.Errorf("%s: server CPU/req %q\n%s", s.name, cpu, report)
 		}
 	}
 }

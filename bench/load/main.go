@@ -20,6 +20,7 @@ type options struct {
 	concurrency          int
 	scenarios            string
 	pid, floorPID        int
+	dbMatch              string
 	identities           int
 	hash, title          string
 }
@@ -35,6 +36,7 @@ func main() {
 	flag.StringVar(&o.scenarios, "scenarios", "all", "comma-separated scenarios (whoami, settings-ajax, settings-browser, get-settings-flow, update-profile-native, login-password, floor) or all")
 	flag.IntVar(&o.pid, "pid", 0, "Portico's PID, to sample its peak RSS from /proc (0: do not)")
 	flag.IntVar(&o.floorPID, "floor-pid", 0, "bench/floor's PID, to sample its peak RSS")
+	flag.StringVar(&o.dbMatch, "db-process", "", "text in the command line of the database processes serving Portico (PostgreSQL: \"postgres: USER DATABASE \"), to report their CPU per request")
 	flag.IntVar(&o.identities, "identities", 0, "identities to create and sign in (0: one per client, so no two clients update the same identity at once)")
 	flag.StringVar(&o.hash, "hash", "", "the server's configured password hashing, printed with the table (e.g. \"bcrypt cost 12\")")
 	flag.StringVar(&o.title, "title", "", "a heading for the table")
@@ -130,7 +132,11 @@ func runAll(ctx context.Context, o options, out io.Writer, log *slog.Logger) err
 			pid = o.floorPID
 		}
 		var res result
-		peak, err := peakDuring(pid, func() { res = run(ctx, e, sc, o.concurrency, o.warmup, o.duration) })
+		m := &cpuMeter{pid: pid}
+		if !sc.floor {
+			m.dbMatch = o.dbMatch
+		}
+		peak, err := peakDuring(pid, func() { res = run(ctx, e, sc, o.concurrency, o.warmup, o.duration, m) })
 		if err != nil {
 			log.Warn("could not sample RSS", "pid", pid, "error", err)
 		}
@@ -140,7 +146,7 @@ func runAll(ctx context.Context, o options, out io.Writer, log *slog.Logger) err
 	}
 
 	info := reportInfo{title: o.title, public: e.public, floor: e.floorURL, concurrency: o.concurrency,
-		duration: o.duration, identities: o.identities, hash: o.hash}
+		duration: o.duration, identities: o.identities, hash: o.hash, cpu: o.pid > 0, dbCPU: o.dbMatch != ""}
 	if o.pid > 0 {
 		if m, err := readStatus(o.pid); err == nil {
 			info.serverHWM = m.hwm

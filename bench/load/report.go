@@ -18,6 +18,8 @@ type reportInfo struct {
 	hash        string
 	serverHWM   int64 // VmHWM of the server at the end, bytes
 	floorHWM    int64
+	cpu         bool // the server's CPU per request is reported
+	dbCPU       bool // and the database processes'
 }
 
 func ms(d time.Duration) string { return fmt.Sprintf("%.2f ms", float64(d)/float64(time.Millisecond)) }
@@ -55,6 +57,12 @@ func writeReport(w io.Writer, info reportInfo, results []result) {
 	if floor != nil {
 		cols = append(cols, "req/s ÷ floor", "p99 ÷ floor")
 	}
+	if info.cpu {
+		cols = append(cols, "server CPU/req")
+	}
+	if info.dbCPU {
+		cols = append(cols, "database CPU/req")
+	}
 	fmt.Fprintf(w, "| %s |\n", strings.Join(cols, " | "))
 	fmt.Fprintf(w, "|%s\n", strings.Repeat(" --- |", len(cols)))
 	for _, r := range results {
@@ -67,6 +75,12 @@ func writeReport(w io.Writer, info reportInfo, results []result) {
 		if floor != nil {
 			row = append(row, ratio(r.rate(), floor.rate()), ratio(float64(p99), float64(percentile(floor.latencies, 99))))
 		}
+		if info.cpu {
+			row = append(row, perRequest(r.cpu.server, r.requests))
+		}
+		if info.dbCPU {
+			row = append(row, perRequest(r.cpu.db, r.requests))
+		}
 		fmt.Fprintf(w, "| %s |\n", strings.Join(row, " | "))
 	}
 	fmt.Fprintln(w)
@@ -75,6 +89,13 @@ func writeReport(w io.Writer, info reportInfo, results []result) {
 	}
 	if info.floorHWM > 0 {
 		fmt.Fprintf(w, "Floor peak RSS since start (VmHWM): %s.\n", mb(info.floorHWM))
+	}
+	if info.cpu {
+		fmt.Fprint(w, "CPU/req: user + system CPU time of the timed part over its requests (10 ms ticks), the server's (the floor's on its row)")
+		if info.dbCPU {
+			fmt.Fprint(w, " and that of the PostgreSQL backends serving Portico, which share this machine's cores with it")
+		}
+		fmt.Fprint(w, ".\n")
 	}
 	fmt.Fprintln(w)
 	for _, r := range results {

@@ -17,6 +17,7 @@ type result struct {
 	// firstErrors holds the first few distinct unexpected replies, for the report.
 	firstErrors []string
 	peakRSS     int64 // bytes, 0 when unknown
+	cpu         cpuUse
 }
 
 // maxDistinctErrors bounds how many distinct unexpected replies a result keeps.
@@ -40,13 +41,18 @@ func (s *workerStats) fail(msg string) {
 // and returns what it measured. Workers start no request after the deadline but finish the one
 // in flight, so slow operations (password hashing) are neither lost nor cut short; the elapsed
 // time runs until the last one ends. Every loop is bounded by the deadline.
-func run(ctx context.Context, e *env, sc scenario, concurrency int, warmup, d time.Duration) result {
+// m takes the CPU readings around the timed part (they include the untimed preparation some
+// scenarios do between requests, such as a fresh flow after a failure).
+func run(ctx context.Context, e *env, sc scenario, concurrency int, warmup, d time.Duration, m *cpuMeter) result {
 	if warmup > 0 {
 		drive(ctx, time.Now().Add(warmup), e, sc, concurrency)
 	}
+	m.start()
 	start := time.Now()
 	stats := drive(ctx, start.Add(d), e, sc, concurrency)
-	return merge(sc, stats, time.Since(start))
+	res := merge(sc, stats, time.Since(start))
+	res.cpu = m.stop()
+	return res
 }
 
 func drive(ctx context.Context, deadline time.Time, e *env, sc scenario, concurrency int) []*workerStats {
