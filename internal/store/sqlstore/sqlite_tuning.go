@@ -43,11 +43,15 @@ var sqliteOwnParams = []string{"wal_max_size", "wal_check_interval"}
 // walPolicy is when the WAL is checkpointed and truncated from outside a request (see
 // walKeeper).
 type walPolicy struct {
-	// maxSize is the WAL size that triggers a truncating checkpoint; 0 turns the keeper off.
+	// maxSize is the bound the WAL is kept under (a truncating checkpoint starts at half of
+	// it, see trigger); 0 turns the keeper off.
 	maxSize int64
 	// interval is how often the WAL's size is looked at.
 	interval time.Duration
 }
+
+// trigger is the WAL size past which the keeper checkpoints: half the bound.
+func (p walPolicy) trigger() int64 { return p.maxSize / 2 }
 
 // defaultWALPolicy keeps the WAL under 64 MiB, looked at ten times a second: a stat of one
 // file, nothing more, when the WAL is small.

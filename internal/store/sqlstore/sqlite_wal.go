@@ -16,8 +16,12 @@ import (
 // starts writing it from the beginning again when no reader is using it. Under constant reads
 // there is always such a reader, so the log is never restarted and grows for as long as the
 // process runs (10.5 GB during a cleanup of 565k rows, and it stayed that size). The keeper
-// looks at the WAL's size every interval; past maxSize it runs a TRUNCATE checkpoint on the
-// writer connection. That checkpoint copies every frame into the database, waits for the
+// looks at the WAL's size every interval; past half of maxSize (trigger) it runs a TRUNCATE
+// checkpoint on the writer connection. Starting at half leaves the other half for what writers
+// commit between the look and the checkpoint (the keeper waits its turn for the writer
+// connection, and a checkpoint that gives up is tried again a tick later): started at maxSize,
+// the WAL of a 9.5 GB file under a cleanup and constant reads and writes peaked at 67.4 MiB
+// against 64 MiB. That checkpoint copies every frame into the database, waits for the
 // readers still on old snapshots to finish (new readers no longer need the log once it is
 // fully copied, so under constant reads the wait ends within the longest read), and truncates
 // the file to zero bytes.
@@ -71,7 +75,7 @@ func (k *walKeeper) run(ctx context.Context) {
 		case <-t.C:
 		}
 		fi, err := os.Stat(k.path)
-		if err != nil || fi.Size() <= k.policy.maxSize {
+		if err != nil || fi.Size() <= k.policy.trigger() {
 			continue
 		}
 		busy, err := k.checkpoint(ctx)
