@@ -120,3 +120,62 @@ func TestAppendKeyIsJSONMarshal(t *testing.T) {
 		}
 	}
 }
+
+// TestSuccessReleaseClearsBoth: a success gives back the buffers of both its encodings, the
+// submitted flow's (its stored document, reply and private column) and the fresh flow's (its
+// nodes, which the success shows too, its stored document and private column), all zeroed;
+// the success holds none of them after.
+func TestSuccessReleaseClearsBoth(t *testing.T) {
+	sl := newSealer([]string{"a-test-cookie-secret-of-32-chars"})
+	now := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	owner := uuid.New()
+	newFlow := func(bodyless bool) *stored {
+		st := &stored{Flow: Flow{Base: flow.Base{ID: uuid.New(), Type: flow.TypeAPI, ExpiresAt: now.Add(time.Hour), IssuedAt: now,
+			RequestURL: "http://localhost/", UI: flow.Container{Action: "http://localhost/self-service/settings?flow=x", Method: "POST"}},
+			State: StateShowForm}, owner: &owner, bodyless: bodyless}
+		st.UI.Nodes.Append(flow.NewCSRFNode("token"))
+		st.AppendSecret(flow.NewTextNode(flow.GroupTOTP, "totp_secret_key", text.Message{ID: 1, Text: "JBSWY3DPEHPK3PXP", Type: "info"}, nil))
+		st.SetInternalJSON("totp", []byte(`{"secret":"JBSWY3DPEHPK3PXP"}`))
+		return st
+	}
+	next := newFlow(true)
+	ne, err := encode(next, sl)
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := newFlow(false)
+	done.UI.Nodes = next.UI.Nodes
+	done.State = StateSuccess
+	e, err := encodeShowing(done, sl, ne)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(e.body, []byte("JBSWY3DPEHPK3PXP")) {
+		t.Fatalf("the success reply does not show the key: %s", e.body)
+	}
+	sc := &success{st: done, rec: e.rec, body: e.body, nextRec: ne.rec, e: e, next: ne}
+	var held [][]byte
+	for _, enc := range []encoded{e, ne} {
+		for _, p := range enc.pooled {
+			if p != nil {
+				held = append(held, (*p)[:cap(*p)])
+			}
+		}
+	}
+	// The success's data, reply and private column; the fresh flow's nodes, data and private
+	// column (it has no reply: it is built bodyless).
+	if len(held) != 6 {
+		t.Fatalf("%d pooled buffers, want 6", len(held))
+	}
+	sc.release()
+	for i, b := range held {
+		if bytes.ContainsFunc(b, func(r rune) bool { return r != 0 }) {
+			t.Errorf("buffer %d was not given back (or not zeroed): %q…", i, b[:min(len(b), 40)])
+		}
+	}
+	if sc.rec != nil || sc.body != nil || sc.nextRec != nil || sc.e.pooled != [4]*[]byte{} || sc.next.pooled != [4]*[]byte{} {
+		t.Error("the success still holds its buffers after release")
+	}
+	var none *success
+	none.release()
+}
