@@ -7,5 +7,6 @@
 // per code, most of it choosing the mask and deflating 256 KB of pixels. Here the matrix is a
 // byte per module, the eight masks are scored in one pass each, and the PNG is written at one
 // bit per pixel with repeated rows filtered to zeros, so a code costs about a tenth of a
-// millisecond (BenchmarkEncode and BenchmarkPNG).
+// millisecond (BenchmarkEncode and BenchmarkPNG), and a TOTP key's 256-pixel image is about
+// 740 bytes (TestPNGIsSmall).
 package qrcode

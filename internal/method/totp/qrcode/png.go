@@ -1,8 +1,11 @@
 package qrcode
 
 import (
+	"bytes"
+	"compress/zlib"
 	"encoding/binary"
 	"hash/crc32"
+	"sync"
 )
 
 // QuietZone is the light border, in modules, around the symbol (the standard asks for four).
@@ -12,6 +15,33 @@ const QuietZone = 4
 // largest whole number that fits, at least 1 (a larger code is then drawn bigger than side).
 func (c *Code) Scale(side int) int {
 	return max(1, side/(c.Size+2*QuietZone))
+}
+
+// The pixels are deflated by compress/flate at BestSpeed. A TOTP code's image is shown in
+// every settings flow and kept in its sealed column (twice after a successful change: the
+// submitted flow's success and the fresh flow), so its size is paid on every read and write,
+// while it is drawn once per key. Dynamic Huffman codes and matches between module rows take a
+// 256-pixel code to about 740 bytes, where one fixed-Huffman block of runs and repeated rows
+// (the encoder before this one) took about 2,000, for a few more microseconds a drawing.
+
+// zlibWriters keeps the compressors: each holds a few hundred KB of tables, made once.
+var zlibWriters sync.Pool // of *zlib.Writer
+
+// newZlib returns a pooled compressor writing to out; putZlib gives it back.
+func newZlib(out *bytes.Buffer) *zlib.Writer {
+	zw, _ := zlibWriters.Get().(*zlib.Writer)
+	if zw == nil {
+		// BestSpeed is a valid level: NewWriterLevel cannot fail.
+		zw, _ = zlib.NewWriterLevel(out, zlib.BestSpeed)
+		return zw
+	}
+	zw.Reset(out)
+	return zw
+}
+
+func putZlib(zw *zlib.Writer) {
+	zw.Reset(nil) // holds no buffer of the image it wrote
+	zlibWriters.Put(zw)
 }
 
 // PNG draws the code black on white as a grayscale PNG of one bit per pixel, side pixels
@@ -24,8 +54,10 @@ func (c *Code) PNG(side int) []byte {
 	offset := (side - c.Size*scale) / 2
 	stride := (side + 7) / 8
 
-	// About 40 bytes a module row and a few a repeated row; the stream grows if needed.
-	d := newDeflater(1+stride, 64+c.Size*(stride+8))
+	// Writes to a bytes.Buffer do not fail: neither do the compressor's.
+	var idat bytes.Buffer
+	idat.Grow(side*(1+stride)/8 + 64)
+	zw := newZlib(&idat)
 	row := make([]byte, 1+stride)
 	light := make([]byte, 1+stride)
 	for i := 1; i < len(light); i++ {
@@ -35,21 +67,18 @@ func (c *Code) PNG(side int) []byte {
 	zero := make([]byte, 1+stride)
 	zero[0] = 2 // filter Up, all differences zero
 
-	prev, prevZero := -2, false
+	prev := -2
 	for y := 0; y < side; y++ {
 		// key is the module row this pixel row shows, or -1 in the quiet zone.
 		key := -1
 		if my := y - offset; my >= 0 && my < c.Size*scale {
 			key = my / scale
 		}
-		zeroRow := key == prev
 		switch {
-		case zeroRow && prevZero:
-			d.same(zero)
-		case zeroRow:
-			d.row(zero)
+		case key == prev:
+			_, _ = zw.Write(zero)
 		case key < 0:
-			d.row(light)
+			_, _ = zw.Write(light)
 		default:
 			copy(row, light)
 			row[0] = 0 // filter None
@@ -62,13 +91,14 @@ func (c *Code) PNG(side int) []byte {
 					row[1+px>>3] &^= 0x80 >> (px & 7)
 				}
 			}
-			d.row(row)
+			_, _ = zw.Write(row)
 		}
-		prev, prevZero = key, zeroRow
+		prev = key
 	}
-	idat := d.finish()
+	_ = zw.Close()
+	putZlib(zw)
 
-	out := make([]byte, 0, 8+25+12+len(idat)+12)
+	out := make([]byte, 0, 8+25+12+idat.Len()+12)
 	out = append(out, "\x89PNG\r\n\x1a\n"...)
 	var ihdr [13]byte
 	binary.BigEndian.PutUint32(ihdr[0:], uint32(side))
@@ -76,7 +106,7 @@ func (c *Code) PNG(side int) []byte {
 	ihdr[8] = 1 // bit depth
 	ihdr[9] = 0 // grayscale; compression, filter and interlace 0
 	out = chunk(out, "IHDR", ihdr[:])
-	out = chunk(out, "IDAT", idat)
+	out = chunk(out, "IDAT", idat.Bytes())
 	return chunk(out, "IEND", nil)
 }
 
