@@ -76,26 +76,34 @@ func (d dialect) insertIgnore(table, cols, values string) string {
 // MySQL cannot use LIMIT in an IN subquery but has DELETE … LIMIT; SQLite and PostgreSQL are
 // the other way round.
 //
-// On PostgreSQL the ids are collected into an array first (= ANY (ARRAY(…))): as
+// On PostgreSQL the batch is collected into an array first (= ANY (ARRAY(…))): as
 // "id IN (SELECT … LIMIT n)" the planner costs the outer delete as a semi join and, with the
 // default random_page_cost of 4, chose a sequential scan of the whole table hashed against the
 // batch's 500 ids over 500 primary-key lookups while the table was small enough (narrow rows,
 // tens of thousands: the 20,000 flows of TestPostgresHotQueryPlans, the 50,000 of a
-// 100,000-identity bench schema), so a cleanup read the whole table once per batch. An array
-// of ids is always looked up in the primary key.
+// 100,000-identity bench schema), so a cleanup read the whole table once per batch.
+//
+// The array holds the rows' physical addresses (ctid), not their ids: the ordered scan that
+// picks the batch has just read each row, and the delete goes straight back to those heap
+// pages (a TID scan) instead of looking every id up in the primary key, a B-tree of random
+// UUIDs where each id is a descent through pages no other row of the batch shares. On the
+// 1M-identity bench schema a batch of 500 expired sessions read 2,520 buffers by id and 1,036
+// by address (median 21 ms against 0.9 ms in one connection, on a busy machine). Picking and
+// deleting are one statement under one snapshot, and only VACUUM FULL or CLUSTER, which lock
+// the table, move a row; a row another transaction updates in between is at worst left to a
+// later batch.
 func (d dialect) deleteLimited(table, where, orderBy string, limit int) string {
 	if limit <= 0 {
 		return "DELETE FROM " + table + " WHERE " + where
 	}
-	l := strconv.Itoa(limit)
-	pick := "SELECT id FROM " + table + " WHERE " + where + " ORDER BY " + orderBy + " LIMIT " + l
+	batch := " WHERE " + where + " ORDER BY " + orderBy + " LIMIT " + strconv.Itoa(limit)
 	switch d.name {
 	case "mysql":
-		return "DELETE FROM " + table + " WHERE " + where + " ORDER BY " + orderBy + " LIMIT " + l
+		return "DELETE FROM " + table + batch
 	case "postgres":
-		return "DELETE FROM " + table + " WHERE id = ANY (ARRAY(" + pick + "))"
+		return "DELETE FROM " + table + " WHERE ctid = ANY (ARRAY(SELECT ctid FROM " + table + batch + "))"
 	}
-	return "DELETE FROM " + table + " WHERE id IN (" + pick + ")"
+	return "DELETE FROM " + table + " WHERE id IN (SELECT id FROM " + table + batch + ")"
 }
 
 // normTime is t in UTC truncated to microseconds, the form every backend returns.
