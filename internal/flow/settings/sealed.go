@@ -180,7 +180,7 @@ func encodeWith(s *stored, sl *sealer, nj nodeJSON) (encoded, error) {
 	}
 	ident, nodes := s.Identity, s.UI.Nodes
 	s.Identity, s.UI.Nodes = nil, flow.Nodes{}
-	skeleton, err := json.Marshal(&s.Flow)
+	skeleton, err := appendSkeleton(make([]byte, 0, 256+len(s.RequestURL)+len(s.UI.Action)+len(s.ReturnTo)), &s.Flow)
 	s.Identity, s.UI.Nodes = ident, nodes
 	if err != nil {
 		return encoded{}, fmt.Errorf("encode settings flow: %w", err)
