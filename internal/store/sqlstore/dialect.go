@@ -87,8 +87,9 @@ func (d dialect) insertIgnore(table, cols, values string) string {
 // picks the batch has just read each row, and the delete goes straight back to those heap
 // pages (a TID scan) instead of looking every id up in the primary key, a B-tree of random
 // UUIDs where each id is a descent through pages no other row of the batch shares. On the
-// 1M-identity bench schema a batch of 500 expired sessions read 2,520 buffers by id and 1,036
-// by address (median 21 ms against 0.9 ms in one connection, on a busy machine). Picking and
+// 1M-identity bench schema a batch of 500 expired sessions reads 2,520-2,660 buffers by id and
+// 1,036-1,180 by address, and the backend spent 16-20 ms of CPU per 1,000 rows deleted by id
+// against 9-11 by address (bench/results/scale-2026-12-06-pg-cleanup.md). Picking and
 // deleting are one statement under one snapshot, and only VACUUM FULL or CLUSTER, which lock
 // the table, move a row; a row another transaction updates in between is at worst left to a
 // later batch.

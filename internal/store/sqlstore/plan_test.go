@@ -335,7 +335,7 @@ func TestPostgresHotQueryPlans(t *testing.T) {
 		t.Errorf("%v in the plan (planner's own choice, default page costs) of\n%s", bad, q)
 	}
 	// Each batch goes back to the rows its ordered pick read by their addresses: by id, every
-	// row cost a descent of the primary key (2.4x the buffers read on the 1M-identity bench
+	// row cost a descent of the primary key (2.3-2.4x the buffers read on the 1M-identity bench
 	// schema).
 	for _, r := range deletes {
 		if scan := deletedThrough(t, s.wdb, r); scan != "Tid Scan" {
