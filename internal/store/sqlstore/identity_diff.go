@@ -30,18 +30,22 @@ import (
 // that version is the stored one.
 func (s *Store) writeChildren(ctx context.Context, tx q, id, stored *identity.Identity) error {
 	old := stored
-	if old == nil || old.ID != id.ID || old.Version != id.Version || old.Credentials == nil {
+	if !usableStored(id, stored) {
 		old = &identity.Identity{ID: id.ID, Credentials: map[identity.CredentialsType]identity.Credentials{}}
 		if err := s.loadRelations(ctx, tx, []*identity.Identity{old}, true); err != nil {
 			return err
 		}
 	}
-	creds, err := diffCredentials(ctx, tx, old, id)
-	if err != nil {
-		return err
+	d := diffChildren(old, id)
+	creds, va, ra := d.creds, d.va, d.ra
+	for i, k := range creds.kept {
+		if k.configChanged {
+			var err error
+			if creds.kept[i].dropKeys, creds.kept[i].addKeys, err = diffKeys(ctx, tx, k.c); err != nil {
+				return err
+			}
+		}
 	}
-	va := diffVerifiable(old.VerifiableAddresses, id.VerifiableAddresses)
-	ra := diffRecovery(old.RecoveryAddresses, id.RecoveryAddresses)
 
 	// Deletions.
 	for _, c := range creds.drop {
@@ -131,6 +135,41 @@ func (s *Store) writeChildren(ctx context.Context, tx q, id, stored *identity.Id
 	return nil
 }
 
+// usableStored reports whether stored may stand for the stored child rows of id: it is the
+// identity as read at id.Version with its credentials (see store.IdentityWrites.Stored).
+func usableStored(id, stored *identity.Identity) bool {
+	return stored != nil && stored.ID == id.ID && stored.Version == id.Version && stored.Credentials != nil
+}
+
+// childDiff is what an update does to the child rows of an identity, but for the key ids of
+// a changed WebAuthn or passkey config, which are compared with their rows (diffKeys).
+type childDiff struct {
+	creds credentialDiff
+	va    addressDiff[identity.VerifiableAddress]
+	ra    addressDiff[identity.RecoveryAddress]
+}
+
+func diffChildren(old, want *identity.Identity) childDiff {
+	return childDiff{creds: diffCredentials(old, want),
+		va: diffVerifiable(old.VerifiableAddresses, want.VerifiableAddresses),
+		ra: diffRecovery(old.RecoveryAddresses, want.RecoveryAddresses)}
+}
+
+// none reports whether writeChildren would run no statement for d: nothing to delete, update
+// or insert (a credential whose config is unchanged has no key ids to compare).
+func (d childDiff) none() bool {
+	if len(d.creds.drop) > 0 || len(d.creds.add) > 0 || len(d.va.drop)+len(d.va.update)+len(d.va.add) > 0 ||
+		len(d.ra.drop)+len(d.ra.update)+len(d.ra.add) > 0 {
+		return false
+	}
+	for _, k := range d.creds.kept {
+		if k.rowChanged || len(k.dropIdentifiers)+len(k.moveIdentifiers)+len(k.addIdentifiers) > 0 {
+			return false
+		}
+	}
+	return true
+}
+
 // credentialDiff is what an update does to the credential rows of an identity.
 type credentialDiff struct {
 	drop []identity.Credentials // rows to delete (with their identifiers and key ids)
@@ -142,6 +181,7 @@ type credentialDiff struct {
 type keptCredential struct {
 	c                               identity.Credentials
 	rowChanged                      bool // config, version or times differ
+	configChanged                   bool // its key ids are to be compared (diffKeys)
 	dropIdentifiers                 []string
 	moveIdentifiers, addIdentifiers []positioned
 	dropKeys, addKeys               []string
@@ -154,8 +194,8 @@ type positioned struct {
 
 // diffCredentials compares the stored credentials with the wanted ones, type by type (an
 // identity holds one credential row per type). A row whose id changed is replaced. Key ids
-// are compared with the stored index rows only when a WebAuthn or passkey config changed.
-func diffCredentials(ctx context.Context, tx q, old, want *identity.Identity) (credentialDiff, error) {
+// are left to diffKeys, for a WebAuthn or passkey config that changed (configChanged).
+func diffCredentials(old, want *identity.Identity) credentialDiff {
 	var d credentialDiff
 	for _, t := range sortedTypes(old.Credentials) {
 		o := old.Credentials[t]
@@ -171,19 +211,13 @@ func diffCredentials(ctx context.Context, tx q, old, want *identity.Identity) (c
 			continue
 		}
 		k := keptCredential{c: w}
-		configChanged := jsonOr(w.Config, "{}") != jsonOr(o.Config, "{}")
-		k.rowChanged = configChanged || w.Version != o.Version ||
+		k.configChanged = jsonOr(w.Config, "{}") != jsonOr(o.Config, "{}")
+		k.rowChanged = k.configChanged || w.Version != o.Version ||
 			!w.CreatedAt.Equal(o.CreatedAt) || !w.UpdatedAt.Equal(o.UpdatedAt)
 		k.dropIdentifiers, k.moveIdentifiers, k.addIdentifiers = diffIdentifiers(o.Identifiers, w.Identifiers)
-		if configChanged {
-			var err error
-			if k.dropKeys, k.addKeys, err = diffKeys(ctx, tx, w); err != nil {
-				return d, err
-			}
-		}
 		d.kept = append(d.kept, k)
 	}
-	return d, nil
+	return d
 }
 
 func sortedTypes(m map[identity.CredentialsType]identity.Credentials) []identity.CredentialsType {
