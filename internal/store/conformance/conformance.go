@@ -37,6 +37,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"IdentityUpdateRevokingSessions", testIdentityUpdateRevokingSessions},
 		{"IdentityUpdateWith", testIdentityUpdateWith},
 		{"IdentityUpdateWithConcurrent", testIdentityUpdateWithConcurrent},
+		{"IdentityProfileUpdate", testIdentityProfileUpdate},
 		{"IdentityDeleteCascades", testIdentityDeleteCascades},
 		{"IdentityDeleteManySessions", testIdentityDeleteManySessions},
 		{"IdentityTombstone", testIdentityTombstone},

@@ -205,15 +205,13 @@ func (s *Store) insertRecovery(ctx context.Context, tx q, id *identity.Identity,
 // UpdateIdentity replaces the stored identity if id.Version is the stored version. Only the
 // child rows that differ from the stored ones are written (writeChildren).
 func (s *Store) UpdateIdentity(ctx context.Context, id *identity.Identity) error {
-	return s.updateIdentity(ctx, id, nil)
+	return s.updateIdentityAt(ctx, id, s.now(), nil, identityExtras{})
 }
 
 // UpdateIdentityRevokingSessions updates the identity and deactivates its other sessions in
 // one transaction.
 func (s *Store) UpdateIdentityRevokingSessions(ctx context.Context, id *identity.Identity, keep uuid.UUID) error {
-	return s.updateIdentity(ctx, id, func(tx q) error {
-		return s.revokeOthers(ctx, tx, id.ID, keep, s.now())
-	})
+	return s.updateIdentityAt(ctx, id, s.now(), nil, identityExtras{revokeExcept: &keep})
 }
 
 // revokeOthers deactivates every active session of the identity but keep, and tells how many
@@ -250,59 +248,44 @@ func (s *Store) UpdateIdentityWith(ctx context.Context, id *identity.Identity, w
 			return err
 		}
 	}
-	return s.updateIdentityAt(ctx, id, now, w.Stored, func(tx q) error {
-		if w.RevokeSessionsExcept != nil {
-			if err := s.revokeOthers(ctx, tx, id.ID, *w.RevokeSessionsExcept, now); err != nil {
-				return err
-			}
-		}
-		for _, f := range flows {
-			if err := s.writeFlow(ctx, tx, f, now); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
+	return s.updateIdentityAt(ctx, id, now, w.Stored, identityExtras{revokeExcept: w.RevokeSessionsExcept, flows: flows})
 }
 
-// updateIdentity replaces the stored identity and, when also is set, runs it in the same
-// transaction.
-func (s *Store) updateIdentity(ctx context.Context, id *identity.Identity, also func(tx q) error) error {
-	return s.updateIdentityAt(ctx, id, s.now(), nil, also)
+// identityExtras are the rows an identity update writes beside the identity's own.
+type identityExtras struct {
+	// revokeExcept, when not nil, deactivates the identity's other sessions (revokeOthers).
+	revokeExcept *uuid.UUID
+	flows        []store.FlowWrite
 }
 
-// updateIdentityAt is updateIdentity with now, the updated_at it stores, and stored, the
-// identity as read at id.Version when the caller has it (see store.IdentityWrites.Stored).
-func (s *Store) updateIdentityAt(ctx context.Context, id *identity.Identity, now time.Time, stored *identity.Identity, also func(tx q) error) error {
-	updatedAt := now
+// updateIdentityAt replaces the stored identity and writes ex in the same transaction, with
+// now, the updated_at it stores, and stored, the identity as read at id.Version when the
+// caller has it (see store.IdentityWrites.Stored). On PostgreSQL, an update that writes no
+// child row and revokes no session is one statement (updateIdentityOneStatement).
+func (s *Store) updateIdentityAt(ctx context.Context, id *identity.Identity, now time.Time, stored *identity.Identity, ex identityExtras) error {
 	s.prepareIdentity(id, now)
 	// The version and updated_at the update moves on from (prepareIdentity normalised them).
 	oldVersion, oldUpdated := id.Version, id.UpdatedAt
+	if s.d.name == "postgres" && ex.revokeExcept == nil && usableStored(id, stored) &&
+		diffChildren(stored, id).none() && distinctFlows(ex.flows) {
+		if err := s.updateIdentityOneStatement(ctx, id, now, ex.flows); err != nil {
+			return err
+		}
+		s.identityUpdated(id, oldVersion, oldUpdated, now, true)
+		return nil
+	}
 	// children counts the statements writeChildren ran in the attempt that committed: none
 	// means the relation rows are those of oldVersion.
 	var children int
 	err := s.inTx(ctx, func(tx q) error {
-		res, err := tx.exec(ctx, `UPDATE identities AS i SET schema_id = ?, state = ?, state_changed_at = ?, traits = ?,
-			metadata_public = ?, metadata_admin = ?, organization_id = ?, external_id = ?, version = version + 1, updated_at = ?
-			WHERE i.id = ? AND i.version = ? AND `+liveIdentity,
-			id.SchemaID, string(id.State), s.d.nullTime(id.StateChangedAt), jsonOr(id.Traits, "{}"),
-			jsonText(id.MetadataPublic), jsonText(id.MetadataAdmin), nullUUID(id.OrganizationID),
-			nullString(id.ExternalID), s.d.time(updatedAt), id.ID, id.Version)
+		res, err := tx.exec(ctx, identityUpdate, s.identityUpdateArgs(id, now)...)
 		if err != nil {
 			return mapUnique(err, "update identity", reasonExternalIDTaken)
 		}
 		if n, err := res.RowsAffected(); err != nil {
 			return mapErr(err, "update identity")
 		} else if n == 0 {
-			var one int
-			err := tx.row(ctx, "SELECT 1 FROM identities i WHERE i.id = ? AND "+liveIdentity, id.ID).Scan(&one)
-			if err == sql.ErrNoRows {
-				return errIdentityNotFound
-			}
-			if err != nil {
-				return mapErr(err, "update identity")
-			}
-			return apierr.ErrConflict.WithReason("the identity was changed by someone else, reload it and try again")
+			return whyNotUpdated(ctx, tx, id.ID)
 		}
 		children = 0
 		cw := tx
@@ -310,22 +293,61 @@ func (s *Store) updateIdentityAt(ctx context.Context, id *identity.Identity, now
 		if err := s.writeChildren(ctx, cw, id, stored); err != nil {
 			return err
 		}
-		if also != nil {
-			return also(tx)
+		if ex.revokeExcept != nil {
+			if err := s.revokeOthers(ctx, tx, id.ID, *ex.revokeExcept, now); err != nil {
+				return err
+			}
+		}
+		for _, f := range ex.flows {
+			if err := s.writeFlow(ctx, tx, f, now); err != nil {
+				return err
+			}
 		}
 		return nil
 	})
 	if err != nil {
 		return err
 	}
+	s.identityUpdated(id, oldVersion, oldUpdated, now, children == 0)
+	return nil
+}
+
+// identityUpdate moves the identity row on to the next version if it is still at the version
+// the caller read and not deleted (arguments: identityUpdateArgs).
+const identityUpdate = `UPDATE identities AS i SET schema_id = ?, state = ?, state_changed_at = ?, traits = ?,
+			metadata_public = ?, metadata_admin = ?, organization_id = ?, external_id = ?, version = version + 1, updated_at = ?
+			WHERE i.id = ? AND i.version = ? AND ` + liveIdentity
+
+func (s *Store) identityUpdateArgs(id *identity.Identity, updatedAt time.Time) []any {
+	return []any{id.SchemaID, string(id.State), s.d.nullTime(id.StateChangedAt), jsonOr(id.Traits, "{}"),
+		jsonText(id.MetadataPublic), jsonText(id.MetadataAdmin), nullUUID(id.OrganizationID),
+		nullString(id.ExternalID), s.d.time(updatedAt), id.ID, id.Version}
+}
+
+// whyNotUpdated tells why identityUpdate matched no row: the identity is gone (not found) or
+// is at another version (conflict). x must read what is committed now, not a snapshot taken
+// before the update waited for a concurrent writer.
+func whyNotUpdated(ctx context.Context, x q, id uuid.UUID) error {
+	var one int
+	err := x.row(ctx, "SELECT 1 FROM identities i WHERE i.id = ? AND "+liveIdentity, id).Scan(&one)
+	if err == sql.ErrNoRows {
+		return errIdentityNotFound
+	}
+	if err != nil {
+		return mapErr(err, "update identity")
+	}
+	return apierr.ErrConflict.WithReason("the identity was changed by someone else, reload it and try again")
+}
+
+// identityUpdated moves id on to the version an update stored at now. sameRelations: no
+// relation row was read or written, so what the cache holds for the old version is the new
+// version's too, and the next session read needs the identity row only.
+func (s *Store) identityUpdated(id *identity.Identity, oldVersion int, oldUpdated, now time.Time, sameRelations bool) {
 	id.Version++
-	id.UpdatedAt = updatedAt
-	if children == 0 {
-		// No relation row was read or written: what the cache holds for the old version is
-		// the new version's too, and the next session read needs the identity row only.
+	id.UpdatedAt = now
+	if sameRelations {
 		s.rels.carry(id.ID, oldVersion, oldUpdated, id.Version, id.UpdatedAt)
 	}
-	return nil
 }
 
 // identityDeleteBatch is the most of an identity's sessions one statement of DeleteIdentity

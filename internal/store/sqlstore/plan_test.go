@@ -13,6 +13,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/portico-auth/portico/internal/audit"
 	"github.com/portico-auth/portico/internal/identity"
 	"github.com/portico-auth/portico/internal/session"
 	"github.com/portico-auth/portico/internal/store"
@@ -128,8 +129,16 @@ func hotQueries(t *testing.T, s *Store, fx planFixture) []recorded {
 	check("session by token", err)
 	_, err = s.GetSession(ctx, ss.ID)
 	check("session by id", err)
-	_, err = s.GetIdentity(ctx, ident, true)
+	read, err := s.GetIdentity(ctx, ident, true)
 	check("identity", err)
+	// A settings profile change: on PostgreSQL one statement (updateIdentityOneStatement).
+	changed := read.Clone()
+	changed.Traits = json.RawMessage(`{"email":"` + fx.email + `","name":"plan"}`)
+	check("profile update", s.UpdateIdentityWith(audit.With(ctx, audit.New(audit.IdentityUpdated, ident, nil)), changed,
+		store.IdentityWrites{Stored: read, Flows: func(v *identity.Identity) ([]store.FlowWrite, error) {
+			return []store.FlowWrite{{Record: &store.FlowRecord{Kind: "settings", IdentityID: &v.ID, ExpiresAt: time.Now().Add(time.Hour), Data: []byte(`{}`)}, Create: true},
+				{Record: &store.FlowRecord{ID: uuid.New(), Kind: "settings", IdentityID: &v.ID, ExpiresAt: time.Now().Add(time.Hour), Data: []byte(`{}`)}}}, nil
+		}}))
 	_, err = s.FindByCredentialsIdentifier(ctx, identity.CredentialsPassword, fx.email)
 	check("identity by identifier", err)
 	_, next, err := s.ListIdentities(ctx, store.IdentityFilter{}, store.ListParams{})
