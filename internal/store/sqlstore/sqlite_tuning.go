@@ -31,7 +31,6 @@ import (
 //     A DSN that wants the map sets it (`_pragma=mmap_size(…)`).
 //   - journal_size_limit: a WAL that has been reset is truncated back to 64 MiB, so one burst of
 //     writes does not leave a large file behind for good.
-//   - wal_autocheckpoint (set in sqliteTuning, from the WAL bound): see walAutocheckpoint.
 var sqliteDefaultPragmas = []struct{ name, value string }{
 	{"cache_size", "-500"},
 	{"journal_size_limit", "67108864"},
@@ -70,39 +69,6 @@ func sqliteTuning(q url.Values) (walPolicy, error) {
 			q.Add("_pragma", p.name+"("+p.value+")")
 		}
 	}
-	pol, err := walParams(q)
-	if err != nil {
-		return pol, err
-	}
-	if !given["wal_autocheckpoint"] {
-		q.Add("_pragma", fmt.Sprintf("wal_autocheckpoint(%d)", pol.autocheckpoint()))
-	}
-	return pol, nil
-}
-
-// walAutocheckpoint is how many WAL pages a commit may leave before it copies them into the
-// database (SQLite's wal_autocheckpoint; its own default is 1,000, 4 MiB). Each such
-// checkpoint copies every page the log holds, and the pages a stream of flow writes touches
-// are mostly the same few index and table pages rewritten, so a longer log copies each of
-// them once for more commits: with 4,096 pages createBrowserSettingsFlow (MFA config, 16
-// clients, SQLite) ran at 1,613-2,037 req/s against 1,482-1,642 with 1,000, and a profile
-// update at 1,331-1,662 against 1,244-1,293 (server CPU 642-823 µs a request against
-// 828-876); at 1,000 the checkpoint was 12% of createBrowserSettingsFlow's CPU and the WAL
-// writes 21%. It stays well under the WAL keeper's trigger, whose truncating checkpoint
-// makes writers wait: a quarter of wal_max_size when that is smaller.
-const walAutocheckpoint = 4096
-
-// autocheckpoint is the wal_autocheckpoint a file gets when its DSN does not set one: at most
-// walAutocheckpoint pages, and a quarter of the WAL bound in (4 KiB) pages when the keeper is on.
-func (p walPolicy) autocheckpoint() int64 {
-	if p.maxSize <= 0 {
-		return walAutocheckpoint
-	}
-	return max(1, min(walAutocheckpoint, p.maxSize/4/4096))
-}
-
-// walParams reads (and removes) Portico's own WAL parameters.
-func walParams(q url.Values) (walPolicy, error) {
 	pol := defaultWALPolicy
 	if v := q.Get("wal_max_size"); v != "" {
 		n, err := parseBytes(v)

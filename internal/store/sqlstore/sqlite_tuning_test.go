@@ -18,10 +18,7 @@ func TestSQLiteTuning(t *testing.T) {
 		want         map[string]int64
 		keeper       bool
 	}{
-		{"defaults", "", map[string]int64{"cache_size": -500, "mmap_size": 0, "journal_size_limit": 64 << 20, "auto_vacuum": 2, "wal_autocheckpoint": 4096}, true},
-		{"autocheckpoint under a small WAL bound", "wal_max_size=4MB", map[string]int64{"wal_autocheckpoint": 256}, true},
-		{"autocheckpoint the DSN sets", "_pragma=wal_autocheckpoint(1000)&wal_max_size=4MB", map[string]int64{"wal_autocheckpoint": 1000}, true},
-		{"autocheckpoint without the keeper", "wal_max_size=0", map[string]int64{"wal_autocheckpoint": 4096}, false},
+		{"defaults", "", map[string]int64{"cache_size": -500, "mmap_size": 0, "journal_size_limit": 64 << 20, "auto_vacuum": 2}, true},
 		{"the DSN's own", "_pragma=cache_size(-1000)&_pragma=MMAP_SIZE%20=%200&wal_max_size=0&_auto_vacuum=none",
 			map[string]int64{"cache_size": -1000, "mmap_size": 0, "journal_size_limit": 64 << 20, "auto_vacuum": 0}, false},
 		{"a map the DSN asks for", "_pragma=mmap_size(1048576)", map[string]int64{"cache_size": -500, "mmap_size": 1 << 20}, true},
