@@ -60,7 +60,7 @@ type Progress func(table string, deleted int, done bool)
 
 // SingleWriter is implemented by a store whose database has one writer at a time (SQLite):
 // between two batches cleanup waits RestFactor times as long as the last batch took, so that
-// other writers get at least two thirds of the write lock while it runs.
+// other writers get at least three quarters of the write lock while it runs.
 type SingleWriter interface {
 	SingleWriter() bool
 }
@@ -185,8 +185,10 @@ func NoteHeld(ctx context.Context, took time.Duration) {
 // RestFactor is how many times as long as a batch took cleanup rests after it on a
 // single-writer database. With a rest as long as the batch, a cleanup on a 600 MB SQLite file
 // under four settings writers and four whoami readers left the writers 0.38-0.43 of their idle
-// rate; with twice as long, 0.69 (bench/results/scale-2026-12-06-b.md).
-const RestFactor = 2
+// rate; with twice as long, 0.69 (bench/results/scale-2026-12-06-b.md). On a 2.8 GB file (300k
+// identities, 3M sessions) on a slower machine twice as long left them 0.46; three times, 0.56
+// and 0.67 with whoami p99 1.01-1.18x idle (bench/results/scale-2026-12-06-sqlite-rest.md).
+const RestFactor = 3
 
 // SharedRestFactor is the rest after a batch on a database with many writers (PostgreSQL,
 // MySQL): a rest as long as the batch. Back to back, a cleanup deleting 921,420 expired

@@ -158,8 +158,8 @@ func (s *slowStore) DeleteSessionsExpiredBefore(ctx context.Context, t time.Time
 }
 
 // TestRunRestsOnSingleWriter: on a single-writer store each batch is followed by a rest of
-// twice its own length before the next one begins, so other writers get two thirds of the
-// writer; the batches' lengths differ, and each rest follows its own batch's. On a fake clock:
+// RestFactor (3) times its own length before the next one begins, so other writers get three
+// quarters of the writer; the batches' lengths differ, and each rest follows its own batch's. On a fake clock:
 // the rests are exact, whatever else the machine runs.
 func TestRunRestsOnSingleWriter(t *testing.T) {
 	clk := useFakeClock(t)
@@ -175,12 +175,12 @@ func TestRunRestsOnSingleWriter(t *testing.T) {
 	}
 	// A rest after each full batch (the last, short one ends the table); the other tables have
 	// nothing to delete, so they rest never.
-	if want := []time.Duration{30 * time.Millisecond, 40 * time.Millisecond, 26 * time.Millisecond}; !slices.Equal(clk.rests, want) {
-		t.Fatalf("rests %v, want twice each batch's length %v", clk.rests, want)
+	if want := []time.Duration{45 * time.Millisecond, 60 * time.Millisecond, 39 * time.Millisecond}; !slices.Equal(clk.rests, want) {
+		t.Fatalf("rests %v, want three times each batch's length %v", clk.rests, want)
 	}
 	for i := 1; i < len(st.starts); i++ {
-		if rest := st.starts[i].Sub(st.end[i-1]); rest != 2*took[i-1] {
-			t.Errorf("batch %d took %s and was followed by a rest of %s, want %s", i, took[i-1], rest, 2*took[i-1])
+		if rest := st.starts[i].Sub(st.end[i-1]); rest != 3*took[i-1] {
+			t.Errorf("batch %d took %s and was followed by a rest of %s, want %s", i, took[i-1], rest, 3*took[i-1])
 		}
 	}
 }
@@ -191,7 +191,7 @@ type sharedSlowStore struct{ slowStore }
 func (s *sharedSlowStore) SingleWriter() bool { return false }
 
 // TestRunRestsAsLongOnManyWriters: on a store with more than one writer each batch is followed
-// by a rest as long as itself (SharedRestFactor), not twice as long.
+// by a rest as long as itself (SharedRestFactor), not three times as long.
 func TestRunRestsAsLongOnManyWriters(t *testing.T) {
 	clk := useFakeClock(t)
 	took := []time.Duration{15 * time.Millisecond, 20 * time.Millisecond, 13 * time.Millisecond, 18 * time.Millisecond}

@@ -365,17 +365,19 @@ const (
 const identityDeleteTarget = 25 * time.Millisecond
 
 // identityDeleteRest is how many times as long as a batch took DeleteIdentity rests after it on
-// SQLite, so that other writers get two thirds of the writer: with a rest as long as the batch,
+// SQLite, so that other writers get three quarters of the writer: with a rest as long as the batch,
 // settings writes ran at 0.41 of their idle rate during the deletion of 10,000 sessions on a
-// 600 MB file; with twice as long, 0.61 (bench/results/scale-2026-12-06-b.md).
-const identityDeleteRest = 2
+// 600 MB file; with twice as long, 0.61 (bench/results/scale-2026-12-06-b.md). On a 2.8 GB file
+// on a slower machine twice as long left them 0.36, three times 0.53
+// (bench/results/scale-2026-12-06-sqlite-rest.md).
+const identityDeleteRest = 3
 
 // DeleteIdentity deletes the identity at once and its rows after. First one short transaction
 // makes it deleted for every reader (tombstone, with the audit events ctx carries): the admin
 // API, sign-in, the listings and every session read (its sessions stop working) no longer find
 // it, and its identifiers, addresses, credentials, flows and codes are gone, so its e-mail can
 // sign up again. Then its sessions go in batches of at most identityDeleteBatch paced to
-// identityDeleteTarget, each its own short write, with a rest twice as long as the batch held
+// identityDeleteTarget, each its own short write, with a rest three times as long as the batch held
 // the writer on SQLite (identityDeleteRest): one cascading delete of an identity with 1,000
 // sessions dirtied ~4,400 pages (18 MB of WAL) in one write and held SQLite's single writer
 // for 278 ms, so every sign-in and settings write waited. Last the row itself goes. A deletion
