@@ -29,15 +29,19 @@ func (s *Store) RecordEvents(ctx context.Context, evs ...audit.Event) error {
 func (s *Store) insertEvents(ctx context.Context, x q, evs []audit.Event) error {
 	now := s.now()
 	for _, ev := range evs {
-		ev = ev.Bounded(now)
-		_, err := x.exec(ctx, "INSERT INTO audit_events ("+eventCols+") VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-			ev.ID, nullUUID(ev.IdentityID), nullUUID(ev.SessionID), ev.Type, ev.Address, ev.UserAgent,
-			string(ev.Details), s.d.time(ev.Time))
+		_, err := x.exec(ctx, "INSERT INTO audit_events ("+eventCols+") VALUES (?, ?, ?, ?, ?, ?, ?, ?)", s.eventRow(ev, now)...)
 		if err != nil {
 			return mapErr(err, "record audit event")
 		}
 	}
 	return nil
+}
+
+// eventRow is the values of eventCols for ev, bounded at now (audit.Event.Bounded).
+func (s *Store) eventRow(ev audit.Event, now time.Time) []any {
+	ev = ev.Bounded(now)
+	return []any{ev.ID, nullUUID(ev.IdentityID), nullUUID(ev.SessionID), ev.Type, ev.Address, ev.UserAgent,
+		string(ev.Details), s.d.time(ev.Time)}
 }
 
 // errNothingAudited rolls back an audited write that changed nothing, so that its events are

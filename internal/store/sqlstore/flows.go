@@ -23,19 +23,24 @@ func (s *Store) CreateFlow(ctx context.Context, f *store.FlowRecord) error {
 const flowInsert = "INSERT INTO flows (id, kind, identity_id, expires_at, data, private, created_at, updated_at) "
 
 func (s *Store) insertFlow(ctx context.Context, tx q, f *store.FlowRecord, now time.Time) error {
-	if f.ID == uuid.Nil {
-		f.ID = uuid.New()
-	}
-	f.ExpiresAt = normTime(f.ExpiresAt)
-	at := s.d.time(now)
 	query := flowInsert + "VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
 	if tx.lazy() {
 		// A new flow is disposable (durability.go); INSERT … SELECT has a WHERE to carry it.
 		query = flowInsert + "SELECT ?, ?, ?, ?, ?, ?, ?, ? WHERE " + lazyCommit
 	}
-	_, err := tx.exec(ctx, query, f.ID, f.Kind, nullUUID(f.IdentityID), s.d.time(f.ExpiresAt), textArg(f.Data),
-		textOrNil(f.Private), at, at)
+	_, err := tx.exec(ctx, query, s.flowRow(f, now)...)
 	return mapUnique(err, "insert flow", "a flow with this id already exists")
+}
+
+// flowRow is the values of flowInsert's columns for f written at now. It gives f its id when it
+// has none and normalises its expiry, as every insert of a flow does.
+func (s *Store) flowRow(f *store.FlowRecord, now time.Time) []any {
+	if f.ID == uuid.Nil {
+		f.ID = uuid.New()
+	}
+	f.ExpiresAt = normTime(f.ExpiresAt)
+	at := s.d.time(now)
+	return []any{f.ID, f.Kind, nullUUID(f.IdentityID), s.d.time(f.ExpiresAt), textArg(f.Data), textOrNil(f.Private), at, at}
 }
 
 // writeFlow is one flow of UpdateIdentityWith: replaced, or inserted when w says so or its

@@ -66,26 +66,17 @@ func (s *Store) identityOneStatement(id *identity.Identity, now time.Time, flows
 	var b strings.Builder
 	b.WriteString("WITH u AS (" + identityUpdate + " RETURNING i.id)")
 	args := s.identityUpdateArgs(id, now)
-	at := s.d.time(now)
 	for i, f := range flows {
-		r := f.Record
-		if r.ID == uuid.Nil {
-			r.ID = uuid.New()
-		}
-		r.ExpiresAt = normTime(r.ExpiresAt)
 		fmt.Fprintf(&b, ",\n f%d AS (%sSELECT ?, ?, ?, ?, ?, ?, ?, ? FROM u", i, flowInsert)
 		if !f.Create {
 			b.WriteString(flowUpsert)
 		}
 		b.WriteString(")")
-		args = append(args, r.ID, r.Kind, nullUUID(r.IdentityID), s.d.time(r.ExpiresAt), textArg(r.Data),
-			textOrNil(r.Private), at, at)
+		args = append(args, s.flowRow(f.Record, now)...)
 	}
 	for i, ev := range evs {
-		ev = ev.Bounded(now)
 		fmt.Fprintf(&b, ",\n e%d AS (INSERT INTO audit_events (%s) SELECT ?, ?, ?, ?, ?, ?, ?, ? FROM u)", i, eventCols)
-		args = append(args, ev.ID, nullUUID(ev.IdentityID), nullUUID(ev.SessionID), ev.Type, ev.Address, ev.UserAgent,
-			string(ev.Details), s.d.time(ev.Time))
+		args = append(args, s.eventRow(ev, now)...)
 	}
 	b.WriteString("\nSELECT COUNT(*) FROM u")
 	return b.String(), args
