@@ -11,7 +11,8 @@ import (
 // that embeds Base ("id" through "updated_at", comma-separated, no braces), for a flow type
 // that encodes itself by hand: encoding/json spends its time on reflection and on re-scanning
 // the nodes' MarshalJSON output, which Container.AppendJSON writes directly. The bytes are
-// json.Marshal's (base_json_test.go compares them).
+// json.Marshal's (the settings flow's skeleton tests compare them, and fail when Base gains a
+// member this does not write).
 func (b *Base) AppendJSONMembers(dst []byte) ([]byte, error) {
 	dst = append(dst, `"id":`...)
 	dst = appendUUID(dst, b.ID)

@@ -3,6 +3,9 @@ package settings
 import (
 	"bytes"
 	"encoding/json"
+	"reflect"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -93,4 +96,35 @@ func FuzzSkeletonIsJSONMarshal(f *testing.F) {
 			t.Fatalf("\n got %s\nwant %s", got, want)
 		}
 	})
+}
+
+// TestSkeletonWritesEveryMember: appendSkeleton (with Base.AppendJSONMembers) names the JSON
+// members it writes one by one, so a member added to Flow or flow.Base would be left out of
+// every stored flow and reply without a word. The comparison with json.Marshal above cannot
+// see one that is omitempty and unset in skeletonFlow; this lists the struct's members instead.
+func TestSkeletonWritesEveryMember(t *testing.T) {
+	var names []string
+	var walk func(reflect.Type)
+	walk = func(rt reflect.Type) {
+		for i := range rt.NumField() {
+			f := rt.Field(i)
+			if f.Anonymous {
+				walk(f.Type)
+				continue
+			}
+			name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+			if !f.IsExported() || name == "-" {
+				continue
+			}
+			names = append(names, name)
+		}
+	}
+	walk(reflect.TypeFor[Flow]())
+	slices.Sort(names)
+	// What appendSkeleton writes; "identity" through json.Marshal.
+	want := []string{"active", "continue_with", "created_at", "expires_at", "id", "identity", "issued_at",
+		"organization_id", "request_url", "return_to", "state", "type", "ui", "updated_at"}
+	if !slices.Equal(names, want) {
+		t.Errorf("settings.Flow's JSON members are %v; appendSkeleton writes %v: teach it the new ones", names, want)
+	}
 }
