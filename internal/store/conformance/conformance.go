@@ -71,6 +71,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"FlowPrivate", testFlowPrivate},
 		{"FlowBytesReused", testFlowBytesReused},
 		{"FlowBytesLoaded", testFlowBytesLoaded},
+		{"FlowLargeDocuments", testFlowLargeDocuments},
 		{"FlowTrim", testFlowTrim},
 		{"Errors", testErrors},
 		{"Values", testValues},

@@ -1,6 +1,7 @@
 package sqlstore
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
@@ -28,19 +29,23 @@ func (s *Store) insertFlow(ctx context.Context, tx q, f *store.FlowRecord, now t
 		// A new flow is disposable (durability.go); INSERT … SELECT has a WHERE to carry it.
 		query = flowInsert + "SELECT ?, ?, ?, ?, ?, ?, ?, ? WHERE " + lazyCommit
 	}
-	_, err := tx.exec(ctx, query, s.flowRow(f, now)...)
+	row := s.flowRow(f, now)
+	_, err := tx.exec(ctx, query, row...)
+	putFlowDoc(row...)
 	return mapUnique(err, "insert flow", "a flow with this id already exists")
 }
 
 // flowRow is the values of flowInsert's columns for f written at now. It gives f its id when it
-// has none and normalises its expiry, as every insert of a flow does.
+// has none and normalises its expiry, as every insert of a flow does. On SQLite the documents
+// may be pooled buffers of their stored forms (flowDocArg, flowPrivateArg): the caller gives
+// them back with putFlowDoc once the statement ran (or leaves them to the collector).
 func (s *Store) flowRow(f *store.FlowRecord, now time.Time) []any {
 	if f.ID == uuid.Nil {
 		f.ID = uuid.New()
 	}
 	f.ExpiresAt = normTime(f.ExpiresAt)
 	at := s.d.time(now)
-	return []any{f.ID, f.Kind, nullUUID(f.IdentityID), s.d.time(f.ExpiresAt), textArg(f.Data), textOrNil(f.Private), at, at}
+	return []any{f.ID, f.Kind, nullUUID(f.IdentityID), s.d.time(f.ExpiresAt), s.flowDocArg(f.Data), s.flowPrivateArg(f.Private), at, at}
 }
 
 // writeFlow is one flow of UpdateIdentityWith: replaced, or inserted when w says so or its
@@ -65,7 +70,11 @@ func (s *Store) GetFlow(ctx context.Context, kind string, id uuid.UUID) (*store.
 	if err != nil {
 		return nil, mapErr(err, "get flow")
 	}
-	return f.record(), nil
+	r, err := f.record()
+	if err != nil {
+		return nil, fmt.Errorf("get flow: %w", err)
+	}
+	return r, nil
 }
 
 // flowCols are the columns of a flow row a read returns, in flowDest's order.
@@ -77,17 +86,21 @@ type flowDest struct {
 	id, ident  uuid.NullUUID
 	kind       sql.NullString
 	expires    timeCol
-	data, priv textCol
+	data, priv flowDocCol
 }
 
 func (f *flowDest) targets() []any {
 	return []any{&f.id, &f.kind, &f.ident, &f.expires, &f.data, &f.priv}
 }
 
-// record is the flow read, or nil when the row held none (a LEFT JOIN that found no flow).
-func (f *flowDest) record() *store.FlowRecord {
+// record is the flow read, or nil when the row held none (a LEFT JOIN that found no flow);
+// a document that cannot be decoded (flowDocCol) is an error.
+func (f *flowDest) record() (*store.FlowRecord, error) {
 	if !f.id.Valid {
-		return nil
+		return nil, nil
+	}
+	if err := cmp.Or(f.data.err, f.priv.err); err != nil {
+		return nil, err
 	}
 	r := &store.FlowRecord{ID: f.id.UUID, Kind: f.kind.String, ExpiresAt: f.expires.T, Data: f.data.B}
 	if f.ident.Valid {
@@ -97,7 +110,7 @@ func (f *flowDest) record() *store.FlowRecord {
 	if len(f.priv.B) > 0 {
 		r.Private = f.priv.B
 	}
-	return r
+	return r, nil
 }
 
 // UpdateFlow replaces Data, Private, IdentityID and ExpiresAt.
@@ -107,8 +120,10 @@ func (s *Store) UpdateFlow(ctx context.Context, f *store.FlowRecord) error {
 
 func (s *Store) replaceFlow(ctx context.Context, tx q, f *store.FlowRecord, now time.Time) error {
 	f.ExpiresAt = normTime(f.ExpiresAt)
+	data, private := s.flowDocArg(f.Data), s.flowPrivateArg(f.Private)
 	res, err := tx.exec(ctx, "UPDATE flows SET identity_id = ?, expires_at = ?, data = ?, private = ?, updated_at = ? WHERE id = ?"+tx.andLazy(),
-		nullUUID(f.IdentityID), s.d.time(f.ExpiresAt), textArg(f.Data), textOrNil(f.Private), s.d.time(now), f.ID)
+		nullUUID(f.IdentityID), s.d.time(f.ExpiresAt), data, private, s.d.time(now), f.ID)
+	putFlowDoc(data, private)
 	if err != nil {
 		return mapErr(err, "update flow")
 	}

@@ -233,7 +233,11 @@ func (s *Store) getSessionWithFlow(ctx context.Context, tokenHash []byte, p *sto
 	row := s.reader().row(ctx, s.qSessionRowFlowByToken, p.ID, p.Kind, tokenHash)
 	ss, err := scanSession(rowTail{row: row, tail: f.targets()})
 	if err == nil {
-		p.Done, p.Record = true, f.record()
+		// A flow that cannot be decoded is not served: the caller reads it with GetFlow,
+		// which reports why.
+		if r, ferr := f.record(); ferr == nil {
+			p.Done, p.Record = true, r
+		}
 	}
 	return s.finishSession(ctx, ss, err, s.qSessionByToken, tokenHash)
 }

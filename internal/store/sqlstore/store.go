@@ -61,6 +61,9 @@ type Store struct {
 	bgClosed  bool
 	bgWG      sync.WaitGroup
 	purgeWait time.Duration
+	// plainFlowDocs stores flow documents as text on SQLite too (tests: the compressed
+	// form's figures against the plain one's, see flowDocArg).
+	plainFlowDocs bool
 }
 
 // SetLogger sets where the store reports work it leaves to the cleanup (see purgeIdentity).
