@@ -41,6 +41,8 @@ type Store struct {
 	// whose identity's relations are not in rels.
 	qRelations string
 	rels       *relationCache
+	// flowGroup queues new flows for a shared transaction on SQLite (groupcommit.go).
+	flowGroup flowCommit
 	// wal bounds a SQLite file's write-ahead log (nil elsewhere).
 	wal *walKeeper
 	// record, when set (tests only: the plan test), is told every statement run, rebound for
