@@ -4,6 +4,8 @@ import (
 	"context"
 	"sync"
 	"time"
+
+	"github.com/portico-auth/portico/internal/apierr"
 )
 
 // Group commit of new flows on SQLite.
@@ -74,9 +76,9 @@ func (s *Store) createFlowGrouped(ctx context.Context, args []any) error {
 	if !g.busy {
 		g.busy = true
 		g.mu.Unlock()
-		err := s.insertFlowAlone(ctx, args)
-		s.passFlowLead()
-		return err
+		// Deferred, so that a write that panics does not leave the queue held for good.
+		defer s.passFlowLead()
+		return s.insertFlowAlone(ctx, args)
 	}
 	w := &flowWaiter{args: args, wake: make(chan bool, 1)}
 	g.queue = append(g.queue, w)
@@ -157,21 +159,34 @@ func (s *Store) leadFlowBatch(ctx context.Context, w *flowWaiter) {
 		g.batched += n + 1
 	}
 	g.mu.Unlock()
+	// Deferred, so that a write that panics (in the leader's call, where the panic goes on)
+	// still passes the lead on and answers the batch's other callers: their rows are then
+	// reported not written (errFlowNotWritten), never stored when they were not.
+	defer func() {
+		s.passFlowLead()
+		for _, x := range batch[1:] {
+			x.wake <- false
+		}
+	}()
 	if n == 0 {
 		w.err = s.insertFlowAlone(ctx, w.args)
-	} else {
-		bctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), flowBatchTimeout)
-		s.writeFlowBatch(bctx, batch)
-		cancel()
+		return
 	}
-	s.passFlowLead()
-	for _, x := range batch[1:] {
-		x.wake <- false
-	}
+	bctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), flowBatchTimeout)
+	defer cancel()
+	s.writeFlowBatch(bctx, batch)
 }
 
-// writeFlowBatch writes batch's rows in one transaction and sets each row's err.
+// errFlowNotWritten is the result of a row whose batch ended before it was committed (a panic
+// in the write).
+var errFlowNotWritten = apierr.ErrInternal.WithReason("the flow was not stored")
+
+// writeFlowBatch writes batch's rows in one transaction and sets each row's err. A row is
+// reported written only once the transaction committed.
 func (s *Store) writeFlowBatch(ctx context.Context, batch []*flowWaiter) {
+	for _, x := range batch {
+		x.err = errFlowNotWritten
+	}
 	// Prepared on the pool before the transaction holds its one connection.
 	st, _ := s.wstmts.get(ctx, flowInsertValues)
 	tx, err := s.wdb.BeginTx(ctx, nil)
@@ -179,6 +194,8 @@ func (s *Store) writeFlowBatch(ctx context.Context, batch []*flowWaiter) {
 		s.insertFlowsAlone(ctx, batch)
 		return
 	}
+	// After a commit this does nothing; after a panic it gives the writer connection back.
+	defer func() { _ = tx.Rollback() }()
 	exec := func(args []any) error {
 		_, err := tx.ExecContext(ctx, s.d.rebind(flowInsertValues), args...)
 		return err
@@ -191,7 +208,8 @@ func (s *Store) writeFlowBatch(ctx context.Context, batch []*flowWaiter) {
 			return err
 		}
 	}
-	for _, x := range batch {
+	rowErr := make([]error, len(batch))
+	for i, x := range batch {
 		if s.record != nil {
 			s.record(s.d.rebind(flowInsertValues), x.args)
 		}
@@ -204,14 +222,16 @@ func (s *Store) writeFlowBatch(ctx context.Context, batch []*flowWaiter) {
 			s.insertFlowsAlone(ctx, batch)
 			return
 		}
-		x.err = mapUnique(err, "insert flow", "a flow with this id already exists")
+		rowErr[i] = mapUnique(err, "insert flow", "a flow with this id already exists")
 	}
-	if err := tx.Commit(); err != nil {
-		err = mapErr(err, "insert flow")
-		for _, x := range batch {
-			if x.err == nil {
-				x.err = err
-			}
+	cerr := tx.Commit()
+	if cerr != nil {
+		cerr = mapErr(cerr, "insert flow")
+	}
+	for i, x := range batch {
+		x.err = rowErr[i]
+		if x.err == nil {
+			x.err = cerr
 		}
 	}
 }

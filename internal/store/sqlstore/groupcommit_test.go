@@ -300,3 +300,92 @@ func TestFlowGroupCommitCancelledWaiter(t *testing.T) {
 		t.Errorf("the cancelled caller's flow: %v, want not found", err)
 	}
 }
+
+// TestFlowGroupCommitSurvivesPanic: a flow write that panics (in the driver, say) does not
+// leave the queue held. The panic reaches its caller, the rows of its batch that were not
+// written are reported failed rather than stored, and the next flow writes go through.
+func TestFlowGroupCommitSurvivesPanic(t *testing.T) {
+	for _, lone := range []bool{true, false} {
+		t.Run(fmt.Sprintf("alone=%v", lone), func(t *testing.T) {
+			s := openSQLiteFileTest(t)
+			ctx := t.Context()
+			// Alone: the first write panics. Batched: the batch's second row does, after its
+			// first row ran in the transaction (the first flow insert seen is the lone write
+			// that holds the queue).
+			var armed sync.Mutex
+			seen, at := 0, 1
+			if !lone {
+				at = 3
+			}
+			s.record = func(query string, _ []any) {
+				armed.Lock()
+				defer armed.Unlock()
+				if query == s.d.rebind(flowInsertValues) {
+					if seen++; seen == at {
+						panic("injected driver panic")
+					}
+				}
+			}
+			const n = 8
+			recs := make([]*store.FlowRecord, n)
+			errs := make([]error, n)
+			panicked := make([]bool, n)
+			var release func()
+			if !lone {
+				release = holdWriter(t, s)
+			}
+			var wg sync.WaitGroup
+			for i := range n {
+				recs[i] = &store.FlowRecord{Kind: "settings", ExpiresAt: time.Now().Add(time.Hour), Data: flowData(i)}
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					defer func() { panicked[i] = recover() != nil }()
+					errs[i] = s.CreateFlow(ctx, recs[i])
+				}()
+				if lone {
+					waitOrFail(t, &wg) // one at a time: each writes alone
+				}
+			}
+			if !lone {
+				waitQueued(t, s, n-1)
+				release()
+			}
+			waitOrFail(t, &wg)
+			var sawPanic int
+			for i := range n {
+				if panicked[i] {
+					sawPanic++
+					continue
+				}
+				_, err := s.GetFlow(ctx, "settings", recs[i].ID)
+				if errs[i] == nil && err != nil {
+					t.Errorf("flow %d reported stored, read: %v", i, err)
+				}
+			}
+			if sawPanic != 1 {
+				t.Errorf("%d callers saw the panic, want 1", sawPanic)
+			}
+			// The queue is free again.
+			next := &store.FlowRecord{Kind: "settings", ExpiresAt: time.Now().Add(time.Hour), Data: flowData(99)}
+			c, cancel := context.WithTimeout(ctx, 10*time.Second)
+			defer cancel()
+			if err := s.CreateFlow(c, next); err != nil {
+				t.Fatalf("a flow after the panic: %v", err)
+			}
+		})
+	}
+}
+
+// waitOrFail waits for wg, failing the test when it takes 20 s: a flow write left waiting for
+// a queue nobody releases.
+func waitOrFail(t *testing.T, wg *sync.WaitGroup) {
+	t.Helper()
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(20 * time.Second):
+		t.Fatal("flow writes still waiting 20 s after a panic: the queue was left held")
+	}
+}
