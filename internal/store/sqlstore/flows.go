@@ -30,15 +30,30 @@ func (s *Store) CreateFlow(ctx context.Context, f *store.FlowRecord) error {
 
 const flowInsert = "INSERT INTO flows (id, kind, identity_id, expires_at, data, private, created_at, updated_at) "
 
+// flowInsertValues is flowInsert with its values as parameters.
+const flowInsertValues = flowInsert + "VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+
 func (s *Store) insertFlow(ctx context.Context, tx q, f *store.FlowRecord, now time.Time) error {
-	query := flowInsert + "VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+	row := s.flowRow(f, now)
+	err := execFlowInsert(ctx, tx, row)
+	putFlowDoc(row...)
+	return flowInsertErr(err)
+}
+
+// execFlowInsert inserts one flow row (flowRow's values) through tx and returns the driver's
+// error as it is (flowInsertErr maps it).
+func execFlowInsert(ctx context.Context, tx q, row []any) error {
+	query := flowInsertValues
 	if tx.lazy() {
 		// A new flow is disposable (durability.go); INSERT … SELECT has a WHERE to carry it.
 		query = flowInsert + "SELECT ?, ?, ?, ?, ?, ?, ?, ? WHERE " + lazyCommit
 	}
-	row := s.flowRow(f, now)
 	_, err := tx.exec(ctx, query, row...)
-	putFlowDoc(row...)
+	return err
+}
+
+// flowInsertErr is the store's error for a failed flow insert.
+func flowInsertErr(err error) error {
 	return mapUnique(err, "insert flow", "a flow with this id already exists")
 }
 

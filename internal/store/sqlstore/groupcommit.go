@@ -44,9 +44,6 @@ const maxFlowBatch = 32
 // flowBatchTimeout bounds one batch's time.
 const flowBatchTimeout = 10 * time.Second
 
-// flowInsertValues is flowInsert as SQLite runs it.
-const flowInsertValues = flowInsert + "VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
-
 // flowCommit is the queue of the flow inserts waiting for the writer.
 type flowCommit struct {
 	mu sync.Mutex
@@ -101,8 +98,7 @@ func (s *Store) createFlowGrouped(ctx context.Context, args []any) error {
 
 // insertFlowAlone writes one flow row in a transaction of its own.
 func (s *Store) insertFlowAlone(ctx context.Context, args []any) error {
-	_, err := s.writer().exec(ctx, flowInsertValues, args...)
-	return mapUnique(err, "insert flow", "a flow with this id already exists")
+	return flowInsertErr(execFlowInsert(ctx, s.writer(), args))
 }
 
 // leave takes w out of the queue, and reports whether it was still there.
@@ -187,8 +183,9 @@ func (s *Store) writeFlowBatch(ctx context.Context, batch []*flowWaiter) {
 	for _, x := range batch {
 		x.err = errFlowNotWritten
 	}
-	// Prepared on the pool before the transaction holds its one connection.
-	st, _ := s.wstmts.get(ctx, flowInsertValues)
+	// Prepared on the pool before the transaction holds its one connection: inside it, x
+	// runs the cached statement bound to the transaction.
+	_, _ = s.wstmts.get(ctx, flowInsertValues)
 	tx, err := s.wdb.BeginTx(ctx, nil)
 	if err != nil {
 		s.insertFlowsAlone(ctx, batch)
@@ -196,24 +193,10 @@ func (s *Store) writeFlowBatch(ctx context.Context, batch []*flowWaiter) {
 	}
 	// After a commit this does nothing; after a panic it gives the writer connection back.
 	defer func() { _ = tx.Rollback() }()
-	exec := func(args []any) error {
-		_, err := tx.ExecContext(ctx, s.d.rebind(flowInsertValues), args...)
-		return err
-	}
-	if st != nil {
-		ts := tx.StmtContext(ctx, st)
-		defer ts.Close()
-		exec = func(args []any) error {
-			_, err := ts.ExecContext(ctx, args...)
-			return err
-		}
-	}
+	x := q{d: s.d, db: tx, stmts: s.wstmts, tx: tx, record: s.record}
 	rowErr := make([]error, len(batch))
-	for i, x := range batch {
-		if s.record != nil {
-			s.record(s.d.rebind(flowInsertValues), x.args)
-		}
-		err := exec(x.args)
+	for i, w := range batch {
+		err := execFlowInsert(ctx, x, w.args)
 		if err == nil {
 			continue
 		}
@@ -222,16 +205,16 @@ func (s *Store) writeFlowBatch(ctx context.Context, batch []*flowWaiter) {
 			s.insertFlowsAlone(ctx, batch)
 			return
 		}
-		rowErr[i] = mapUnique(err, "insert flow", "a flow with this id already exists")
+		rowErr[i] = flowInsertErr(err)
 	}
 	cerr := tx.Commit()
 	if cerr != nil {
 		cerr = mapErr(cerr, "insert flow")
 	}
-	for i, x := range batch {
-		x.err = rowErr[i]
-		if x.err == nil {
-			x.err = cerr
+	for i, w := range batch {
+		w.err = rowErr[i]
+		if w.err == nil {
+			w.err = cerr
 		}
 	}
 }

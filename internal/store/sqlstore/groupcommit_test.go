@@ -136,13 +136,7 @@ func TestFlowGroupCommitUnqueued(t *testing.T) {
 			errs[i] = s.CreateFlow(ctx, recs[i])
 		}()
 	}
-	done := make(chan struct{})
-	go func() { wg.Wait(); close(done) }()
-	select {
-	case <-done:
-	case <-time.After(30 * time.Second):
-		t.Fatal("flow writers are stuck")
-	}
+	waitOrFail(t, &wg)
 	stored := 0
 	for i, r := range recs {
 		if errs[i] != nil {
@@ -378,7 +372,7 @@ func TestFlowGroupCommitSurvivesPanic(t *testing.T) {
 }
 
 // waitOrFail waits for wg, failing the test when it takes 20 s: a flow write left waiting for
-// a queue nobody releases.
+// a queue nobody releases (after a panic, say).
 func waitOrFail(t *testing.T, wg *sync.WaitGroup) {
 	t.Helper()
 	done := make(chan struct{})
@@ -386,6 +380,6 @@ func waitOrFail(t *testing.T, wg *sync.WaitGroup) {
 	select {
 	case <-done:
 	case <-time.After(20 * time.Second):
-		t.Fatal("flow writes still waiting 20 s after a panic: the queue was left held")
+		t.Fatal("flow writes still waiting after 20 s: the queue is held")
 	}
 }

@@ -105,7 +105,7 @@ func mapIdentityOneStatement(err error) error {
 	if classify(err) == kindUnique && errors.As(err, &pg) {
 		switch pg.TableName {
 		case "flows":
-			return mapUnique(err, "insert flow", "a flow with this id already exists")
+			return flowInsertErr(err)
 		case "audit_events":
 			return mapErr(err, "record audit event")
 		}
