@@ -239,6 +239,10 @@ func (s *Store) tryTx(ctx context.Context, fn func(tx q) error) error {
 	var missed []string
 	// Prepared after the transaction, when the connection it held is free again.
 	defer s.prepareMissed(ctx, &missed)
+	// After a commit or a rollback this does nothing; when fn panics it ends the transaction
+	// (before prepareMissed, which needs the connection), so the connection comes back: on
+	// SQLite it is the only writer.
+	defer func() { _ = tx.Rollback() }()
 	x := q{d: s.d, db: tx, stmts: s.wstmts, tx: tx, missed: &missed, record: s.record}
 	if err := fn(x); err != nil {
 		_ = tx.Rollback()
