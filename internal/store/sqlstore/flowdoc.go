@@ -13,25 +13,27 @@ import (
 	"github.com/portico-auth/portico/internal/apierr"
 )
 
-// On SQLite a flow's documents are stored in a smaller form when they have one. SQLite keeps
-// a row that does not fit on its 4 KiB page in a chain of overflow pages: a settings flow with
-// every second factor on (data 8.4 KB of JSON, private 4.3 KB of sealed base64 text) was three
-// of them, each a WAL frame at every insert and a page the delete that trims old flows reads
-// and frees.
+// On SQLite and PostgreSQL a flow's documents are stored in a smaller form when they have
+// one. SQLite keeps a row that does not fit on its 4 KiB page in a chain of overflow pages: a
+// settings flow with every second factor on (data 8.4 KB of JSON, private 4.3 KB of sealed
+// base64 text) was three of them, each a WAL frame at every insert and a page the delete that
+// trims old flows reads and frees. PostgreSQL received the 12.7 KB over the wire, compressed
+// the JSON itself (pglz) at every insert and decompressed it at every read.
 //
 //   - data, JSON, is stored as an S2 block (klauspost/compress) when that saves an eighth: the
 //     8.4 KB document compresses to 2.2 KB in ~3 µs and decodes in ~1 µs.
 //   - private, when it is base64url text (sealed bytes: S2 cannot shrink them), is stored as
 //     the bytes it encodes: a quarter less (4.3 KB to 3.2 KB).
 //
-// The row is then 5.5 KB: one overflow page, with two rows to a table leaf. PostgreSQL
-// compresses large values itself (TOAST) and MySQL's rows are left as they are, so only
-// SQLite writes these forms (reads understand them everywhere).
+// The row is then 5.5 KB: on SQLite one overflow page, with two rows to a table leaf. MySQL's
+// rows are left as they are (text columns), so only SQLite and PostgreSQL (whose columns are
+// bytea since migration 0024) write these forms; reads understand them everywhere.
 //
 // A stored form is a BLOB that starts with a NUL, which no JSON document and no base64 text
 // begins with, and a byte naming the form (flowDocS2, flowDocBase64), so rows written before
 // (or by other tools) as text are still read as they are. Every read gives the text the
-// caller stored: store.FlowRecord does not change.
+// caller stored: store.FlowRecord does not change. On PostgreSQL a document kept as text is
+// bound as its bytes (docText): bytea's text input would read its backslashes as escapes.
 
 // The prefixes of the stored forms: a NUL, then the form.
 const (
@@ -59,12 +61,12 @@ var errFlowDocCorrupt = apierr.ErrInternal.WithReason("a stored flow document is
 var base64Strict = base64.RawURLEncoding.Strict()
 
 // flowDocArg is the value of a flow's data column as insertFlow and replaceFlow bind it: on
-// SQLite, when compressing saves at least an eighth, the compressed document in a pooled
-// buffer (a []byte, bound as a BLOB), which putFlowDoc gives back once the statement ran;
-// otherwise b as text, without a copy (textArg).
+// SQLite and PostgreSQL, when compressing saves at least an eighth, the compressed document in
+// a pooled buffer (a []byte, bound as a BLOB), which putFlowDoc gives back once the statement
+// ran; otherwise b as text, without a copy (docText).
 func (s *Store) flowDocArg(b []byte) any {
 	if !s.storedForms(b) {
-		return textArg(b)
+		return s.docText(b)
 	}
 	n := len(flowDocS2) + s2.MaxEncodedLen(len(b))
 	buf := getFlowDocBuf(n)
@@ -73,17 +75,20 @@ func (s *Store) flowDocArg(b []byte) any {
 	out := s2.Encode(buf[len(flowDocS2):n], b)
 	if len(flowDocS2)+len(out) > len(b)-len(b)/8 {
 		putFlowDocBuf(buf)
-		return textArg(b)
+		return s.docText(b)
 	}
 	return buf[:len(flowDocS2)+len(out)]
 }
 
-// flowPrivateArg is flowDocArg for the private column (textOrNil when not stored in another
-// form): on SQLite, base64url text (a sealed column) is bound as the bytes it encodes.
+// flowPrivateArg is flowDocArg for the private column (NULL when empty): on SQLite and
+// PostgreSQL, base64url text (a sealed column) is bound as the bytes it encodes.
 func (s *Store) flowPrivateArg(b []byte) any {
+	if len(b) == 0 {
+		return nil
+	}
 	if !s.storedForms(b) || bytes.IndexByte(b, '\n') >= 0 || bytes.IndexByte(b, '\r') >= 0 {
 		// The decoder skips line breaks: text with them is not the encoding of its bytes.
-		return textOrNil(b)
+		return s.docText(b)
 	}
 	n := len(flowDocBase64) + base64Strict.DecodedLen(len(b))
 	buf := getFlowDocBuf(n)
@@ -91,14 +96,27 @@ func (s *Store) flowPrivateArg(b []byte) any {
 	out, err := base64Strict.AppendDecode(buf, b)
 	if err != nil {
 		putFlowDocBuf(buf)
-		return textOrNil(b)
+		return s.docText(b)
 	}
 	return out
 }
 
 // storedForms reports whether a document of b's size is stored in another form than text.
 func (s *Store) storedForms(b []byte) bool {
-	return s.d.name == "sqlite" && !s.plainFlowDocs && len(b) >= flowDocMinCompress && len(b) <= flowDocMaxCompress
+	return s.d.name != "mysql" && !s.plainFlowDocs && len(b) >= flowDocMinCompress && len(b) <= flowDocMaxCompress
+}
+
+// docText is a document bound as its text: on PostgreSQL, whose columns are bytea, b itself
+// (its bytes are the text's; it starts with no NUL, so putFlowDoc leaves it alone), elsewhere
+// a string without a copy (textArg).
+func (s *Store) docText(b []byte) any {
+	if s.d.name == "postgres" {
+		if b == nil {
+			return []byte{} // data is NOT NULL: an empty document is empty text, as elsewhere
+		}
+		return b
+	}
+	return textArg(b)
 }
 
 // putFlowDoc gives back the pooled buffers of a flow's arguments (flowDocArg,

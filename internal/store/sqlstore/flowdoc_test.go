@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"bytes"
 	"crypto/rand"
+	"database/sql"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -18,6 +19,7 @@ import (
 	"github.com/portico-auth/portico/internal/identity"
 	"github.com/portico-auth/portico/internal/session"
 	"github.com/portico-auth/portico/internal/store"
+	"github.com/portico-auth/portico/internal/store/migrations"
 )
 
 // settingsFlowMFA is the data document of a settings flow with every second factor on, as the
@@ -47,25 +49,64 @@ func rawFlowData(t *testing.T, s *Store, id uuid.UUID) (string, []byte) {
 	return rawFlowColumn(t, s, id, "data")
 }
 
-// rawFlowColumn is a stored column of a flow: its SQLite type and bytes.
+// rawFlowColumn is a stored column of a flow: its type and bytes. On SQLite the type is the
+// value's (typeof); PostgreSQL's columns are bytea, so there it is "blob" for a stored form
+// (a leading NUL) and "text" for a document kept as its text.
 func rawFlowColumn(t *testing.T, s *Store, id uuid.UUID, col string) (string, []byte) {
 	t.Helper()
 	var (
 		typ  string
 		data []byte
 	)
+	if s.d.name == "postgres" {
+		if err := s.DB().QueryRow("SELECT "+col+" FROM flows WHERE id = $1", id).Scan(&data); err != nil {
+			t.Fatal(err)
+		}
+		typ = "text"
+		if len(data) > 0 && data[0] == 0 {
+			typ = "blob"
+		}
+		return typ, data
+	}
 	if err := s.DB().QueryRow("SELECT typeof("+col+"), CAST("+col+" AS BLOB) FROM flows WHERE id = ?", id).Scan(&typ, &data); err != nil {
 		t.Fatal(err)
 	}
 	return typ, data
 }
 
-// TestFlowDocsCompressedOnSQLite: a large flow document is stored as an S2 block (a BLOB
-// behind flowDocS2), small and incompressible ones as text, a sealed private column as its
-// bytes (flowDocBase64), rows written as text before are read as they are, and every read
-// gives the text written.
-func TestFlowDocsCompressedOnSQLite(t *testing.T) {
-	s := openMigrated(t, "sqlite://"+filepath.Join(t.TempDir(), "docs.db")+"?_fk=true")
+// flowDocStores opens a migrated store of each backend that writes the stored forms: SQLite,
+// and PostgreSQL when PORTICO_TEST_POSTGRES_DSN is set (skipped without it, failed under CI).
+var flowDocStores = map[string]func(t *testing.T) *Store{
+	"sqlite": func(t *testing.T) *Store {
+		return openMigrated(t, "sqlite://"+filepath.Join(t.TempDir(), "docs.db")+"?_fk=true")
+	},
+	"postgres": openPostgresTest,
+}
+
+// insertTextFlow inserts a flow row as rows were written before the stored forms (or by
+// another tool): data as text (on PostgreSQL, as the bytes migration 0024 turned text into).
+func insertTextFlow(t *testing.T, s *Store, id uuid.UUID, data string, exp time.Time) {
+	t.Helper()
+	query := `INSERT INTO flows (id, kind, expires_at, data, created_at, updated_at) VALUES (?, 'settings', ?, ?, ?, ?)`
+	if s.d.name == "postgres" {
+		query = `INSERT INTO flows (id, kind, expires_at, data, created_at, updated_at) VALUES ($1, 'settings', $2, convert_to($3, 'UTF8'), $4, $5)`
+	}
+	if _, err := s.DB().Exec(query, id, s.d.time(exp), data, s.d.time(exp), s.d.time(exp)); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestFlowDocsStoredForms: on SQLite and PostgreSQL a large flow document is stored as an S2
+// block (a BLOB behind flowDocS2), small and incompressible ones as text, a sealed private
+// column as its bytes (flowDocBase64), rows written as text before are read as they are, and
+// every read gives the text written.
+func TestFlowDocsStoredForms(t *testing.T) {
+	for name, open := range flowDocStores {
+		t.Run(name, func(t *testing.T) { testFlowDocsStoredForms(t, open(t)) })
+	}
+}
+
+func testFlowDocsStoredForms(t *testing.T, s *Store) {
 	ctx := t.Context()
 	doc := settingsFlowMFA(t)
 	random := make([]byte, 2000)
@@ -80,6 +121,7 @@ func TestFlowDocsCompressedOnSQLite(t *testing.T) {
 	}{
 		{"settings flow", doc, true},
 		{"small", []byte(`{"ui":{"nodes":[]}}`), false},
+		{"escapes", []byte(`{"a":"\\x00 \\\\ \" é \u0000"}`), false},
 		{"just under the threshold", []byte(`{"p":"` + string(bytes.Repeat([]byte("a"), flowDocMinCompress-9)) + `"}`), false},
 		{"incompressible", incompressible, false},
 	} {
@@ -153,10 +195,7 @@ func TestFlowDocsCompressedOnSQLite(t *testing.T) {
 
 	// A row written as text before (or by another tool) is read as it is.
 	old := uuid.New()
-	if _, err := s.DB().Exec(`INSERT INTO flows (id, kind, expires_at, data, created_at, updated_at) VALUES (?, 'settings', ?, ?, ?, ?)`,
-		old, s.d.time(exp), string(doc), s.d.time(exp), s.d.time(exp)); err != nil {
-		t.Fatal(err)
-	}
+	insertTextFlow(t, s, old, string(doc), exp)
 	if got, err := s.GetFlow(ctx, "settings", old); err != nil || !bytes.Equal(got.Data, doc) {
 		t.Fatalf("a text row: %v", err)
 	}
@@ -190,7 +229,12 @@ func TestFlowDocsCompressedOnSQLite(t *testing.T) {
 // allocation; a session read bringing such a flow along still reads the session and leaves the
 // flow to GetFlow, which reports it.
 func TestCorruptFlowDocIsAnError(t *testing.T) {
-	s := openMigrated(t, "sqlite://"+filepath.Join(t.TempDir(), "corrupt.db")+"?_fk=true")
+	for name, open := range flowDocStores {
+		t.Run(name, func(t *testing.T) { testCorruptFlowDocIsAnError(t, open(t)) })
+	}
+}
+
+func testCorruptFlowDocIsAnError(t *testing.T, s *Store) {
 	ctx := t.Context()
 	id := &identity.Identity{SchemaID: "default", Traits: json.RawMessage(`{"email":"c@example.com"}`)}
 	if err := s.CreateIdentity(ctx, id); err != nil {
@@ -217,7 +261,7 @@ func TestCorruptFlowDocIsAnError(t *testing.T) {
 		if err := s.CreateFlow(ctx, f); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := s.DB().Exec("UPDATE flows SET data = ? WHERE id = ?", raw, f.ID); err != nil {
+		if _, err := s.DB().Exec(s.d.rebind("UPDATE flows SET data = ? WHERE id = ?"), raw, f.ID); err != nil {
 			t.Fatal(err)
 		}
 		_, err := s.GetFlow(ctx, "settings", f.ID)
@@ -318,5 +362,76 @@ func TestFlowDocWALFrames(t *testing.T) {
 	t.Logf("WAL frames per settings flow insert and trim: plain %.2f, compressed %.2f", plain, compressed)
 	if compressed >= plain {
 		t.Errorf("compressed flows write %.2f frames an insert, plain ones %.2f", compressed, plain)
+	}
+}
+
+// TestFlowDocumentsByteaMigration: PostgreSQL flows written as text before migration 0024
+// (JSON with backslashes and non-ASCII, a sealed private column, no private) read back
+// byte for byte after it, and new flows are then stored in their forms.
+func TestFlowDocumentsByteaMigration(t *testing.T) {
+	dsn := serverDSN(t, "PORTICO_TEST_POSTGRES_DSN")
+	admin, err := sql.Open("pgx", dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = admin.Close() })
+	s, err := Open(t.Context(), postgresSchema(t, admin, dsn))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = s.Close() })
+	ctx := t.Context()
+	all, err := migrations.For("postgres")
+	if err != nil {
+		t.Fatal(err)
+	}
+	x := q{d: s.d, db: s.wdb}
+	before := 0
+	for before < len(all) && all[before].Name < "0024" {
+		before++
+	}
+	if _, err := s.pendingOn(ctx, x, all); err != nil { // creates schema_migrations
+		t.Fatal(err)
+	}
+	for _, m := range all[:before] {
+		if err := s.applyMigration(ctx, x, m); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	exp := time.Now().Add(time.Hour).UTC()
+	docs := map[uuid.UUID][2]string{
+		uuid.New(): {string(settingsFlowMFA(t)), string(sealedPrivate(t))},
+		uuid.New(): {`{"a":"\\x00 \\\\ \" é \u0000 ✓"}`, ""},
+		uuid.New(): {`{}`, `{"json":"private \\ text"}`},
+	}
+	for id, d := range docs {
+		var priv any
+		if d[1] != "" {
+			priv = d[1]
+		}
+		if _, err := s.DB().Exec(`INSERT INTO flows (id, kind, expires_at, data, private, created_at, updated_at)
+			VALUES ($1, 'settings', $2, $3, $4, $2, $2)`, id, exp, d[0], priv); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.MigrateUp(ctx, nil); err != nil {
+		t.Fatal(err)
+	}
+	for id, d := range docs {
+		got, err := s.GetFlow(ctx, "settings", id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if string(got.Data) != d[0] || string(got.Private) != d[1] {
+			t.Errorf("flow %s read back differs after the migration", id)
+		}
+	}
+	f := &store.FlowRecord{Kind: "settings", ExpiresAt: exp, Data: settingsFlowMFA(t), Private: sealedPrivate(t)}
+	if err := s.CreateFlow(ctx, f); err != nil {
+		t.Fatal(err)
+	}
+	if typ, _ := rawFlowData(t, s, f.ID); typ != "blob" {
+		t.Errorf("a new flow is stored as %s", typ)
 	}
 }

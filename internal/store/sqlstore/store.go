@@ -63,8 +63,8 @@ type Store struct {
 	bgClosed  bool
 	bgWG      sync.WaitGroup
 	purgeWait time.Duration
-	// plainFlowDocs stores flow documents as text on SQLite too (tests: the compressed
-	// form's figures against the plain one's, see flowDocArg).
+	// plainFlowDocs stores flow documents as text on SQLite and PostgreSQL too (tests: the
+	// compressed form's figures against the plain one's, see flowDocArg).
 	plainFlowDocs bool
 }
 
