@@ -159,8 +159,9 @@ func decodeFlowDoc(b []byte) (out []byte, decoded bool, err error) {
 	return nil, true, errFlowDocCorrupt.WithCause(fmt.Errorf("unknown form %q", b[:min(len(b), 2)]))
 }
 
-// DecodeFlowDocument returns the text of a flow document as a SQLite flows row stores it (the
-// data or private column, read directly): a stored form is decoded, text returned as it is.
+// DecodeFlowDocument returns the text of a flow document as a SQLite or PostgreSQL flows row
+// stores it (the data or private column, read directly): a stored form is decoded, text
+// returned as it is.
 // It is for tools and tests that read the table without the store.
 func DecodeFlowDocument(stored []byte) ([]byte, error) {
 	out, _, err := decodeFlowDoc(stored)
