@@ -3,7 +3,6 @@ package sqlstore
 import (
 	"bytes"
 	"crypto/rand"
-	"database/sql"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -369,13 +368,7 @@ func TestFlowDocWALFrames(t *testing.T) {
 // (JSON with backslashes and non-ASCII, a sealed private column, no private) read back
 // byte for byte after it, and new flows are then stored in their forms.
 func TestFlowDocumentsByteaMigration(t *testing.T) {
-	dsn := serverDSN(t, "PORTICO_TEST_POSTGRES_DSN")
-	admin, err := sql.Open("pgx", dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = admin.Close() })
-	s, err := Open(t.Context(), postgresSchema(t, admin, dsn))
+	s, err := Open(t.Context(), freshPostgresDSN(t))
 	if err != nil {
 		t.Fatal(err)
 	}

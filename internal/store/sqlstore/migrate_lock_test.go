@@ -147,14 +147,8 @@ func TestMigrationLockSQLite(t *testing.T) {
 }
 
 func TestMigrationsRacePostgres(t *testing.T) {
-	dsn := serverDSN(t, "PORTICO_TEST_POSTGRES_DSN")
-	admin, err := sql.Open("pgx", dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = admin.Close() })
-	raceMigrations(t, postgresSchema(t, admin, dsn))
-	lockTimesOut(t, postgresSchema(t, admin, dsn), holdServerLock(t))
+	raceMigrations(t, freshPostgresDSN(t))
+	lockTimesOut(t, freshPostgresDSN(t), holdServerLock(t))
 }
 
 func TestMigrationsRaceMySQL(t *testing.T) {

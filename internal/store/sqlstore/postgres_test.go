@@ -30,13 +30,20 @@ func TestPostgres(t *testing.T) {
 // database (skipped without it), dropped when the test ends.
 func openPostgresTest(t *testing.T) *Store {
 	t.Helper()
+	return openMigrated(t, freshPostgresDSN(t))
+}
+
+// freshPostgresDSN returns PORTICO_TEST_POSTGRES_DSN (skipped without it) with its search_path
+// set to a fresh schema, dropped when the test ends; nothing is migrated there yet.
+func freshPostgresDSN(t *testing.T) string {
+	t.Helper()
 	dsn := serverDSN(t, "PORTICO_TEST_POSTGRES_DSN")
 	admin, err := sql.Open("pgx", dsn)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = admin.Close() })
-	return openMigrated(t, postgresSchema(t, admin, dsn))
+	return postgresSchema(t, admin, dsn)
 }
 
 func postgresSchema(t *testing.T, admin *sql.DB, dsn string) string {
