@@ -185,37 +185,13 @@ func TestNoFlowSecretInTheDatabaseFile(t *testing.T) {
 				t.Fatalf("after %s: %s stored in %s", step, found, filepath.Base(name))
 			}
 		}
-		// Large flow documents are stored compressed, where a secret's bytes need not appear
-		// as they are: every flow's data is scanned decoded too.
-		rows, err := s.Store.DB().Query("SELECT kind, data FROM flows")
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var (
-				kind string
-				raw  []byte
-			)
-			if err := rows.Scan(&kind, &raw); err != nil {
-				t.Fatal(err)
-			}
-			data, err := sqlstore.DecodeFlowDocument(raw)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if found := seen.findIn(data); found != "" {
-				t.Fatalf("after %s: %s stored in a %s flow's data", step, found, kind)
-			}
-		}
-		if err := rows.Err(); err != nil {
-			t.Fatal(err)
-		}
+		scanFlowDocuments(t, s.Store.DB(), seen, step)
 	})
 }
 
 // TestNoFlowSecretInPostgresFlows runs the same journey on PostgreSQL and scans every column
-// of the flows and identity_credentials tables as text.
+// of the flows and identity_credentials tables as text, and the flows' documents decoded
+// (since migration 0024 they are bytea, a large one compressed: as text, hex of S2).
 func TestNoFlowSecretInPostgresFlows(t *testing.T) {
 	base := os.Getenv("PORTICO_TEST_POSTGRES_DSN")
 	if base == "" {
@@ -229,6 +205,7 @@ func TestNoFlowSecretInPostgresFlows(t *testing.T) {
 	seen := &secretsSeen{}
 	secretsJourney(t, s, seen, func(step string) {
 		t.Helper()
+		scanFlowDocuments(t, db, seen, step)
 		for _, q := range []string{
 			"SELECT f::text FROM flows f",
 			"SELECT c::text FROM identity_credentials c",
@@ -250,6 +227,39 @@ func TestNoFlowSecretInPostgresFlows(t *testing.T) {
 			rows.Close()
 		}
 	})
+}
+
+// scanFlowDocuments fails the test when a secret seen so far is in a flow's data or private
+// column as the store reads it: a large document is stored compressed (S2) and a sealed one as
+// its bytes, where a secret's bytes need not appear as they are in the file or the row's text.
+func scanFlowDocuments(t *testing.T, db *sql.DB, seen *secretsSeen, step string) {
+	t.Helper()
+	rows, err := db.Query("SELECT kind, data, private FROM flows")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var (
+			kind       string
+			data, priv []byte
+		)
+		if err := rows.Scan(&kind, &data, &priv); err != nil {
+			t.Fatal(err)
+		}
+		for col, raw := range map[string][]byte{"data": data, "private": priv} {
+			doc, err := sqlstore.DecodeFlowDocument(raw)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if found := seen.findIn(doc); found != "" {
+				t.Fatalf("after %s: %s stored in a %s flow's %s", step, found, kind, col)
+			}
+		}
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // postgresSchema makes a throw-away schema in base's database, dropped when the test ends,
